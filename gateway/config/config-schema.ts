@@ -1,0 +1,61 @@
+import { z } from 'zod';
+
+/** A model declared in the configuration file. */
+export const modelConfigSchema = z
+  .object({
+    /** Stable id used on the command line, in the database and in URLs. */
+    id: z.string().regex(/^[A-Za-z0-9._:/-]+$/, 'use letters, digits and . _ : / -'),
+    /** Adapter file under gateway/models/<provider>/, e.g. `openai-chat`, `ppocr`. */
+    adapter: z.string().min(1),
+    /** Whether this is a generalist (LLM-style) or a specialist (Whisper, PP-OCR…). */
+    kind: z.enum(['generalist', 'specialist']),
+    /** Base URL of the remote API, for remote adapters. */
+    baseUrl: z.string().url().optional(),
+    /** The provider's model name (e.g. `gpt-4o`, `Qwen/Qwen2-Audio-7B-Instruct`). */
+    model: z.string().optional(),
+    /** Name of the environment variable that holds the API key; read only when a call is made. */
+    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').optional(),
+    /** Adapter-specific options (prompt templates, audio transport, model folders…). */
+    options: z.record(z.string(), z.unknown()).default({}),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    database: z
+      .object({
+        /** PostgreSQL connection string; when absent the embedded PGlite database is used. */
+        url: z.string().optional(),
+        /** Folder of the embedded PGlite database. */
+        pgliteDir: z.string().default('.evalgate/db'),
+      })
+      .strict()
+      .default({ pgliteDir: '.evalgate/db' }),
+    server: z
+      .object({
+        host: z.string().default('127.0.0.1'),
+        port: z.number().int().min(0).max(65535).default(8080),
+        /** `false` disables API-key auth; only sensible for local use. */
+        auth: z.boolean().default(true),
+      })
+      .strict()
+      .default({ host: '127.0.0.1', port: 8080, auth: true }),
+    /** Where cached frames and responses live. */
+    cacheDir: z.string().default('.evalgate/cache'),
+    /** Log level for the server (pino levels). */
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    models: z
+      .array(modelConfigSchema)
+      .default([])
+      .superRefine((models, ctx) => {
+        const seen = new Set<string>();
+        models.forEach((m, i) => {
+          if (seen.has(m.id)) ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate model id "${m.id}"` });
+          seen.add(m.id);
+        });
+      }),
+  })
+  .strict();
+
+export type ModelConfig = Readonly<z.infer<typeof modelConfigSchema>>;
+export type EvalgateConfig = Readonly<z.infer<typeof configSchema>>;
