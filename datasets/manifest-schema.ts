@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+// One schema for a manifest line. Field names are snake_case because the
+// file format is shared with Python harnesses.
+
+const relPath = z.string().min(1, 'must be a non-empty path');
+
+/** A dataset manifest line. */
+export const manifestSampleSchema = z
+  .object({
+    /** Unique within the manifest. */
+    id: z.string().min(1, 'must be a non-empty string'),
+    /** What is being evaluated. */
+    task: z.enum(['asr', 'ocr', 'vqa', 'mcq']),
+    /** Audio file, relative to the manifest. */
+    audio: relPath.optional(),
+    /** Image file, relative to the manifest. */
+    image: relPath.optional(),
+    /** Several images, relative to the manifest. */
+    images: z.array(relPath).min(1).optional(),
+    /** Video file, relative to the manifest. */
+    video: relPath.optional(),
+    /** Expected output: one string, or a list of acceptable strings. */
+    reference: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+    /** Question for VQA / multiple choice. */
+    question: z.string().optional(),
+    /** Options for multiple choice, in letter order (A, B, C, …). */
+    choices: z.array(z.string()).min(2).optional(),
+    /** Correct option letter for multiple choice. */
+    answer: z.string().regex(/^[A-Z]$/, 'must be one capital letter').optional(),
+    /** BCP-47-ish language code, e.g. `en`, `zh`. */
+    lang: z.string().optional(),
+    /** Capability labels, e.g. `asr/accented`. */
+    tags: z.array(z.string().min(1)).default([]),
+    /** Media duration in seconds. */
+    duration_s: z.number().nonnegative().optional(),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (s.task === 'mcq') {
+      if (!s.choices) ctx.addIssue({ code: 'custom', path: ['choices'], message: 'required for task mcq' });
+      if (!s.answer) ctx.addIssue({ code: 'custom', path: ['answer'], message: 'required for task mcq' });
+      if (s.choices && s.answer && s.answer.charCodeAt(0) - 65 >= s.choices.length) {
+        ctx.addIssue({ code: 'custom', path: ['answer'], message: `letter ${s.answer} is beyond the ${s.choices.length} choices` });
+      }
+    } else if (s.reference === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['reference'], message: `required for task ${s.task}` });
+    }
+    if (s.task === 'asr' && !s.audio) ctx.addIssue({ code: 'custom', path: ['audio'], message: 'required for task asr' });
+    if (s.task === 'ocr' && !s.image && !s.images) ctx.addIssue({ code: 'custom', path: ['image'], message: 'required for task ocr' });
+  });
+
+export type ManifestSample = z.infer<typeof manifestSampleSchema>;

@@ -1,0 +1,102 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, dirname } from 'node:path';
+import { manifestSampleSchema, type ManifestSample } from './manifest-schema.js';
+
+/** A manifest problem, pointing at the file, line and field. */
+export class ManifestError extends Error {
+  constructor(
+    /** Manifest file. */
+    readonly file: string,
+    /** 1-based line number. */
+    readonly line: number,
+    /** Offending field (or `(line)` for the whole line). */
+    readonly field: string,
+    /** What is wrong. */
+    readonly detail: string,
+  ) {
+    super(`${file}:${line}: ${field}: ${detail}`);
+    this.name = 'ManifestError';
+  }
+}
+
+/** A parsed manifest. */
+export interface Manifest {
+  /** Absolute path of the manifest file. */
+  readonly path: string;
+  /** Directory media paths are relative to. */
+  readonly root: string;
+  /** Samples in file order. */
+  readonly samples: readonly ManifestSample[];
+  /** 1-based line number of each sample, by id. */
+  readonly lineOf: ReadonlyMap<string, number>;
+}
+
+/** Media paths of a sample, as written in the manifest. */
+export function mediaPaths(s: ManifestSample): { kind: 'audio' | 'image' | 'video'; path: string }[] {
+  const out: { kind: 'audio' | 'image' | 'video'; path: string }[] = [];
+  if (s.audio) out.push({ kind: 'audio', path: s.audio });
+  if (s.image) out.push({ kind: 'image', path: s.image });
+  for (const p of s.images ?? []) out.push({ kind: 'image', path: p });
+  if (s.video) out.push({ kind: 'video', path: s.video });
+  return out;
+}
+
+/**
+ * Resolves a manifest-relative media path, refusing anything that escapes the
+ * dataset root (`..` segments or absolute paths elsewhere).
+ */
+export function resolveMediaPath(root: string, p: string): string | undefined {
+  const abs = isAbsolute(p) ? resolve(p) : resolve(root, p);
+  const rel = relative(root, abs);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  return abs;
+}
+
+/** Parses JSONL text; every error names the line and field. */
+export function parseManifestText(text: string, file: string, root: string): ManifestSample[] {
+  const samples: ManifestSample[] = [];
+  const seen = new Map<string, number>();
+  const lines = text.split(/\r?\n/);
+  lines.forEach((raw, i) => {
+    const lineNo = i + 1;
+    if (raw.trim() === '') return;
+    let obj: unknown;
+    try {
+      obj = JSON.parse(raw);
+    } catch (err) {
+      throw new ManifestError(file, lineNo, '(line)', `not valid JSON (${(err as Error).message})`);
+    }
+    const parsed = manifestSampleSchema.safeParse(obj);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ManifestError(file, lineNo, issue.path.join('.') || '(line)', issue.message);
+    }
+    const s = parsed.data;
+    const prev = seen.get(s.id);
+    if (prev !== undefined) throw new ManifestError(file, lineNo, 'id', `duplicate id "${s.id}" (first on line ${prev})`);
+    seen.set(s.id, lineNo);
+    for (const m of mediaPaths(s)) {
+      if (!resolveMediaPath(root, m.path)) {
+        throw new ManifestError(file, lineNo, m.kind, `path ${m.path} escapes the dataset root ${root}`);
+      }
+    }
+    samples.push(s);
+  });
+  return samples;
+}
+
+/** Reads and validates a manifest file. */
+export async function parseManifest(path: string): Promise<Manifest> {
+  const abs = resolve(path);
+  const root = dirname(abs);
+  const text = await readFile(abs, 'utf8');
+  const samples = parseManifestText(text, abs, root);
+  const lineOf = new Map<string, number>();
+  let n = 0;
+  text.split(/\r?\n/).forEach((raw, i) => {
+    if (raw.trim() === '') return;
+    const s = samples[n++];
+    if (s) lineOf.set(s.id, i + 1);
+  });
+  return { path: abs, root, samples, lineOf };
+}

@@ -1,0 +1,119 @@
+/**
+ * The model contract, version 1. Adapters translate between this shape and a
+ * provider's wire format; they own no sockets, retries, timeouts or
+ * concurrency — the runner and the gateway do.
+ */
+
+/** One piece of input content, in the order it is given to the model. */
+export type ModelInputPart =
+  | { readonly type: 'text'; /** The text. */ readonly text: string }
+  | {
+      readonly type: 'audio';
+      /** 16-bit PCM WAV (or the original file bytes when `mimeType` says so). */
+      readonly data: Uint8Array;
+      /** e.g. `audio/wav`. */
+      readonly mimeType: string;
+      /** Decoded mono samples at `sampleRateHz`, for local specialists and realtime upstreams. */
+      readonly samples?: Float32Array;
+      /** Sample rate of `samples`. */
+      readonly sampleRateHz?: number;
+      /** Duration in seconds, used for RTFx. */
+      readonly durationS?: number;
+      /** Where the file lives, for adapters that send URLs or spawn subprocesses. */
+      readonly path?: string;
+    }
+  | {
+      readonly type: 'image';
+      /** Encoded image bytes (JPEG/PNG). */
+      readonly data: Uint8Array;
+      /** e.g. `image/jpeg`. */
+      readonly mimeType: string;
+      /** Timestamp in the source video when the image is a sampled frame. */
+      readonly timestampS?: number;
+      /** Source path, when known. */
+      readonly path?: string;
+    }
+  | {
+      readonly type: 'video';
+      /** Path of the video file (adapters that take whole videos read or link it). */
+      readonly path: string;
+      /** e.g. `video/mp4`. */
+      readonly mimeType: string;
+      /** Duration in seconds, when known. */
+      readonly durationS?: number;
+    };
+
+/** A request to a model. */
+export interface ModelRequest {
+  /** System prompt, if any. */
+  readonly system?: string;
+  /** The user turn's content parts. */
+  readonly parts: readonly ModelInputPart[];
+  /** Sampling temperature; evaluation defaults to 0. */
+  readonly temperature?: number;
+  /** Upper bound on generated tokens. */
+  readonly maxOutputTokens?: number;
+  /** Adapter-specific extras; unknown keys come back as warnings. */
+  readonly providerOptions?: Readonly<Record<string, unknown>>;
+  /** Aborts the call (timeouts and cancellation flow through this). */
+  readonly signal?: AbortSignal;
+}
+
+/** What a completed call returns. */
+export interface ModelResult {
+  /** The model's answer text (the transcript for ASR models). */
+  readonly text: string;
+  /** Provider response body (or a summary of it), stored for audit. */
+  readonly raw?: unknown;
+  /** Settings the adapter could not honour. */
+  readonly warnings: readonly string[];
+  /** Token usage, when the provider reports it. */
+  readonly usage?: { readonly inputTokens?: number; readonly outputTokens?: number };
+}
+
+/** Stream events of `doStream`, tagged by `type`. */
+export type ModelStreamEvent =
+  | { readonly type: 'text-delta'; /** Newly generated text. */ readonly delta: string }
+  | { readonly type: 'finish'; /** The final result. */ readonly result: ModelResult }
+  | { readonly type: 'warning'; /** What could not be honoured. */ readonly message: string };
+
+/** What an adapter can take. */
+export interface ModelCapabilities {
+  /** Accepts text parts. */
+  readonly text: boolean;
+  /** Accepts audio parts. */
+  readonly audio: boolean;
+  /** Accepts a single image. */
+  readonly image: boolean;
+  /** Accepts several images in one request. */
+  readonly multipleImages: boolean;
+  /** Accepts video (as a file/URL or as sampled frames, per config). */
+  readonly video: boolean;
+  /** Implements `doStream` (token streaming, for time to first token). */
+  readonly streaming: boolean;
+  /** A realtime audio model that takes audio as it arrives (see RealtimeModelV1). */
+  readonly realtime: boolean;
+}
+
+/**
+ * A model under test. `doGenerate` is mandatory; `doStream` exists when
+ * `capabilities.streaming` is true.
+ */
+export interface ModelV1 {
+  /** Contract version, so the runner can refuse adapters it does not know. */
+  readonly specificationVersion: 'v1';
+  /** Adapter name, e.g. `openai-chat`. */
+  readonly adapter: string;
+  /** Adapter implementation version, stored with every run. */
+  readonly adapterVersion: string;
+  /** Provider model name. */
+  readonly modelName: string;
+  /** What the model accepts. */
+  readonly capabilities: ModelCapabilities;
+  /** One request, one answer. */
+  doGenerate(request: ModelRequest): Promise<ModelResult>;
+  /** Streams the answer; the last event is `finish`. */
+  doStream?(request: ModelRequest): AsyncIterable<ModelStreamEvent>;
+  /** Releases sessions/processes; optional. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,44 @@
+/**
+ * A realtime audio model (OpenAI Realtime style). Like ModelV1 adapters it
+ * translates events and does not own the socket: the gateway opens the
+ * upstream connection through `connect` and pumps events both ways.
+ */
+
+/** Events the gateway receives from a realtime upstream, normalised. */
+export type RealtimeUpstreamEvent =
+  | { readonly type: 'speech-started'; /** Audio offset, ms. */ readonly audioStartMs?: number }
+  | { readonly type: 'speech-stopped'; /** Audio offset, ms. */ readonly audioEndMs?: number }
+  | { readonly type: 'transcript-delta'; /** New transcript text. */ readonly delta: string }
+  | { readonly type: 'text-delta'; /** New text output. */ readonly delta: string }
+  | { readonly type: 'response-done'; /** Final transcript or text. */ readonly text: string; /** Raw event. */ readonly raw?: unknown }
+  | { readonly type: 'error'; /** Provider message. */ readonly message: string; /** Provider code. */ readonly code?: string };
+
+/** One live connection to a realtime upstream. */
+export interface RealtimeConnection {
+  /** Appends PCM16 mono audio at the negotiated rate. */
+  appendAudio(pcm16: Int16Array): void;
+  /** Ends the current input turn and asks for a response. */
+  commit(): void;
+  /** Drops buffered, uncommitted audio. */
+  clear(): void;
+  /** Cancels the response in progress. */
+  cancel(): void;
+  /** Normalised upstream events, until the connection closes. */
+  events(): AsyncIterable<RealtimeUpstreamEvent>;
+  /** Closes the upstream connection. */
+  close(): Promise<void>;
+}
+
+/** A realtime-capable adapter. */
+export interface RealtimeModelV1 {
+  /** Contract version. */
+  readonly specificationVersion: 'v1';
+  /** Adapter name. */
+  readonly adapter: string;
+  /** Adapter implementation version. */
+  readonly adapterVersion: string;
+  /** Sample rate the upstream expects for PCM16 input. */
+  readonly inputSampleRateHz: number;
+  /** Opens a connection; the signal closes it. */
+  connect(opts: { signal?: AbortSignal }): Promise<RealtimeConnection>;
+}

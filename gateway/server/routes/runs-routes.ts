@@ -1,0 +1,46 @@
+import type { FastifyInstance } from 'fastify';
+
+/** `GET /v1/runs`: runs, newest first. */
+export async function runsRoutes(app: FastifyInstance): Promise<void> {
+  app.get<{ Querystring: { limit?: number; model?: string; task?: string } }>(
+    '/runs',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+            model: { type: 'string' },
+            task: { type: 'string' },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (request) => {
+      const { limit = 100, model, task } = request.query;
+      let q = app.store.db
+        .selectFrom('runs')
+        .select([
+          'id',
+          'model_id',
+          'dataset_id',
+          'task',
+          'status',
+          'config_hash',
+          'dataset_digest',
+          'evalgate_version',
+          'summary',
+          'created_at',
+          'started_at',
+          'finished_at',
+        ])
+        .orderBy('created_at', 'desc')
+        .limit(limit);
+      if (model) q = q.where('model_id', '=', model);
+      if (task) q = q.where('task', '=', task);
+      const runs = await q.execute();
+      return { runs };
+    },
+  );
+}

@@ -1,0 +1,188 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+// Row types for the kysely query builder. They mirror migrations/ and must be
+// updated in the same commit as a new migration.
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+/** jsonb: pass JSON text or a value on insert, get the parsed value back. */
+type Json<T> = ColumnType<T, string | T, string | T>;
+type JsonDefault<T> = ColumnType<T, string | T | undefined, string | T>;
+
+export interface ModelsTable {
+  id: string;
+  adapter: string;
+  kind: 'generalist' | 'specialist';
+  model: string | null;
+  base_url: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface DatasetsTable {
+  id: Generated<string>;
+  name: string;
+  root_dir: string | null;
+  manifest_path: string | null;
+  manifest_digest: string;
+  merkle_root: string;
+  sample_count: ColumnType<number, number | undefined, number>;
+  sealed: ColumnType<boolean, boolean | undefined, boolean>;
+  meta: JsonDefault<Record<string, unknown>>;
+  created_at: Timestamp;
+}
+
+export type SampleTask = 'asr' | 'ocr' | 'vqa' | 'mcq';
+
+/** One media file of a sample, with its digest at import time. */
+export interface SampleMedia {
+  /** `audio`, `image`, `images` or `video`. */
+  kind: string;
+  /** Path relative to the dataset root. */
+  path: string;
+  /** sha256 of the file bytes, hex. */
+  sha256: string;
+}
+
+export interface SamplesTable {
+  id: Generated<string>;
+  dataset_id: string;
+  sample_key: string;
+  task: SampleTask;
+  reference: Json<string | string[] | null> | null;
+  question: string | null;
+  choices: Json<string[] | null> | null;
+  answer: string | null;
+  lang: string | null;
+  tags: JsonDefault<string[]>;
+  media: JsonDefault<SampleMedia[]>;
+  duration_s: number | null;
+  sample_digest: string;
+  created_at: Timestamp;
+}
+
+export type RunStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+export interface RunsTable {
+  id: Generated<string>;
+  model_id: string;
+  dataset_id: string | null;
+  task: string;
+  status: ColumnType<RunStatus, RunStatus | undefined, RunStatus>;
+  config: Json<Record<string, unknown>>;
+  config_hash: string;
+  dataset_digest: string | null;
+  merkle_root: string | null;
+  prompt_template: string | null;
+  normalizer: string | null;
+  adapter_version: string | null;
+  evalgate_version: string;
+  warnings: JsonDefault<string[]>;
+  summary: Json<Record<string, unknown> | null> | null;
+  created_at: Timestamp;
+  started_at: Date | null;
+  finished_at: Date | null;
+}
+
+export type PredictionStatus = 'ok' | 'failed' | 'skipped';
+
+export interface PredictionsTable {
+  id: Generated<string>;
+  run_id: string;
+  sample_id: string;
+  status: PredictionStatus;
+  output_text: string | null;
+  raw_response: Json<unknown> | null;
+  error: Json<{ code?: string; message: string; statusCode?: number; retryable?: boolean } | null> | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  latency_request_ms: number | null;
+  latency_first_token_ms: number | null;
+  latency_total_ms: number | null;
+  audio_seconds: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ScoresTable {
+  id: Generated<string>;
+  prediction_id: string;
+  metric: string;
+  value: number;
+  details: Json<Record<string, unknown> | null> | null;
+  created_at: Timestamp;
+}
+
+export type ApiKeyScope = 'admin' | 'evaluator' | 'submitter' | 'viewer';
+
+export interface ApiKeysTable {
+  id: Generated<string>;
+  name: string | null;
+  prefix: string;
+  key_hash: string;
+  scopes: Json<ApiKeyScope[]>;
+  created_at: Timestamp;
+  revoked_at: Date | null;
+}
+
+export interface StreamSessionsTable {
+  id: Generated<string>;
+  model_id: string;
+  api_key_id: string | null;
+  protocol: 'realtime' | 'native';
+  dataset_id: string | null;
+  status: ColumnType<'open' | 'disconnected' | 'closed' | 'failed', string | undefined, string>;
+  config: JsonDefault<Record<string, unknown>>;
+  audio_seconds: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  ended_at: Date | null;
+}
+
+export interface UtterancesTable {
+  id: Generated<string>;
+  session_id: string;
+  seq: number;
+  sample_id: string | null;
+  status: ColumnType<'open' | 'ok' | 'failed' | 'cancelled', string | undefined, string>;
+  transcript: string | null;
+  error: Json<{ code?: string; message: string } | null> | null;
+  audio_seconds: number | null;
+  speech_start_s: number | null;
+  speech_end_s: number | null;
+  latency_first_token_ms: number | null;
+  latency_final_ms: number | null;
+  real_time_factor: number | null;
+  scores: Json<Record<string, number> | null> | null;
+  created_at: Timestamp;
+  finished_at: Date | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Timestamp;
+  actor: string | null;
+  action: string;
+  subject: string | null;
+  details: JsonDefault<Record<string, unknown>>;
+}
+
+/** The whole schema, as kysely sees it. */
+export interface Database {
+  models: ModelsTable;
+  datasets: DatasetsTable;
+  samples: SamplesTable;
+  runs: RunsTable;
+  predictions: PredictionsTable;
+  scores: ScoresTable;
+  api_keys: ApiKeysTable;
+  stream_sessions: StreamSessionsTable;
+  utterances: UtterancesTable;
+  audit_log: AuditLogTable;
+}
+
+export type Run = Selectable<RunsTable>;
+export type NewRun = Insertable<RunsTable>;
+export type RunUpdate = Updateable<RunsTable>;
+export type Prediction = Selectable<PredictionsTable>;
+export type NewPrediction = Insertable<PredictionsTable>;
+export type Sample = Selectable<SamplesTable>;
+export type NewSample = Insertable<SamplesTable>;
+export type Dataset = Selectable<DatasetsTable>;

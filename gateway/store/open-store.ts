@@ -1,0 +1,165 @@
+import { mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Kysely, Migrator, PostgresDialect, sql, type MigrationResult } from 'kysely';
+import { migrations } from '../../migrations/index.js';
+import { EvalgateError } from '../errors.js';
+import type { Database } from './database.js';
+
+/** Which backend a store runs on. */
+export type StoreBackend = 'postgres' | 'pglite';
+
+/** An open database with its schema migrated. */
+export interface Store {
+  /** The query builder. */
+  readonly db: Kysely<Database>;
+  /** `postgres` when DATABASE_URL is set, otherwise the embedded `pglite`. */
+  readonly backend: StoreBackend;
+  /** Connection string (password hidden) or PGlite folder, for messages. */
+  readonly location: string;
+  /** Closes the pool or the embedded database. */
+  close(): Promise<void>;
+}
+
+/** How to open the store. */
+export interface OpenStoreOptions {
+  /** PostgreSQL connection string; when absent the embedded PGlite is used. */
+  readonly url?: string;
+  /** PGlite data folder (default `.evalgate/db`). */
+  readonly pgliteDir?: string;
+  /** Run pending migrations before returning (default true). */
+  readonly migrate?: boolean;
+  /** Maximum pool size for PostgreSQL. */
+  readonly poolSize?: number;
+}
+
+// int8 (count(), sums) and numeric come back as strings from pg and as
+// numbers or bigints from PGlite; both are parsed to JS numbers so callers see
+// one type from either backend.
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+const toNumber = (v: string): number => Number(v);
+
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres (unparsable URL)';
+  }
+}
+
+/** Opens PostgreSQL (when `url` is set) or the embedded PGlite, then migrates. */
+export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
+  const store = opts.url ? await openPostgres(opts.url, opts.poolSize ?? 10) : await openPglite(opts.pgliteDir ?? '.evalgate/db');
+  if (opts.migrate !== false) {
+    try {
+      await migrateToLatest(store.db);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+  }
+  return store;
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Store> {
+  const pg = (await import('pg')).default;
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    types: {
+      getTypeParser: ((oid: number, format?: string) =>
+        oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await sql`select 1`.execute(db);
+  } catch (err) {
+    await db.destroy();
+    throw new EvalgateError('EVALGATE_ERR_DB_UNAVAILABLE', { detail: `${redact(url)}: ${(err as Error).message}` }, { cause: err });
+  }
+  return { db, backend: 'postgres', location: redact(url), close: () => db.destroy() };
+}
+
+async function openPglite(dir: string): Promise<Store> {
+  const dataDir = resolve(dir);
+  await mkdir(dataDir, { recursive: true });
+  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+  let pglite: InstanceType<typeof PGlite>;
+  try {
+    pglite = await PGlite.create(dataDir, {
+      parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
+    });
+  } catch (err) {
+    throw new EvalgateError(
+      'EVALGATE_ERR_DB_UNAVAILABLE',
+      { detail: `embedded database at ${dataDir} (is another evalgate process using it?): ${(err as Error).message}` },
+      { cause: err },
+    );
+  }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return {
+    db,
+    backend: 'pglite',
+    location: dataDir,
+    close: async () => {
+      await db.destroy();
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}
+
+function migrator(db: Kysely<Database>): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: () => Promise.resolve({ ...migrations }) },
+  });
+}
+
+/** The outcome of one migration step, for `evalgate db migrate --json`. */
+export interface MigrationStep {
+  /** Migration file name without extension. */
+  readonly name: string;
+  /** `Up` or `Down`. */
+  readonly direction: string;
+  /** `Success`, `Error` or `NotExecuted`. */
+  readonly status: string;
+}
+
+function check(results: MigrationResult[] | undefined, error: unknown): MigrationStep[] {
+  const steps = (results ?? []).map((r) => ({ name: r.migrationName, direction: r.direction, status: r.status }));
+  if (error) {
+    const failed = steps.find((s) => s.status === 'Error')?.name ?? '(migration lock or provider)';
+    throw new EvalgateError(
+      'EVALGATE_ERR_MIGRATION_FAILED',
+      { migration: failed, detail: error instanceof Error ? error.message : String(error) },
+      { cause: error },
+    );
+  }
+  return steps;
+}
+
+/**
+ * Applies pending migrations. Kysely's migrator takes a row lock on its lock
+ * table inside a transaction, so several processes starting at once apply each
+ * migration exactly once. A failure throws and nothing after it runs.
+ */
+export async function migrateToLatest(db: Kysely<Database>): Promise<MigrationStep[]> {
+  const { results, error } = await migrator(db).migrateToLatest();
+  return check(results, error);
+}
+
+/** Reverts every migration (used by tests and `evalgate db migrate --down`). */
+export async function migrateDownAll(db: Kysely<Database>): Promise<MigrationStep[]> {
+  const { NO_MIGRATIONS } = await import('kysely');
+  const { results, error } = await migrator(db).migrateTo(NO_MIGRATIONS);
+  return check(results, error);
+}
+
+/** Names of migrations applied so far, oldest first. */
+export async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
+  const all = await migrator(db).getMigrations();
+  return all.filter((m) => m.executedAt !== undefined).map((m) => m.name);
+}

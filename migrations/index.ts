@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely';
+import * as initialSchema from './20261128000000_initial_schema.js';
+
+/**
+ * Every migration, keyed by its file name. Append-only: add a new file
+ * `<timestamp>_<name>.ts` and one line here; never edit a migration that has
+ * shipped. A static list (rather than reading the folder) works the same from
+ * compiled code and under vitest.
+ */
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '20261128000000_initial_schema': initialSchema,
+});
