@@ -3,6 +3,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { EvalgateConfig } from '../config/config-schema.js';
 import { EvalgateError, isEvalgateError } from '../errors.js';
 import type { Store } from '../store/open-store.js';
+import { authPlugin, requireScope } from './auth/auth-plugin.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { runsRoutes } from './routes/runs-routes.js';
 
@@ -59,7 +60,15 @@ export async function createApp(opts: CreateAppOptions): Promise<FastifyInstance
     void reply.status(404).send({ error: e.toJSON() });
   });
 
+  await app.register(authPlugin);
   await app.register(healthRoutes);
-  await app.register(runsRoutes, { prefix: '/v1' });
+  // Feature plugins, one line each. Routes under /v1 need at least `viewer`.
+  await app.register(
+    async (v1) => {
+      v1.addHook('preHandler', requireScope('viewer'));
+      await v1.register(runsRoutes);
+    },
+    { prefix: '/v1' },
+  );
   return app;
 }
