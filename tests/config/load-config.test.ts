@@ -1,0 +1,53 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../gateway/config/load-config.js';
+
+function dirWith(config: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'evalgate-config-'));
+  writeFileSync(join(dir, 'evalgate.config.json'), typeof config === 'string' ? config : JSON.stringify(config));
+  return dir;
+}
+
+describe('loadConfig', () => {
+  it('fills defaults when there is no file', () => {
+    const cfg = loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'evalgate-empty-')), env: {} });
+    expect(cfg.database).toEqual({ pgliteDir: '.evalgate/db' });
+    expect(cfg.server).toEqual({ host: '127.0.0.1', port: 8080, auth: true });
+    expect(cfg.models).toEqual([]);
+  });
+
+  it('merges file values over defaults and environment over both, then freezes', () => {
+    const cwd = dirWith({
+      server: { port: 9000 },
+      models: [{ id: 'gpt4o', adapter: 'openai-chat', kind: 'generalist', baseUrl: 'http://127.0.0.1:1/v1', model: 'gpt-4o', apiKeyEnv: 'OPENAI_API_KEY' }],
+    });
+    const cfg = loadConfig({ cwd, env: { DATABASE_URL: 'postgres://x@127.0.0.1/db', EVALGATE_HOST: '0.0.0.0' } });
+    expect(cfg.server).toEqual({ host: '0.0.0.0', port: 9000, auth: true });
+    expect(cfg.database.url).toBe('postgres://x@127.0.0.1/db');
+    expect(cfg.models[0]).toMatchObject({ id: 'gpt4o', kind: 'generalist', options: {} });
+    expect(Object.isFrozen(cfg)).toBe(true);
+    expect(Object.isFrozen(cfg.models[0])).toBe(true);
+    expect(() => {
+      (cfg.server as { port: number }).port = 1;
+    }).toThrow(TypeError);
+  });
+
+  it('names the field and the problem for an invalid value', () => {
+    const cwd = dirWith({ models: [{ id: 'm', adapter: 'openai-chat', kind: 'expert' }] });
+    expect(() => loadConfig({ cwd, env: {} })).toThrow(/models\.0\.kind: .*generalist.*specialist/);
+  });
+
+  it('rejects unknown keys, duplicate model ids and bad environment values', () => {
+    expect(() => loadConfig({ cwd: dirWith({ sever: {} }), env: {} })).toThrow(/sever/);
+    const dup = { id: 'a', adapter: 'x', kind: 'specialist' };
+    expect(() => loadConfig({ cwd: dirWith({ models: [dup, dup] }), env: {} })).toThrow(/models\.1\.id: duplicate model id "a"/);
+    expect(() => loadConfig({ cwd: dirWith({}), env: { EVALGATE_PORT: 'eighty' } })).toThrow(/server\.port/);
+  });
+
+  it('reports unparsable JSON and a missing explicit file', () => {
+    expect(() => loadConfig({ cwd: dirWith('{ not json'), env: {} })).toThrow(/Invalid configuration in .*evalgate\.config\.json/);
+    expect(() => loadConfig({ file: '/nonexistent/evalgate.json', env: {} })).toThrow(/Configuration file not found/);
+  });
+});
