@@ -1,0 +1,18 @@
+import type { Command } from 'commander';
+import { runAction } from '../run-action.js';
+
+export default function register(program: Command): void {
+  program
+    .command('demo')
+    .description('quick start, offline, on the embedded database: import the demo set, run the local specialists (and any generalist configured by environment), compare, write report.html')
+    .option('--out <file>', 'where to write the HTML report', 'report.html')
+    .option('--limit <n>', 'samples per task (default: all)', (v) => Number.parseInt(v, 10))
+    .option('--json', 'print a JSON summary')
+    .action(
+      runAction(async (opts: { out: string; limit?: number; json?: boolean }, cmd: Command) => {
+        const { runDemo } = await import('../../demo/run-demo.js');
+        const { configFor } = await import('../cli-context.js');
+        return runDemo({ config: await configFor(cmd), reportPath: opts.out, limit: opts.limit, json: Boolean(opts.json) });
+      }),
+    );
+}
