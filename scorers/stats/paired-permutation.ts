@@ -1,0 +1,64 @@
+import { pooledRatio, type RatioItem } from './ratio-stat.js';
+import { seededRandom } from './seeded-random.js';
+
+/** Result of a paired permutation test on a pooled metric. */
+export interface PermutationResult {
+  /** Observed B − A. */
+  readonly difference: number;
+  /** Two-sided p-value. */
+  readonly pValue: number;
+  /** `exact` enumerates all 2^n swaps; `monte-carlo` samples them. */
+  readonly method: 'exact' | 'monte-carlo';
+  /** Permutations evaluated. */
+  readonly permutations: number;
+}
+
+/** Largest n enumerated exactly (2^16 = 65,536 swaps). */
+const exactLimit = 16;
+
+/**
+ * Paired (sign-flip) permutation test: under the null hypothesis the two
+ * systems are exchangeable per sample, so each sample's pair may be swapped.
+ * The statistic is the difference of pooled ratios, |B − A|. Small sets are
+ * enumerated exactly; larger ones use `permutations` seeded draws with the
+ * (k + 1) / (N + 1) estimator so p is never 0.
+ */
+export function pairedPermutationTest(
+  a: readonly RatioItem[],
+  b: readonly RatioItem[],
+  opts: { permutations?: number; seed?: number } = {},
+): PermutationResult {
+  if (a.length !== b.length) throw new RangeError(`paired permutation needs the same samples: ${a.length} vs ${b.length}`);
+  const n = a.length;
+  const observed = pooledRatio(b) - pooledRatio(a);
+  const target = Math.abs(observed) - 1e-12;
+  const stat = (swap: (i: number) => boolean): number => {
+    let na = 0;
+    let da = 0;
+    let nb = 0;
+    let db = 0;
+    for (let i = 0; i < n; i++) {
+      const [x, y] = swap(i) ? [b[i]!, a[i]!] : [a[i]!, b[i]!];
+      na += x.numerator;
+      da += x.denominator;
+      nb += y.numerator;
+      db += y.denominator;
+    }
+    return Math.abs((db === 0 ? nb : nb / db) - (da === 0 ? na : na / da));
+  };
+  if (n <= exactLimit) {
+    const total = 2 ** n;
+    let hits = 0;
+    for (let mask = 0; mask < total; mask++) if (stat((i) => ((mask >>> i) & 1) === 1) >= target) hits++;
+    return { difference: observed, pValue: hits / total, method: 'exact', permutations: total };
+  }
+  const permutations = opts.permutations ?? 10_000;
+  const rand = seededRandom(opts.seed ?? 1);
+  let hits = 0;
+  const flips = new Uint8Array(n);
+  for (let r = 0; r < permutations; r++) {
+    for (let i = 0; i < n; i++) flips[i] = rand() < 0.5 ? 1 : 0;
+    if (stat((i) => flips[i] === 1) >= target) hits++;
+  }
+  return { difference: observed, pValue: (hits + 1) / (permutations + 1), method: 'monte-carlo', permutations };
+}
