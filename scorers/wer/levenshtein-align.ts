@@ -1,0 +1,281 @@
+// Token alignment that reproduces rapidfuzz's `Levenshtein.editops` (the engine
+// under jiwer 3/4) including how it breaks ties between equal-cost alignments,
+// because the tie decides whether an error counts as S, D or I.
+//
+// rapidfuzz (rapidfuzz-cpp `Levenshtein_impl.hpp`):
+//  1. strips the common prefix and suffix (they never produce edit operations);
+//  2. for large problems (≥ 1 MiB of bit matrix, s1 ≥ 65 and s2 ≥ 10 tokens)
+//     splits the problem with Hirschberg and recurses (2) on both halves;
+//  3. otherwise fills the DP matrix and walks back from the end with the
+//     preference: delete (D[i][j] = D[i-1][j] + 1), else step to j-1 and
+//     insert when D[i][j-1] = D[i-1][j-1] - 1, else take the diagonal.
+// s1 is the reference and s2 the hypothesis, as in jiwer.
+
+/** One edit operation; positions are token indexes into reference (src) and hypothesis (dest). */
+export interface EditOp {
+  /** `replace`, `insert` or `delete`, as rapidfuzz names them. */
+  readonly type: 'replace' | 'insert' | 'delete';
+  /** Index in the reference. */
+  readonly srcPos: number;
+  /** Index in the hypothesis. */
+  readonly destPos: number;
+}
+
+/** A run of aligned tokens, as rapidfuzz `opcodes` / jiwer `AlignmentChunk`. */
+export interface AlignmentChunk {
+  /** jiwer's chunk type: `equal`, `substitute`, `insert` or `delete`. */
+  readonly type: 'equal' | 'substitute' | 'insert' | 'delete';
+  /** Start index in the reference (inclusive). */
+  readonly refStartIdx: number;
+  /** End index in the reference (exclusive). */
+  readonly refEndIdx: number;
+  /** Start index in the hypothesis (inclusive). */
+  readonly hypStartIdx: number;
+  /** End index in the hypothesis (exclusive). */
+  readonly hypEndIdx: number;
+}
+
+/** Edit counts of one aligned pair. */
+export interface AlignmentCounts {
+  /** Reference tokens matched exactly. */
+  hits: number;
+  /** Reference tokens replaced by a different hypothesis token. */
+  substitutions: number;
+  /** Reference tokens missing from the hypothesis. */
+  deletions: number;
+  /** Hypothesis tokens with no reference counterpart. */
+  insertions: number;
+}
+
+type Tokens = ArrayLike<number>;
+
+// Reused DP buffer: one allocation for the life of the process, grown on demand,
+// so that scoring 100k utterances does not allocate 100k matrices.
+let matrix = new Int32Array(1024);
+
+function ensureMatrix(cells: number): Int32Array {
+  if (matrix.length < cells) matrix = new Int32Array(Math.max(cells, matrix.length * 2));
+  return matrix;
+}
+
+/**
+ * Aligns s1[b1, e1) with s2[b2, e2) on the full DP matrix and appends the edit
+ * operations in forward order to `out`. `counts` (when given) is incremented.
+ */
+function alignDense(
+  s1: Tokens,
+  b1: number,
+  e1: number,
+  s2: Tokens,
+  b2: number,
+  e2: number,
+  out: EditOp[] | null,
+  counts: AlignmentCounts,
+): void {
+  const len1 = e1 - b1;
+  const len2 = e2 - b2;
+  if (len1 === 0 || len2 === 0) {
+    counts.deletions += len1;
+    counts.insertions += len2;
+    if (out) {
+      for (let i = 0; i < len1; i++) out.push({ type: 'delete', srcPos: b1 + i, destPos: b2 });
+      for (let j = 0; j < len2; j++) out.push({ type: 'insert', srcPos: b1, destPos: b2 + j });
+    }
+    return;
+  }
+  const w = len1 + 1;
+  const d = ensureMatrix(w * (len2 + 1));
+  // d[j * w + i] = distance between s1[b1, b1+i) and s2[b2, b2+j)
+  for (let i = 0; i <= len1; i++) d[i] = i;
+  for (let j = 1; j <= len2; j++) {
+    const row = j * w;
+    const prev = row - w;
+    const c2 = s2[b2 + j - 1]!;
+    d[row] = j;
+    let left = j;
+    for (let i = 1; i <= len1; i++) {
+      const diag = d[prev + i - 1]! + (s1[b1 + i - 1] === c2 ? 0 : 1);
+      const up = d[prev + i]! + 1;
+      const v0 = left + 1;
+      let v = diag < up ? diag : up;
+      if (v0 < v) v = v0;
+      d[row + i] = v;
+      left = v;
+    }
+  }
+  // Backtrace (recover_alignment). Collect in reverse, then emit forward.
+  const rev: EditOp[] | null = out ? [] : null;
+  let col = len1;
+  let row = len2;
+  while (row > 0 && col > 0) {
+    if (d[row * w + col]! - d[row * w + col - 1]! === 1) {
+      col--;
+      counts.deletions++;
+      rev?.push({ type: 'delete', srcPos: b1 + col, destPos: b2 + row });
+    } else {
+      row--;
+      if (row > 0 && d[row * w + col]! - d[row * w + col - 1]! === -1) {
+        counts.insertions++;
+        rev?.push({ type: 'insert', srcPos: b1 + col, destPos: b2 + row });
+      } else {
+        col--;
+        if (s1[b1 + col] !== s2[b2 + row]) {
+          counts.substitutions++;
+          rev?.push({ type: 'replace', srcPos: b1 + col, destPos: b2 + row });
+        }
+      }
+    }
+  }
+  while (col > 0) {
+    col--;
+    counts.deletions++;
+    rev?.push({ type: 'delete', srcPos: b1 + col, destPos: b2 + row });
+  }
+  while (row > 0) {
+    row--;
+    counts.insertions++;
+    rev?.push({ type: 'insert', srcPos: b1 + col, destPos: b2 + row });
+  }
+  if (out && rev) for (let k = rev.length - 1; k >= 0; k--) out.push(rev[k]!);
+}
+
+/** Distances from s1[b1, b1+i) (i = 0..len1) to s2[b2, b2+rows), one DP row. */
+function lastRow(s1: Tokens, b1: number, e1: number, s2: Tokens, b2: number, rows: number, reversed: boolean): Int32Array {
+  const len1 = e1 - b1;
+  let cur = new Int32Array(len1 + 1);
+  let nxt = new Int32Array(len1 + 1);
+  for (let i = 0; i <= len1; i++) cur[i] = i;
+  for (let j = 1; j <= rows; j++) {
+    const c2 = reversed ? s2[b2 - j]! : s2[b2 + j - 1]!;
+    nxt[0] = j;
+    for (let i = 1; i <= len1; i++) {
+      const c1 = reversed ? s1[e1 - i]! : s1[b1 + i - 1]!;
+      const diag = cur[i - 1]! + (c1 === c2 ? 0 : 1);
+      const up = cur[i]! + 1;
+      const lf = nxt[i - 1]! + 1;
+      nxt[i] = diag < up ? (diag < lf ? diag : lf) : up < lf ? up : lf;
+    }
+    const t = cur;
+    cur = nxt;
+    nxt = t;
+  }
+  return cur;
+}
+
+function alignHirschberg(
+  s1: Tokens,
+  b1: number,
+  e1: number,
+  s2: Tokens,
+  b2: number,
+  e2: number,
+  maxDist: number,
+  out: EditOp[] | null,
+  counts: AlignmentCounts,
+): void {
+  // common affix never produces edit operations
+  while (b1 < e1 && b2 < e2 && s1[b1] === s2[b2]) {
+    b1++;
+    b2++;
+  }
+  while (b1 < e1 && b2 < e2 && s1[e1 - 1] === s2[e2 - 1]) {
+    e1--;
+    e2--;
+  }
+  const len1 = e1 - b1;
+  const len2 = e2 - b2;
+  const max = Math.min(maxDist, Math.max(len1, len2));
+  const fullBand = Math.min(len1, 2 * max + 1);
+  const matrixBytes = Math.floor((2 * fullBand * len2) / 8);
+  if (matrixBytes < 1024 * 1024 || len1 < 65 || len2 < 10) {
+    alignDense(s1, b1, e1, s2, b2, e2, out, counts);
+    return;
+  }
+  // find_hirschberg_pos: split s2 in half, choose the first s1 split (≥ 1)
+  // minimising left + right distance.
+  const leftSize = Math.floor(len2 / 2);
+  const rightSize = len2 - leftSize;
+  const left = lastRow(s1, b1, e1, s2, b2, leftSize, false);
+  const right = lastRow(s1, b1, e1, s2, e2, rightSize, true);
+  let best = Number.MAX_SAFE_INTEGER;
+  let s1Mid = 1;
+  let leftScore = 0;
+  let rightScore = 0;
+  for (let i = 0; i < len1; i++) {
+    const l = left[i + 1]!;
+    const r = right[len1 - i - 1]!;
+    if (l + r < best) {
+      best = l + r;
+      leftScore = l;
+      rightScore = r;
+      s1Mid = i + 1;
+    }
+  }
+  alignHirschberg(s1, b1, b1 + s1Mid, s2, b2, b2 + leftSize, leftScore, out, counts);
+  alignHirschberg(s1, b1 + s1Mid, e1, s2, b2 + leftSize, e2, rightScore, out, counts);
+}
+
+/**
+ * Aligns reference tokens with hypothesis tokens (integer ids: equal ids are
+ * equal tokens) exactly as rapidfuzz `Levenshtein.editops(reference, hypothesis)`.
+ * Returns the counts and, when `withOps` is true, the edit operations in order.
+ */
+export function alignTokens(
+  reference: Tokens,
+  hypothesis: Tokens,
+  withOps = false,
+): { counts: AlignmentCounts; editops: EditOp[] | null } {
+  const counts: AlignmentCounts = { hits: 0, substitutions: 0, deletions: 0, insertions: 0 };
+  const out: EditOp[] | null = withOps ? [] : null;
+  alignHirschberg(reference, 0, reference.length, hypothesis, 0, hypothesis.length, Number.MAX_SAFE_INTEGER, out, counts);
+  // only edits are counted while aligning; every other reference token is a hit
+  counts.hits = reference.length - counts.substitutions - counts.deletions;
+  return { counts, editops: out };
+}
+
+/** rapidfuzz `Opcodes(Editops)`: merges consecutive operations and fills `equal` runs. */
+export function editopsToChunks(editops: readonly EditOp[], srcLen: number, destLen: number): AlignmentChunk[] {
+  const chunks: AlignmentChunk[] = [];
+  let src = 0;
+  let dest = 0;
+  let i = 0;
+  while (i < editops.length) {
+    const op = editops[i]!;
+    if (src < op.srcPos || dest < op.destPos) {
+      chunks.push({ type: 'equal', refStartIdx: src, refEndIdx: op.srcPos, hypStartIdx: dest, hypEndIdx: op.destPos });
+      src = op.srcPos;
+      dest = op.destPos;
+    }
+    const srcBegin = src;
+    const destBegin = dest;
+    const type = op.type;
+    do {
+      if (type === 'replace') {
+        src++;
+        dest++;
+      } else if (type === 'insert') dest++;
+      else src++;
+      i++;
+    } while (i < editops.length && editops[i]!.type === type && src === editops[i]!.srcPos && dest === editops[i]!.destPos);
+    chunks.push({
+      type: type === 'replace' ? 'substitute' : type,
+      refStartIdx: srcBegin,
+      refEndIdx: src,
+      hypStartIdx: destBegin,
+      hypEndIdx: dest,
+    });
+  }
+  if (src < srcLen || dest < destLen) {
+    chunks.push({ type: 'equal', refStartIdx: src, refEndIdx: srcLen, hypStartIdx: dest, hypEndIdx: destLen });
+  }
+  return chunks;
+}
+
+/** Plain Levenshtein distance over code points (used by ANLS and NED). */
+export function levenshteinDistance(a: string, b: string): number {
+  const x = Array.from(a, (c) => c.codePointAt(0)!);
+  const y = Array.from(b, (c) => c.codePointAt(0)!);
+  if (x.length === 0) return y.length;
+  if (y.length === 0) return x.length;
+  return lastRow(x, 0, x.length, y, 0, y.length, false)[x.length]!;
+}
