@@ -1,0 +1,6 @@
+import { openAiChatScript, testApiKeyEnv, type ProviderScript } from './provider-scripts.js';
+
+/** Every remote HTTP adapter the conformance suite covers. */
+export const providerScripts: readonly ProviderScript[] = [openAiChatScript];
+
+export { testApiKeyEnv };
