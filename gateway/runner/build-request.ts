@@ -1,0 +1,224 @@
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { resolveMediaPath } from '../../datasets/parse-manifest.js';
+import { EvalgateError } from '../errors.js';
+import type { ModelInputPart, ModelRequest } from '../models/spec/model-v1.js';
+import type { SampleMedia, SampleTask } from '../store/database.js';
+import { importProjectModule } from './lazy-import.js';
+
+/** A sample as the runner sees it (one `samples` row, parsed). */
+export interface RunnerSample {
+  /** `samples.id` (database id). */
+  readonly id: string;
+  /** The manifest id. */
+  readonly key: string;
+  /** The task. */
+  readonly task: SampleTask;
+  /** Expected text (one or several acceptable strings). */
+  readonly reference: string | string[] | null;
+  /** Question for VQA / multiple choice. */
+  readonly question: string | null;
+  /** Multiple-choice options in letter order. */
+  readonly choices: string[] | null;
+  /** Correct option letter. */
+  readonly answer: string | null;
+  /** Language code. */
+  readonly lang: string | null;
+  /** Media files, paths relative to the dataset root. */
+  readonly media: readonly SampleMedia[];
+  /** Media duration from the manifest, in seconds. */
+  readonly durationS: number | null;
+}
+
+/** How video reaches the model. */
+export interface VideoInputOptions {
+  /** `frames`: sampled frames as images; `video`: the whole file as a video part. */
+  readonly mode: 'frames' | 'video';
+  /** Frame sampling rule (`uniform`, `linspace`, `fps`, `keyframes`). */
+  readonly strategy: string;
+  /** Number of frames (or the cap for `fps`). */
+  readonly count: number;
+  /** Frames per second for the `fps` strategy. */
+  readonly fps?: number;
+}
+
+/** Everything that turns a sample into a request; part of the run's identity. */
+export interface BuildRequestOptions {
+  /** Dataset root that media paths are relative to. */
+  readonly rootDir: string;
+  /** Prompt template; `{question}`, `{options}`, `{lang}` are filled in. */
+  readonly promptTemplate: string;
+  /** System prompt, if any. */
+  readonly system?: string;
+  /** Sampling temperature (0 for evaluation). */
+  readonly temperature: number;
+  /** Generated-token cap. */
+  readonly maxOutputTokens?: number;
+  /** Video handling. */
+  readonly video: VideoInputOptions;
+  /** When set, audio is also decoded to mono float samples at this rate (local specialists need them). */
+  readonly decodeAudioSampleRateHz?: number;
+  /** Adapter extras passed through unchanged. */
+  readonly providerOptions?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Default prompts per task. Multiple choice follows Video-MME's
+ * `eval_your_results.py` wording; VQA follows lmms-eval's short-answer
+ * post-prompt.
+ */
+export const defaultPromptTemplates: Readonly<Record<SampleTask, string>> = Object.freeze({
+  asr: 'Transcribe the speech in this audio. Answer with the transcript only.',
+  ocr: 'Read all the text in this image. Answer with the text only.',
+  vqa: '{question}\nAnswer the question using a single word or phrase.',
+  mcq:
+    'Select the best answer to the following multiple-choice question based on the video. ' +
+    'Respond with only the letter (A, B, C, or D) of the correct option.\n' +
+    '{question}\n{options}\nThe best answer is:',
+});
+
+/** Default video handling: 8 uniformly sampled frames. */
+export const defaultVideoOptions: VideoInputOptions = Object.freeze({ mode: 'frames', strategy: 'uniform', count: 8 });
+
+/** Fills a prompt template for one sample. Unknown `{names}` are left as written. */
+export function renderPrompt(template: string, sample: Pick<RunnerSample, 'question' | 'choices' | 'lang'>): string {
+  const options = (sample.choices ?? [])
+    .map((c, i) => {
+      const letter = String.fromCharCode(65 + i);
+      // Video-MME options already start with "A. "; do not letter them twice.
+      return new RegExp(`^\\(?${letter}[.)]\\s`).test(c) ? c : `${letter}. ${c}`;
+    })
+    .join('\n');
+  const values: Record<string, string> = { question: sample.question ?? '', options, lang: sample.lang ?? '' };
+  return template.replace(/\{(question|options|lang)\}/g, (_m, name: string) => values[name] ?? '');
+}
+
+const MIME: Record<string, string> = {
+  '.wav': 'audio/wav',
+  '.mp3': 'audio/mpeg',
+  '.flac': 'audio/flac',
+  '.ogg': 'audio/ogg',
+  '.opus': 'audio/ogg',
+  '.m4a': 'audio/mp4',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.gif': 'image/gif',
+  '.bmp': 'image/bmp',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.mkv': 'video/x-matroska',
+  '.mov': 'video/quicktime',
+  '.avi': 'video/x-msvideo',
+};
+
+function mimeOf(path: string, fallback: string): string {
+  return MIME[extname(path).toLowerCase()] ?? fallback;
+}
+
+/** Duration of a PCM WAV file from its header, or undefined when it is not one. */
+export function wavDurationS(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 44) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const tag = (o: number): string => String.fromCharCode(bytes[o]!, bytes[o + 1]!, bytes[o + 2]!, bytes[o + 3]!);
+  if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE') return undefined;
+  let byteRate: number | undefined;
+  for (let o = 12; o + 8 <= bytes.length; ) {
+    const id = tag(o);
+    const size = view.getUint32(o + 4, true);
+    if (id === 'fmt ' && o + 16 <= bytes.length) byteRate = view.getUint32(o + 16, true);
+    if (id === 'data') return byteRate ? Math.min(size, bytes.length - o - 8) / byteRate : undefined;
+    o += 8 + size + (size & 1);
+  }
+  return undefined;
+}
+
+async function readMedia(rootDir: string, relPath: string): Promise<{ abs: string; data: Uint8Array }> {
+  const abs = resolveMediaPath(rootDir, relPath);
+  if (!abs) throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: relPath, root: rootDir });
+  try {
+    return { abs, data: new Uint8Array(await readFile(abs)) };
+  } catch (err) {
+    throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: abs }, { cause: err });
+  }
+}
+
+interface ExtractedFrameLike {
+  data?: Uint8Array;
+  jpeg?: Uint8Array;
+  image?: Uint8Array;
+  mimeType?: string;
+  timestampS?: number;
+  timeS?: number;
+}
+
+/** A built request and what the runner records about its input. */
+export interface BuiltRequest {
+  /** The request, without a signal (the runner adds one per attempt). */
+  readonly request: ModelRequest;
+  /** Seconds of audio sent, for RTFx; undefined when the sample has no audio. */
+  readonly audioSeconds?: number;
+}
+
+/**
+ * Turns a sample into a model request: media parts first (in manifest
+ * order), then the rendered prompt, as lmms-eval and the OpenAI examples
+ * place them.
+ */
+export async function buildRequest(sample: RunnerSample, opts: BuildRequestOptions): Promise<BuiltRequest> {
+  const parts: ModelInputPart[] = [];
+  let audioSeconds: number | undefined;
+  for (const m of sample.media) {
+    if (m.kind === 'audio') {
+      const { abs, data } = await readMedia(opts.rootDir, m.path);
+      const durationS = sample.durationS ?? wavDurationS(data);
+      let decoded: { samples: Float32Array; sampleRateHz: number } | undefined;
+      if (opts.decodeAudioSampleRateHz) {
+        const { decodeAudioFile } = await importProjectModule<{
+          decodeAudioFile: (path: string, o: { sampleRateHz: number }) => Promise<{ samples: Float32Array; sampleRateHz: number }>;
+        }>('../media/decode-audio.js', 'audio decoding (gateway/media/decode-audio.ts)');
+        decoded = await decodeAudioFile(abs, { sampleRateHz: opts.decodeAudioSampleRateHz });
+      }
+      const seconds = durationS ?? (decoded ? decoded.samples.length / decoded.sampleRateHz : undefined);
+      audioSeconds = (audioSeconds ?? 0) + (seconds ?? 0);
+      parts.push({
+        type: 'audio',
+        data,
+        mimeType: mimeOf(abs, 'audio/wav'),
+        path: abs,
+        durationS: seconds,
+        ...(decoded ? { samples: decoded.samples, sampleRateHz: decoded.sampleRateHz } : {}),
+      });
+    } else if (m.kind === 'image' || m.kind === 'images') {
+      const { abs, data } = await readMedia(opts.rootDir, m.path);
+      parts.push({ type: 'image', data, mimeType: mimeOf(abs, 'image/png'), path: abs });
+    } else if (m.kind === 'video') {
+      const abs = resolveMediaPath(opts.rootDir, m.path);
+      if (!abs) throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: m.path, root: opts.rootDir });
+      if (opts.video.mode === 'video') {
+        parts.push({ type: 'video', path: abs, mimeType: mimeOf(abs, 'video/mp4'), durationS: sample.durationS ?? undefined });
+      } else {
+        const { extractFrames } = await importProjectModule<{
+          extractFrames: (video: string, o: Record<string, unknown>) => Promise<readonly ExtractedFrameLike[] | { frames: readonly ExtractedFrameLike[] }>;
+        }>('../media/extract-frames.js', 'frame extraction (gateway/media/extract-frames.ts)');
+        const out = await extractFrames(abs, { strategy: opts.video.strategy, count: opts.video.count, fps: opts.video.fps });
+        const frames = Array.isArray(out) ? (out as readonly ExtractedFrameLike[]) : (out as { frames: readonly ExtractedFrameLike[] }).frames;
+        for (const f of frames) {
+          const bytes = f.data ?? f.jpeg ?? f.image;
+          if (!bytes) throw new EvalgateError('EVALGATE_ERR_MEDIA_DECODE_FAILED', { path: abs, detail: 'frame extractor returned no image bytes' });
+          parts.push({ type: 'image', data: bytes, mimeType: f.mimeType ?? 'image/jpeg', timestampS: f.timestampS ?? f.timeS, path: abs });
+        }
+      }
+    }
+  }
+  parts.push({ type: 'text', text: renderPrompt(opts.promptTemplate, sample) });
+  const request: ModelRequest = {
+    ...(opts.system ? { system: opts.system } : {}),
+    parts,
+    temperature: opts.temperature,
+    ...(opts.maxOutputTokens !== undefined ? { maxOutputTokens: opts.maxOutputTokens } : {}),
+    ...(opts.providerOptions ? { providerOptions: opts.providerOptions } : {}),
+  };
+  return { request, audioSeconds };
+}

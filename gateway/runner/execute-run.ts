@@ -1,0 +1,127 @@
+import type { Kysely } from 'kysely';
+import type { ModelV1 } from '../models/spec/model-v1.js';
+import type { Database } from '../store/database.js';
+import { AdaptiveConcurrency } from './adaptive-concurrency.js';
+import type { RunnerSample } from './build-request.js';
+import { buildOptionsOf, type PreparedRun } from './prepare-run.js';
+import { ResponseCache } from './response-cache.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { runBatch, SampleProcessor, type BatchTotals, type SampleOutcome } from './run-batch.js';
+import { finishRun, getRun, listPendingSamples, type ScoreRow } from './run-repo.js';
+import { buildRunReport, loadScoreTask, scoreItemOf, scoreRowsOf, type RunReport, type ScoreTaskFn } from './score-run.js';
+
+/** Operational knobs of one execution (none of them changes the run's identity). */
+export interface ExecuteOptions {
+  /** Maximum in-flight model calls. */
+  readonly concurrency: number;
+  /** Per-attempt timeout, ms. */
+  readonly timeoutMs: number;
+  /** Retry policy. */
+  readonly retry?: RetryPolicy;
+  /** Stream answers to measure time to first token. */
+  readonly stream?: boolean;
+  /** Folder of the response cache; the cache is off when absent. */
+  readonly cacheDir?: string;
+  /** Stops the run; unfinished samples stay pending for `--resume`. */
+  readonly signal?: AbortSignal;
+  /** Called once with the number of samples to do. */
+  readonly onStart?: (pending: number) => void;
+  /** Called after each sample is stored. */
+  readonly onOutcome?: (o: SampleOutcome) => void;
+  /** The task scorer (default: scorers/score-task.ts). */
+  readonly scoreTask?: ScoreTaskFn;
+}
+
+/** The report plus what this execution did. */
+export interface ExecuteResult {
+  /** The run's report (over all its predictions, earlier executions included). */
+  readonly report: RunReport;
+  /** What this execution stored. */
+  readonly totals: BatchTotals;
+  /** Whether an existing run was continued. */
+  readonly resumed: boolean;
+}
+
+/** Per-sample scoring with the task scorer; undefined when it cannot be loaded (the run still stores answers). */
+export function perSampleScorer(task: string, scoreTask: ScoreTaskFn | undefined, scorerOptions?: Readonly<Record<string, unknown>>) {
+  if (!scoreTask) return undefined;
+  return (sample: RunnerSample, text: string): ScoreRow[] => scoreRowsOf(scoreTask(task, [scoreItemOf(sample, text)], scorerOptions).samples[0]);
+}
+
+async function tryLoadScoreTask(given: ScoreTaskFn | undefined, warnings: string[]): Promise<ScoreTaskFn | undefined> {
+  if (given) return given;
+  try {
+    return await loadScoreTask();
+  } catch (err) {
+    warnings.push(`scorer unavailable, predictions stored unscored: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** Builds the processor a run needs (shared by local runs and distributed workers). */
+export function createProcessor(
+  db: Kysely<Database>,
+  prepared: PreparedRun,
+  model: ModelV1,
+  limiter: AdaptiveConcurrency,
+  opts: Pick<ExecuteOptions, 'timeoutMs' | 'retry' | 'stream' | 'cacheDir'>,
+  scoreTask: ScoreTaskFn | undefined,
+): SampleProcessor {
+  return new SampleProcessor({
+    db,
+    runId: prepared.run.id,
+    model,
+    build: buildOptionsOf(prepared.config, prepared.rootDir, prepared.modelConfig),
+    limiter,
+    retry: opts.retry,
+    timeoutMs: opts.timeoutMs,
+    stream: opts.stream,
+    cache: opts.cacheDir
+      ? {
+          cache: new ResponseCache(opts.cacheDir),
+          identity: { adapter: model.adapter, adapterVersion: model.adapterVersion, modelName: model.modelName, baseUrl: prepared.modelConfig.baseUrl },
+        }
+      : undefined,
+    scoreSample: perSampleScorer(prepared.config.task, scoreTask, prepared.config.scorer),
+  });
+}
+
+/** Stores warnings and the final report on the run. */
+export async function finalizeRun(
+  db: Kysely<Database>,
+  runId: string,
+  opts: { warnings?: readonly string[]; cancelled?: boolean; scoreTask?: ScoreTaskFn },
+): Promise<RunReport> {
+  const run = await getRun(db, runId);
+  if (!run) throw new Error(`run ${runId} vanished`);
+  const warnings = [...new Set([...run.warnings, ...(opts.warnings ?? [])])].slice(0, 200);
+  await db.updateTable('runs').set({ warnings: JSON.stringify(warnings) }).where('id', '=', runId).execute();
+  const status = opts.cancelled ? 'cancelled' : 'completed';
+  const report = await buildRunReport(db, { ...run, warnings, status }, { scoreTask: opts.scoreTask });
+  const finalStatus = report.counts.pending > 0 && !opts.cancelled ? 'running' : status;
+  await finishRun(db, runId, finalStatus, report as unknown as Record<string, unknown>);
+  return { ...report, status: finalStatus };
+}
+
+/**
+ * Executes the pending samples of a prepared run in this process, then scores
+ * the run and stores its summary. Samples already `ok` are never requested
+ * again; failed ones are retried.
+ */
+export async function executeLocalRun(db: Kysely<Database>, prepared: PreparedRun & { model: ModelV1 }, opts: ExecuteOptions): Promise<ExecuteResult> {
+  const warnings: string[] = [];
+  const scoreTask = await tryLoadScoreTask(opts.scoreTask, warnings);
+  const pending = await listPendingSamples(db, {
+    id: prepared.run.id,
+    datasetId: prepared.config.dataset.id,
+    task: prepared.config.task,
+    limit: prepared.config.limit,
+  });
+  opts.onStart?.(pending.length);
+  const limiter = new AdaptiveConcurrency({ max: opts.concurrency });
+  const processor = createProcessor(db, prepared, prepared.model, limiter, opts, scoreTask);
+  const totals = await runBatch(processor, pending, { concurrency: opts.concurrency, signal: opts.signal, onOutcome: opts.onOutcome });
+  if (limiter.decreases > 0) warnings.push(`rate limited: concurrency was reduced ${limiter.decreases} time(s)`);
+  const report = await finalizeRun(db, prepared.run.id, { warnings: [...warnings, ...processor.warnings], cancelled: totals.cancelled, scoreTask });
+  return { report, totals, resumed: prepared.resumed };
+}

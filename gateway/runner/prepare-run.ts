@@ -1,0 +1,263 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, extname, resolve } from 'node:path';
+import type { Kysely } from 'kysely';
+import type { EvalgateConfig, ModelConfig } from '../config/config-schema.js';
+import { EvalgateError } from '../errors.js';
+import type { ModelV1 } from '../models/spec/model-v1.js';
+import type { Database, Dataset, Run, SampleTask } from '../store/database.js';
+import { evalgateVersion } from '../version.js';
+import { defaultPromptTemplates, defaultVideoOptions, type BuildRequestOptions, type VideoInputOptions } from './build-request.js';
+import { stableJson } from './response-cache.js';
+import { createRun, findRunByConfigHash, getRun, markRunRunning, upsertModel } from './run-repo.js';
+
+/** What the user asked for on `evalgate run`. */
+export interface RunRequest {
+  /** Dataset name/id, or a manifest path (imported on first use). */
+  readonly dataset?: string;
+  /** Configured model id. */
+  readonly modelId?: string;
+  /** Task; defaults to the dataset's only task. */
+  readonly task?: SampleTask;
+  /** Only the first K samples (by manifest id). */
+  readonly limit?: number;
+  /** Continue this run. */
+  readonly resume?: string;
+  /** Start a new run even if one with the same configuration exists. */
+  readonly forceNew?: boolean;
+  /** Prompt template override. */
+  readonly promptTemplate?: string;
+  /** System prompt override. */
+  readonly system?: string;
+  /** Sampling temperature (default 0). */
+  readonly temperature?: number;
+  /** Generated-token cap. */
+  readonly maxOutputTokens?: number;
+  /** Frame sampling for video. */
+  readonly video?: Partial<Omit<VideoInputOptions, 'mode'>>;
+  /** Text normalizer name passed to the scorer. */
+  readonly normalizer?: string;
+  /** Score failed samples as empty answers (explicit opt-in). */
+  readonly failedAsWrong?: boolean;
+}
+
+/** The resolved configuration stored in `runs.config`. */
+export interface ResolvedRunConfig {
+  /** Configured model id. */
+  readonly modelId: string;
+  /** The model's configuration, secrets-looking option values redacted. */
+  readonly model: ModelConfig;
+  /** Task. */
+  readonly task: SampleTask;
+  /** Dataset identity. */
+  readonly dataset: { readonly id: string; readonly name: string; readonly manifestDigest: string; readonly merkleRoot: string };
+  /** The exact prompt template. */
+  readonly promptTemplate: string;
+  /** System prompt. */
+  readonly system?: string;
+  /** Sampling temperature. */
+  readonly temperature: number;
+  /** Generated-token cap. */
+  readonly maxOutputTokens?: number;
+  /** Video handling. */
+  readonly video: VideoInputOptions;
+  /** Audio decoding rate for local specialists. */
+  readonly decodeAudioSampleRateHz?: number;
+  /** Scorer options (normalizer). */
+  readonly scorer: { readonly normalizer?: string };
+  /** Sample cap (not part of the hash: raising it extends the same run). */
+  readonly limit?: number;
+  /** Reporting choice (not part of the hash). */
+  readonly failedAsWrong: boolean;
+}
+
+/** A run ready to execute. */
+export interface PreparedRun {
+  /** The run row. */
+  readonly run: Run;
+  /** Whether an existing run is continued. */
+  readonly resumed: boolean;
+  /** Its resolved configuration. */
+  readonly config: ResolvedRunConfig;
+  /** Model configuration to build the adapter from (with real option values). */
+  readonly modelConfig: ModelConfig;
+  /** Dataset root on this machine. */
+  readonly rootDir: string;
+}
+
+const SECRET_KEY = /(api[-_]?key|secret|password|authorization|bearer|access[-_]?token|credential)/i;
+
+function redactOptions(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redactOptions);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redactOptions(v)]));
+  }
+  return value;
+}
+
+/** The model config as stored with a run: option values under secret-looking keys are replaced. */
+export function redactModelConfig(model: ModelConfig): ModelConfig {
+  return { ...model, options: redactOptions(model.options) as Record<string, unknown> };
+}
+
+/** The hash that identifies a run: everything that can change an answer or its score, nothing operational. */
+export function runConfigHash(cfg: ResolvedRunConfig): string {
+  const { limit: _limit, failedAsWrong: _failedAsWrong, dataset, ...identity } = cfg;
+  void _limit;
+  void _failedAsWrong;
+  const ident = { ...identity, dataset: { manifestDigest: dataset.manifestDigest, merkleRoot: dataset.merkleRoot } };
+  return createHash('sha256').update(stableJson(ident)).digest('hex');
+}
+
+/** Request-building options of a resolved run. */
+export function buildOptionsOf(cfg: ResolvedRunConfig, rootDir: string, modelConfig: ModelConfig): BuildRequestOptions {
+  const providerOptions = modelConfig.options.providerOptions;
+  return {
+    rootDir,
+    promptTemplate: cfg.promptTemplate,
+    system: cfg.system,
+    temperature: cfg.temperature,
+    maxOutputTokens: cfg.maxOutputTokens,
+    video: cfg.video,
+    decodeAudioSampleRateHz: cfg.decodeAudioSampleRateHz,
+    ...(providerOptions && typeof providerOptions === 'object' ? { providerOptions: providerOptions as Record<string, unknown> } : {}),
+  };
+}
+
+/** The configured model with this id, or EVALGATE_ERR_MODEL_NOT_CONFIGURED. */
+export function modelConfigFor(config: EvalgateConfig, modelId: string): ModelConfig {
+  const m = config.models.find((x) => x.id === modelId);
+  if (!m) throw new EvalgateError('EVALGATE_ERR_MODEL_NOT_CONFIGURED', { id: modelId });
+  return m;
+}
+
+/**
+ * Finds the dataset by name or id, or imports a manifest file. A manifest
+ * already imported with the same bytes from the same path is reused, so
+ * `evalgate run --dataset ./x.jsonl` twice resolves to one dataset and
+ * therefore to one run.
+ */
+export async function resolveDataset(db: Kysely<Database>, nameOrPath: string): Promise<Dataset> {
+  const { findDataset, importDataset } = await import('../store/dataset-repo.js');
+  const named = await findDataset(db, nameOrPath);
+  if (named) return named;
+  const abs = resolve(nameOrPath);
+  if (!existsSync(abs)) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset (name or manifest file)', id: nameOrPath });
+  const digest = createHash('sha256').update(await readFile(abs)).digest('hex');
+  const same = await db
+    .selectFrom('datasets')
+    .selectAll()
+    .where('manifest_path', '=', abs)
+    .where('manifest_digest', '=', digest)
+    .orderBy('created_at', 'desc')
+    .executeTakeFirst();
+  if (same) return same;
+  const { parseManifest, ManifestError } = await import('../../datasets/parse-manifest.js');
+  let manifest;
+  try {
+    manifest = await parseManifest(abs);
+  } catch (err) {
+    if (err instanceof ManifestError) {
+      throw new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file: err.file, line: err.line, field: err.field, detail: err.detail });
+    }
+    throw err;
+  }
+  const base = basename(abs, extname(abs));
+  const name = (await findDataset(db, base)) ? `${base}-${digest.slice(0, 8)}` : base;
+  return importDataset(db, manifest, { name, meta: { importedBy: 'evalgate run' } });
+}
+
+async function datasetTasks(db: Kysely<Database>, datasetId: string): Promise<string[]> {
+  const rows = await db.selectFrom('samples').select('task').distinct().where('dataset_id', '=', datasetId).execute();
+  return rows.map((r) => r.task).sort();
+}
+
+/**
+ * Resolves what to run and finds or creates the run row: `--resume` names it;
+ * otherwise the newest run with the same configuration hash (same model
+ * config, task, prompt, dataset digest and Merkle root) is continued unless
+ * `forceNew`. The run is marked `running`.
+ */
+export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, req: RunRequest, loadModel: (m: ModelConfig) => Promise<ModelV1>): Promise<PreparedRun & { model: ModelV1 }> {
+  if (req.resume) {
+    const ctx = await loadRunContext(db, config, req.resume);
+    const model = await loadModel(ctx.modelConfig);
+    const cfg = req.limit !== undefined || req.failedAsWrong ? { ...ctx.config, limit: req.limit ?? ctx.config.limit, failedAsWrong: req.failedAsWrong ?? ctx.config.failedAsWrong } : ctx.config;
+    if (cfg !== ctx.config) await db.updateTable('runs').set({ config: JSON.stringify(cfg) }).where('id', '=', ctx.run.id).execute();
+    await markRunRunning(db, ctx.run.id, ctx.run.warnings);
+    return { ...ctx, config: cfg, resumed: true, model };
+  }
+  if (!req.modelId) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--model is required (or --resume RUN_ID)' });
+  if (!req.dataset) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--dataset is required (or --resume RUN_ID)' });
+  const modelConfig = modelConfigFor(config, req.modelId);
+  const model = await loadModel(modelConfig);
+  const dataset = await resolveDataset(db, req.dataset);
+  const tasks = await datasetTasks(db, dataset.id);
+  const task = req.task ?? (tasks.length === 1 ? (tasks[0] as SampleTask) : undefined);
+  if (!task) {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `dataset ${dataset.name} has tasks ${tasks.join(', ') || '(none)'}; choose one with --task` });
+  }
+  if (!tasks.includes(task)) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `dataset ${dataset.name} has no ${task} samples` });
+
+  const prompts = (modelConfig.options.prompts ?? {}) as Partial<Record<SampleTask, string>>;
+  const system = req.system ?? (typeof modelConfig.options.system === 'string' ? modelConfig.options.system : undefined);
+  const videoMode = modelConfig.options.videoTransport === 'video_url' ? 'video' : 'frames';
+  const cfg: ResolvedRunConfig = {
+    modelId: modelConfig.id,
+    model: redactModelConfig(modelConfig),
+    task,
+    dataset: { id: dataset.id, name: dataset.name, manifestDigest: dataset.manifest_digest, merkleRoot: dataset.merkle_root },
+    promptTemplate: req.promptTemplate ?? prompts[task] ?? defaultPromptTemplates[task],
+    ...(system ? { system } : {}),
+    temperature: req.temperature ?? 0,
+    ...(req.maxOutputTokens !== undefined ? { maxOutputTokens: req.maxOutputTokens } : {}),
+    video: { ...defaultVideoOptions, ...req.video, mode: videoMode },
+    ...(modelConfig.kind === 'specialist' && task === 'asr' ? { decodeAudioSampleRateHz: 16_000 } : {}),
+    scorer: req.normalizer ? { normalizer: req.normalizer } : {},
+    ...(req.limit !== undefined ? { limit: req.limit } : {}),
+    failedAsWrong: req.failedAsWrong ?? false,
+  };
+  const hash = runConfigHash(cfg);
+  await upsertModel(db, modelConfig);
+  const existing = req.forceNew ? undefined : await findRunByConfigHash(db, hash);
+  let run: Run;
+  if (existing) {
+    // Same identity: continue it, with this invocation's scope and reporting choice.
+    await db.updateTable('runs').set({ config: JSON.stringify(cfg) }).where('id', '=', existing.id).execute();
+    run = { ...existing, config: cfg as unknown as Record<string, unknown> };
+  } else {
+    run = await createRun(db, {
+      model_id: modelConfig.id,
+      dataset_id: dataset.id,
+      task,
+      config: JSON.stringify(cfg),
+      config_hash: hash,
+      dataset_digest: dataset.manifest_digest,
+      merkle_root: dataset.merkle_root,
+      prompt_template: cfg.promptTemplate,
+      normalizer: req.normalizer ?? null,
+      adapter_version: `${model.adapter}@${model.adapterVersion}`,
+      evalgate_version: evalgateVersion,
+    });
+  }
+  await markRunRunning(db, run.id, run.warnings);
+  return { run, resumed: existing !== undefined, config: cfg, modelConfig, rootDir: dataset.root_dir ?? '.', model };
+}
+
+/**
+ * Everything needed to (re)execute a stored run: its resolved configuration,
+ * the model config (the configured one when this machine declares the same
+ * id, since it holds the real option values; otherwise the stored snapshot),
+ * and the dataset root.
+ */
+export async function loadRunContext(db: Kysely<Database>, config: EvalgateConfig, runId: string): Promise<PreparedRun> {
+  const run = await getRun(db, runId);
+  if (!run) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Run', id: runId });
+  const cfg = run.config as unknown as ResolvedRunConfig;
+  if (!cfg.model || !cfg.dataset) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `run ${run.id} was not created by evalgate run and cannot be resumed` });
+  const modelConfig = config.models.find((m) => m.id === cfg.modelId) ?? cfg.model;
+  const ds = await db.selectFrom('datasets').select('root_dir').where('id', '=', cfg.dataset.id).executeTakeFirst();
+  if (!ds) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: cfg.dataset.id });
+  return { run, resumed: true, config: cfg, modelConfig, rootDir: ds.root_dir ?? '.' };
+}

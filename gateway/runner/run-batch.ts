@@ -1,0 +1,290 @@
+import type { Kysely } from 'kysely';
+import type { ModelRequest, ModelResult, ModelV1 } from '../models/spec/model-v1.js';
+import type { Database } from '../store/database.js';
+import type { AdaptiveConcurrency } from './adaptive-concurrency.js';
+import { buildRequest, type BuildRequestOptions, type RunnerSample } from './build-request.js';
+import { requestCacheKey, type CacheModelIdentity, type ResponseCache } from './response-cache.js';
+import { backoffDelayMs, classifyError, defaultRetryPolicy, sleep, type ClassifiedError, type RetryPolicy } from './retry-policy.js';
+import { savePrediction, type PredictionError, type ScoreRow } from './run-repo.js';
+
+/** How one sample is processed; shared by the local runner and distributed workers. */
+export interface SampleProcessorOptions {
+  /** Database the predictions go to. */
+  readonly db: Kysely<Database>;
+  /** Run id. */
+  readonly runId: string;
+  /** The model under test. */
+  readonly model: ModelV1;
+  /** Sample → request. */
+  readonly build: BuildRequestOptions;
+  /** Shared limiter of in-flight model calls. */
+  readonly limiter: AdaptiveConcurrency;
+  /** Retry policy (default: 5 attempts). */
+  readonly retry?: RetryPolicy;
+  /** Per-attempt timeout, ms. */
+  readonly timeoutMs: number;
+  /** Use `doStream` (when the model has it) to measure time to first token. */
+  readonly stream?: boolean;
+  /** Opt-in response cache. */
+  readonly cache?: { readonly cache: ResponseCache; readonly identity: CacheModelIdentity };
+  /** Per-sample scores for an answer (errors here never fail the sample). */
+  readonly scoreSample?: (sample: RunnerSample, text: string) => ScoreRow[];
+  /** Randomness for jitter, injectable for tests. */
+  readonly random?: () => number;
+}
+
+/** What happened to one sample. */
+export interface SampleOutcome {
+  /** `samples.id`. */
+  readonly sampleId: string;
+  /** Manifest id. */
+  readonly key: string;
+  /** Stored status. */
+  readonly status: 'ok' | 'failed' | 'skipped';
+  /** Model calls made. */
+  readonly attempts: number;
+  /** Whether this call wrote the prediction (false: another writer already stored `ok`). */
+  readonly written: boolean;
+  /** Whether the answer came from the response cache. */
+  readonly cached: boolean;
+  /** Error of a failed or skipped sample. */
+  readonly error?: PredictionError;
+}
+
+/** Thrown when the run's own signal aborts: the sample is left pending, not failed. */
+export class RunCancelledError extends Error {
+  constructor() {
+    super('run cancelled');
+    this.name = 'RunCancelledError';
+  }
+}
+
+function missingCapability(model: ModelV1, sample: RunnerSample, build: BuildRequestOptions): string | undefined {
+  const caps = model.capabilities;
+  const kinds = sample.media.map((m) => m.kind);
+  const images = kinds.filter((k) => k === 'image' || k === 'images').length;
+  if (kinds.includes('audio') && !caps.audio) return 'audio input';
+  if (images > 0 && !caps.image) return 'image input';
+  if (images > 1 && !caps.multipleImages) return 'several images in one request';
+  if (kinds.includes('video')) {
+    if (build.video.mode === 'video' && !caps.video) return 'video input';
+    if (build.video.mode === 'frames' && !(caps.multipleImages || (caps.image && build.video.count === 1))) return 'several images (video frames)';
+  }
+  return undefined;
+}
+
+/** Processes samples one at a time; many may run concurrently on one instance. */
+export class SampleProcessor {
+  readonly #o: SampleProcessorOptions;
+  readonly #retry: RetryPolicy;
+  readonly #warnings = new Set<string>();
+
+  constructor(opts: SampleProcessorOptions) {
+    this.#o = opts;
+    this.#retry = opts.retry ?? defaultRetryPolicy;
+  }
+
+  /** Distinct adapter warnings seen so far (bounded at 100). */
+  get warnings(): string[] {
+    return [...this.#warnings];
+  }
+
+  #warn(message: string): void {
+    if (this.#warnings.size < 100) this.#warnings.add(message);
+  }
+
+  /**
+   * Builds, sends (with retries, backoff and timeouts), scores and stores one
+   * sample. Resolves with the stored outcome; rejects only with
+   * RunCancelledError or a database error, leaving the sample pending.
+   */
+  async process(sample: RunnerSample, signal?: AbortSignal): Promise<SampleOutcome> {
+    const o = this.#o;
+    const startedMs = performance.now();
+    const base = { sampleId: sample.id, key: sample.key };
+
+    const missing = missingCapability(o.model, sample, o.build);
+    if (missing) {
+      const error: PredictionError = { code: 'unsupported', message: `model ${o.model.modelName} (${o.model.adapter}) does not take ${missing}`, retryable: false };
+      const written = await savePrediction(o.db, { runId: o.runId, sampleId: sample.id, status: 'skipped', error, attempts: 0 });
+      return { ...base, status: 'skipped', attempts: 0, written, cached: false, error };
+    }
+
+    let built: Awaited<ReturnType<typeof buildRequest>>;
+    try {
+      built = await buildRequest(sample, o.build);
+    } catch (err) {
+      const error: PredictionError = { code: 'input', message: (err as Error).message, retryable: false };
+      const written = await savePrediction(o.db, { runId: o.runId, sampleId: sample.id, status: 'failed', error, attempts: 0 });
+      return { ...base, status: 'failed', attempts: 0, written, cached: false, error };
+    }
+
+    const cacheKey = o.cache ? requestCacheKey(o.cache.identity, built.request) : undefined;
+    if (o.cache && cacheKey) {
+      const hit = await o.cache.cache.get(cacheKey);
+      if (hit) return this.#store(sample, hit, { attempts: 0, cached: true, audioSeconds: built.audioSeconds, startedMs });
+    }
+
+    let attempts = 0;
+    let last: ClassifiedError | undefined;
+    while (attempts < this.#retry.maxAttempts) {
+      if (signal?.aborted) throw new RunCancelledError();
+      if (attempts > 0 && last) {
+        try {
+          await sleep(backoffDelayMs(attempts, this.#retry, last.retryAfterMs, o.random), signal);
+        } catch {
+          throw new RunCancelledError();
+        }
+      }
+      try {
+        await o.limiter.acquire(signal);
+      } catch {
+        throw new RunCancelledError();
+      }
+      attempts++;
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(new DOMException(`no answer within ${o.timeoutMs} ms`, 'TimeoutError')), o.timeoutMs);
+      const attemptSignal = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
+      const requestStartMs = performance.now();
+      try {
+        const { result, firstTokenMs } = await this.#call({ ...built.request, signal: attemptSignal }, requestStartMs);
+        const requestMs = performance.now() - requestStartMs;
+        o.limiter.onSuccess();
+        if (o.cache && cacheKey) await o.cache.cache.set(cacheKey, { text: result.text, raw: result.raw, warnings: result.warnings, usage: result.usage });
+        return await this.#store(sample, result, {
+          attempts,
+          cached: false,
+          audioSeconds: built.audioSeconds,
+          startedMs,
+          requestMs,
+          firstTokenMs,
+        });
+      } catch (err) {
+        last = classifyError(err, { timedOut: timeout.signal.aborted, cancelled: signal?.aborted ?? false, timeoutMs: o.timeoutMs });
+        if (last.code === 'cancelled') throw new RunCancelledError();
+        if (last.rateLimited) o.limiter.onRateLimited();
+        if (!last.retryable) break;
+      } finally {
+        clearTimeout(timer);
+        o.limiter.release();
+      }
+    }
+
+    const error: PredictionError = {
+      code: last?.code ?? 'adapter',
+      message: last?.message ?? 'no attempt made',
+      ...(last?.statusCode !== undefined ? { statusCode: last.statusCode } : {}),
+      retryable: last?.retryable ?? false,
+    };
+    const written = await savePrediction(o.db, {
+      runId: o.runId,
+      sampleId: sample.id,
+      status: 'failed',
+      error,
+      attempts,
+      latencyTotalMs: performance.now() - startedMs,
+      audioSeconds: built.audioSeconds ?? null,
+    });
+    return { ...base, status: 'failed', attempts, written, cached: false, error };
+  }
+
+  async #call(request: ModelRequest, requestStartMs: number): Promise<{ result: ModelResult; firstTokenMs?: number }> {
+    const model = this.#o.model;
+    if (!(this.#o.stream && model.capabilities.streaming && model.doStream)) return { result: await model.doGenerate(request) };
+    let firstTokenMs: number | undefined;
+    let text = '';
+    for await (const ev of model.doStream(request)) {
+      if (ev.type === 'text-delta') {
+        if (firstTokenMs === undefined && ev.delta !== '') firstTokenMs = performance.now() - requestStartMs;
+        text += ev.delta;
+      } else if (ev.type === 'warning') {
+        this.#warn(ev.message);
+      } else if (ev.type === 'finish') {
+        return { result: ev.result, firstTokenMs };
+      }
+    }
+    // A stream that ends without `finish` was cut off: its text is partial and
+    // must not be scored as the model's answer.
+    throw Object.assign(new Error(`stream ended without a finish event after ${text.length} characters`), { code: 'ECONNRESET' });
+  }
+
+  async #store(
+    sample: RunnerSample,
+    result: ModelResult,
+    m: { attempts: number; cached: boolean; audioSeconds?: number; startedMs: number; requestMs?: number; firstTokenMs?: number },
+  ): Promise<SampleOutcome> {
+    for (const w of result.warnings) this.#warn(w);
+    let scores: ScoreRow[] = [];
+    if (this.#o.scoreSample) {
+      try {
+        scores = this.#o.scoreSample(sample, result.text);
+      } catch (err) {
+        this.#warn(`per-sample scoring failed: ${(err as Error).message}`);
+      }
+    }
+    const written = await savePrediction(this.#o.db, {
+      runId: this.#o.runId,
+      sampleId: sample.id,
+      status: 'ok',
+      outputText: result.text,
+      rawResponse: m.cached ? { cached: true, raw: result.raw ?? null } : (result.raw ?? null),
+      attempts: m.attempts,
+      latencyRequestMs: m.requestMs ?? null,
+      latencyFirstTokenMs: m.firstTokenMs ?? null,
+      latencyTotalMs: m.cached ? null : performance.now() - m.startedMs,
+      audioSeconds: m.audioSeconds ?? null,
+      scores,
+    });
+    return { sampleId: sample.id, key: sample.key, status: 'ok', attempts: m.attempts, written, cached: m.cached };
+  }
+}
+
+/** Totals of one `runBatch` call. */
+export interface BatchTotals {
+  /** Samples stored ok. */
+  ok: number;
+  /** Samples stored failed. */
+  failed: number;
+  /** Samples stored skipped. */
+  skipped: number;
+  /** Answers served from the cache. */
+  cached: number;
+  /** Whether the signal stopped the batch early (the rest stays pending). */
+  cancelled: boolean;
+}
+
+/**
+ * Runs samples through the processor. There are twice as many task loops as
+ * the concurrency limit: the limiter bounds in-flight model calls, and the
+ * extra loops read media and write results while the slots are busy, so that
+ * database writes never idle a slot. Memory is bounded by 2 × concurrency
+ * prepared requests.
+ */
+export async function runBatch(
+  processor: SampleProcessor,
+  samples: readonly RunnerSample[],
+  opts: { concurrency: number; signal?: AbortSignal; onOutcome?: (o: SampleOutcome) => void },
+): Promise<BatchTotals> {
+  const totals: BatchTotals = { ok: 0, failed: 0, skipped: 0, cached: 0, cancelled: false };
+  let next = 0;
+  const loop = async (): Promise<void> => {
+    while (next < samples.length && !opts.signal?.aborted) {
+      const sample = samples[next++]!;
+      try {
+        const outcome = await processor.process(sample, opts.signal);
+        totals[outcome.status]++;
+        if (outcome.cached) totals.cached++;
+        opts.onOutcome?.(outcome);
+      } catch (err) {
+        if (err instanceof RunCancelledError) return;
+        throw err;
+      }
+    }
+  };
+  const loops = Math.min(samples.length, Math.max(1, opts.concurrency) * 2);
+  const results = await Promise.allSettled(Array.from({ length: loops }, loop));
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failure) throw failure.reason;
+  totals.cancelled = opts.signal?.aborted ?? false;
+  return totals;
+}

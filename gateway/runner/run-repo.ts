@@ -1,0 +1,326 @@
+import { sql, type Kysely } from 'kysely';
+import type { ModelConfig } from '../config/config-schema.js';
+import type { Database, NewRun, PredictionStatus, Run, RunStatus, SampleMedia, SampleTask } from '../store/database.js';
+import type { RunnerSample } from './build-request.js';
+
+// Persistence of runs, predictions and per-sample scores. Every write is
+// idempotent so that a run can be killed at any instant and resumed, and so
+// that two workers handed the same job (at-least-once delivery) still leave
+// exactly one prediction per (run, sample).
+
+type Db = Kysely<Database>;
+
+/** One per-sample score row. */
+export interface ScoreRow {
+  /** Metric name, e.g. `wer`. */
+  readonly metric: string;
+  /** Value. */
+  readonly value: number;
+  /** Per-sample details (alignment counts, extracted answer…). */
+  readonly details?: Record<string, unknown> | null;
+}
+
+/** The error stored with a failed or skipped prediction. */
+export interface PredictionError {
+  /** Kind: timeout, connection, http, adapter, unsupported, cancelled. */
+  readonly code?: string;
+  /** What went wrong. */
+  readonly message: string;
+  /** HTTP status when the provider answered. */
+  readonly statusCode?: number;
+  /** Whether the last error was retryable (true: retries ran out). */
+  readonly retryable?: boolean;
+}
+
+/** A prediction to write. */
+export interface PredictionWrite {
+  /** Run id. */
+  readonly runId: string;
+  /** `samples.id`. */
+  readonly sampleId: string;
+  /** Outcome. */
+  readonly status: PredictionStatus;
+  /** Answer text (only for `ok`). */
+  readonly outputText?: string | null;
+  /** Provider response for audit. */
+  readonly rawResponse?: unknown;
+  /** Error, for `failed`/`skipped`. */
+  readonly error?: PredictionError | null;
+  /** Model calls made for this sample in this attempt. */
+  readonly attempts: number;
+  /** Duration of the successful request, ms. */
+  readonly latencyRequestMs?: number | null;
+  /** Time to first streamed token, ms. */
+  readonly latencyFirstTokenMs?: number | null;
+  /** Wall time for the sample including retries and backoff, ms. */
+  readonly latencyTotalMs?: number | null;
+  /** Seconds of audio sent. */
+  readonly audioSeconds?: number | null;
+  /** Per-sample scores, written in the same statement. */
+  readonly scores?: readonly ScoreRow[];
+}
+
+/** Declares (or refreshes) a configured model in `models`. */
+export async function upsertModel(db: Db, model: ModelConfig): Promise<void> {
+  await db
+    .insertInto('models')
+    .values({ id: model.id, adapter: model.adapter, kind: model.kind, model: model.model ?? null, base_url: model.baseUrl ?? null })
+    .onConflict((oc) =>
+      oc.column('id').doUpdateSet({ adapter: model.adapter, kind: model.kind, model: model.model ?? null, base_url: model.baseUrl ?? null, updated_at: sql`now()` }),
+    )
+    .execute();
+}
+
+/** The newest run with this configuration hash, if any. */
+export async function findRunByConfigHash(db: Db, configHash: string): Promise<Run | undefined> {
+  return db.selectFrom('runs').selectAll().where('config_hash', '=', configHash).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+}
+
+/** One run by id (or a unique id prefix of at least 8 characters). */
+export async function getRun(db: Db, id: string): Promise<Run | undefined> {
+  const exact = await db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
+  if (exact || id.length < 8) return exact;
+  const byPrefix = await db.selectFrom('runs').selectAll().where('id', 'like', `${id.replace(/[%_]/g, '')}%`).limit(2).execute();
+  return byPrefix.length === 1 ? byPrefix[0] : undefined;
+}
+
+/** Creates a run row. */
+export async function createRun(db: Db, run: NewRun): Promise<Run> {
+  return db.insertInto('runs').values(run).returningAll().executeTakeFirstOrThrow();
+}
+
+/** Marks a run as running (again). */
+export async function markRunRunning(db: Db, runId: string, warnings: readonly string[]): Promise<void> {
+  await db
+    .updateTable('runs')
+    .set({ status: 'running', started_at: new Date(), finished_at: null, warnings: JSON.stringify(warnings) })
+    .where('id', '=', runId)
+    .execute();
+}
+
+/** Stores the final status and summary. */
+export async function finishRun(db: Db, runId: string, status: RunStatus, summary: Record<string, unknown>): Promise<void> {
+  await db
+    .updateTable('runs')
+    .set({ status, summary: JSON.stringify(summary), finished_at: new Date() })
+    .where('id', '=', runId)
+    .execute();
+}
+
+/** Runs, newest first. */
+export async function listRuns(db: Db, opts: { limit?: number; modelId?: string } = {}): Promise<Run[]> {
+  let q = db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').limit(opts.limit ?? 50);
+  if (opts.modelId) q = q.where('model_id', '=', opts.modelId);
+  return q.execute();
+}
+
+type SampleRow = {
+  id: string;
+  sample_key: string;
+  task: SampleTask;
+  reference: string | string[] | null;
+  question: string | null;
+  choices: string[] | null;
+  answer: string | null;
+  lang: string | null;
+  media: SampleMedia[];
+  duration_s: number | null;
+};
+
+function toRunnerSample(r: SampleRow): RunnerSample {
+  return {
+    id: r.id,
+    key: r.sample_key,
+    task: r.task,
+    reference: r.reference,
+    question: r.question,
+    choices: r.choices,
+    answer: r.answer,
+    lang: r.lang,
+    media: r.media,
+    durationS: r.duration_s,
+  };
+}
+
+const sampleColumns = ['id', 'sample_key', 'task', 'reference', 'question', 'choices', 'answer', 'lang', 'media', 'duration_s'] as const;
+
+/**
+ * The run's samples (the first `limit` of the dataset's samples of `task`,
+ * ordered by manifest id) that have no `ok` prediction yet: exactly the work
+ * left to do, whether the run is new, resumed, or was killed.
+ */
+export async function listPendingSamples(db: Db, run: { id: string; datasetId: string; task: string; limit?: number }): Promise<RunnerSample[]> {
+  let scope = db
+    .selectFrom('samples')
+    .select(sampleColumns)
+    .where('dataset_id', '=', run.datasetId)
+    .where('task', '=', run.task as SampleTask)
+    .orderBy('sample_key');
+  if (run.limit !== undefined) scope = scope.limit(run.limit);
+  const rows = await db
+    .selectFrom(scope.as('s'))
+    .selectAll('s')
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('predictions as p')
+            .select('p.id')
+            .whereRef('p.sample_id', '=', 's.id')
+            .where('p.run_id', '=', run.id)
+            .where('p.status', '=', 'ok'),
+        ),
+      ),
+    )
+    .orderBy('s.sample_key')
+    .execute();
+  return rows.map((r) => toRunnerSample(r as SampleRow));
+}
+
+/** One sample by id. */
+export async function getSample(db: Db, sampleId: string): Promise<RunnerSample | undefined> {
+  const r = await db.selectFrom('samples').select(sampleColumns).where('id', '=', sampleId).executeTakeFirst();
+  return r ? toRunnerSample(r as SampleRow) : undefined;
+}
+
+/** Whether the sample already has an `ok` prediction in the run. */
+export async function hasOkPrediction(db: Db, runId: string, sampleId: string): Promise<boolean> {
+  const r = await db
+    .selectFrom('predictions')
+    .select('id')
+    .where('run_id', '=', runId)
+    .where('sample_id', '=', sampleId)
+    .where('status', '=', 'ok')
+    .executeTakeFirst();
+  return r !== undefined;
+}
+
+/**
+ * Writes a prediction and its scores in ONE statement (so a kill can never
+ * leave a prediction without its scores). An existing `ok` prediction is never
+ * overwritten: the conflict update only fires when the stored status is not
+ * `ok`. Returns whether this call wrote the row.
+ */
+export async function savePrediction(db: Db, p: PredictionWrite): Promise<boolean> {
+  const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
+  const scores = JSON.stringify((p.scores ?? []).map((s) => ({ metric: s.metric, value: s.value, details: s.details ?? null })));
+  const result = await sql<{ id: string }>`
+    with p as (
+      insert into predictions (run_id, sample_id, status, output_text, raw_response, error, attempts,
+                               latency_request_ms, latency_first_token_ms, latency_total_ms, audio_seconds)
+      values (${p.runId}, ${p.sampleId}, ${p.status}, ${p.outputText ?? null}, ${json(p.rawResponse)}::jsonb, ${json(p.error)}::jsonb,
+              ${p.attempts}, ${p.latencyRequestMs ?? null}, ${p.latencyFirstTokenMs ?? null}, ${p.latencyTotalMs ?? null}, ${p.audioSeconds ?? null})
+      on conflict (run_id, sample_id) do update set
+        status = excluded.status,
+        output_text = excluded.output_text,
+        raw_response = excluded.raw_response,
+        error = excluded.error,
+        attempts = predictions.attempts + excluded.attempts,
+        latency_request_ms = excluded.latency_request_ms,
+        latency_first_token_ms = excluded.latency_first_token_ms,
+        latency_total_ms = excluded.latency_total_ms,
+        audio_seconds = excluded.audio_seconds,
+        updated_at = now()
+      where predictions.status <> 'ok'
+      returning id
+    ), s as (
+      insert into scores (prediction_id, metric, value, details)
+      select p.id, x.metric, x.value, x.details
+      from p cross join jsonb_to_recordset(${scores}::jsonb) as x(metric text, value double precision, details jsonb)
+      on conflict (prediction_id, metric) do update set value = excluded.value, details = excluded.details
+      returning 1
+    )
+    select id from p`.execute(db);
+  return result.rows.length > 0;
+}
+
+/** Counts of predictions by status, plus how many samples have none yet. */
+export interface RunCounts {
+  /** Answered. */
+  ok: number;
+  /** Still failing after retries (excluded from metrics). */
+  failed: number;
+  /** Not sent (e.g. the model lacks the modality). */
+  skipped: number;
+  /** Samples in the run's scope with no prediction at all yet. */
+  pending: number;
+  /** Samples in the run's scope. */
+  total: number;
+}
+
+/** Prediction counts of a run; `scopeTotal` is the number of samples the run covers. */
+export async function runCounts(db: Db, runId: string, scopeTotal?: number): Promise<RunCounts> {
+  const rows = await db
+    .selectFrom('predictions')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('run_id', '=', runId)
+    .groupBy('status')
+    .execute();
+  const counts: RunCounts = { ok: 0, failed: 0, skipped: 0, pending: 0, total: 0 };
+  for (const r of rows) counts[r.status] = Number(r.n);
+  const done = counts.ok + counts.failed + counts.skipped;
+  counts.total = Math.max(scopeTotal ?? done, done);
+  counts.pending = counts.total - done;
+  return counts;
+}
+
+/** How many samples a run covers (dataset samples of its task, capped by its limit). */
+export async function runScopeSize(db: Db, run: { datasetId: string; task: string; limit?: number }): Promise<number> {
+  const r = await db
+    .selectFrom('samples')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('dataset_id', '=', run.datasetId)
+    .where('task', '=', run.task as SampleTask)
+    .executeTakeFirstOrThrow();
+  const n = Number(r.n);
+  return run.limit !== undefined ? Math.min(n, run.limit) : n;
+}
+
+/** A prediction joined with what scoring needs from its sample. */
+export interface ScoredPredictionRow {
+  /** `predictions.id`. */
+  readonly predictionId: string;
+  /** Manifest id. */
+  readonly sampleKey: string;
+  /** Status. */
+  readonly status: PredictionStatus;
+  /** Answer text. */
+  readonly outputText: string | null;
+  /** Expected text. */
+  readonly reference: string | string[] | null;
+  /** Correct letter. */
+  readonly answer: string | null;
+  /** Options. */
+  readonly choices: string[] | null;
+  /** Request duration, ms. */
+  readonly latencyRequestMs: number | null;
+  /** First token, ms. */
+  readonly latencyFirstTokenMs: number | null;
+  /** Sample wall time, ms. */
+  readonly latencyTotalMs: number | null;
+  /** Audio sent, s. */
+  readonly audioSeconds: number | null;
+}
+
+/** Every prediction of a run with its sample's reference, ordered by manifest id. */
+export async function predictionsForScoring(db: Db, runId: string): Promise<ScoredPredictionRow[]> {
+  const rows = await db
+    .selectFrom('predictions as p')
+    .innerJoin('samples as s', 's.id', 'p.sample_id')
+    .select([
+      'p.id as predictionId',
+      's.sample_key as sampleKey',
+      'p.status',
+      'p.output_text as outputText',
+      's.reference',
+      's.answer',
+      's.choices',
+      'p.latency_request_ms as latencyRequestMs',
+      'p.latency_first_token_ms as latencyFirstTokenMs',
+      'p.latency_total_ms as latencyTotalMs',
+      'p.audio_seconds as audioSeconds',
+    ])
+    .where('p.run_id', '=', runId)
+    .orderBy('s.sample_key')
+    .execute();
+  return rows as ScoredPredictionRow[];
+}

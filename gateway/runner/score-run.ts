@@ -1,0 +1,204 @@
+import type { Kysely } from 'kysely';
+import type { Database, Run } from '../store/database.js';
+import { importProjectModule } from './lazy-import.js';
+import { predictionsForScoring, runCounts, runScopeSize, type RunCounts, type ScoreRow, type ScoredPredictionRow } from './run-repo.js';
+
+/** One item for the task scorer (the shape of `evalgate score` input). */
+export interface ScoreItem {
+  /** Manifest id. */
+  readonly id: string;
+  /** Expected text(s). */
+  readonly reference?: string | string[];
+  /** Correct letter for multiple choice. */
+  readonly answer?: string;
+  /** Options for multiple choice. */
+  readonly choices?: string[];
+  /** The model's answer. */
+  readonly prediction: string;
+}
+
+/** What the task scorer returns: corpus metrics and per-sample entries. */
+export interface TaskScore {
+  /** Corpus metrics, keyed as in `evalgate score --json`. */
+  readonly metrics: Record<string, unknown>;
+  /** Per-sample results, in input order, each with its `id`. */
+  readonly samples: readonly Record<string, unknown>[];
+}
+
+/** The pure scorer from scorers/score-task.ts. */
+export type ScoreTaskFn = (task: string, items: readonly ScoreItem[], options?: Readonly<Record<string, unknown>>) => TaskScore;
+
+/** Loads the task scorer lazily (scorers/ is pure code; loading it is cheap but it may not be built yet). */
+export async function loadScoreTask(): Promise<ScoreTaskFn> {
+  const mod = await importProjectModule<{ scoreTask?: unknown; default?: unknown }>('../../scorers/score-task.js', 'the task scorer (scorers/score-task.ts)');
+  const fn = mod.scoreTask ?? mod.default;
+  if (typeof fn !== 'function') throw new Error('scorers/score-task.js exports no scoreTask function');
+  return adaptScoreTask(fn as (...args: unknown[]) => unknown);
+}
+
+// The scorer is called as scoreTask(task, items, options); if it takes one
+// object instead ({task, items, ...options}), that form is used. Either way
+// the result must be {metrics, samples}.
+function adaptScoreTask(fn: (...args: unknown[]) => unknown): ScoreTaskFn {
+  return (task, items, options) => {
+    const out = (fn.length <= 1 ? fn({ task, items, ...options }) : fn(task, items, options)) as TaskScore;
+    if (!out || typeof out !== 'object' || !('metrics' in out)) throw new Error('scoreTask returned no {metrics, samples}');
+    return out;
+  };
+}
+
+/** The scorer input for one prediction; a failed one counts as '' only with failedAsWrong. */
+export function scoreItemOf(
+  sample: { key: string; reference: string | string[] | null; answer: string | null; choices: string[] | null },
+  prediction: string,
+): ScoreItem {
+  return {
+    id: sample.key,
+    ...(sample.reference !== null ? { reference: sample.reference } : {}),
+    ...(sample.answer !== null ? { answer: sample.answer } : {}),
+    ...(sample.choices !== null ? { choices: sample.choices } : {}),
+    prediction,
+  };
+}
+
+/** Per-sample score rows from a scorer's sample entry: every numeric or boolean field becomes a metric. */
+export function scoreRowsOf(entry: Record<string, unknown> | undefined): ScoreRow[] {
+  if (!entry) return [];
+  const rows: ScoreRow[] = [];
+  const details: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(entry)) {
+    if (k === 'id' || k === 'prediction' || k === 'reference') continue;
+    if (typeof v === 'number' && Number.isFinite(v)) rows.push({ metric: k, value: v });
+    else if (typeof v === 'boolean') rows.push({ metric: k, value: v ? 1 : 0 });
+    else details[k] = v;
+  }
+  return rows.map((r) => ({ ...r, details: Object.keys(details).length ? details : null }));
+}
+
+/** Latency summary in ms. */
+export interface LatencyStats {
+  /** Number of values. */
+  readonly n: number;
+  /** Mean. */
+  readonly mean: number;
+  /** Median. */
+  readonly p50: number;
+  /** 90th percentile. */
+  readonly p90: number;
+  /** 95th percentile. */
+  readonly p95: number;
+  /** 99th percentile. */
+  readonly p99: number;
+  /** Maximum. */
+  readonly max: number;
+}
+
+/** Percentiles with linear interpolation between order statistics (NumPy's default). */
+export function latencyStats(values: readonly number[]): LatencyStats | null {
+  if (values.length === 0) return null;
+  const v = [...values].sort((a, b) => a - b);
+  const q = (p: number): number => {
+    const pos = (v.length - 1) * p;
+    const lo = Math.floor(pos);
+    const hi = Math.ceil(pos);
+    return v[lo]! + (v[hi]! - v[lo]!) * (pos - lo);
+  };
+  const round = (x: number): number => Math.round(x * 100) / 100;
+  return {
+    n: v.length,
+    mean: round(v.reduce((a, b) => a + b, 0) / v.length),
+    p50: round(q(0.5)),
+    p90: round(q(0.9)),
+    p95: round(q(0.95)),
+    p99: round(q(0.99)),
+    max: round(v[v.length - 1]!),
+  };
+}
+
+/** What `run` ends with and `runs show` prints. */
+export interface RunReport {
+  /** Run id. */
+  readonly runId: string;
+  /** Run status. */
+  readonly status: string;
+  /** Model id. */
+  readonly modelId: string;
+  /** Task. */
+  readonly task: string;
+  /** Prediction counts. */
+  readonly counts: RunCounts;
+  /** Corpus metrics over `ok` predictions (plus failed ones as '' with failedAsWrong), keyed as in `evalgate score`. */
+  readonly metrics: Record<string, unknown> | null;
+  /** Whether failed samples were scored as empty answers. */
+  readonly failedAsWrong: boolean;
+  /** Request, first-token and per-sample latency percentiles over `ok` predictions, ms. */
+  readonly latencyMs: { readonly request: LatencyStats | null; readonly firstToken: LatencyStats | null; readonly total: LatencyStats | null };
+  /** Audio seconds ÷ request seconds over `ok` predictions (Open ASR Leaderboard RTFx); null without audio. */
+  readonly rtfx: number | null;
+  /** Seconds of audio in `ok` predictions. */
+  readonly audioSeconds: number | null;
+  /** Warnings recorded on the run (adapter warnings, scoring problems). */
+  readonly warnings: readonly string[];
+}
+
+function numberList(rows: readonly ScoredPredictionRow[], pick: (r: ScoredPredictionRow) => number | null): number[] {
+  return rows.map(pick).filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+}
+
+/**
+ * Computes a run's report from the database: what is stored is the truth, so
+ * the same function serves the end of `run`, `runs show` on any machine while
+ * workers are busy, and a resumed run.
+ */
+export async function buildRunReport(
+  db: Kysely<Database>,
+  run: Run,
+  opts: { failedAsWrong?: boolean; scoreTask?: ScoreTaskFn; scorerOptions?: Readonly<Record<string, unknown>> } = {},
+): Promise<RunReport> {
+  const cfg = run.config as { limit?: number; failedAsWrong?: boolean; scorer?: Record<string, unknown> };
+  const failedAsWrong = opts.failedAsWrong ?? cfg.failedAsWrong ?? false;
+  const scope = run.dataset_id ? await runScopeSize(db, { datasetId: run.dataset_id, task: run.task, limit: cfg.limit }) : undefined;
+  const counts = await runCounts(db, run.id, scope);
+  const rows = await predictionsForScoring(db, run.id);
+  const ok = rows.filter((r) => r.status === 'ok');
+  const warnings = [...run.warnings];
+
+  let metrics: Record<string, unknown> | null = null;
+  const toScore = rows.filter((r) => r.status === 'ok' || (failedAsWrong && r.status === 'failed'));
+  if (toScore.length > 0) {
+    try {
+      const scoreTask = opts.scoreTask ?? (await loadScoreTask());
+      const items = toScore.map((r) =>
+        scoreItemOf({ key: r.sampleKey, reference: r.reference, answer: r.answer, choices: r.choices }, r.status === 'ok' ? (r.outputText ?? '') : ''),
+      );
+      metrics = { ...scoreTask(run.task, items, opts.scorerOptions ?? cfg.scorer).metrics };
+    } catch (err) {
+      warnings.push(`scoring failed: ${(err as Error).message}`);
+    }
+  }
+
+  const audio = numberList(ok, (r) => r.audioSeconds);
+  const audioSeconds = audio.length ? audio.reduce((a, b) => a + b, 0) : null;
+  // RTFx pairs audio with the time spent on the same samples only.
+  const timed = ok.filter((r) => r.audioSeconds !== null && r.latencyRequestMs !== null && r.latencyRequestMs > 0);
+  const processingS = timed.reduce((a, r) => a + r.latencyRequestMs! / 1000, 0);
+  const rtfx = processingS > 0 ? Math.round((timed.reduce((a, r) => a + r.audioSeconds!, 0) / processingS) * 100) / 100 : null;
+
+  return {
+    runId: run.id,
+    status: run.status,
+    modelId: run.model_id,
+    task: run.task,
+    counts,
+    metrics,
+    failedAsWrong,
+    latencyMs: {
+      request: latencyStats(numberList(ok, (r) => r.latencyRequestMs)),
+      firstToken: latencyStats(numberList(ok, (r) => r.latencyFirstTokenMs)),
+      total: latencyStats(numberList(ok, (r) => r.latencyTotalMs)),
+    },
+    rtfx,
+    audioSeconds,
+    warnings,
+  };
+}
