@@ -6,6 +6,10 @@ import type { Store } from '../store/open-store.js';
 import { authPlugin, requireScope } from './auth/auth-plugin.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { runsRoutes } from './routes/runs-routes.js';
+import { compareRoutes } from './routes/compare-routes.js';
+import { mediaRoutes } from './routes/media-routes.js';
+import { sessionsRoutes } from './routes/sessions-routes.js';
+import { webRoutes } from './routes/web-routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -62,11 +66,16 @@ export async function createApp(opts: CreateAppOptions): Promise<FastifyInstance
 
   await app.register(authPlugin);
   await app.register(healthRoutes);
+  await app.register(webRoutes);
   // Feature plugins, one line each. Routes under /v1 need at least `viewer`.
   await app.register(
     async (v1) => {
       v1.addHook('preHandler', requireScope('viewer'));
       await v1.register(runsRoutes);
+      await v1.register((await import('../live/live-gateway.js')).liveGateway);
+      await v1.register(compareRoutes);
+      await v1.register(mediaRoutes);
+      await v1.register(sessionsRoutes);
     },
     { prefix: '/v1' },
   );

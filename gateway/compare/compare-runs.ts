@@ -1,0 +1,246 @@
+import { mcnemar } from '../../scorers/stats/mcnemar.js';
+import { bootstrapInterval, pairedBootstrap, percentile, type Interval } from '../../scorers/stats/paired-bootstrap.js';
+import { pairedPermutationTest } from '../../scorers/stats/paired-permutation.js';
+import type { RatioItem } from '../../scorers/stats/ratio-stat.js';
+import { EvalgateError } from '../errors.js';
+import type { RunHeader, RunOutcomes, SampleOutcome } from './load-run-outcomes.js';
+import { scoreOutcomes, type ScoredSample } from './score-outcomes.js';
+
+/** How a group of samples is split for the breakdown. */
+export type BreakdownKey = 'task' | 'tag' | 'lang';
+
+/** Comparison settings. */
+export interface CompareOptions {
+  /** Breakdown dimension (default `tag`). */
+  readonly by?: BreakdownKey;
+  /** Bootstrap resamples (default 1000). */
+  readonly iterations?: number;
+  /** Seed for bootstrap and permutation draws (default 1). */
+  readonly seed?: number;
+  /** How many disagreement rows to list (0 = none). */
+  readonly samples?: number;
+}
+
+/** One run's numbers on a sample set. */
+export interface RunMetric {
+  /** Run id. */
+  readonly runId: string;
+  /** Model id. */
+  readonly modelId: string;
+  /** Model kind. */
+  readonly modelKind: string;
+  /** Primary metric with its 95 % bootstrap interval. */
+  readonly value: Interval;
+}
+
+/** B versus the baseline (the first run). */
+export interface PairedDifference {
+  /** Baseline run. */
+  readonly baselineRunId: string;
+  /** Compared run. */
+  readonly runId: string;
+  /** Metric(B) − metric(A) with a paired bootstrap interval. */
+  readonly difference: Interval;
+  /** p-value of the paired test. */
+  readonly pValue: number;
+  /** `mcnemar` for accuracy, `permutation` for rates. */
+  readonly test: 'mcnemar' | 'permutation';
+}
+
+/** Metrics on one slice of the shared samples. */
+export interface SliceComparison {
+  /** Slice label (`all`, a tag, a language, a task). */
+  readonly slice: string;
+  /** Samples in the slice. */
+  readonly n: number;
+  /** Per-run metric. */
+  readonly runs: readonly RunMetric[];
+  /** Paired differences against the first run. */
+  readonly differences: readonly PairedDifference[];
+}
+
+/** Latency and speed of one run over the shared samples. */
+export interface RunLatency {
+  /** Run id. */
+  readonly runId: string;
+  /** Percentiles of end-to-end latency, ms. */
+  readonly totalMs: { readonly p50: number | null; readonly p90: number | null; readonly p99: number | null };
+  /** Percentiles of time to first token, ms (null when not streamed). */
+  readonly firstTokenMs: { readonly p50: number | null; readonly p90: number | null; readonly p99: number | null };
+  /** Total audio seconds ÷ total processing seconds (Open ASR Leaderboard). */
+  readonly rtfx: number | null;
+}
+
+/** A sample where the runs disagree. */
+export interface Disagreement {
+  /** Sample id in the manifest. */
+  readonly sampleKey: string;
+  /** Largest gap between runs on this sample's primary score. */
+  readonly gap: number;
+  /** Per run: the prediction text and its per-sample score and error summary. */
+  readonly runs: readonly { runId: string; prediction: string | null; score: number; errors: string }[];
+  /** Media files of the sample (paths relative to the dataset root). */
+  readonly media: readonly string[];
+}
+
+/** The full comparison. */
+export interface Comparison {
+  /** Task compared. */
+  readonly task: string;
+  /** Primary metric name (`wer`, `cer`, `accuracy`, `anls`). */
+  readonly metric: string;
+  /** Whether lower is better for the metric. */
+  readonly lowerIsBetter: boolean;
+  /** Samples scored `ok` by every run. */
+  readonly sharedSamples: number;
+  /** Samples per run before intersecting. */
+  readonly samplesPerRun: Readonly<Record<string, { ok: number; failed: number; skipped: number }>>;
+  /** Overall and per-slice results. */
+  readonly overall: SliceComparison;
+  /** Breakdown dimension. */
+  readonly by: BreakdownKey;
+  /** Per-slice results. */
+  readonly breakdown: readonly SliceComparison[];
+  /** Latency per run. */
+  readonly latency: readonly RunLatency[];
+  /** Things that make the comparison less clean. */
+  readonly warnings: readonly string[];
+  /** Largest disagreements, when asked for. */
+  readonly disagreements: readonly Disagreement[];
+  /** Bootstrap settings, for reproducibility. */
+  readonly bootstrap: { readonly iterations: number; readonly seed: number };
+}
+
+function pct(values: number[]): { p50: number | null; p90: number | null; p99: number | null } {
+  if (values.length === 0) return { p50: null, p90: null, p99: null };
+  const s = Float64Array.from(values).sort();
+  return { p50: percentile(s, 0.5), p90: percentile(s, 0.9), p99: percentile(s, 0.99) };
+}
+
+function warningsFor(runs: readonly RunOutcomes[]): string[] {
+  const w: string[] = [];
+  const distinct = (f: (r: RunHeader) => unknown) => new Set(runs.map((r) => JSON.stringify(f(r.run) ?? null))).size > 1;
+  if (distinct((r) => r.datasetDigest)) w.push('runs used different dataset digests: the samples may differ in content');
+  if (distinct((r) => r.promptTemplate)) w.push('runs used different prompt templates');
+  if (distinct((r) => r.normalizer)) w.push('runs used different normalizers: each run is scored with its own');
+  if (distinct((r) => r.scoring)) w.push('runs used different scoring options (unit/extractor)');
+  const failedBy = runs.map((r) => new Set(r.outcomes.filter((o) => o.status === 'failed').map((o) => o.sampleKey)));
+  runs.forEach((r, i) => {
+    const onlyHere = [...failedBy[i]!].filter((k) => failedBy.some((other, j) => j !== i && !other.has(k)));
+    if (onlyHere.length) w.push(`run ${r.run.id} has ${onlyHere.length} failed sample(s) the other run(s) lack; they are excluded from every run's numbers`);
+  });
+  for (const r of runs) if (r.run.status !== 'completed') w.push(`run ${r.run.id} is ${r.run.status}, not completed`);
+  return w;
+}
+
+function slice(label: string, keys: readonly string[], scored: readonly ReadonlyMap<string, ScoredSample>[], runs: readonly RunOutcomes[], opts: Required<Pick<CompareOptions, 'iterations' | 'seed'>>, accuracyTest: boolean): SliceComparison {
+  const items = scored.map((m) => keys.map((k) => m.get(k)!.item));
+  const runMetrics = runs.map((r, i) => ({
+    runId: r.run.id,
+    modelId: r.run.modelId,
+    modelKind: r.run.modelKind,
+    value: bootstrapInterval(items[i]!, opts),
+  }));
+  const differences: PairedDifference[] = [];
+  for (let i = 1; i < runs.length; i++) {
+    const a = items[0]!;
+    const b = items[i]!;
+    const boot = pairedBootstrap(a, b, opts);
+    const pValue = accuracyTest
+      ? mcnemar(a.map((x) => x.numerator >= 1), b.map((x) => x.numerator >= 1)).pValue
+      : pairedPermutationTest(a, b, { seed: opts.seed }).pValue;
+    differences.push({ baselineRunId: runs[0]!.run.id, runId: runs[i]!.run.id, difference: boot.difference, pValue, test: accuracyTest ? 'mcnemar' : 'permutation' });
+  }
+  return { slice: label, n: keys.length, runs: runMetrics, differences };
+}
+
+/**
+ * Compares runs on their shared samples: every run scored `ok` on each of
+ * them. Each run is re-scored from its stored predictions with its own
+ * recorded normalizer, so numbers match `evalgate score` on the same texts.
+ */
+export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions = {}): Comparison {
+  if (runs.length < 2) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'compare needs at least two runs' });
+  const task = runs[0]!.run.task;
+  const mismatched = runs.find((r) => r.run.task !== task || r.run.datasetId !== runs[0]!.run.datasetId);
+  if (mismatched) {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+      detail: `run ${mismatched.run.id} is on task ${mismatched.run.task} / dataset ${mismatched.run.datasetId}; compare needs runs on the same dataset and task`,
+    });
+  }
+  const iterations = opts.iterations ?? 1000;
+  const seed = opts.seed ?? 1;
+  const by = opts.by ?? 'tag';
+
+  const okKeys = runs.map((r) => new Set(r.outcomes.filter((o) => o.status === 'ok').map((o) => o.sampleKey)));
+  const shared = [...okKeys[0]!].filter((k) => okKeys.every((s) => s.has(k))).sort();
+  const sampleByKey = new Map<string, SampleOutcome>(runs[0]!.outcomes.map((o) => [o.sampleKey, o]));
+  const scoredRuns = runs.map((r) => scoreOutcomes(task, r.outcomes.filter((o) => o.status === 'ok' && shared.includes(o.sampleKey)), r.run));
+  const scored = scoredRuns.map((s) => s.byKey);
+  const { metric, lowerIsBetter, accuracyTest } = scoredRuns[0]!;
+
+  const overall = slice('all', shared, scored, runs, { iterations, seed }, accuracyTest);
+  const groups = new Map<string, string[]>();
+  for (const k of shared) {
+    const s = sampleByKey.get(k)!;
+    const labels = by === 'tag' ? (s.tags.length ? s.tags : ['(untagged)']) : by === 'lang' ? [s.lang ?? '(none)'] : [task];
+    for (const l of labels) groups.set(l, [...(groups.get(l) ?? []), k]);
+  }
+  const breakdown = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([label, keys]) => slice(label, keys, scored, runs, { iterations, seed }, accuracyTest));
+
+  const latency = runs.map((r) => {
+    const ok = r.outcomes.filter((o) => o.status === 'ok' && shared.includes(o.sampleKey));
+    const total = ok.flatMap((o) => (o.latencyTotalMs == null ? [] : [o.latencyTotalMs]));
+    const first = ok.flatMap((o) => (o.latencyFirstTokenMs == null ? [] : [o.latencyFirstTokenMs]));
+    const audio = ok.reduce((s, o) => s + (o.audioSeconds ?? 0), 0);
+    const procS = total.reduce((s, v) => s + v, 0) / 1000;
+    return { runId: r.run.id, totalMs: pct(total), firstTokenMs: pct(first), rtfx: audio > 0 && procS > 0 ? audio / procS : null };
+  });
+
+  const disagreements: Disagreement[] = [];
+  if (opts.samples) {
+    for (const k of shared) {
+      const per = scored.map((m) => m.get(k)!);
+      const values = per.map((p) => p.score);
+      const gap = Math.max(...values) - Math.min(...values);
+      if (gap <= 0) continue;
+      disagreements.push({
+        sampleKey: k,
+        gap,
+        runs: runs.map((r, i) => ({ runId: r.run.id, prediction: per[i]!.prediction, score: per[i]!.score, errors: per[i]!.errors })),
+        media: sampleByKey.get(k)!.media.map((m) => m.path),
+      });
+    }
+    disagreements.sort((a, b) => b.gap - a.gap || a.sampleKey.localeCompare(b.sampleKey));
+    disagreements.splice(opts.samples);
+  }
+
+  const samplesPerRun: Record<string, { ok: number; failed: number; skipped: number }> = {};
+  for (const r of runs) {
+    const c = { ok: 0, failed: 0, skipped: 0 };
+    for (const o of r.outcomes) c[o.status]++;
+    samplesPerRun[r.run.id] = c;
+  }
+  return {
+    task,
+    metric,
+    lowerIsBetter,
+    sharedSamples: shared.length,
+    samplesPerRun,
+    overall,
+    by,
+    breakdown,
+    latency,
+    warnings: warningsFor(runs),
+    disagreements,
+    bootstrap: { iterations, seed },
+  };
+}
+
+/** Per-sample ratio items of a run, for callers outside a paired comparison. */
+export function runItems(run: RunOutcomes): { metric: string; lowerIsBetter: boolean; items: RatioItem[]; keys: string[] } {
+  const ok = run.outcomes.filter((o) => o.status === 'ok');
+  const s = scoreOutcomes(run.run.task, ok, run.run);
+  const keys = ok.map((o) => o.sampleKey).sort();
+  return { metric: s.metric, lowerIsBetter: s.lowerIsBetter, items: keys.map((k) => s.byKey.get(k)!.item), keys };
+}

@@ -1,0 +1,116 @@
+import type { Kysely } from 'kysely';
+import { bootstrapInterval, pairedBootstrap, type Interval } from '../../scorers/stats/paired-bootstrap.js';
+import type { Database } from '../store/database.js';
+import { runItems } from './compare-runs.js';
+import { loadRunOutcomes, type RunOutcomes } from './load-run-outcomes.js';
+
+/** Best generalist vs best specialist on one slice. */
+export interface KindGapRow {
+  /** Dataset name. */
+  readonly dataset: string;
+  /** `all` or a capability tag. */
+  readonly slice: string;
+  /** Best generalist on the slice. */
+  readonly generalist: { readonly modelId: string; readonly runId: string; readonly value: Interval } | null;
+  /** Best specialist on the slice. */
+  readonly specialist: { readonly modelId: string; readonly runId: string; readonly value: Interval } | null;
+  /** generalist − specialist on the samples both answered, with a paired bootstrap interval. */
+  readonly gap: Interval | null;
+  /** Samples both answered. */
+  readonly n: number;
+}
+
+/** The generalist-vs-specialist view of a task. */
+export interface KindGapView {
+  /** Task. */
+  readonly task: string;
+  /** Metric. */
+  readonly metric: string;
+  /** Whether lower is better. */
+  readonly lowerIsBetter: boolean;
+  /** Every model's latest completed run, grouped by kind. */
+  readonly runsByKind: Readonly<Record<'generalist' | 'specialist', readonly { modelId: string; runId: string; dataset: string }[]>>;
+  /** One row per dataset and slice. */
+  readonly rows: readonly KindGapRow[];
+}
+
+function restrict(run: RunOutcomes, keys: ReadonlySet<string>): RunOutcomes {
+  return { run: run.run, outcomes: run.outcomes.filter((o) => keys.has(o.sampleKey)) };
+}
+
+/**
+ * For a task: the best generalist and the best specialist per dataset and
+ * per tag, and the gap between them with an interval (e.g. "Qwen2-Audio vs
+ * Whisper on asr/zh").
+ */
+export async function kindGapView(
+  db: Kysely<Database>,
+  opts: { task: string; dataset?: string; iterations?: number; seed?: number },
+): Promise<KindGapView> {
+  let q = db
+    .selectFrom('runs')
+    .innerJoin('datasets', 'datasets.id', 'runs.dataset_id')
+    .select(['runs.id', 'runs.model_id', 'datasets.name as dataset'])
+    .where('runs.task', '=', opts.task)
+    .where('runs.status', '=', 'completed')
+    .orderBy('runs.finished_at', 'desc');
+  if (opts.dataset) q = q.where('datasets.name', '=', opts.dataset);
+  const rows = await q.execute();
+  const latest = new Map<string, (typeof rows)[number]>();
+  for (const r of rows) if (!latest.has(`${r.dataset}\u0000${r.model_id}`)) latest.set(`${r.dataset}\u0000${r.model_id}`, r);
+  const runs = await loadRunOutcomes(db, [...latest.values()].map((r) => r.id));
+  const datasetOf = new Map([...latest.values()].map((r) => [r.id, r.dataset]));
+  const runsByKind = { generalist: [] as { modelId: string; runId: string; dataset: string }[], specialist: [] as { modelId: string; runId: string; dataset: string }[] };
+  for (const r of runs) runsByKind[r.run.modelKind].push({ modelId: r.run.modelId, runId: r.run.id, dataset: datasetOf.get(r.run.id)! });
+
+  let metric = '';
+  let lowerIsBetter = false;
+  const out: KindGapRow[] = [];
+  const iterations = opts.iterations;
+  const seed = opts.seed;
+  for (const dataset of [...new Set(datasetOf.values())].sort()) {
+    const dsRuns = runs.filter((r) => datasetOf.get(r.run.id) === dataset);
+    const tags = new Set<string>(['all']);
+    for (const r of dsRuns) for (const o of r.outcomes) for (const t of o.tags) tags.add(t);
+    for (const slice of [...tags].sort((a, b) => (a === 'all' ? -1 : b === 'all' ? 1 : a.localeCompare(b)))) {
+      const inSlice = (r: RunOutcomes): RunOutcomes =>
+        slice === 'all' ? r : { run: r.run, outcomes: r.outcomes.filter((o) => o.tags.includes(slice)) };
+      const best = (kind: 'generalist' | 'specialist') => {
+        let top: { r: RunOutcomes; value: Interval } | null = null;
+        for (const r of dsRuns.filter((x) => x.run.modelKind === kind)) {
+          const it = runItems(inSlice(r));
+          if (it.items.length === 0) continue;
+          metric = it.metric;
+          lowerIsBetter = it.lowerIsBetter;
+          const value = bootstrapInterval(it.items, { iterations, seed });
+          if (!top || (lowerIsBetter ? value.estimate < top.value.estimate : value.estimate > top.value.estimate)) top = { r, value };
+        }
+        return top;
+      };
+      const g = best('generalist');
+      const s = best('specialist');
+      let gap: Interval | null = null;
+      let n = 0;
+      if (g && s) {
+        const ok = (r: RunOutcomes) => new Set(inSlice(r).outcomes.filter((o) => o.status === 'ok').map((o) => o.sampleKey));
+        const gk = ok(g.r);
+        const both = new Set([...ok(s.r)].filter((k) => gk.has(k)));
+        n = both.size;
+        if (n > 0) {
+          const gi = runItems(restrict(g.r, both));
+          const si = runItems(restrict(s.r, both));
+          gap = pairedBootstrap(si.items, gi.items, { iterations, seed }).difference;
+        }
+      }
+      out.push({
+        dataset,
+        slice,
+        generalist: g ? { modelId: g.r.run.modelId, runId: g.r.run.id, value: g.value } : null,
+        specialist: s ? { modelId: s.r.run.modelId, runId: s.r.run.id, value: s.value } : null,
+        gap,
+        n,
+      });
+    }
+  }
+  return { task: opts.task, metric, lowerIsBetter, runsByKind, rows: out };
+}

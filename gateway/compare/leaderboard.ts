@@ -1,0 +1,121 @@
+import type { Kysely } from 'kysely';
+import { bootstrapInterval, type Interval } from '../../scorers/stats/paired-bootstrap.js';
+import { EvalgateError } from '../errors.js';
+import type { Database } from '../store/database.js';
+import { runItems } from './compare-runs.js';
+import { loadRunOutcomes } from './load-run-outcomes.js';
+
+/** Leaderboard settings. */
+export interface LeaderboardOptions {
+  /** Task to rank on. */
+  readonly task: string;
+  /** Dataset name or id (default: every dataset with runs on the task; ranks are per dataset). */
+  readonly dataset?: string;
+  /** Only runs finished at or before this instant count. */
+  readonly freezeAt?: Date;
+  /** Bootstrap resamples. */
+  readonly iterations?: number;
+  /** Bootstrap seed. */
+  readonly seed?: number;
+}
+
+/** One ranked model. */
+export interface LeaderboardEntry {
+  /** 1 + the number of models whose interval is entirely better. Equal ranks are ties. */
+  readonly rank: number;
+  /** Model id. */
+  readonly modelId: string;
+  /** Model kind. */
+  readonly modelKind: string;
+  /** The run ranked (the model's latest completed run). */
+  readonly runId: string;
+  /** Primary metric with its 95 % bootstrap interval. */
+  readonly value: Interval;
+  /** Samples scored ok. */
+  readonly n: number;
+  /** Models whose intervals overlap this one's: the order between them is not established. */
+  readonly tiedWith: readonly string[];
+  /** When the run finished. */
+  readonly finishedAt: string | null;
+}
+
+/** A ranked board for one dataset. */
+export interface Leaderboard {
+  /** Task. */
+  readonly task: string;
+  /** Dataset name. */
+  readonly dataset: string;
+  /** Metric name. */
+  readonly metric: string;
+  /** Whether lower is better. */
+  readonly lowerIsBetter: boolean;
+  /** Freeze instant, if any. */
+  readonly frozenAt: string | null;
+  /** Entries, best first. */
+  readonly entries: readonly LeaderboardEntry[];
+  /** Runs left off because they finished after the freeze (they remain in the audit log). */
+  readonly excludedAfterFreeze: readonly { runId: string; modelId: string; finishedAt: string | null }[];
+}
+
+/**
+ * Ranks each model's latest completed run on a task. Models are not forced
+ * into an order the data cannot support: a model's rank counts only the
+ * models whose whole interval is better, so overlapping intervals share ranks.
+ */
+export async function buildLeaderboards(db: Kysely<Database>, opts: LeaderboardOptions): Promise<Leaderboard[]> {
+  let q = db
+    .selectFrom('runs')
+    .innerJoin('datasets', 'datasets.id', 'runs.dataset_id')
+    .select(['runs.id', 'runs.model_id', 'runs.finished_at', 'datasets.name as dataset_name', 'datasets.id as dataset_id'])
+    .where('runs.task', '=', opts.task)
+    .where('runs.status', '=', 'completed')
+    .orderBy('runs.finished_at', 'desc');
+  if (opts.dataset) q = q.where((eb) => eb.or([eb('datasets.name', '=', opts.dataset!), eb('datasets.id', '=', opts.dataset!)]));
+  const rows = await q.execute();
+  if (opts.dataset && rows.length === 0) {
+    const exists = await db.selectFrom('datasets').select('id').where((eb) => eb.or([eb('name', '=', opts.dataset!), eb('id', '=', opts.dataset!)])).executeTakeFirst();
+    if (!exists) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: opts.dataset });
+  }
+  const byDataset = new Map<string, typeof rows>();
+  for (const r of rows) byDataset.set(r.dataset_name, [...(byDataset.get(r.dataset_name) ?? []), r]);
+
+  const boards: Leaderboard[] = [];
+  for (const [dataset, dsRows] of [...byDataset.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const excluded = opts.freezeAt ? dsRows.filter((r) => r.finished_at && r.finished_at > opts.freezeAt!) : [];
+    const eligible = dsRows.filter((r) => !excluded.includes(r));
+    const latest = new Map<string, (typeof rows)[number]>();
+    for (const r of eligible) if (!latest.has(r.model_id)) latest.set(r.model_id, r);
+    const outcomes = await loadRunOutcomes(db, [...latest.values()].map((r) => r.id));
+    let metric = '';
+    let lowerIsBetter = false;
+    const scored = outcomes.map((o) => {
+      const it = runItems(o);
+      metric = it.metric;
+      lowerIsBetter = it.lowerIsBetter;
+      return { o, value: bootstrapInterval(it.items, { iterations: opts.iterations, seed: opts.seed }), n: it.items.length };
+    });
+    const better = (x: Interval, y: Interval): boolean => (lowerIsBetter ? x.high < y.low : x.low > y.high);
+    const entries = scored
+      .map((s) => ({
+        rank: 1 + scored.filter((t) => t !== s && better(t.value, s.value)).length,
+        modelId: s.o.run.modelId,
+        modelKind: s.o.run.modelKind,
+        runId: s.o.run.id,
+        value: s.value,
+        n: s.n,
+        tiedWith: scored.filter((t) => t !== s && !better(t.value, s.value) && !better(s.value, t.value)).map((t) => t.o.run.modelId).sort(),
+        finishedAt: s.o.run.finishedAt?.toISOString() ?? null,
+      }))
+      .sort((a, b) => a.rank - b.rank || (lowerIsBetter ? a.value.estimate - b.value.estimate : b.value.estimate - a.value.estimate) || a.modelId.localeCompare(b.modelId));
+    boards.push({
+      task: opts.task,
+      dataset,
+      metric,
+      lowerIsBetter,
+      frozenAt: opts.freezeAt?.toISOString() ?? null,
+      entries,
+      excludedAfterFreeze: excluded.map((r) => ({ runId: r.id, modelId: r.model_id, finishedAt: r.finished_at?.toISOString() ?? null })),
+    });
+  }
+  return boards;
+}

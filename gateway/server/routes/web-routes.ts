@@ -1,0 +1,7 @@
+import type { FastifyInstance } from 'fastify';
+import { indexPageHtml } from '../web/index-page.js';
+
+/** `GET /`: the web page (leaderboard, comparison, run samples, live sessions). It calls the /v1 API. */
+export async function webRoutes(app: FastifyInstance): Promise<void> {
+  app.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(indexPageHtml(app.evalgateConfig.server.auth)));
+}

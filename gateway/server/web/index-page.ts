@@ -1,0 +1,160 @@
+/**
+ * The web page served at `/`. One static document with plain browser JS:
+ * it calls the same /v1 API as any client, so the page can never show what
+ * the API would refuse (references stay admin-only).
+ */
+export function indexPageHtml(authEnabled: boolean): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>evalgate</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+  body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1b1f24; background: #f6f8fa; }
+  header { background: #24292f; color: #fff; padding: 10px 20px; display: flex; gap: 16px; align-items: center; }
+  header h1 { font-size: 18px; margin: 0 12px 0 0; }
+  nav button { background: none; border: 0; color: #d0d7de; font-size: 14px; cursor: pointer; padding: 6px 10px; }
+  nav button.active { color: #fff; border-bottom: 2px solid #fd8c73; }
+  main { padding: 16px 20px; }
+  section { display: none; } section.active { display: block; }
+  table { border-collapse: collapse; background: #fff; margin: 8px 0 16px; }
+  th, td { border: 1px solid #d0d7de; padding: 4px 8px; text-align: left; vertical-align: top; }
+  th { background: #eaeef2; }
+  .tie { color: #9a6700; } .muted { color: #57606a; } .warn { color: #9a6700; }
+  .err { color: #cf222e; }
+  label { margin-right: 12px; }
+  img.preview { max-width: 240px; max-height: 120px; display: block; }
+</style>
+</head>
+<body>
+<header>
+  <h1>evalgate</h1>
+  <nav>
+    <button data-tab="leaderboard" class="active">Leaderboard</button>
+    <button data-tab="compare">Compare</button>
+    <button data-tab="samples">Run samples</button>
+    <button data-tab="live">Live sessions</button>
+  </nav>
+  <span style="flex:1"></span>
+  ${authEnabled ? '<label style="color:#d0d7de">API key <input id="apikey" type="password" size="24"></label>' : '<span class="muted">auth disabled (local)</span>'}
+</header>
+<main>
+  <p id="error" class="err" role="alert"></p>
+  <section id="leaderboard" class="active">
+    <label>Task <select id="lb-task"></select></label>
+    <div id="lb-out"><p class="muted">Loading…</p></div>
+  </section>
+  <section id="compare">
+    <p class="muted">Pick two or more runs on the same dataset and task; the first is the baseline.</p>
+    <div id="cmp-runs"></div>
+    <label>Breakdown <select id="cmp-by"><option>tag</option><option>lang</option><option>task</option></select></label>
+    <button id="cmp-go">Compare</button>
+    <div id="cmp-out"></div>
+  </section>
+  <section id="samples">
+    <label>Run <select id="smp-run"></select></label> <button id="smp-go">Show</button>
+    <div id="smp-out"></div>
+  </section>
+  <section id="live">
+    <button id="live-refresh">Refresh</button>
+    <div id="live-out"></div>
+  </section>
+</main>
+<script>
+const $ = (id) => document.getElementById(id);
+const keyInput = $('apikey');
+if (keyInput) { keyInput.value = localStorage.getItem('evalgate-key') || ''; keyInput.onchange = () => { localStorage.setItem('evalgate-key', keyInput.value); boot(); }; }
+function esc(s) { return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }
+function fx(x, d = 4) { return x == null || Number.isNaN(x) ? '-' : Number(x).toFixed(d); }
+function ci(i) { return i ? fx(i.estimate) + ' <span class="muted">[' + fx(i.low) + ', ' + fx(i.high) + ']</span>' : '-'; }
+async function api(path) {
+  const headers = keyInput && keyInput.value ? { authorization: 'Bearer ' + keyInput.value } : {};
+  const res = await fetch(path, { headers });
+  const body = await res.json();
+  if (!res.ok) throw new Error((body.error && body.error.message) || res.statusText);
+  return body;
+}
+function show(err) { $('error').textContent = err ? String(err.message || err) : ''; }
+function table(head, rows) {
+  return '<table><thead><tr>' + head.map((h) => '<th>' + esc(h) + '</th>').join('') + '</tr></thead><tbody>' +
+    rows.map((r) => '<tr>' + r.map((c) => '<td>' + c + '</td>').join('') + '</tr>').join('') + '</tbody></table>';
+}
+document.querySelectorAll('nav button').forEach((b) => b.onclick = () => {
+  document.querySelectorAll('nav button').forEach((x) => x.classList.toggle('active', x === b));
+  document.querySelectorAll('section').forEach((s) => s.classList.toggle('active', s.id === b.dataset.tab));
+  if (b.dataset.tab === 'live') loadLive();
+});
+let runs = [];
+async function boot() {
+  try {
+    show();
+    runs = (await api('/v1/runs?limit=500')).runs;
+    const tasks = [...new Set(runs.map((r) => r.task))].sort();
+    $('lb-task').innerHTML = tasks.map((t) => '<option>' + esc(t) + '</option>').join('');
+    const label = (r) => esc(r.model_id + ' · ' + r.task + ' · ' + r.id.slice(0, 8) + ' · ' + r.status);
+    $('cmp-runs').innerHTML = runs.map((r) => '<label><input type="checkbox" class="cmp-run" value="' + esc(r.id) + '"> ' + label(r) + '</label><br>').join('');
+    $('smp-run').innerHTML = runs.map((r) => '<option value="' + esc(r.id) + '">' + label(r) + '</option>').join('');
+    await loadLeaderboard();
+  } catch (e) { show(e); $('lb-out').innerHTML = ''; }
+}
+async function loadLeaderboard() {
+  const task = $('lb-task').value;
+  if (!task) { $('lb-out').innerHTML = '<p class="muted">No runs yet.</p>'; return; }
+  try {
+    const { boards } = await api('/v1/leaderboard?task=' + encodeURIComponent(task));
+    $('lb-out').innerHTML = boards.map((b) => '<h3 data-dataset="' + esc(b.dataset) + '">' + esc(b.task + ' on ' + b.dataset) + ' — ' + esc(b.metric) +
+      (b.lowerIsBetter ? ' (lower is better)' : ' (higher is better)') + '</h3>' +
+      table(['rank', 'model', 'kind', b.metric + ' (95% CI)', 'n', 'tied with'], b.entries.map((e) => [
+        '<span class="' + (e.tiedWith.length ? 'tie' : '') + '">' + e.rank + '</span>', esc(e.modelId), esc(e.modelKind), ci(e.value), e.n, esc(e.tiedWith.join(', ')),
+      ]))).join('') || '<p class="muted">No completed runs for this task.</p>';
+  } catch (e) { show(e); }
+}
+$('lb-task').onchange = loadLeaderboard;
+$('cmp-go').onclick = async () => {
+  const ids = [...document.querySelectorAll('.cmp-run:checked')].map((c) => c.value);
+  if (ids.length < 2) { show('Pick at least two runs.'); return; }
+  try {
+    show();
+    const c = await api('/v1/compare?runs=' + ids.join(',') + '&by=' + $('cmp-by').value + '&samples=20');
+    const rows = (s) => s.runs.map((r) => { const d = s.differences.find((x) => x.runId === r.runId);
+      return [esc(s.slice), s.n, esc(r.modelId), ci(r.value), d ? ci(d.difference) : '(baseline)', d ? fx(d.pValue, 3) + ' ' + d.test : '']; });
+    $('cmp-out').innerHTML = '<h3 id="cmp-title">' + esc(c.task + ': ' + c.metric + ' on ' + c.sharedSamples + ' shared samples') + '</h3>' +
+      c.warnings.map((w) => '<p class="warn">warning: ' + esc(w) + '</p>').join('') +
+      table(['slice', 'n', 'model', c.metric, 'difference vs baseline', 'p'], [...rows(c.overall), ...c.breakdown.flatMap(rows)]) +
+      table(['run', 'latency p50 / p99 ms', 'first token p50 ms', 'RTFx'], c.latency.map((l) => [esc(l.runId.slice(0, 8)), fx(l.totalMs.p50, 0) + ' / ' + fx(l.totalMs.p99, 0), fx(l.firstTokenMs.p50, 0), fx(l.rtfx, 2)])) +
+      (c.disagreements.length ? '<h4>Largest disagreements</h4>' + table(['sample', 'gap', 'predictions'], c.disagreements.map((d) => [esc(d.sampleKey), fx(d.gap),
+        d.runs.map((r) => esc(r.runId.slice(0, 8)) + ': ' + fx(r.score) + ' ' + esc(r.errors) + ' “' + esc(r.prediction) + '”').join('<br>')])) : '');
+  } catch (e) { show(e); }
+};
+$('smp-go').onclick = async () => {
+  const id = $('smp-run').value;
+  if (!id) return;
+  try {
+    show();
+    const { run, samples } = await api('/v1/runs/' + id + '/samples?limit=200');
+    const mediaCell = (s) => (s.media || []).map((m, i) => {
+      const url = '/v1/datasets/' + encodeURIComponent(run.dataset) + '/samples/' + encodeURIComponent(s.sample_key) + '/media/' + i;
+      if (m.kind === 'audio') return '<audio controls preload="none" src="' + url + '"></audio>';
+      if (m.kind === 'image') return '<img class="preview" loading="lazy" alt="" src="' + url + '">';
+      return '<a href="' + url + '">' + esc(m.kind) + '</a>';
+    }).join('');
+    $('smp-out').innerHTML = table(['sample', 'status', 'media', 'prediction', 'latency ms', 'tags'].concat('reference' in (samples[0] || {}) ? ['reference'] : []),
+      samples.map((s) => [esc(s.sample_key), esc(s.status) + (s.error ? '<br><span class="err">' + esc(s.error.message) + '</span>' : ''), mediaCell(s), esc(s.output_text),
+        fx(s.latency_total_ms, 0), esc((s.tags || []).join(', '))].concat('reference' in s ? [esc(JSON.stringify(s.reference ?? s.answer))] : [])));
+  } catch (e) { show(e); }
+};
+async function loadLive() {
+  try {
+    const { sessions } = await api('/v1/sessions?limit=100');
+    $('live-out').innerHTML = table(['session', 'model', 'status', 'audio s', 'utterances', 'first token p50 ms', 'final p50 / p99 ms', 'started'],
+      sessions.map((s) => [esc(s.id.slice(0, 8)), esc(s.model_id), esc(s.status), fx(s.audio_seconds, 1), s.utterances, fx(s.first_token_p50_ms, 0), fx(s.final_p50_ms, 0) + ' / ' + fx(s.final_p99_ms, 0), esc(s.created_at)]));
+  } catch (e) { show(e); }
+}
+$('live-refresh').onclick = loadLive;
+boot();
+</script>
+</body>
+</html>
+`;
+}
