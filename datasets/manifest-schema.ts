@@ -34,6 +34,10 @@ export const manifestSampleSchema = z
     tags: z.array(z.string().min(1)).default([]),
     /** Media duration in seconds. */
     duration_s: z.number().nonnegative().optional(),
+    /** Start of the segment to use within `audio`/`video`, in seconds (Kaldi `segments`). */
+    start_s: z.number().nonnegative().optional(),
+    /** End of that segment, in seconds; must be after `start_s`. */
+    end_s: z.number().positive().optional(),
   })
   .strict()
   .superRefine((s, ctx) => {
@@ -45,6 +49,12 @@ export const manifestSampleSchema = z
       }
     } else if (s.reference === undefined) {
       ctx.addIssue({ code: 'custom', path: ['reference'], message: `required for task ${s.task}` });
+    }
+    if (s.end_s !== undefined && s.end_s <= (s.start_s ?? 0)) {
+      ctx.addIssue({ code: 'custom', path: ['end_s'], message: `must be after start_s (${s.start_s ?? 0})` });
+    }
+    if ((s.start_s !== undefined || s.end_s !== undefined) && !s.audio && !s.video) {
+      ctx.addIssue({ code: 'custom', path: ['start_s'], message: 'a segment needs an audio or video file' });
     }
     if (s.task === 'asr' && !s.audio) ctx.addIssue({ code: 'custom', path: ['audio'], message: 'required for task asr' });
     if (s.task === 'ocr' && !s.image && !s.images) ctx.addIssue({ code: 'custom', path: ['image'], message: 'required for task ocr' });

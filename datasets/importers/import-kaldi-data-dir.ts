@@ -1,0 +1,64 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { ManifestError } from '../parse-manifest.js';
+import { limited, readLines, splitKey, withTags, type ImportedSample, type ImportedSet, type ImporterOptions } from './imported-set.js';
+
+/**
+ * A Kaldi data directory: `wav.scp` (`<recording-id> <path>`), `text`
+ * (`<utterance-id> <transcript>`) and, optionally, `segments`
+ * (`<utterance-id> <recording-id> <start> <end>`, seconds). Without
+ * `segments` the utterance id is the recording id. Piped commands in wav.scp
+ * (`... |`) are refused: evalgate hashes files, not command output. Relative
+ * paths are resolved against the folder that holds `data/` (Kaldi recipes run
+ * from there), falling back to the data dir itself.
+ */
+export async function importKaldiDataDir(path: string, opts: ImporterOptions): Promise<ImportedSet> {
+  const dir = resolve(path);
+  const scpFile = join(dir, 'wav.scp');
+  const textFile = join(dir, 'text');
+  for (const f of [scpFile, textFile]) if (!existsSync(f)) throw new ManifestError(f, 0, '(file)', 'missing: a Kaldi data dir needs wav.scp and text');
+  const recipeDir = dirname(dirname(dir));
+  const wavs = new Map<string, string>();
+  for (const { line, text } of await readLines(scpFile)) {
+    const [rec, value] = splitKey(scpFile, line, text);
+    if (value.endsWith('|')) throw new ManifestError(scpFile, line, 'path', `piped command for ${rec} is not supported; extract the audio to files first`);
+    if (!value) throw new ManifestError(scpFile, line, 'path', `no path for ${rec}`);
+    const abs = isAbsolute(value) ? value : [resolve(recipeDir, value), resolve(dir, value)].find((p) => existsSync(p)) ?? resolve(recipeDir, value);
+    wavs.set(rec, abs);
+  }
+  const segments = new Map<string, { rec: string; startS: number; endS: number }>();
+  const segFile = join(dir, 'segments');
+  if (existsSync(segFile)) {
+    for (const { line, text } of await readLines(segFile)) {
+      const parts = text.trim().split(/\s+/);
+      if (parts.length !== 4) throw new ManifestError(segFile, line, '(line)', 'expected "<utt-id> <recording-id> <start> <end>"');
+      const [utt, rec, start, end] = parts as [string, string, string, string];
+      const startS = Number(start);
+      const endS = Number(end);
+      if (!Number.isFinite(startS) || !Number.isFinite(endS) || endS <= startS || startS < 0) {
+        throw new ManifestError(segFile, line, 'start_s', `bad segment times ${start} ${end}`);
+      }
+      if (!wavs.has(rec)) throw new ManifestError(segFile, line, 'recording', `recording ${rec} is not in wav.scp`);
+      segments.set(utt, { rec, startS, endS });
+    }
+  }
+  const samples: ImportedSample[] = [];
+  for (const { line, text } of await readLines(textFile)) {
+    const [utt, transcript] = splitKey(textFile, line, text);
+    const seg = segments.get(utt);
+    const audio = seg ? wavs.get(seg.rec) : wavs.get(utt);
+    if (!audio) {
+      throw new ManifestError(textFile, line, 'audio', segments.size > 0 ? `utterance ${utt} has no entry in segments` : `utterance ${utt} has no entry in wav.scp`);
+    }
+    samples.push({
+      id: utt,
+      task: 'asr',
+      audio,
+      reference: transcript,
+      ...(opts.lang ? { lang: opts.lang } : {}),
+      tags: withTags([], opts),
+      ...(seg ? { start_s: seg.startS, end_s: seg.endS } : {}),
+    });
+  }
+  return { samples: limited(samples, opts), sourceDir: dir, skipped: [] };
+}

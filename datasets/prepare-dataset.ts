@@ -1,0 +1,180 @@
+import { access, constants as fsConstants, readFile, stat } from 'node:fs/promises';
+import { sampleDigest, sha256File, merkleRoot, sha256Hex, type MediaEntry, type MediaKind } from './dataset-digest.js';
+import type { ManifestSample } from './manifest-schema.js';
+import { resolveMediaPath, type Manifest } from './parse-manifest.js';
+
+/** Returns a media file's duration in seconds (the gateway passes ffprobe here). */
+export type ProbeDurationS = (absPath: string, signal?: AbortSignal) => Promise<number | undefined>;
+
+/** A sample with its media digests and digest, ready to store. */
+export interface PreparedSample {
+  /** The validated manifest line. */
+  readonly sample: ManifestSample;
+  /** Media with digests, in manifest order. */
+  readonly media: readonly MediaEntry[];
+  /** sha256 of the canonical sample. */
+  readonly digest: string;
+  /** Declared duration, else the segment length, else the probed media duration. */
+  readonly durationS?: number;
+}
+
+/** One media file that could not be used, named by its sample. */
+export interface MediaProblem {
+  /** Sample id. */
+  readonly id: string;
+  /** 1-based manifest line, when known. */
+  readonly line?: number;
+  /** Path as written in the manifest. */
+  readonly path: string;
+  /** `missing`, `unreadable` (permissions, not a file) or `undecodable` (the probe failed). */
+  readonly problem: 'missing' | 'unreadable' | 'undecodable';
+  /** Human-readable reason. */
+  readonly detail: string;
+}
+
+/** A manifest with every digest computed. */
+export interface PreparedDataset {
+  /** sha256 of the manifest file's bytes. */
+  readonly manifestDigest: string;
+  /** Merkle root over the sample digests (see dataset-digest.ts). */
+  readonly merkleRoot: string;
+  /** Samples in manifest order. */
+  readonly samples: readonly PreparedSample[];
+  /** Media that is missing or unreadable; empty when the set is usable. */
+  readonly problems: readonly MediaProblem[];
+}
+
+/** Options of {@link prepareDataset}. */
+export interface PrepareOptions {
+  /** Probe for media durations; without it only declared durations are kept. */
+  readonly probeDurationS?: ProbeDurationS;
+  /** Files hashed/probed at once (default 4). */
+  readonly concurrency?: number;
+  /** Called after each sample. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Cancels the work. */
+  readonly signal?: AbortSignal;
+}
+
+/** The media of a sample as digest kinds (manifest `images` entries become kind `images`). */
+export function mediaRefs(s: ManifestSample): { kind: MediaKind; path: string }[] {
+  const out: { kind: MediaKind; path: string }[] = [];
+  if (s.audio) out.push({ kind: 'audio', path: s.audio });
+  if (s.image) out.push({ kind: 'image', path: s.image });
+  for (const p of s.images ?? []) out.push({ kind: 'images', path: p });
+  if (s.video) out.push({ kind: 'video', path: s.video });
+  return out;
+}
+
+/** The segment times belong to the time-based media (audio, else video). */
+function segmentOwner(s: ManifestSample): MediaKind | undefined {
+  if (s.start_s === undefined && s.end_s === undefined) return undefined;
+  return s.audio ? 'audio' : 'video';
+}
+
+/** Builds media entries for a sample given a digest per path. */
+export function mediaEntries(s: ManifestSample, digestOf: (path: string) => string): MediaEntry[] {
+  const owner = segmentOwner(s);
+  return mediaRefs(s).map((m) => ({
+    ...m,
+    sha256: digestOf(m.path),
+    ...(m.kind === owner && s.start_s !== undefined ? { start_s: s.start_s } : {}),
+    ...(m.kind === owner && s.end_s !== undefined ? { end_s: s.end_s } : {}),
+  }));
+}
+
+/** The digest of a manifest sample given its media digests. */
+export function digestManifestSample(s: ManifestSample, media: readonly MediaEntry[]): string {
+  return sampleDigest({ ...s, media });
+}
+
+/** Checks that a file exists and is readable; returns the problem, if any. */
+export async function checkReadable(abs: string): Promise<{ problem: 'missing' | 'unreadable'; detail: string } | undefined> {
+  try {
+    const st = await stat(abs);
+    if (!st.isFile()) return { problem: 'unreadable', detail: `${abs} is not a regular file` };
+    await access(abs, fsConstants.R_OK);
+    return undefined;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { problem: 'missing', detail: `${abs} does not exist` } : { problem: 'unreadable', detail: `${abs}: ${code ?? (err as Error).message}` };
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
+export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!, i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return out;
+}
+
+/**
+ * Hashes every media file (each distinct file once, however many samples
+ * share it), probes durations, and computes the sample digests, the manifest
+ * digest and the Merkle root. Missing or unreadable media does not throw: it
+ * is listed per sample in `problems`, so a caller can report all of it at once
+ * before anything runs.
+ */
+export async function prepareDataset(manifest: Manifest, opts: PrepareOptions = {}): Promise<PreparedDataset> {
+  const manifestDigest = sha256Hex(await readFile(manifest.path));
+  const paths = [...new Set(manifest.samples.flatMap((s) => mediaRefs(s).map((m) => m.path)))];
+  const fileInfo = new Map<string, { sha256?: string; durationS?: number; problem?: Omit<MediaProblem, 'id' | 'line' | 'path'> }>();
+  const needsDuration = new Set(
+    manifest.samples.filter((s) => s.duration_s === undefined && s.end_s === undefined).flatMap((s) => [s.audio, s.video].filter((p): p is string => !!p)),
+  );
+  const total = manifest.samples.length;
+  await mapPool(paths, opts.concurrency ?? 4, async (p) => {
+    opts.signal?.throwIfAborted();
+    const abs = resolveMediaPath(manifest.root, p);
+    if (!abs) {
+      fileInfo.set(p, { problem: { problem: 'unreadable', detail: `${p} escapes the dataset root` } });
+      return;
+    }
+    const bad = await checkReadable(abs);
+    if (bad) {
+      fileInfo.set(p, { problem: bad });
+      return;
+    }
+    const sha256 = await sha256File(abs, opts.signal);
+    let durationS: number | undefined;
+    if (opts.probeDurationS && needsDuration.has(p)) {
+      try {
+        durationS = await opts.probeDurationS(abs, opts.signal);
+      } catch (err) {
+        fileInfo.set(p, { sha256, problem: { problem: 'undecodable', detail: (err as Error).message } });
+        return;
+      }
+    }
+    fileInfo.set(p, { sha256, durationS });
+  });
+
+  const problems: MediaProblem[] = [];
+  const samples: PreparedSample[] = [];
+  manifest.samples.forEach((s, i) => {
+    const line = manifest.lineOf.get(s.id);
+    for (const m of mediaRefs(s)) {
+      const info = fileInfo.get(m.path);
+      if (info?.problem) problems.push({ id: s.id, ...(line !== undefined ? { line } : {}), path: m.path, ...info.problem });
+    }
+    const media = mediaEntries(s, (p) => fileInfo.get(p)?.sha256 ?? '');
+    const timed = s.audio ?? s.video;
+    const probed = timed ? fileInfo.get(timed)?.durationS : undefined;
+    const durationS =
+      s.duration_s ?? (s.end_s !== undefined ? s.end_s - (s.start_s ?? 0) : probed !== undefined ? Math.max(0, probed - (s.start_s ?? 0)) : undefined);
+    samples.push({ sample: s, media, digest: digestManifestSample(s, media), ...(durationS !== undefined ? { durationS } : {}) });
+    opts.onProgress?.(i + 1, total);
+  });
+  return {
+    manifestDigest,
+    merkleRoot: merkleRoot(samples.map((p) => ({ id: p.sample.id, digest: p.digest }))),
+    samples,
+    problems,
+  };
+}

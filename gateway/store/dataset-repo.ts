@@ -1,0 +1,358 @@
+import type { Kysely } from 'kysely';
+import type { MediaEntry } from '../../datasets/dataset-digest.js';
+import { resolveMediaPath, type Manifest } from '../../datasets/parse-manifest.js';
+import {
+  checkReadable,
+  mapPool,
+  prepareDataset,
+  type MediaProblem,
+  type PrepareOptions,
+  type ProbeDurationS,
+} from '../../datasets/prepare-dataset.js';
+import { verifySamples, type VerifyReport } from '../../datasets/verify-dataset.js';
+import { EvalgateError } from '../errors.js';
+import type { Database, Dataset, Sample, SampleTask } from './database.js';
+
+// Datasets and their samples in the store. References are stored server-side
+// for every dataset; for sealed ones they leave only through
+// publicSampleView(…, {isAdmin: true}).
+
+/** A stored sample with its media typed (segment times included). */
+export type StoredSample = Omit<Sample, 'media'> & { readonly media: MediaEntry[] };
+
+/** Options of {@link importDataset}. */
+export interface ImportDatasetOptions {
+  /** Unique dataset name. */
+  readonly name: string;
+  /** Publish sealed: references and answers never leave through the API to non-admin keys. */
+  readonly sealed?: boolean;
+  /** Extra facts kept in `datasets.meta` (source format, source path…). */
+  readonly meta?: Record<string, unknown>;
+  /** Media duration probe; defaults to ffprobe through gateway/media. Pass `null` to skip probing. */
+  readonly probeDurationS?: ProbeDurationS | null;
+  /** Progress over samples hashed. */
+  readonly onProgress?: PrepareOptions['onProgress'];
+  /** Files hashed at once. */
+  readonly concurrency?: number;
+  /** Cancels the import. */
+  readonly signal?: AbortSignal;
+}
+
+/** Counts and durations of a dataset. */
+export interface DatasetStats {
+  /** Samples. */
+  readonly sampleCount: number;
+  /** Samples per task. */
+  readonly tasks: Record<string, number>;
+  /** Samples per capability tag. */
+  readonly tags: Record<string, number>;
+  /** Samples per language (`(none)` when unset). */
+  readonly langs: Record<string, number>;
+  /** Sum of durations of samples with audio, seconds. */
+  readonly audioDurationS: number;
+  /** Sum of durations of samples with video, seconds. */
+  readonly videoDurationS: number;
+  /** Distinct media files. */
+  readonly mediaFiles: number;
+}
+
+/** The default duration probe: ffprobe via gateway/media. */
+export const ffprobeDurationS: ProbeDurationS = async (absPath, signal) => {
+  const { probeMedia } = await import('../media/probe-media.js');
+  const info = await probeMedia(absPath, { signal, countFrames: false });
+  return info.durationS > 0 ? info.durationS : undefined;
+};
+
+function describeProblems(problems: readonly MediaProblem[]): string {
+  const shown = problems.slice(0, 10).map((p) => `sample ${p.id}${p.line ? ` (line ${p.line})` : ''}: ${p.path} ${p.problem} (${p.detail})`);
+  const more = problems.length > shown.length ? `; and ${problems.length - shown.length} more` : '';
+  return `${problems.length} media file(s) unusable: ${shown.join('; ')}${more}`;
+}
+
+/** Finds a dataset by name or id. */
+export async function findDataset(db: Kysely<Database>, nameOrId: string): Promise<Dataset | undefined> {
+  return db
+    .selectFrom('datasets')
+    .selectAll()
+    .where((eb) => eb.or([eb('name', '=', nameOrId), eb('id', '=', nameOrId)]))
+    .executeTakeFirst();
+}
+
+/** Like {@link findDataset}, but a missing dataset is EVALGATE_ERR_NOT_FOUND. */
+export async function requireDataset(db: Kysely<Database>, nameOrId: string): Promise<Dataset> {
+  const ds = await findDataset(db, nameOrId);
+  if (!ds) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: nameOrId });
+  return ds;
+}
+
+/** All datasets, newest first. */
+export async function listDatasets(db: Kysely<Database>): Promise<Dataset[]> {
+  return db.selectFrom('datasets').selectAll().orderBy('created_at', 'desc').orderBy('name').execute();
+}
+
+/**
+ * Hashes the manifest's media, then inserts the dataset and its samples in one
+ * transaction. Every unusable media file is reported at once, by sample id and
+ * manifest line, before anything is written (EVALGATE_ERR_MEDIA_NOT_FOUND);
+ * a taken name is EVALGATE_ERR_CONFLICT.
+ */
+export async function importDataset(db: Kysely<Database>, manifest: Manifest, opts: ImportDatasetOptions): Promise<Dataset> {
+  if (await findDataset(db, opts.name)) {
+    throw new EvalgateError('EVALGATE_ERR_CONFLICT', { detail: `a dataset named "${opts.name}" already exists` });
+  }
+  const prepared = await prepareDataset(manifest, {
+    probeDurationS: opts.probeDurationS === null ? undefined : (opts.probeDurationS ?? ffprobeDurationS),
+    onProgress: opts.onProgress,
+    concurrency: opts.concurrency,
+    signal: opts.signal,
+  });
+  if (prepared.problems.length > 0) {
+    throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: describeProblems(prepared.problems) });
+  }
+  return db.transaction().execute(async (trx) => {
+    const ds = await trx
+      .insertInto('datasets')
+      .values({
+        name: opts.name,
+        root_dir: manifest.root,
+        manifest_path: manifest.path,
+        manifest_digest: prepared.manifestDigest,
+        merkle_root: prepared.merkleRoot,
+        sample_count: prepared.samples.length,
+        sealed: opts.sealed ?? false,
+        meta: JSON.stringify(opts.meta ?? {}),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const rows = prepared.samples.map((p) => ({
+      dataset_id: ds.id,
+      sample_key: p.sample.id,
+      task: p.sample.task,
+      reference: p.sample.reference === undefined ? null : JSON.stringify(p.sample.reference),
+      question: p.sample.question ?? null,
+      choices: p.sample.choices ? JSON.stringify(p.sample.choices) : null,
+      answer: p.sample.answer ?? null,
+      lang: p.sample.lang ?? null,
+      tags: JSON.stringify(p.sample.tags),
+      media: JSON.stringify(p.media),
+      duration_s: p.durationS ?? null,
+      sample_digest: p.digest,
+    }));
+    // Chunked so one statement stays well under PostgreSQL's 65535-parameter limit.
+    for (let i = 0; i < rows.length; i += 1000) {
+      await trx.insertInto('samples').values(rows.slice(i, i + 1000)).execute();
+    }
+    return ds;
+  });
+}
+
+/** Options of {@link listSamples}. */
+export interface ListSamplesOptions {
+  /** At most this many samples. */
+  readonly limit?: number;
+  /** Only samples whose id sorts after this one (keyset paging). */
+  readonly afterKey?: string;
+  /** Only samples of these ids. */
+  readonly keys?: readonly string[];
+}
+
+/** Samples of a dataset ordered by sample id, references included (server-side use only). */
+export async function listSamples(db: Kysely<Database>, datasetId: string, opts: ListSamplesOptions = {}): Promise<StoredSample[]> {
+  let q = db.selectFrom('samples').selectAll().where('dataset_id', '=', datasetId);
+  if (opts.afterKey !== undefined) q = q.where('sample_key', '>', opts.afterKey);
+  if (opts.keys) {
+    if (opts.keys.length === 0) return [];
+    q = q.where('sample_key', 'in', [...opts.keys]);
+  }
+  q = q.orderBy('sample_key');
+  if (opts.limit !== undefined) q = q.limit(opts.limit);
+  return (await q.execute()) as StoredSample[];
+}
+
+/** One sample by its manifest id. */
+export async function findSample(db: Kysely<Database>, datasetId: string, key: string): Promise<StoredSample | undefined> {
+  return (await db.selectFrom('samples').selectAll().where('dataset_id', '=', datasetId).where('sample_key', '=', key).executeTakeFirst()) as
+    | StoredSample
+    | undefined;
+}
+
+/** A sample as an API may return it. */
+export interface PublicSample {
+  /** Row id. */
+  readonly id: string;
+  /** Manifest id. */
+  readonly key: string;
+  /** Task. */
+  readonly task: SampleTask;
+  /** Question, if any. */
+  readonly question: string | null;
+  /** Options, if multiple choice. */
+  readonly choices: string[] | null;
+  /** Language. */
+  readonly lang: string | null;
+  /** Capability tags. */
+  readonly tags: string[];
+  /** Media with digests. */
+  readonly media: MediaEntry[];
+  /** Duration in seconds. */
+  readonly durationS: number | null;
+  /** Digest of the canonical sample. */
+  readonly digest: string;
+  /** Reference(s); absent for sealed datasets unless the caller is admin. */
+  readonly reference?: string | string[] | null;
+  /** Correct option letter; absent for sealed datasets unless the caller is admin. */
+  readonly answer?: string | null;
+}
+
+/**
+ * The one place that decides whether references leave the server: for a
+ * sealed dataset, `reference` and `answer` (the answer is the reference of a
+ * multiple-choice item) are dropped unless the caller holds the admin scope.
+ */
+export function publicSampleView(sample: StoredSample, access: { readonly sealed: boolean; readonly isAdmin: boolean }): PublicSample {
+  const base: PublicSample = {
+    id: sample.id,
+    key: sample.sample_key,
+    task: sample.task,
+    question: sample.question,
+    choices: sample.choices,
+    lang: sample.lang,
+    tags: sample.tags,
+    media: sample.media,
+    durationS: sample.duration_s,
+    digest: sample.sample_digest,
+  };
+  if (access.sealed && !access.isAdmin) return base;
+  return { ...base, reference: sample.reference, answer: sample.answer };
+}
+
+/** A dataset as an API may return it. */
+export interface PublicDataset {
+  /** Row id. */
+  readonly id: string;
+  /** Name. */
+  readonly name: string;
+  /** Sealed datasets show only their digests to non-admin keys. */
+  readonly sealed: boolean;
+  /** sha256 of the manifest bytes. */
+  readonly manifestDigest: string;
+  /** Merkle root over the sample digests. */
+  readonly merkleRoot: string;
+  /** Samples. */
+  readonly sampleCount: number;
+  /** Import time. */
+  readonly createdAt: Date;
+  /** Where the files are; hidden for sealed datasets from non-admin keys. */
+  readonly rootDir?: string | null;
+  /** Manifest file; hidden for sealed datasets from non-admin keys. */
+  readonly manifestPath?: string | null;
+  /** Import facts; hidden for sealed datasets from non-admin keys. */
+  readonly meta?: Record<string, unknown>;
+}
+
+/** Dataset fields for an API response, with sealed datasets reduced to their digests. */
+export function publicDatasetView(ds: Dataset, access: { readonly isAdmin: boolean }): PublicDataset {
+  const base: PublicDataset = {
+    id: ds.id,
+    name: ds.name,
+    sealed: ds.sealed,
+    manifestDigest: ds.manifest_digest,
+    merkleRoot: ds.merkle_root,
+    sampleCount: ds.sample_count,
+    createdAt: ds.created_at,
+  };
+  if (ds.sealed && !access.isAdmin) return base;
+  return { ...base, rootDir: ds.root_dir, manifestPath: ds.manifest_path, meta: ds.meta };
+}
+
+/** Counts per task, tag and language, and total audio and video duration. */
+export async function datasetStats(db: Kysely<Database>, datasetId: string): Promise<DatasetStats> {
+  const rows = await db.selectFrom('samples').select(['task', 'tags', 'lang', 'media', 'duration_s']).where('dataset_id', '=', datasetId).execute();
+  const tasks: Record<string, number> = {};
+  const tags: Record<string, number> = {};
+  const langs: Record<string, number> = {};
+  const files = new Set<string>();
+  let audioDurationS = 0;
+  let videoDurationS = 0;
+  for (const r of rows) {
+    tasks[r.task] = (tasks[r.task] ?? 0) + 1;
+    for (const t of new Set(r.tags)) tags[t] = (tags[t] ?? 0) + 1;
+    const lang = r.lang ?? '(none)';
+    langs[lang] = (langs[lang] ?? 0) + 1;
+    const kinds = new Set(r.media.map((m) => m.kind));
+    for (const m of r.media) files.add(m.path);
+    if (kinds.has('audio')) audioDurationS += r.duration_s ?? 0;
+    else if (kinds.has('video')) videoDurationS += r.duration_s ?? 0;
+  }
+  return {
+    sampleCount: rows.length,
+    tasks: sortKeys(tasks),
+    tags: sortKeys(tags),
+    langs: sortKeys(langs),
+    audioDurationS,
+    videoDurationS,
+    mediaFiles: files.size,
+  };
+}
+
+function sortKeys(o: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/**
+ * Re-hashes the dataset's media and compares it, its manifest and its stored
+ * rows with what was recorded at import. Never throws for changed content: the
+ * report lists each changed sample with the reasons.
+ */
+export async function verifyDataset(
+  db: Kysely<Database>,
+  ds: Dataset,
+  opts: { readonly concurrency?: number; readonly signal?: AbortSignal } = {},
+): Promise<VerifyReport> {
+  const rows = await listSamples(db, ds.id);
+  return verifySamples({
+    root: ds.root_dir ?? '.',
+    manifestPath: ds.manifest_path,
+    manifestDigest: ds.manifest_digest,
+    merkleRoot: ds.merkle_root,
+    samples: rows.map((r) => ({
+      id: r.sample_key,
+      task: r.task,
+      media: r.media,
+      reference: r.reference,
+      question: r.question,
+      choices: r.choices,
+      answer: r.answer,
+      lang: r.lang,
+      tags: r.tags,
+      digest: r.sample_digest,
+    })),
+    concurrency: opts.concurrency,
+    signal: opts.signal,
+  });
+}
+
+/**
+ * The pre-run check: every media file of the dataset (or of the given samples)
+ * that is missing or unreadable now, by sample id. Cheap: no hashing.
+ */
+export async function checkDatasetMedia(db: Kysely<Database>, ds: Dataset, keys?: readonly string[]): Promise<MediaProblem[]> {
+  const rows = await listSamples(db, ds.id, keys ? { keys } : {});
+  const root = ds.root_dir ?? '.';
+  const checks = rows.flatMap((r) => r.media.map((m) => ({ id: r.sample_key, path: m.path })));
+  const results = await mapPool(checks, 16, async (c): Promise<MediaProblem | undefined> => {
+    const abs = resolveMediaPath(root, c.path);
+    if (!abs) return { ...c, problem: 'unreadable', detail: `${c.path} escapes the dataset root` };
+    const bad = await checkReadable(abs);
+    return bad ? { ...c, ...bad } : undefined;
+  });
+  return results.filter((r): r is MediaProblem => r !== undefined);
+}
+
+/** Absolute path of a sample's media file (its root checked against escapes). */
+export function sampleMediaPath(ds: Pick<Dataset, 'root_dir'>, media: Pick<MediaEntry, 'path'>): string {
+  const root = ds.root_dir ?? '.';
+  const abs = resolveMediaPath(root, media.path);
+  if (!abs) throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: media.path, root });
+  return abs;
+}
