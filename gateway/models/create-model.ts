@@ -13,7 +13,7 @@ type Loader = (config: ModelConfig, deps: CreateModelDeps) => Promise<ModelV1>;
 // or running an HTTP model never loads onnxruntime, sharp or ws.
 const loaders: Readonly<Record<string, Loader>> = {
   'openai-chat': async (c, d) => (await import('./openai/openai-chat.js')).createOpenAiChatModel(c, d),
-  // PENDING 'openai-realtime': async (c, d) => (await import('./openai/openai-realtime.js')).createOpenAiRealtimeBatchModel(c, d),
+  'openai-realtime': async (c, d) => (await import('./openai/openai-realtime.js')).createOpenAiRealtimeBatchModel(c, d),
   // PENDING anthropic: async (c, d) => (await import('./anthropic/anthropic-messages.js')).createAnthropicMessagesModel(c, d),
   // PENDING gemini: async (c, d) => (await import('./gemini/gemini-generate.js')).createGeminiGenerateModel(c, d),
   // PENDING ppocr: async (c) => (await import('./local/ppocr-model.js')).createPpocrModel(c),
@@ -65,6 +65,6 @@ export async function createRealtimeModel(config: ModelConfig, deps: CreateModel
       detail: `adapter "${config.adapter}" is not a realtime adapter; realtime adapters: ${realtimeAdapterNames.join(', ')}`,
     });
   }
-  void deps;
-  throw new Error('PENDING realtime');
+  const { createOpenAiRealtimeModel } = await import('./openai/openai-realtime.js');
+  return createOpenAiRealtimeModel(config, deps);
 }

@@ -11,6 +11,13 @@ export type RealtimeUpstreamEvent =
   | { readonly type: 'transcript-delta'; /** New transcript text. */ readonly delta: string }
   | { readonly type: 'text-delta'; /** New text output. */ readonly delta: string }
   | { readonly type: 'response-done'; /** Final transcript or text. */ readonly text: string; /** Raw event. */ readonly raw?: unknown }
+  | {
+      readonly type: 'input-transcript';
+      /** The upstream's transcription of the committed input audio (not the model's answer). */
+      readonly text: string;
+      /** Upstream item id the transcript belongs to. */
+      readonly itemId?: string;
+    }
   | { readonly type: 'error'; /** Provider message. */ readonly message: string; /** Provider code. */ readonly code?: string };
 
 /** One live connection to a realtime upstream. */
