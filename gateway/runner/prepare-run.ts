@@ -36,8 +36,8 @@ export interface RunRequest {
   readonly maxOutputTokens?: number;
   /** Frame sampling for video. */
   readonly video?: Partial<Omit<VideoInputOptions, 'mode'>>;
-  /** Text normalizer name passed to the scorer. */
-  readonly normalizer?: string;
+  /** Scorer options as in `evalgate score` (normalizer, unit, extractor, excludeUnanswered). */
+  readonly scorer?: Readonly<Record<string, unknown>>;
   /** Score failed samples as empty answers (explicit opt-in). */
   readonly failedAsWrong?: boolean;
 }
@@ -64,8 +64,8 @@ export interface ResolvedRunConfig {
   readonly video: VideoInputOptions;
   /** Audio decoding rate for local specialists. */
   readonly decodeAudioSampleRateHz?: number;
-  /** Scorer options (normalizer). */
-  readonly scorer: { readonly normalizer?: string };
+  /** Scorer options (normalizer, unit, extractor…; not part of the hash: rescoring needs no new calls). */
+  readonly scorer: Readonly<Record<string, unknown>>;
   /** Sample cap (not part of the hash: raising it extends the same run). */
   readonly limit?: number;
   /** Reporting choice (not part of the hash). */
@@ -103,9 +103,10 @@ export function redactModelConfig(model: ModelConfig): ModelConfig {
 
 /** The hash that identifies a run: everything that can change an answer or its score, nothing operational. */
 export function runConfigHash(cfg: ResolvedRunConfig): string {
-  const { limit: _limit, failedAsWrong: _failedAsWrong, dataset, ...identity } = cfg;
+  const { limit: _limit, failedAsWrong: _failedAsWrong, scorer: _scorer, dataset, ...identity } = cfg;
   void _limit;
   void _failedAsWrong;
+  void _scorer;
   const ident = { ...identity, dataset: { manifestDigest: dataset.manifestDigest, merkleRoot: dataset.merkleRoot } };
   return createHash('sha256').update(stableJson(ident)).digest('hex');
 }
@@ -176,14 +177,17 @@ async function datasetTasks(db: Kysely<Database>, datasetId: string): Promise<st
 /**
  * Resolves what to run and finds or creates the run row: `--resume` names it;
  * otherwise the newest run with the same configuration hash (same model
- * config, task, prompt, dataset digest and Merkle root) is continued unless
+ * config, task, prompt, generation settings, dataset digest and Merkle root) is continued unless
  * `forceNew`. The run is marked `running`.
  */
 export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, req: RunRequest, loadModel: (m: ModelConfig) => Promise<ModelV1>): Promise<PreparedRun & { model: ModelV1 }> {
   if (req.resume) {
     const ctx = await loadRunContext(db, config, req.resume);
     const model = await loadModel(ctx.modelConfig);
-    const cfg = req.limit !== undefined || req.failedAsWrong ? { ...ctx.config, limit: req.limit ?? ctx.config.limit, failedAsWrong: req.failedAsWrong ?? ctx.config.failedAsWrong } : ctx.config;
+    const cfg: ResolvedRunConfig =
+      req.limit !== undefined || req.failedAsWrong || req.scorer
+        ? { ...ctx.config, limit: req.limit ?? ctx.config.limit, failedAsWrong: req.failedAsWrong ?? ctx.config.failedAsWrong, scorer: req.scorer ?? ctx.config.scorer }
+        : ctx.config;
     if (cfg !== ctx.config) await db.updateTable('runs').set({ config: JSON.stringify(cfg) }).where('id', '=', ctx.run.id).execute();
     await markRunRunning(db, ctx.run.id, ctx.run.warnings);
     return { ...ctx, config: cfg, resumed: true, model };
@@ -214,7 +218,7 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
     ...(req.maxOutputTokens !== undefined ? { maxOutputTokens: req.maxOutputTokens } : {}),
     video: { ...defaultVideoOptions, ...req.video, mode: videoMode },
     ...(modelConfig.kind === 'specialist' && task === 'asr' ? { decodeAudioSampleRateHz: 16_000 } : {}),
-    scorer: req.normalizer ? { normalizer: req.normalizer } : {},
+    scorer: req.scorer ?? {},
     ...(req.limit !== undefined ? { limit: req.limit } : {}),
     failedAsWrong: req.failedAsWrong ?? false,
   };
@@ -223,8 +227,12 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
   const existing = req.forceNew ? undefined : await findRunByConfigHash(db, hash);
   let run: Run;
   if (existing) {
-    // Same identity: continue it, with this invocation's scope and reporting choice.
-    await db.updateTable('runs').set({ config: JSON.stringify(cfg) }).where('id', '=', existing.id).execute();
+    // Same identity: continue it, with this invocation's scope, scoring and reporting choices.
+    await db
+      .updateTable('runs')
+      .set({ config: JSON.stringify(cfg), normalizer: typeof cfg.scorer.normalizer === 'string' ? cfg.scorer.normalizer : null })
+      .where('id', '=', existing.id)
+      .execute();
     run = { ...existing, config: cfg as unknown as Record<string, unknown> };
   } else {
     run = await createRun(db, {
@@ -236,7 +244,7 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
       dataset_digest: dataset.manifest_digest,
       merkle_root: dataset.merkle_root,
       prompt_template: cfg.promptTemplate,
-      normalizer: req.normalizer ?? null,
+      normalizer: typeof cfg.scorer.normalizer === 'string' ? cfg.scorer.normalizer : null,
       adapter_version: `${model.adapter}@${model.adapterVersion}`,
       evalgate_version: evalgateVersion,
     });

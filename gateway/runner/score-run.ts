@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, Run } from '../store/database.js';
-import { importProjectModule } from './lazy-import.js';
+import type { ScoreTaskOptions } from '../../scorers/score-task.js';
 import { predictionsForScoring, runCounts, runScopeSize, type RunCounts, type ScoreRow, type ScoredPredictionRow } from './run-repo.js';
 
 /** One item for the task scorer (the shape of `evalgate score` input). */
@@ -28,22 +28,18 @@ export interface TaskScore {
 /** The pure scorer from scorers/score-task.ts. */
 export type ScoreTaskFn = (task: string, items: readonly ScoreItem[], options?: Readonly<Record<string, unknown>>) => TaskScore;
 
-/** Loads the task scorer lazily (scorers/ is pure code; loading it is cheap but it may not be built yet). */
+/**
+ * The task scorer from scorers/score-task.ts, loaded on first use. `vqa` is
+ * scored with the OCR/VQA metrics (ANLS, exact match…), as DocVQA-style
+ * benchmarks are.
+ */
 export async function loadScoreTask(): Promise<ScoreTaskFn> {
-  const mod = await importProjectModule<{ scoreTask?: unknown; default?: unknown }>('../../scorers/score-task.js', 'the task scorer (scorers/score-task.ts)');
-  const fn = mod.scoreTask ?? mod.default;
-  if (typeof fn !== 'function') throw new Error('scorers/score-task.js exports no scoreTask function');
-  return adaptScoreTask(fn as (...args: unknown[]) => unknown);
-}
-
-// The scorer is called as scoreTask(task, items, options); if it takes one
-// object instead ({task, items, ...options}), that form is used. Either way
-// the result must be {metrics, samples}.
-function adaptScoreTask(fn: (...args: unknown[]) => unknown): ScoreTaskFn {
+  const { scoreTask } = await import('../../scorers/score-task.js');
   return (task, items, options) => {
-    const out = (fn.length <= 1 ? fn({ task, items, ...options }) : fn(task, items, options)) as TaskScore;
-    if (!out || typeof out !== 'object' || !('metrics' in out)) throw new Error('scoreTask returned no {metrics, samples}');
-    return out;
+    const kind = task === 'vqa' ? 'ocr' : task;
+    if (kind !== 'asr' && kind !== 'ocr' && kind !== 'mcq') throw new Error(`no scorer for task ${task}`);
+    const out = scoreTask(items, { ...(options as Partial<ScoreTaskOptions>), task: kind });
+    return { metrics: out.metrics as unknown as Record<string, unknown>, samples: out.samples as unknown as Record<string, unknown>[] };
   };
 }
 
@@ -68,6 +64,10 @@ export function scoreRowsOf(entry: Record<string, unknown> | undefined): ScoreRo
   const details: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(entry)) {
     if (k === 'id' || k === 'prediction' || k === 'reference') continue;
+    if (k === 'missing') {
+      details[k] = v;
+      continue;
+    }
     if (typeof v === 'number' && Number.isFinite(v)) rows.push({ metric: k, value: v });
     else if (typeof v === 'boolean') rows.push({ metric: k, value: v ? 1 : 0 });
     else details[k] = v;

@@ -1,0 +1,159 @@
+import type { Command } from 'commander';
+import { runAction } from '../run-action.js';
+
+/** Options of `evalgate run`. */
+interface RunOptions {
+  dataset?: string;
+  model?: string;
+  task?: string;
+  concurrency: string;
+  limit?: string;
+  resume?: string;
+  new?: boolean;
+  timeoutMs: string;
+  maxAttempts: string;
+  cache?: boolean;
+  stream?: boolean;
+  failedAsWrong?: boolean;
+  prompt?: string;
+  system?: string;
+  temperature?: string;
+  maxOutputTokens?: string;
+  frames?: string;
+  frameStrategy?: string;
+  normalizer?: string;
+  unit?: string;
+  extractor?: string;
+  excludeUnanswered?: boolean;
+  distributed?: boolean;
+  wait?: boolean;
+  json?: boolean;
+}
+
+function positiveInt(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+function scorerOptions(opts: RunOptions): Record<string, unknown> | undefined {
+  const o: Record<string, unknown> = {};
+  if (opts.normalizer) o.normalizer = opts.normalizer;
+  if (opts.unit) o.unit = opts.unit;
+  if (opts.extractor) o.extractor = opts.extractor;
+  if (opts.excludeUnanswered) o.excludeUnanswered = true;
+  return Object.keys(o).length ? o : undefined;
+}
+
+export default function register(program: Command): void {
+  program
+    .command('run')
+    .description('run a model over a dataset: resumable, rate-limit aware, failed calls never scored as answers')
+    .option('-d, --dataset <name|manifest>', 'dataset name or id, or a manifest JSONL file (imported on first use)')
+    .option('-m, --model <id>', 'configured model id (see `evalgate models list`)')
+    .option('-t, --task <task>', 'asr | ocr | vqa | mcq (default: the dataset’s only task)')
+    .option('--concurrency <n>', 'maximum requests in flight (adapts down on HTTP 429)', '8')
+    .option('--limit <k>', 'only the first K samples (by sample id)')
+    .option('--resume <runId>', 'continue this run: only samples without an ok prediction are sent')
+    .option('--new', 'start a new run even if one with the same configuration exists')
+    .option('--timeout-ms <ms>', 'per-request timeout', '120000')
+    .option('--max-attempts <n>', 'attempts per sample for retryable errors (timeouts, connection errors, 408, 429, 5xx)', '5')
+    .option('--cache', 'reuse answers to identical temperature-0 requests from the response cache')
+    .option('--stream', 'stream answers (when the model can) to measure time to first token')
+    .option('--failed-as-wrong', 'score samples whose calls failed as empty answers (off: they are excluded and counted)')
+    .option('--prompt <template>', 'prompt template; {question}, {options} and {lang} are filled in')
+    .option('--system <text>', 'system prompt')
+    .option('--temperature <t>', 'sampling temperature', '0')
+    .option('--max-output-tokens <n>', 'cap on generated tokens')
+    .option('--frames <n>', 'video frames per sample', '8')
+    .option('--frame-strategy <s>', 'uniform | linspace | fps | keyframes', 'uniform')
+    .option('--normalizer <name>', 'scoring normalizer, as in `evalgate score` (whisper-en | whisper-basic | open-asr-en | wenet-zh | none)')
+    .option('--unit <unit>', 'asr token unit: word | char | mixed')
+    .option('--extractor <name>', 'mcq answer extractor: videomme | lmms | mvbench')
+    .option('--exclude-unanswered', 'mcq: accuracy over answered samples only (Video-MME option)')
+    .option('--distributed', 'enqueue the samples for `evalgate worker` processes (needs PostgreSQL)')
+    .option('--wait', 'with --distributed: wait for the workers and print the summary')
+    .option('--json', 'print one JSON document at the end')
+    .action(
+      runAction(async (opts: RunOptions, cmd: Command) => {
+        const { withStore } = await import('../cli-context.js');
+        const { createModel } = await import('../../models/create-model.js');
+        const { prepareRun } = await import('../../runner/prepare-run.js');
+        const { formatRunReport } = await import('../../runner/format-report.js');
+        const task = opts.task as 'asr' | 'ocr' | 'vqa' | 'mcq' | undefined;
+        if (task && !['asr', 'ocr', 'vqa', 'mcq'].includes(task)) throw new Error(`--task must be asr, ocr, vqa or mcq, got "${task}"`);
+        const temperature = Number(opts.temperature ?? 0);
+        if (!Number.isFinite(temperature) || temperature < 0) throw new Error(`--temperature must be a number ≥ 0`);
+        const concurrency = positiveInt('--concurrency', opts.concurrency)!;
+        const timeoutMs = positiveInt('--timeout-ms', opts.timeoutMs)!;
+        const maxAttempts = positiveInt('--max-attempts', opts.maxAttempts)!;
+
+        return withStore(cmd, async (store, config) => {
+          const prepared = await prepareRun(
+            store.db,
+            config,
+            {
+              dataset: opts.dataset,
+              modelId: opts.model,
+              task,
+              limit: positiveInt('--limit', opts.limit),
+              resume: opts.resume,
+              forceNew: opts.new,
+              promptTemplate: opts.prompt,
+              system: opts.system,
+              temperature,
+              maxOutputTokens: positiveInt('--max-output-tokens', opts.maxOutputTokens),
+              video: { count: positiveInt('--frames', opts.frames), strategy: opts.frameStrategy },
+              scorer: scorerOptions(opts),
+              failedAsWrong: opts.failedAsWrong,
+            },
+            (m) => createModel(m),
+          );
+          if (!opts.json) process.stderr.write(`${prepared.resumed ? 'resuming' : 'starting'} run ${prepared.run.id}\n`);
+          const { defaultRetryPolicy } = await import('../../runner/retry-policy.js');
+          const retry = { ...defaultRetryPolicy, maxAttempts };
+          try {
+            if (opts.distributed) {
+              const { runDistributed } = await import('../../runner/distributed/run-distributed.js');
+              const out = await runDistributed(store, config, prepared, { wait: opts.wait, json: opts.json, timeoutMs, retry });
+              if (opts.json) return { ...(out.report ?? {}), runId: out.runId, enqueued: out.enqueued, counts: out.counts, metrics: out.report?.metrics ?? null };
+              return out.report ? formatRunReport(out.report, { enqueued: out.enqueued }) : `run ${out.runId}: enqueued ${out.enqueued} samples; start \`evalgate worker\` on any machine with the same DATABASE_URL, and follow with \`evalgate runs show ${out.runId}\``;
+            }
+            const { executeLocalRun } = await import('../../runner/execute-run.js');
+            const { createProgress } = await import('../progress.js');
+            const abort = new AbortController();
+            const onSignal = (): void => {
+              if (!opts.json) process.stderr.write('\nstopping: samples in flight finish, the rest stay pending (resume with --resume)\n');
+              abort.abort();
+            };
+            process.once('SIGINT', onSignal);
+            process.once('SIGTERM', onSignal);
+            let progress: ReturnType<typeof createProgress> | undefined;
+            try {
+              const result = await executeLocalRun(store.db, prepared, {
+                concurrency,
+                timeoutMs,
+                retry,
+                stream: opts.stream,
+                cacheDir: opts.cache ? `${config.cacheDir}/responses` : undefined,
+                signal: abort.signal,
+                onStart: (n) => {
+                  progress = createProgress(`run ${prepared.run.id.slice(0, 8)}`, n, { json: opts.json });
+                },
+                onOutcome: (o) => progress?.increment(1, o.status === 'ok' ? 0 : 1),
+              });
+              progress?.stop();
+              return opts.json ? { ...result.report, resumed: result.resumed, thisExecution: result.totals } : formatRunReport(result.report, { totals: result.totals });
+            } finally {
+              progress?.stop();
+              process.off('SIGINT', onSignal);
+              process.off('SIGTERM', onSignal);
+            }
+          } finally {
+            await prepared.model.close?.();
+          }
+        });
+      }),
+    );
+}
