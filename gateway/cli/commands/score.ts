@@ -1,0 +1,176 @@
+import type { Command } from 'commander';
+import type { ScoreItem, ScoreTaskResult } from '../../../scorers/score-task.js';
+import { runAction } from '../run-action.js';
+
+interface ScoreOptions {
+  task: string;
+  references: string;
+  predictions: string;
+  normalizer?: string;
+  unit?: string;
+  extractor?: string;
+  excludeUnanswered?: boolean;
+  strict?: boolean;
+  alignment?: string | boolean;
+  json?: boolean;
+}
+
+type Bad = (file: string, line: number, field: string, detail: string) => Error;
+
+interface JsonlRow {
+  readonly line: number;
+  readonly value: Record<string, unknown>;
+}
+
+async function readJsonl(file: string, bad: Bad): Promise<JsonlRow[]> {
+  const { readFile } = await import('node:fs/promises');
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw bad(file, 0, 'file', `cannot read: ${(err as Error).message}`);
+  }
+  const rows: JsonlRow[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const raw = lines[i]!;
+    if (raw.trim() === '') continue;
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch (err) {
+      throw bad(file, i + 1, 'line', `malformed JSON (${(err as Error).message})`);
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(file, i + 1, 'line', 'expected a JSON object');
+    rows.push({ line: i + 1, value: value as Record<string, unknown> });
+  }
+  return rows;
+}
+
+function idOf(row: JsonlRow, file: string, bad: Bad): string {
+  const id = row.value.id;
+  if (typeof id === 'string' && id.length > 0) return id;
+  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+  throw bad(file, row.line, 'id', 'missing or not a string');
+}
+
+function formatTable(result: ScoreTaskResult): string {
+  const rows: [string, string][] = [];
+  for (const [k, v] of Object.entries(result.metrics)) {
+    rows.push([k, typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v)]);
+  }
+  rows.push(['samples', String(result.samples.length)], ['missing', String(result.missing.length)]);
+  const w = Math.max(...rows.map(([k]) => k.length));
+  const head = [`task ${result.task}`, `normalizer ${result.normalizer}`];
+  if (result.unit) head.push(`unit ${result.unit}`);
+  if (result.extractor) head.push(`extractor ${result.extractor}`);
+  return `${head.join('  ')}\n${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}`;
+}
+
+/** `evalgate score`: scores a predictions file against a references manifest. */
+export default function register(program: Command): void {
+  program
+    .command('score')
+    .description('score predictions (JSONL {id, prediction}) against references (dataset manifest JSONL)')
+    .requiredOption('--task <task>', 'asr | ocr | mcq')
+    .requiredOption('--references <file>', 'manifest JSONL: id + reference (string or list) or answer + choices')
+    .requiredOption('--predictions <file>', 'JSONL lines {"id": …, "prediction": …}')
+    .option('--normalizer <name>', 'whisper-en | whisper-basic | open-asr-en | wenet-zh | none (default none; wenet-zh for --unit mixed)')
+    .option('--unit <unit>', 'asr token unit: word | char | mixed', 'word')
+    .option('--extractor <name>', 'mcq answer extractor: videomme | lmms | mvbench', 'videomme')
+    .option('--exclude-unanswered', 'mcq: accuracy over answered samples only (Video-MME option)')
+    .option('--strict', 'fail when a reference has no prediction (default: score it as empty output)')
+    .option('--alignment [n]', 'asr: print jiwer-style aligned pairs for the n worst samples (default 10)')
+    .option('--json', 'print one JSON document {metrics, samples, missing, …}')
+    .action(
+      runAction(async (opts: ScoreOptions) => {
+        const { EvalgateError } = await import('../../errors.js');
+        const bad: Bad = (file, line, field, detail) =>
+          new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file, line, field, detail });
+        const input = (detail: string) => new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
+        if (!['asr', 'ocr', 'mcq'].includes(opts.task)) throw input(`--task must be asr, ocr or mcq, not "${opts.task}"`);
+        const task = opts.task as 'asr' | 'ocr' | 'mcq';
+        const { NORMALIZER_NAMES, isNormalizerName } = await import('../../../scorers/normalizers/normalizer-registry.js');
+        const { EXTRACTOR_NAMES } = await import('../../../scorers/mcq/mcq-extractors.js');
+        if (opts.normalizer !== undefined && !isNormalizerName(opts.normalizer)) {
+          throw input(`unknown normalizer "${opts.normalizer}"; use one of ${NORMALIZER_NAMES.join(', ')}`);
+        }
+        const unit = opts.unit ?? 'word';
+        if (!['word', 'char', 'mixed'].includes(unit)) throw input(`--unit must be word, char or mixed, not "${unit}"`);
+        const extractor = opts.extractor ?? 'videomme';
+        if (!(EXTRACTOR_NAMES as readonly string[]).includes(extractor)) {
+          throw input(`unknown extractor "${extractor}"; use one of ${EXTRACTOR_NAMES.join(', ')}`);
+        }
+
+        const refRows = await readJsonl(opts.references, bad);
+        const refs = new Map<string, { row: JsonlRow; item: Omit<ScoreItem, 'prediction'> }>();
+        for (const row of refRows) {
+          const id = idOf(row, opts.references, bad);
+          if (refs.has(id)) {
+            throw bad(opts.references, row.line, 'id', `duplicate id "${id}" (first on line ${refs.get(id)!.row.line})`);
+          }
+          const v = row.value;
+          const datasetName = typeof v.dataset_name === 'string' ? v.dataset_name : typeof v.dataset === 'string' ? v.dataset : undefined;
+          if (task === 'mcq') {
+            if (typeof v.answer !== 'string' || v.answer.trim() === '') throw bad(opts.references, row.line, 'answer', 'mcq needs a letter');
+            if (v.choices !== undefined && !(Array.isArray(v.choices) && v.choices.every((c) => typeof c === 'string'))) {
+              throw bad(opts.references, row.line, 'choices', 'must be a list of strings');
+            }
+            refs.set(id, { row, item: { id, answer: v.answer, choices: v.choices as string[] | undefined } });
+          } else {
+            const r = v.reference;
+            const ok = typeof r === 'string' || (Array.isArray(r) && r.length > 0 && r.every((x) => typeof x === 'string'));
+            if (!ok) throw bad(opts.references, row.line, 'reference', 'must be a string or a non-empty list of strings');
+            if (task === 'asr' && Array.isArray(r) && r.length !== 1) {
+              throw bad(opts.references, row.line, 'reference', 'asr takes one reference string');
+            }
+            refs.set(id, { row, item: { id, reference: r as string | string[], datasetName } });
+          }
+        }
+
+        const predRows = await readJsonl(opts.predictions, bad);
+        const preds = new Map<string, { line: number; prediction: string }>();
+        for (const row of predRows) {
+          const id = idOf(row, opts.predictions, bad);
+          if (!refs.has(id)) throw bad(opts.predictions, row.line, 'id', `unknown id "${id}" (not in ${opts.references})`);
+          if (preds.has(id)) throw bad(opts.predictions, row.line, 'id', `duplicate id "${id}" (first on line ${preds.get(id)!.line})`);
+          const p = row.value.prediction;
+          if (typeof p !== 'string' && p !== null) throw bad(opts.predictions, row.line, 'prediction', 'must be a string');
+          preds.set(id, { line: row.line, prediction: p ?? '' });
+        }
+
+        const items: ScoreItem[] = [];
+        for (const [id, { row, item }] of refs) {
+          const p = preds.get(id);
+          if (!p) {
+            if (opts.strict) throw bad(opts.references, row.line, 'id', `no prediction for "${id}" in ${opts.predictions} (--strict)`);
+          }
+          items.push({ ...item, prediction: p ? p.prediction : null });
+        }
+
+        const { scoreTask } = await import('../../../scorers/score-task.js');
+        const wantAlignment = task === 'asr' && opts.alignment !== undefined && opts.alignment !== false;
+        const result = scoreTask(items, {
+          task,
+          normalizer: opts.normalizer as Parameters<typeof scoreTask>[1]['normalizer'],
+          unit: unit as 'word' | 'char' | 'mixed',
+          extractor: extractor as 'videomme' | 'lmms' | 'mvbench',
+          excludeUnanswered: Boolean(opts.excludeUnanswered),
+          keepAlignments: wantAlignment,
+        });
+        const { alignment, ...doc } = result;
+        let alignmentText = '';
+        if (wantAlignment && alignment) {
+          const n = opts.alignment === true ? 10 : Number.parseInt(String(opts.alignment), 10);
+          if (!Number.isFinite(n) || n < 1) throw input(`--alignment takes a positive count, not "${String(opts.alignment)}"`);
+          const errors = alignment.sentences.map((c, k) => ({ k, e: c.substitutions + c.deletions + c.insertions }));
+          const worst = errors.filter((x) => x.e > 0).sort((a, b) => b.e - a.e || a.k - b.k).slice(0, n).map((x) => x.k);
+          const { visualizeAlignment } = await import('../../../scorers/wer/visualize-alignment.js');
+          alignmentText = visualizeAlignment(alignment, { onlySentences: worst, isCer: unit !== 'word', showMeasures: true });
+          alignmentText = alignmentText.replace(/=== SENTENCE (\d+) ===/g, (_m, k: string) => `=== SENTENCE ${k} (id ${items[Number(k) - 1]!.id}) ===`);
+        }
+        if (opts.json) return alignmentText ? { ...doc, alignment: alignmentText } : doc;
+        return alignmentText ? `${formatTable(result)}\n\n${alignmentText}` : formatTable(result);
+      }),
+    );
+}
