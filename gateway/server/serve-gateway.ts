@@ -50,6 +50,8 @@ export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> 
   const close = (): Promise<void> => {
     closing ??= (async () => {
       try {
+        // Stop accepting sessions, let open utterances finish (bounded), flush, close sockets with 1001.
+        await (await import('../live/live-gateway.js')).shutdownLiveSessions(app);
         await app.close();
       } finally {
         await store.close();

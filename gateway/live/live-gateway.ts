@@ -1,0 +1,42 @@
+import websocket from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import { realtimeRoute } from '../server/routes/realtime-route.js';
+import { streamRoute } from '../server/routes/stream-route.js';
+import { liveLimitsFromEnv, type LiveLimits } from './live-limits.js';
+import { createLiveMetrics } from './live-metrics.js';
+import { SessionRegistry } from './session-registry.js';
+
+/** Registries by HTTP server, so serveGateway can drain them before closing. */
+const registries = new WeakMap<object, SessionRegistry>();
+
+/** Options of the live plugin. */
+export interface LiveGatewayOptions {
+  /** Overrides the limits (defaults come from EVALGATE_LIVE_* variables). */
+  readonly limits?: Partial<LiveLimits>;
+}
+
+/**
+ * WebSocket support plus the live routes: `GET /realtime` (OpenAI Realtime
+ * compatible) and `GET /stream` (native), registered under /v1.
+ */
+export async function liveGateway(app: FastifyInstance, opts: LiveGatewayOptions = {}): Promise<void> {
+  const limits = liveLimitsFromEnv(process.env, opts.limits);
+  // ws enforces maxPayload while reading and closes oversized frames with 1009.
+  await app.register(websocket, { options: { maxPayload: limits.maxFrameBytes } });
+  const metrics = createLiveMetrics(app.metrics);
+  const registry = new SessionRegistry({ store: app.store, config: app.evalgateConfig, limits, metrics, log: app.log });
+  registries.set(app.server, registry);
+  // A plain app.close() (tests, embedding) still ends every session cleanly.
+  app.addHook('preClose', async () => registry.shutdown());
+  await app.register(realtimeRoute, { registry, metrics });
+  await app.register(streamRoute, { registry, metrics });
+}
+
+/**
+ * Graceful shutdown of the live sessions of an app: refuse new ones, let open
+ * utterances finish (bounded by the drain limit), flush writes, close sockets
+ * with 1001. Safe to call when the app has no live routes.
+ */
+export async function shutdownLiveSessions(app: FastifyInstance): Promise<void> {
+  await registries.get(app.server)?.shutdown();
+}

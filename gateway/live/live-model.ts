@@ -1,0 +1,44 @@
+import type { ModelConfig } from '../config/config-schema.js';
+import type { ModelV1 } from '../models/spec/model-v1.js';
+import type { RealtimeModelV1 } from '../models/spec/realtime-model-v1.js';
+
+/**
+ * What stands behind a live session: a realtime model that takes audio as it
+ * arrives, or a batch model that gets one request per utterance (segmented by
+ * VAD or an explicit commit).
+ */
+export type LiveModel =
+  | { readonly kind: 'realtime'; /** The realtime adapter. */ readonly model: RealtimeModelV1 }
+  | { readonly kind: 'batch'; /** The request/response adapter. */ readonly model: ModelV1 };
+
+/** Builds a live model for a configured model. */
+export type LiveModelProvider = (config: ModelConfig) => LiveModel | Promise<LiveModel>;
+
+const providers = new Map<string, LiveModelProvider>();
+
+/**
+ * Registers a provider for an adapter name, consulted before the built-in
+ * adapters. For embedding evalgate with in-process models (tests and the
+ * gateway benchmark use a scripted one); returns a function that removes it.
+ */
+export function registerLiveModelProvider(adapter: string, provider: LiveModelProvider): () => void {
+  providers.set(adapter, provider);
+  return () => {
+    if (providers.get(adapter) === provider) providers.delete(adapter);
+  };
+}
+
+/** Adapters that stream audio upstream as it arrives. */
+const realtimeAdapters = new Set(['openai-realtime']);
+
+/** Resolves a configured model to a live model; the built-in adapters are imported lazily. */
+export async function resolveLiveModel(config: ModelConfig): Promise<LiveModel> {
+  const provider = providers.get(config.adapter);
+  if (provider) return provider(config);
+  // Imported lazily: the adapters (and their heavy dependencies) stay out of start-up.
+  const mod = await import('../models/create-model.js');
+  if (realtimeAdapters.has(config.adapter)) {
+    return { kind: 'realtime', model: await mod.createRealtimeModel(config) };
+  }
+  return { kind: 'batch', model: await mod.createModel(config) };
+}

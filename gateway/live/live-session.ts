@@ -1,0 +1,613 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { encodeWav16 } from '../../scorers/audio-features/wav-file.js';
+import { StreamingResampler } from '../../scorers/audio-features/streaming-resampler.js';
+import type { SileroVadSegmenter, VadEvent } from '../../scorers/vad/silero-vad-segmenter.js';
+import type { ModelConfig } from '../config/config-schema.js';
+import { EvalgateError, isEvalgateError, type ErrorCode } from '../errors.js';
+import type { ModelInputPart } from '../models/spec/model-v1.js';
+import type { RealtimeConnection } from '../models/spec/realtime-model-v1.js';
+import type { Database } from '../store/database.js';
+import { AudioBuffer } from './audio-buffer.js';
+import { defaultAudioFormat, float32ToPcm16, pcm16ToFloat32, type AudioFormat } from './audio-format.js';
+import type { LiveEvent, LiveLatency, TurnDetection } from './live-event.js';
+import type { LiveLimits } from './live-limits.js';
+import type { LiveMetrics } from './live-metrics.js';
+import type { LiveModel } from './live-model.js';
+import { runBatchResponse } from './run-batch-response.js';
+import { findBoundSample, type BoundSample, type SampleRef } from './sample-binding.js';
+import { scoreUtterance } from './score-utterance.js';
+import type { SessionWriter } from './session-writer.js';
+
+/** Everything a session needs, handed in by the registry. */
+export interface LiveSessionOptions {
+  /** stream_sessions.id */
+  readonly id: string;
+  /** Wire protocol, stored and used for metrics. */
+  readonly protocol: 'realtime' | 'native';
+  /** The configured model. */
+  readonly modelConfig: ModelConfig;
+  /** The model behind the session. */
+  readonly model: LiveModel;
+  /** Open upstream connection when the model is realtime. */
+  readonly upstream?: RealtimeConnection;
+  /** Who opened it (resume must come from the same key). */
+  readonly apiKeyId: string | null;
+  /** Whether this key may see per-utterance scores (evaluator or higher). */
+  readonly canSeeScores: boolean;
+  /** Database (sample lookups). */
+  readonly db: Kysely<Database>;
+  /** Ordered persistence. */
+  readonly writer: SessionWriter;
+  /** Prometheus instruments. */
+  readonly metrics: LiveMetrics;
+  /** Bounds. */
+  readonly limits: LiveLimits;
+  /** Opens a Silero segmenter (injected so sessions without server_vad never load ONNX). */
+  readonly createVad: (opts: { threshold: number; minSilenceMs: number; speechPadMs: number }) => Promise<SileroVadSegmenter>;
+  /** Called when reading from the client should pause (true) or resume (false). */
+  readonly onBackpressure?: (paused: boolean) => void;
+}
+
+/** A user turn being assembled before a response is asked for. */
+interface PendingTurn {
+  itemIds: string[];
+  audio: Int16Array[];
+  audioSamples: number;
+  speechStartS: number | null;
+  speechEndS: number | null;
+  endOfSpeechMs: number;
+  parts: ModelInputPart[];
+}
+
+/** A response queued or running. */
+interface Response {
+  readonly seq: number;
+  readonly responseId: string;
+  readonly itemId: string;
+  readonly turn: PendingTurn;
+  readonly sample: BoundSample | undefined;
+  readonly cumulative: boolean;
+  readonly abort: AbortController;
+}
+
+/** Per-session latency summary. */
+export interface LiveSessionSummary {
+  /** Finished utterances. */
+  readonly utterances: number;
+  /** Failed utterances. */
+  readonly failed: number;
+  /** Audio seconds received. */
+  readonly audioSeconds: number;
+  /** Percentiles of end of speech → first token, ms. */
+  readonly firstTokenMs: Percentiles | null;
+  /** Percentiles of end of speech → final, ms. */
+  readonly finalMs: Percentiles | null;
+}
+
+/** p50/p90/p99 (nearest rank). */
+export interface Percentiles {
+  /** Median. */
+  readonly p50: number;
+  /** 90th percentile. */
+  readonly p90: number;
+  /** 99th percentile. */
+  readonly p99: number;
+}
+
+/** Nearest-rank percentiles. */
+export function percentiles(values: readonly number[]): Percentiles | null {
+  if (values.length === 0) return null;
+  const s = [...values].sort((a, b) => a - b);
+  const at = (p: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+  return { p50: at(50), p90: at(90), p99: at(99) };
+}
+
+const emptyTurn = (): PendingTurn => ({
+  itemIds: [],
+  audio: [],
+  audioSamples: 0,
+  speechStartS: null,
+  speechEndS: null,
+  endOfSpeechMs: 0,
+  parts: [],
+});
+
+/**
+ * One live session, independent of the wire protocol: buffers audio, detects
+ * turns, queues responses toward the model (one at a time, bounded), measures
+ * latency, scores against a bound sample, and persists as it goes. Protocol
+ * layers translate client messages into calls here and LiveEvents out.
+ */
+export class LiveSession {
+  readonly id: string;
+  readonly opts: LiveSessionOptions;
+  #format: AudioFormat = defaultAudioFormat;
+  #turnDetection: TurnDetection = null;
+  #vad: SileroVadSegmenter | undefined;
+  #vadBase = 0;
+  #vadPending = 0;
+  #vadChain: Promise<void> = Promise.resolve();
+  #speechStart: number | null = null;
+  readonly #buffer = new AudioBuffer();
+  #streamSamples = 0;
+  #audioSeconds = 0;
+  #lastPersistedAudioS = 0;
+  #turn: PendingTurn = emptyTurn();
+  #sessionSample: BoundSample | undefined;
+  #cumulative: string[] = [];
+  #seq = 0;
+  readonly #queue: Response[] = [];
+  #active: Response | undefined;
+  #working = false;
+  #idle: Promise<void> = Promise.resolve();
+  #idleResolve: (() => void) | undefined;
+  #sink: ((ev: LiveEvent) => void) | undefined;
+  readonly #replay: LiveEvent[] = [];
+  #replayDropped = 0;
+  #resampler: StreamingResampler | undefined;
+  #upstreamWaiter: { onDelta(d: string): void; resolve(text: string): void; reject(e: Error): void } | undefined;
+  readonly #firstTokenMs: number[] = [];
+  readonly #finalMs: number[] = [];
+  #failed = 0;
+  #closed = false;
+
+  constructor(opts: LiveSessionOptions) {
+    this.id = opts.id;
+    this.opts = opts;
+    if (opts.upstream) void this.#pumpUpstream(opts.upstream);
+  }
+
+  /** Negotiated input audio format. */
+  get format(): AudioFormat {
+    return this.#format;
+  }
+
+  /** Current turn detection. */
+  get turnDetection(): TurnDetection {
+    return this.#turnDetection;
+  }
+
+  /** Whether a response is queued or running. */
+  get busy(): boolean {
+    return this.#working || this.#queue.length > 0;
+  }
+
+  /** Latency percentiles and counts so far. */
+  summary(): LiveSessionSummary {
+    return {
+      utterances: this.#firstTokenMs.length + this.#failed,
+      failed: this.#failed,
+      audioSeconds: this.#audioSeconds,
+      firstTokenMs: percentiles(this.#firstTokenMs),
+      finalMs: percentiles(this.#finalMs),
+    };
+  }
+
+  /** Connects a client; events held while detached are replayed first. Returns how many were dropped. */
+  attach(sink: (ev: LiveEvent) => void): number {
+    const dropped = this.#replayDropped;
+    for (const ev of this.#replay.splice(0)) sink(ev);
+    this.#replayDropped = 0;
+    this.#sink = sink;
+    return dropped;
+  }
+
+  /** Disconnects the client; events are kept (bounded, oldest dropped) for a resume. */
+  detach(): void {
+    this.#sink = undefined;
+  }
+
+  #emit(ev: LiveEvent): void {
+    if (ev.type === 'error') this.opts.metrics.errors.inc({ code: ev.code });
+    if (this.#sink) return this.#sink(ev);
+    this.#replay.push(ev);
+    if (this.#replay.length > this.opts.limits.replayEvents) {
+      this.#replay.shift();
+      this.#replayDropped++;
+    }
+  }
+
+  /** Reports an error to the client as an event (the session goes on). */
+  reportError(err: unknown, clientEventId?: string): void {
+    const e = isEvalgateError(err) ? err : new EvalgateError('EVALGATE_ERR_INTERNAL', { detail: (err as Error).message });
+    this.#emit({ type: 'error', code: e.code, message: e.message, param: e.params.param as string | undefined, clientEventId });
+  }
+
+  /** Applies a format/turn-detection change. Changing the rate mid-stream requires an empty buffer. */
+  async configure(change: { format?: AudioFormat; turnDetection?: TurnDetection; sample?: SampleRef | null }): Promise<void> {
+    if (change.format && change.format.sampleRateHz !== this.#format.sampleRateHz) {
+      if (this.#buffer.length > 0 || this.#speechStart !== null) {
+        throw new EvalgateError('EVALGATE_ERR_WS_OUT_OF_ORDER', { detail: 'the sample rate can only change while the input buffer is empty' });
+      }
+      this.#format = change.format;
+      this.#resampler = undefined;
+      this.#vad?.reset();
+      this.#vadBase = this.#streamSamples;
+    }
+    if (change.turnDetection !== undefined) {
+      this.#turnDetection = change.turnDetection;
+      if (change.turnDetection) {
+        this.#vad = await this.opts.createVad({
+          threshold: change.turnDetection.threshold,
+          minSilenceMs: change.turnDetection.silenceDurationMs,
+          speechPadMs: change.turnDetection.prefixPaddingMs,
+        });
+        this.#vadBase = this.#streamSamples;
+        this.#speechStart = null;
+      } else {
+        this.#vad = undefined;
+        this.#speechStart = null;
+      }
+    }
+    if (change.sample !== undefined) {
+      this.#sessionSample = change.sample ? await findBoundSample(this.opts.db, change.sample) : undefined;
+      this.#cumulative = [];
+      this.opts.writer.updateSession({ datasetId: this.#sessionSample?.datasetId ?? null });
+    }
+  }
+
+  /** input_audio_buffer.append: buffers (bounded), forwards upstream, runs VAD. */
+  appendAudio(pcm: Int16Array): void {
+    if (pcm.length === 0) return;
+    const rate = this.#format.sampleRateHz;
+    const maxSamples = this.opts.limits.maxBufferedAudioS * rate;
+    if (this.#buffer.length + pcm.length > maxSamples) {
+      throw new EvalgateError('EVALGATE_ERR_BUFFER_FULL', {
+        detail: `more than ${this.opts.limits.maxBufferedAudioS} s of uncommitted audio; commit or clear the buffer (this chunk was dropped)`,
+      });
+    }
+    this.#buffer.append(pcm);
+    this.#streamSamples += pcm.length;
+    const seconds = pcm.length / rate;
+    this.#audioSeconds += seconds;
+    this.opts.metrics.audioSecondsReceived.inc(seconds);
+    if (this.#audioSeconds - this.#lastPersistedAudioS >= 5) {
+      this.#lastPersistedAudioS = this.#audioSeconds;
+      this.opts.writer.updateSession({ audioSeconds: this.#audioSeconds });
+    }
+    this.#forwardUpstream(pcm);
+    if (this.#vad) this.#pushVad(this.#vad, pcm);
+  }
+
+  #forwardUpstream(pcm: Int16Array): void {
+    const up = this.opts.upstream;
+    if (!up || this.opts.model.kind !== 'realtime') return;
+    const upRate = this.opts.model.model.inputSampleRateHz;
+    if (upRate === this.#format.sampleRateHz) return up.appendAudio(pcm);
+    this.#resampler ??= new StreamingResampler(this.#format.sampleRateHz, upRate);
+    up.appendAudio(float32ToPcm16(this.#resampler.push(pcm16ToFloat32(pcm))));
+  }
+
+  #pushVad(vad: SileroVadSegmenter, pcm: Int16Array): void {
+    this.#vadPending++;
+    if (this.#vadPending === this.opts.limits.maxVadQueue) this.opts.onBackpressure?.(true);
+    const samples = pcm16ToFloat32(pcm);
+    const rate = this.#format.sampleRateHz;
+    const base = this.#vadBase;
+    this.#vadChain = vad
+      .push(samples, rate)
+      .then((events) => {
+        if (vad === this.#vad) for (const ev of events) this.#onVad(ev, base);
+      })
+      .catch((err: unknown) => this.reportError(err))
+      .finally(() => {
+        this.#vadPending--;
+        if (this.#vadPending === this.opts.limits.maxVadQueue - 1) this.opts.onBackpressure?.(false);
+        // Outside speech only a short lookback is needed for the next onset.
+        if (this.#speechStart === null) this.#buffer.dropBefore(this.#streamSamples - 2 * rate);
+      });
+  }
+
+  #onVad(ev: VadEvent, base: number): void {
+    const rate = this.#format.sampleRateHz;
+    const pos = base + ev.sampleIndex;
+    if (ev.type === 'speech_start') {
+      this.#speechStart = Math.max(pos, this.#buffer.startSample);
+      const itemId = this.#nextItemId();
+      this.#emit({ type: 'speech_started', itemId, audioStartMs: Math.round((this.#speechStart / rate) * 1000) });
+      return;
+    }
+    const start = this.#speechStart ?? this.#buffer.startSample;
+    const end = Math.min(pos, this.#buffer.endSample);
+    this.#speechStart = null;
+    const itemId = this.#pendingItemId ?? this.#nextItemId();
+    this.#pendingItemId = undefined;
+    this.#emit({ type: 'speech_stopped', itemId, audioEndMs: Math.round((end / rate) * 1000) });
+    const audio = this.#buffer.slice(start, end);
+    this.#buffer.dropBefore(end);
+    this.#commitAudio(audio, itemId, start / rate, end / rate);
+    this.createResponse({});
+  }
+
+  #pendingItemId: string | undefined;
+
+  #nextItemId(): string {
+    this.#pendingItemId = `item_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+    return this.#pendingItemId;
+  }
+
+  #commitAudio(audio: Int16Array, itemId: string, startS: number, endS: number): void {
+    const previousItemId = this.#turn.itemIds.at(-1) ?? null;
+    this.#turn.itemIds.push(itemId);
+    this.#turn.audio.push(audio);
+    this.#turn.audioSamples += audio.length;
+    this.#turn.speechStartS ??= startS;
+    this.#turn.speechEndS = endS;
+    this.#turn.endOfSpeechMs = performance.now();
+    this.#emit({ type: 'committed', itemId, previousItemId });
+  }
+
+  /** input_audio_buffer.commit: the buffered audio becomes a user item. */
+  commit(): void {
+    if (this.#buffer.length === 0) {
+      throw new EvalgateError('EVALGATE_ERR_WS_OUT_OF_ORDER', { detail: 'input_audio_buffer.commit with an empty buffer; append audio first' });
+    }
+    const rate = this.#format.sampleRateHz;
+    const start = this.#buffer.startSample;
+    const audio = this.#buffer.takeAll();
+    if (this.#vad) {
+      this.#vad.reset();
+      this.#vadBase = this.#streamSamples;
+      this.#speechStart = null;
+    }
+    const itemId = this.#pendingItemId ?? this.#nextItemId();
+    this.#pendingItemId = undefined;
+    this.#commitAudio(audio, itemId, start / rate, (start + audio.length) / rate);
+  }
+
+  /** input_audio_buffer.clear */
+  clear(): void {
+    this.#buffer.clear();
+    this.#speechStart = null;
+    if (this.#vad) {
+      this.#vad.reset();
+      this.#vadBase = this.#streamSamples;
+    }
+    if (this.opts.model.kind === 'realtime') this.opts.upstream?.clear();
+    this.#emit({ type: 'cleared' });
+  }
+
+  /** conversation.item.create with text / images / a video reference. */
+  addParts(parts: readonly ModelInputPart[]): string {
+    const itemId = `item_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+    this.#turn.parts.push(...parts);
+    this.#turn.itemIds.push(itemId);
+    return itemId;
+  }
+
+  /** response.create: queues a response over the pending turn (bounded; policy: fail the new one). */
+  createResponse(opts: { sample?: BoundSample }): string {
+    const turn = this.#turn;
+    if (turn.itemIds.length === 0) {
+      throw new EvalgateError('EVALGATE_ERR_WS_OUT_OF_ORDER', {
+        detail: 'response.create with no new input; commit audio or create an item first',
+      });
+    }
+    if (this.opts.model.kind === 'realtime' && turn.parts.length > 0) {
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `model ${this.opts.modelConfig.id} is a realtime audio model; text and image items are not supported` });
+    }
+    this.#turn = emptyTurn();
+    if (turn.endOfSpeechMs === 0) turn.endOfSpeechMs = performance.now();
+    const seq = ++this.#seq;
+    const responseId = `resp_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+    const r: Response = {
+      seq,
+      responseId,
+      itemId: turn.itemIds.at(-1)!,
+      turn,
+      sample: opts.sample ?? this.#sessionSample,
+      cumulative: !opts.sample && this.#sessionSample !== undefined,
+      abort: new AbortController(),
+    };
+    const rate = this.#format.sampleRateHz;
+    this.opts.writer.startUtterance({
+      seq,
+      sampleId: r.sample?.sampleId ?? null,
+      audioSeconds: turn.audioSamples / rate,
+      speechStartS: turn.speechStartS,
+      speechEndS: turn.speechEndS,
+    });
+    this.#emit({ type: 'response_created', responseId, itemId: r.itemId, seq });
+    if (this.#queue.length >= this.opts.limits.maxPendingUtterances) {
+      this.#finish(r, { status: 'failed', text: '', firstMs: null, error: new EvalgateError('EVALGATE_ERR_BUFFER_FULL', { detail: `more than ${this.opts.limits.maxPendingUtterances} utterances waiting for the model; this one was dropped` }) });
+      return responseId;
+    }
+    this.#queue.push(r);
+    void this.#work();
+    return responseId;
+  }
+
+  /** response.cancel: cancels the running response (or the given one). */
+  cancel(responseId?: string): void {
+    const target = responseId ? [this.#active, ...this.#queue].find((r) => r?.responseId === responseId) : (this.#active ?? this.#queue[0]);
+    if (!target) throw new EvalgateError('EVALGATE_ERR_WS_OUT_OF_ORDER', { detail: 'response.cancel with no response in progress' });
+    target.abort.abort(new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'cancelled by the client' }));
+    if (target === this.#active && this.opts.model.kind === 'realtime') this.opts.upstream?.cancel();
+  }
+
+  async #work(): Promise<void> {
+    if (this.#working) return;
+    this.#working = true;
+    this.#idle = new Promise((r) => (this.#idleResolve = r));
+    try {
+      let r: Response | undefined;
+      while ((r = this.#queue.shift())) {
+        this.#active = r;
+        await this.#run(r);
+        this.#active = undefined;
+      }
+    } finally {
+      this.#working = false;
+      this.#idleResolve?.();
+    }
+  }
+
+  async #run(r: Response): Promise<void> {
+    if (r.abort.signal.aborted) return this.#finish(r, { status: 'cancelled', text: '', firstMs: null });
+    let firstMs: number | null = null;
+    let text = '';
+    const onDelta = (delta: string): void => {
+      if (!delta) return;
+      firstMs ??= performance.now();
+      text += delta;
+      this.#emit({ type: 'delta', responseId: r.responseId, itemId: r.itemId, seq: r.seq, delta });
+    };
+    const signal = AbortSignal.any([r.abort.signal, AbortSignal.timeout(this.opts.limits.modelTimeoutMs)]);
+    try {
+      const final =
+        this.opts.model.kind === 'batch'
+          ? await runBatchResponse(this.opts.model.model, this.#request(r), signal, onDelta)
+          : await this.#runUpstream(signal, onDelta);
+      this.#finish(r, { status: 'completed', text: final || text, firstMs });
+    } catch (err) {
+      if (r.abort.signal.aborted) return this.#finish(r, { status: 'cancelled', text, firstMs });
+      const e =
+        isEvalgateError(err)
+          ? err
+          : signal.aborted
+            ? new EvalgateError('EVALGATE_ERR_MODEL_TIMEOUT', { model: this.opts.modelConfig.id, timeoutMs: this.opts.limits.modelTimeoutMs })
+            : new EvalgateError('EVALGATE_ERR_MODEL_CALL_FAILED', { model: this.opts.modelConfig.id, detail: (err as Error).message });
+      this.#finish(r, { status: 'failed', text, firstMs, error: e });
+    }
+  }
+
+  #request(r: Response): { parts: ModelInputPart[] } {
+    const parts: ModelInputPart[] = [];
+    if (r.turn.audioSamples > 0) {
+      const rate = this.#format.sampleRateHz;
+      const samples = new Float32Array(r.turn.audioSamples);
+      let off = 0;
+      for (const a of r.turn.audio) {
+        samples.set(pcm16ToFloat32(a), off);
+        off += a.length;
+      }
+      parts.push({ type: 'audio', data: encodeWav16(samples, rate), mimeType: 'audio/wav', samples, sampleRateHz: rate, durationS: samples.length / rate });
+    }
+    parts.push(...r.turn.parts);
+    return { parts };
+  }
+
+  #runUpstream(signal: AbortSignal, onDelta: (d: string) => void): Promise<string> {
+    const up = this.opts.upstream;
+    if (!up) return Promise.reject(new Error('no upstream connection'));
+    return new Promise<string>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.#upstreamWaiter = {
+        onDelta,
+        resolve: (t) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(t);
+        },
+        reject: (e) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(e);
+        },
+      };
+      up.commit();
+    }).finally(() => (this.#upstreamWaiter = undefined));
+  }
+
+  async #pumpUpstream(up: RealtimeConnection): Promise<void> {
+    try {
+      for await (const ev of up.events()) {
+        const w = this.#upstreamWaiter;
+        if (ev.type === 'transcript-delta' || ev.type === 'text-delta') w?.onDelta(ev.delta);
+        else if (ev.type === 'response-done') w?.resolve(ev.text);
+        else if (ev.type === 'error') {
+          if (w) w.reject(new EvalgateError('EVALGATE_ERR_MODEL_CALL_FAILED', { model: this.opts.modelConfig.id, detail: ev.message }));
+          else this.reportError(new EvalgateError('EVALGATE_ERR_MODEL_CALL_FAILED', { model: this.opts.modelConfig.id, detail: ev.message }));
+        }
+      }
+      if (!this.#closed) throw new Error('the upstream connection closed');
+    } catch (err) {
+      if (this.#closed) return;
+      const e = new EvalgateError('EVALGATE_ERR_MODEL_CALL_FAILED', { model: this.opts.modelConfig.id, detail: (err as Error).message });
+      this.#upstreamWaiter?.reject(e);
+    }
+  }
+
+  #finish(r: Response, o: { status: 'completed' | 'cancelled' | 'failed'; text: string; firstMs: number | null; error?: EvalgateError }): void {
+    const now = performance.now();
+    const t0 = r.turn.endOfSpeechMs;
+    const audioS = r.turn.audioSamples / this.#format.sampleRateHz;
+    const finalMs = o.status === 'completed' ? now - t0 : null;
+    const firstMs = o.status === 'completed' ? (o.firstMs ?? now) - t0 : null;
+    const latency: LiveLatency = {
+      firstTokenMs: firstMs === null ? null : round2(firstMs),
+      finalMs: finalMs === null ? null : round2(finalMs),
+      audioSeconds: round2(audioS),
+      realTimeFactor: finalMs !== null && audioS > 0 ? round4(finalMs / 1000 / audioS) : null,
+    };
+    let scores: Record<string, number> | undefined;
+    if (o.status === 'completed' && r.sample) {
+      let hyp = o.text;
+      if (r.cumulative) {
+        this.#cumulative.push(o.text);
+        hyp = this.#cumulative.join(' ');
+      }
+      scores = scoreUtterance(r.sample, hyp);
+    }
+    const m = this.opts.metrics;
+    m.utterances.inc({ status: o.status });
+    if (o.status === 'completed') {
+      this.#firstTokenMs.push(latency.firstTokenMs!);
+      this.#finalMs.push(latency.finalMs!);
+      m.firstTokenSeconds.observe(latency.firstTokenMs! / 1000);
+      m.finalSeconds.observe(latency.finalMs! / 1000);
+    } else if (o.status === 'failed') this.#failed++;
+    this.opts.writer.finishUtterance(r.seq, {
+      status: o.status === 'completed' ? 'ok' : o.status,
+      transcript: o.status === 'failed' && !o.text ? null : o.text,
+      error: o.error ? { code: o.error.code, message: o.error.message } : null,
+      latencyFirstTokenMs: latency.firstTokenMs,
+      latencyFinalMs: latency.finalMs,
+      realTimeFactor: latency.realTimeFactor,
+      scores: scores ?? null,
+    });
+    if (o.error) this.#emit({ type: 'error', code: o.error.code as ErrorCode, message: o.error.message });
+    this.#emit({
+      type: 'response_done',
+      responseId: r.responseId,
+      itemId: r.itemId,
+      seq: r.seq,
+      status: o.status,
+      text: o.text,
+      latency,
+      ...(scores && this.opts.canSeeScores ? { scores } : {}),
+      ...(o.error ? { error: { code: o.error.code, message: o.error.message } } : {}),
+    });
+  }
+
+  /** Waits (bounded) for queued and running responses. Returns whether they all finished. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    await this.#vadChain;
+    if (!this.busy) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([
+      this.#idle.then(() => true),
+      new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    return done;
+  }
+
+  /** Ends the session: cancels what is left, closes upstream, records the final state, flushes writes. */
+  async close(status: 'closed' | 'failed' | 'disconnected'): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const r of [this.#active, ...this.#queue]) r?.abort.abort(new EvalgateError('EVALGATE_ERR_SHUTTING_DOWN'));
+    await this.#idle;
+    await this.opts.upstream?.close().catch(() => undefined);
+    this.opts.writer.updateSession({ status, audioSeconds: this.#audioSeconds, ended: true });
+    await this.opts.writer.flush();
+  }
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
+}
+function round4(v: number): number {
+  return Math.round(v * 10000) / 10000;
+}

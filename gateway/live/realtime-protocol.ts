@@ -1,0 +1,247 @@
+import { randomUUID } from 'node:crypto';
+import { EvalgateError } from '../errors.js';
+import type { ModelInputPart } from '../models/spec/model-v1.js';
+import { checkAudioFormat, decodeBase64Pcm16 } from './audio-format.js';
+import type { LiveEvent, TurnDetection } from './live-event.js';
+import type { LiveSession } from './live-session.js';
+import type { WireProtocol } from './live-socket.js';
+import { findBoundSample, parseSampleRef } from './sample-binding.js';
+
+/** Which generation of the Realtime API the client speaks; server event names differ. */
+export type RealtimeFlavor = 'beta' | 'ga';
+
+/** Event names that differ between the beta and GA APIs. */
+const names = {
+  beta: { textDelta: 'response.text.delta', textDone: 'response.text.done', itemAdded: 'conversation.item.created', textPart: 'text' },
+  ga: { textDelta: 'response.output_text.delta', textDone: 'response.output_text.done', itemAdded: 'conversation.item.added', textPart: 'output_text' },
+} as const;
+
+/** Client events of the Realtime API the gateway knows but does not implement. */
+const unsupported = new Set([
+  'conversation.item.delete',
+  'conversation.item.truncate',
+  'conversation.item.retrieve',
+  'output_audio_buffer.clear',
+  'transcription_session.update',
+]);
+
+const eventId = (): string => `event_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+
+/** An error that remembers the client event it answers. */
+function withEvent(err: unknown, clientEventId: string | undefined): unknown {
+  if (clientEventId && err && typeof err === 'object') (err as { clientEventId?: string }).clientEventId = clientEventId;
+  return err;
+}
+
+interface ParsedTurnDetection {
+  type?: unknown;
+  threshold?: unknown;
+  silence_duration_ms?: unknown;
+  prefix_padding_ms?: unknown;
+  create_response?: unknown;
+}
+
+function parseTurnDetection(td: unknown, param: string): TurnDetection {
+  if (td === null) return null;
+  const t = td as ParsedTurnDetection;
+  if (typeof t !== 'object' || t.type !== 'server_vad') {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param}: only {"type":"server_vad"} or null is supported`, param });
+  }
+  const num = (v: unknown, d: number, min: number, max: number, name: string): number => {
+    if (v === undefined) return d;
+    if (typeof v !== 'number' || v < min || v > max) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param}.${name} must be a number in [${min}, ${max}]`, param });
+    return v;
+  };
+  return {
+    type: 'server_vad',
+    threshold: num(t.threshold, 0.5, 0, 1, 'threshold'),
+    silenceDurationMs: num(t.silence_duration_ms, 500, 0, 10_000, 'silence_duration_ms'),
+    prefixPaddingMs: num(t.prefix_padding_ms, 300, 0, 5_000, 'prefix_padding_ms'),
+  };
+}
+
+function parseImage(url: unknown): ModelInputPart {
+  const m = typeof url === 'string' ? /^data:(image\/[a-z+.-]+);base64,([A-Za-z0-9+/]*={0,2})$/.exec(url) : null;
+  if (!m) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'input_image.image_url must be a data: URL with base64 image bytes', param: 'item.content' });
+  return { type: 'image', mimeType: m[1]!, data: Buffer.from(m[2]!, 'base64') };
+}
+
+/**
+ * The OpenAI Realtime protocol (beta and GA event names), translated to a
+ * LiveSession. Text output only: the model's transcript or answer arrives as
+ * text deltas; `response.done` carries the whole text plus an `evalgate`
+ * object with latency (and scores for evaluator keys).
+ */
+export class RealtimeProtocol implements WireProtocol {
+  readonly name = 'realtime';
+  readonly sessionConfig: Record<string, unknown>;
+  readonly #flavor: RealtimeFlavor;
+  readonly #model: string;
+
+  constructor(opts: { flavor: RealtimeFlavor; model: string }) {
+    this.#flavor = opts.flavor;
+    this.#model = opts.model;
+    this.sessionConfig = { flavor: opts.flavor };
+  }
+
+  #session(s: LiveSession): Record<string, unknown> {
+    const td = s.turnDetection
+      ? { type: 'server_vad', threshold: s.turnDetection.threshold, silence_duration_ms: s.turnDetection.silenceDurationMs, prefix_padding_ms: s.turnDetection.prefixPaddingMs, create_response: true }
+      : null;
+    const rate = s.format.sampleRateHz;
+    return this.#flavor === 'beta'
+      ? { id: s.id, object: 'realtime.session', model: this.#model, modalities: ['text'], input_audio_format: 'pcm16', turn_detection: td, evalgate: { sample_rate_hz: rate } }
+      : { type: 'realtime', object: 'realtime.session', id: s.id, model: this.#model, output_modalities: ['text'], audio: { input: { format: { type: 'audio/pcm', rate }, turn_detection: td } } };
+  }
+
+  greeting(s: LiveSession, info: { resumed: boolean; dropped: number }): object[] {
+    return [{ type: info.resumed ? 'session.updated' : 'session.created', event_id: eventId(), session: this.#session(s), ...(info.resumed ? { evalgate: { resumed: true, dropped_events: info.dropped } } : {}) }];
+  }
+
+  handleBinary(): Promise<void> {
+    return Promise.reject(new EvalgateError('EVALGATE_ERR_WS_UNSUPPORTED_DATA', { detail: 'the realtime protocol takes JSON text frames; send audio base64 in input_audio_buffer.append' }));
+  }
+
+  closesOn(err: EvalgateError): boolean {
+    return err.code === 'EVALGATE_ERR_WS_UNSUPPORTED_DATA';
+  }
+
+  async handleText(s: LiveSession, data: string): Promise<object[] | void> {
+    let ev: Record<string, unknown>;
+    try {
+      ev = JSON.parse(data) as Record<string, unknown>;
+    } catch (err) {
+      throw new EvalgateError('EVALGATE_ERR_WS_MALFORMED_JSON', { detail: (err as Error).message });
+    }
+    if (typeof ev !== 'object' || ev === null || Array.isArray(ev) || typeof ev.type !== 'string') {
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'each event must be a JSON object with a string `type`', param: 'type' });
+    }
+    const id = typeof ev.event_id === 'string' ? ev.event_id : undefined;
+    try {
+      return await this.#dispatch(s, ev.type as string, ev);
+    } catch (err) {
+      throw withEvent(err, id);
+    }
+  }
+
+  async #dispatch(s: LiveSession, type: string, ev: Record<string, unknown>): Promise<object[] | void> {
+    switch (type) {
+      case 'session.update':
+        return this.#sessionUpdate(s, ev.session);
+      case 'input_audio_buffer.append':
+        return s.appendAudio(decodeBase64Pcm16(ev.audio));
+      case 'input_audio_buffer.commit':
+        return s.commit();
+      case 'input_audio_buffer.clear':
+        return s.clear();
+      case 'conversation.item.create':
+        return this.#itemCreate(s, ev.item);
+      case 'response.create': {
+        const ext = (ev.response as { evalgate?: unknown } | undefined)?.evalgate as { dataset?: unknown; sample?: unknown } | undefined;
+        const ref = parseSampleRef(ext, 'response.evalgate');
+        const sample = ref ? await findBoundSample(s.opts.db, ref) : undefined;
+        s.createResponse({ sample });
+        return;
+      }
+      case 'response.cancel':
+        return s.cancel(typeof ev.response_id === 'string' ? ev.response_id : undefined);
+      default:
+        if (unsupported.has(type)) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${type} is not supported by the evalgate gateway`, param: 'type' });
+        throw new EvalgateError('EVALGATE_ERR_WS_UNKNOWN_EVENT', { type: type.slice(0, 80) });
+    }
+  }
+
+  async #sessionUpdate(s: LiveSession, raw: unknown): Promise<object[]> {
+    if (typeof raw !== 'object' || raw === null) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'session.update needs a `session` object', param: 'session' });
+    const sess = raw as Record<string, unknown>;
+    const ext = (sess.evalgate ?? {}) as { sample_rate_hz?: unknown; dataset?: unknown; sample?: unknown };
+    let format;
+    let turnDetection: TurnDetection | undefined;
+    // GA shape: audio.input.format {type, rate} and audio.input.turn_detection.
+    const input = (sess.audio as { input?: Record<string, unknown> } | undefined)?.input;
+    if (input?.format !== undefined) {
+      const f = input.format as { type?: unknown; rate?: unknown };
+      format = checkAudioFormat(f?.type, f?.rate, 'session.audio.input.format');
+    }
+    if (input && 'turn_detection' in input) turnDetection = parseTurnDetection(input.turn_detection, 'session.audio.input.turn_detection');
+    // Beta shape: input_audio_format and turn_detection at the top; the rate extension under `evalgate`.
+    if (sess.input_audio_format !== undefined || ext.sample_rate_hz !== undefined) {
+      format = checkAudioFormat(sess.input_audio_format ?? 'pcm16', ext.sample_rate_hz ?? format?.sampleRateHz, 'session.input_audio_format');
+    }
+    if ('turn_detection' in sess) turnDetection = parseTurnDetection(sess.turn_detection, 'session.turn_detection');
+    const sample = ext.dataset === undefined && ext.sample === undefined ? undefined : parseSampleRef(ext, 'session.evalgate');
+    await s.configure({ format, turnDetection, ...(sample ? { sample } : {}) });
+    s.opts.writer.updateSession({ config: { ...this.sessionConfig, session: this.#session(s) } });
+    return [{ type: 'session.updated', event_id: eventId(), session: this.#session(s) }];
+  }
+
+  #itemCreate(s: LiveSession, raw: unknown): object[] {
+    const item = raw as { type?: unknown; role?: unknown; content?: unknown } | undefined;
+    if (!item || item.type !== 'message' || !Array.isArray(item.content)) {
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'conversation.item.create supports {type:"message", content:[…]} items', param: 'item' });
+    }
+    const parts: ModelInputPart[] = [];
+    for (const c of item.content as { type?: unknown; text?: unknown; image_url?: unknown; audio?: unknown }[]) {
+      if (c?.type === 'input_text' && typeof c.text === 'string') parts.push({ type: 'text', text: c.text });
+      else if (c?.type === 'input_image') parts.push(parseImage(c.image_url));
+      else throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'content parts must be input_text or input_image', param: 'item.content' });
+    }
+    const itemId = s.addParts(parts);
+    return [{
+      type: names[this.#flavor].itemAdded,
+      event_id: eventId(),
+      previous_item_id: null,
+      item: { id: itemId, object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: item.content },
+    }];
+  }
+
+  render(ev: LiveEvent): object[] {
+    const n = names[this.#flavor];
+    const base = { event_id: eventId() };
+    switch (ev.type) {
+      case 'speech_started':
+        return [{ type: 'input_audio_buffer.speech_started', ...base, audio_start_ms: ev.audioStartMs, item_id: ev.itemId }];
+      case 'speech_stopped':
+        return [{ type: 'input_audio_buffer.speech_stopped', ...base, audio_end_ms: ev.audioEndMs, item_id: ev.itemId }];
+      case 'committed':
+        return [
+          { type: 'input_audio_buffer.committed', ...base, item_id: ev.itemId, previous_item_id: ev.previousItemId },
+          { type: n.itemAdded, event_id: eventId(), previous_item_id: ev.previousItemId, item: { id: ev.itemId, object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: null }] } },
+        ];
+      case 'cleared':
+        return [{ type: 'input_audio_buffer.cleared', ...base }];
+      case 'response_created':
+        return [{ type: 'response.created', ...base, response: { id: ev.responseId, object: 'realtime.response', status: 'in_progress', output: [], evalgate: { seq: ev.seq, item_id: ev.itemId } } }];
+      case 'delta':
+        return [{ type: n.textDelta, ...base, response_id: ev.responseId, item_id: `${ev.responseId}_out`, output_index: 0, content_index: 0, delta: ev.delta }];
+      case 'response_done': {
+        const status = ev.status === 'completed' ? 'completed' : ev.status === 'cancelled' ? 'cancelled' : 'failed';
+        const done: object[] = [];
+        if (ev.status === 'completed') done.push({ type: n.textDone, ...base, response_id: ev.responseId, item_id: `${ev.responseId}_out`, output_index: 0, content_index: 0, text: ev.text });
+        done.push({
+          type: 'response.done',
+          event_id: eventId(),
+          response: {
+            id: ev.responseId,
+            object: 'realtime.response',
+            status,
+            status_details: ev.error ? { type: 'failed', error: { type: 'server_error', code: ev.error.code, message: ev.error.message } } : null,
+            output: [{ id: `${ev.responseId}_out`, object: 'realtime.item', type: 'message', role: 'assistant', status: 'completed', content: [{ type: n.textPart, text: ev.text }] }],
+            usage: null,
+            evalgate: {
+              seq: ev.seq,
+              item_id: ev.itemId,
+              latency: { first_token_ms: ev.latency.firstTokenMs, final_ms: ev.latency.finalMs, audio_seconds: ev.latency.audioSeconds, real_time_factor: ev.latency.realTimeFactor },
+              ...(ev.scores ? { scores: ev.scores } : {}),
+            },
+          },
+        });
+        return done;
+      }
+      case 'error': {
+        const server = ev.code === 'EVALGATE_ERR_INTERNAL' || ev.code.startsWith('EVALGATE_ERR_MODEL') || ev.code === 'EVALGATE_ERR_DB_UNAVAILABLE';
+        return [{ type: 'error', ...base, error: { type: server ? 'server_error' : 'invalid_request_error', code: ev.code, message: ev.message, param: ev.param ?? null, event_id: ev.clientEventId ?? null } }];
+      }
+    }
+  }
+}

@@ -1,0 +1,195 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { EvalgateConfig } from '../config/config-schema.js';
+import { EvalgateError } from '../errors.js';
+import type { Store } from '../store/open-store.js';
+import type { LiveLimits } from './live-limits.js';
+import type { LiveMetrics } from './live-metrics.js';
+import { resolveLiveModel } from './live-model.js';
+import { LiveSession } from './live-session.js';
+import { SessionWriter } from './session-writer.js';
+
+/** A session and who holds it. */
+interface Entry {
+  readonly session: LiveSession;
+  readonly keyId: string | null;
+  readonly protocol: 'realtime' | 'native';
+  /** Closes the attached socket (with a code), when one is attached. */
+  closeSocket: ((code: number, reason: string) => void) | undefined;
+  graceTimer: NodeJS.Timeout | undefined;
+}
+
+/** What opening a session needs. */
+export interface OpenSessionRequest {
+  /** Model id from the query string. */
+  readonly modelId: string | undefined;
+  /** Wire protocol. */
+  readonly protocol: 'realtime' | 'native';
+  /** Caller's key row (null with auth off). */
+  readonly keyId: string | null;
+  /** Whether the caller may see scores. */
+  readonly canSeeScores: boolean;
+  /** Session id to resume, if any. */
+  readonly resumeId?: string;
+  /** Session config stored with the row. */
+  readonly config: Record<string, unknown>;
+  /** Pauses/resumes reading from the client socket. */
+  readonly onBackpressure: (paused: boolean) => void;
+}
+
+/**
+ * All live sessions of one app: enforces the session limits, keeps dropped
+ * sessions resumable for a grace period, and drains everything on shutdown.
+ */
+export class SessionRegistry {
+  readonly #entries = new Map<string, Entry>();
+  readonly #store: Store;
+  readonly #config: EvalgateConfig;
+  readonly #limits: LiveLimits;
+  readonly #metrics: LiveMetrics;
+  readonly #log: FastifyBaseLogger;
+  #shuttingDown = false;
+  #opening = 0;
+
+  constructor(opts: { store: Store; config: EvalgateConfig; limits: LiveLimits; metrics: LiveMetrics; log: FastifyBaseLogger }) {
+    this.#store = opts.store;
+    this.#config = opts.config;
+    this.#limits = opts.limits;
+    this.#metrics = opts.metrics;
+    this.#log = opts.log;
+  }
+
+  /** The limits in force. */
+  get limits(): LiveLimits {
+    return this.#limits;
+  }
+
+  /** Whether shutdown has begun (new sessions are refused). */
+  get shuttingDown(): boolean {
+    return this.#shuttingDown;
+  }
+
+  /** Open or resumable sessions. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** A live session by id (for REST lookups). */
+  get(id: string): LiveSession | undefined {
+    return this.#entries.get(id)?.session;
+  }
+
+  /** Opens a new session or resumes a dropped one. */
+  async open(req: OpenSessionRequest, closeSocket: (code: number, reason: string) => void): Promise<{ session: LiveSession; resumed: boolean; dropped: number }> {
+    if (this.#shuttingDown) throw new EvalgateError('EVALGATE_ERR_SHUTTING_DOWN');
+    if (req.resumeId) {
+      const e = this.#entries.get(req.resumeId);
+      if (!e || e.keyId !== req.keyId || e.protocol !== req.protocol) {
+        throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Resumable session', id: req.resumeId });
+      }
+      // A second connection for the same session replaces the first.
+      e.closeSocket?.(4000, 'resumed elsewhere');
+      clearTimeout(e.graceTimer);
+      e.graceTimer = undefined;
+      e.closeSocket = closeSocket;
+      e.session.opts.writer.updateSession({ status: 'open' });
+      return { session: e.session, resumed: true, dropped: 0 };
+    }
+    const modelConfig = this.#config.models.find((m) => m.id === req.modelId);
+    if (!req.modelId) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'the `model` query parameter is required' });
+    if (!modelConfig) throw new EvalgateError('EVALGATE_ERR_MODEL_NOT_CONFIGURED', { id: req.modelId });
+    const perKey = [...this.#entries.values()].filter((e) => e.keyId === req.keyId).length;
+    if (perKey >= this.#limits.maxSessionsPerKey) {
+      throw new EvalgateError('EVALGATE_ERR_SESSION_LIMIT', { detail: `this key already holds ${perKey} sessions (limit ${this.#limits.maxSessionsPerKey})` });
+    }
+    if (this.#entries.size + this.#opening >= this.#limits.maxSessionsTotal) {
+      throw new EvalgateError('EVALGATE_ERR_SESSION_LIMIT', { detail: `the gateway holds ${this.#limits.maxSessionsTotal} sessions` });
+    }
+    this.#opening++;
+    try {
+      const model = await resolveLiveModel(modelConfig);
+      const upstream = model.kind === 'realtime' ? await model.model.connect({}) : undefined;
+      const writer = new SessionWriter(this.#store.db, (err) => {
+        this.#log.error({ err }, 'live session write failed');
+        this.#metrics.errors.inc({ code: 'EVALGATE_ERR_DB_UNAVAILABLE' });
+      });
+      let id: string;
+      try {
+        id = await writer.open({ model: modelConfig, apiKeyId: req.keyId, protocol: req.protocol, config: req.config });
+      } catch (err) {
+        await upstream?.close().catch(() => undefined);
+        throw err;
+      }
+      const session = new LiveSession({
+        id,
+        protocol: req.protocol,
+        modelConfig,
+        model,
+        upstream,
+        apiKeyId: req.keyId,
+        canSeeScores: req.canSeeScores,
+        db: this.#store.db,
+        writer,
+        metrics: this.#metrics,
+        limits: this.#limits,
+        createVad: async (o) => {
+          const { createSileroVad } = await import('../../scorers/vad/silero-vad-segmenter.js');
+          return createSileroVad({ threshold: o.threshold, minSilenceMs: o.minSilenceMs, speechPadMs: o.speechPadMs });
+        },
+        onBackpressure: req.onBackpressure,
+      });
+      this.#entries.set(id, { session, keyId: req.keyId, protocol: req.protocol, closeSocket, graceTimer: undefined });
+      this.#metrics.activeSessions.inc({ protocol: req.protocol });
+      return { session, resumed: false, dropped: 0 };
+    } finally {
+      this.#opening--;
+    }
+  }
+
+  /**
+   * The client went away. A clean close (1000, or the client's `session.close`)
+   * ends the session once its responses finish (bounded); anything else keeps
+   * it resumable for the grace period.
+   */
+  release(session: LiveSession, opts: { clean: boolean; closeSocket: (code: number, reason: string) => void }): void {
+    const e = this.#entries.get(session.id);
+    if (!e || e.closeSocket !== opts.closeSocket) return; // already resumed on another socket
+    e.closeSocket = undefined;
+    session.detach();
+    if (opts.clean || this.#shuttingDown) {
+      void this.#end(e, 'closed');
+      return;
+    }
+    session.opts.writer.updateSession({ status: 'disconnected' });
+    e.graceTimer = setTimeout(() => void this.#end(e, 'disconnected'), this.#limits.resumeGraceMs);
+    e.graceTimer.unref();
+  }
+
+  async #end(e: Entry, status: 'closed' | 'disconnected' | 'failed'): Promise<void> {
+    clearTimeout(e.graceTimer);
+    if (!this.#entries.has(e.session.id)) return;
+    await e.session.drain(this.#limits.shutdownDrainMs);
+    if (this.#entries.get(e.session.id) !== e) return;
+    this.#entries.delete(e.session.id);
+    this.#metrics.activeSessions.dec({ protocol: e.protocol });
+    await e.session.close(status);
+  }
+
+  /**
+   * Graceful shutdown: refuse new sessions, let open utterances finish (up to
+   * `shutdownDrainMs`), flush the writes, then close every socket with 1001.
+   */
+  async shutdown(): Promise<void> {
+    this.#shuttingDown = true;
+    const entries = [...this.#entries.values()];
+    await Promise.all(entries.map((e) => e.session.drain(this.#limits.shutdownDrainMs)));
+    await Promise.all(
+      entries.map(async (e) => {
+        const close = e.closeSocket;
+        e.closeSocket = undefined;
+        e.session.detach();
+        await this.#end(e, 'closed');
+        close?.(1001, 'server shutting down');
+      }),
+    );
+  }
+}

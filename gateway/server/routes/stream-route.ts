@@ -1,0 +1,55 @@
+import type { FastifyInstance } from 'fastify';
+import { EvalgateError } from '../../errors.js';
+import { percentiles } from '../../live/live-session.js';
+import { runLiveSocket } from '../../live/live-socket.js';
+import { NativeProtocol } from '../../live/native-protocol.js';
+import { requireScope } from '../auth/auth-plugin.js';
+import { scopeAllows } from '../auth/api-key-repo.js';
+import type { LiveRouteOptions } from './realtime-route.js';
+
+const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `GET /v1/stream?model=<id>[&session=<id>]`: the native protocol
+ * (docs/protocol.md), and `GET /v1/stream/sessions/:id`: a session with its
+ * utterances and latency percentiles (scores for evaluator keys only).
+ */
+export async function streamRoute(app: FastifyInstance, opts: LiveRouteOptions): Promise<void> {
+  const refuseWhileClosing = async (): Promise<void> => {
+    if (opts.registry.shuttingDown) throw new EvalgateError('EVALGATE_ERR_SHUTTING_DOWN');
+  };
+  app.get<{ Querystring: { model?: string; session?: string } }>(
+    '/stream',
+    { websocket: true, preHandler: [requireScope('submitter'), refuseWhileClosing] },
+    (socket, request) => {
+      runLiveSocket({
+        socket,
+        request,
+        registry: opts.registry,
+        protocol: new NativeProtocol(),
+        modelId: request.query.model,
+        resumeId: request.query.session,
+        onDropped: () => opts.metrics.droppedEvents.inc(),
+      });
+    },
+  );
+
+  app.get<{ Params: { id: string } }>('/stream/sessions/:id', async (request) => {
+    const { id } = request.params;
+    if (!uuidRe.test(id)) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Stream session', id });
+    const db = app.store.db;
+    const session = await db.selectFrom('stream_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!session) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Stream session', id });
+    const rows = await db.selectFrom('utterances').selectAll().where('session_id', '=', id).orderBy('seq').execute();
+    const showScores = scopeAllows(request.auth?.scopes ?? [], 'evaluator');
+    const ok = rows.filter((r) => r.status === 'ok');
+    return {
+      session,
+      utterances: rows.map((r) => ({ ...r, scores: showScores ? r.scores : undefined })),
+      latency: {
+        firstTokenMs: percentiles(ok.map((r) => r.latency_first_token_ms ?? 0)),
+        finalMs: percentiles(ok.map((r) => r.latency_final_ms ?? 0)),
+      },
+    };
+  });
+}
