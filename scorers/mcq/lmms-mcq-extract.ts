@@ -40,6 +40,7 @@ const WRAPPERS: readonly (readonly [string, string])[] = [
 const PUNCTUATION = ' \t\r\n.!?,;:。！？，；：';
 const WORD_CHAR = /^[\p{L}\p{N}_\p{M}\p{Cf}]$/u;
 // Python str.splitlines() boundaries (control characters intended)
+// eslint-disable-next-line no-control-regex -- these control characters are line breaks to Python
 const LINE_BREAK = new RegExp('\\r\\n|[\\n\\r\\x0b\\x0c\\x1c-\\x1e\\x85\\u2028\\u2029]', 'u');
 const LEADING_WS = new RegExp(`^[${PY_WS_CLASS}]+`, 'u');
 

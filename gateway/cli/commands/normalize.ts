@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { runAction } from '../run-action.js';
 
 // Python's str.splitlines() boundaries (control characters are intentional here).
+// eslint-disable-next-line no-control-regex -- these control characters are line breaks to Python
 const LINE_BREAKS = new RegExp('[\\r\\n\\u2028\\u2029\\x85\\x0b\\x0c\\x1c-\\x1e]', 'g');
 
 /** `evalgate normalize --normalizer <name>`: stdin lines → exactly one normalized line each on stdout. */
