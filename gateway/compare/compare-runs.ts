@@ -159,8 +159,9 @@ function slice(label: string, keys: readonly string[], scored: readonly Readonly
  * them. Each run is re-scored from its stored predictions with its own
  * recorded normalizer, so numbers match `evalgate score` on the same texts.
  */
-export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions = {}): Comparison {
-  if (runs.length < 2) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'compare needs at least two runs' });
+export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions & { allowSingle?: boolean } = {}): Comparison {
+  // A report may show one run on its own; a comparison proper needs two.
+  if (runs.length < (opts.allowSingle ? 1 : 2)) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'compare needs at least two runs' });
   const task = runs[0]!.run.task;
   const mismatched = runs.find((r) => r.run.task !== task || r.run.datasetId !== runs[0]!.run.datasetId);
   if (mismatched) {

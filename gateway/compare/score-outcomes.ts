@@ -70,7 +70,7 @@ export function scoreOutcomes(task: string, outcomes: readonly SampleOutcome[], 
       });
     } else if (kind === 'mcq') {
       const v = s.correct ? 1 : 0;
-      byKey.set(s.id, { item: { numerator: v, denominator: 1 }, score: v, prediction, errors: `extracted ${s.extracted ?? 'none'}, answer ${s.answer ?? '?'}` });
+      byKey.set(s.id, { item: { numerator: v, denominator: 1 }, score: v, prediction, errors: s.extracted ? `extracted ${s.extracted}` : 'unanswered' });
     } else {
       const v = s.anls ?? 0;
       byKey.set(s.id, { item: { numerator: v, denominator: 1 }, score: v, prediction, errors: s.exact_match ? 'exact' : '' });

@@ -1,0 +1,25 @@
+import type { Command } from 'commander';
+import { runAction } from '../run-action.js';
+
+export default function register(program: Command): void {
+  program
+    .command('report')
+    .description('write a single self-contained HTML report (charts inlined) comparing runs')
+    .requiredOption('--runs <ids>', 'comma-separated run ids (the first is the baseline)')
+    .option('--out <file>', 'output file', 'report.html')
+    .option('--by <key>', 'heat-map dimension: tag, lang or task', 'tag')
+    .option('--samples <n>', 'disagreement rows', (v) => Number.parseInt(v, 10), 20)
+    .option('--seed <n>', 'seed for resampling', (v) => Number.parseInt(v, 10), 1)
+    .option('--json', 'print JSON')
+    .action(
+      runAction(async (opts: { runs: string; out: string; by: string; samples: number; seed: number; json?: boolean }, cmd: Command) => {
+        const { writeRunsReport } = await import('../../report/write-runs-report.js');
+        const { withStore } = await import('../cli-context.js');
+        const ids = opts.runs.split(',').map((s) => s.trim()).filter(Boolean);
+        const result = await withStore(cmd, (store) =>
+          writeRunsReport(store.db, { runIds: ids, out: opts.out, by: opts.by as 'tag' | 'lang' | 'task', samples: opts.samples, seed: opts.seed }),
+        );
+        return opts.json ? result : `wrote ${result.path} (${result.bytes} bytes; ${result.sharedSamples} shared samples)`;
+      }),
+    );
+}
