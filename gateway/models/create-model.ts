@@ -14,13 +14,13 @@ type Loader = (config: ModelConfig, deps: CreateModelDeps) => Promise<ModelV1>;
 const loaders: Readonly<Record<string, Loader>> = {
   'openai-chat': async (c, d) => (await import('./openai/openai-chat.js')).createOpenAiChatModel(c, d),
   'openai-realtime': async (c, d) => (await import('./openai/openai-realtime.js')).createOpenAiRealtimeBatchModel(c, d),
-  // PENDING anthropic: async (c, d) => (await import('./anthropic/anthropic-messages.js')).createAnthropicMessagesModel(c, d),
-  // PENDING gemini: async (c, d) => (await import('./gemini/gemini-generate.js')).createGeminiGenerateModel(c, d),
+  anthropic: async (c, d) => (await import('./anthropic/anthropic-messages.js')).createAnthropicMessagesModel(c, d),
+  gemini: async (c, d) => (await import('./gemini/gemini-generate.js')).createGeminiGenerateModel(c, d),
   // PENDING ppocr: async (c) => (await import('./local/ppocr-model.js')).createPpocrModel(c),
   // PENDING 'onnx-ctc': async (c) => (await import('./local/onnx-ctc-model.js')).createOnnxCtcModel(c),
   // PENDING 'whisper-onnx': async (c) => (await import('./local/whisper-onnx-model.js')).createWhisperOnnxModel(c),
   // PENDING pocketsphinx: async (c) => (await import('./local/pocketsphinx-model.js')).createPocketsphinxModel(c),
-  // PENDING predictions: async (c) => (await import('./replay/predictions-model.js')).createPredictionsModel(c),
+  predictions: async (c) => (await import('./replay/predictions-model.js')).createPredictionsModel(c),
 };
 
 /** Alternative spellings accepted in `adapter` (the file names). */

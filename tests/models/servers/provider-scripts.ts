@@ -68,3 +68,90 @@ function openAiChunks(deltas: readonly string[]): unknown[] {
 }
 
 export const testApiKeyEnv = apiKeyEnv;
+
+/** SSE with `event:` names, as Anthropic sends them. */
+function namedSse(events: ReadonlyArray<Record<string, unknown>>): string[] {
+  return events.map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`);
+}
+
+/** The event sequence of the Anthropic streaming reference for a text answer. */
+function anthropicEvents(deltas: readonly string[]): Array<Record<string, unknown>> {
+  return [
+    {
+      type: 'message_start',
+      message: {
+        id: 'msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY',
+        type: 'message',
+        role: 'assistant',
+        content: [],
+        model: 'claude-3-5-sonnet-20241022',
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { input_tokens: 25, output_tokens: 1 },
+      },
+    },
+    { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } },
+    { type: 'ping' },
+    ...deltas.map((text) => ({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })),
+    { type: 'content_block_stop', index: 0 },
+    { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 15 } },
+    { type: 'message_stop' },
+  ];
+}
+
+export const anthropicScript: ProviderScript = {
+  adapter: 'anthropic',
+  config: (baseUrl, options = {}) => ({ id: 'claude', adapter: 'anthropic', kind: 'generalist', baseUrl, model: 'claude-3-5-sonnet-20241022', apiKeyEnv, options }),
+  paths: { generate: '/v1/messages', stream: '/v1/messages' },
+  ok: (text) => ({
+    kind: 'json',
+    status: 200,
+    body: {
+      id: 'msg_013Zva2CMHLNnXjNJJKqJ2EF',
+      type: 'message',
+      role: 'assistant',
+      content: [{ type: 'text', text }],
+      model: 'claude-3-5-sonnet-20241022',
+      stop_reason: 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 2095, output_tokens: 503 },
+    },
+  }),
+  stream: (deltas) => ({ kind: 'sse', chunks: namedSse(anthropicEvents(deltas)) }),
+  streamDropped: (deltas) => ({ kind: 'sse', chunks: namedSse(anthropicEvents(deltas).slice(0, -3)), drop: true }),
+  error: (status, message, headers) => ({
+    kind: 'json',
+    status,
+    headers,
+    body: { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error', message } },
+  }),
+  authHeader: (key) => ['x-api-key', key],
+};
+
+function geminiChunk(text: string, finishReason?: string): Record<string, unknown> {
+  return {
+    candidates: [{ content: { parts: [{ text }], role: 'model' }, ...(finishReason ? { finishReason } : {}), index: 0 }],
+    usageMetadata: { promptTokenCount: 8, candidatesTokenCount: 4, totalTokenCount: 12 },
+    modelVersion: 'gemini-2.0-flash',
+  };
+}
+
+export const geminiScript: ProviderScript = {
+  adapter: 'gemini',
+  config: (baseUrl, options = {}) => ({ id: 'gem', adapter: 'gemini', kind: 'generalist', baseUrl, model: 'gemini-2.0-flash', apiKeyEnv, options }),
+  paths: {
+    generate: '/v1beta/models/gemini-2.0-flash:generateContent',
+    stream: '/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse',
+  },
+  ok: (text) => ({ kind: 'json', status: 200, body: geminiChunk(text, 'STOP') }),
+  // Gemini's SSE stream has no [DONE]; the last chunk carries finishReason.
+  stream: (deltas) => ({ kind: 'sse', chunks: deltas.map((d, i) => `data: ${JSON.stringify(geminiChunk(d, i === deltas.length - 1 ? 'STOP' : undefined))}\r\n\r\n`) }),
+  streamDropped: (deltas) => ({ kind: 'sse', chunks: deltas.map((d) => `data: ${JSON.stringify(geminiChunk(d))}\r\n\r\n`), drop: true }),
+  error: (status, message, headers) => ({
+    kind: 'json',
+    status,
+    headers,
+    body: { error: { code: status, message, status: status === 429 ? 'RESOURCE_EXHAUSTED' : status >= 500 ? 'INTERNAL' : 'INVALID_ARGUMENT' } },
+  }),
+  authHeader: (key) => ['x-goog-api-key', key],
+};

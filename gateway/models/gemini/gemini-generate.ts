@@ -1,0 +1,207 @@
+import type { ModelConfig } from '../../config/config-schema.js';
+import { EvalgateError } from '../../errors.js';
+import { AdapterOptions, baseUrlOf, readApiKey, unknownProviderOptionWarnings, type AdapterDeps } from '../adapter-support.js';
+import { postForResponse, postJson, type FetchLike } from '../http/post-json.js';
+import { sseEvents } from '../http/sse-events.js';
+import { audioAsWav, frameTimestampsText, readVideo, toBase64, type ImagePart } from '../media/media-encoding.js';
+import { ModelCallError } from '../spec/model-call-error.js';
+import type { ModelCapabilities, ModelRequest, ModelResult, ModelStreamEvent, ModelV1 } from '../spec/model-v1.js';
+
+const adapterName = 'gemini';
+/** Gemini's limit for a whole request with inline data; bigger media need the File API. */
+export const geminiInlineLimitBytes = 20 * 1024 * 1024;
+/** Audio types Gemini takes as they are; others are sent as WAV. */
+const nativeAudio = new Set(['audio/wav', 'audio/mp3', 'audio/mpeg', 'audio/aiff', 'audio/aac', 'audio/ogg', 'audio/flac']);
+
+type GeminiPart = { text: string } | { inline_data: { mime_type: string; data: string } };
+
+interface GeminiResponse {
+  candidates?: Array<{ content?: { parts?: Array<{ text?: string; thought?: boolean }> }; finishReason?: string }>;
+  promptFeedback?: { blockReason?: string };
+  usageMetadata?: { promptTokenCount?: number; candidatesTokenCount?: number };
+  error?: { code?: number; message?: string; status?: string };
+}
+
+/**
+ * Gemini `generateContent` / `streamGenerateContent?alt=sse`, with audio,
+ * images and video as `inline_data` (or video as sampled frames), and the key
+ * in `x-goog-api-key` rather than the URL, so it never lands in logs.
+ */
+export class GeminiGenerateModel implements ModelV1 {
+  readonly specificationVersion = 'v1' as const;
+  readonly adapter = adapterName;
+  readonly adapterVersion = '1.0.0';
+  readonly modelName: string;
+  readonly capabilities: ModelCapabilities = {
+    text: true,
+    audio: true,
+    image: true,
+    multipleImages: true,
+    video: true,
+    streaming: true,
+    realtime: false,
+  };
+
+  readonly #config: ModelConfig;
+  readonly #fetch: FetchLike;
+  readonly #env: NodeJS.ProcessEnv;
+  readonly #base: string;
+  readonly #videoTransport: 'inline' | 'frames';
+  readonly #configWarnings: readonly string[];
+
+  constructor(config: ModelConfig, deps: AdapterDeps = {}) {
+    if (!config.model) {
+      throw new EvalgateError('EVALGATE_ERR_CONFIG_INVALID', { source: `model ${config.id}`, detail: 'gemini needs "model"' });
+    }
+    this.#config = config;
+    this.modelName = config.model.replace(/^models\//, '');
+    this.#fetch = deps.fetch ?? fetch;
+    this.#env = deps.env ?? process.env;
+    const opts = new AdapterOptions(config);
+    const version = opts.string('apiVersion') ?? 'v1beta';
+    const base = baseUrlOf(config, 'https://generativelanguage.googleapis.com');
+    this.#base = `${base.endsWith(`/${version}`) ? base : `${base}/${version}`}/models/${encodeURIComponent(this.modelName)}`;
+    this.#videoTransport = opts.enumOf('videoTransport', ['inline', 'frames'], 'inline');
+    this.#configWarnings = opts.unknownKeyWarnings(adapterName);
+  }
+
+  /** The exact JSON body for a request. */
+  async buildBody(request: ModelRequest): Promise<{ body: Record<string, unknown>; warnings: string[] }> {
+    const warnings = [...this.#configWarnings, ...unknownProviderOptionWarnings(request.providerOptions, [], adapterName)];
+    const body: Record<string, unknown> = {};
+    if (request.system !== undefined) body.system_instruction = { parts: [{ text: request.system }] };
+    body.contents = [{ parts: await this.#parts(request) }];
+    const generationConfig: Record<string, number> = {};
+    if (request.temperature !== undefined) generationConfig.temperature = request.temperature;
+    if (request.maxOutputTokens !== undefined) generationConfig.maxOutputTokens = request.maxOutputTokens;
+    if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
+    const size = JSON.stringify(body).length;
+    if (size > geminiInlineLimitBytes) {
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+        detail: `the request is ${size} bytes, over Gemini's ${geminiInlineLimitBytes}-byte inline limit; use videoTransport "frames" or shorter media`,
+      });
+    }
+    return { body, warnings };
+  }
+
+  async doGenerate(request: ModelRequest): Promise<ModelResult> {
+    const { body, warnings } = await this.buildBody(request);
+    const { json } = await postJson<GeminiResponse>({
+      url: `${this.#base}:generateContent`,
+      headers: this.#headers(),
+      body,
+      fetch: this.#fetch,
+      signal: request.signal,
+    });
+    const text = answerText(json);
+    checkFinish(json, text, warnings);
+    return { text, raw: json, warnings, usage: usageOf(json) };
+  }
+
+  async *doStream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
+    const { body, warnings } = await this.buildBody(request);
+    for (const message of warnings) yield { type: 'warning', message };
+    const response = await postForResponse({
+      url: `${this.#base}:streamGenerateContent?alt=sse`,
+      headers: this.#headers(),
+      body,
+      fetch: this.#fetch,
+      signal: request.signal,
+      accept: 'text/event-stream',
+    });
+    let text = '';
+    let last: GeminiResponse | undefined;
+    let finished = false;
+    for await (const sse of sseEvents(response.body, request.signal)) {
+      let chunk: GeminiResponse;
+      try {
+        chunk = JSON.parse(sse.data) as GeminiResponse;
+      } catch {
+        throw new ModelCallError('Provider sent a stream chunk that is not JSON', { statusCode: 200, retryable: true, responseBody: sse.data.slice(0, 2000) });
+      }
+      if (chunk.error) {
+        throw new ModelCallError(`Provider reported an error mid-stream: ${chunk.error.message ?? 'unknown'}`, {
+          statusCode: chunk.error.code,
+          responseBody: sse.data.slice(0, 2000),
+        });
+      }
+      last = chunk;
+      if (chunk.promptFeedback?.blockReason) checkFinish(chunk, '', warnings);
+      const delta = answerText(chunk);
+      if (delta) {
+        text += delta;
+        yield { type: 'text-delta', delta };
+      }
+      if (chunk.candidates?.[0]?.finishReason) finished = true;
+    }
+    // Gemini streams have no [DONE]: the last chunk carries finishReason. Without it, the connection dropped.
+    if (!finished || !last) throw new ModelCallError('The stream ended without a finishReason (connection dropped mid-answer)', { retryable: true });
+    checkFinish(last, text, warnings);
+    yield { type: 'finish', result: { text, raw: last, warnings, usage: usageOf(last) } };
+  }
+
+  #headers(): Record<string, string> {
+    const key = readApiKey(this.#config, this.#env);
+    return key ? { 'x-goog-api-key': key } : {};
+  }
+
+  async #parts(request: ModelRequest): Promise<GeminiPart[]> {
+    const stampText = frameTimestampsText(request.parts.filter((p): p is ImagePart => p.type === 'image' && p.timestampS !== undefined));
+    let stampsPlaced = false;
+    const out: GeminiPart[] = [];
+    const inline = (mime: string, bytes: Uint8Array): GeminiPart => ({ inline_data: { mime_type: mime, data: toBase64(bytes) } });
+    for (const part of request.parts) {
+      switch (part.type) {
+        case 'text':
+          out.push({ text: part.text });
+          break;
+        case 'image':
+          if (part.timestampS !== undefined && stampText && !stampsPlaced) {
+            out.push({ text: stampText });
+            stampsPlaced = true;
+          }
+          out.push(inline(part.mimeType, part.data));
+          break;
+        case 'audio':
+          out.push(nativeAudio.has(part.mimeType) ? inline(part.mimeType, part.data) : inline('audio/wav', audioAsWav(part)));
+          break;
+        case 'video':
+          if (this.#videoTransport === 'frames') {
+            throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+              detail: `model ${this.#config.id} takes video as sampled frames (options.videoTransport "frames"); pass frames as image parts`,
+            });
+          }
+          out.push(inline(part.mimeType, await readVideo(part, request.signal)));
+          break;
+      }
+    }
+    return out;
+  }
+}
+
+function answerText(r: GeminiResponse): string {
+  // Thought summaries (thinking models) are not the answer.
+  return (r.candidates?.[0]?.content?.parts ?? []).filter((p) => !p.thought).map((p) => p.text ?? '').join('');
+}
+
+/** A blocked prompt or a safety stop with no text is a failed call, not an empty answer to score. */
+function checkFinish(r: GeminiResponse, text: string, warnings: string[]): void {
+  const blocked = r.promptFeedback?.blockReason;
+  if (blocked) throw new ModelCallError(`Gemini blocked the prompt (${blocked})`, { statusCode: 200, retryable: false, responseBody: JSON.stringify(r).slice(0, 2000) });
+  const reason = r.candidates?.[0]?.finishReason;
+  if (!r.candidates?.length) throw new ModelCallError('Gemini answered without a candidate', { statusCode: 200, retryable: false, responseBody: JSON.stringify(r).slice(0, 2000) });
+  if (reason === 'MAX_TOKENS') warnings.push('the answer was cut off at the output token limit');
+  else if (reason && reason !== 'STOP' && !text) {
+    throw new ModelCallError(`Gemini stopped without an answer (finishReason ${reason})`, { statusCode: 200, retryable: false, responseBody: JSON.stringify(r).slice(0, 2000) });
+  }
+}
+
+function usageOf(r: GeminiResponse): ModelResult['usage'] {
+  const u = r.usageMetadata;
+  return u ? { inputTokens: u.promptTokenCount, outputTokens: u.candidatesTokenCount } : undefined;
+}
+
+/** Factory used by createModel. */
+export function createGeminiGenerateModel(config: ModelConfig, deps?: AdapterDeps): ModelV1 {
+  return new GeminiGenerateModel(config, deps);
+}
