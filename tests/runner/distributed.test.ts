@@ -1,0 +1,133 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isEvalgateError } from '../../gateway/errors.js';
+import { createModel } from '../../gateway/models/create-model.js';
+import { runDistributed } from '../../gateway/runner/distributed/run-distributed.js';
+import { runWorker } from '../../gateway/runner/distributed/run-worker.js';
+import { assertDistributable, enqueueSamples, openSampleQueue } from '../../gateway/runner/distributed/sample-queue.js';
+import { prepareRun } from '../../gateway/runner/prepare-run.js';
+import type { RetryPolicy } from '../../gateway/runner/retry-policy.js';
+import { getRun, listPendingSamples } from '../../gateway/runner/run-repo.js';
+import { scoreTask } from '../../scorers/score-task.js';
+import { createPostgresTestStore, postgresAvailable, type TestStore } from '../helpers/test-stores.js';
+import { answersFor, configWithModel, writeMcqManifest } from './runner-fixtures.js';
+import { startScriptedServer, type ScriptedServer } from './scripted-openai-server.js';
+
+const hasPostgres = await postgresAvailable();
+const retry: RetryPolicy = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 1000 };
+const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+
+describe.skipIf(!hasPostgres)('distributed workers on pg-boss (PostgreSQL)', () => {
+  let ts: TestStore;
+  let server: ScriptedServer;
+  let fixture: Awaited<ReturnType<typeof writeMcqManifest>>;
+
+  beforeAll(async () => {
+    fixture = await writeMcqManifest(30, 'w');
+    const scripts = { [fixture.samples[3]!.id]: [{ kind: 'error' as const, status: 500 }, 'ok' as const], [fixture.samples[7]!.id]: ['drop' as const, 'ok' as const] };
+    server = await startScriptedServer({ answers: answersFor(fixture.samples), scripts, latencyMs: 30 });
+    ts = await createPostgresTestStore();
+  });
+  afterAll(async () => {
+    await server?.close();
+    await ts?.dispose();
+    await fixture?.dispose();
+  });
+
+  it('two workers leave exactly one prediction per sample, and redelivered jobs do nothing', async () => {
+    const config = configWithModel(server.baseUrl, { databaseUrl: ts.url });
+    const prepared = await prepareRun(ts.store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted' }, (m) => createModel(m));
+    const queued = await runDistributed(ts.store, config, prepared, { timeoutMs: 2000, retry });
+    expect(queued.enqueued).toBe(30);
+    expect(queued.counts.pending).toBe(30);
+
+    const work = async () => {
+      const boss = await openSampleQueue(ts.url!);
+      try {
+        return await runWorker({
+          db: ts.store.db,
+          boss,
+          config,
+          loadModel: (m) => createModel(m),
+          concurrency: 3,
+          timeoutMs: 2000,
+          retry,
+          exitWhenIdleMs: 1500,
+          pollIntervalMs: 100,
+        });
+      } finally {
+        await boss.stop({ graceful: true, wait: true, close: true });
+      }
+    };
+    const [a, b] = await Promise.all([work(), work()]);
+    expect(a.jobs).toBeGreaterThan(0);
+    expect(b.jobs).toBeGreaterThan(0);
+    expect(a.ok + b.ok).toBe(30);
+
+    const perSample = await ts.store.db
+      .selectFrom('predictions')
+      .select(['sample_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('run_id', '=', prepared.run.id)
+      .groupBy(['sample_id', 'status'])
+      .execute();
+    expect(perSample).toHaveLength(30);
+    expect(perSample.every((r) => Number(r.n) === 1 && r.status === 'ok')).toBe(true);
+
+    const run = await getRun(ts.store.db, prepared.run.id);
+    expect(run?.status).toBe('completed');
+    const summary = run?.summary as { counts: Record<string, number>; metrics: Record<string, unknown> };
+    expect(summary.counts).toMatchObject({ ok: 30, failed: 0, pending: 0 });
+    const direct = scoreTask(
+      fixture.samples.map((s) => ({ id: s.id, answer: s.answer, choices: s.choices, prediction: server.answered.get(s.id)! })),
+      { task: 'mcq' },
+    );
+    expect(summary.metrics).toEqual(direct.metrics);
+
+    // At-least-once delivery: the same samples delivered again cost no model call and no second row.
+    const requestsBefore = [...server.requests.values()].reduce((x, y) => x + y, 0);
+    const boss = await openSampleQueue(ts.url!);
+    const all = await ts.store.db.selectFrom('samples').select('id').where('dataset_id', '=', prepared.config.dataset.id).execute();
+    await enqueueSamples(
+      boss,
+      prepared.run.id,
+      all.map((s) => s.id),
+    );
+    await boss.stop({ graceful: true, wait: true, close: true });
+    const again = await work();
+    expect(again.alreadyDone).toBe(30);
+    expect([...server.requests.values()].reduce((x, y) => x + y, 0)).toBe(requestsBefore);
+    expect(await listPendingSamples(ts.store.db, { id: prepared.run.id, datasetId: prepared.config.dataset.id, task: 'mcq' })).toHaveLength(0);
+  }, 120_000);
+});
+
+describe('distributed mode on the embedded database', () => {
+  it('is refused with EVALGATE_ERR_DISTRIBUTED_NEEDS_POSTGRES', () => {
+    let caught: unknown;
+    try {
+      assertDistributable({ backend: 'pglite' }, undefined);
+    } catch (err) {
+      caught = err;
+    }
+    expect(isEvalgateError(caught) && caught.code).toBe('EVALGATE_ERR_DISTRIBUTED_NEEDS_POSTGRES');
+  });
+
+  it('`evalgate worker` on a real PGlite store exits 1 with that code', async () => {
+    const cli = join(repo, 'dist/gateway/cli/main.js');
+    if (!existsSync(cli)) spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repo, stdio: 'ignore' });
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-pglite-worker-'));
+    try {
+      const cfg = join(dir, 'evalgate.config.json');
+      await writeFile(cfg, JSON.stringify({ database: { pgliteDir: join(dir, 'db') } }));
+      const out = spawnSync(process.execPath, [cli, '--config', cfg, 'worker', '--json'], { cwd: repo, env: { ...process.env, DATABASE_URL: '' }, encoding: 'utf8' });
+      expect(out.status).toBe(1);
+      expect(out.stderr).toContain('EVALGATE_ERR_DISTRIBUTED_NEEDS_POSTGRES');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
