@@ -1,4 +1,5 @@
 import { access, readFile } from 'node:fs/promises';
+import type * as Onnxruntime from 'onnxruntime-node';
 import type { InferenceSessionLike, TensorFactory, TensorLike } from './inference-session-like.js';
 
 /** Where to run a model. */
@@ -35,7 +36,7 @@ export class CudaUnavailableError extends Error {
   }
 }
 
-type Ort = typeof import('onnxruntime-node');
+type Ort = typeof Onnxruntime;
 let ortPromise: Promise<Ort> | undefined;
 
 /** onnxruntime-node, loaded once and only when a model is first needed. */
