@@ -110,8 +110,8 @@ export function encodeWav16(samples: Float32Array, sampleRateHz: number): Uint8A
   writeTag(36, 'data');
   view.setUint32(40, samples.length * 2, true);
   for (let i = 0; i < samples.length; i++) {
-    const v = Math.max(-1, Math.min(1, samples[i]!));
-    view.setInt16(44 + i * 2, Math.round(v < 0 ? v * 32768 : v * 32767), true);
+    // The inverse of the parser's /32768, so 16-bit audio round-trips exactly.
+    view.setInt16(44 + i * 2, Math.max(-32768, Math.min(32767, Math.round(samples[i]! * 32768))), true);
   }
   return out;
 }

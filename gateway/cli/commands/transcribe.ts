@@ -1,0 +1,115 @@
+import type { Command } from 'commander';
+import { runAction } from '../run-action.js';
+
+interface TranscribeCommandOptions {
+  readonly json?: boolean;
+  readonly model: string;
+  readonly device?: string;
+  readonly language?: string;
+}
+
+/** One transcribed file. */
+interface FileTranscript {
+  /** The audio file as given. */
+  readonly file: string;
+  /** The transcript. */
+  readonly text: string;
+  /** Language used, when the model reports one. */
+  readonly language?: string;
+  /** Audio length in seconds. */
+  readonly durationS: number;
+  /** Time spent in the model (front end + inference + decoding), excluding file decoding and model loading. */
+  readonly processingS: number;
+}
+
+export default function register(program: Command): void {
+  program
+    .command('transcribe')
+    .description('transcribe audio files with a local ASR expert (ONNX CTC, Whisper ONNX or pocketsphinx) and report RTFx')
+    .argument('<audio...>', 'audio or video files (anything ffmpeg decodes)')
+    .requiredOption('--model <id>', 'model id from the configuration (adapter onnx-ctc, whisper-onnx or pocketsphinx); "pocketsphinx" works without configuration')
+    .option('--device <device>', 'cpu or cuda for ONNX models (overrides the model options)')
+    .option('--language <code>', 'language code, e.g. en or zh (overrides the model options; Whisper only forces it)')
+    .option('--json', 'print one JSON document with per-file transcripts, durations and the RTFx')
+    .action(
+      runAction(async (files: string[], opts: TranscribeCommandOptions, cmd: Command) => {
+        const { EvalgateError } = await import('../../errors.js');
+        const { loadConfig } = await import('../../config/load-config.js');
+        const { resolve } = await import('node:path');
+        const globals = cmd.optsWithGlobals<{ config?: string }>();
+        const config = loadConfig(globals.config ? { file: globals.config } : {});
+        const declared = config.models.find((m) => m.id === opts.model);
+        const adapters = ['onnx-ctc', 'whisper-onnx', 'pocketsphinx'] as const;
+        type Kind = (typeof adapters)[number];
+        if (!declared && opts.model !== 'pocketsphinx') throw new EvalgateError('EVALGATE_ERR_MODEL_NOT_CONFIGURED', { id: opts.model });
+        const kind = (declared?.adapter ?? 'pocketsphinx') as Kind;
+        if (!adapters.includes(kind)) {
+          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+            detail: `model ${opts.model} uses adapter "${kind}"; transcribe runs the local experts ${adapters.join(', ')} only`,
+          });
+        }
+        const o = (declared?.options ?? {}) as Record<string, unknown>;
+        const device = opts.device ?? (typeof o.device === 'string' ? o.device : undefined);
+        if (device !== undefined && device !== 'cpu' && device !== 'cuda') {
+          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--device must be cpu or cuda, not "${device}"` });
+        }
+        const language = opts.language ?? (typeof o.language === 'string' ? o.language : undefined);
+        const { createAsr } = await import('../../../scorers/asr/create-asr.js');
+        const { decodeAudioFile } = await import('../../media/decode-audio.js');
+        const { createProgress } = await import('../progress.js');
+
+        const toEvalgate = (err: unknown): unknown => {
+          if (!(err instanceof Error)) return err;
+          if (err.name === 'AsrModelError' || err.name === 'ModelFileError') {
+            const path = 'path' in err ? String(err.path) : opts.model;
+            return new EvalgateError('EVALGATE_ERR_MODEL_FILE_INVALID', { path, detail: err.message }, { cause: err });
+          }
+          if (err.name === 'CudaUnavailableError') return new EvalgateError('EVALGATE_ERR_CUDA_UNAVAILABLE', {}, { cause: err });
+          return err;
+        };
+
+        let asr;
+        try {
+          asr = await createAsr({
+            kind,
+            ...(typeof o.modelDir === 'string' ? { modelDir: resolve(o.modelDir) } : {}),
+            ...(language ? { language } : {}),
+            ...(o.task === 'translate' || o.task === 'transcribe' ? { task: o.task } : {}),
+            ...(device ? { device } : {}),
+            ...(typeof o.binary === 'string' ? { binary: o.binary } : {}),
+            ...(Array.isArray(o.extraArgs) ? { extraArgs: o.extraArgs.map(String) } : {}),
+          });
+        } catch (err) {
+          throw toEvalgate(err);
+        }
+
+        const progress = createProgress('transcribe', files.length, { json: Boolean(opts.json) });
+        const results: FileTranscript[] = [];
+        try {
+          for (const file of files) {
+            const audio = await decodeAudioFile(file, { sampleRateHz: 16000 });
+            const t0 = performance.now();
+            let r;
+            try {
+              r = await asr.transcribe(audio.samples, audio.sampleRateHz);
+            } catch (err) {
+              throw toEvalgate(err);
+            }
+            const processingS = (performance.now() - t0) / 1000;
+            results.push({ file, text: r.text, ...(r.language ? { language: r.language } : {}), durationS: audio.durationS, processingS });
+            progress.increment();
+          }
+        } finally {
+          progress.stop();
+        }
+        const audioS = results.reduce((a, r) => a + r.durationS, 0);
+        const processingS = results.reduce((a, r) => a + r.processingS, 0);
+        // Open ASR Leaderboard: RTFx = total audio seconds / total processing seconds.
+        const rtfx = processingS > 0 ? audioS / processingS : null;
+        if (opts.json) return { model: opts.model, adapter: kind, results, audioS, processingS, rtfx };
+        const lines = results.map((r) => `${r.file}\t${r.text}`);
+        lines.push(`RTFx ${rtfx === null ? 'n/a' : rtfx.toFixed(2)} (${audioS.toFixed(2)} s of audio in ${processingS.toFixed(2)} s)`);
+        return lines.join('\n');
+      }),
+    );
+}
