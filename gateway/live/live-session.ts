@@ -127,6 +127,8 @@ export class LiveSession {
   #vad: SileroVadSegmenter | undefined;
   #vadBase = 0;
   #vadPending = 0;
+  /** Stream position the VAD has consumed up to. */
+  #vadDone = 0;
   #vadChain: Promise<void> = Promise.resolve();
   #speechStart: number | null = null;
   readonly #buffer = new AudioBuffer();
@@ -224,6 +226,7 @@ export class LiveSession {
       this.#resampler = undefined;
       this.#vad?.reset();
       this.#vadBase = this.#streamSamples;
+      this.#vadDone = this.#streamSamples;
     }
     if (change.turnDetection !== undefined) {
       this.#turnDetection = change.turnDetection;
@@ -234,6 +237,7 @@ export class LiveSession {
           speechPadMs: change.turnDetection.prefixPaddingMs,
         });
         this.#vadBase = this.#streamSamples;
+        this.#vadDone = this.#streamSamples;
         this.#speechStart = null;
       } else {
         this.#vad = undefined;
@@ -285,17 +289,20 @@ export class LiveSession {
     const samples = pcm16ToFloat32(pcm);
     const rate = this.#format.sampleRateHz;
     const base = this.#vadBase;
+    const endPos = this.#streamSamples;
     this.#vadChain = vad
       .push(samples, rate)
       .then((events) => {
-        if (vad === this.#vad) for (const ev of events) this.#onVad(ev, base);
+        if (vad !== this.#vad) return;
+        for (const ev of events) this.#onVad(ev, base);
+        this.#vadDone = endPos;
       })
       .catch((err: unknown) => this.reportError(err))
       .finally(() => {
         this.#vadPending--;
         if (this.#vadPending === this.opts.limits.maxVadQueue - 1) this.opts.onBackpressure?.(false);
-        // Outside speech only a short lookback is needed for the next onset.
-        if (this.#speechStart === null) this.#buffer.dropBefore(this.#streamSamples - 2 * rate);
+        // Outside speech only a short lookback (behind what the VAD has seen) is needed for the next onset.
+        if (this.#speechStart === null && vad === this.#vad) this.#buffer.dropBefore(this.#vadDone - 2 * rate);
       });
   }
 
@@ -316,6 +323,7 @@ export class LiveSession {
     this.#emit({ type: 'speech_stopped', itemId, audioEndMs: Math.round((end / rate) * 1000) });
     const audio = this.#buffer.slice(start, end);
     this.#buffer.dropBefore(end);
+    if (audio.length === 0) return;
     this.#commitAudio(audio, itemId, start / rate, end / rate);
     this.createResponse({});
   }
@@ -349,6 +357,7 @@ export class LiveSession {
     if (this.#vad) {
       this.#vad.reset();
       this.#vadBase = this.#streamSamples;
+      this.#vadDone = this.#streamSamples;
       this.#speechStart = null;
     }
     const itemId = this.#pendingItemId ?? this.#nextItemId();
@@ -363,6 +372,7 @@ export class LiveSession {
     if (this.#vad) {
       this.#vad.reset();
       this.#vadBase = this.#streamSamples;
+      this.#vadDone = this.#streamSamples;
     }
     if (this.opts.model.kind === 'realtime') this.opts.upstream?.clear();
     this.#emit({ type: 'cleared' });
