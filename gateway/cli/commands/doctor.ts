@@ -1,0 +1,65 @@
+import type { Command } from 'commander';
+import { runAction } from '../run-action.js';
+
+/** One line of the doctor's report. */
+interface Check {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export default function register(program: Command): void {
+  program
+    .command('doctor')
+    .description('check the local toolchain: Node, ffmpeg/ffprobe (which binary, where from, version), cache folder, optional tools')
+    .option('--json', 'print JSON')
+    .action(
+      runAction(async (opts: { json?: boolean }, cmd: Command) => {
+        const checks: Check[] = [];
+        const report: Record<string, unknown> = { node: process.version, platform: `${process.platform}-${process.arch}` };
+        checks.push({ name: 'node', ok: Number(process.versions.node.split('.')[0]) >= 20, detail: `${process.version} (needs >= 20)` });
+
+        const { resolveFfmpeg } = await import('../../media/ffmpeg-binaries.js');
+        try {
+          const ff = await resolveFfmpeg();
+          report.ffmpeg = { path: ff.ffmpegPath, version: ff.version, source: ff.source };
+          report.ffprobe = { path: ff.ffprobePath, version: ff.ffprobeVersion };
+          checks.push({ name: 'ffmpeg', ok: true, detail: `${ff.version} at ${ff.ffmpegPath} (from ${ff.source})` });
+          checks.push({ name: 'ffprobe', ok: true, detail: `${ff.ffprobeVersion} at ${ff.ffprobePath}` });
+        } catch (err) {
+          checks.push({ name: 'ffmpeg', ok: false, detail: (err as Error).message });
+        }
+
+        const { loadConfig } = await import('../../config/load-config.js');
+        const { mkdir, access, constants } = await import('node:fs/promises');
+        const { resolve } = await import('node:path');
+        try {
+          const { config: configFile } = cmd.optsWithGlobals<{ config?: string }>();
+          const cacheDir = resolve(loadConfig({ file: configFile }).cacheDir);
+          await mkdir(cacheDir, { recursive: true });
+          await access(cacheDir, constants.W_OK);
+          report.cacheDir = cacheDir;
+          checks.push({ name: 'cache', ok: true, detail: `${cacheDir} is writable` });
+        } catch (err) {
+          checks.push({ name: 'cache', ok: false, detail: (err as Error).message });
+        }
+
+        // Optional Debian tools: only needed for the pocketsphinx fallback and for regenerating synthetic data.
+        const { existsSync } = await import('node:fs');
+        const { delimiter, join } = await import('node:path');
+        const onPath = (bin: string): string | undefined =>
+          (process.env.PATH ?? '').split(delimiter).map((d) => join(d, bin)).find((p) => existsSync(p));
+        const optional: Record<string, string | null> = {};
+        for (const bin of ['espeak-ng', 'sox', 'pocketsphinx_continuous', 'chromium']) optional[bin] = onPath(bin) ?? null;
+        report.optionalTools = optional;
+        report.checks = checks;
+        report.ok = checks.every((c) => c.ok);
+        if (!report.ok) process.exitCode = 1;
+        if (opts.json) return report;
+        return [
+          ...checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(8)} ${c.detail}`),
+          ...Object.entries(optional).map(([k, v]) => `${v ? 'ok  ' : '--  '} ${k.padEnd(8)} ${v ?? 'not found (optional)'}`),
+        ].join('\n');
+      }),
+    );
+}
