@@ -16,10 +16,10 @@ const loaders: Readonly<Record<string, Loader>> = {
   'openai-realtime': async (c, d) => (await import('./openai/openai-realtime.js')).createOpenAiRealtimeBatchModel(c, d),
   anthropic: async (c, d) => (await import('./anthropic/anthropic-messages.js')).createAnthropicMessagesModel(c, d),
   gemini: async (c, d) => (await import('./gemini/gemini-generate.js')).createGeminiGenerateModel(c, d),
-  // PENDING ppocr: async (c) => (await import('./local/ppocr-model.js')).createPpocrModel(c),
-  // PENDING 'onnx-ctc': async (c) => (await import('./local/onnx-ctc-model.js')).createOnnxCtcModel(c),
-  // PENDING 'whisper-onnx': async (c) => (await import('./local/whisper-onnx-model.js')).createWhisperOnnxModel(c),
-  // PENDING pocketsphinx: async (c) => (await import('./local/pocketsphinx-model.js')).createPocketsphinxModel(c),
+ppocr: async (c) => (await import('./local/ppocr-model.js')).createPpocrModel(c),
+'onnx-ctc': async (c) => (await import('./local/onnx-ctc-model.js')).createOnnxCtcModel(c),
+'whisper-onnx': async (c) => (await import('./local/whisper-onnx-model.js')).createWhisperOnnxModel(c),
+pocketsphinx: async (c) => (await import('./local/pocketsphinx-model.js')).createPocketsphinxModel(c),
   predictions: async (c) => (await import('./replay/predictions-model.js')).createPredictionsModel(c),
 };
 

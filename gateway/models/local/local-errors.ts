@@ -1,0 +1,24 @@
+import { EvalgateError } from '../../errors.js';
+import { ModelCallError } from '../spec/model-call-error.js';
+
+/**
+ * Maps what the scorers' local experts throw (plain Error subclasses: they may
+ * not import gateway/) to registry errors. Failures to load weights are
+ * configuration problems; failures on one input are failed calls.
+ */
+export function localLoadError(err: unknown, where: string): Error {
+  if (err instanceof EvalgateError) return err;
+  const e = err as Error & { path?: string };
+  if (e?.name === 'CudaUnavailableError') return new EvalgateError('EVALGATE_ERR_CUDA_UNAVAILABLE', {}, { cause: err });
+  if (['ModelFileError', 'AsrModelError', 'PpocrModelsNotFoundError'].includes(e?.name)) {
+    return new EvalgateError('EVALGATE_ERR_MODEL_FILE_INVALID', { path: e.path ?? where, detail: e.message }, { cause: err });
+  }
+  return new EvalgateError('EVALGATE_ERR_MODEL_FILE_INVALID', { path: where, detail: e instanceof Error ? e.message : String(err) }, { cause: err });
+}
+
+/** An error while running one input: an abort is retryable, anything else is a failed call. */
+export function localCallError(err: unknown, signal: AbortSignal | undefined): Error {
+  if (err instanceof EvalgateError || err instanceof ModelCallError) return err;
+  if (signal?.aborted) return new ModelCallError(`Request aborted (${String(signal.reason)})`, { retryable: true, cause: err });
+  return new ModelCallError(`Local model failed: ${err instanceof Error ? err.message : String(err)}`, { retryable: false, cause: err });
+}
