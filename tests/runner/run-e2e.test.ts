@@ -92,7 +92,7 @@ describe.skipIf(!hasPostgres)('batch run end to end over a fault-injecting OpenA
     const { getRun } = await import('../../gateway/runner/run-repo.js');
     const wrongReport = await buildRunReport(ts.store.db, (await getRun(ts.store.db, prepared.run.id))!, { failedAsWrong: true });
     expect(wrongReport.metrics).toEqual(asWrong.metrics);
-    expect(asWrong.metrics.n).toBe(24);
+    expect((asWrong.metrics as { n?: number }).n).toBe(24);
 
     // Per-sample scores were stored with each ok prediction.
     const scoreCount = await ts.store.db
