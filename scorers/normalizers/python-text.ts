@@ -47,17 +47,37 @@ export function pyRegex(source: string, flags = ''): RegExp {
 }
 
 const WS_RUN = new RegExp(`${PY_S}+`, 'u');
-const LEADING_WS = new RegExp(`^${PY_S}+`, 'u');
-const TRAILING_WS = new RegExp(`${PY_S}+$`, 'u');
 
 /** Python `str.split()` with no arguments: split on whitespace runs, no empty items. */
 export function pySplit(s: string): string[] {
   return s.split(WS_RUN).filter((w) => w.length > 0);
 }
 
+/** Python `str.isspace()` by code unit (all Python whitespace is in the BMP). */
+export function isPyWsCode(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    (c >= 0x1c && c <= 0x1f) ||
+    c === 0x85 ||
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000
+  );
+}
+
 /** Python `str.strip()` with no arguments. */
 export function pyStrip(s: string): string {
-  return s.replace(LEADING_WS, '').replace(TRAILING_WS, '');
+  let a = 0;
+  let b = s.length;
+  while (a < b && isPyWsCode(s.charCodeAt(a))) a++;
+  while (b > a && isPyWsCode(s.charCodeAt(b - 1))) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
 const SINGLE_WS = new RegExp(`^${PY_S}$`, 'u');

@@ -1,0 +1,23 @@
+// One whole-process run of corpus WER over a TSV of "reference\thypothesis" lines,
+// with jiwer's default word split and pooled counts (WerAccumulator).
+import { readFileSync } from 'node:fs';
+import { WerAccumulator } from '../../scorers/wer/wer-accumulator.js';
+
+const file = process.argv[2];
+if (!file) throw new Error('usage: wer-node-worker <pairs.tsv>');
+const text = readFileSync(file, 'utf8');
+const acc = new WerAccumulator();
+let pos = 0;
+while (pos < text.length) {
+  let end = text.indexOf('\n', pos);
+  if (end < 0) end = text.length;
+  if (end > pos) {
+    const tab = text.indexOf('\t', pos);
+    acc.addWords(text.slice(pos, tab), text.slice(tab + 1, end));
+  }
+  pos = end + 1;
+}
+const o = acc.result();
+process.stdout.write(
+  `${JSON.stringify({ wer: o.wer, hits: o.hits, substitutions: o.substitutions, deletions: o.deletions, insertions: o.insertions })}\n`,
+);
