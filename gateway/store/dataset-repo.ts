@@ -48,9 +48,9 @@ export interface DatasetStats {
   readonly tags: Record<string, number>;
   /** Samples per language (`(none)` when unset). */
   readonly langs: Record<string, number>;
-  /** Sum of durations of samples with audio, seconds. */
+  /** Total audio, seconds: each distinct file or segment counted once. */
   readonly audioDurationS: number;
-  /** Sum of durations of samples with video, seconds. */
+  /** Total video, seconds: each distinct file counted once, however many questions use it. */
   readonly videoDurationS: number;
   /** Distinct media files. */
   readonly mediaFiles: number;
@@ -272,6 +272,7 @@ export async function datasetStats(db: Kysely<Database>, datasetId: string): Pro
   const tags: Record<string, number> = {};
   const langs: Record<string, number> = {};
   const files = new Set<string>();
+  const timedSeen = new Set<string>();
   let audioDurationS = 0;
   let videoDurationS = 0;
   for (const r of rows) {
@@ -279,10 +280,18 @@ export async function datasetStats(db: Kysely<Database>, datasetId: string): Pro
     for (const t of new Set(r.tags)) tags[t] = (tags[t] ?? 0) + 1;
     const lang = r.lang ?? '(none)';
     langs[lang] = (langs[lang] ?? 0) + 1;
-    const kinds = new Set(r.media.map((m) => m.kind));
-    for (const m of r.media) files.add(m.path);
-    if (kinds.has('audio')) audioDurationS += r.duration_s ?? 0;
-    else if (kinds.has('video')) videoDurationS += r.duration_s ?? 0;
+    const media = r.media as MediaEntry[];
+    for (const m of media) files.add(m.path);
+    // Several questions often share one video: each distinct file (or segment) counts once.
+    const timed = media.find((m) => m.kind === 'audio') ?? media.find((m) => m.kind === 'video');
+    if (timed && r.duration_s !== null) {
+      const key = `${timed.kind}|${timed.path}|${timed.start_s ?? ''}|${timed.end_s ?? ''}`;
+      if (!timedSeen.has(key)) {
+        timedSeen.add(key);
+        if (timed.kind === 'audio') audioDurationS += r.duration_s;
+        else videoDurationS += r.duration_s;
+      }
+    }
   }
   return {
     sampleCount: rows.length,

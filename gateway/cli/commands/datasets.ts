@@ -1,0 +1,359 @@
+import type { Command } from 'commander';
+import { runAction } from '../run-action.js';
+
+// `evalgate datasets …`: import public layouts, verify content digests, show
+// counts, and generate the synthetic sets. Heavy modules load inside actions.
+
+interface ImportOpts {
+  name: string;
+  limit?: string;
+  out?: string;
+  sealed?: boolean;
+  map: string[];
+  task?: string;
+  lang?: string;
+  tag: string[];
+  mediaDir?: string;
+  db?: boolean;
+  json?: boolean;
+}
+
+const collect = (v: string, prev: string[]): string[] => [...prev, v];
+
+function positiveInt(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
+  return n;
+}
+
+async function badInput(detail: string): Promise<Error> {
+  const { EvalgateError } = await import('../../errors.js');
+  return new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
+}
+
+/** Turns a ManifestError into the registry error, so the CLI prints file:line: field: detail with a stable code. */
+async function asManifestError(err: unknown): Promise<unknown> {
+  const { ManifestError } = await import('../../../datasets/parse-manifest.js');
+  const { EvalgateError } = await import('../../errors.js');
+  if (err instanceof ManifestError) {
+    return new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file: err.file, line: err.line, field: err.field, detail: err.detail }, { cause: err });
+  }
+  return err;
+}
+
+function fmtDuration(s: number): string {
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s - h * 3600 - m * 60;
+  return `${h}h${String(m).padStart(2, '0')}m${sec.toFixed(1).padStart(4, '0')}s`;
+}
+
+function table(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([k, v]) => `    ${k}: ${v}`)
+    .join('\n');
+}
+
+export default function register(program: Command): void {
+  const ds = program.command('datasets').description('import, verify, show and synthesize evaluation datasets');
+
+  ds.command('import')
+    .description('import a dataset: write a manifest (for non-manifest formats) and record the dataset, its samples and digests')
+    .argument('<format>', 'manifest | librispeech | kaldi | common-voice | aishell | ocrbench | video-mme | jsonl')
+    .argument('<path>', 'manifest.jsonl, source folder, TSV, transcript or JSON file')
+    .requiredOption('--name <name>', 'dataset name (unique)')
+    .option('--limit <k>', 'keep the first K samples')
+    .option('--out <dir>', 'folder for the written manifest; media outside it is copied in')
+    .option('--sealed', 'publish sealed: only digests are shown, references never leave to non-admin keys')
+    .option('--map <field=path>', 'jsonl: take a manifest field from another source field (repeatable)', collect, [])
+    .option('--task <task>', 'jsonl: task when the source has none (asr, ocr, vqa, mcq)')
+    .option('--lang <code>', 'language code to record')
+    .option('--tag <tag>', 'extra capability tag on every sample (repeatable)', collect, [])
+    .option('--media-dir <dir>', 'where the media lives when the format does not fix it')
+    .option('--no-db', 'only write the manifest; do not record the dataset')
+    .option('--json', 'print JSON')
+    .action(
+      runAction(async (format: string, path: string, opts: ImportOpts, cmd: Command) => {
+        const { importers, importFormats } = await import('../../../datasets/importers/importers.js');
+        const { writeImportedManifest } = await import('../../../datasets/importers/write-manifest.js');
+        const { parseManifest } = await import('../../../datasets/parse-manifest.js');
+        const { parseFieldMap } = await import('../../../datasets/importers/import-generic-jsonl.js');
+        const limit = positiveInt('--limit', opts.limit);
+        let manifestPath: string;
+        let skipped: { id: string; reason: string }[] = [];
+        let copiedFiles = 0;
+        try {
+          if (format === 'manifest' && limit === undefined) {
+            manifestPath = path;
+          } else if (format === 'manifest') {
+            // A subset gets its own manifest beside the original, so its digests describe exactly what was imported.
+            const { resolveMediaPath } = await import('../../../datasets/parse-manifest.js');
+            const { basename } = await import('node:path');
+            const full = await parseManifest(path);
+            const abs = (p: string): string => resolveMediaPath(full.root, p)!;
+            const samples = full.samples.slice(0, limit).map((s) => ({
+              ...s,
+              ...(s.audio ? { audio: abs(s.audio) } : {}),
+              ...(s.image ? { image: abs(s.image) } : {}),
+              ...(s.images ? { images: s.images.map(abs) } : {}),
+              ...(s.video ? { video: abs(s.video) } : {}),
+            }));
+            const written = await writeImportedManifest(
+              { samples, sourceDir: full.root, skipped: [] },
+              { outDir: opts.out ?? full.root, fileName: `${basename(full.path, '.jsonl')}.first-${limit}.jsonl` },
+            );
+            manifestPath = written.manifestPath;
+            copiedFiles = written.copiedFiles;
+          } else {
+            if (!(importFormats as string[]).includes(format)) {
+              throw await badInput(`unknown format ${format}; use manifest or one of ${importFormats.join(', ')}`);
+            }
+            const task = opts.task as 'asr' | 'ocr' | 'vqa' | 'mcq' | undefined;
+            if (task && !['asr', 'ocr', 'vqa', 'mcq'].includes(task)) throw await badInput(`--task ${task}: use asr, ocr, vqa or mcq`);
+            let map: Record<string, string>;
+            try {
+              map = parseFieldMap(opts.map);
+            } catch (err) {
+              throw await badInput((err as Error).message);
+            }
+            const set = await importers[format as keyof typeof importers](path, {
+              limit,
+              lang: opts.lang,
+              tags: opts.tag,
+              mediaDir: opts.mediaDir,
+              map,
+              task,
+            });
+            skipped = set.skipped;
+            const written = await writeImportedManifest(set, { outDir: opts.out });
+            manifestPath = written.manifestPath;
+            copiedFiles = written.copiedFiles;
+          }
+          const manifest = await parseManifest(manifestPath);
+          const summary = {
+            format,
+            manifestPath: manifest.path,
+            samples: manifest.samples.length,
+            skipped: skipped.length,
+            skippedExamples: skipped.slice(0, 5),
+            copiedFiles,
+          };
+          if (opts.db === false) return opts.json ? summary : `wrote ${manifest.path} (${manifest.samples.length} samples, ${skipped.length} skipped)`;
+          const { withStore } = await import('../cli-context.js');
+          const { importDataset, datasetStats } = await import('../../store/dataset-repo.js');
+          const { createProgress } = await import('../progress.js');
+          return await withStore(cmd, async (store) => {
+            const progress = createProgress('hashing', manifest.samples.length, { json: opts.json });
+            let last = 0;
+            let dataset;
+            try {
+              dataset = await importDataset(store.db, manifest, {
+                name: opts.name,
+                sealed: opts.sealed,
+                meta: { format, source: format === 'manifest' ? manifest.path : path, limit: limit ?? null },
+                onProgress: (done) => {
+                  progress.increment(done - last);
+                  last = done;
+                },
+              });
+            } finally {
+              progress.stop();
+            }
+            const stats = await datasetStats(store.db, dataset.id);
+            const result = {
+              ...summary,
+              id: dataset.id,
+              name: dataset.name,
+              sealed: dataset.sealed,
+              manifestDigest: dataset.manifest_digest,
+              merkleRoot: dataset.merkle_root,
+              tasks: stats.tasks,
+            };
+            if (opts.json) return result;
+            return [
+              `imported ${dataset.name}: ${stats.sampleCount} samples (${Object.entries(stats.tasks).map(([t, n]) => `${t} ${n}`).join(', ')})` +
+                (skipped.length ? `, ${skipped.length} skipped (e.g. ${skipped[0]!.id}: ${skipped[0]!.reason})` : ''),
+              `  manifest: ${manifest.path}`,
+              `  manifest digest: ${dataset.manifest_digest}`,
+              `  merkle root:     ${dataset.merkle_root}`,
+              ...(dataset.sealed ? ['  sealed: references are withheld from non-admin keys'] : []),
+            ].join('\n');
+          });
+        } catch (err) {
+          throw await asManifestError(err);
+        }
+      }),
+    );
+
+  ds.command('verify')
+    .description('re-hash media and compare manifest, media and stored rows with what was imported (exit 1 on any change)')
+    .argument('<name>', 'dataset name or id')
+    .option('--json', 'print JSON')
+    .action(
+      runAction(async (name: string, opts: { json?: boolean }, cmd: Command) => {
+        const { withStore } = await import('../cli-context.js');
+        const { requireDataset, verifyDataset } = await import('../../store/dataset-repo.js');
+        const report = await withStore(cmd, async (store) => verifyDataset(store.db, await requireDataset(store.db, name)));
+        if (!report.ok) process.exitCode = 1;
+        if (opts.json) return { dataset: name, ...report };
+        const lines = [`${name}: ${report.ok ? 'OK' : 'CHANGED'} (${report.checked} samples checked)`];
+        if (report.manifestProblem) lines.push(`  manifest: ${report.manifestProblem}`);
+        if (report.manifestDigest.current && report.manifestDigest.current !== report.manifestDigest.stored) {
+          lines.push(`  manifest digest changed: ${report.manifestDigest.stored} → ${report.manifestDigest.current}`);
+        }
+        if (report.merkleRoot.current && report.merkleRoot.current !== report.merkleRoot.stored) {
+          lines.push(`  merkle root changed: ${report.merkleRoot.stored} → ${report.merkleRoot.current}`);
+        }
+        for (const c of report.changed.slice(0, 50)) lines.push(`  ${c.id}: ${c.reasons.join('; ')}`);
+        if (report.changed.length > 50) lines.push(`  … and ${report.changed.length - 50} more changed samples`);
+        if (report.added.length) lines.push(`  added to the manifest since import: ${report.added.slice(0, 10).join(', ')}${report.added.length > 10 ? ' …' : ''}`);
+        return lines.join('\n');
+      }),
+    );
+
+  ds.command('show')
+    .description('digest, Merkle root, counts per task, tag and language, total audio and video duration')
+    .argument('<name>', 'dataset name or id')
+    .option('--json', 'print JSON')
+    .action(
+      runAction(async (name: string, opts: { json?: boolean }, cmd: Command) => {
+        const { withStore } = await import('../cli-context.js');
+        const { requireDataset, datasetStats } = await import('../../store/dataset-repo.js');
+        return withStore(cmd, async (store) => {
+          const d = await requireDataset(store.db, name);
+          const stats = await datasetStats(store.db, d.id);
+          const result = {
+            id: d.id,
+            name: d.name,
+            sealed: d.sealed,
+            manifestDigest: d.manifest_digest,
+            merkleRoot: d.merkle_root,
+            manifestPath: d.manifest_path,
+            rootDir: d.root_dir,
+            createdAt: d.created_at,
+            ...stats,
+          };
+          if (opts.json) return result;
+          return [
+            `${d.name}${d.sealed ? ' (sealed)' : ''}: ${stats.sampleCount} samples, ${stats.mediaFiles} media files`,
+            `  manifest: ${d.manifest_path ?? '(none)'}`,
+            `  manifest digest: ${d.manifest_digest}`,
+            `  merkle root:     ${d.merkle_root}`,
+            `  audio: ${fmtDuration(stats.audioDurationS)}, video: ${fmtDuration(stats.videoDurationS)}`,
+            '  tasks:',
+            table(stats.tasks),
+            '  languages:',
+            table(stats.langs),
+            '  tags:',
+            table(stats.tags),
+          ].join('\n');
+        });
+      }),
+    );
+
+  ds.command('list')
+    .description('list imported datasets')
+    .option('--json', 'print JSON')
+    .action(
+      runAction(async (opts: { json?: boolean }, cmd: Command) => {
+        const { withStore } = await import('../cli-context.js');
+        const { listDatasets } = await import('../../store/dataset-repo.js');
+        const rows = await withStore(cmd, async (store) => listDatasets(store.db));
+        const out = rows.map((d) => ({
+          id: d.id,
+          name: d.name,
+          samples: d.sample_count,
+          sealed: d.sealed,
+          manifestDigest: d.manifest_digest,
+          merkleRoot: d.merkle_root,
+          createdAt: d.created_at,
+        }));
+        if (opts.json) return out;
+        if (out.length === 0) return 'no datasets (import one with `evalgate datasets import manifest datasets/demo/manifest.jsonl --name demo`)';
+        return out.map((d) => `${d.name.padEnd(24)} ${String(d.samples).padStart(7)} samples  ${d.sealed ? 'sealed ' : '       '} ${d.merkleRoot.slice(0, 16)}…`).join('\n');
+      }),
+    );
+
+  const synth = ds.command('synth').description('generate synthetic datasets');
+
+  synth
+    .command('demo')
+    .description('regenerate the bundled demo set (espeak-ng, sox, ffmpeg, system fonts); deterministic from the seed')
+    .option('--out <dir>', 'output folder', 'datasets/demo')
+    .option('--seed <n>', 'seed', '20261128')
+    .option('--json', 'print JSON')
+    .action(
+      runAction(async (opts: { out: string; seed: string; json?: boolean }) => {
+        const { synthDemoSet } = await import('../../../datasets/synth/demo-set.js');
+        const { resolveFfmpeg } = await import('../../media/ffmpeg-binaries.js');
+        const seed = positiveInt('--seed', opts.seed)!;
+        const r = await synthDemoSet({ outDir: opts.out, seed, ffmpegPath: (await resolveFfmpeg()).ffmpegPath });
+        if (opts.json) return r;
+        return `wrote ${r.manifestPath}: ${r.sampleCount} samples (${Object.entries(r.tasks).map(([t, n]) => `${t} ${n}`).join(', ')}), ${(r.totalBytes / 1e6).toFixed(2)} MB`;
+      }),
+    );
+
+  synth
+    .command('needle')
+    .description('write a long video with K needles (codes shown on known frames) and multiple-choice questions about them')
+    .requiredOption('--out <dir>', 'output folder')
+    .option('--duration <s>', 'video length in seconds', '3600')
+    .option('--needles <k>', 'number of needles', '5')
+    .option('--size <WxH>', 'frame size', '320x240')
+    .option('--codec <codec>', 'h264 | hevc | vp9 | mpeg4', 'h264')
+    .option('--fps <n>', 'frames per second', '25')
+    .option('--gop <frames>', 'fixed keyframe interval', '250')
+    .option('--needle-duration <s>', 'seconds each needle stays on screen', '1')
+    .option('--seed <n>', 'seed', '1')
+    .option('--json', 'print JSON')
+    .action(
+      runAction(
+        async (opts: {
+          out: string;
+          duration: string;
+          needles: string;
+          size: string;
+          codec: string;
+          fps: string;
+          gop: string;
+          needleDuration: string;
+          seed: string;
+          json?: boolean;
+        }) => {
+          const { synthNeedleVideo } = await import('../../../datasets/synth/needle-video.js');
+          const { resolveFfmpeg } = await import('../../media/ffmpeg-binaries.js');
+          const size = /^(\d+)x(\d+)$/.exec(opts.size);
+          if (!size) throw await badInput(`--size ${opts.size}: expected WxH, e.g. 640x360`);
+          if (!['h264', 'hevc', 'vp9', 'mpeg4'].includes(opts.codec)) throw await badInput(`--codec ${opts.codec}: use h264, hevc, vp9 or mpeg4`);
+          const nums = { duration: Number(opts.duration), fps: Number(opts.fps), needleDuration: Number(opts.needleDuration) };
+          for (const [k, v] of Object.entries(nums)) if (!(v > 0)) throw await badInput(`--${k} must be a positive number`);
+          let r;
+          try {
+            r = await synthNeedleVideo({
+              outDir: opts.out,
+              durationS: nums.duration,
+              needles: positiveInt('--needles', opts.needles),
+              width: Number(size[1]),
+              height: Number(size[2]),
+              codec: opts.codec as 'h264',
+              fps: nums.fps,
+              gop: positiveInt('--gop', opts.gop),
+              needleDurationS: nums.needleDuration,
+              seed: positiveInt('--seed', opts.seed),
+              ffmpegPath: (await resolveFfmpeg()).ffmpegPath,
+            });
+          } catch (err) {
+            if (err instanceof Error && err.name !== 'ToolError' && err.name !== 'EvalgateError') throw await badInput(err.message);
+            throw err;
+          }
+          if (opts.json) return r;
+          return [
+            `wrote ${r.videoPath} (${r.frameCount} frames) with ${r.needles.length} needles and ${r.questions.length} questions`,
+            `  manifest: ${r.manifestPath}`,
+            ...r.needles.map((n) => `  needle ${n.index + 1}: ${n.code} (${n.color}) frames ${n.startFrame}-${n.endFrame - 1}, ${n.startS.toFixed(2)}-${n.endS.toFixed(2)} s`),
+          ].join('\n');
+        },
+      ),
+    );
+}
