@@ -7,7 +7,7 @@ import { decodeImage } from './decode-image.js';
 import type { Point, Quad } from './min-area-rect.js';
 import { perspectiveCrop } from './perspective-crop.js';
 import { readingOrder } from './reading-order.js';
-import { borderColour, padImage, type RgbImage } from './rgb-image.js';
+import { borderColour, padImage, rotate180, type RgbImage } from './rgb-image.js';
 import { classifyAngles, type TextAngleClassifierOptions } from './text-angle-classifier.js';
 import { resolvePpocrModels } from './ppocr-models.js';
 import { detectText, type TextDetectorOptions } from './text-detector.js';
@@ -120,6 +120,21 @@ export class PpocrPipeline {
     }
     const texts = await recognizeCrops(this.#s.rec, this.#s.tensor, crops, this.#s.charset, { ...this.#o.rec, signal });
     const dropScore = this.#o.dropScore ?? 0.5;
+    if (this.#s.cls && this.#o.useAngleCls !== false) {
+      // The mobile v2.0 classifier misses some upside-down lines (0.9 for
+      // "0" on clean rendered text). A line that reads below drop_score gets
+      // a second chance turned round; the more confident reading wins.
+      const weak = texts.flatMap((t, i) => (t.confidence < dropScore ? [i] : []));
+      if (weak.length > 0) {
+        const again = await recognizeCrops(this.#s.rec, this.#s.tensor, weak.map((i) => rotate180(crops[i]!)), this.#s.charset, {
+          ...this.#o.rec,
+          signal,
+        });
+        weak.forEach((i, j) => {
+          if (again[j]!.confidence > texts[i]!.confidence) texts[i] = again[j]!;
+        });
+      }
+    }
     const kept: OcrLine[] = [];
     texts.forEach((t, i) => {
       if (t.confidence < dropScore || t.text.trim() === '') return;
