@@ -46,7 +46,8 @@ export function joinVersioned(base: string, path: string): string {
 export class AdapterOptions {
   readonly #options: Readonly<Record<string, unknown>>;
   readonly #modelId: string;
-  readonly #known = new Set<string>(['prompts', 'system']);
+  // Keys the runner reads from every model's options (prompt templates, system prompt, request extras).
+  readonly #known = new Set<string>(['prompts', 'system', 'providerOptions']);
 
   constructor(config: ModelConfig) {
     this.#options = config.options;

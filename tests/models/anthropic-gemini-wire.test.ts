@@ -151,17 +151,20 @@ describe('gemini wire format', () => {
     });
   });
 
-  it('video inline as video/mp4; in frames mode the frames carry their timestamps', async () => {
+  it('video inline as video/mp4 (videoTransport video_url); frames carry their timestamps', async () => {
     const video = join(dir, 'clip.mp4');
     const bytes = new Uint8Array([0, 0, 0, 0x20, 0x66, 0x74, 0x79, 0x70]);
     await writeFile(video, bytes);
-    const inline = await sent(geminiScript, { parts: [{ type: 'video', path: video, mimeType: 'video/mp4' }, { type: 'text', text: 'Summarize this video.' }] });
+    const inline = await sent(
+      geminiScript,
+      { parts: [{ type: 'video', path: video, mimeType: 'video/mp4' }, { type: 'text', text: 'Summarize this video.' }] },
+      { videoTransport: 'video_url' },
+    );
     expect(inline).toEqual({ contents: [{ parts: [{ inline_data: { mime_type: 'video/mp4', data: b64(bytes) } }, { text: 'Summarize this video.' }] }] });
     server.requests.length = 0;
     const frames = await sent(
       geminiScript,
       { parts: [{ type: 'image', data: jpeg, mimeType: 'image/jpeg', timestampS: 1.25 }, { type: 'text', text: 'Q?' }] },
-      { videoTransport: 'frames' },
     );
     expect(frames).toEqual({
       contents: [{ parts: [{ text: 'The following 1 frames were sampled from the video at 1.25s.' }, { inline_data: { mime_type: 'image/jpeg', data: b64(jpeg) } }, { text: 'Q?' }] }],

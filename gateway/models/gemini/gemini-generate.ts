@@ -46,7 +46,7 @@ export class GeminiGenerateModel implements ModelV1 {
   readonly #fetch: FetchLike;
   readonly #env: NodeJS.ProcessEnv;
   readonly #base: string;
-  readonly #videoTransport: 'inline' | 'frames';
+  readonly #videoTransport: 'frames' | 'video_url';
   readonly #configWarnings: readonly string[];
 
   constructor(config: ModelConfig, deps: AdapterDeps = {}) {
@@ -61,7 +61,9 @@ export class GeminiGenerateModel implements ModelV1 {
     const version = opts.string('apiVersion') ?? 'v1beta';
     const base = baseUrlOf(config, 'https://generativelanguage.googleapis.com');
     this.#base = `${base.endsWith(`/${version}`) ? base : `${base}/${version}`}/models/${encodeURIComponent(this.modelName)}`;
-    this.#videoTransport = opts.enumOf('videoTransport', ['inline', 'frames'], 'inline');
+    // Same values as openai-chat, because the runner reads this option to decide whether to sample frames:
+    // `video_url` means "send the whole file" (for Gemini: as inline_data).
+    this.#videoTransport = opts.enumOf('videoTransport', ['frames', 'video_url'], 'frames');
     this.#configWarnings = opts.unknownKeyWarnings(adapterName);
   }
 
@@ -78,7 +80,7 @@ export class GeminiGenerateModel implements ModelV1 {
     const size = JSON.stringify(body).length;
     if (size > geminiInlineLimitBytes) {
       throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
-        detail: `the request is ${size} bytes, over Gemini's ${geminiInlineLimitBytes}-byte inline limit; use videoTransport "frames" or shorter media`,
+        detail: `the request is ${size} bytes, over Gemini's ${geminiInlineLimitBytes}-byte inline limit; use options.videoTransport "frames" or shorter media`,
       });
     }
     return { body, warnings };
