@@ -111,7 +111,8 @@ export async function loadRunOutcomes(db: Kysely<Database>, runIds: readonly str
       .orderBy('samples.sample_key')
       .execute();
     const config = (run.config ?? {}) as Record<string, unknown>;
-    const scoring = (config.scoring ?? {}) as Record<string, unknown>;
+    // The runner records scorer options under `scorer` (normalizer, unit, extractor…).
+    const scoring = (config.scorer ?? {}) as Record<string, unknown>;
     out.push({
       run: {
         id: run.id,

@@ -71,7 +71,7 @@ export async function seedRun(
       dataset_id: opts.datasetId,
       task: opts.task,
       status: 'completed',
-      config: JSON.stringify({ scoring: {} }),
+      config: JSON.stringify({ scorer: opts.normalizer ? { normalizer: opts.normalizer } : {} }),
       config_hash: `${opts.model}-${opts.task}`,
       dataset_digest: 'd',
       normalizer: opts.normalizer ?? null,
