@@ -1,0 +1,70 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ManifestError, parseManifest, parseManifestText } from '../../datasets/parse-manifest.js';
+
+const root = '/data/set';
+const line = (o: unknown): string => JSON.stringify(o);
+const ok = { id: 'a', task: 'asr', audio: 'a.wav', reference: 'x' };
+
+function errorOf(text: string): ManifestError {
+  try {
+    parseManifestText(text, 'm.jsonl', root);
+  } catch (err) {
+    if (err instanceof ManifestError) return err;
+    throw err;
+  }
+  throw new Error('expected a ManifestError');
+}
+
+describe('manifest parsing', () => {
+  it('names the line of invalid JSON, skipping blank lines in the count correctly', () => {
+    const err = errorOf([line(ok), '', '{"id": "b", task:}'].join('\n'));
+    expect(err.line).toBe(3);
+    expect(err.field).toBe('(line)');
+    expect(err.message).toMatch(/^m\.jsonl:3: \(line\): not valid JSON/);
+  });
+
+  it('names the line and field of a schema violation', () => {
+    const err = errorOf([line(ok), line({ id: 'b', task: 'asr', audio: 'b.wav' })].join('\n'));
+    expect([err.line, err.field]).toEqual([2, 'reference']);
+    const bad = errorOf(line({ id: 'c', task: 'mcq', video: 'v.mp4', choices: ['x', 'y'], answer: 'C' }));
+    expect([bad.line, bad.field]).toEqual([1, 'answer']);
+    expect(bad.detail).toMatch(/beyond the 2 choices/);
+    expect(errorOf(line({ ...ok, extra: 1 })).detail).toMatch(/extra/);
+  });
+
+  it('rejects duplicate ids with both line numbers', () => {
+    const err = errorOf([line(ok), line(ok)].join('\n'));
+    expect(err.line).toBe(2);
+    expect(err.detail).toMatch(/first on line 1/);
+  });
+
+  it('rejects media paths that escape the dataset root', () => {
+    expect(errorOf(line({ ...ok, audio: '../other/a.wav' })).detail).toMatch(/escapes the dataset root/);
+    expect(errorOf(line({ ...ok, audio: 'sub/../../a.wav' })).field).toBe('audio');
+    expect(errorOf(line({ ...ok, audio: '/etc/passwd' })).detail).toMatch(/escapes/);
+    expect(errorOf(line({ id: 'i', task: 'ocr', images: ['ok.png', '../../x.png'], reference: 'r' })).field).toBe('image');
+    // An absolute path inside the root and a path through a subfolder are fine.
+    expect(parseManifestText(line({ ...ok, audio: '/data/set/sub/a.wav' }), 'm', root)).toHaveLength(1);
+    expect(parseManifestText(line({ ...ok, audio: 'sub/../a.wav' }), 'm', root)).toHaveLength(1);
+  });
+
+  it('validates segment times', () => {
+    expect(parseManifestText(line({ ...ok, start_s: 1, end_s: 2.5 }), 'm', root)[0]).toMatchObject({ start_s: 1, end_s: 2.5 });
+    expect(errorOf(line({ ...ok, start_s: 3, end_s: 2 })).field).toBe('end_s');
+    expect(errorOf(line({ id: 'i', task: 'ocr', image: 'a.png', reference: 'r', start_s: 1 })).field).toBe('start_s');
+  });
+
+  it('records line numbers of a file, with the manifest folder as root', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eg-manifest-'));
+    await writeFile(join(dir, 'm.jsonl'), `\n${line(ok)}\n\n${line({ ...ok, id: 'b' })}\n`);
+    const m = await parseManifest(join(dir, 'm.jsonl'));
+    expect(m.root).toBe(dir);
+    expect([...m.lineOf]).toEqual([
+      ['a', 2],
+      ['b', 4],
+    ]);
+  });
+});
