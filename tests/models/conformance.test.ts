@@ -119,6 +119,19 @@ describe.each(providerScripts)('conformance: $adapter', (script) => {
     expect(seen.join('')).toBe('Hello');
   });
 
+  it('treats a stream that ends without the provider`s end marker as a retryable failure, not an answer', async () => {
+    server.script(script.streamEndsEarly(['Hel', 'lo']));
+    const events: ModelStreamEvent[] = [];
+    const err = await rejection(
+      (async () => {
+        for await (const ev of model.doStream!(request)) events.push(ev);
+      })(),
+    );
+    expect(err).toBeInstanceOf(ModelCallError);
+    expect(err).toMatchObject({ retryable: true });
+    expect(events.some((e) => e.type === 'finish')).toBe(false);
+  });
+
   it('aborts through the AbortSignal (the runner`s timeout) and closes the connection', async () => {
     server.script({ kind: 'hang' });
     const controller = new AbortController();

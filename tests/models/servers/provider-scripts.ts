@@ -20,6 +20,8 @@ export interface ProviderScript {
   stream(deltas: readonly string[]): Reply;
   /** The same stream, cut off (socket destroyed) after the deltas. */
   streamDropped(deltas: readonly string[]): Reply;
+  /** The same stream, ended cleanly by the server but without the provider's end marker. */
+  streamEndsEarly(deltas: readonly string[]): Reply;
   /** An error answer in the provider's error shape. */
   error(status: number, message: string, headers?: Record<string, string>): Reply;
   /** The header that carries the API key, and its expected value for key `k`. */
@@ -47,6 +49,7 @@ export const openAiChatScript: ProviderScript = {
   }),
   stream: (deltas) => ({ kind: 'sse', chunks: sseData(openAiChunks(deltas)) }),
   streamDropped: (deltas) => ({ kind: 'sse', chunks: sseData(openAiChunks(deltas).slice(0, -2), false), drop: true }),
+  streamEndsEarly: (deltas) => ({ kind: 'sse', chunks: sseData(openAiChunks(deltas), false) }),
   error: (status, message, headers) => ({
     kind: 'json',
     status,
@@ -119,6 +122,7 @@ export const anthropicScript: ProviderScript = {
   }),
   stream: (deltas) => ({ kind: 'sse', chunks: namedSse(anthropicEvents(deltas)) }),
   streamDropped: (deltas) => ({ kind: 'sse', chunks: namedSse(anthropicEvents(deltas).slice(0, -3)), drop: true }),
+  streamEndsEarly: (deltas) => ({ kind: 'sse', chunks: namedSse(anthropicEvents(deltas).slice(0, -1)) }),
   error: (status, message, headers) => ({
     kind: 'json',
     status,
@@ -147,6 +151,7 @@ export const geminiScript: ProviderScript = {
   // Gemini's SSE stream has no [DONE]; the last chunk carries finishReason.
   stream: (deltas) => ({ kind: 'sse', chunks: deltas.map((d, i) => `data: ${JSON.stringify(geminiChunk(d, i === deltas.length - 1 ? 'STOP' : undefined))}\r\n\r\n`) }),
   streamDropped: (deltas) => ({ kind: 'sse', chunks: deltas.map((d) => `data: ${JSON.stringify(geminiChunk(d))}\r\n\r\n`), drop: true }),
+  streamEndsEarly: (deltas) => ({ kind: 'sse', chunks: deltas.map((d) => `data: ${JSON.stringify(geminiChunk(d))}\r\n\r\n`) }),
   error: (status, message, headers) => ({
     kind: 'json',
     status,
