@@ -1,0 +1,98 @@
+import { existsSync } from 'node:fs';
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import register from '../../gateway/cli/commands/datasets.js';
+import { put, toneWav } from './fixtures.js';
+
+async function runCli(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number | string | undefined }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
+  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    const program = new Command('evalgate').option('-c, --config <file>').exitOverride();
+    register(program);
+    await program.parseAsync(['node', 'evalgate', ...args]);
+    return { stdout: out.join(''), stderr: err.join(''), exitCode: process.exitCode };
+  } finally {
+    so.mockRestore();
+    se.mockRestore();
+    process.exitCode = before;
+  }
+}
+
+async function configIn(dir: string): Promise<string> {
+  const path = join(dir, 'evalgate.config.json');
+  await writeFile(path, JSON.stringify({ database: { pgliteDir: join(dir, 'db') } }));
+  return path;
+}
+
+const unique = (): string => Math.random().toString(36).slice(2, 8);
+const realdata = resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/realdata');
+
+describe('evalgate datasets', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('imports generic JSONL with --map and --out, shows counts, verifies, and flags a changed byte with exit 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eg-cli-'));
+    const cfg = await configIn(dir);
+    await put(join(dir, 'src', 'wavs', 'u1.wav'), toneWav(0.75, 1));
+    await put(join(dir, 'src', 'wavs', 'u2.wav'), toneWav(1.25, 2));
+    await put(join(dir, 'src', 'export.jsonl'), ['u1', 'u2'].map((u) => JSON.stringify({ key: u, wav: `wavs/${u}.wav`, text: `text of ${u}` })).join('\n'));
+    const name = `cli-${unique()}`;
+    const imp = await runCli(['-c', cfg, 'datasets', 'import', 'jsonl', join(dir, 'src', 'export.jsonl'), '--name', name, '--map', 'id=key', '--map', 'audio=wav', '--map', 'reference=text', '--task', 'asr', '--lang', 'en', '--tag', 'src/test', '--out', join(dir, 'set'), '--json']);
+    expect(imp.stderr).toBe('');
+    expect(imp.exitCode).toBeUndefined();
+    const doc = JSON.parse(imp.stdout) as { name: string; samples: number; copiedFiles: number; manifestPath: string; merkleRoot: string };
+    expect(doc).toMatchObject({ name, samples: 2, copiedFiles: 2, manifestPath: join(dir, 'set', 'evalgate-manifest.jsonl') });
+
+    const show = JSON.parse((await runCli(['-c', cfg, 'datasets', 'show', name, '--json'])).stdout) as Record<string, unknown>;
+    expect(show).toMatchObject({ name, sampleCount: 2, tasks: { asr: 2 }, tags: { 'src/test': 2 }, langs: { en: 2 }, merkleRoot: doc.merkleRoot, videoDurationS: 0 });
+    expect(show.audioDurationS as number).toBeCloseTo(2, 3);
+    expect((await runCli(['-c', cfg, 'datasets', 'list'])).stdout).toContain(name);
+
+    const ok = await runCli(['-c', cfg, 'datasets', 'verify', name]);
+    expect([ok.exitCode, ok.stdout]).toEqual([undefined, `${name}: OK (2 samples checked)\n`]);
+
+    const copied = join(dir, 'set', 'media', 'u2.wav');
+    const bytes = await readFile(copied);
+    bytes[100] ^= 0xff;
+    await writeFile(copied, bytes);
+    const bad = await runCli(['-c', cfg, 'datasets', 'verify', name]);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stdout).toContain('u2: media audio media/u2.wav changed');
+    expect(bad.stdout).not.toContain('u1:');
+  }, 180_000);
+
+  it('reports manifest errors with file, line and field under the registry code', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eg-cli-'));
+    const cfg = await configIn(dir);
+    await writeFile(join(dir, 'm.jsonl'), `${JSON.stringify({ id: 'a', task: 'asr', audio: '../escape.wav', reference: 'x' })}\n`);
+    const r = await runCli(['-c', cfg, 'datasets', 'import', 'manifest', join(dir, 'm.jsonl'), '--name', `bad-${unique()}`]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toContain(`${join(dir, 'm.jsonl')}:1: audio: path ../escape.wav escapes the dataset root`);
+    expect(r.stderr).toContain('EVALGATE_ERR_MANIFEST_INVALID');
+    const unknown = await runCli(['-c', cfg, 'datasets', 'import', 'nope', dir, '--name', 'x']);
+    expect(unknown.stderr).toContain('EVALGATE_ERR_BAD_INPUT');
+  });
+
+  it.skipIf(!existsSync(realdata))('imports a LibriSpeech folder built from the real LibriSpeech utterance (skips without ../shared/realdata)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eg-cli-'));
+    const cfg = await configIn(dir);
+    const ch = join(dir, 'LibriSpeech', 'test-clean', '1995', '1837');
+    await put(join(ch, '1995-1837.trans.txt'), '1995-1837-0001 IT WAS THE FIRST GREAT SORROW OF HIS LIFE IT WAS NOT SO MUCH THE LOSS OF THE COTTON ITSELF BUT THE FANTASY THE HOPES THE DREAMS BUILT AROUND IT\n');
+    await copyFile(join(realdata, 'librispeech-1995-1837-0001.wav'), join(ch, '1995-1837-0001.wav'));
+    const name = `ls-${unique()}`;
+    const r = await runCli(['-c', cfg, 'datasets', 'import', 'librispeech', join(dir, 'LibriSpeech'), '--name', name, '--json']);
+    expect(r.stderr).toBe('');
+    const show = JSON.parse((await runCli(['-c', cfg, 'datasets', 'show', name, '--json'])).stdout) as { audioDurationS: number; tags: Record<string, number> };
+    expect(show.audioDurationS).toBeCloseTo(8.73, 2);
+    expect(show.tags).toEqual({ 'asr/read-speech': 1, 'librispeech/test-clean': 1 });
+  }, 180_000);
+});
