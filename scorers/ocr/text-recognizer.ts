@@ -11,6 +11,14 @@ export interface TextRecognizerOptions {
   readonly imageHeight?: number;
   /** Narrowest batch width: the training width, 320 for PP-OCRv4 (`rec_image_shape` 3,48,320). */
   readonly minImageWidth?: number;
+  /**
+   * A batch stops growing when crops × padded width would pass this many
+   * columns. On CPU, onnxruntime runs the recogniser slower per column in
+   * large batches of long lines (6 lines of 640+ columns take longer than 6
+   * single calls), while short crops still gain from sharing a call; default
+   * 1024. Use `Infinity` on GPU, where batches are what make it fast.
+   */
+  readonly maxBatchColumns?: number;
 }
 
 const HALF = [0.5, 0.5, 0.5] as const;
@@ -33,7 +41,8 @@ export function lineBatchInput(crops: readonly RgbImage[], imageHeight: number, 
 /**
  * Reads text lines. Crops are sorted by aspect ratio and batched so that each
  * batch is padded only to its widest member (never below the training width),
- * which keeps padding waste small; results come back in input order.
+ * which keeps padding waste small; batches are capped by count and by total
+ * columns. Results come back in input order.
  */
 export async function recognizeCrops(
   session: InferenceSessionLike,
@@ -46,13 +55,18 @@ export async function recognizeCrops(
   const imgH = opts.imageHeight ?? 48;
   const minW = opts.minImageWidth ?? 320;
   const order = crops.map((_, i) => i).sort((a, b) => crops[a]!.width / crops[a]!.height - crops[b]!.width / crops[b]!.height);
+  const maxColumns = opts.maxBatchColumns ?? 1024;
   const results = new Array<DecodedText>(crops.length);
-  for (let start = 0; start < order.length; start += batchSize) {
+  const widthOf = (i: number): number => Math.trunc(imgH * Math.max(minW / imgH, crops[i]!.width / crops[i]!.height));
+  for (let start = 0; start < order.length; ) {
     opts.signal?.throwIfAborted();
-    const idx = order.slice(start, start + batchSize);
+    // Sorted by ratio, so the last crop added is the widest of the batch.
+    let end = start + 1;
+    while (end < order.length && end - start < batchSize && (end - start + 1) * widthOf(order[end]!) <= maxColumns) end++;
+    const idx = order.slice(start, end);
+    start = end;
     const batch = idx.map((i) => crops[i]!);
-    const maxRatio = Math.max(minW / imgH, ...batch.map((c) => c.width / c.height));
-    const imgW = Math.trunc(imgH * maxRatio);
+    const imgW = widthOf(idx[idx.length - 1]!);
     const input = lineBatchInput(batch, imgH, imgW);
     const outputs = await session.run({ [session.inputNames[0]!]: tensor('float32', input, [batch.length, 3, imgH, imgW]) });
     const probs = outputs[session.outputNames[0]!];

@@ -67,6 +67,16 @@ describe('recognizeCrops', () => {
     ]);
   });
 
+  it('caps a batch by total columns', async () => {
+    const rec = new FakeSession((x) => recOutput(x.dims[0]!, x.dims[3]! / 8, 5, () => 0));
+    // Ratio 10 → 480 columns each: two fit in 1024, three do not.
+    await recognizeCrops(rec, fakeTensor, [solid(200, 20, 0), solid(200, 20, 0), solid(200, 20, 0)], charset);
+    expect(rec.calls.map((c) => c.dims[0])).toEqual([2, 1]);
+    rec.calls.length = 0;
+    await recognizeCrops(rec, fakeTensor, [solid(200, 20, 0), solid(200, 20, 0), solid(200, 20, 0)], charset, { maxBatchColumns: Infinity });
+    expect(rec.calls.map((c) => c.dims[0])).toEqual([3]);
+  });
+
   it('stops between batches when aborted', async () => {
     const ac = new AbortController();
     const rec = new FakeSession((x) => {

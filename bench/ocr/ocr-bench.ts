@@ -1,0 +1,164 @@
+// OCR throughput and accuracy: this project's PP-OCRv4 pipeline against
+// @gutenye/ocr-node (same ONNX weights) on the realdata images plus rendered
+// multi-line pages. Rounds alternate between the two engines so that load
+// from other processes hits both alike; each prints the median of its rounds.
+//
+//   node dist/bench/ocr/ocr-bench.js [--rounds 5] [--rendered 10] [--workers N]
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { distance } from 'fastest-levenshtein';
+import { createPpocr, type Ppocr } from '../../scorers/ocr/ppocr-pipeline.js';
+import { multiLineSamples, renderTextImage } from './render-text-image.js';
+
+const { values: args } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '5' },
+    rendered: { type: 'string', default: '10' },
+    workers: { type: 'string', default: String(availableParallelism()) },
+  },
+});
+const rounds = Number(args.rounds);
+const workers = Number(args.workers);
+const here = path.dirname(fileURLToPath(import.meta.url));
+// dist/bench/ocr → repository root is three levels up.
+const realdata = path.resolve(here, '../../../../shared/realdata');
+
+/** PaddleOCR's norm_edit_dis for one sample: 1 − Levenshtein ÷ max length, whitespace ignored. */
+export function normEditSimilarity(pred: string, ref: string): number {
+  const p = pred.replace(/\s/g, '');
+  const r = ref.replace(/\s/g, '');
+  return 1 - distance(p, r) / Math.max(p.length, r.length, 1);
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+interface Sample {
+  readonly file: string;
+  readonly reference: string;
+}
+
+async function buildSamples(dir: string): Promise<Sample[]> {
+  const samples: Sample[] = [];
+  if (existsSync(path.join(realdata, 'en_rec.jpg'))) {
+    samples.push(
+      { file: path.join(realdata, 'en_rec.jpg'), reference: 'To facilitate the shot type analysis in videos, we collect MovieShots, a large-scale' },
+      { file: path.join(realdata, 'text_rec.jpg'), reference: '韩国小馆' },
+    );
+  } else {
+    process.stderr.write(`realdata not found at ${realdata}: rendered pages only\n`);
+  }
+  for (const s of multiLineSamples(Number(args.rendered))) {
+    const file = path.join(dir, `${s.name}.png`);
+    await writeFile(file, await renderTextImage(s.spec));
+    samples.push({ file, reference: s.reference });
+  }
+  return samples;
+}
+
+/** A line-oriented JSON conversation with the peer process. */
+function startPeer(concurrent: boolean): { ask(msg: unknown): Promise<Record<string, unknown>>; stop(): void } {
+  const child = spawn(process.execPath, [path.join(here, 'gutenye-peer.js'), ...(concurrent ? ['--concurrent'] : [])], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return {
+    async ask(msg) {
+      child.stdin.write(`${JSON.stringify(msg)}\n`);
+      const { value, done } = await lines.next();
+      if (done) throw new Error('@gutenye/ocr-node peer exited');
+      return JSON.parse(value as string) as Record<string, unknown>;
+    },
+    stop() {
+      child.stdin.end();
+    },
+  };
+}
+
+async function oursRound(engine: Ppocr, samples: Sample[], concurrent: boolean): Promise<{ ms: number; texts: string[] }> {
+  const started = performance.now();
+  const texts: string[] = [];
+  if (concurrent) {
+    texts.push(...(await Promise.all(samples.map((s) => engine.recognize(s.file)))).map((r) => r.text));
+  } else {
+    for (const s of samples) texts.push((await engine.recognize(s.file)).text);
+  }
+  return { ms: performance.now() - started, texts };
+}
+
+const meanSimilarity = (texts: string[], samples: Sample[]): number =>
+  texts.reduce((acc, t, i) => acc + normEditSimilarity(t, samples[i]!.reference), 0) / samples.length;
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'evalgate-ocr-bench-'));
+  try {
+    const samples = await buildSamples(dir);
+    const files = samples.map((s) => s.file);
+    const inThread = await createPpocr();
+    const pooled = workers > 0 ? await createPpocr({ workers, maxQueued: samples.length }) : undefined;
+    const peerSeq = startPeer(false);
+    const peerConc = startPeer(true);
+    await peerSeq.ask({ images: files });
+    await peerConc.ask({ images: files });
+    // Warm-up of ours (session start-up, worker start-up).
+    await oursRound(inThread, samples, false);
+    if (pooled) await oursRound(pooled, samples, true);
+
+    const ms: Record<string, number[]> = { peerSeq: [], peerConc: [], oursSeq: [], oursPool: [] };
+    const texts: Record<string, string[]> = {};
+    for (let r = 0; r < rounds; r++) {
+      for (const [name, run] of [
+        ['peerSeq', () => peerSeq.ask({ round: true })],
+        ['oursSeq', () => oursRound(inThread, samples, false)],
+        ['peerConc', () => peerConc.ask({ round: true })],
+        ...(pooled ? [['oursPool', () => oursRound(pooled, samples, true)] as const] : []),
+      ] as const) {
+        const out = (await run()) as { ms: number; texts: string[] };
+        ms[name]!.push(out.ms);
+        texts[name] = out.texts;
+      }
+    }
+    peerSeq.stop();
+    peerConc.stop();
+    await pooled?.close();
+
+    const n = samples.length;
+    const rate = (k: string): number => n / (median(ms[k]!) / 1000);
+    const rows = Object.keys(ms)
+      .filter((k) => ms[k]!.length > 0)
+      .map((k) => ({ engine: k, imagesPerSecond: rate(k), normEditDis: meanSimilarity(texts[k]!, samples), medianRoundMs: median(ms[k]!) }));
+    const label: Record<string, string> = {
+      peerSeq: '@gutenye/ocr-node, one image at a time',
+      peerConc: '@gutenye/ocr-node, all images at once (Promise.all)',
+      oursSeq: 'evalgate ppocr, in-thread, one image at a time',
+      oursPool: `evalgate ppocr, ${workers} worker threads`,
+    };
+    process.stdout.write(`OCR benchmark: ${n} images (${n - Number(args.rendered)} realdata, ${args.rendered} rendered), ${rounds} rounds, median\n`);
+    for (const r of rows) {
+      process.stdout.write(
+        `  ${label[r.engine]!.padEnd(52)} ${r.imagesPerSecond.toFixed(2).padStart(7)} img/s   norm_edit_dis ${r.normEditDis.toFixed(4)}   (${r.medianRoundMs.toFixed(0)} ms/round)\n`,
+      );
+    }
+    const peerBest = Math.max(rate('peerSeq'), rate('peerConc'));
+    const oursBest = Math.max(rate('oursSeq'), pooled ? rate('oursPool') : 0);
+    process.stdout.write(`  ratio (best of ours ÷ best of peer): ${(oursBest / peerBest).toFixed(2)}×\n`);
+    process.stdout.write(`  ratio (one image at a time, in-thread ÷ peer): ${(rate('oursSeq') / rate('peerSeq')).toFixed(2)}×\n`);
+    for (const [i, s] of samples.entries()) {
+      const a = normEditSimilarity(texts.oursSeq![i]!, s.reference);
+      const b = normEditSimilarity(texts.peerSeq![i]!, s.reference);
+      if (a < 1 || b < 1) process.stdout.write(`  ${path.basename(s.file)}: ours ${a.toFixed(3)} peer ${b.toFixed(3)}\n`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
