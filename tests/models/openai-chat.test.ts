@@ -109,6 +109,24 @@ describe('openai-chat wire format', () => {
     expect(body.messages[0]!.content[0]!.input_audio.data).toBe(b64(encodeWav16(samples, 16000)));
   });
 
+  it('mp3 goes as input_audio format mp3; audio_url keeps the original file (vLLM decodes it)', async () => {
+    const mp3 = new Uint8Array([0x49, 0x44, 0x33, 4, 0, 0, 1]);
+    const ogg = new Uint8Array([0x4f, 0x67, 0x67, 0x53, 0, 2]);
+    const a = (await sentBody(config('gpt-4o-audio-preview'), { parts: [{ type: 'audio', data: mp3, mimeType: 'audio/mpeg' }] })) as {
+      messages: Array<{ content: unknown[] }>;
+    };
+    expect(a.messages[0]!.content).toEqual([{ type: 'input_audio', input_audio: { data: b64(mp3), format: 'mp3' } }]);
+    const b = (await sentBody(config('q', { audioTransport: 'audio_url' }), { parts: [{ type: 'audio', data: ogg, mimeType: 'audio/ogg' }] })) as {
+      messages: Array<{ content: unknown[] }>;
+    };
+    expect(b.messages[0]!.content).toEqual([{ type: 'audio_url', audio_url: { url: `data:audio/ogg;base64,${b64(ogg)}` } }]);
+    const model = await createModel(config('q'), { env: {} });
+    await expect(model.doGenerate({ parts: [{ type: 'audio', data: ogg, mimeType: 'audio/ogg' }] })).rejects.toMatchObject({
+      code: 'EVALGATE_ERR_BAD_INPUT',
+      message: expect.stringContaining('audio/ogg'),
+    });
+  });
+
   it('audio_url and max_completion_tokens, as in the vLLM Qwen2-Audio example; baseUrl may end in /v1', async () => {
     const wav = encodeWav16(new Float32Array(8), 16000);
     const body = await sentBody(

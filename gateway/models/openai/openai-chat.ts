@@ -10,7 +10,7 @@ import {
 } from '../adapter-support.js';
 import { postForResponse, postJson, type FetchLike } from '../http/post-json.js';
 import { sseEvents } from '../http/sse-events.js';
-import { audioAsWav, dataUrl, frameTimestampsText, readVideo, type ImagePart } from '../media/media-encoding.js';
+import { audioAsWav, dataUrl, frameTimestampsText, readVideo, toBase64, type ImagePart } from '../media/media-encoding.js';
 import { ModelCallError } from '../spec/model-call-error.js';
 import type { ModelCapabilities, ModelRequest, ModelResult, ModelStreamEvent, ModelV1 } from '../spec/model-v1.js';
 
@@ -23,7 +23,7 @@ export type OpenAiVideoTransport = 'frames' | 'video_url';
 export type OpenAiContentPart =
   | { type: 'text'; text: string }
   | { type: 'image_url'; image_url: { url: string; detail?: string } }
-  | { type: 'input_audio'; input_audio: { data: string; format: 'wav' } }
+  | { type: 'input_audio'; input_audio: { data: string; format: 'wav' | 'mp3' } }
   | { type: 'audio_url'; audio_url: { url: string } }
   | { type: 'video_url'; video_url: { url: string } };
 
@@ -222,12 +222,16 @@ export class OpenAiChatModel implements ModelV1 {
           break;
         }
         case 'audio': {
-          const wav = audioAsWav(part);
-          out.push(
-            this.#audioTransport === 'input_audio'
-              ? { type: 'input_audio', input_audio: { data: Buffer.from(wav).toString('base64'), format: 'wav' } }
-              : { type: 'audio_url', audio_url: { url: dataUrl('audio/wav', wav) } },
-          );
+          if (this.#audioTransport === 'audio_url') {
+            // vLLM decodes any format its audio loader reads, so the original file goes as it is.
+            const original = part.data.byteLength > 0 && !/^audio\/(pcm|l16)/i.test(part.mimeType);
+            out.push({ type: 'audio_url', audio_url: { url: original ? dataUrl(part.mimeType, part.data) : dataUrl('audio/wav', audioAsWav(part)) } });
+          } else if (/^audio\/(mpeg|mp3)$/i.test(part.mimeType)) {
+            // input_audio takes exactly two formats, wav and mp3; mp3 goes untouched.
+            out.push({ type: 'input_audio', input_audio: { data: toBase64(part.data), format: 'mp3' } });
+          } else {
+            out.push({ type: 'input_audio', input_audio: { data: toBase64(audioAsWav(part)), format: 'wav' } });
+          }
           break;
         }
         case 'video':
