@@ -17,7 +17,7 @@ export async function writeRunsReport(
   }
   const runs = await loadRunOutcomes(db, opts.runIds);
   const comparison = compareRuns(runs, { by: opts.by, samples: opts.samples ?? 20, seed: opts.seed, allowSingle: true });
-  const html = await renderReport({ comparison, runs });
+  const html = await renderReport({ title: `evalgate report: ${comparison.task} (${comparison.metric})`, sections: [{ comparison, runs }] });
   const path = resolve(opts.out);
   await writeFile(path, html);
   return { path, bytes: Buffer.byteLength(html), sharedSamples: comparison.sharedSamples };
