@@ -23,6 +23,12 @@ export async function liveGateway(app: FastifyInstance, opts: LiveGatewayOptions
   const limits = liveLimitsFromEnv(process.env, opts.limits);
   // ws enforces maxPayload while reading and closes oversized frames with 1009.
   await app.register(websocket, { options: { maxPayload: limits.maxFrameBytes } });
+  // An upgrade refused by an earlier onRequest hook (401 from auth) never reaches
+  // @fastify/websocket's own hook, which would destroy the socket; without this
+  // the half-open socket outlives the response and blocks server.close().
+  app.addHook('onResponse', async (request) => {
+    if (String(request.headers.upgrade ?? '').toLowerCase() === 'websocket') request.raw.socket?.destroy();
+  });
   const metrics = createLiveMetrics(app.metrics);
   const registry = new SessionRegistry({ store: app.store, config: app.evalgateConfig, limits, metrics, log: app.log });
   registries.set(app.server, registry);

@@ -67,8 +67,10 @@ export function runLiveSocket(opts: {
     else if (before && pauses.size === 0 && socket.readyState === socket.OPEN) socket.resume();
   };
   let ended = false;
+  let closedByServer: number | undefined;
   const closeSocket = (code: number, reason: string): void => {
     ended = true;
+    closedByServer ??= code;
     if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason.slice(0, 120));
   };
   const sendRaw = (msg: object): void => {
@@ -147,7 +149,10 @@ export function runLiveSocket(opts: {
   socket.on('close', (code: number) => {
     ended = true;
     void chain.then(() => {
-      if (session) registry.release(session, { clean: code === 1000, closeSocket });
+      // Only a dropped connection (or a client we stopped for not reading, 1013) stays resumable;
+      // a session we closed for a protocol error ends like a clean close.
+      const clean = code === 1000 || (closedByServer !== undefined && closedByServer !== 1013);
+      if (session) registry.release(session, { clean, closeSocket });
     });
   });
   socket.on('error', (err) => opts.request.log.debug({ err }, 'live socket error'));
