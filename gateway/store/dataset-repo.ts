@@ -6,6 +6,7 @@ import {
   mapPool,
   prepareDataset,
   type MediaProblem,
+  type PreparedDataset,
   type PrepareOptions,
   type ProbeDurationS,
 } from '../../datasets/prepare-dataset.js';
@@ -109,6 +110,18 @@ export async function importDataset(db: Kysely<Database>, manifest: Manifest, op
   if (prepared.problems.length > 0) {
     throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: describeProblems(prepared.problems) });
   }
+  try {
+    return await insertPrepared(db, manifest, prepared, opts);
+  } catch (err) {
+    // Two imports of one name racing past the check above meet the unique constraint.
+    if ((err as { code?: string }).code === '23505') {
+      throw new EvalgateError('EVALGATE_ERR_CONFLICT', { detail: `a dataset named "${opts.name}" already exists` }, { cause: err });
+    }
+    throw err;
+  }
+}
+
+async function insertPrepared(db: Kysely<Database>, manifest: Manifest, prepared: PreparedDataset, opts: ImportDatasetOptions): Promise<Dataset> {
   return db.transaction().execute(async (trx) => {
     const ds = await trx
       .insertInto('datasets')

@@ -68,7 +68,7 @@ describe('evalgate datasets', () => {
     expect(bad.exitCode).toBe(1);
     expect(bad.stdout).toContain('u2: media audio media/u2.wav changed');
     expect(bad.stdout).not.toContain('u1:');
-  }, 180_000);
+  }, 300_000);
 
   it('reports manifest errors with file, line and field under the registry code', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eg-cli-'));
@@ -94,5 +94,5 @@ describe('evalgate datasets', () => {
     const show = JSON.parse((await runCli(['-c', cfg, 'datasets', 'show', name, '--json'])).stdout) as { audioDurationS: number; tags: Record<string, number> };
     expect(show.audioDurationS).toBeCloseTo(8.73, 2);
     expect(show.tags).toEqual({ 'asr/read-speech': 1, 'librispeech/test-clean': 1 });
-  }, 180_000);
+  }, 300_000);
 });
