@@ -32,6 +32,7 @@ export class PpocrModel implements ModelV1 {
   readonly #modelDir?: string;
   readonly #device: 'cpu' | 'cuda';
   readonly #intraOpThreads?: number;
+  readonly #padForDetection: boolean;
   readonly #configWarnings: readonly string[];
   #engine: Promise<Ppocr> | undefined;
 
@@ -41,6 +42,9 @@ export class PpocrModel implements ModelV1 {
     this.#modelDir = dir ? resolve(opts.cwd ?? process.cwd(), dir) : undefined;
     this.#device = o.enumOf('device', ['cpu', 'cuda'], 'cpu');
     this.#intraOpThreads = o.number('intraOpThreads');
+    // An ablation switch: without the margin, detection misses text on tight
+    // one-line crops (the failure the padding exists to prevent).
+    this.#padForDetection = o.boolean('padForDetection', true);
     this.modelName = config.model ?? 'PP-OCRv4';
     this.#configWarnings = o.unknownKeyWarnings(adapterName);
   }
@@ -72,6 +76,7 @@ export class PpocrModel implements ModelV1 {
         return await createPpocr({
           ...(this.#modelDir ? { modelDir: this.#modelDir } : {}),
           device: this.#device,
+          padForDetection: this.#padForDetection,
           ...(this.#intraOpThreads !== undefined ? { intraOpThreads: this.#intraOpThreads } : {}),
         });
       } catch (err) {
