@@ -5,7 +5,8 @@ import type { AdaptiveConcurrency } from './adaptive-concurrency.js';
 import { buildRequest, type BuildRequestOptions, type RunnerSample } from './build-request.js';
 import { requestCacheKey, type CacheModelIdentity, type ResponseCache } from './response-cache.js';
 import { backoffDelayMs, classifyError, defaultRetryPolicy, sleep, type ClassifiedError, type RetryPolicy } from './retry-policy.js';
-import { savePrediction, type PredictionError, type ScoreRow } from './run-repo.js';
+import { PredictionWriter } from './prediction-writer.js';
+import type { PredictionError, ScoreRow } from './run-repo.js';
 
 /** How one sample is processed; shared by the local runner and distributed workers. */
 export interface SampleProcessorOptions {
@@ -31,6 +32,8 @@ export interface SampleProcessorOptions {
   readonly scoreSample?: (sample: RunnerSample, text: string) => ScoreRow[];
   /** Randomness for jitter, injectable for tests. */
   readonly random?: () => number;
+  /** Group-commit writer (default: one of its own over `db`). */
+  readonly writer?: PredictionWriter;
 }
 
 /** What happened to one sample. */
@@ -78,9 +81,11 @@ export class SampleProcessor {
   readonly #o: SampleProcessorOptions;
   readonly #retry: RetryPolicy;
   readonly #warnings = new Set<string>();
+  readonly #writer: PredictionWriter;
 
   constructor(opts: SampleProcessorOptions) {
     this.#o = opts;
+    this.#writer = opts.writer ?? new PredictionWriter(opts.db);
     this.#retry = opts.retry ?? defaultRetryPolicy;
   }
 
@@ -106,7 +111,7 @@ export class SampleProcessor {
     const missing = missingCapability(o.model, sample, o.build);
     if (missing) {
       const error: PredictionError = { code: 'unsupported', message: `model ${o.model.modelName} (${o.model.adapter}) does not take ${missing}`, retryable: false };
-      const written = await savePrediction(o.db, { runId: o.runId, sampleId: sample.id, status: 'skipped', error, attempts: 0 });
+      const written = await this.#writer.write({ runId: o.runId, sampleId: sample.id, status: 'skipped', error, attempts: 0 });
       return { ...base, status: 'skipped', attempts: 0, written, cached: false, error };
     }
 
@@ -115,7 +120,7 @@ export class SampleProcessor {
       built = await buildRequest(sample, o.build);
     } catch (err) {
       const error: PredictionError = { code: 'input', message: (err as Error).message, retryable: false };
-      const written = await savePrediction(o.db, { runId: o.runId, sampleId: sample.id, status: 'failed', error, attempts: 0 });
+      const written = await this.#writer.write({ runId: o.runId, sampleId: sample.id, status: 'failed', error, attempts: 0 });
       return { ...base, status: 'failed', attempts: 0, written, cached: false, error };
     }
 
@@ -146,28 +151,34 @@ export class SampleProcessor {
       const timer = setTimeout(() => timeout.abort(new DOMException(`no answer within ${o.timeoutMs} ms`, 'TimeoutError')), o.timeoutMs);
       const attemptSignal = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
       const requestStartMs = performance.now();
+      let answer: { result: ModelResult; firstTokenMs?: number; requestMs: number } | undefined;
       try {
         const { result, firstTokenMs } = await this.#call({ ...built.request, signal: attemptSignal }, requestStartMs);
-        const requestMs = performance.now() - requestStartMs;
+        answer = { result, firstTokenMs, requestMs: performance.now() - requestStartMs };
         o.limiter.onSuccess();
-        if (o.cache && cacheKey) await o.cache.cache.set(cacheKey, { text: result.text, raw: result.raw, warnings: result.warnings, usage: result.usage });
-        return await this.#store(sample, result, {
-          attempts,
-          cached: false,
-          audioSeconds: built.audioSeconds,
-          startedMs,
-          requestMs,
-          firstTokenMs,
-        });
       } catch (err) {
         last = classifyError(err, { timedOut: timeout.signal.aborted, cancelled: signal?.aborted ?? false, timeoutMs: o.timeoutMs });
         if (last.code === 'cancelled') throw new RunCancelledError();
         if (last.rateLimited) o.limiter.onRateLimited();
-        if (!last.retryable) break;
       } finally {
+        // The slot bounds model calls only: scoring and the database write
+        // happen outside it, so they never idle the model.
         clearTimeout(timer);
         o.limiter.release();
       }
+      if (answer) {
+        const { result } = answer;
+        if (o.cache && cacheKey) await o.cache.cache.set(cacheKey, { text: result.text, raw: result.raw, warnings: result.warnings, usage: result.usage });
+        return this.#store(sample, result, {
+          attempts,
+          cached: false,
+          audioSeconds: built.audioSeconds,
+          startedMs,
+          requestMs: answer.requestMs,
+          firstTokenMs: answer.firstTokenMs,
+        });
+      }
+      if (!last?.retryable) break;
     }
 
     const error: PredictionError = {
@@ -176,7 +187,7 @@ export class SampleProcessor {
       ...(last?.statusCode !== undefined ? { statusCode: last.statusCode } : {}),
       retryable: last?.retryable ?? false,
     };
-    const written = await savePrediction(o.db, {
+    const written = await this.#writer.write({
       runId: o.runId,
       sampleId: sample.id,
       status: 'failed',
@@ -222,7 +233,7 @@ export class SampleProcessor {
         this.#warn(`per-sample scoring failed: ${(err as Error).message}`);
       }
     }
-    const written = await savePrediction(this.#o.db, {
+    const written = await this.#writer.write({
       runId: this.#o.runId,
       sampleId: sample.id,
       status: 'ok',

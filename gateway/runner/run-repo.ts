@@ -233,6 +233,71 @@ export async function savePrediction(db: Db, p: PredictionWrite): Promise<boolea
   return result.rows.length > 0;
 }
 
+/**
+ * Writes many predictions and their scores in ONE statement (group commit).
+ * Same rules as `savePrediction`: an `ok` row is never replaced. Within one
+ * batch a (run, sample) pair may appear once only (PostgreSQL refuses to
+ * update a row twice in one statement); callers dedupe. Returns the
+ * `runId:sampleId` keys this call wrote.
+ */
+export async function savePredictions(db: Db, writes: readonly PredictionWrite[]): Promise<Set<string>> {
+  if (writes.length === 0) return new Set();
+  const input = JSON.stringify(
+    writes.map((p) => ({
+      run_id: p.runId,
+      sample_id: p.sampleId,
+      status: p.status,
+      output_text: p.outputText ?? null,
+      raw_response: p.rawResponse ?? null,
+      error: p.error ?? null,
+      attempts: p.attempts,
+      latency_request_ms: p.latencyRequestMs ?? null,
+      latency_first_token_ms: p.latencyFirstTokenMs ?? null,
+      latency_total_ms: p.latencyTotalMs ?? null,
+      audio_seconds: p.audioSeconds ?? null,
+      scores: (p.scores ?? []).map((s) => ({ metric: s.metric, value: s.value, details: s.details ?? null })),
+    })),
+  );
+  const result = await sql<{ run_id: string; sample_id: string }>`
+    with input as (
+      select * from jsonb_to_recordset(${input}::jsonb) as x(
+        run_id text, sample_id text, status text, output_text text, raw_response jsonb, error jsonb, attempts integer,
+        latency_request_ms double precision, latency_first_token_ms double precision, latency_total_ms double precision,
+        audio_seconds double precision, scores jsonb)
+    ), p as (
+      insert into predictions (run_id, sample_id, status, output_text, raw_response, error, attempts,
+                               latency_request_ms, latency_first_token_ms, latency_total_ms, audio_seconds)
+      select run_id, sample_id, status, output_text,
+             case when jsonb_typeof(raw_response) = 'null' then null else raw_response end,
+             case when jsonb_typeof(error) = 'null' then null else error end,
+             attempts, latency_request_ms, latency_first_token_ms, latency_total_ms, audio_seconds
+      from input
+      on conflict (run_id, sample_id) do update set
+        status = excluded.status,
+        output_text = excluded.output_text,
+        raw_response = excluded.raw_response,
+        error = excluded.error,
+        attempts = predictions.attempts + excluded.attempts,
+        latency_request_ms = excluded.latency_request_ms,
+        latency_first_token_ms = excluded.latency_first_token_ms,
+        latency_total_ms = excluded.latency_total_ms,
+        audio_seconds = excluded.audio_seconds,
+        updated_at = now()
+      where predictions.status <> 'ok'
+      returning id, run_id, sample_id
+    ), s as (
+      insert into scores (prediction_id, metric, value, details)
+      select p.id, sc.metric, sc.value, case when jsonb_typeof(sc.details) = 'null' then null else sc.details end
+      from p
+      join input i on i.run_id = p.run_id and i.sample_id = p.sample_id
+      cross join jsonb_to_recordset(i.scores) as sc(metric text, value double precision, details jsonb)
+      on conflict (prediction_id, metric) do update set value = excluded.value, details = excluded.details
+      returning 1
+    )
+    select run_id, sample_id from p`.execute(db);
+  return new Set(result.rows.map((r) => `${r.run_id}:${r.sample_id}`));
+}
+
 /** Counts of predictions by status, plus how many samples have none yet. */
 export interface RunCounts {
   /** Answered. */
