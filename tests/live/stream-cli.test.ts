@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import register from '../../gateway/cli/commands/stream.js';
+import { hasRealdata, insertAsrSample, JFK_TEXT, realdataDir, scriptedModel, startGateway, useScriptedAdapter, type TestGateway } from './live-kit.js';
+
+describe.skipIf(!hasRealdata)('evalgate stream', () => {
+  let gw: TestGateway;
+  let scripted: ReturnType<typeof useScriptedAdapter>;
+  beforeAll(async () => {
+    scripted = useScriptedAdapter(() => scriptedModel({ latencyMs: 20, reply: () => JFK_TEXT.toUpperCase() }));
+    gw = await startGateway({ tls: false, auth: false, models: [{ id: 'm', adapter: scripted.adapter, kind: 'specialist', options: {} }] });
+    await insertAsrSample(gw, { name: 'realdata', sample: 'jfk', reference: JFK_TEXT });
+  }, 60_000);
+  afterAll(async () => {
+    await gw?.close();
+    scripted?.dispose();
+  });
+
+  it('streams a file, prints the transcript, latency and the score as JSON', async () => {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+      out.push(String(s));
+      return true;
+    });
+    try {
+      const program = new Command().exitOverride();
+      register(program);
+      await program.parseAsync(['node', 'evalgate', 'stream', join(realdataDir, 'jfk.wav'), '--model', 'm', '--url', gw.url, '--dataset', 'realdata', '--sample', 'jfk', '--json']);
+    } finally {
+      spy.mockRestore();
+    }
+    const doc = JSON.parse(out.join('')) as { files: { audioSeconds: number; utterances: { status: string; text: string; scores: { wer: number }; latency: { finalMs: number } }[]; summary: { utterances: number } }[] };
+    const f = doc.files[0]!;
+    expect(f.audioSeconds).toBeCloseTo(11, 1);
+    expect(f.utterances).toHaveLength(1);
+    expect(f.utterances[0]!.status).toBe('completed');
+    expect(f.utterances[0]!.scores.wer).toBe(0);
+    expect(f.utterances[0]!.latency.finalMs).toBeGreaterThan(0);
+    expect(f.summary.utterances).toBe(1);
+  });
+});
