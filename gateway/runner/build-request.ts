@@ -4,7 +4,7 @@ import { resolveMediaPath } from '../../datasets/parse-manifest.js';
 import { EvalgateError } from '../errors.js';
 import type { ModelInputPart, ModelRequest } from '../models/spec/model-v1.js';
 import type { SampleMedia, SampleTask } from '../store/database.js';
-import { importProjectModule } from './lazy-import.js';
+import type { FrameStrategy } from '../../scorers/frames/frame-indices.js';
 
 /** A sample as the runner sees it (one `samples` row, parsed). */
 export interface RunnerSample {
@@ -144,15 +144,6 @@ async function readMedia(rootDir: string, relPath: string): Promise<{ abs: strin
   }
 }
 
-interface ExtractedFrameLike {
-  data?: Uint8Array;
-  jpeg?: Uint8Array;
-  image?: Uint8Array;
-  mimeType?: string;
-  timestampS?: number;
-  timeS?: number;
-}
-
 /** A built request and what the runner records about its input. */
 export interface BuiltRequest {
   /** The request, without a signal (the runner adds one per attempt). */
@@ -166,7 +157,7 @@ export interface BuiltRequest {
  * order), then the rendered prompt, as lmms-eval and the OpenAI examples
  * place them.
  */
-export async function buildRequest(sample: RunnerSample, opts: BuildRequestOptions): Promise<BuiltRequest> {
+export async function buildRequest(sample: RunnerSample, opts: BuildRequestOptions, signal?: AbortSignal): Promise<BuiltRequest> {
   const parts: ModelInputPart[] = [];
   let audioSeconds: number | undefined;
   for (const m of sample.media) {
@@ -175,9 +166,7 @@ export async function buildRequest(sample: RunnerSample, opts: BuildRequestOptio
       const durationS = sample.durationS ?? wavDurationS(data);
       let decoded: { samples: Float32Array; sampleRateHz: number } | undefined;
       if (opts.decodeAudioSampleRateHz) {
-        const { decodeAudioFile } = await importProjectModule<{
-          decodeAudioFile: (path: string, o: { sampleRateHz: number }) => Promise<{ samples: Float32Array; sampleRateHz: number }>;
-        }>('../media/decode-audio.js', 'audio decoding (gateway/media/decode-audio.ts)');
+        const { decodeAudioFile } = await import('../media/decode-audio.js');
         decoded = await decodeAudioFile(abs, { sampleRateHz: opts.decodeAudioSampleRateHz });
       }
       const seconds = durationS ?? (decoded ? decoded.samples.length / decoded.sampleRateHz : undefined);
@@ -199,15 +188,17 @@ export async function buildRequest(sample: RunnerSample, opts: BuildRequestOptio
       if (opts.video.mode === 'video') {
         parts.push({ type: 'video', path: abs, mimeType: mimeOf(abs, 'video/mp4'), durationS: sample.durationS ?? undefined });
       } else {
-        const { extractFrames } = await importProjectModule<{
-          extractFrames: (video: string, o: Record<string, unknown>) => Promise<readonly ExtractedFrameLike[] | { frames: readonly ExtractedFrameLike[] }>;
-        }>('../media/extract-frames.js', 'frame extraction (gateway/media/extract-frames.ts)');
-        const out = await extractFrames(abs, { strategy: opts.video.strategy, count: opts.video.count, fps: opts.video.fps });
-        const frames = Array.isArray(out) ? (out as readonly ExtractedFrameLike[]) : (out as { frames: readonly ExtractedFrameLike[] }).frames;
-        for (const f of frames) {
-          const bytes = f.data ?? f.jpeg ?? f.image;
-          if (!bytes) throw new EvalgateError('EVALGATE_ERR_MEDIA_DECODE_FAILED', { path: abs, detail: 'frame extractor returned no image bytes' });
-          parts.push({ type: 'image', data: bytes, mimeType: f.mimeType ?? 'image/jpeg', timestampS: f.timestampS ?? f.timeS, path: abs });
+        const { extractFrames } = await import('../media/extract-frames.js');
+        const out = await extractFrames(abs, {
+          strategy: opts.video.strategy as FrameStrategy,
+          count: opts.video.count,
+          ...(opts.video.fps !== undefined ? { fps: opts.video.fps } : {}),
+          ...(opts.video.strategy === 'fps' ? { maxFrames: opts.video.count } : {}),
+          signal,
+        });
+        for (const f of out.frames) {
+          const data = new Uint8Array(await readFile(f.path));
+          parts.push({ type: 'image', data, mimeType: mimeOf(f.path, 'image/jpeg'), timestampS: f.timestampS, path: abs });
         }
       }
     }

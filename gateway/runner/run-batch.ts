@@ -117,8 +117,9 @@ export class SampleProcessor {
 
     let built: Awaited<ReturnType<typeof buildRequest>>;
     try {
-      built = await buildRequest(sample, o.build);
+      built = await buildRequest(sample, o.build, signal);
     } catch (err) {
+      if (signal?.aborted) throw new RunCancelledError();
       const error: PredictionError = { code: 'input', message: (err as Error).message, retryable: false };
       const written = await this.#writer.write({ runId: o.runId, sampleId: sample.id, status: 'failed', error, attempts: 0 });
       return { ...base, status: 'failed', attempts: 0, written, cached: false, error };

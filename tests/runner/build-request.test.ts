@@ -1,0 +1,68 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractFrames } from '../../gateway/media/extract-frames.js';
+import { resolveFfmpeg } from '../../gateway/media/ffmpeg-binaries.js';
+import { buildRequest, defaultPromptTemplates, type BuildRequestOptions, type RunnerSample } from '../../gateway/runner/build-request.js';
+
+const base: Omit<RunnerSample, 'media'> = {
+  id: 'x',
+  key: 'v1',
+  task: 'mcq',
+  reference: null,
+  question: 'What moves?',
+  choices: ['A square', 'A circle'],
+  answer: 'A',
+  lang: null,
+  durationS: 2,
+};
+
+describe('buildRequest with media', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'evalgate-build-'));
+    const { ffmpegPath } = await resolveFfmpeg();
+    // 2 s at 10 fps: frames 0..19.
+    execFileSync(ffmpegPath, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=64x48:rate=10', '-pix_fmt', 'yuv420p', join(dir, 'v.mp4')]);
+    await writeFile(join(dir, 'a.wav'), Buffer.alloc(10));
+  }, 60_000);
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const opts = (over: Partial<BuildRequestOptions> = {}): BuildRequestOptions => ({
+    rootDir: dir,
+    promptTemplate: defaultPromptTemplates.mcq,
+    temperature: 0,
+    video: { mode: 'frames', strategy: 'uniform', count: 4 },
+    ...over,
+  });
+
+  it('sends sampled frames (from the media layer sampler) with their timestamps, then the prompt', async () => {
+    const { request } = await buildRequest({ ...base, media: [{ kind: 'video', path: 'v.mp4', sha256: '' }] }, opts());
+    const images = request.parts.filter((p) => p.type === 'image');
+    expect(images).toHaveLength(4);
+    // The frames and timestamps are exactly those of the media layer's extractor for the same strategy.
+    const direct = await extractFrames(join(dir, 'v.mp4'), { strategy: 'uniform', count: 4 });
+    expect(images.map((p) => (p.type === 'image' ? p.timestampS : undefined))).toEqual(direct.frames.map((f) => f.timestampS));
+    const stamps = direct.frames.map((f) => f.timestampS);
+    expect(stamps.every((t, i) => i === 0 || t > stamps[i - 1]!)).toBe(true);
+    expect(images.every((p) => p.type === 'image' && p.mimeType === 'image/jpeg' && p.data.length > 100)).toBe(true);
+    const last = request.parts[request.parts.length - 1]!;
+    expect(last.type === 'text' && last.text.endsWith('A. A square\nB. A circle\nThe best answer is:')).toBe(true);
+    expect(request.temperature).toBe(0);
+  }, 60_000);
+
+  it('sends the whole file as a video part when the model takes video', async () => {
+    const { request } = await buildRequest({ ...base, media: [{ kind: 'video', path: 'v.mp4', sha256: '' }] }, opts({ video: { mode: 'video', strategy: 'uniform', count: 4 } }));
+    expect(request.parts[0]).toMatchObject({ type: 'video', path: join(dir, 'v.mp4'), mimeType: 'video/mp4', durationS: 2 });
+  });
+
+  it('refuses media paths that escape the dataset root', async () => {
+    await expect(buildRequest({ ...base, media: [{ kind: 'image', path: '../etc/passwd', sha256: '' }] }, opts())).rejects.toMatchObject({
+      code: 'EVALGATE_ERR_PATH_ESCAPE',
+    });
+  });
+});
