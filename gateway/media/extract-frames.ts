@@ -1,5 +1,5 @@
 import { availableParallelism, tmpdir } from 'node:os';
-import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import {
   FrameIndexError,
@@ -262,6 +262,20 @@ export async function extractFrames(videoPath: string, opts: ExtractFramesOption
       result = redo.length ? await decodeFrames(redo, { ...decodeOpts, onFrames }) : { decoded: new Map(), mismatched: [] };
       for (const [i, f] of keep) result.decoded.set(i, f);
     }
+    if (result.mismatched.length > 0 && decodeOpts.mode === 'exact') {
+      // Seeking itself is unreliable in some containers (MPEG-TS and other files without an index can land
+      // after the target): decode the remaining targets from the start of the file instead.
+      const missing = new Set(result.mismatched.map((m) => m.index));
+      assumptions.push(
+        `seeking landed on the wrong frame for ${missing.size} frame(s) in this container; decoded them from the start of the file instead`,
+      );
+      const retry = await decodeFrames(
+        targets.filter((t) => missing.has(t.index)),
+        { ...decodeOpts, noSeek: true, onFrames },
+      );
+      for (const [i, f] of retry.decoded) result.decoded.set(i, f);
+      result = { decoded: result.decoded, mismatched: retry.mismatched };
+    }
     if (result.mismatched.length > 0) {
       const first = result.mismatched[0];
       throw new EvalgateError('EVALGATE_ERR_MEDIA_DECODE_FAILED', {
@@ -293,6 +307,9 @@ export async function extractFrames(videoPath: string, opts: ExtractFramesOption
       }
       frames.push({ index: entry.index, timestampS: round6(entry.ptsS - origin), file: entry.file });
     }
+    // Frames decoded but not kept (a retried run's leftovers) must not linger in the cache entry.
+    const keepFiles = new Set(frames.map((f) => f.file));
+    for (const f of await readdir(workDir)) if (!keepFiles.has(f)) await rm(join(workDir, f), { force: true });
     const manifest: FrameCacheManifest = {
       version: 1,
       videoSha256: videoSha256 ?? '',

@@ -69,6 +69,12 @@ export interface SeekDecodeOptions {
   readonly signal?: AbortSignal;
   /** Called as frames complete. */
   readonly onFrames?: (n: number) => void;
+  /**
+   * Decode from the start of the file instead of seeking: the fallback for
+   * containers where ffmpeg's seek can land after the target (MPEG-TS and other
+   * files without an index).
+   */
+  readonly noSeek?: boolean;
 }
 
 /** What came back: frames that passed their check, and targets that did not. */
@@ -83,16 +89,35 @@ export interface SeekDecodeResult {
 export const maxInputsPerProcess = 16;
 
 /**
- * Targets one continuous run selects at most. ffmpeg's expression parser gives
- * up at about 100 nested terms ("Error while parsing expression"), and a
- * fresh seek every 32 targets costs little.
+ * Targets one continuous run selects at most. The `select` expression is a
+ * balanced sum, because ffmpeg's expression parser gives up on a flat chain of
+ * about 100 terms ("Error while parsing expression"); a fresh seek every 64
+ * targets costs little.
  */
-export const maxTargetsPerRun = 32;
+export const maxTargetsPerRun = 64;
+
+/** Targets one run selects when it cannot seek and must decode from the start. */
+export const maxTargetsPerUnseekedRun = 512;
+
+function balancedSum(terms: readonly string[]): string {
+  if (terms.length === 1) return terms[0] ?? '0';
+  const mid = terms.length >> 1;
+  return `(${balancedSum(terms.slice(0, mid))}+${balancedSum(terms.slice(mid))})`;
+}
 
 type Run = DecodeTarget[];
 
 /** Groups sorted targets into runs and spreads them over the pool. */
-export function planBatches(targets: readonly DecodeTarget[], opts: Pick<SeekDecodeOptions, 'mode' | 'mergeGapFrames' | 'concurrency'>): Run[][] {
+export function planBatches(
+  targets: readonly DecodeTarget[],
+  opts: Pick<SeekDecodeOptions, 'mode' | 'mergeGapFrames' | 'concurrency' | 'noSeek'>,
+): Run[][] {
+  if (opts.noSeek) {
+    // Every run decodes from frame 0 anyway: as few runs as the expression allows, one per process.
+    const runs: Run[][] = [];
+    for (let i = 0; i < targets.length; i += maxTargetsPerUnseekedRun) runs.push([targets.slice(i, i + maxTargetsPerUnseekedRun)]);
+    return runs;
+  }
   const runs: Run[] = [];
   for (const t of targets) {
     const last = runs.at(-1);
@@ -163,11 +188,12 @@ async function runBatch(batch: Run[], batchNo: number, opts: SeekDecodeOptions, 
     } else {
       seekS = first.loS - opts.formatStartS;
     }
-    if (seekS > 0) args.push('-ss', fmt(seekS));
+    if (seekS > 0 && !opts.noSeek) args.push('-ss', fmt(seekS));
     args.push('-i', opts.path);
+    // Without a seek the first decoded frame is frame 0, so even a single target needs its window.
     const select =
-      run.length > 1
-        ? `select='${run.map((t) => `gte(t\\,${t.loS.toFixed(6)})*lt(t\\,${t.hiS.toFixed(6)})`).join('+')}',`
+      run.length > 1 || opts.noSeek
+        ? `select='${balancedSum(run.map((t) => `gte(t\\,${t.loS.toFixed(6)})*lt(t\\,${t.hiS.toFixed(6)})`))}',`
         : '';
     filters.push(`[${k}:${opts.streamIndex}]${select}showinfo@eg${k}${opts.filterTail}[o${k}]`);
     const target =
@@ -206,28 +232,41 @@ async function runBatch(batch: Run[], batchNo: number, opts: SeekDecodeOptions, 
   for (const [k, run] of batch.entries()) {
     const frames = seen.get(k) ?? [];
     const tb = timeBases.get(k) ?? opts.timeBaseS;
-    for (const [j, t] of run.entries()) {
-      const got = frames[j];
-      if (!got) {
-        result.mismatched.push({ index: t.index, reason: 'the decoder returned no frame for it' });
-        continue;
-      }
+    const fileOf = (j: number): string =>
+      run.length > 1 || opts.noSeek
+        ? join(opts.workDir, `b${batchNo}r${k}_${String(j).padStart(5, '0')}.${opts.ext}`)
+        : join(opts.workDir, `b${batchNo}r${k}.${opts.ext}`);
+    const claimed = new Map<number, number>(); // target position → decoded frame position
+    const wrongPts: number[] = [];
+    frames.slice(0, run.length).forEach((got, j) => {
       const ptsS = Number.isFinite(got.pts) && tb > 0 ? got.pts * tb : got.ptsTime;
-      if (opts.mode === 'exact' && !(ptsS >= t.loS - 1e-6 && ptsS < t.hiS - 1e-6)) {
+      if (opts.mode === 'keyframes') {
+        claimed.set(j, j);
+        wrongPts[j] = ptsS;
+        return;
+      }
+      // Match by window, not by position: a seek that overshoots skips targets, and the rest must not shift.
+      const at = run.findIndex((t) => ptsS >= t.loS - 1e-6 && ptsS < t.hiS - 1e-6);
+      if (at >= 0 && !claimed.has(at)) claimed.set(at, j);
+      wrongPts[j] = ptsS;
+    });
+    for (const [i, t] of run.entries()) {
+      const j = claimed.get(i);
+      if (j === undefined) {
+        const near = wrongPts.find((x) => x !== undefined);
         result.mismatched.push({
           index: t.index,
-          reason: `the decoder returned the frame at ${ptsS.toFixed(6)} s, outside [${t.loS.toFixed(6)}, ${t.hiS.toFixed(6)})`,
+          reason:
+            near === undefined
+              ? 'the decoder returned no frame for it'
+              : `no decoded frame fell in [${t.loS.toFixed(6)}, ${t.hiS.toFixed(6)}) (the decoder returned ${near.toFixed(6)} s)`,
         });
         continue;
       }
-      const from =
-        run.length > 1
-          ? join(opts.workDir, `b${batchNo}r${k}_${String(j).padStart(5, '0')}.${opts.ext}`)
-          : join(opts.workDir, `b${batchNo}r${k}.${opts.ext}`);
       // Named by the target here; keyframes mode renames to the frame actually decoded.
       const file = join(opts.workDir, frameName(t.index, opts.ext));
-      await rename(from, file);
-      result.decoded.set(t.index, { file, ptsS });
+      await rename(fileOf(j), file);
+      result.decoded.set(t.index, { file, ptsS: wrongPts[j] ?? Number.NaN });
     }
     opts.onFrames?.(run.length);
   }

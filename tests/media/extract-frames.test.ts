@@ -91,6 +91,18 @@ describe('extractFrames: awkward inputs', () => {
     expect(await counters(res)).toEqual(uniformIndices(300, 12));
   });
 
+  it('stays exact in MPEG-TS, where seeking can land after the target', async () => {
+    const gop = join(dir, 'gop100.mp4');
+    await makeCounterVideo(gop, { extra: ['-g', '100', '-keyint_min', '100'] });
+    const ts = join(dir, 'gop100.ts');
+    await ffmpegRun(['-i', gop, '-c', 'copy', '-f', 'mpegts', ts]);
+    const res = await extractFrames(ts, { strategy: 'uniform', count: 12, format: 'png', cacheDir });
+    expect(res.totalFrames).toBe(300);
+    expect(res.frames.map((f) => f.index)).toEqual(uniformIndices(300, 12));
+    expect(await counters(res)).toEqual(uniformIndices(300, 12));
+    expect(res.frames[0]?.timestampS).toBeCloseTo(uniformIndices(300, 12)[0]! / 25, 3);
+  });
+
   it('maps indices by timestamp on a variable-frame-rate video', async () => {
     const vfr = join(dir, 'vfr.mp4');
     // 200 frames: the first 100 at 25 fps, then 10 fps.
