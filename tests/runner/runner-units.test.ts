@@ -170,3 +170,27 @@ describe('prompts, media and run identity', () => {
     expect(latencyStats([10, 20, 30, 40])).toMatchObject({ n: 4, p50: 25, max: 40, mean: 25 });
   });
 });
+
+describe('formatRunReport', () => {
+  it('prints counts, metrics, RTFx, latency and the failed-sample note', async () => {
+    const { formatRunReport } = await import('../../gateway/runner/format-report.js');
+    const text = formatRunReport({
+      runId: 'r1',
+      status: 'completed',
+      modelId: 'm',
+      task: 'asr',
+      counts: { ok: 8, failed: 2, skipped: 0, pending: 0, total: 10 },
+      metrics: { wer: 0.125, hits: 7 },
+      failedAsWrong: false,
+      latencyMs: { request: latencyStats([10, 20, 30]), firstToken: null, total: latencyStats([12, 22, 32]) },
+      rtfx: 150.5,
+      audioSeconds: 40,
+      warnings: ['x'],
+    });
+    expect(text).toContain('samples: ok 8  failed 2  skipped 0  (of 10)');
+    expect(text).toContain('wer                  0.1250');
+    expect(text).toContain('RTFx: 150.5 (40.0 s of audio)');
+    expect(text).toContain('request      p50 20');
+    expect(text).toContain('2 failed sample(s) are excluded from the metrics');
+  });
+});
