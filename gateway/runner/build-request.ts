@@ -58,7 +58,7 @@ export interface BuildRequestOptions {
   readonly video: VideoInputOptions;
   /** When set, audio is also decoded to mono float samples at this rate (local specialists need them). */
   readonly decodeAudioSampleRateHz?: number;
-  /** Adapter extras passed through unchanged. */
+  /** Adapter extras passed through unchanged (the runner adds `sampleId`, the manifest id). */
   readonly providerOptions?: Readonly<Record<string, unknown>>;
 }
 
@@ -209,7 +209,9 @@ export async function buildRequest(sample: RunnerSample, opts: BuildRequestOptio
     parts,
     temperature: opts.temperature,
     ...(opts.maxOutputTokens !== undefined ? { maxOutputTokens: opts.maxOutputTokens } : {}),
-    ...(opts.providerOptions ? { providerOptions: opts.providerOptions } : {}),
+    // The manifest id always travels with the request: the `predictions`
+    // replay adapter answers by it, and every adapter accepts it silently.
+    providerOptions: { ...opts.providerOptions, sampleId: sample.key },
   };
   return { request, audioSeconds };
 }
