@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { resolveMediaPath } from '../../datasets/parse-manifest.js';
 import { EvalgateError } from '../errors.js';
+import { renderPrompt } from '../models/prompt-templates.js';
 import type { ModelInputPart, ModelRequest } from '../models/spec/model-v1.js';
 import type { SampleMedia, SampleTask } from '../store/database.js';
 import type { FrameStrategy } from '../../scorers/frames/frame-indices.js';
@@ -62,36 +63,12 @@ export interface BuildRequestOptions {
   readonly providerOptions?: Readonly<Record<string, unknown>>;
 }
 
-/**
- * Default prompts per task. Multiple choice follows Video-MME's
- * `eval_your_results.py` wording; VQA follows lmms-eval's short-answer
- * post-prompt.
- */
-export const defaultPromptTemplates: Readonly<Record<SampleTask, string>> = Object.freeze({
-  asr: 'Transcribe the speech in this audio. Answer with the transcript only.',
-  ocr: 'Read all the text in this image. Answer with the text only.',
-  vqa: '{question}\nAnswer the question using a single word or phrase.',
-  mcq:
-    'Select the best answer to the following multiple-choice question based on the video. ' +
-    'Respond with only the letter (A, B, C, or D) of the correct option.\n' +
-    '{question}\n{options}\nThe best answer is:',
-});
+// The prompt templates live in gateway/models/prompt-templates.ts (one copy);
+// re-exported here for callers that import them with the runner.
+export { defaultPromptTemplates, renderPrompt } from '../models/prompt-templates.js';
 
 /** Default video handling: 8 uniformly sampled frames. */
 export const defaultVideoOptions: VideoInputOptions = Object.freeze({ mode: 'frames', strategy: 'uniform', count: 8 });
-
-/** Fills a prompt template for one sample. Unknown `{names}` are left as written. */
-export function renderPrompt(template: string, sample: Pick<RunnerSample, 'question' | 'choices' | 'lang'>): string {
-  const options = (sample.choices ?? [])
-    .map((c, i) => {
-      const letter = String.fromCharCode(65 + i);
-      // Video-MME options already start with "A. "; do not letter them twice.
-      return new RegExp(`^\\(?${letter}[.)]\\s`).test(c) ? c : `${letter}. ${c}`;
-    })
-    .join('\n');
-  const values: Record<string, string> = { question: sample.question ?? '', options, lang: sample.lang ?? '' };
-  return template.replace(/\{(question|options|lang)\}/g, (_m, name: string) => values[name] ?? '');
-}
 
 const MIME: Record<string, string> = {
   '.wav': 'audio/wav',

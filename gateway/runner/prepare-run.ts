@@ -8,7 +8,8 @@ import { EvalgateError } from '../errors.js';
 import type { ModelV1 } from '../models/spec/model-v1.js';
 import type { Database, Dataset, Run, SampleTask } from '../store/database.js';
 import { evalgateVersion } from '../version.js';
-import { defaultPromptTemplates, defaultVideoOptions, type BuildRequestOptions, type VideoInputOptions } from './build-request.js';
+import { defaultPromptTemplates } from '../models/prompt-templates.js';
+import { defaultVideoOptions, type BuildRequestOptions, type VideoInputOptions } from './build-request.js';
 import { stableJson } from './response-cache.js';
 import { createRun, findRunByConfigHash, getRun, markRunRunning, upsertModel } from './run-repo.js';
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractFrames } from '../../gateway/media/extract-frames.js';
 import { resolveFfmpeg } from '../../gateway/media/ffmpeg-binaries.js';
-import { buildRequest, defaultPromptTemplates, type BuildRequestOptions, type RunnerSample } from '../../gateway/runner/build-request.js';
+import { defaultPromptTemplates } from '../../gateway/models/prompt-templates.js';
+import { buildRequest, type BuildRequestOptions, type RunnerSample } from '../../gateway/runner/build-request.js';
 
 const base: Omit<RunnerSample, 'media'> = {
   id: 'x',

@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ModelCallError } from '../../gateway/models/spec/model-call-error.js';
 import type { ModelRequest } from '../../gateway/models/spec/model-v1.js';
 import { AdaptiveConcurrency } from '../../gateway/runner/adaptive-concurrency.js';
-import { defaultPromptTemplates, renderPrompt, wavDurationS } from '../../gateway/runner/build-request.js';
+import { defaultPromptTemplates, renderPrompt } from '../../gateway/models/prompt-templates.js';
+import { wavDurationS } from '../../gateway/runner/build-request.js';
 import { redactModelConfig, runConfigHash, type ResolvedRunConfig } from '../../gateway/runner/prepare-run.js';
 import { requestCacheKey, ResponseCache } from '../../gateway/runner/response-cache.js';
 import { backoffDelayMs, classifyError, defaultRetryPolicy } from '../../gateway/runner/retry-policy.js';
@@ -121,6 +122,18 @@ describe('prompts, media and run identity', () => {
         'What colour is the sky?\nA. Red\nB. Blue\nThe best answer is:',
     );
     expect(renderPrompt('{options}', { question: null, choices: ['A. Red', 'B. Blue'], lang: null })).toBe('A. Red\nB. Blue');
+  });
+
+  it('uses the one copy of the prompt templates (gateway/models/prompt-templates.ts), not a duplicate', async () => {
+    const runner = await import('../../gateway/runner/build-request.js');
+    expect(runner.renderPrompt).toBe(renderPrompt);
+    expect(runner.defaultPromptTemplates).toBe(defaultPromptTemplates);
+    const { buildRequest } = runner;
+    const { request } = await buildRequest(
+      { id: 'x', key: 'k', task: 'vqa', reference: null, question: 'Q?', choices: null, answer: null, lang: null, media: [], durationS: null },
+      { rootDir: '.', promptTemplate: defaultPromptTemplates.vqa, temperature: 0, video: { mode: 'frames', strategy: 'uniform', count: 1 } },
+    );
+    expect(request.parts).toEqual([{ type: 'text', text: 'Q?\nAnswer the question using a single word or phrase.' }]);
   });
 
   it('reads the duration of a PCM WAV header', () => {
