@@ -40,14 +40,21 @@ export function joinVersioned(base: string, path: string): string {
 }
 
 /**
+ * Option keys the batch runner reads from every model's options
+ * (gateway/runner/prepare-run.ts): per-task prompt templates, the system
+ * prompt, request extras, and how video is sent (frames or the whole file).
+ * An adapter never reports these as unknown.
+ */
+export const runnerOptionKeys: readonly string[] = Object.freeze(['prompts', 'system', 'providerOptions', 'videoTransport']);
+
+/**
  * Typed access to `config.options` that remembers which keys were read, so
  * that the keys nobody read can be reported as warnings ("unknown option").
  */
 export class AdapterOptions {
   readonly #options: Readonly<Record<string, unknown>>;
   readonly #modelId: string;
-  // Keys the runner reads from every model's options (prompt templates, system prompt, request extras).
-  readonly #known = new Set<string>(['prompts', 'system', 'providerOptions']);
+  readonly #known = new Set<string>(runnerOptionKeys);
 
   constructor(config: ModelConfig) {
     this.#options = config.options;

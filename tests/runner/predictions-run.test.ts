@@ -43,7 +43,7 @@ describe('a run with the predictions replay adapter (PGlite)', () => {
           adapter: 'predictions',
           kind: 'generalist',
           // Runner-read options must not come back as "unknown option" warnings.
-          options: { path: predictionsPath, system: 'Be brief.', prompts: { mcq: '{question}\n{options}' } },
+          options: { path: predictionsPath, system: 'Be brief.', prompts: { mcq: '{question}\n{options}' }, videoTransport: 'frames' },
         },
       ],
     });

@@ -1,7 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../gateway/config/config-schema.js';
+import { AdapterOptions, runnerOptionKeys } from '../../gateway/models/adapter-support.js';
+import { createModel } from '../../gateway/models/create-model.js';
 import { ModelCallError } from '../../gateway/models/spec/model-call-error.js';
 import type { ModelRequest } from '../../gateway/models/spec/model-v1.js';
 import { AdaptiveConcurrency } from '../../gateway/runner/adaptive-concurrency.js';
@@ -181,6 +184,35 @@ describe('prompts, media and run identity', () => {
   it('computes latency percentiles with linear interpolation', () => {
     expect(latencyStats([])).toBeNull();
     expect(latencyStats([10, 20, 30, 40])).toMatchObject({ n: 4, p50: 25, max: 40, mean: 25 });
+  });
+});
+
+describe('runner-read model options', () => {
+  it('lists every option key the runner reads from a model config', async () => {
+    const dir = resolve(import.meta.dirname, '../../gateway/runner');
+    const read = new Set<string>();
+    for (const f of ['prepare-run.ts', 'build-request.ts', 'execute-run.ts', 'run-batch.ts', 'distributed/run-worker.ts']) {
+      const src = await readFile(join(dir, f), 'utf8');
+      for (const m of src.matchAll(/\b(?:modelConfig|model|config)\.options\.(\w+)/g)) read.add(m[1]!);
+    }
+    expect(read.size).toBeGreaterThan(0);
+    expect([...read].filter((k) => !runnerOptionKeys.includes(k))).toEqual([]);
+  });
+
+  it('never reports them as unknown options, for any adapter', async () => {
+    const options = { prompts: { mcq: '{question}' }, system: 'Be brief.', providerOptions: {}, videoTransport: 'frames' };
+    const bare = configSchema.parse({ models: [{ id: 'm', adapter: 'anthropic', kind: 'generalist', options }] }).models[0]!;
+    expect(new AdapterOptions(bare).unknownKeyWarnings('anthropic')).toEqual([]);
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-opts-'));
+    try {
+      const preds = join(dir, 'p.jsonl');
+      await writeFile(preds, '{"id":"a","prediction":"x"}\n');
+      const cfg = configSchema.parse({ models: [{ id: 'r', adapter: 'predictions', kind: 'generalist', options: { ...options, path: preds } }] }).models[0]!;
+      const result = await (await createModel(cfg)).doGenerate({ parts: [], providerOptions: { sampleId: 'a' } });
+      expect(result.warnings).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
