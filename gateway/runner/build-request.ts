@@ -57,7 +57,11 @@ export interface BuildRequestOptions {
   readonly maxOutputTokens?: number;
   /** Video handling. */
   readonly video: VideoInputOptions;
-  /** When set, audio is also decoded to mono float samples at this rate (local specialists need them). */
+  /**
+   * When set, every audio part is also decoded to mono float samples at this
+   * rate (see {@link audioDecodeRateFor}); otherwise only non-WAV/MP3 audio is,
+   * at {@link compressedAudioDecodeRateHz}.
+   */
   readonly decodeAudioSampleRateHz?: number;
   /** Adapter extras passed through unchanged (the runner adds `sampleId`, the manifest id). */
   readonly providerOptions?: Readonly<Record<string, unknown>>;
@@ -66,6 +70,37 @@ export interface BuildRequestOptions {
 // The prompt templates live in gateway/models/prompt-templates.ts (one copy);
 // re-exported here for callers that import them with the runner.
 export { defaultPromptTemplates, renderPrompt } from '../models/prompt-templates.js';
+
+/**
+ * Adapters that consume decoded PCM rather than file bytes, and the rate each
+ * wants: the realtime upstream takes 24 kHz PCM16; the local ASR experts take
+ * 16 kHz mono. For these the runner decodes every audio part with ffmpeg.
+ */
+export const pcmAudioAdapterRatesHz: Readonly<Record<string, number>> = Object.freeze({
+  'openai-realtime': 24_000,
+  pocketsphinx: 16_000,
+  'onnx-ctc': 16_000,
+  'whisper-onnx': 16_000,
+});
+
+/**
+ * Rate for audio that is neither WAV nor MP3 when the adapter did not ask for
+ * decoding: adapters can send WAV or MP3 bytes as they are, but anything else
+ * (FLAC, OGG, M4A…) must be re-encoded from decoded samples (16 kHz is what
+ * Whisper-family and Qwen2-Audio models resample to anyway).
+ */
+export const compressedAudioDecodeRateHz = 16_000;
+
+/**
+ * The rate a run decodes all of its audio at, or undefined when only non-WAV/MP3
+ * files are decoded (at {@link compressedAudioDecodeRateHz}): the adapter's
+ * PCM rate, else 16 kHz for any other local specialist on an ASR task.
+ */
+export function audioDecodeRateFor(model: { readonly adapter: string; readonly kind?: string }, task: SampleTask): number | undefined {
+  return pcmAudioAdapterRatesHz[model.adapter] ?? (model.kind === 'specialist' && task === 'asr' ? 16_000 : undefined);
+}
+
+const passThroughAudioMime = new Set(['audio/wav', 'audio/mpeg']);
 
 /** Default video handling: 8 uniformly sampled frames. */
 export const defaultVideoOptions: VideoInputOptions = Object.freeze({ mode: 'frames', strategy: 'uniform', count: 8 });
@@ -141,17 +176,19 @@ export async function buildRequest(sample: RunnerSample, opts: BuildRequestOptio
     if (m.kind === 'audio') {
       const { abs, data } = await readMedia(opts.rootDir, m.path);
       const durationS = sample.durationS ?? wavDurationS(data);
+      const mimeType = mimeOf(abs, 'audio/wav');
+      const rateHz = opts.decodeAudioSampleRateHz ?? (passThroughAudioMime.has(mimeType) ? undefined : compressedAudioDecodeRateHz);
       let decoded: { samples: Float32Array; sampleRateHz: number } | undefined;
-      if (opts.decodeAudioSampleRateHz) {
+      if (rateHz) {
         const { decodeAudioFile } = await import('../media/decode-audio.js');
-        decoded = await decodeAudioFile(abs, { sampleRateHz: opts.decodeAudioSampleRateHz });
+        decoded = await decodeAudioFile(abs, { sampleRateHz: rateHz, signal });
       }
       const seconds = durationS ?? (decoded ? decoded.samples.length / decoded.sampleRateHz : undefined);
       audioSeconds = (audioSeconds ?? 0) + (seconds ?? 0);
       parts.push({
         type: 'audio',
         data,
-        mimeType: mimeOf(abs, 'audio/wav'),
+        mimeType,
         path: abs,
         durationS: seconds,
         ...(decoded ? { samples: decoded.samples, sampleRateHz: decoded.sampleRateHz } : {}),

@@ -9,7 +9,7 @@ import type { ModelV1 } from '../models/spec/model-v1.js';
 import type { Database, Dataset, Run, SampleTask } from '../store/database.js';
 import { evalgateVersion } from '../version.js';
 import { defaultPromptTemplates } from '../models/prompt-templates.js';
-import { defaultVideoOptions, type BuildRequestOptions, type VideoInputOptions } from './build-request.js';
+import { audioDecodeRateFor, defaultVideoOptions, type BuildRequestOptions, type VideoInputOptions } from './build-request.js';
 import { stableJson } from './response-cache.js';
 import { createRun, findRunByConfigHash, getRun, markRunRunning, upsertModel } from './run-repo.js';
 
@@ -63,7 +63,7 @@ export interface ResolvedRunConfig {
   readonly maxOutputTokens?: number;
   /** Video handling. */
   readonly video: VideoInputOptions;
-  /** Audio decoding rate for local specialists. */
+  /** Rate all audio is decoded at (PCM-consuming adapters, local ASR); see audioDecodeRateFor. */
   readonly decodeAudioSampleRateHz?: number;
   /** Scorer options (normalizer, unit, extractor…; not part of the hash: rescoring needs no new calls). */
   readonly scorer: Readonly<Record<string, unknown>>;
@@ -122,7 +122,8 @@ export function buildOptionsOf(cfg: ResolvedRunConfig, rootDir: string, modelCon
     temperature: cfg.temperature,
     maxOutputTokens: cfg.maxOutputTokens,
     video: cfg.video,
-    decodeAudioSampleRateHz: cfg.decodeAudioSampleRateHz,
+    // Runs stored before the adapter-based rule carry no rate: derive it, so resuming them works too.
+    decodeAudioSampleRateHz: cfg.decodeAudioSampleRateHz ?? audioDecodeRateFor(modelConfig, cfg.task),
     ...(providerOptions && typeof providerOptions === 'object' ? { providerOptions: providerOptions as Record<string, unknown> } : {}),
   };
 }
@@ -208,6 +209,7 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
   const prompts = (modelConfig.options.prompts ?? {}) as Partial<Record<SampleTask, string>>;
   const system = req.system ?? (typeof modelConfig.options.system === 'string' ? modelConfig.options.system : undefined);
   const videoMode = modelConfig.options.videoTransport === 'video_url' ? 'video' : 'frames';
+  const decodeRateHz = audioDecodeRateFor(modelConfig, task);
   const cfg: ResolvedRunConfig = {
     modelId: modelConfig.id,
     model: redactModelConfig(modelConfig),
@@ -218,7 +220,7 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
     temperature: req.temperature ?? 0,
     ...(req.maxOutputTokens !== undefined ? { maxOutputTokens: req.maxOutputTokens } : {}),
     video: { ...defaultVideoOptions, ...req.video, mode: videoMode },
-    ...(modelConfig.kind === 'specialist' && task === 'asr' ? { decodeAudioSampleRateHz: 16_000 } : {}),
+    ...(decodeRateHz !== undefined ? { decodeAudioSampleRateHz: decodeRateHz } : {}),
     scorer: req.scorer ?? {},
     ...(req.limit !== undefined ? { limit: req.limit } : {}),
     failedAsWrong: req.failedAsWrong ?? false,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractFrames } from '../../gateway/media/extract-frames.js';
 import { resolveFfmpeg } from '../../gateway/media/ffmpeg-binaries.js';
 import { defaultPromptTemplates } from '../../gateway/models/prompt-templates.js';
-import { buildRequest, type BuildRequestOptions, type RunnerSample } from '../../gateway/runner/build-request.js';
+import { audioDecodeRateFor, buildRequest, type BuildRequestOptions, type RunnerSample } from '../../gateway/runner/build-request.js';
 
 const base: Omit<RunnerSample, 'media'> = {
   id: 'x',
@@ -28,6 +28,10 @@ describe('buildRequest with media', () => {
     // 2 s at 10 fps: frames 0..19.
     execFileSync(ffmpegPath, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=64x48:rate=10', '-pix_fmt', 'yuv420p', join(dir, 'v.mp4')]);
     await writeFile(join(dir, 'a.wav'), Buffer.alloc(10));
+    // 1 s of a 440 Hz tone at 44.1 kHz, as FLAC and as Ogg, and as a PCM WAV.
+    for (const name of ['tone.flac', 'tone.ogg', 'tone.wav']) {
+      execFileSync(ffmpegPath, ['-v', 'error', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=1:sample_rate=44100', join(dir, name)]);
+    }
   }, 60_000);
   afterAll(async () => {
     if (dir) await rm(dir, { recursive: true, force: true });
@@ -60,6 +64,35 @@ describe('buildRequest with media', () => {
     const { request } = await buildRequest({ ...base, media: [{ kind: 'video', path: 'v.mp4', sha256: '' }] }, opts({ video: { mode: 'video', strategy: 'uniform', count: 4 } }));
     expect(request.parts[0]).toMatchObject({ type: 'video', path: join(dir, 'v.mp4'), mimeType: 'video/mp4', durationS: 2 });
   });
+
+  it('decodes FLAC and Ogg audio (adapters can only pass WAV/MP3 bytes through) and leaves WAV as bytes', async () => {
+    const asr = (path: string): RunnerSample => ({ ...base, task: 'asr', durationS: null, media: [{ kind: 'audio', path, sha256: '' }] });
+    for (const [name, mimeType] of [['tone.flac', 'audio/flac'], ['tone.ogg', 'audio/ogg']] as const) {
+      const { request, audioSeconds } = await buildRequest(asr(name), opts());
+      const part = request.parts[0]!;
+      expect(part).toMatchObject({ type: 'audio', mimeType, sampleRateHz: 16_000 });
+      const samples = part.type === 'audio' ? part.samples! : new Float32Array();
+      expect(Math.abs(samples.length - 16_000)).toBeLessThan(400);
+      expect(Math.max(...samples.map(Math.abs))).toBeGreaterThan(0.1); // the tone, not silence
+      expect(audioSeconds).toBeCloseTo(1, 1);
+    }
+    const wav = (await buildRequest(asr('tone.wav'), opts())).request.parts[0]!;
+    expect(wav.type === 'audio' && wav.samples).toBe(undefined);
+  }, 60_000);
+
+  it('decodes all audio at the rate of adapters that consume PCM (realtime 24 kHz, local ASR 16 kHz)', async () => {
+    expect(audioDecodeRateFor({ adapter: 'openai-realtime', kind: 'generalist' }, 'asr')).toBe(24_000);
+    expect(audioDecodeRateFor({ adapter: 'openai-realtime', kind: 'generalist' }, 'vqa')).toBe(24_000);
+    for (const adapter of ['pocketsphinx', 'onnx-ctc', 'whisper-onnx']) expect(audioDecodeRateFor({ adapter, kind: 'specialist' }, 'asr')).toBe(16_000);
+    expect(audioDecodeRateFor({ adapter: 'openai-chat', kind: 'generalist' }, 'asr')).toBeUndefined();
+    expect(audioDecodeRateFor({ adapter: 'ppocr', kind: 'specialist' }, 'ocr')).toBeUndefined();
+    const asr = (path: string): RunnerSample => ({ ...base, task: 'asr', durationS: null, media: [{ kind: 'audio', path, sha256: '' }] });
+    for (const name of ['tone.ogg', 'tone.wav']) {
+      const part = (await buildRequest(asr(name), opts({ decodeAudioSampleRateHz: 24_000 }))).request.parts[0]!;
+      expect(part).toMatchObject({ type: 'audio', sampleRateHz: 24_000 });
+      expect(Math.abs((part.type === 'audio' ? part.samples!.length : 0) - 24_000)).toBeLessThan(600);
+    }
+  }, 60_000);
 
   it('refuses media paths that escape the dataset root', async () => {
     await expect(buildRequest({ ...base, media: [{ kind: 'image', path: '../etc/passwd', sha256: '' }] }, opts())).rejects.toMatchObject({
