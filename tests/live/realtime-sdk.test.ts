@@ -168,7 +168,7 @@ describe.skipIf(!hasRealdata)('OpenAI SDK realtime clients through the gateway (
       return false;
     }
   })();
-  it.skipIf(!sphinx)('GA client → pocketsphinx specialist (skipped: needs the pocketsphinx adapter and Debian pocketsphinx)', async () => {
+  it.skipIf(!sphinx)('GA client → pocketsphinx specialist (skips unless the pocketsphinx adapter and Debian pocketsphinx are installed)', async () => {
     const key = await gw.key('evaluator');
     const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1` });
     const rt = new OpenAIRealtimeWS({ model: 'sphinx', options: { ca: gw.cert } }, client);
