@@ -11,7 +11,8 @@ import { evalgateVersion } from '../version.js';
 import { defaultPromptTemplates } from '../models/prompt-templates.js';
 import { audioDecodeRateFor, defaultVideoOptions, type BuildRequestOptions, type VideoInputOptions } from './build-request.js';
 import { stableJson } from './response-cache.js';
-import { createRun, findRunByConfigHash, getRun, markRunRunning, upsertModel } from './run-repo.js';
+import { assertRunMediaReadable } from './check-run-media.js';
+import { createRun, findRunByConfigHash, getRun, listPendingSamples, markRunRunning, upsertModel } from './run-repo.js';
 
 /** What the user asked for on `evalgate run`. */
 export interface RunRequest {
@@ -176,11 +177,27 @@ async function datasetTasks(db: Kysely<Database>, datasetId: string): Promise<st
   return rows.map((r) => r.task).sort();
 }
 
+/** Manifest ids of the samples a run covers (its task, capped by its limit). */
+async function scopeKeys(db: Kysely<Database>, cfg: ResolvedRunConfig): Promise<string[]> {
+  let q = db.selectFrom('samples').select('sample_key').where('dataset_id', '=', cfg.dataset.id).where('task', '=', cfg.task).orderBy('sample_key');
+  if (cfg.limit !== undefined) q = q.limit(cfg.limit);
+  return (await q.execute()).map((r) => r.sample_key);
+}
+
+/** Manifest ids of the run's samples without an `ok` prediction. */
+async function pendingKeys(db: Kysely<Database>, runId: string, cfg: ResolvedRunConfig): Promise<string[]> {
+  const pending = await listPendingSamples(db, { id: runId, datasetId: cfg.dataset.id, task: cfg.task, limit: cfg.limit });
+  return pending.map((s) => s.key);
+}
+
 /**
  * Resolves what to run and finds or creates the run row: `--resume` names it;
  * otherwise the newest run with the same configuration hash (same model
  * config, task, prompt, generation settings, dataset digest and Merkle root) is continued unless
- * `forceNew`. The run is marked `running`.
+ * `forceNew`. Before the run is created, continued or marked, the media of
+ * the samples it will send are checked: a missing or unreadable file refuses
+ * the run with a per-sample report ({@link RunMediaError}). The run is marked
+ * `running`.
  */
 export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, req: RunRequest, loadModel: (m: ModelConfig) => Promise<ModelV1>): Promise<PreparedRun & { model: ModelV1 }> {
   if (req.resume) {
@@ -190,6 +207,8 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
       req.limit !== undefined || req.failedAsWrong || req.scorer
         ? { ...ctx.config, limit: req.limit ?? ctx.config.limit, failedAsWrong: req.failedAsWrong ?? ctx.config.failedAsWrong, scorer: req.scorer ?? ctx.config.scorer }
         : ctx.config;
+    const dataset = await db.selectFrom('datasets').selectAll().where('id', '=', cfg.dataset.id).executeTakeFirstOrThrow();
+    await assertRunMediaReadable(db, dataset, await pendingKeys(db, ctx.run.id, cfg));
     if (cfg !== ctx.config) await db.updateTable('runs').set({ config: JSON.stringify(cfg) }).where('id', '=', ctx.run.id).execute();
     await markRunRunning(db, ctx.run.id, ctx.run.warnings);
     return { ...ctx, config: cfg, resumed: true, model };
@@ -228,6 +247,8 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
   const hash = runConfigHash(cfg);
   await upsertModel(db, modelConfig);
   const existing = req.forceNew ? undefined : await findRunByConfigHash(db, hash);
+  // Refuse before anything is created or sent: a continued run checks only the samples it still has to do.
+  await assertRunMediaReadable(db, dataset, existing ? await pendingKeys(db, existing.id, cfg) : await scopeKeys(db, cfg));
   let run: Run;
   if (existing) {
     // Same identity: continue it, with this invocation's scope, scoring and reporting choices.
