@@ -7,7 +7,7 @@ import { buildOptionsOf, type PreparedRun } from './prepare-run.js';
 import { ResponseCache } from './response-cache.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { runBatch, SampleProcessor, type BatchTotals, type SampleOutcome } from './run-batch.js';
-import { finishRun, getRun, listPendingSamples, type ScoreRow } from './run-repo.js';
+import { finishRun, getRun, listPendingSamples, runCounts, runScopeSize, type ScoreRow } from './run-repo.js';
 import { buildRunReport, loadScoreTask, scoreItemOf, scoreRowsOf, type RunReport, type ScoreTaskFn } from './score-run.js';
 
 /** Operational knobs of one execution (none of them changes the run's identity). */
@@ -120,8 +120,32 @@ export async function executeLocalRun(db: Kysely<Database>, prepared: PreparedRu
   opts.onStart?.(pending.length);
   const limiter = new AdaptiveConcurrency({ max: opts.concurrency });
   const processor = createProcessor(db, prepared, prepared.model, limiter, opts, scoreTask);
-  const totals = await runBatch(processor, pending, { concurrency: opts.concurrency, signal: opts.signal, onOutcome: opts.onOutcome });
-  if (limiter.decreases > 0) warnings.push(`rate limited: concurrency was reduced ${limiter.decreases} time(s)`);
-  const report = await finalizeRun(db, prepared.run.id, { warnings: [...warnings, ...processor.warnings], cancelled: totals.cancelled, scoreTask });
-  return { report, totals, resumed: prepared.resumed };
+  try {
+    const totals = await runBatch(processor, pending, { concurrency: opts.concurrency, signal: opts.signal, onOutcome: opts.onOutcome });
+    if (limiter.decreases > 0) warnings.push(`rate limited: concurrency was reduced ${limiter.decreases} time(s)`);
+    const report = await finalizeRun(db, prepared.run.id, { warnings: [...warnings, ...processor.warnings], cancelled: totals.cancelled, scoreTask });
+    return { report, totals, resumed: prepared.resumed };
+  } catch (err) {
+    await markRunFailed(db, prepared.run.id, err);
+    throw err;
+  }
+}
+
+/**
+ * Marks a run whose execution threw (a database error, a bug) as `failed`,
+ * with the error and its counts so far, so that it does not look as if it were
+ * still running. Best effort: when the database itself is gone this cannot be
+ * recorded, and the original error is what the caller sees. `--resume` works
+ * on a failed run like on any other.
+ */
+async function markRunFailed(db: Kysely<Database>, runId: string, err: unknown): Promise<void> {
+  try {
+    const run = await getRun(db, runId);
+    const config = run?.config as { dataset?: { id: string }; task?: string; limit?: number } | undefined;
+    const scope = config?.dataset && config.task ? await runScopeSize(db, { datasetId: config.dataset.id, task: config.task, limit: config.limit }) : undefined;
+    const counts = await runCounts(db, runId, scope);
+    await finishRun(db, runId, 'failed', { status: 'failed', error: err instanceof Error ? err.message : String(err), counts });
+  } catch {
+    // The original error matters more than this bookkeeping.
+  }
 }

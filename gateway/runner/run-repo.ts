@@ -84,9 +84,28 @@ export async function getRun(db: Db, id: string): Promise<Run | undefined> {
   return byPrefix.length === 1 ? byPrefix[0] : undefined;
 }
 
-/** Creates a run row. */
+/** Who writes the runner's audit entries. */
+const auditActor = 'runner';
+
+/**
+ * Creates a run row and its `run.created` audit entry, in one transaction: the
+ * audit log is append-only, and the leaderboard's freeze relies on every run
+ * staying visible there.
+ */
 export async function createRun(db: Db, run: NewRun): Promise<Run> {
-  return db.insertInto('runs').values(run).returningAll().executeTakeFirstOrThrow();
+  return db.transaction().execute(async (trx) => {
+    const row = await trx.insertInto('runs').values(run).returningAll().executeTakeFirstOrThrow();
+    await trx
+      .insertInto('audit_log')
+      .values({
+        actor: auditActor,
+        action: 'run.created',
+        subject: row.id,
+        details: JSON.stringify({ modelId: row.model_id, task: row.task, datasetId: row.dataset_id, configHash: row.config_hash }),
+      })
+      .execute();
+    return row;
+  });
 }
 
 /** Marks a run as running (again). */
@@ -98,13 +117,32 @@ export async function markRunRunning(db: Db, runId: string, warnings: readonly s
     .execute();
 }
 
-/** Stores the final status and summary. */
+const finishedStatuses: ReadonlySet<RunStatus> = new Set<RunStatus>(['completed', 'failed', 'cancelled']);
+
+/**
+ * Stores the status and summary. When the status is final (completed, failed,
+ * cancelled) a `run.finished` audit entry with the status, the summary's
+ * counts, the model and the task is written in the same transaction.
+ */
 export async function finishRun(db: Db, runId: string, status: RunStatus, summary: Record<string, unknown>): Promise<void> {
-  await db
-    .updateTable('runs')
-    .set({ status, summary: JSON.stringify(summary), finished_at: new Date() })
-    .where('id', '=', runId)
-    .execute();
+  await db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('runs')
+      .set({ status, summary: JSON.stringify(summary), finished_at: new Date() })
+      .where('id', '=', runId)
+      .returning(['model_id', 'task'])
+      .executeTakeFirst();
+    if (!row || !finishedStatuses.has(status)) return;
+    await trx
+      .insertInto('audit_log')
+      .values({
+        actor: auditActor,
+        action: 'run.finished',
+        subject: runId,
+        details: JSON.stringify({ status, counts: summary.counts ?? null, modelId: row.model_id, task: row.task }),
+      })
+      .execute();
+  });
 }
 
 /** Runs, newest first. */
