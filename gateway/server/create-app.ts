@@ -19,6 +19,8 @@ declare module 'fastify' {
     readonly store: Store;
     /** Prometheus registry served at /metrics. */
     readonly metrics: Registry;
+    /** Every route registered, as `METHOD /path` (tests keep docs/api.md in step with it). */
+    readonly routeList: readonly string[];
   }
 }
 
@@ -49,6 +51,11 @@ export async function createApp(opts: CreateAppOptions): Promise<FastifyInstance
   app.decorate('evalgateConfig', opts.config);
   app.decorate('store', opts.store);
   app.decorate('metrics', metrics);
+  const routeList: string[] = [];
+  app.decorate('routeList', routeList);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD' && method !== 'OPTIONS') routeList.push(`${method} ${route.url}`);
+  });
 
   app.setErrorHandler((err, request, reply) => {
     const e = isEvalgateError(err)
