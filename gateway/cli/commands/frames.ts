@@ -35,6 +35,7 @@ function positive(name: string): (v: string) => number {
 export default function register(program: Command): void {
   program
     .command('frames')
+    .summary('sample video frames at exactly the indices a named convention prescribes')
     .description(
       'sample video frames at exactly the indices a named convention prescribes and write them as images\n' +
         '  uniform   segment centres (MVBench / InternVL get_index)\n' +
