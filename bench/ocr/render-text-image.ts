@@ -3,6 +3,7 @@
  * and Noto CJK fonts) so that tests and the benchmark have multi-line inputs
  * whose ground truth is exact.
  */
+import { seededRandom } from '../../scorers/stats/seeded-random.js';
 
 /** One line of text to draw. */
 export interface RenderedLine {
@@ -59,18 +60,6 @@ const ENGLISH = [
 ];
 const CHINESE = ['欢迎使用文字识别系统', '今天天气很好', '北京市海淀区中关村大街', '人工智能与语音识别', '请在此处签名', '会议将于下午三点开始'];
 
-/** A deterministic pseudo-random generator (mulberry32), so every run renders the same set. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A rendered image with its ground truth. */
 export interface RenderedSample {
   /** A short name. */
@@ -86,7 +75,7 @@ export interface RenderedSample {
  * px, one text line per row, on light backgrounds.
  */
 export function multiLineSamples(count: number, seed = 7): RenderedSample[] {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const out: RenderedSample[] = [];
   for (let n = 0; n < count; n++) {

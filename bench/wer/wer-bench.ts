@@ -9,24 +9,14 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { seededRandom } from '../../scorers/stats/seeded-random.js';
 
 const PAIRS = Number(process.env.WER_BENCH_PAIRS ?? 100_000);
 const RUNS = Number(process.env.WER_BENCH_RUNS ?? 5);
 const PYTHON = '/usr/bin/python3';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function makeCorpus(file: string): void {
-  const rnd = mulberry32(20240601);
+  const rnd = seededRandom(20240601);
   const vocab = Array.from({ length: 5000 }, (_, i) => `w${i.toString(36)}`);
   // Zipf-ish word choice so frequent words repeat, as in speech
   const word = () => vocab[Math.floor(vocab.length * rnd() ** 3)]!;

@@ -1,21 +1,20 @@
+import { seededRandom } from '../../scorers/stats/seeded-random.js';
+
 /**
  * A small seeded PRNG (mulberry32) so every synthetic set is a pure function
  * of its seed: Math.random would make regenerated files differ.
  */
 export class SeededRandom {
-  #state: number;
+  readonly #next: () => number;
 
   constructor(seed: number) {
-    this.#state = seed >>> 0 || 0x9e3779b9;
+    // Seed 0 is remapped so it does not start from an all-zero state.
+    this.#next = seededRandom(seed >>> 0 || 0x9e3779b9);
   }
 
   /** Uniform in [0, 1). */
   next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.#next();
   }
 
   /** Integer in [min, max], both inclusive. */
