@@ -1,29 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runCommandInProcess, type CliResult } from '../helpers/run-cli.js';
 import register from '../../gateway/cli/commands/transcribe.js';
 import { encodeWav16 } from '../../scorers/audio-features/wav-file.js';
 import { HELLO_WORLD, spell, waveformCtcDir } from './tiny-ctc-model.js';
 
-async function runCli(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number | undefined }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    const program = new Command('evalgate').option('-c, --config <file>').exitOverride();
-    register(program);
-    await program.parseAsync(['node', 'evalgate', ...args]);
-    return { stdout: out.join(''), stderr: err.join(''), exitCode: process.exitCode };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    process.exitCode = before;
-  }
+function runCli(args: string[]): Promise<CliResult> {
+  return runCommandInProcess(register, args);
 }
 
 describe('evalgate transcribe', () => {

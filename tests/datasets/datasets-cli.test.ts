@@ -3,28 +3,13 @@ import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { runCommandInProcess, type CliResult } from '../helpers/run-cli.js';
 import register from '../../gateway/cli/commands/datasets.js';
 import { put, toneWav } from './fixtures.js';
 
-async function runCli(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number | string | undefined }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const so = vi.spyOn(process.stdout, 'write').mockImplementation((s) => (out.push(String(s)), true));
-  const se = vi.spyOn(process.stderr, 'write').mockImplementation((s) => (err.push(String(s)), true));
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    const program = new Command('evalgate').option('-c, --config <file>').exitOverride();
-    register(program);
-    await program.parseAsync(['node', 'evalgate', ...args]);
-    return { stdout: out.join(''), stderr: err.join(''), exitCode: process.exitCode };
-  } finally {
-    so.mockRestore();
-    se.mockRestore();
-    process.exitCode = before;
-  }
+function runCli(args: string[]): Promise<CliResult> {
+  return runCommandInProcess(register, args);
 }
 
 async function configIn(dir: string): Promise<string> {

@@ -1,35 +1,22 @@
 // Black-box tests of `evalgate models list|test` on the built CLI (`npm test` builds dist/ first),
 // against a scripted OpenAI-compatible server on port 0 in this process.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliBin, spawnCli } from '../helpers/run-cli.js';
 import { ScriptedHttpServer } from './servers/scripted-http-server.js';
 import { openAiChatScript } from './servers/provider-scripts.js';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = path.join(repo, 'dist/gateway/cli/main.js');
+const bin = cliBin;
 const secret = 'sk-cli-secret-value';
 
 let dir = '';
 let server: ScriptedHttpServer;
 
 function run(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, '--config', path.join(dir, 'evalgate.config.json'), ...args], {
-      cwd: dir,
-      env: { ...process.env, EVALGATE_TEST_KEY: secret, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return spawnCli(['--config', path.join(dir, 'evalgate.config.json'), ...args], { cwd: dir, env: { ...process.env, EVALGATE_TEST_KEY: secret, ...env } });
 }
 
 beforeAll(async () => {
