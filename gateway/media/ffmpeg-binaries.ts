@@ -144,6 +144,10 @@ async function findBinaries(env: NodeJS.ProcessEnv): Promise<FfmpegBinaries> {
   const npmFfprobe = npmBinary('@ffprobe-installer/ffprobe');
   if (npmFfmpeg && npmFfprobe) {
     try {
+      // The installers' postinstall only runs `chmod u+x`; an install with
+      // scripts off (npm 11 allowScripts, --ignore-scripts) leaves the file
+      // without its execute bit, so set it here rather than fail.
+      await Promise.all([ensureExecutable(npmFfmpeg), ensureExecutable(npmFfprobe)]);
       return await checked(npmFfmpeg, npmFfprobe, 'npm');
     } catch (err) {
       tried.push(`npm static binaries: ${(err as Error).message}`);
@@ -152,4 +156,14 @@ async function findBinaries(env: NodeJS.ProcessEnv): Promise<FfmpegBinaries> {
     tried.push('npm static binaries not installed');
   }
   throw new EvalgateError('EVALGATE_ERR_FFMPEG_NOT_FOUND', { detail: tried.join('; ') });
+}
+
+async function ensureExecutable(path: string): Promise<void> {
+  const { access, chmod, stat } = await import('node:fs/promises');
+  try {
+    await access(path, fsConstants.X_OK);
+  } catch {
+    const { mode } = await stat(path);
+    await chmod(path, mode | 0o111);
+  }
 }
