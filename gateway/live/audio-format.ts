@@ -29,17 +29,27 @@ export function checkAudioFormat(encoding: unknown, sampleRateHz: unknown, param
   return { encoding: 'pcm16', sampleRateHz: rate };
 }
 
-const base64Re = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** Decodes base64 PCM16; Node's decoder silently skips junk, so the alphabet and length are checked first. */
+/**
+ * Decodes base64 PCM16 without a per-frame regex or copy. Node's decoder
+ * skips characters outside the alphabet, so a clean string is one whose
+ * decoded length is exactly what its length and padding promise; the
+ * URL-safe `-` and `_`, which Node accepts, are refused separately.
+ */
 export function decodeBase64Pcm16(audio: unknown): Int16Array {
   if (typeof audio !== 'string') {
     throw new EvalgateError('EVALGATE_ERR_WS_BAD_AUDIO', { detail: '`audio` must be a base64 string' });
   }
-  if (audio.length % 4 !== 0 || !base64Re.test(audio)) {
+  const bytes = audio.length % 4 === 0 ? Buffer.from(audio, 'base64') : undefined;
+  const pad = audio.endsWith('==') ? 2 : audio.endsWith('=') ? 1 : 0;
+  if (!bytes || bytes.byteLength !== (audio.length / 4) * 3 - pad || audio.includes('-') || audio.includes('_')) {
     throw new EvalgateError('EVALGATE_ERR_WS_BAD_AUDIO', { detail: '`audio` is not valid base64' });
   }
-  return bytesToPcm16(Buffer.from(audio, 'base64'));
+  if (bytes.byteLength % 2 !== 0) {
+    throw new EvalgateError('EVALGATE_ERR_WS_BAD_AUDIO', { detail: `PCM16 needs an even number of bytes (got ${bytes.byteLength})` });
+  }
+  // The decoded buffer is ours alone (never reused by Node), so an aligned one is viewed, not copied.
+  if (bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 2);
+  return bytesToPcm16(bytes);
 }
 
 /** Views little-endian PCM16 bytes as samples (copying when unaligned); odd lengths are bad audio. */
@@ -50,6 +60,34 @@ export function bytesToPcm16(bytes: Uint8Array): Int16Array {
   const copy = new Uint8Array(bytes.byteLength);
   copy.set(bytes);
   return new Int16Array(copy.buffer, 0, copy.byteLength / 2);
+}
+
+/**
+ * A 16-bit mono WAV straight from PCM16 chunks: the header, then the samples'
+ * bytes copied as they are (Node runs little-endian here, as WAV is).
+ */
+export function pcm16Wav(chunks: readonly Int16Array[], totalSamples: number, sampleRateHz: number): Uint8Array {
+  const dataBytes = totalSamples * 2;
+  const out = new Uint8Array(44 + dataBytes);
+  const view = new DataView(out.buffer);
+  out.set([0x52, 0x49, 0x46, 0x46], 0); // RIFF
+  view.setUint32(4, 36 + dataBytes, true);
+  out.set([0x57, 0x41, 0x56, 0x45, 0x66, 0x6d, 0x74, 0x20], 8); // WAVEfmt␠
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true); // PCM
+  view.setUint16(22, 1, true);
+  view.setUint32(24, sampleRateHz, true);
+  view.setUint32(28, sampleRateHz * 2, true);
+  view.setUint16(32, 2, true);
+  view.setUint16(34, 16, true);
+  out.set([0x64, 0x61, 0x74, 0x61], 36); // data
+  view.setUint32(40, dataBytes, true);
+  let off = 44;
+  for (const c of chunks) {
+    out.set(new Uint8Array(c.buffer, c.byteOffset, c.byteLength), off);
+    off += c.byteLength;
+  }
+  return out;
 }
 
 /** PCM16 → float in [-1, 1). */

@@ -24,6 +24,8 @@ export interface LiveLimits {
   readonly modelTimeoutMs: number;
   /** VAD pushes queued before the socket stops reading (backpressure toward the client). */
   readonly maxVadQueue: number;
+  /** Database rows queued in the process's write-behind queue before every socket stops reading (wait) until half have been written. */
+  readonly maxPendingWrites: number;
 }
 
 export const defaultLiveLimits: LiveLimits = Object.freeze({
@@ -39,6 +41,7 @@ export const defaultLiveLimits: LiveLimits = Object.freeze({
   shutdownDrainMs: 10_000,
   modelTimeoutMs: 120_000,
   maxVadQueue: 32,
+  maxPendingWrites: 20_000,
 });
 
 const envNames: Record<keyof LiveLimits, string> = {
@@ -54,6 +57,7 @@ const envNames: Record<keyof LiveLimits, string> = {
   shutdownDrainMs: 'EVALGATE_LIVE_SHUTDOWN_DRAIN_MS',
   modelTimeoutMs: 'EVALGATE_LIVE_MODEL_TIMEOUT_MS',
   maxVadQueue: 'EVALGATE_LIVE_MAX_VAD_QUEUE',
+  maxPendingWrites: 'EVALGATE_LIVE_MAX_PENDING_WRITES',
 };
 
 /**

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { encodeWav16 } from '../../scorers/audio-features/wav-file.js';
 import { StreamingResampler } from '../../scorers/audio-features/streaming-resampler.js';
 import type { SileroVadSegmenter, VadEvent } from '../../scorers/vad/silero-vad-segmenter.js';
 import type { ModelConfig } from '../config/config-schema.js';
@@ -9,7 +8,7 @@ import type { ModelInputPart } from '../models/spec/model-v1.js';
 import type { RealtimeConnection } from '../models/spec/realtime-model-v1.js';
 import type { Database } from '../store/database.js';
 import { AudioBuffer } from './audio-buffer.js';
-import { defaultAudioFormat, float32ToPcm16, pcm16ToFloat32, type AudioFormat } from './audio-format.js';
+import { concatPcm16, defaultAudioFormat, float32ToPcm16, pcm16ToFloat32, pcm16Wav, type AudioFormat } from './audio-format.js';
 import type { LiveEvent, LiveLatency, TurnDetection } from './live-event.js';
 import type { LiveLimits } from './live-limits.js';
 import type { LiveMetrics } from './live-metrics.js';
@@ -134,7 +133,6 @@ export class LiveSession {
   readonly #buffer = new AudioBuffer();
   #streamSamples = 0;
   #audioSeconds = 0;
-  #lastPersistedAudioS = 0;
   #turn: PendingTurn = emptyTurn();
   #sessionSample: BoundSample | undefined;
   #cumulative: string[] = [];
@@ -168,6 +166,11 @@ export class LiveSession {
   /** Current turn detection. */
   get turnDetection(): TurnDetection {
     return this.#turnDetection;
+  }
+
+  /** Seconds of audio received so far. */
+  get audioSeconds(): number {
+    return this.#audioSeconds;
   }
 
   /** Whether a response is queued or running. */
@@ -266,10 +269,7 @@ export class LiveSession {
     const seconds = pcm.length / rate;
     this.#audioSeconds += seconds;
     this.opts.metrics.audioSecondsReceived.inc(seconds);
-    if (this.#audioSeconds - this.#lastPersistedAudioS >= 5) {
-      this.#lastPersistedAudioS = this.#audioSeconds;
-      this.opts.writer.updateSession({ audioSeconds: this.#audioSeconds });
-    }
+    // No database write per frame: audio_seconds is written with each utterance, on disconnect and on close.
     this.#forwardUpstream(pcm);
     if (this.#vad) this.#pushVad(this.#vad, pcm);
   }
@@ -411,6 +411,7 @@ export class LiveSession {
       abort: new AbortController(),
     };
     const rate = this.#format.sampleRateHz;
+    this.opts.writer.updateSession({ audioSeconds: this.#audioSeconds });
     this.opts.writer.startUtterance({
       seq,
       sampleId: r.sample?.sampleId ?? null,
@@ -486,13 +487,20 @@ export class LiveSession {
     const parts: ModelInputPart[] = [];
     if (r.turn.audioSamples > 0) {
       const rate = this.#format.sampleRateHz;
-      const samples = new Float32Array(r.turn.audioSamples);
-      let off = 0;
-      for (const a of r.turn.audio) {
-        samples.set(pcm16ToFloat32(a), off);
-        off += a.length;
-      }
-      parts.push({ type: 'audio', data: encodeWav16(samples, rate), mimeType: 'audio/wav', samples, sampleRateHz: rate, durationS: samples.length / rate });
+      const chunks = r.turn.audio;
+      const total = r.turn.audioSamples;
+      let samples: Float32Array | undefined;
+      parts.push({
+        type: 'audio',
+        data: pcm16Wav(chunks, total, rate),
+        mimeType: 'audio/wav',
+        // Decoded only for adapters that read them (local specialists); HTTP adapters send the WAV.
+        get samples(): Float32Array {
+          return (samples ??= pcm16ToFloat32(concatPcm16(chunks, total)));
+        },
+        sampleRateHz: rate,
+        durationS: total / rate,
+      });
     }
     parts.push(...r.turn.parts);
     return { parts };
@@ -550,15 +558,6 @@ export class LiveSession {
       audioSeconds: round2(audioS),
       realTimeFactor: finalMs !== null && audioS > 0 ? round4(finalMs / 1000 / audioS) : null,
     };
-    let scores: Record<string, number> | undefined;
-    if (o.status === 'completed' && r.sample) {
-      let hyp = o.text;
-      if (r.cumulative) {
-        this.#cumulative.push(o.text);
-        hyp = this.#cumulative.join(' ');
-      }
-      scores = scoreUtterance(r.sample, hyp);
-    }
     const m = this.opts.metrics;
     m.utterances.inc({ status: o.status });
     if (o.status === 'completed') {
@@ -567,6 +566,11 @@ export class LiveSession {
       m.firstTokenSeconds.observe(latency.firstTokenMs! / 1000);
       m.finalSeconds.observe(latency.finalMs! / 1000);
     } else if (o.status === 'failed') this.#failed++;
+    // Scores the client may see travel in the final event, so they are computed first;
+    // otherwise the client gets its answer before the scoring work.
+    let scores = this.opts.canSeeScores ? this.#score(r, o) : undefined;
+    this.#emitDone(r, o, latency, scores);
+    if (!this.opts.canSeeScores) scores = this.#score(r, o);
     this.opts.writer.finishUtterance(r.seq, {
       status: o.status === 'completed' ? 'ok' : o.status,
       transcript: o.status === 'failed' && !o.text ? null : o.text,
@@ -576,6 +580,19 @@ export class LiveSession {
       realTimeFactor: latency.realTimeFactor,
       scores: scores ?? null,
     });
+  }
+
+  #score(r: Response, o: { status: string; text: string }): Record<string, number> | undefined {
+    if (o.status !== 'completed' || !r.sample) return undefined;
+    let hyp = o.text;
+    if (r.cumulative) {
+      this.#cumulative.push(o.text);
+      hyp = this.#cumulative.join(' ');
+    }
+    return scoreUtterance(r.sample, hyp);
+  }
+
+  #emitDone(r: Response, o: { status: 'completed' | 'cancelled' | 'failed'; text: string; error?: EvalgateError }, latency: LiveLatency, scores: Record<string, number> | undefined): void {
     if (o.error) this.#emit({ type: 'error', code: o.error.code as ErrorCode, message: o.error.message });
     this.#emit({
       type: 'response_done',
@@ -585,7 +602,7 @@ export class LiveSession {
       status: o.status,
       text: o.text,
       latency,
-      ...(scores && this.opts.canSeeScores ? { scores } : {}),
+      ...(scores ? { scores } : {}),
       ...(o.error ? { error: { code: o.error.code, message: o.error.message } } : {}),
     });
   }

@@ -66,6 +66,8 @@ export function runLiveSocket(opts: {
     if (!before && pauses.size > 0) socket.pause();
     else if (before && pauses.size === 0 && socket.readyState === socket.OPEN) socket.resume();
   };
+  // The write-behind queue is full: stop reading until it drains (wait policy).
+  const stopWritePressure = registry.onWritePressure((full) => setPaused('db', full));
   let ended = false;
   let closedByServer: number | undefined;
   const closeSocket = (code: number, reason: string): void => {
@@ -148,6 +150,7 @@ export function runLiveSocket(opts: {
   });
   socket.on('close', (code: number) => {
     ended = true;
+    stopWritePressure();
     void chain.then(() => {
       // Only a dropped connection (or a client we stopped for not reading, 1013) stays resumable;
       // a session we closed for a protocol error ends like a clean close.

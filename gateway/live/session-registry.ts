@@ -6,6 +6,7 @@ import type { LiveLimits } from './live-limits.js';
 import type { LiveMetrics } from './live-metrics.js';
 import { resolveLiveModel } from './live-model.js';
 import { LiveSession } from './live-session.js';
+import { LiveWriteQueue } from './live-write-queue.js';
 import { SessionWriter } from './session-writer.js';
 
 /** A session and who holds it. */
@@ -47,6 +48,9 @@ export class SessionRegistry {
   readonly #limits: LiveLimits;
   readonly #metrics: LiveMetrics;
   readonly #log: FastifyBaseLogger;
+  readonly #writes: LiveWriteQueue;
+  readonly #pressureListeners = new Set<(full: boolean) => void>();
+  #writesFull = false;
   #shuttingDown = false;
   #opening = 0;
 
@@ -56,6 +60,32 @@ export class SessionRegistry {
     this.#limits = opts.limits;
     this.#metrics = opts.metrics;
     this.#log = opts.log;
+    this.#writes = new LiveWriteQueue(opts.store.db, {
+      maxPendingRows: opts.limits.maxPendingWrites,
+      onError: (err) => {
+        this.#log.error({ err }, 'live session write failed');
+        this.#metrics.errors.inc({ code: 'EVALGATE_ERR_DB_UNAVAILABLE' });
+      },
+      onPressure: (full) => {
+        this.#writesFull = full;
+        for (const l of this.#pressureListeners) l(full);
+      },
+    });
+  }
+
+  /**
+   * Subscribes to the write queue's pressure: `true` when it is full (stop
+   * reading from the client), `false` once it has drained. Returns the unsubscribe.
+   */
+  onWritePressure(listener: (full: boolean) => void): () => void {
+    this.#pressureListeners.add(listener);
+    if (this.#writesFull) listener(true);
+    return () => void this.#pressureListeners.delete(listener);
+  }
+
+  /** Writes every queued row (shutdown, tests). */
+  flushWrites(): Promise<void> {
+    return this.#writes.flush();
   }
 
   /** The limits in force. */
@@ -108,10 +138,7 @@ export class SessionRegistry {
     try {
       const model = await resolveLiveModel(modelConfig);
       const upstream = model.kind === 'realtime' ? await model.model.connect({}) : undefined;
-      const writer = new SessionWriter(this.#store.db, (err) => {
-        this.#log.error({ err }, 'live session write failed');
-        this.#metrics.errors.inc({ code: 'EVALGATE_ERR_DB_UNAVAILABLE' });
-      });
+      const writer = new SessionWriter(this.#store.db, this.#writes);
       let id: string;
       try {
         id = await writer.open({ model: modelConfig, apiKeyId: req.keyId, protocol: req.protocol, config: req.config });
@@ -159,7 +186,7 @@ export class SessionRegistry {
       void this.#end(e, 'closed');
       return;
     }
-    session.opts.writer.updateSession({ status: 'disconnected' });
+    session.opts.writer.updateSession({ status: 'disconnected', audioSeconds: session.audioSeconds });
     e.graceTimer = setTimeout(() => void this.#end(e, 'disconnected'), this.#limits.resumeGraceMs);
     e.graceTimer.unref();
   }
@@ -191,5 +218,6 @@ export class SessionRegistry {
         close?.(1001, 'server shutting down');
       }),
     );
+    await this.#writes.flush();
   }
 }

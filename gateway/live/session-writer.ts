@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ModelConfig } from '../config/config-schema.js';
 import type { Database } from '../store/database.js';
+import type { LiveWriteQueue, SessionPatch } from './live-write-queue.js';
 
 /** What is written when an utterance finishes. */
 export interface UtteranceOutcome {
@@ -35,21 +37,22 @@ export interface UtteranceStart {
 }
 
 /**
- * Writes one session's rows as things happen, strictly in order: every write
- * is chained on the previous one, so an utterance's update never overtakes its
- * insert. A failed write is reported and the chain goes on; the session is
- * never blocked on the database. `flush()` waits for everything queued.
+ * One session's view of the process-wide write-behind queue: the session
+ * row is inserted (awaited) when the session opens; everything after that is
+ * queued and never awaited on the way to the client. Order per session holds
+ * because the queue writes batches one at a time, session updates before
+ * utterance inserts before utterance updates. `flush()` waits until what was
+ * queued so far is written (or has failed and been reported).
  */
 export class SessionWriter {
   readonly #db: Kysely<Database>;
-  readonly #onError: (err: unknown) => void;
-  #chain: Promise<void> = Promise.resolve();
+  readonly #queue: LiveWriteQueue;
   #sessionId: string | undefined;
-  readonly #utteranceIds = new Map<number, Promise<string | undefined>>();
+  readonly #utteranceIds = new Map<number, string>();
 
-  constructor(db: Kysely<Database>, onError: (err: unknown) => void) {
+  constructor(db: Kysely<Database>, queue: LiveWriteQueue) {
     this.#db = db;
-    this.#onError = onError;
+    this.#queue = queue;
   }
 
   /** Inserts the session row (upserting the model first) and resolves with its id. */
@@ -81,10 +84,6 @@ export class SessionWriter {
     this.#sessionId = sessionId;
   }
 
-  #enqueue(task: () => Promise<void>): void {
-    this.#chain = this.#chain.then(task).catch((err: unknown) => this.#onError(err));
-  }
-
   /** Records a session-level change (status, dataset, config, audio seconds). */
   updateSession(patch: {
     status?: 'open' | 'disconnected' | 'closed' | 'failed';
@@ -93,78 +92,35 @@ export class SessionWriter {
     audioSeconds?: number;
     ended?: boolean;
   }): void {
-    this.#enqueue(async () => {
-      if (!this.#sessionId) return;
-      await this.#db
-        .updateTable('stream_sessions')
-        .set({
-          ...(patch.status ? { status: patch.status } : {}),
-          ...(patch.datasetId !== undefined ? { dataset_id: patch.datasetId } : {}),
-          ...(patch.config ? { config: JSON.stringify(patch.config) } : {}),
-          ...(patch.audioSeconds !== undefined ? { audio_seconds: patch.audioSeconds } : {}),
-          ...(patch.ended ? { ended_at: new Date() } : patch.status === 'open' ? { ended_at: null } : {}),
-        })
-        .where('id', '=', this.#sessionId)
-        .execute();
-    });
+    if (!this.#sessionId) return;
+    const p: SessionPatch = {};
+    if (patch.status) p.status = patch.status;
+    if (patch.datasetId !== undefined) p.datasetId = patch.datasetId;
+    if (patch.config) p.config = patch.config;
+    if (patch.audioSeconds !== undefined) p.audioSeconds = patch.audioSeconds;
+    if (patch.ended) p.endedAt = new Date();
+    else if (patch.status === 'open') p.endedAt = null;
+    this.#queue.updateSession(this.#sessionId, p);
   }
 
-  /** Inserts an `open` utterance row when it is committed. */
+  /** Queues an `open` utterance row when it is committed. */
   startUtterance(u: UtteranceStart): void {
-    let resolveId!: (id: string | undefined) => void;
-    this.#utteranceIds.set(u.seq, new Promise((r) => (resolveId = r)));
-    this.#enqueue(async () => {
-      if (!this.#sessionId) return resolveId(undefined);
-      try {
-        const row = await this.#db
-          .insertInto('utterances')
-          .values({
-            session_id: this.#sessionId,
-            seq: u.seq,
-            sample_id: u.sampleId,
-            audio_seconds: u.audioSeconds,
-            speech_start_s: u.speechStartS,
-            speech_end_s: u.speechEndS,
-          })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        resolveId(row.id);
-      } catch (err) {
-        resolveId(undefined);
-        throw err;
-      }
-    });
+    if (!this.#sessionId) return;
+    const id = randomUUID();
+    this.#utteranceIds.set(u.seq, id);
+    this.#queue.insertUtterance({ id, sessionId: this.#sessionId, ...u, createdAt: new Date() });
   }
 
-  /** Records the outcome of an utterance. */
+  /** Queues the outcome of an utterance. */
   finishUtterance(seq: number, o: UtteranceOutcome): void {
-    this.#enqueue(async () => {
-      const id = await this.#utteranceIds.get(seq);
-      this.#utteranceIds.delete(seq);
-      if (!id) return;
-      await this.#db
-        .updateTable('utterances')
-        .set({
-          status: o.status,
-          transcript: o.transcript,
-          error: o.error ? JSON.stringify(o.error) : null,
-          latency_first_token_ms: o.latencyFirstTokenMs,
-          latency_final_ms: o.latencyFinalMs,
-          real_time_factor: o.realTimeFactor,
-          scores: o.scores ? JSON.stringify(o.scores) : null,
-          finished_at: new Date(),
-        })
-        .where('id', '=', id)
-        .execute();
-    });
+    const id = this.#utteranceIds.get(seq);
+    if (!id) return;
+    this.#utteranceIds.delete(seq);
+    this.#queue.finishUtterance(id, { ...o, finishedAt: new Date() });
   }
 
-  /** Resolves once every queued write has been attempted. */
-  async flush(): Promise<void> {
-    let last: Promise<void>;
-    do {
-      last = this.#chain;
-      await last;
-    } while (last !== this.#chain);
+  /** Resolves once every write queued so far has been attempted. */
+  flush(): Promise<void> {
+    return this.#queue.flush();
   }
 }
