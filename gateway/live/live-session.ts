@@ -14,8 +14,7 @@ import type { LiveLimits } from './live-limits.js';
 import type { LiveMetrics } from './live-metrics.js';
 import type { LiveModel } from './live-model.js';
 import { runBatchResponse } from './run-batch-response.js';
-import { findBoundSample, type BoundSample, type SampleRef } from './sample-binding.js';
-import { scoreUtterance } from './score-utterance.js';
+import { findBoundSample, scoreBoundSample, type BoundSample, type SampleRef } from './sample-binding.js';
 import type { SessionWriter } from './session-writer.js';
 
 /** Everything a session needs, handed in by the registry. */
@@ -589,7 +588,7 @@ export class LiveSession {
       this.#cumulative.push(o.text);
       hyp = this.#cumulative.join(' ');
     }
-    return scoreUtterance(r.sample, hyp);
+    return scoreBoundSample(r.sample, hyp);
   }
 
   #emitDone(r: Response, o: { status: 'completed' | 'cancelled' | 'failed'; text: string; error?: EvalgateError }, latency: LiveLatency, scores: Record<string, number> | undefined): void {

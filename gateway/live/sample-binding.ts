@@ -1,5 +1,9 @@
 import { resolve, sep } from 'node:path';
 import type { Kysely } from 'kysely';
+import { EXTRACTOR_NAMES, type ExtractorName } from '../../scorers/mcq/mcq-extractors.js';
+import { isNormalizerName, type NormalizerName } from '../../scorers/normalizers/normalizer-registry.js';
+import { scoreTask, type ScoreTaskKind } from '../../scorers/score-task.js';
+import type { TokenUnit } from '../../scorers/wer/tokenize.js';
 import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
 
@@ -11,7 +15,7 @@ export interface BoundSample {
   readonly datasetId: string;
   /** The manifest `id`. */
   readonly sampleKey: string;
-  /** Task of the sample (live scoring handles `asr`; others are stored unscored). */
+  /** Task of the sample: asr, ocr, vqa (scored with the OCR metrics) or mcq. */
   readonly task: string;
   /** Reference text(s). */
   readonly reference: string | readonly string[] | null;
@@ -19,26 +23,55 @@ export interface BoundSample {
   readonly lang: string | null;
   /** Question of a VQA/MCQ sample. */
   readonly question: string | null;
+  /** Correct letter of an mcq sample. */
+  readonly answer: string | null;
+  /** Option texts of an mcq sample. */
+  readonly choices: readonly string[] | null;
+  /** Scorer options the client chose when it bound the sample. */
+  readonly scoring: LiveScoring;
   /** Absolute media paths of the sample by kind (for a video reference). */
   readonly media: readonly { readonly kind: string; readonly path: string }[];
 }
 
-/** What a client sends to bind: `{dataset, sample}`. */
-export interface SampleRef {
+/** Options handed to scoreTask, as `evalgate score` takes them; absent ones take its defaults. */
+export interface LiveScoring {
+  /** Normalizer (default `none`, or `wenet-zh` with unit `mixed`). */
+  readonly normalizer?: NormalizerName;
+  /** asr token unit (default `word`). */
+  readonly unit?: TokenUnit;
+  /** mcq answer extractor (default `videomme`). */
+  readonly extractor?: ExtractorName;
+}
+
+/** What a client sends to bind: `{dataset, sample, normalizer?, unit?, extractor?}`. */
+export interface SampleRef extends LiveScoring {
   /** Dataset name (or id). */
   readonly dataset: string;
   /** Sample id from the manifest. */
   readonly sample: string;
 }
 
-/** Validates an `evalgate` extension's `{dataset, sample}` shape. */
+const units: readonly string[] = ['word', 'char', 'mixed'];
+
+/** Validates an `evalgate` extension's `{dataset, sample, normalizer?, unit?, extractor?}` shape. */
 export function parseSampleRef(value: unknown, param: string): SampleRef | undefined {
   if (value === undefined || value === null) return undefined;
-  const v = value as { dataset?: unknown; sample?: unknown };
+  const v = value as { dataset?: unknown; sample?: unknown; normalizer?: unknown; unit?: unknown; extractor?: unknown };
   if (typeof v !== 'object' || typeof v.dataset !== 'string' || typeof v.sample !== 'string' || !v.dataset || !v.sample) {
-    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param} must be {"dataset": "<name>", "sample": "<id>"}` });
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param} must be {"dataset": "<name>", "sample": "<id>"}`, param });
   }
-  return { dataset: v.dataset, sample: v.sample };
+  const bad = (field: string, allowed: readonly string[]): EvalgateError =>
+    new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param}.${field} must be one of ${allowed.join(', ')}`, param: `${param}.${field}` });
+  if (v.normalizer !== undefined && (typeof v.normalizer !== 'string' || !isNormalizerName(v.normalizer))) throw bad('normalizer', ['whisper-en', 'whisper-basic', 'open-asr-en', 'wenet-zh', 'none']);
+  if (v.unit !== undefined && (typeof v.unit !== 'string' || !units.includes(v.unit))) throw bad('unit', units);
+  if (v.extractor !== undefined && (typeof v.extractor !== 'string' || !(EXTRACTOR_NAMES as readonly string[]).includes(v.extractor))) throw bad('extractor', EXTRACTOR_NAMES);
+  return {
+    dataset: v.dataset,
+    sample: v.sample,
+    ...(v.normalizer !== undefined ? { normalizer: v.normalizer as NormalizerName } : {}),
+    ...(v.unit !== undefined ? { unit: v.unit as TokenUnit } : {}),
+    ...(v.extractor !== undefined ? { extractor: v.extractor as ExtractorName } : {}),
+  };
 }
 
 /** Looks a sample up by dataset name (newest import wins) and sample key. */
@@ -54,6 +87,8 @@ export async function findBoundSample(db: Kysely<Database>, ref: SampleRef): Pro
       'samples.reference as reference',
       'samples.lang as lang',
       'samples.question as question',
+      'samples.answer as answer',
+      'samples.choices as choices',
       'samples.media as media',
       'datasets.root_dir as rootDir',
     ])
@@ -76,6 +111,50 @@ export async function findBoundSample(db: Kysely<Database>, ref: SampleRef): Pro
     reference: row.reference,
     lang: row.lang,
     question: row.question,
+    answer: row.answer,
+    choices: row.choices,
+    scoring: {
+      ...(ref.normalizer ? { normalizer: ref.normalizer } : {}),
+      ...(ref.unit ? { unit: ref.unit } : {}),
+      ...(ref.extractor ? { extractor: ref.extractor } : {}),
+    },
     media,
   };
+}
+
+/** Scorer kind of a sample task: vqa uses the OCR/VQA metrics, as the batch runner does. */
+function scoreKindOf(task: string): ScoreTaskKind | undefined {
+  if (task === 'asr' || task === 'ocr' || task === 'mcq') return task;
+  return task === 'vqa' ? 'ocr' : undefined;
+}
+
+/**
+ * Scores a live answer against a bound sample through scoreTask, the code
+ * behind `evalgate score` and the batch runner, with the options the client
+ * bound the sample with. Returns the per-sample numbers (booleans as 0/1,
+ * plus `answered` for mcq), or undefined when the sample's task has no scorer
+ * or no reference/answer to score against. The reference never leaves here.
+ */
+export function scoreBoundSample(sample: BoundSample, prediction: string): Record<string, number> | undefined {
+  const task = scoreKindOf(sample.task);
+  if (!task) return undefined;
+  if (task === 'mcq' ? !sample.answer : sample.reference === null) return undefined;
+  const out = scoreTask(
+    [{
+      id: sample.sampleKey,
+      prediction,
+      ...(sample.reference !== null ? { reference: sample.reference } : {}),
+      ...(sample.answer !== null ? { answer: sample.answer } : {}),
+      ...(sample.choices !== null ? { choices: sample.choices } : {}),
+    }],
+    { task, ...sample.scoring },
+  );
+  const entry = out.samples[0]!;
+  const scores: Record<string, number> = {};
+  for (const [k, v] of Object.entries(entry)) {
+    if (typeof v === 'number' && Number.isFinite(v)) scores[k] = v;
+    else if (typeof v === 'boolean' && k !== 'missing') scores[k] = v ? 1 : 0;
+  }
+  if (task === 'mcq') scores.answered = entry.extracted != null ? 1 : 0;
+  return scores;
 }

@@ -7,8 +7,10 @@ import { hasRealdata, insertAsrSample, JFK_TEXT, realdataDir, scriptedModel, sta
 describe.skipIf(!hasRealdata)('evalgate stream', () => {
   let gw: TestGateway;
   let scripted: ReturnType<typeof useScriptedAdapter>;
+  // The CLI binds without scorer options, so scoring uses evalgate score's defaults (normalizer none):
+  // the exact reference text scores WER 0.
   beforeAll(async () => {
-    scripted = useScriptedAdapter(() => scriptedModel({ latencyMs: 20, reply: () => JFK_TEXT.toUpperCase() }));
+    scripted = useScriptedAdapter(() => scriptedModel({ latencyMs: 20, reply: () => JFK_TEXT }));
     gw = await startGateway({ tls: false, auth: false, models: [{ id: 'm', adapter: scripted.adapter, kind: 'specialist', options: {} }] });
     await insertAsrSample(gw, { name: 'realdata', sample: 'jfk', reference: JFK_TEXT });
   }, 60_000);
