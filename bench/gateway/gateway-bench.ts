@@ -72,7 +72,8 @@ async function runClients(url: string, sessions: number, seconds: number, turnS:
   let errors = 0;
   const chunk = Buffer.alloc((RATE_HZ / 10) * 2);
   for (let i = 0; i < chunk.length; i += 2) chunk.writeInt16LE(Math.round((Math.random() - 0.5) * 200), i);
-  const audio = chunk.toString('base64');
+  // One append message, built once: the load generator shares the two cores with the gateway.
+  const appendMsg = JSON.stringify({ type: 'input_audio_buffer.append', audio: chunk.toString('base64') });
   const chunksPerTurn = Math.round(turnS * 10);
   let stopAt = Number.POSITIVE_INFINITY;
   let readyCount = 0;
@@ -106,7 +107,7 @@ async function runClients(url: string, sessions: number, seconds: number, turnS:
       let sent = 0;
       const t0 = performance.now();
       while (performance.now() < stopAt) {
-        ws.send(JSON.stringify({ type: 'input_audio_buffer.append', audio }));
+        ws.send(appendMsg);
         sent++;
         if (sent % chunksPerTurn === 0 && !inFlight) {
           ws.send(JSON.stringify({ type: 'input_audio_buffer.commit' }));

@@ -75,8 +75,22 @@ export function runLiveSocket(opts: {
     closedByServer ??= code;
     if (socket.readyState === socket.OPEN || socket.readyState === socket.CONNECTING) socket.close(code, reason.slice(0, 120));
   };
+  // Every message sent in one turn of the event loop leaves in one write: ws writes each
+  // frame separately, and a syscall per message was the largest CPU cost under load.
+  const net = opts.request.raw.socket;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    net.uncork();
+  };
   const sendRaw = (msg: object): void => {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
+    if (socket.readyState !== socket.OPEN) return;
+    if (!corked) {
+      corked = true;
+      net.cork();
+      process.nextTick(uncork);
+    }
+    socket.send(JSON.stringify(msg));
   };
   let session: LiveSession | undefined;
   const sink = (ev: LiveEvent): void => {
