@@ -67,6 +67,12 @@ export interface StreamSampleRef {
   readonly dataset: string;
   /** Sample id in the manifest. */
   readonly sample: string;
+  /** Scorer normalizer (default `none`, as `evalgate score`). */
+  readonly normalizer?: string;
+  /** ASR token unit: `word` (default), `char` or `mixed`. */
+  readonly unit?: string;
+  /** MCQ extractor (default `videomme`). */
+  readonly extractor?: string;
 }
 
 /** How to connect. */

@@ -7,16 +7,50 @@ import { hasRealdata, insertAsrSample, JFK_TEXT, realdataDir, scriptedModel, sta
 describe.skipIf(!hasRealdata)('evalgate stream', () => {
   let gw: TestGateway;
   let scripted: ReturnType<typeof useScriptedAdapter>;
+  let shouting: ReturnType<typeof useScriptedAdapter>;
   // The CLI binds without scorer options, so scoring uses evalgate score's defaults (normalizer none):
   // the exact reference text scores WER 0.
   beforeAll(async () => {
     scripted = useScriptedAdapter(() => scriptedModel({ latencyMs: 20, reply: () => JFK_TEXT }));
-    gw = await startGateway({ tls: false, auth: false, models: [{ id: 'm', adapter: scripted.adapter, kind: 'specialist', options: {} }] });
+    // Same words, upper-case and without punctuation: wrong under `none`, right under whisper-en.
+    shouting = useScriptedAdapter(() => scriptedModel({ latencyMs: 20, reply: () => JFK_TEXT.toUpperCase().replace(/[,.]/g, '') }));
+    gw = await startGateway({
+      tls: false,
+      auth: false,
+      models: [
+        { id: 'm', adapter: scripted.adapter, kind: 'specialist', options: {} },
+        { id: 'shouting', adapter: shouting.adapter, kind: 'specialist', options: {} },
+      ],
+    });
     await insertAsrSample(gw, { name: 'realdata', sample: 'jfk', reference: JFK_TEXT });
   }, 60_000);
   afterAll(async () => {
     await gw?.close();
     scripted?.dispose();
+    shouting?.dispose();
+  });
+
+  async function streamJson(args: string[]): Promise<{ files: { utterances: { scores: { wer: number } }[] }[] }> {
+    const out: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
+      out.push(String(s));
+      return true;
+    });
+    try {
+      const program = new Command().exitOverride();
+      register(program);
+      await program.parseAsync(['node', 'evalgate', 'stream', join(realdataDir, 'jfk.wav'), '--url', gw.url, '--dataset', 'realdata', '--sample', 'jfk', '--json', ...args]);
+    } finally {
+      spy.mockRestore();
+    }
+    return JSON.parse(out.join('')) as { files: { utterances: { scores: { wer: number } }[] }[] };
+  }
+
+  it('passes --normalizer to the bound sample\'s scorer', async () => {
+    const raw = await streamJson(['--model', 'shouting']);
+    expect(raw.files[0]!.utterances[0]!.scores.wer).toBe(1);
+    const normalized = await streamJson(['--model', 'shouting', '--normalizer', 'whisper-en']);
+    expect(normalized.files[0]!.utterances[0]!.scores.wer).toBe(0);
   });
 
   it('streams a file, prints the transcript, latency and the score as JSON', async () => {

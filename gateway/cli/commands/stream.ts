@@ -10,6 +10,9 @@ interface StreamOptions {
   concurrency: number;
   dataset?: string;
   sample?: string;
+  normalizer?: string;
+  unit?: string;
+  extractor?: string;
   turnDetection: 'manual' | 'server_vad';
   json?: boolean;
 }
@@ -67,6 +70,9 @@ export default function register(program: Command): void {
     .option('--concurrency <n>', 'files streamed at once, one session each', (v) => Number.parseInt(v, 10), 1)
     .option('--dataset <name>', 'dataset to score against (with --sample)')
     .option('--sample <id>', 'sample id to score against (with --dataset; one file)')
+    .option('--normalizer <name>', 'scorer normalizer for the bound sample (whisper-en, whisper-basic, open-asr-en, wenet-zh, none; default none)')
+    .option('--unit <unit>', 'ASR token unit for the bound sample: word (default), char or mixed')
+    .option('--extractor <name>', 'MCQ extractor for the bound sample: videomme (default), lmms or mvbench')
     .option('--turn-detection <mode>', 'manual (one commit at the end) or server_vad', 'manual')
     .option('--json', 'print one JSON document')
     .action(
@@ -87,7 +93,19 @@ export default function register(program: Command): void {
         const { StreamClient } = await import('../../client/stream-client.js');
         const { createProgress } = await import('../progress.js');
         const progress = createProgress('stream', files.length, { json: Boolean(opts.json) });
-        const sample = opts.dataset && opts.sample ? { dataset: opts.dataset, sample: opts.sample } : undefined;
+        const sample =
+          opts.dataset && opts.sample
+            ? {
+                dataset: opts.dataset,
+                sample: opts.sample,
+                ...(opts.normalizer ? { normalizer: opts.normalizer } : {}),
+                ...(opts.unit ? { unit: opts.unit } : {}),
+                ...(opts.extractor ? { extractor: opts.extractor } : {}),
+              }
+            : undefined;
+        if (!sample && (opts.normalizer || opts.unit || opts.extractor)) {
+          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--normalizer, --unit and --extractor apply to a bound sample: give --dataset and --sample' });
+        }
 
         const streamOne = async (file: string): Promise<FileResult> => {
           const pcm = await decodeToPcm16(file);
