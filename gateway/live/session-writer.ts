@@ -2,25 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ModelConfig } from '../config/config-schema.js';
 import type { Database } from '../store/database.js';
-import type { LiveWriteQueue, SessionPatch } from './live-write-queue.js';
+import type { LiveWriteQueue, SessionPatch, UtteranceFinish } from './live-write-queue.js';
 
 /** What is written when an utterance finishes. */
-export interface UtteranceOutcome {
-  /** Final state. */
-  readonly status: 'ok' | 'failed' | 'cancelled';
-  /** The model's final text. */
-  readonly transcript: string | null;
-  /** Error code and message when failed. */
-  readonly error: { readonly code?: string; readonly message: string } | null;
-  /** End of speech → first token, ms. */
-  readonly latencyFirstTokenMs: number | null;
-  /** End of speech → final output, ms. */
-  readonly latencyFinalMs: number | null;
-  /** Processing seconds ÷ audio seconds. */
-  readonly realTimeFactor: number | null;
-  /** Scores against the bound sample, if any. */
-  readonly scores: Record<string, number> | null;
-}
+/** How an utterance ended; the write queue adds the time it finished. */
+export type UtteranceOutcome = Omit<UtteranceFinish, 'finishedAt'>;
 
 /** Where an utterance sits in the stream. */
 export interface UtteranceStart {

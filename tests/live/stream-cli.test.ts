@@ -54,19 +54,7 @@ describe.skipIf(!hasRealdata)('evalgate stream', () => {
   });
 
   it('streams a file, prints the transcript, latency and the score as JSON', async () => {
-    const out: string[] = [];
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-      out.push(String(s));
-      return true;
-    });
-    try {
-      const program = new Command().exitOverride();
-      register(program);
-      await program.parseAsync(['node', 'evalgate', 'stream', join(realdataDir, 'jfk.wav'), '--model', 'm', '--url', gw.url, '--dataset', 'realdata', '--sample', 'jfk', '--json']);
-    } finally {
-      spy.mockRestore();
-    }
-    const doc = JSON.parse(out.join('')) as { files: { audioSeconds: number; utterances: { status: string; text: string; scores: { wer: number }; latency: { finalMs: number } }[]; summary: { utterances: number } }[] };
+    const doc = (await streamJson(['--model', 'm'])) as unknown as { files: { audioSeconds: number; utterances: { status: string; text: string; scores: { wer: number }; latency: { finalMs: number } }[]; summary: { utterances: number } }[] };
     const f = doc.files[0]!;
     expect(f.audioSeconds).toBeCloseTo(11, 1);
     expect(f.utterances).toHaveLength(1);
