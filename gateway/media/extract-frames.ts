@@ -20,6 +20,7 @@ import {
   type FrameCacheManifest,
 } from './frame-cache.js';
 import { assertReadableFile, parseRational, probeMedia, type VideoStreamInfo } from './probe-media.js';
+import { h264ReferenceTargets } from './reference-frames.js';
 import { decodeFrames, frameName, type DecodedFrame, type DecodeTarget } from './seek-decoder.js';
 import { cfrTimeline, packetTimeline, type VideoTimeline } from './video-timeline.js';
 
@@ -236,7 +237,18 @@ export async function extractFrames(videoPath: string, opts: ExtractFramesOption
       opts.onProgress?.(Math.min(done, total), total);
     };
     let targets = targetsFor(indices, timeline);
-    let result = await decodeFrames(targets, { ...decodeOpts, onFrames });
+    // H.264 in MP4/MOV: targets that are reference pictures may skip non-reference ones on the way (exact; see reference-frames.ts).
+    const referenceIndices =
+      decodeOpts.mode === 'exact' && video.codec === 'h264' && /\b(mov|mp4)\b/.test(info.formatName)
+        ? await h264ReferenceTargets(targets, {
+            ffprobePath: binaries.ffprobePath,
+            path: videoPath,
+            streamIndex: video.streamIndex,
+            formatStartS: info.startTimeS,
+            signal,
+          })
+        : undefined;
+    let result = await decodeFrames(targets, { ...decodeOpts, referenceIndices, onFrames });
 
     if (result.mismatched.length > 0 && timeline.source === 'cfr') {
       // The frame-rate arithmetic was wrong for this file: use the real timestamps and redo what changed.
