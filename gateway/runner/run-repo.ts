@@ -239,36 +239,8 @@ export async function hasOkPrediction(db: Db, runId: string, sampleId: string): 
  * `ok`. Returns whether this call wrote the row.
  */
 export async function savePrediction(db: Db, p: PredictionWrite): Promise<boolean> {
-  const json = (v: unknown): string | null => (v === undefined || v === null ? null : JSON.stringify(v));
-  const scores = JSON.stringify((p.scores ?? []).map((s) => ({ metric: s.metric, value: s.value, details: s.details ?? null })));
-  const result = await sql<{ id: string }>`
-    with p as (
-      insert into predictions (run_id, sample_id, status, output_text, raw_response, error, attempts,
-                               latency_request_ms, latency_first_token_ms, latency_total_ms, audio_seconds)
-      values (${p.runId}, ${p.sampleId}, ${p.status}, ${p.outputText ?? null}, ${json(p.rawResponse)}::jsonb, ${json(p.error)}::jsonb,
-              ${p.attempts}, ${p.latencyRequestMs ?? null}, ${p.latencyFirstTokenMs ?? null}, ${p.latencyTotalMs ?? null}, ${p.audioSeconds ?? null})
-      on conflict (run_id, sample_id) do update set
-        status = excluded.status,
-        output_text = excluded.output_text,
-        raw_response = excluded.raw_response,
-        error = excluded.error,
-        attempts = predictions.attempts + excluded.attempts,
-        latency_request_ms = excluded.latency_request_ms,
-        latency_first_token_ms = excluded.latency_first_token_ms,
-        latency_total_ms = excluded.latency_total_ms,
-        audio_seconds = excluded.audio_seconds,
-        updated_at = now()
-      where predictions.status <> 'ok'
-      returning id
-    ), s as (
-      insert into scores (prediction_id, metric, value, details)
-      select p.id, x.metric, x.value, x.details
-      from p cross join jsonb_to_recordset(${scores}::jsonb) as x(metric text, value double precision, details jsonb)
-      on conflict (prediction_id, metric) do update set value = excluded.value, details = excluded.details
-      returning 1
-    )
-    select id from p`.execute(db);
-  return result.rows.length > 0;
+  // One statement serves one write and a group commit alike.
+  return (await savePredictions(db, [p])).size > 0;
 }
 
 /**
