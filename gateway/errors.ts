@@ -69,7 +69,7 @@ export const errorRegistry = {
     httpStatus: 500,
     wsCloseCode: 1011,
     message:
-      'The installed onnxruntime-node has no CUDA provider. On a GPU machine with internet, run `npm install onnxruntime-node` without ONNXRUNTIME_NODE_INSTALL=skip, or use --device cpu.',
+      'The installed onnxruntime-node cannot use CUDA: {detail}. On a GPU machine with internet, run `npm install onnxruntime-node` without ONNXRUNTIME_NODE_INSTALL=skip (its install script fetches the CUDA 12 provider files), or use --device cpu.',
   },
   EVALGATE_ERR_MODEL_CALL_FAILED: {
     httpStatus: 502,

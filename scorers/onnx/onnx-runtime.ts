@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
 import { access, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import type * as Onnxruntime from 'onnxruntime-node';
 import type { InferenceSessionLike, TensorFactory, TensorLike } from './inference-session-like.js';
 
@@ -27,10 +30,13 @@ export class ModelFileError extends Error {
 
 /** Raised when CUDA is asked for but the installed runtime lacks it. */
 export class CudaUnavailableError extends Error {
-  constructor() {
+  constructor(
+    /** Why CUDA cannot be used: the provider files are missing, or onnxruntime's own load error. */
+    readonly reason = 'its CUDA provider files are not installed',
+  ) {
     super(
-      'The installed onnxruntime-node has no CUDA execution provider. On a GPU machine with internet, run ' +
-        '`npm install onnxruntime-node` without ONNXRUNTIME_NODE_INSTALL=skip (the CUDA files are fetched by its install script), or use --device cpu.',
+      `The installed onnxruntime-node cannot use CUDA: ${reason}. On a GPU machine with internet, run ` +
+        '`npm install onnxruntime-node` without ONNXRUNTIME_NODE_INSTALL=skip (its install script fetches the CUDA 12 provider files), or use --device cpu.',
     );
     this.name = 'CudaUnavailableError';
   }
@@ -45,11 +51,38 @@ export function loadOrt(): Promise<Ort> {
   return ortPromise;
 }
 
-/** Backends the installed onnxruntime-node reports (e.g. ['cpu'] or ['cpu','cuda']). */
+/**
+ * The folder holding onnxruntime-node's native binding for this platform; its
+ * install script puts the CUDA provider libraries there when it fetches them.
+ */
+export function ortBindingDir(): string {
+  const main = createRequire(import.meta.url).resolve('onnxruntime-node');
+  return join(dirname(main), '..', 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+/** The provider libraries the CUDA backend loads at session creation. */
+function cudaProviderFiles(): string[] {
+  const [prefix, ext] = process.platform === 'win32' ? ['', '.dll'] : ['lib', '.so'];
+  return ['providers_shared', 'providers_cuda'].map((n) => join(ortBindingDir(), `${prefix}onnxruntime_${n}${ext}`));
+}
+
+/**
+ * Devices the installed onnxruntime-node can use (['cpu'] or ['cpu','cuda']).
+ * The Linux x64 binding always lists `cuda` (compiled in, `bundled: false`),
+ * but it only works once the provider libraries are installed beside it, so
+ * an unbundled backend counts only when those files are there.
+ */
 export async function availableDevices(): Promise<OnnxDevice[]> {
   const ort = await loadOrt();
-  const names = ort.listSupportedBackends().map((b) => b.name);
-  return (['cpu', 'cuda'] as const).filter((d) => names.includes(d));
+  const listed = ort.listSupportedBackends();
+  const usable = (name: string): boolean =>
+    listed.some((b) => b.name === name && (b.bundled || (name === 'cuda' && cudaProviderFiles().every((f) => existsSync(f)))));
+  return (['cpu', 'cuda'] as const).filter(usable);
+}
+
+/** A session-creation failure that comes from loading the CUDA provider (or CUDA itself), not from the model. */
+export function isProviderLoadFailure(message: string): boolean {
+  return /providers_(shared|cuda)|AppendExecutionProvider_Cuda|libcu(dart|blas|dnn|fft)|CUDA failure|cudaError/i.test(message);
 }
 
 // One session per (file, device) per process: sessions are expensive to
@@ -96,8 +129,19 @@ async function openSession(modelPath: string, device: OnnxDevice, threads: numbe
         (await session.run(feeds as unknown as Parameters<typeof session.run>[0])) as unknown as Record<string, TensorLike>,
     };
   } catch (err) {
-    throw new ModelFileError(modelPath, (err as Error).message);
+    const message = (err as Error).message;
+    // With the provider files present, CUDA can still fail to load (no driver,
+    // a missing libcudart/cuDNN): say so instead of blaming the model file.
+    if (device === 'cuda' && isProviderLoadFailure(message)) throw new CudaUnavailableError(firstLine(message));
+    throw new ModelFileError(modelPath, message);
   }
+}
+
+/** onnxruntime's messages carry colour codes and multi-line logs; keep the gist. */
+function firstLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
+  return (plain.split('\n').find((l) => /error|fail/i.test(l)) ?? plain.split('\n')[0] ?? '').trim().slice(0, 300);
 }
 
 /** A TensorFactory backed by the real onnxruntime Tensor class. */

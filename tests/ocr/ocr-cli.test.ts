@@ -5,10 +5,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { ortBindingDir } from '../../scorers/onnx/onnx-runtime.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(repoRoot, 'dist/gateway/cli/main.js');
 const textRec = path.resolve(repoRoot, '../shared/realdata/text_rec.jpg');
+const cudaInstalled = existsSync(path.join(ortBindingDir(), 'libonnxruntime_providers_cuda.so'));
 if (!existsSync(bin)) console.warn(`[ocr] skipping CLI checks: ${bin} is missing (run npm run build)`);
 
 const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
@@ -31,6 +33,15 @@ describe.skipIf(!existsSync(bin))('evalgate ocr', () => {
     const { code, stderr } = await run(['ocr', path.join(repoRoot, 'no-such-image.png')]);
     expect(code).toBe(1);
     expect(stderr).toContain('EVALGATE_ERR_MEDIA_NOT_FOUND');
+  });
+
+  // CI machines have no CUDA provider files (the install skips them), so this is the path users hit.
+  it.skipIf(!existsSync(textRec) || cudaInstalled)('names the missing CUDA provider instead of blaming the model', async () => {
+    const { code, stderr } = await run(['ocr', textRec, '--device', 'cuda']);
+    expect(code).toBe(1);
+    expect(stderr).toContain('EVALGATE_ERR_CUDA_UNAVAILABLE');
+    expect(stderr).toContain('provider files are not installed');
+    expect(stderr).not.toContain('EVALGATE_ERR_MODEL_FILE_INVALID');
   });
 
   it('rejects an unknown device', async () => {

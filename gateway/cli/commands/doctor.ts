@@ -11,7 +11,7 @@ interface Check {
 export default function register(program: Command): void {
   program
     .command('doctor')
-    .description('check the local toolchain: Node, ffmpeg/ffprobe (which binary, where from, version), cache folder, optional tools')
+    .description('check the local toolchain: Node, ffmpeg/ffprobe (which binary, where from, version), ONNX Runtime devices, cache folder, optional tools')
     .option('--json', 'print JSON')
     .action(
       runAction(async (opts: { json?: boolean }, cmd: Command) => {
@@ -42,6 +42,17 @@ export default function register(program: Command): void {
           checks.push({ name: 'cache', ok: true, detail: `${cacheDir} is writable` });
         } catch (err) {
           checks.push({ name: 'cache', ok: false, detail: (err as Error).message });
+        }
+
+        // ONNX Runtime: the CPU backend is required; CUDA is optional and only
+        // usable when onnxruntime-node's install script fetched its provider files.
+        try {
+          const { availableDevices, ortBindingDir } = await import('../../../scorers/onnx/onnx-runtime.js');
+          const devices = await availableDevices();
+          report.onnxruntime = { devices, bindingDir: ortBindingDir() };
+          checks.push({ name: 'onnx', ok: devices.includes('cpu'), detail: `devices: ${devices.join(', ')}${devices.includes('cuda') ? '' : ' (cuda: provider files not installed; optional)'}` });
+        } catch (err) {
+          checks.push({ name: 'onnx', ok: false, detail: (err as Error).message });
         }
 
         // Optional Debian tools: only needed for the pocketsphinx fallback and for regenerating synthetic data.

@@ -24,6 +24,7 @@ export default function register(program: Command): void {
     .action(
       runAction(async (images: string[], opts: OcrCommandOptions) => {
         const { EvalgateError } = await import('../../errors.js');
+        const { cudaUnavailable } = await import('../../models/local/local-errors.js');
         if (opts.device !== 'cpu' && opts.device !== 'cuda') {
           throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--device must be cpu or cuda, not "${opts.device}"` });
         }
@@ -51,7 +52,7 @@ export default function register(program: Command): void {
                 { cause: e },
               );
             case 'CudaUnavailableError':
-              return new EvalgateError('EVALGATE_ERR_CUDA_UNAVAILABLE', {}, { cause: e });
+              return cudaUnavailable(e);
             case 'ImageDecodeError':
               return new EvalgateError(
                 'EVALGATE_ERR_MEDIA_DECODE_FAILED',

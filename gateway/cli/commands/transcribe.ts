@@ -34,6 +34,7 @@ export default function register(program: Command): void {
     .action(
       runAction(async (files: string[], opts: TranscribeCommandOptions, cmd: Command) => {
         const { EvalgateError } = await import('../../errors.js');
+        const { cudaUnavailable } = await import('../../models/local/local-errors.js');
         const { loadConfig } = await import('../../config/load-config.js');
         const { resolve } = await import('node:path');
         const globals = cmd.optsWithGlobals<{ config?: string }>();
@@ -64,7 +65,7 @@ export default function register(program: Command): void {
             const path = 'path' in err ? String(err.path) : opts.model;
             return new EvalgateError('EVALGATE_ERR_MODEL_FILE_INVALID', { path, detail: err.message }, { cause: err });
           }
-          if (err.name === 'CudaUnavailableError') return new EvalgateError('EVALGATE_ERR_CUDA_UNAVAILABLE', {}, { cause: err });
+          if (err.name === 'CudaUnavailableError') return cudaUnavailable(err);
           return err;
         };
 
