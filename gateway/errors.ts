@@ -65,11 +65,10 @@ export const errorRegistry = {
     wsCloseCode: 1008,
     message: 'Model {id} is not declared in the configuration (see `evalgate models list`).',
   },
-  EVALGATE_ERR_CUDA_UNAVAILABLE: {
+  EVALGATE_ERR_DEVICE_UNAVAILABLE: {
     httpStatus: 500,
     wsCloseCode: 1011,
-    message:
-      'The installed onnxruntime-node cannot use CUDA: {detail}. On a GPU machine with internet, run `npm install onnxruntime-node` without ONNXRUNTIME_NODE_INSTALL=skip (its install script fetches the CUDA 12 provider files), or use --device cpu.',
+    message: 'ONNX Runtime cannot run on {device} here: {detail}. See docs/experts.md ("Devices and threads"), or use --device cpu.',
   },
   EVALGATE_ERR_MODEL_CALL_FAILED: {
     httpStatus: 502,

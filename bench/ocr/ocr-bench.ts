@@ -5,16 +5,14 @@
 //
 //   node dist/bench/ocr/ocr-bench.js [--rounds 5] [--rendered 10] [--workers N]
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { distance } from 'fastest-levenshtein';
 import { createPpocr, type Ppocr } from '../../scorers/ocr/ppocr-pipeline.js';
-import { multiLineSamples, renderTextImage } from './render-text-image.js';
+import { buildSamples, meanSimilarity, median, normEditSimilarity, type Sample } from './ocr-samples.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -28,41 +26,6 @@ const workers = Number(args.workers);
 const here = path.dirname(fileURLToPath(import.meta.url));
 // dist/bench/ocr → repository root is three levels up.
 const realdata = path.resolve(here, '../../../../shared/realdata');
-
-/** PaddleOCR's norm_edit_dis for one sample: 1 − Levenshtein ÷ max length, whitespace ignored. */
-export function normEditSimilarity(pred: string, ref: string): number {
-  const p = pred.replace(/\s/g, '');
-  const r = ref.replace(/\s/g, '');
-  return 1 - distance(p, r) / Math.max(p.length, r.length, 1);
-}
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-interface Sample {
-  readonly file: string;
-  readonly reference: string;
-}
-
-async function buildSamples(dir: string): Promise<Sample[]> {
-  const samples: Sample[] = [];
-  if (existsSync(path.join(realdata, 'en_rec.jpg'))) {
-    samples.push(
-      { file: path.join(realdata, 'en_rec.jpg'), reference: 'To facilitate the shot type analysis in videos, we collect MovieShots, a large-scale' },
-      { file: path.join(realdata, 'text_rec.jpg'), reference: '韩国小馆' },
-    );
-  } else {
-    process.stderr.write(`realdata not found at ${realdata}: rendered pages only\n`);
-  }
-  for (const s of multiLineSamples(Number(args.rendered))) {
-    const file = path.join(dir, `${s.name}.png`);
-    await writeFile(file, await renderTextImage(s.spec));
-    samples.push({ file, reference: s.reference });
-  }
-  return samples;
-}
 
 /** A line-oriented JSON conversation with the peer process. */
 function startPeer(concurrent: boolean): { ask(msg: unknown): Promise<Record<string, unknown>>; stop(): void } {
@@ -94,13 +57,10 @@ async function oursRound(engine: Ppocr, samples: Sample[], concurrent: boolean):
   return { ms: performance.now() - started, texts };
 }
 
-const meanSimilarity = (texts: string[], samples: Sample[]): number =>
-  texts.reduce((acc, t, i) => acc + normEditSimilarity(t, samples[i]!.reference), 0) / samples.length;
-
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'evalgate-ocr-bench-'));
   try {
-    const samples = await buildSamples(dir);
+    const samples = await buildSamples(dir, realdata, Number(args.rendered));
     const files = samples.map((s) => s.file);
     const inThread = await createPpocr();
     const pooled = workers > 0 ? await createPpocr({ workers, maxQueued: samples.length }) : undefined;

@@ -1,4 +1,5 @@
 import type { AsrEngine, AsrKind } from './asr-engine.js';
+import type { OnnxDevice } from '../onnx/onnx-runtime.js';
 
 /** Which local ASR to open, as a model config entry describes it. */
 export interface AsrSpec {
@@ -11,7 +12,7 @@ export interface AsrSpec {
   /** Whisper only: transcribe (default) or translate to English. */
   readonly task?: 'transcribe' | 'translate';
   /** ONNX execution provider. */
-  readonly device?: 'cpu' | 'cuda';
+  readonly device?: OnnxDevice;
   /** pocketsphinx only: executable path. */
   readonly binary?: string;
   /** pocketsphinx only: extra command-line arguments (-hmm/-lm/-dict…). */

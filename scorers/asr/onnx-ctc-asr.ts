@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InferenceSessionLike, TensorFactory, TensorLike } from '../onnx/inference-session-like.js';
+import type { OnnxDevice } from '../onnx/onnx-runtime.js';
 import { computeFbank, type FbankOptions } from '../audio-features/log-mel-fbank.js';
 import { resample } from '../audio-features/streaming-resampler.js';
 import { AsrModelError, throwIfAborted, type AsrEngine, type AsrResult, type TranscribeOptions } from './asr-engine.js';
@@ -155,7 +156,7 @@ export const CTC_LAYOUT_HELP =
   'from a Hugging Face wav2vec2 ONNX export (optimum-cli export onnx --model facebook/wav2vec2-base-960h). Nothing is downloaded automatically.';
 
 /** Opens a CTC model folder (session cached per process). */
-export async function createOnnxCtcAsr(modelDir: string, opts: { device?: 'cpu' | 'cuda' } = {}): Promise<OnnxCtcAsr> {
+export async function createOnnxCtcAsr(modelDir: string, opts: { device?: OnnxDevice } = {}): Promise<OnnxCtcAsr> {
   const modelPath = ['model.onnx', 'model.int8.onnx', 'onnx/model.onnx'].map((f) => join(modelDir, f)).find((p) => existsSync(p));
   if (!existsSync(modelDir)) throw new AsrModelError(modelDir, `folder not found; ${CTC_LAYOUT_HELP}`);
   if (!modelPath) throw new AsrModelError(modelDir, `no model.onnx; ${CTC_LAYOUT_HELP}`);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InferenceSessionLike, TensorFactory, TensorLike } from '../onnx/inference-session-like.js';
+import type { OnnxDevice } from '../onnx/onnx-runtime.js';
 import { resample } from '../audio-features/streaming-resampler.js';
 import { WHISPER_WINDOW_FRAMES, WHISPER_WINDOW_SAMPLES, whisperLogMel } from '../audio-features/whisper-log-mel.js';
 import { AsrModelError, throwIfAborted, type AsrEngine, type AsrResult, type TranscribeOptions } from './asr-engine.js';
@@ -222,7 +223,7 @@ async function readJson(path: string): Promise<Record<string, unknown>> {
 /** Opens a Whisper export folder (sessions cached per process). */
 export async function createWhisperOnnxAsr(
   modelDir: string,
-  opts: { device?: 'cpu' | 'cuda'; language?: string; task?: 'transcribe' | 'translate' } = {},
+  opts: { device?: OnnxDevice; language?: string; task?: 'transcribe' | 'translate' } = {},
 ): Promise<WhisperOnnxAsr> {
   if (!existsSync(modelDir)) throw new AsrModelError(modelDir, `folder not found; ${WHISPER_LAYOUT_HELP}`);
   const onnxDir = existsSync(join(modelDir, 'encoder_model.onnx')) ? modelDir : join(modelDir, 'onnx');

@@ -231,7 +231,7 @@ export async function createPpocr(opts: CreatePpocrOptions = {}): Promise<Ppocr>
     ortTensorFactory(),
   ]);
   // GPU: batches are cheap, so let them fill (PaddleOCR's rec_batch_num 6).
-  const pipelineOpts = sessionOpts.device === 'cuda' ? { ...opts, rec: { maxBatchColumns: Infinity, ...opts.rec } } : opts;
+  const pipelineOpts = sessionOpts.device !== 'cpu' ? { ...opts, rec: { maxBatchColumns: Infinity, ...opts.rec } } : opts;
   const pipeline = new PpocrPipeline({ det, cls, rec, charset: ctcCharset(keys), tensor }, pipelineOpts);
   return {
     async recognize(image, o) {

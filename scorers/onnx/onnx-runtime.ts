@@ -5,12 +5,25 @@ import { dirname, join } from 'node:path';
 import type * as Onnxruntime from 'onnxruntime-node';
 import type { InferenceSessionLike, TensorFactory, TensorLike } from './inference-session-like.js';
 
-/** Where to run a model. */
-export type OnnxDevice = 'cpu' | 'cuda';
+/**
+ * Where to run a model. `cuda` needs onnxruntime-node's CUDA provider files
+ * (fetched by its install script, so absent from an offline install);
+ * `webgpu` is built into the binding and runs on any GPU Dawn can drive
+ * (Vulkan on Linux), with no extra files.
+ */
+export type OnnxDevice = 'cpu' | 'cuda' | 'webgpu';
+
+/** Every device name, in the order `--device` lists them. */
+export const onnxDevices: readonly OnnxDevice[] = ['cpu', 'cuda', 'webgpu'];
+
+/** Whether a string names an {@link OnnxDevice}. */
+export function isOnnxDevice(name: string): name is OnnxDevice {
+  return (onnxDevices as readonly string[]).includes(name);
+}
 
 /** Options for opening a model. */
 export interface OpenSessionOptions {
-  /** Execution provider; `cuda` only works with a CUDA build of onnxruntime-node. */
+  /** Execution provider (default `cpu`); see {@link OnnxDevice}. */
   readonly device?: OnnxDevice;
   /** Intra-op threads per session (0 = onnxruntime's default). */
   readonly intraOpThreads?: number;
@@ -28,19 +41,26 @@ export class ModelFileError extends Error {
   }
 }
 
-/** Raised when CUDA is asked for but the installed runtime lacks it. */
-export class CudaUnavailableError extends Error {
+/** Raised when a GPU device is asked for but the runtime cannot use it here. */
+export class DeviceUnavailableError extends Error {
   constructor(
-    /** Why CUDA cannot be used: the provider files are missing, or onnxruntime's own load error. */
-    readonly reason = 'its CUDA provider files are not installed',
+    /** The device asked for. */
+    readonly device: OnnxDevice,
+    /** Why it cannot be used: the provider files are missing, or onnxruntime's own load error. */
+    readonly reason: string,
   ) {
-    super(
-      `The installed onnxruntime-node cannot use CUDA: ${reason}. On a GPU machine with internet, run ` +
-        '`npm install onnxruntime-node` without ONNXRUNTIME_NODE_INSTALL=skip (its install script fetches the CUDA 12 provider files), or use --device cpu.',
-    );
-    this.name = 'CudaUnavailableError';
+    super(`ONNX Runtime cannot run on ${device} here: ${reason}. ${deviceHint[device]}`);
+    this.name = 'DeviceUnavailableError';
   }
 }
+
+const deviceHint: Record<OnnxDevice, string> = {
+  cpu: '',
+  cuda:
+    'On a GPU machine with internet, run `npm install onnxruntime-node` without ONNXRUNTIME_NODE_INSTALL=skip ' +
+    '(its install script fetches the CUDA 12 provider files), or use --device cpu.',
+  webgpu: 'It needs a GPU with a Vulkan driver (Linux) that Dawn accepts; or use --device cpu.',
+};
 
 type Ort = typeof Onnxruntime;
 let ortPromise: Promise<Ort> | undefined;
@@ -67,22 +87,29 @@ function cudaProviderFiles(): string[] {
 }
 
 /**
- * Devices the installed onnxruntime-node can use (['cpu'] or ['cpu','cuda']).
- * The Linux x64 binding always lists `cuda` (compiled in, `bundled: false`),
- * but it only works once the provider libraries are installed beside it, so
- * an unbundled backend counts only when those files are there.
+ * Devices the installed onnxruntime-node offers. The Linux x64 binding always
+ * lists `cuda` (compiled in, `bundled: false`), but it only works once the
+ * provider libraries are installed beside it, so an unbundled backend counts
+ * only when those files are there. `webgpu` is listed when built in; whether
+ * this machine has a GPU for it shows only when a session opens (see
+ * `probeDevice`).
  */
 export async function availableDevices(): Promise<OnnxDevice[]> {
   const ort = await loadOrt();
   const listed = ort.listSupportedBackends();
   const usable = (name: string): boolean =>
     listed.some((b) => b.name === name && (b.bundled || (name === 'cuda' && cudaProviderFiles().every((f) => existsSync(f)))));
-  return (['cpu', 'cuda'] as const).filter(usable);
+  return onnxDevices.filter(usable);
 }
 
-/** A session-creation failure that comes from loading the CUDA provider (or CUDA itself), not from the model. */
+/**
+ * A session-creation failure that comes from the device (loading the CUDA
+ * provider or CUDA itself, or finding no WebGPU adapter), not from the model.
+ */
 export function isProviderLoadFailure(message: string): boolean {
-  return /providers_(shared|cuda)|AppendExecutionProvider_Cuda|libcu(dart|blas|dnn|fft)|CUDA failure|cudaError/i.test(message);
+  return /providers_(shared|cuda)|AppendExecutionProvider_Cuda|libcu(dart|blas|dnn|fft)|CUDA failure|cudaError|WebGPU adapter|WebGpuContext|dawn/i.test(
+    message,
+  );
 }
 
 // One session per (file, device) per process: sessions are expensive to
@@ -113,7 +140,9 @@ async function openSession(modelPath: string, device: OnnxDevice, threads: numbe
     throw new ModelFileError(modelPath, 'file not found');
   }
   const ort = await loadOrt();
-  if (device === 'cuda' && !(await availableDevices()).includes('cuda')) throw new CudaUnavailableError();
+  if (!(await availableDevices()).includes(device)) {
+    throw new DeviceUnavailableError(device, device === 'cuda' ? 'its CUDA provider files are not installed' : 'this onnxruntime-node build lacks it');
+  }
   const bytes = await readFile(modelPath);
   try {
     const session = await ort.InferenceSession.create(bytes, {
@@ -131,8 +160,9 @@ async function openSession(modelPath: string, device: OnnxDevice, threads: numbe
   } catch (err) {
     const message = (err as Error).message;
     // With the provider files present, CUDA can still fail to load (no driver,
-    // a missing libcudart/cuDNN): say so instead of blaming the model file.
-    if (device === 'cuda' && isProviderLoadFailure(message)) throw new CudaUnavailableError(firstLine(message));
+    // a missing libcudart/cuDNN), and WebGPU can find no adapter: say so
+    // instead of blaming the model file.
+    if (device !== 'cpu' && isProviderLoadFailure(message)) throw new DeviceUnavailableError(device, firstLine(message));
     throw new ModelFileError(modelPath, message);
   }
 }
@@ -141,7 +171,8 @@ async function openSession(modelPath: string, device: OnnxDevice, threads: numbe
 function firstLine(message: string): string {
   // eslint-disable-next-line no-control-regex
   const plain = message.replace(/\u001b\[[0-9;]*m/g, '');
-  return (plain.split('\n').find((l) => /error|fail/i.test(l)) ?? plain.split('\n')[0] ?? '').trim().slice(0, 300);
+  const failed = /Failed to [^\n]*/.exec(plain)?.[0];
+  return (failed ?? plain.split('\n').find((l) => /error/i.test(l)) ?? plain.split('\n')[0] ?? '').trim().slice(0, 300);
 }
 
 /** A TensorFactory backed by the real onnxruntime Tensor class. */

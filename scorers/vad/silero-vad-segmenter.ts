@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import type { InferenceSessionLike, TensorFactory, TensorLike } from '../onnx/inference-session-like.js';
+import type { OnnxDevice } from '../onnx/onnx-runtime.js';
 import { StreamingResampler } from '../audio-features/streaming-resampler.js';
 
 /**
@@ -47,7 +48,7 @@ export interface CreateSileroVadOptions extends SileroVadOptions {
   /** ONNX file; defaults to `@ricky0123/vad-web/dist/silero_vad_v5.onnx`. */
   readonly modelPath?: string;
   /** Execution provider (default cpu; the model is too small to gain from a GPU). */
-  readonly device?: 'cpu' | 'cuda';
+  readonly device?: OnnxDevice;
 }
 
 const RATE_HZ = 16000;

@@ -39,9 +39,19 @@ describe.skipIf(!existsSync(bin))('evalgate ocr', () => {
   it.skipIf(!existsSync(textRec) || cudaInstalled)('names the missing CUDA provider instead of blaming the model', async () => {
     const { code, stderr } = await run(['ocr', textRec, '--device', 'cuda']);
     expect(code).toBe(1);
-    expect(stderr).toContain('EVALGATE_ERR_CUDA_UNAVAILABLE');
+    expect(stderr).toContain('EVALGATE_ERR_DEVICE_UNAVAILABLE');
     expect(stderr).toContain('provider files are not installed');
     expect(stderr).not.toContain('EVALGATE_ERR_MODEL_FILE_INVALID');
+  });
+
+  it.skipIf(!existsSync(textRec))('reads the same text on webgpu where a GPU is there, else names the device error', async () => {
+    const { code, stdout, stderr } = await run(['ocr', textRec, '--device', 'webgpu', '--json']);
+    if (code === 0) {
+      expect((JSON.parse(stdout) as { images: { text: string }[] }).images[0]!.text).toBe('韩国小馆');
+    } else {
+      expect(stderr).toContain('EVALGATE_ERR_DEVICE_UNAVAILABLE');
+      expect(stderr).toMatch(/cannot run on webgpu here/);
+    }
   });
 
   it('rejects an unknown device', async () => {

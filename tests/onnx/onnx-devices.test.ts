@@ -23,11 +23,35 @@ describe('ONNX Runtime devices', () => {
       () => undefined,
       (e: unknown) => e as Error,
     );
-    expect(err?.name).toBe('CudaUnavailableError');
-    expect(err?.message).toMatch(/--device cpu/);
+    expect(err?.name).toBe('DeviceUnavailableError');
+    expect(err?.message).toMatch(/cannot run on cuda here: its CUDA provider files are not installed.*--device cpu/);
     // The same model opens on the CPU, so the file was never the problem.
     const cpu = await getSession(silero, { device: 'cpu' });
     expect(cpu.inputNames).toContain('input');
+  });
+
+  // WebGPU is built into the binding; a machine without a GPU Dawn accepts (CI) has no adapter for it.
+  it('webgpu either opens and agrees with the CPU, or fails as a device error, never as a bad model', async () => {
+    const session = await getSession(silero, { device: 'webgpu' }).then(
+      (s) => s,
+      (e: unknown) => e as Error,
+    );
+    if (session instanceof Error) {
+      expect(session.name).toBe('DeviceUnavailableError');
+      expect(session.message).toMatch(/cannot run on webgpu here: .*(adapter|WebGPU)/i);
+      return;
+    }
+    const { ortTensorFactory } = await import('../../scorers/onnx/onnx-runtime.js');
+    const tensor = await ortTensorFactory();
+    const input = Float32Array.from({ length: 576 }, (_, i) => Math.sin(i / 7) * 0.3);
+    const feeds = () => ({
+      input: tensor('float32', input, [1, 576]),
+      state: tensor('float32', new Float32Array(256), [2, 1, 128]),
+      sr: tensor('int64', BigInt64Array.of(16000n), []),
+    });
+    const cpu = await getSession(silero, { device: 'cpu' });
+    const [a, b] = [await cpu.run(feeds()), await session.run(feeds())];
+    expect(Math.abs(Number(a.output!.data[0]) - Number(b.output!.data[0]))).toBeLessThan(1e-3);
   });
 
   it('tells provider-load failures from model failures by onnxruntime’s own messages', () => {
@@ -36,6 +60,11 @@ describe('ONNX Runtime devices', () => {
       'Failed to load library .../libonnxruntime_providers_shared.so with error: cannot open shared object file: No such file or directory';
     expect(isProviderLoadFailure(missingShared)).toBe(true);
     expect(isProviderLoadFailure('libcudnn.so.9: cannot open shared object file: No such file or directory')).toBe(true);
+    expect(
+      isProviderLoadFailure(
+        'webgpu_context.cc:136 ... adapter_result.status == wgpu::RequestAdapterStatus::Success was false. Failed to get a WebGPU adapter: No supported adapters',
+      ),
+    ).toBe(true);
     expect(isProviderLoadFailure('Load model from /x.onnx failed:Protobuf parsing failed.')).toBe(false);
     expect(isProviderLoadFailure('Invalid rank for input: input Got: 1 Expected: 2')).toBe(false);
   });

@@ -13,8 +13,9 @@ export default function register(program: Command): void {
     .command('doctor')
     .description('check the local toolchain: Node, ffmpeg/ffprobe (which binary, where from, version), ONNX Runtime devices, cache folder, optional tools')
     .option('--json', 'print JSON')
+    .option('--probe-devices', 'open a small ONNX model on each GPU device (webgpu, cuda) to see whether it really runs here')
     .action(
-      runAction(async (opts: { json?: boolean }, cmd: Command) => {
+      runAction(async (opts: { json?: boolean; probeDevices?: boolean }, cmd: Command) => {
         const checks: Check[] = [];
         const report: Record<string, unknown> = { node: process.version, platform: `${process.platform}-${process.arch}` };
         checks.push({ name: 'node', ok: Number(process.versions.node.split('.')[0]) >= 20, detail: `${process.version} (needs >= 20)` });
@@ -44,13 +45,26 @@ export default function register(program: Command): void {
           checks.push({ name: 'cache', ok: false, detail: (err as Error).message });
         }
 
-        // ONNX Runtime: the CPU backend is required; CUDA is optional and only
-        // usable when onnxruntime-node's install script fetched its provider files.
+        // ONNX Runtime: the CPU backend is required; GPU devices are optional. `cuda` counts
+        // only with its provider files; whether `webgpu` finds an adapter shows only when a
+        // session opens, so --probe-devices opens a small model (Silero VAD) on each.
         try {
-          const { availableDevices, ortBindingDir } = await import('../../../scorers/onnx/onnx-runtime.js');
-          const devices = await availableDevices();
-          report.onnxruntime = { devices, bindingDir: ortBindingDir() };
-          checks.push({ name: 'onnx', ok: devices.includes('cpu'), detail: `devices: ${devices.join(', ')}${devices.includes('cuda') ? '' : ' (cuda: provider files not installed; optional)'}` });
+          const ortModule = await import('../../../scorers/onnx/onnx-runtime.js');
+          const devices = await ortModule.availableDevices();
+          const probed: Record<string, string> = {};
+          if (opts.probeDevices) {
+            const { defaultSileroModelPath } = await import('../../../scorers/vad/silero-vad-segmenter.js');
+            for (const d of devices.filter((x) => x !== 'cpu')) {
+              probed[d] = await ortModule.getSession(defaultSileroModelPath(), { device: d }).then(
+                () => 'ok',
+                (e: unknown) => (e as { reason?: string; message?: string }).reason ?? String((e as Error).message),
+              );
+            }
+          }
+          report.onnxruntime = { devices, ...(opts.probeDevices ? { probed } : {}), bindingDir: ortModule.ortBindingDir() };
+          const notes = devices.map((d) => (d === 'cpu' ? d : `${d} (${probed[d] ?? 'not probed; --probe-devices'})`));
+          if (!devices.includes('cuda')) notes.push('cuda: provider files not installed (optional)');
+          checks.push({ name: 'onnx', ok: devices.includes('cpu'), detail: `devices: ${notes.join(', ')}` });
         } catch (err) {
           checks.push({ name: 'onnx', ok: false, detail: (err as Error).message });
         }

@@ -14,7 +14,7 @@ export default function register(program: Command): void {
     .command('ocr')
     .description('read the text in images with the local PP-OCRv4 expert (detection, 180° classification, recognition)')
     .argument('<images...>', 'image files (JPEG, PNG, WebP, TIFF, GIF, SVG)')
-    .option('--device <device>', 'cpu or cuda (cuda needs the CUDA build of onnxruntime-node)', 'cpu')
+    .option('--device <device>', 'cpu, cuda (needs onnxruntime-node\'s CUDA provider files) or webgpu (a GPU through Vulkan); see docs/experts.md', 'cpu')
     .option('--workers <n>', 'worker threads for several images (default 0: in this thread)', (v) =>
       Number.parseInt(v, 10),
     )
@@ -24,9 +24,10 @@ export default function register(program: Command): void {
     .action(
       runAction(async (images: string[], opts: OcrCommandOptions) => {
         const { EvalgateError } = await import('../../errors.js');
-        const { cudaUnavailable } = await import('../../models/local/local-errors.js');
-        if (opts.device !== 'cpu' && opts.device !== 'cuda') {
-          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--device must be cpu or cuda, not "${opts.device}"` });
+        const { deviceUnavailable } = await import('../../models/local/local-errors.js');
+        const { isOnnxDevice, onnxDevices } = await import('../../../scorers/onnx/onnx-runtime.js');
+        if (!isOnnxDevice(opts.device)) {
+          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--device must be one of ${onnxDevices.join(', ')}, not "${opts.device}"` });
         }
         if (opts.workers !== undefined && (!Number.isInteger(opts.workers) || opts.workers < 0)) {
           throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--workers must be a whole number ≥ 0' });
@@ -51,8 +52,8 @@ export default function register(program: Command): void {
                 { path: source, detail: e.message.replace(/^PP-OCRv4 models not found( in .*?)?: /, '') },
                 { cause: e },
               );
-            case 'CudaUnavailableError':
-              return cudaUnavailable(e);
+            case 'DeviceUnavailableError':
+              return deviceUnavailable(e);
             case 'ImageDecodeError':
               return new EvalgateError(
                 'EVALGATE_ERR_MEDIA_DECODE_FAILED',

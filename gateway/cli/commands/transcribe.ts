@@ -28,13 +28,13 @@ export default function register(program: Command): void {
     .description('transcribe audio files with a local ASR expert (ONNX CTC, Whisper ONNX or pocketsphinx) and report RTFx')
     .argument('<audio...>', 'audio or video files (anything ffmpeg decodes)')
     .requiredOption('--model <id>', 'model id from the configuration (adapter onnx-ctc, whisper-onnx or pocketsphinx); "pocketsphinx" works without configuration')
-    .option('--device <device>', 'cpu or cuda for ONNX models (overrides the model options)')
+    .option('--device <device>', 'cpu, cuda or webgpu for ONNX models (overrides the model options; see docs/experts.md)')
     .option('--language <code>', 'language code, e.g. en or zh (overrides the model options; Whisper only forces it)')
     .option('--json', 'print one JSON document with per-file transcripts, durations and the RTFx')
     .action(
       runAction(async (files: string[], opts: TranscribeCommandOptions, cmd: Command) => {
         const { EvalgateError } = await import('../../errors.js');
-        const { cudaUnavailable } = await import('../../models/local/local-errors.js');
+        const { deviceUnavailable } = await import('../../models/local/local-errors.js');
         const { loadConfig } = await import('../../config/load-config.js');
         const { resolve } = await import('node:path');
         const globals = cmd.optsWithGlobals<{ config?: string }>();
@@ -51,8 +51,9 @@ export default function register(program: Command): void {
         }
         const o = (declared?.options ?? {}) as Record<string, unknown>;
         const device = opts.device ?? (typeof o.device === 'string' ? o.device : undefined);
-        if (device !== undefined && device !== 'cpu' && device !== 'cuda') {
-          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--device must be cpu or cuda, not "${device}"` });
+        const { isOnnxDevice, onnxDevices } = await import('../../../scorers/onnx/onnx-runtime.js');
+        if (device !== undefined && !isOnnxDevice(device)) {
+          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--device must be one of ${onnxDevices.join(', ')}, not "${device}"` });
         }
         const language = opts.language ?? (typeof o.language === 'string' ? o.language : undefined);
         const { createAsr } = await import('../../../scorers/asr/create-asr.js');
@@ -65,7 +66,7 @@ export default function register(program: Command): void {
             const path = 'path' in err ? String(err.path) : opts.model;
             return new EvalgateError('EVALGATE_ERR_MODEL_FILE_INVALID', { path, detail: err.message }, { cause: err });
           }
-          if (err.name === 'CudaUnavailableError') return cudaUnavailable(err);
+          if (err.name === 'DeviceUnavailableError') return deviceUnavailable(err);
           return err;
         };
 

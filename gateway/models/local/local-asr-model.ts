@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { AsrEngine, AsrKind } from '../../../scorers/asr/asr-engine.js';
 import type { AsrSpec } from '../../../scorers/asr/create-asr.js';
+import { onnxDevices, type OnnxDevice } from '../../../scorers/onnx/onnx-runtime.js';
 import type { ModelConfig } from '../../config/config-schema.js';
 import { EvalgateError } from '../../errors.js';
 import { AdapterOptions, unknownProviderOptionWarnings } from '../adapter-support.js';
@@ -44,7 +45,7 @@ export class LocalAsrModel implements ModelV1 {
       kind,
       ...(modelDir ? { modelDir: resolve(opts.cwd ?? process.cwd(), modelDir) } : {}),
       ...(o.string('language') ? { language: o.string('language')! } : {}),
-      device: o.enumOf<'cpu' | 'cuda'>('device', ['cpu', 'cuda'], 'cpu'),
+      device: o.enumOf<OnnxDevice>('device', onnxDevices, 'cpu'),
       ...(kind === 'whisper-onnx' ? { task } : {}),
       ...(o.string('binary') ? { binary: o.string('binary')! } : {}),
       ...(extraArgs ? { extraArgs: extraArgs.split(/\s+/).filter(Boolean) } : {}),

@@ -9,16 +9,16 @@ import { ModelCallError } from '../spec/model-call-error.js';
 export function localLoadError(err: unknown, where: string): Error {
   if (err instanceof EvalgateError) return err;
   const e = err as Error & { path?: string };
-  if (e?.name === 'CudaUnavailableError') return cudaUnavailable(e);
+  if (e?.name === 'DeviceUnavailableError') return deviceUnavailable(e);
   if (['ModelFileError', 'AsrModelError', 'PpocrModelsNotFoundError'].includes(e?.name)) {
     return new EvalgateError('EVALGATE_ERR_MODEL_FILE_INVALID', { path: e.path ?? where, detail: e.message }, { cause: err });
   }
   return new EvalgateError('EVALGATE_ERR_MODEL_FILE_INVALID', { path: where, detail: e instanceof Error ? e.message : String(err) }, { cause: err });
 }
 
-/** The registry error for a scorer's `CudaUnavailableError`, keeping its reason. */
-export function cudaUnavailable(err: Error & { reason?: string }): EvalgateError {
-  return new EvalgateError('EVALGATE_ERR_CUDA_UNAVAILABLE', { detail: err.reason ?? err.message }, { cause: err });
+/** The registry error for a scorer's `DeviceUnavailableError`, keeping the device and reason. */
+export function deviceUnavailable(err: Error & { device?: string; reason?: string }): EvalgateError {
+  return new EvalgateError('EVALGATE_ERR_DEVICE_UNAVAILABLE', { device: err.device ?? 'the device', detail: err.reason ?? err.message }, { cause: err });
 }
 
 /** An error while running one input: an abort is retryable, anything else is a failed call. */

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Ppocr } from '../../../scorers/ocr/ppocr-pipeline.js';
+import { onnxDevices, type OnnxDevice } from '../../../scorers/onnx/onnx-runtime.js';
 import type { ModelConfig } from '../../config/config-schema.js';
 import { EvalgateError } from '../../errors.js';
 import { AdapterOptions, unknownProviderOptionWarnings } from '../adapter-support.js';
@@ -30,7 +31,7 @@ export class PpocrModel implements ModelV1 {
   };
 
   readonly #modelDir?: string;
-  readonly #device: 'cpu' | 'cuda';
+  readonly #device: OnnxDevice;
   readonly #intraOpThreads?: number;
   readonly #padForDetection: boolean;
   readonly #configWarnings: readonly string[];
@@ -40,7 +41,7 @@ export class PpocrModel implements ModelV1 {
     const o = new AdapterOptions(config);
     const dir = o.string('modelDir');
     this.#modelDir = dir ? resolve(opts.cwd ?? process.cwd(), dir) : undefined;
-    this.#device = o.enumOf('device', ['cpu', 'cuda'], 'cpu');
+    this.#device = o.enumOf<OnnxDevice>('device', onnxDevices, 'cpu');
     this.#intraOpThreads = o.number('intraOpThreads');
     // An ablation switch: without the margin, detection misses text on tight
     // one-line crops (the failure the padding exists to prevent).
