@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as initialSchema from './20261128000000_initial_schema.js';
+import * as runHeartbeat from './20261128120000_run_heartbeat.js';
 
 /**
  * Every migration, keyed by its file name. Append-only: add a new file
@@ -9,4 +10,5 @@ import * as initialSchema from './20261128000000_initial_schema.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '20261128000000_initial_schema': initialSchema,
+  '20261128120000_run_heartbeat': runHeartbeat,
 });

@@ -7,6 +7,7 @@ import { buildOptionsOf, type PreparedRun } from './prepare-run.js';
 import { ResponseCache } from './response-cache.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { runBatch, SampleProcessor, type BatchTotals, type SampleOutcome } from './run-batch.js';
+import { RunHeartbeat } from './run-heartbeat.js';
 import { finishRun, getRun, listPendingSamples, runCounts, runScopeSize, type ScoreRow } from './run-repo.js';
 import { buildRunReport, loadScoreTask, scoreItemOf, scoreRowsOf, type RunReport, type ScoreTaskFn } from './score-run.js';
 
@@ -120,12 +121,16 @@ export async function executeLocalRun(db: Kysely<Database>, prepared: PreparedRu
   opts.onStart?.(pending.length);
   const limiter = new AdaptiveConcurrency({ max: opts.concurrency });
   const processor = createProcessor(db, prepared, prepared.model, limiter, opts, scoreTask);
+  const heartbeat = new RunHeartbeat(db);
+  heartbeat.hold(prepared.run.id);
   try {
     const totals = await runBatch(processor, pending, { concurrency: opts.concurrency, signal: opts.signal, onOutcome: opts.onOutcome });
     if (limiter.decreases > 0) warnings.push(`rate limited: concurrency was reduced ${limiter.decreases} time(s)`);
+    await heartbeat.stop();
     const report = await finalizeRun(db, prepared.run.id, { warnings: [...warnings, ...processor.warnings], cancelled: totals.cancelled, scoreTask });
     return { report, totals, resumed: prepared.resumed };
   } catch (err) {
+    await heartbeat.stop();
     await markRunFailed(db, prepared.run.id, err);
     throw err;
   }

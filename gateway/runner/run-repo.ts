@@ -112,7 +112,7 @@ export async function createRun(db: Db, run: NewRun): Promise<Run> {
 export async function markRunRunning(db: Db, runId: string, warnings: readonly string[]): Promise<void> {
   await db
     .updateTable('runs')
-    .set({ status: 'running', started_at: new Date(), finished_at: null, warnings: JSON.stringify(warnings) })
+    .set({ status: 'running', started_at: new Date(), heartbeat_at: new Date(), finished_at: null, warnings: JSON.stringify(warnings) })
     .where('id', '=', runId)
     .execute();
 }

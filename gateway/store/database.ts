@@ -81,6 +81,8 @@ export interface RunsTable {
   created_at: Timestamp;
   started_at: Date | null;
   finished_at: Date | null;
+  /** Last sign of life from whoever executes the run (see gateway/runner/run-heartbeat.ts). */
+  heartbeat_at: Date | null;
 }
 
 export type PredictionStatus = 'ok' | 'failed' | 'skipped';

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../gateway/store/open-store.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/test-stores.js';
@@ -96,6 +97,25 @@ describe.skipIf(!hasPostgres)('kill -9 in the middle of a run, then resume (buil
     expect(runs).toHaveLength(1);
     expect(runs[0]!.status).toBe('running');
     const runId = runs[0]!.id;
+
+    // The killed process stamped a heartbeat while it ran; the run is not stale yet.
+    const listed = await runCli(['--config', configPath, 'runs', 'list', '--json']);
+    const listedRun = (JSON.parse(listed.stdout) as { runs: { runId: string; stale: boolean; heartbeatAt: string | null }[] }).runs[0]!;
+    expect(listedRun).toMatchObject({ runId, stale: false });
+    expect(Date.now() - Date.parse(listedRun.heartbeatAt!)).toBeLessThan(60_000);
+    // A minute without heartbeats, without waiting a minute: age the stamp the dead process left.
+    await store.db.updateTable('runs').set({ heartbeat_at: sql<Date>`heartbeat_at - interval '5 minutes'` }).where('id', '=', runId).execute();
+    const dry = await runCli(['--config', configPath, 'runs', 'reap', '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect((JSON.parse(dry.stdout) as { runs: { runId: string; ok: number }[] }).runs).toEqual([
+      expect.objectContaining({ runId, ok: doneAtKill.size }),
+    ]);
+    const reaped = await runCli(['--config', configPath, 'runs', 'reap', '--json']);
+    expect(reaped.code, reaped.stderr).toBe(0);
+    expect((JSON.parse(reaped.stdout) as { runs: { runId: string }[] }).runs.map((r) => r.runId)).toEqual([runId]);
+    const afterReap = await store.db.selectFrom('runs').select(['status', 'summary']).where('id', '=', runId).executeTakeFirstOrThrow();
+    expect(afterReap.status).toBe('failed');
+    expect((afterReap.summary as { error: string }).error).toMatch(/^interrupted/);
 
     const resumed = await runCli(['--config', configPath, 'run', '--resume', runId, '--concurrency', '4', '--json']);
     expect(resumed.code, resumed.stderr).toBe(0);

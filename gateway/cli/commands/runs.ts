@@ -13,6 +13,7 @@ export default function register(program: Command): void {
       runAction(async (opts: { limit: string; model?: string; json?: boolean }, cmd: Command) => {
         const { withStore } = await import('../cli-context.js');
         const { listRuns } = await import('../../runner/run-repo.js');
+        const { isStale } = await import('../../runner/run-heartbeat.js');
         const limit = Number(opts.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a positive integer, got "${opts.limit}"`);
         return withStore(cmd, async (store) => {
@@ -23,6 +24,9 @@ export default function register(program: Command): void {
             return {
               runId: r.id,
               status: r.status,
+              // Running, but whoever ran it stopped stamping it: killed or lost (see `runs reap`).
+              stale: isStale(r),
+              heartbeatAt: r.heartbeat_at,
               modelId: r.model_id,
               task: r.task,
               dataset: cfg.dataset?.name ?? r.dataset_id,
@@ -35,11 +39,48 @@ export default function register(program: Command): void {
           });
           if (opts.json) return { runs: list };
           if (list.length === 0) return 'no runs yet (start one with `evalgate run --dataset … --model …`)';
+          const stale = list.filter((r) => r.stale).length;
+          const footer = stale ? `\n${stale} run(s) marked stale are running with no heartbeat for over a minute: see \`evalgate runs reap --help\`` : '';
           return list
             .map((r) => {
               const c = r.counts ? `ok ${r.counts.ok ?? 0} failed ${r.counts.failed ?? 0} skipped ${r.counts.skipped ?? 0}` : '';
-              return `${r.runId}  ${r.status.padEnd(9)}  ${r.modelId}  ${r.task}  ${r.dataset ?? ''}  ${new Date(r.createdAt).toISOString()}  ${c}`;
+              const status = r.stale ? 'stale' : r.status;
+              return `${r.runId}  ${status.padEnd(9)}  ${r.modelId}  ${r.task}  ${r.dataset ?? ''}  ${new Date(r.createdAt).toISOString()}  ${c}`;
             })
+            .join('\n') + footer;
+        });
+      }),
+    );
+  runs
+    .command('reap')
+    .description(
+      'mark running runs whose executor stopped (no heartbeat: killed with kill -9, machine lost) as failed, so they read as interrupted and can be resumed with `evalgate run --resume ID`',
+    )
+    .option('--stale-after <seconds>', 'heartbeat age that counts as stopped (executors stamp every 10 s)', '60')
+    .option('--dry-run', 'list the runs that would be reaped, change nothing')
+    .option('--json', 'print JSON')
+    .action(
+      runAction(async (opts: { staleAfter: string; dryRun?: boolean; json?: boolean }, cmd: Command) => {
+        const { withStore } = await import('../cli-context.js');
+        const { reapStaleRuns } = await import('../../runner/run-heartbeat.js');
+        const { EvalgateError } = await import('../../errors.js');
+        const staleAfterS = Number(opts.staleAfter);
+        // Below two beats a healthy run could be caught between stamps.
+        if (!Number.isFinite(staleAfterS) || staleAfterS < 20) {
+          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--stale-after must be a number of seconds >= 20, got "${opts.staleAfter}"` });
+        }
+        return withStore(cmd, async (store) => {
+          const reaped = await reapStaleRuns(store.db, { staleAfterS, dryRun: opts.dryRun });
+          if (opts.json) return { dryRun: Boolean(opts.dryRun), staleAfterS, runs: reaped };
+          if (reaped.length === 0) return `no running run has gone ${staleAfterS} s without a heartbeat`;
+          const verb = opts.dryRun ? 'would mark failed' : 'marked failed';
+          return [
+            ...reaped.map(
+              (r) => `${verb}: ${r.runId}  ${r.modelId}  ${r.task}  last heartbeat ${r.lastSeen.toISOString()}  ok ${r.ok}, pending ${r.pending}`,
+            ),
+            opts.dryRun ? '' : 'continue any of them with `evalgate run --resume RUN_ID`',
+          ]
+            .filter(Boolean)
             .join('\n');
         });
       }),
@@ -75,6 +116,7 @@ export default function register(program: Command): void {
             createdAt: run.created_at,
             startedAt: run.started_at,
             finishedAt: run.finished_at,
+            heartbeatAt: run.heartbeat_at,
           };
           if (opts.json) return { ...report, ...reproducibility };
           return [

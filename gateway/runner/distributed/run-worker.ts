@@ -8,6 +8,7 @@ import { createProcessor, finalizeRun } from '../execute-run.js';
 import { loadRunContext } from '../prepare-run.js';
 import { sleep, type RetryPolicy } from '../retry-policy.js';
 import { RunCancelledError, type SampleOutcome, type SampleProcessor } from '../run-batch.js';
+import { RunHeartbeat } from '../run-heartbeat.js';
 import { getSample, hasOkPrediction, runCounts, runScopeSize } from '../run-repo.js';
 import { loadScoreTask, type ScoreTaskFn } from '../score-run.js';
 import { sampleQueueName, type SampleJobData } from './sample-queue.js';
@@ -111,8 +112,12 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerTotals> {
     }
   };
 
+  // Keeps the runs this worker has samples of in flight from looking stale.
+  const heartbeat = new RunHeartbeat(opts.db);
+
   const handle = async (job: PgBoss.Job<SampleJobData>): Promise<void> => {
     const { runId, sampleId } = job.data;
+    heartbeat.hold(runId);
     try {
       const h = await handleFor(runId);
       if (await hasOkPrediction(opts.db, runId, sampleId)) {
@@ -131,6 +136,8 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerTotals> {
       // hand the job back so that this or another worker retries it.
       const message = err instanceof RunCancelledError ? 'worker stopped' : (err as Error).message;
       await opts.boss.fail(sampleQueueName, job.id, { message }).catch(() => undefined);
+    } finally {
+      heartbeat.release(runId);
     }
   };
 
@@ -163,6 +170,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerTotals> {
     }
   }
   await Promise.allSettled(active);
+  await heartbeat.stop();
   for (const h of handles.values()) {
     const rh = await h.catch(() => undefined);
     await rh?.model.close?.().catch(() => undefined);

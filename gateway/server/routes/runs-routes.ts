@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { isStale } from '../../runner/run-heartbeat.js';
 
 /** `GET /v1/runs`: runs, newest first. */
 export async function runsRoutes(app: FastifyInstance): Promise<void> {
@@ -34,13 +35,15 @@ export async function runsRoutes(app: FastifyInstance): Promise<void> {
           'created_at',
           'started_at',
           'finished_at',
+          'heartbeat_at',
         ])
         .orderBy('created_at', 'desc')
         .limit(limit);
       if (model) q = q.where('model_id', '=', model);
       if (task) q = q.where('task', '=', task);
-      const runs = await q.execute();
-      return { runs };
+      const rows = await q.execute();
+      // `stale`: running, but its executor stopped stamping it (see `evalgate runs reap`).
+      return { runs: rows.map((r) => ({ ...r, stale: isStale(r) })) };
     },
   );
 }
