@@ -20,6 +20,8 @@ export const modelConfigSchema = z
   })
   .strict();
 
+const positiveInt = z.number().int().positive();
+
 export const configSchema = z
   .object({
     database: z
@@ -40,6 +42,28 @@ export const configSchema = z
       })
       .strict()
       .default({ host: '127.0.0.1', port: 8080, auth: true }),
+    /**
+     * Live-gateway limits (see docs/realtime.md); each unset key keeps its
+     * default, and `EVALGATE_LIVE_*` variables override the file.
+     */
+    live: z
+      .object({
+        maxFrameBytes: positiveInt.optional(),
+        maxBufferedAudioS: z.number().positive().optional(),
+        maxSessionsPerKey: positiveInt.optional(),
+        maxSessionsTotal: positiveInt.optional(),
+        maxPendingUtterances: positiveInt.optional(),
+        outboundSoftBytes: positiveInt.optional(),
+        outboundHardBytes: positiveInt.optional(),
+        replayEvents: positiveInt.optional(),
+        resumeGraceMs: positiveInt.optional(),
+        shutdownDrainMs: positiveInt.optional(),
+        modelTimeoutMs: positiveInt.optional(),
+        maxVadQueue: positiveInt.optional(),
+        maxPendingWrites: positiveInt.optional(),
+      })
+      .strict()
+      .default({}),
     /** Where cached frames and responses live. */
     cacheDir: z.string().default('.evalgate/cache'),
     /** Log level for the server (pino levels). */

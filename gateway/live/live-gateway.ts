@@ -11,7 +11,7 @@ const registries = new WeakMap<object, SessionRegistry>();
 
 /** Options of the live plugin. */
 export interface LiveGatewayOptions {
-  /** Overrides the limits (defaults come from EVALGATE_LIVE_* variables). */
+  /** Overrides the limits (which otherwise come from the defaults, the config's `live` section and EVALGATE_LIVE_* variables). */
   readonly limits?: Partial<LiveLimits>;
 }
 
@@ -20,7 +20,7 @@ export interface LiveGatewayOptions {
  * compatible) and `GET /stream` (native), registered under /v1.
  */
 export async function liveGateway(app: FastifyInstance, opts: LiveGatewayOptions = {}): Promise<void> {
-  const limits = liveLimitsFromEnv(process.env, opts.limits);
+  const limits = liveLimitsFromEnv(process.env, opts.limits, app.evalgateConfig.live);
   // ws enforces maxPayload while reading and closes oversized frames with 1009.
   await app.register(websocket, { options: { maxPayload: limits.maxFrameBytes } });
   // An upgrade refused by an earlier onRequest hook (401 from auth) never reaches

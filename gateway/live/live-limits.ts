@@ -61,11 +61,16 @@ const envNames: Record<keyof LiveLimits, string> = {
 };
 
 /**
- * Defaults, overridden by `EVALGATE_LIVE_*` environment variables (the config
- * file has no live section yet), validated once and frozen.
+ * The limits in force: defaults, then the config file's `live` section, then
+ * `EVALGATE_LIVE_*` environment variables, then `overrides` (tests, embedding
+ * code). Validated once and frozen.
  */
-export function liveLimitsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<LiveLimits> = {}): LiveLimits {
-  const out: Record<string, number> = { ...defaultLiveLimits };
+export function liveLimitsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<LiveLimits> = {},
+  fromConfig: Partial<LiveLimits> = {},
+): LiveLimits {
+  const out: Record<string, number> = { ...defaultLiveLimits, ...definedOnly(fromConfig) };
   for (const [key, name] of Object.entries(envNames)) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
@@ -73,5 +78,14 @@ export function liveLimitsFromEnv(env: NodeJS.ProcessEnv = process.env, override
     if (!Number.isFinite(n) || n <= 0) throw new RangeError(`${name} must be a positive number (got "${raw}")`);
     out[key] = n;
   }
-  return Object.freeze({ ...(out as unknown as LiveLimits), ...overrides });
+  const limits = { ...(out as unknown as LiveLimits), ...definedOnly(overrides) };
+  if (limits.outboundSoftBytes > limits.outboundHardBytes) {
+    throw new RangeError(`live.outboundSoftBytes (${limits.outboundSoftBytes}) must not exceed live.outboundHardBytes (${limits.outboundHardBytes})`);
+  }
+  return Object.freeze(limits);
+}
+
+/** A partial with its undefined keys removed, so they do not mask a value from an earlier layer. */
+function definedOnly(p: Partial<LiveLimits>): Partial<LiveLimits> {
+  return Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as Partial<LiveLimits>;
 }

@@ -2,7 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../gateway/config/config-schema.js';
 import { loadConfig } from '../../gateway/config/load-config.js';
+import { defaultLiveLimits, liveLimitsFromEnv } from '../../gateway/live/live-limits.js';
 
 function dirWith(config: unknown): string {
   const dir = mkdtempSync(join(tmpdir(), 'evalgate-config-'));
@@ -49,5 +51,31 @@ describe('loadConfig', () => {
   it('reports unparsable JSON and a missing explicit file', () => {
     expect(() => loadConfig({ cwd: dirWith('{ not json'), env: {} })).toThrow(/Invalid configuration in .*evalgate\.config\.json/);
     expect(() => loadConfig({ file: '/nonexistent/evalgate.json', env: {} })).toThrow(/Configuration file not found/);
+  });
+});
+
+describe('the live section', () => {
+  it('names exactly the live-gateway limits', () => {
+    const keys = Object.keys(configSchema.shape.live.unwrap().shape).sort();
+    expect(keys).toEqual(Object.keys(defaultLiveLimits).sort());
+  });
+
+  it('layers defaults, then the file, then EVALGATE_LIVE_* variables, then explicit overrides', () => {
+    const cwd = dirWith({ live: { maxSessionsPerKey: 4, resumeGraceMs: 5000, maxBufferedAudioS: 30 } });
+    const cfg = loadConfig({ cwd, env: {} });
+    expect(cfg.live).toEqual({ maxSessionsPerKey: 4, resumeGraceMs: 5000, maxBufferedAudioS: 30 });
+    const limits = liveLimitsFromEnv({ EVALGATE_LIVE_RESUME_GRACE_MS: '7000' }, { maxBufferedAudioS: 10 }, cfg.live);
+    expect(limits.maxSessionsPerKey).toBe(4); // file
+    expect(limits.resumeGraceMs).toBe(7000); // environment over file
+    expect(limits.maxBufferedAudioS).toBe(10); // override over both
+    expect(limits.maxFrameBytes).toBe(defaultLiveLimits.maxFrameBytes); // default
+    expect(Object.isFrozen(limits)).toBe(true);
+  });
+
+  it('refuses unknown keys, non-positive values and a soft outbound limit above the hard one', () => {
+    expect(() => loadConfig({ cwd: dirWith({ live: { maxSessions: 3 } }), env: {} })).toThrow(/live.*maxSessions/);
+    expect(() => loadConfig({ cwd: dirWith({ live: { maxFrameBytes: 0 } }), env: {} })).toThrow(/live\.maxFrameBytes/);
+    expect(() => liveLimitsFromEnv({}, {}, { outboundSoftBytes: 10, outboundHardBytes: 5 })).toThrow(/outboundSoftBytes/);
+    expect(() => liveLimitsFromEnv({ EVALGATE_LIVE_MAX_SESSIONS: 'many' })).toThrow(/EVALGATE_LIVE_MAX_SESSIONS/);
   });
 });

@@ -25,12 +25,13 @@ describe('bad input on live sockets', () => {
   let key: string;
   let scripted: ReturnType<typeof useScriptedAdapter>;
   beforeAll(async () => {
-    process.env.EVALGATE_LIVE_MAX_FRAME_BYTES = String(64 * 1024);
-    process.env.EVALGATE_LIVE_MAX_SESSIONS_PER_KEY = '4';
     scripted = useScriptedAdapter(() => scriptedModel({ latencyMs: 20 }));
-    gw = await startGateway({ tls: false, models: [{ id: 'm', adapter: scripted.adapter, kind: 'specialist', options: {} }] });
-    delete process.env.EVALGATE_LIVE_MAX_FRAME_BYTES;
-    delete process.env.EVALGATE_LIVE_MAX_SESSIONS_PER_KEY;
+    // Limits from the config file's live section (the 1009 and 1013 cases below depend on them).
+    gw = await startGateway({
+      tls: false,
+      models: [{ id: 'm', adapter: scripted.adapter, kind: 'specialist', options: {} }],
+      live: { maxFrameBytes: 64 * 1024, maxSessionsPerKey: 4 },
+    });
     key = await gw.key('submitter');
   }, 60_000);
   afterAll(async () => {

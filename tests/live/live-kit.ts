@@ -100,9 +100,19 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
-export async function startGateway(opts: { models: EvalgateConfig['models']; auth?: boolean; tls?: boolean }): Promise<TestGateway> {
+export async function startGateway(opts: {
+  models: EvalgateConfig['models'];
+  auth?: boolean;
+  tls?: boolean;
+  live?: EvalgateConfig['live'];
+}): Promise<TestGateway> {
   const ts = await createPgliteTestStore();
-  const config = configSchema.parse({ server: { host: '127.0.0.1', port: 0, auth: opts.auth ?? true }, logLevel: 'silent', models: opts.models });
+  const config = configSchema.parse({
+    server: { host: '127.0.0.1', port: 0, auth: opts.auth ?? true },
+    logLevel: 'silent',
+    models: opts.models,
+    live: opts.live ?? {},
+  });
   const tls = opts.tls === false ? undefined : await selfSignedCert();
   const app = await createApp({ config, store: ts.store, ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}) });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
