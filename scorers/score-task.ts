@@ -1,7 +1,7 @@
 // The single entry point for scoring a list of samples: used by
 // `evalgate score`, the batch runner and the live gateway. Pure: no I/O.
 import type { ExtractorName } from './mcq/mcq-extractors.js';
-import { extractChoice, optionLetters } from './mcq/mcq-extractors.js';
+import { extractChoice } from './mcq/mcq-extractors.js';
 import type { NormalizerName } from './normalizers/normalizer-registry.js';
 import { getNormalizer } from './normalizers/normalizer-registry.js';
 import { anls, anlsLmms, exactMatch, normalizedEditDistance, normEditDis, ocrbench } from './ocr-metrics/ocr-metrics.js';
@@ -177,9 +177,13 @@ function scoreAsr(items: readonly ScoreItem[], opts: ScoreTaskOptions, normalize
     normHyps.map((s) => tokenize(s, unit)),
     { tieBreak: unit === 'mixed' ? 'wenet' : 'rapidfuzz', alignments: Boolean(opts.keepAlignments) },
   );
+  // With no reference tokens the rate is 0/0. jiwer (4.x) counts the insertions;
+  // WeNet's compute-wer.py, whose tokens the `mixed` unit uses, prints 0 (its
+  // `if result['all'] != 0 … else: wer = 0.0`), per utterance and overall.
+  const rateOf = (rate: number, refTokens: number): number => (unit === 'mixed' && refTokens === 0 ? 0 : rate);
   const samples = items.map((it, k): ScoredSample => {
     const c = out.sentences[k]!;
-    const rate = computeMeasures(c, out.references[k]!.length, out.hypotheses[k]!.length).wer;
+    const rate = rateOf(computeMeasures(c, out.references[k]!.length, out.hypotheses[k]!.length).wer, out.references[k]!.length);
     return {
       id: it.id,
       missing: it.prediction === null,
@@ -193,7 +197,9 @@ function scoreAsr(items: readonly ScoreItem[], opts: ScoreTaskOptions, normalize
   });
   const counts = { hits: out.hits, substitutions: out.substitutions, deletions: out.deletions, insertions: out.insertions };
   const metrics: AsrMetrics =
-    unit === 'word' ? { wer: out.wer, mer: out.mer, wil: out.wil, wip: out.wip, ...counts } : { cer: out.wer, ...counts };
+    unit === 'word'
+      ? { wer: out.wer, mer: out.mer, wil: out.wil, wip: out.wip, ...counts }
+      : { cer: rateOf(out.wer, out.references.reduce((n, r) => n + r.length, 0)), ...counts };
   return {
     task: 'asr',
     normalizer: normalizerName,
@@ -247,8 +253,7 @@ function scoreMcq(items: readonly ScoreItem[], opts: ScoreTaskOptions, normalize
   let correct = 0;
   const samples = items.map((it): ScoredSample => {
     const pred = norm(it.prediction ?? '');
-    const letters = optionLetters(it.choices?.length);
-    const extracted = extractChoice(extractor, pred, letters);
+    const extracted = extractChoice(extractor, pred, it.choices?.length);
     const answer = (it.answer ?? '').trim().toUpperCase();
     const ok = extracted !== null && extracted === answer;
     if (extracted !== null) answered++;

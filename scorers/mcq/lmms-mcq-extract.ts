@@ -65,6 +65,20 @@ function stripChars(s: string, chars: string): string {
   return s.slice(a, b);
 }
 const isWordChar = (c: string | undefined): boolean => c !== undefined && WORD_CHAR.test(c);
+// Python indexes str by code point; these read whole code points where JS would
+// hand back half of a surrogate pair (letters like 𝐱 and tags like U+E0001).
+/** The code point starting at UTF-16 index `i`. */
+const codePointAt = (s: string, i: number): string | undefined => {
+  const cp = s.codePointAt(i);
+  return cp === undefined ? undefined : String.fromCodePoint(cp);
+};
+/** The code point ending just before UTF-16 index `i`. */
+const codePointBefore = (s: string, i: number): string | undefined => {
+  if (i <= 0) return undefined;
+  const isLow = (u: number): boolean => u >= 0xdc00 && u <= 0xdfff;
+  const isHigh = (u: number): boolean => u >= 0xd800 && u <= 0xdbff;
+  return codePointAt(s, i >= 2 && isLow(s.charCodeAt(i - 1)) && isHigh(s.charCodeAt(i - 2)) ? i - 2 : i - 1);
+};
 const isAsciiAlpha = (c: string | undefined): boolean => c !== undefined && /^[A-Za-z]$/.test(c);
 const isAlnum = (c: string | undefined): boolean => c !== undefined && /^[\p{L}\p{N}]$/u.test(c);
 
@@ -102,7 +116,7 @@ function readChoice(fragment: string, grammaticalSuffix = ''): Choice | null {
   const letter = text[0]!;
   let tail = text.slice(1);
   if (grammaticalSuffix && tail.startsWith(grammaticalSuffix)) tail = tail.slice(grammaticalSuffix.length);
-  if (tail && isWordChar(tail[0]) && !(closers.length > 0 && tail.startsWith(closers[closers.length - 1]!))) return null;
+  if (tail && isWordChar(codePointAt(tail, 0)) && !(closers.length > 0 && tail.startsWith(closers[closers.length - 1]!))) return null;
   let punctuation = '';
   for (let k = closers.length - 1; k >= 0; k--) {
     const closer = closers[k]!;
@@ -116,8 +130,8 @@ function readChoice(fragment: string, grammaticalSuffix = ''): Choice | null {
     tail = tail.slice(closer.length);
   }
   tail = punctuation + tail;
-  if (tail && isWordChar(tail[0])) return null;
-  if (tail && ".:-/'’".includes(tail[0]!) && tail.length > 1 && (isAlnum(tail[1]) || '/_'.includes(tail[1]!))) {
+  if (tail && isWordChar(codePointAt(tail, 0))) return null;
+  if (tail && ".:-/'’".includes(tail[0]!) && tail.length > 1 && (isAlnum(codePointAt(tail, 1)) || '/_'.includes(tail[1]!))) {
     // "B.com", "C:/path", "A-list" and "B's" are not labels
     if (tail[0] !== '/') return null;
   }
@@ -203,8 +217,8 @@ function implicitAnswer(text: string, allowed: ReadonlySet<string>): string {
     for (const m of text.matchAll(pattern)) {
       const end = m.index + m[0].length;
       if (
-        (m.index === 0 || !isWordChar(text[m.index - 1])) &&
-        (end === text.length || !isWordChar(text[end])) &&
+        (m.index === 0 || !isWordChar(codePointBefore(text, m.index))) &&
+        (end === text.length || !isWordChar(codePointAt(text, end))) &&
         !inUrl(m.index)
       ) {
         matches.push({ m, paren });

@@ -46,16 +46,20 @@ export function extractMvBench(prediction: string, letters: readonly string[]): 
   return hits.length === 1 ? hits[0]! : null;
 }
 
-/** Option letters A, B, … for `count` choices (at least A–D when the count is unknown). */
+/** Option letters A, B, … for `count` choices (A–D when the count is unknown, as MVBench's four candidates). */
 export function optionLetters(count: number | undefined): string[] {
   const n = count && count > 0 ? count : 4;
   return Array.from({ length: n }, (_, i) => String.fromCharCode(65 + i));
 }
 
-/** Runs the named extractor. */
-export function extractChoice(extractor: ExtractorName, prediction: string, letters: readonly string[]): string | null {
+/**
+ * Runs the named extractor on the answer to a question with `choiceCount`
+ * options. When the count is unknown each extractor keeps its own default:
+ * MVBench A–D, lmms-eval's `extract_mcq_answer` A–H (its `choices=None`).
+ */
+export function extractChoice(extractor: ExtractorName, prediction: string, choiceCount?: number): string | null {
   if (extractor === 'videomme') return extractVideoMme(prediction);
-  if (extractor === 'mvbench') return extractMvBench(prediction, letters);
-  const r = extractMcqLmms(prediction, letters);
+  if (extractor === 'mvbench') return extractMvBench(prediction, optionLetters(choiceCount));
+  const r = extractMcqLmms(prediction, choiceCount && choiceCount > 0 ? optionLetters(choiceCount) : null);
   return r === '' ? null : r;
 }

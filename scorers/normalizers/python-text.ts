@@ -20,8 +20,9 @@ export const PY_D = '\\p{Nd}';
 
 /**
  * Compiles a pattern written with Python escapes. `\b`, `\s`, `\d` and `\w`
- * outside character classes are rewritten to their Python meaning; the `u`
- * flag is always added (it is what makes `\p{…}` work).
+ * are rewritten to their Python meaning (`\s`, `\d` and `\w` inside character
+ * classes too; `\S`, `\D`, `\W` only outside them); the `u` flag is always
+ * added (it is what makes `\p{…}` work).
  */
 export function pyRegex(source: string, flags = ''): RegExp {
   let out = '';
@@ -35,6 +36,11 @@ export function pyRegex(source: string, flags = ''): RegExp {
       else if (!inClass && next === 'd') out += PY_D;
       else if (!inClass && next === 'w') out += PY_W;
       else if (!inClass && next === 'S') out += `[^${PY_WS_CLASS}]`;
+      // Inside a class the same escapes contribute their members: `[\w</]` must
+      // hold every Unicode letter and digit, as in Python, not JS's ASCII \w.
+      else if (inClass && next === 's') out += PY_WS_CLASS;
+      else if (inClass && next === 'd') out += '\\p{Nd}';
+      else if (inClass && next === 'w') out += '\\p{L}\\p{N}_';
       else out += ch + next;
       i++;
       continue;

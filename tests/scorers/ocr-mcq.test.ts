@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { extractMvBench, extractVideoMme } from '../../scorers/mcq/mcq-extractors.js';
 import { extractMcqLmms } from '../../scorers/mcq/lmms-mcq-extract.js';
+import { scoreTask } from '../../scorers/score-task.js';
 import { anls, anlsLmms, exactMatch, normalizedEditDistance, normEditDis, ocrbench } from '../../scorers/ocr-metrics/ocr-metrics.js';
 
 describe('ANLS (official)', () => {
@@ -133,8 +134,32 @@ describe('lmms-eval extract_mcq_answer (test/eval/mcq_extract/cases.json)', () =
     ['(B) is my selection.\n(B)', ['A', 'B', 'C', 'D'], 'B'],
     ['**B**', ['A', 'B', 'C', 'D'], 'B'],
     ['A or B', null, ''],
+    // Python's \w is Unicode inside character classes too: a letter of any script glued to
+    // `answer>` is not the markup (upstream `(?<![\w</])answer>`).
+    ['最终answer> B', null, ''],
+    ['fooéanswer> A', null, ''],
+    ['Ｘanswer> D', null, ''],
+    ['日本answer>答案是<answer>D', null, 'D'],
+    // Python reads str by code point: a letter or format character outside the BMP right
+    // after the choice letter makes it a word, not a label.
+    ['Answer: B𝐱', null, ''],
+    ['Answer: B\u{E0001}', null, ''],
+    ['Answer: B 𝐱', null, 'B'],
   ];
   for (const [response, choices, want] of cases) {
     it(`${JSON.stringify(response)} → ${JSON.stringify(want)}`, () => expect(extractMcqLmms(response, choices)).toBe(want));
   }
+});
+
+describe('option letters when the choices are unknown', () => {
+  it('lmms offers A–H (extract_mcq_answer with choices=None); MVBench keeps its four candidates', () => {
+    const items = [{ id: 'q', prediction: 'The answer is E.', answer: 'E' }];
+    expect(scoreTask(items, { task: 'mcq', extractor: 'lmms' }).metrics).toMatchObject({ accuracy: 1, answered: 1 });
+    expect(scoreTask([{ ...items[0]!, choices: ['a', 'b', 'c', 'd'] }], { task: 'mcq', extractor: 'lmms' }).metrics).toMatchObject({
+      answered: 0,
+    });
+    expect(scoreTask([{ id: 'q', prediction: '(E) five', answer: 'E' }], { task: 'mcq', extractor: 'mvbench' }).metrics).toMatchObject({
+      answered: 0,
+    });
+  });
 });

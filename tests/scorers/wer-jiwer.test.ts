@@ -1,6 +1,7 @@
 // Golden cases from jiwer's own tests (tests/test_measures.py, test_cer.py,
 // test_empty_ref.py, test_alignment.py) and the worked examples.
 import { describe, expect, it } from 'vitest';
+import { scoreTask } from '../../scorers/score-task.js';
 import { alignTokens } from '../../scorers/wer/levenshtein-align.js';
 import { visualizeAlignment } from '../../scorers/wer/visualize-alignment.js';
 import { cer, processCharacters, processUnit, processWords, wer } from '../../scorers/wer/word-error-rate.js';
@@ -219,6 +220,24 @@ describe('WeNet mixed unit', () => {
     expect([o.substitutions, o.deletions, o.insertions, o.hits]).toEqual([2, 0, 2, 5]);
     expect(o.wer).toBe(4 / 7);
   });
+  it('scores 0 where there are no reference tokens, as compute-wer.py does (word units count the insertions, as jiwer 4)', () => {
+    const items = [
+      { id: 'a', reference: '', prediction: '你好' },
+      { id: 'b', reference: '<unk>', prediction: 'ok' },
+    ];
+    const mixed = scoreTask(items, { task: 'asr', unit: 'mixed' });
+    expect(mixed.metrics).toMatchObject({ cer: 0, insertions: 3 });
+    expect(mixed.samples.map((x) => (x as { cer: number }).cer)).toEqual([0, 0]);
+    const silent = [
+      { id: 'a', reference: '', prediction: '你好' },
+      { id: 'b', reference: ' ', prediction: 'ok then' },
+    ];
+    expect(scoreTask(silent, { task: 'asr', unit: 'word' }).metrics).toMatchObject({ wer: 3, mer: 1, wil: 1, wip: 0, insertions: 3 });
+    // With reference tokens somewhere in the corpus, the pooled rate is the usual one.
+    const pooled = scoreTask([...items, { id: 'c', reference: '我爱北京', prediction: '我爱北京' }], { task: 'asr', unit: 'mixed' });
+    expect((pooled.metrics as { cer: number }).cer).toBe(3 / 4);
+  });
+
   it('keeps English runs whole, upper-cases and drops the punctuation list', () => {
     const o = processUnit('我用iPhone，拍照！', '我用 IPHONE 拍照', 'mixed');
     expect(o.references[0]).toEqual(['我', '用', 'IPHONE', '拍', '照']);
