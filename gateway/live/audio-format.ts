@@ -35,10 +35,12 @@ export function checkAudioFormat(encoding: unknown, sampleRateHz: unknown, param
  * decoded length is exactly what its length and padding promise; the
  * URL-safe `-` and `_`, which Node accepts, are refused separately.
  */
-export function decodeBase64Pcm16(audio: unknown): Int16Array {
-  if (typeof audio !== 'string') {
+export function decodeBase64Pcm16(raw: unknown): Int16Array {
+  if (typeof raw !== 'string') {
     throw new EvalgateError('EVALGATE_ERR_WS_BAD_AUDIO', { detail: '`audio` must be a base64 string' });
   }
+  // MIME-style line breaks (Python's base64.encodebytes wraps at 76 characters) are not data.
+  const audio = raw.includes('\n') ? raw.replace(/\r?\n/g, '') : raw;
   const bytes = audio.length % 4 === 0 ? Buffer.from(audio, 'base64') : undefined;
   const pad = audio.endsWith('==') ? 2 : audio.endsWith('=') ? 1 : 0;
   if (!bytes || bytes.byteLength !== (audio.length / 4) * 3 - pad || audio.includes('-') || audio.includes('_')) {

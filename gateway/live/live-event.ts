@@ -1,15 +1,25 @@
 import type { ErrorCode } from '../errors.js';
 
-/** server_vad settings (OpenAI names, ms units); null means explicit commits only. */
+/**
+ * Turn detection (OpenAI names, ms units); null means explicit commits only.
+ * Both types run on the gateway's Silero VAD: `semantic_vad` has no semantic
+ * model here, its eagerness only picks the silence that ends a turn.
+ */
 export type TurnDetection = {
-  /** Always `server_vad` (Silero VAD v5 in the gateway). */
-  readonly type: 'server_vad';
+  /** `server_vad`, or `semantic_vad` (served by the same VAD). */
+  readonly type: 'server_vad' | 'semantic_vad';
+  /** semantic_vad: how soon a turn ends (low 1200 ms of silence, medium/auto 600 ms, high 300 ms). */
+  readonly eagerness?: 'low' | 'medium' | 'high' | 'auto';
   /** Speech probability threshold (default 0.5). */
   readonly threshold: number;
   /** Silence that ends a turn (default 500 ms). */
   readonly silenceDurationMs: number;
   /** Audio kept before the detected onset (default 300 ms). */
   readonly prefixPaddingMs: number;
+  /** Ask for a response when a turn ends (default true); false leaves it to the client's response.create. */
+  readonly createResponse: boolean;
+  /** Cancel the running response when new speech starts (barge-in); default false in this gateway. */
+  readonly interruptResponse: boolean;
 } | null;
 
 /** Latency of one utterance (end of speech = VAD end or commit). */
@@ -28,15 +38,29 @@ export interface LiveLatency {
 export type LiveEvent =
   | { readonly type: 'speech_started'; /** Item the speech becomes. */ readonly itemId: string; /** Stream offset, ms. */ readonly audioStartMs: number }
   | { readonly type: 'speech_stopped'; /** Item the speech becomes. */ readonly itemId: string; /** Stream offset, ms. */ readonly audioEndMs: number }
-  | { readonly type: 'committed'; /** New user item. */ readonly itemId: string; /** Item before it in this turn. */ readonly previousItemId: string | null }
+  | { readonly type: 'committed'; /** New user item. */ readonly itemId: string; /** The conversation's item before it (null for the first). */ readonly previousItemId: string | null }
   | { readonly type: 'cleared' }
-  | { readonly type: 'response_created'; /** Response id. */ readonly responseId: string; /** Item answered. */ readonly itemId: string; /** Utterance number. */ readonly seq: number }
+  | {
+      readonly type: 'response_created';
+      /** Response id. */
+      readonly responseId: string;
+      /** Item answered. */
+      readonly itemId: string;
+      /** The assistant item this response fills. */
+      readonly outputItemId: string;
+      /** The conversation's item before the assistant item. */
+      readonly previousItemId: string | null;
+      /** Utterance number. */
+      readonly seq: number;
+    }
   | {
       readonly type: 'delta';
       /** Response id. */
       readonly responseId: string;
       /** Item answered. */
       readonly itemId: string;
+      /** The assistant item. */
+      readonly outputItemId: string;
       /** Utterance number. */
       readonly seq: number;
       /** New text. */
@@ -48,6 +72,12 @@ export type LiveEvent =
       readonly responseId: string;
       /** Item answered. */
       readonly itemId: string;
+      /** The assistant item. */
+      readonly outputItemId: string;
+      /** The conversation's item before the assistant item. */
+      readonly previousItemId: string | null;
+      /** Why a cancelled response was cancelled. */
+      readonly cancelReason?: 'client_cancelled' | 'turn_detected';
       /** Utterance number. */
       readonly seq: number;
       /** Outcome. */
@@ -71,4 +101,6 @@ export type LiveEvent =
       readonly param?: string;
       /** The client event that caused it, when it had an id. */
       readonly clientEventId?: string;
+      /** Set when the error is a response's failure (its response_done follows and carries it too). */
+      readonly responseId?: string;
     };

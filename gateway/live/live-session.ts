@@ -63,6 +63,11 @@ interface Response {
   readonly seq: number;
   readonly responseId: string;
   readonly itemId: string;
+  /** The assistant item it fills, and the conversation's item before it. */
+  readonly outputItemId: string;
+  readonly previousItemId: string | null;
+  /** Set by a cancel: who asked. */
+  cancelReason?: 'client_cancelled' | 'turn_detected';
   readonly turn: PendingTurn;
   readonly sample: BoundSample | undefined;
   readonly cumulative: boolean;
@@ -134,6 +139,13 @@ export class LiveSession {
   #audioSeconds = 0;
   #turn: PendingTurn = emptyTurn();
   #sessionSample: BoundSample | undefined;
+  /** The conversation's last item (user or assistant), for previous_item_id. */
+  #lastItemId: string | null = null;
+  /** Item ids in use: client-chosen ids must not repeat one. */
+  readonly #itemIds = new Set<string>();
+  /** Session instructions plus system items: the model's system prompt. */
+  #instructions: string | undefined;
+  readonly #systemTexts: string[] = [];
   #cumulative: string[] = [];
   #seq = 0;
   readonly #queue: Response[] = [];
@@ -165,6 +177,11 @@ export class LiveSession {
   /** Current turn detection. */
   get turnDetection(): TurnDetection {
     return this.#turnDetection;
+  }
+
+  /** Session instructions (the model's system prompt, with any system items). */
+  get instructions(): string | undefined {
+    return this.#instructions;
   }
 
   /** Seconds of audio received so far. */
@@ -219,7 +236,8 @@ export class LiveSession {
   }
 
   /** Applies a format/turn-detection change. Changing the rate mid-stream requires an empty buffer. */
-  async configure(change: { format?: AudioFormat; turnDetection?: TurnDetection; sample?: SampleRef | null }): Promise<void> {
+  async configure(change: { format?: AudioFormat; turnDetection?: TurnDetection; sample?: SampleRef | null; instructions?: string | null }): Promise<void> {
+    if (change.instructions !== undefined) this.#instructions = change.instructions ?? undefined;
     if (change.format && change.format.sampleRateHz !== this.#format.sampleRateHz) {
       if (this.#buffer.length > 0 || this.#speechStart !== null) {
         throw new EvalgateError('EVALGATE_ERR_WS_OUT_OF_ORDER', { detail: 'the sample rate can only change while the input buffer is empty' });
@@ -312,6 +330,8 @@ export class LiveSession {
       this.#speechStart = Math.max(pos, this.#buffer.startSample);
       const itemId = this.#nextItemId();
       this.#emit({ type: 'speech_started', itemId, audioStartMs: Math.round((this.#speechStart / rate) * 1000) });
+      // Barge-in, only when the client asked for it (interrupt_response: true).
+      if (this.#turnDetection?.interruptResponse && this.#active) this.#cancelResponse(this.#active, 'turn_detected');
       return;
     }
     const start = this.#speechStart ?? this.#buffer.startSample;
@@ -324,7 +344,7 @@ export class LiveSession {
     this.#buffer.dropBefore(end);
     if (audio.length === 0) return;
     this.#commitAudio(audio, itemId, start / rate, end / rate);
-    this.createResponse({});
+    if (this.#turnDetection?.createResponse !== false) this.createResponse({});
   }
 
   #pendingItemId: string | undefined;
@@ -334,8 +354,16 @@ export class LiveSession {
     return this.#pendingItemId;
   }
 
+  /** Appends an item to the conversation order; returns the item before it. */
+  #addToConversation(itemId: string): string | null {
+    const previous = this.#lastItemId;
+    this.#lastItemId = itemId;
+    this.#itemIds.add(itemId);
+    return previous;
+  }
+
   #commitAudio(audio: Int16Array, itemId: string, startS: number, endS: number): void {
-    const previousItemId = this.#turn.itemIds.at(-1) ?? null;
+    const previousItemId = this.#addToConversation(itemId);
     this.#turn.itemIds.push(itemId);
     this.#turn.audio.push(audio);
     this.#turn.audioSamples += audio.length;
@@ -377,12 +405,32 @@ export class LiveSession {
     this.#emit({ type: 'cleared' });
   }
 
-  /** conversation.item.create with text / images / a video reference. */
-  addParts(parts: readonly ModelInputPart[]): string {
-    const itemId = `item_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+  /**
+   * conversation.item.create: a user item with text / images / a video
+   * reference / PCM16 audio at the session rate, or a system item whose text
+   * joins the instructions. Returns the item id (the client's, when it chose
+   * one) and the conversation's item before it.
+   */
+  addParts(
+    parts: readonly ModelInputPart[],
+    opts: { itemId?: string; role?: 'user' | 'system'; audio?: Int16Array } = {},
+  ): { itemId: string; previousItemId: string | null } {
+    if (opts.itemId !== undefined && this.#itemIds.has(opts.itemId)) {
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `item id ${opts.itemId} is already in the conversation`, param: 'item.id' });
+    }
+    const itemId = opts.itemId ?? `item_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+    if (opts.role === 'system') {
+      for (const p of parts) if (p.type === 'text') this.#systemTexts.push(p.text);
+      return { itemId, previousItemId: this.#addToConversation(itemId) };
+    }
     this.#turn.parts.push(...parts);
+    if (opts.audio && opts.audio.length > 0) {
+      this.#turn.audio.push(opts.audio);
+      this.#turn.audioSamples += opts.audio.length;
+      this.#turn.endOfSpeechMs = performance.now();
+    }
     this.#turn.itemIds.push(itemId);
-    return itemId;
+    return { itemId, previousItemId: this.#addToConversation(itemId) };
   }
 
   /** response.create: queues a response over the pending turn (bounded; policy: fail the new one). */
@@ -400,10 +448,14 @@ export class LiveSession {
     if (turn.endOfSpeechMs === 0) turn.endOfSpeechMs = performance.now();
     const seq = ++this.#seq;
     const responseId = `resp_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+    const outputItemId = `item_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+    const previousItemId = this.#addToConversation(outputItemId);
     const r: Response = {
       seq,
       responseId,
       itemId: turn.itemIds.at(-1)!,
+      outputItemId,
+      previousItemId,
       turn,
       sample: opts.sample ?? this.#sessionSample,
       cumulative: !opts.sample && this.#sessionSample !== undefined,
@@ -418,7 +470,7 @@ export class LiveSession {
       speechStartS: turn.speechStartS,
       speechEndS: turn.speechEndS,
     });
-    this.#emit({ type: 'response_created', responseId, itemId: r.itemId, seq });
+    this.#emit({ type: 'response_created', responseId, itemId: r.itemId, outputItemId, previousItemId, seq });
     if (this.#queue.length >= this.opts.limits.maxPendingUtterances) {
       this.#finish(r, { status: 'failed', text: '', firstMs: null, error: new EvalgateError('EVALGATE_ERR_BUFFER_FULL', { detail: `more than ${this.opts.limits.maxPendingUtterances} utterances waiting for the model; this one was dropped` }) });
       return responseId;
@@ -432,7 +484,12 @@ export class LiveSession {
   cancel(responseId?: string): void {
     const target = responseId ? [this.#active, ...this.#queue].find((r) => r?.responseId === responseId) : (this.#active ?? this.#queue[0]);
     if (!target) throw new EvalgateError('EVALGATE_ERR_WS_OUT_OF_ORDER', { detail: 'response.cancel with no response in progress' });
-    target.abort.abort(new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'cancelled by the client' }));
+    this.#cancelResponse(target, 'client_cancelled');
+  }
+
+  #cancelResponse(target: Response, reason: 'client_cancelled' | 'turn_detected'): void {
+    target.cancelReason ??= reason;
+    target.abort.abort(new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: reason === 'turn_detected' ? 'cancelled: new speech started' : 'cancelled by the client' }));
     if (target === this.#active && this.opts.model.kind === 'realtime') this.opts.upstream?.cancel();
   }
 
@@ -461,7 +518,7 @@ export class LiveSession {
       if (!delta) return;
       firstMs ??= performance.now();
       text += delta;
-      this.#emit({ type: 'delta', responseId: r.responseId, itemId: r.itemId, seq: r.seq, delta });
+      this.#emit({ type: 'delta', responseId: r.responseId, itemId: r.itemId, outputItemId: r.outputItemId, seq: r.seq, delta });
     };
     const signal = AbortSignal.any([r.abort.signal, AbortSignal.timeout(this.opts.limits.modelTimeoutMs)]);
     try {
@@ -482,7 +539,7 @@ export class LiveSession {
     }
   }
 
-  #request(r: Response): { parts: ModelInputPart[] } {
+  #request(r: Response): { parts: ModelInputPart[]; system?: string } {
     const parts: ModelInputPart[] = [];
     if (r.turn.audioSamples > 0) {
       const rate = this.#format.sampleRateHz;
@@ -502,7 +559,8 @@ export class LiveSession {
       });
     }
     parts.push(...r.turn.parts);
-    return { parts };
+    const system = [this.#instructions, ...this.#systemTexts].filter((t): t is string => Boolean(t)).join('\n\n');
+    return { parts, ...(system ? { system } : {}) };
   }
 
   #runUpstream(signal: AbortSignal, onDelta: (d: string) => void): Promise<string> {
@@ -592,11 +650,14 @@ export class LiveSession {
   }
 
   #emitDone(r: Response, o: { status: 'completed' | 'cancelled' | 'failed'; text: string; error?: EvalgateError }, latency: LiveLatency, scores: Record<string, number> | undefined): void {
-    if (o.error) this.#emit({ type: 'error', code: o.error.code as ErrorCode, message: o.error.message });
+    if (o.error) this.#emit({ type: 'error', code: o.error.code as ErrorCode, message: o.error.message, responseId: r.responseId });
     this.#emit({
       type: 'response_done',
       responseId: r.responseId,
       itemId: r.itemId,
+      outputItemId: r.outputItemId,
+      previousItemId: r.previousItemId,
+      ...(o.status === 'cancelled' ? { cancelReason: r.cancelReason ?? 'client_cancelled' } : {}),
       seq: r.seq,
       status: o.status,
       text: o.text,

@@ -29,6 +29,8 @@ function turnDetectionOf(v: unknown): TurnDetection | undefined {
     threshold: num(o.threshold, 0.5, 'threshold'),
     silenceDurationMs: num(o.silenceDurationMs, 500, 'silenceDurationMs'),
     prefixPaddingMs: num(o.prefixPaddingMs, 300, 'prefixPaddingMs'),
+    createResponse: true,
+    interruptResponse: false,
   };
 }
 

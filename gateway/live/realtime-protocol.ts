@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EvalgateError } from '../errors.js';
 import type { ModelInputPart } from '../models/spec/model-v1.js';
-import { checkAudioFormat, decodeBase64Pcm16 } from './audio-format.js';
+import { checkAudioFormat, concatPcm16, decodeBase64Pcm16 } from './audio-format.js';
 import type { LiveEvent, TurnDetection } from './live-event.js';
 import type { LiveSession } from './live-session.js';
 import type { WireProtocol } from './live-socket.js';
@@ -38,32 +38,69 @@ interface ParsedTurnDetection {
   threshold?: unknown;
   silence_duration_ms?: unknown;
   prefix_padding_ms?: unknown;
+  eagerness?: unknown;
   create_response?: unknown;
+  interrupt_response?: unknown;
+  idle_timeout_ms?: unknown;
 }
+
+/** semantic_vad's eagerness → the silence that ends a turn (there is no semantic model here). */
+const eagernessSilenceMs = { low: 1200, medium: 600, auto: 600, high: 300 } as const;
 
 function parseTurnDetection(td: unknown, param: string): TurnDetection {
   if (td === null) return null;
   const t = td as ParsedTurnDetection;
-  if (typeof t !== 'object' || t.type !== 'server_vad') {
-    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param}: only {"type":"server_vad"} or null is supported`, param });
+  if (typeof t !== 'object' || (t.type !== 'server_vad' && t.type !== 'semantic_vad')) {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param}: only {"type":"server_vad"}, {"type":"semantic_vad"} or null is supported`, param });
   }
   const num = (v: unknown, d: number, min: number, max: number, name: string): number => {
-    if (v === undefined) return d;
+    if (v === undefined || v === null) return d;
     if (typeof v !== 'number' || v < min || v > max) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param}.${name} must be a number in [${min}, ${max}]`, param });
     return v;
   };
+  const flag = (v: unknown, d: boolean, name: string): boolean => {
+    if (v === undefined || v === null) return d;
+    if (typeof v !== 'boolean') throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param}.${name} must be true or false`, param });
+    return v;
+  };
+  // Accepted for compatibility; the gateway never ends a turn on idle time.
+  num(t.idle_timeout_ms, 0, 0, 86_400_000, 'idle_timeout_ms');
+  const common = {
+    createResponse: flag(t.create_response, true, 'create_response'),
+    // OpenAI's default is true; an evaluation gateway keeps every answer unless the client asks for barge-in.
+    interruptResponse: flag(t.interrupt_response, false, 'interrupt_response'),
+  };
+  if (t.type === 'semantic_vad') {
+    const eagerness = t.eagerness ?? 'auto';
+    if (typeof eagerness !== 'string' || !(eagerness in eagernessSilenceMs)) {
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param}.eagerness must be low, medium, high or auto`, param });
+    }
+    const e = eagerness as keyof typeof eagernessSilenceMs;
+    return { type: 'semantic_vad', eagerness: e, threshold: 0.5, silenceDurationMs: eagernessSilenceMs[e], prefixPaddingMs: 300, ...common };
+  }
   return {
     type: 'server_vad',
     threshold: num(t.threshold, 0.5, 0, 1, 'threshold'),
     silenceDurationMs: num(t.silence_duration_ms, 500, 0, 10_000, 'silence_duration_ms'),
     prefixPaddingMs: num(t.prefix_padding_ms, 300, 0, 5_000, 'prefix_padding_ms'),
+    ...common,
   };
 }
 
+/** The turn_detection object echoed in session events. */
+function turnDetectionJson(td: TurnDetection): Record<string, unknown> | null {
+  if (!td) return null;
+  const common = { create_response: td.createResponse, interrupt_response: td.interruptResponse };
+  return td.type === 'semantic_vad'
+    ? { type: 'semantic_vad', eagerness: td.eagerness ?? 'auto', ...common }
+    : { type: 'server_vad', threshold: td.threshold, silence_duration_ms: td.silenceDurationMs, prefix_padding_ms: td.prefixPaddingMs, ...common };
+}
+
 function parseImage(url: unknown): ModelInputPart {
-  const m = typeof url === 'string' ? /^data:(image\/[a-z+.-]+);base64,([A-Za-z0-9+/]*={0,2})$/.exec(url) : null;
+  // MIME types are case-insensitive; base64 may be line-wrapped (Python's encodebytes).
+  const m = typeof url === 'string' ? /^data:(image\/[a-z0-9+.-]+);base64,([A-Za-z0-9+/\r\n]*={0,2})\s*$/i.exec(url) : null;
   if (!m) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'input_image.image_url must be a data: URL with base64 image bytes', param: 'item.content' });
-  return { type: 'image', mimeType: m[1]!, data: Buffer.from(m[2]!, 'base64') };
+  return { type: 'image', mimeType: m[1]!.toLowerCase(), data: Buffer.from(m[2]!.replace(/[\r\n]/g, ''), 'base64') };
 }
 
 /**
@@ -85,13 +122,11 @@ export class RealtimeProtocol implements WireProtocol {
   }
 
   #session(s: LiveSession): Record<string, unknown> {
-    const td = s.turnDetection
-      ? { type: 'server_vad', threshold: s.turnDetection.threshold, silence_duration_ms: s.turnDetection.silenceDurationMs, prefix_padding_ms: s.turnDetection.prefixPaddingMs, create_response: true }
-      : null;
+    const td = turnDetectionJson(s.turnDetection);
     const rate = s.format.sampleRateHz;
     return this.#flavor === 'beta'
-      ? { id: s.id, object: 'realtime.session', model: this.#model, modalities: ['text'], input_audio_format: 'pcm16', turn_detection: td, evalgate: { sample_rate_hz: rate } }
-      : { type: 'realtime', object: 'realtime.session', id: s.id, model: this.#model, output_modalities: ['text'], audio: { input: { format: { type: 'audio/pcm', rate }, turn_detection: td } } };
+      ? { id: s.id, object: 'realtime.session', model: this.#model, modalities: ['text'], instructions: s.instructions ?? '', input_audio_format: 'pcm16', turn_detection: td, evalgate: { sample_rate_hz: rate } }
+      : { type: 'realtime', object: 'realtime.session', id: s.id, model: this.#model, output_modalities: ['text'], instructions: s.instructions ?? '', audio: { input: { format: { type: 'audio/pcm', rate }, turn_detection: td } } };
   }
 
   greeting(s: LiveSession, info: { resumed: boolean; dropped: number }): object[] {
@@ -166,79 +201,125 @@ export class RealtimeProtocol implements WireProtocol {
     if (input && 'turn_detection' in input) turnDetection = parseTurnDetection(input.turn_detection, 'session.audio.input.turn_detection');
     // Beta shape: input_audio_format and turn_detection at the top; the rate extension under `evalgate`.
     if (sess.input_audio_format !== undefined || ext.sample_rate_hz !== undefined) {
-      format = checkAudioFormat(sess.input_audio_format ?? 'pcm16', ext.sample_rate_hz ?? format?.sampleRateHz, 'session.input_audio_format');
+      // Without the rate extension the current rate stays (a beta client re-sending "pcm16" keeps its 16 kHz).
+      format = checkAudioFormat(sess.input_audio_format ?? 'pcm16', ext.sample_rate_hz ?? format?.sampleRateHz ?? s.format.sampleRateHz, 'session.input_audio_format');
     }
     if ('turn_detection' in sess) turnDetection = parseTurnDetection(sess.turn_detection, 'session.turn_detection');
     const sample = ext.dataset === undefined && ext.sample === undefined ? undefined : parseSampleRef(ext, 'session.evalgate');
-    await s.configure({ format, turnDetection, ...(sample ? { sample } : {}) });
+    if (sess.instructions !== undefined && sess.instructions !== null && typeof sess.instructions !== 'string') {
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'session.instructions must be a string', param: 'session.instructions' });
+    }
+    const instructions = sess.instructions === undefined ? {} : { instructions: (sess.instructions as string | null) ?? null };
+    await s.configure({ format, turnDetection, ...instructions, ...(sample ? { sample } : {}) });
     s.opts.writer.updateSession({ config: { ...this.sessionConfig, session: this.#session(s) } });
     return [{ type: 'session.updated', event_id: eventId(), session: this.#session(s) }];
   }
 
   #itemCreate(s: LiveSession, raw: unknown): object[] {
-    const item = raw as { type?: unknown; role?: unknown; content?: unknown } | undefined;
+    const item = raw as { id?: unknown; type?: unknown; role?: unknown; content?: unknown } | undefined;
     if (!item || item.type !== 'message' || !Array.isArray(item.content)) {
       throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'conversation.item.create supports {type:"message", content:[…]} items', param: 'item' });
     }
+    const role = item.role ?? 'user';
+    if (role !== 'user' && role !== 'system') {
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'item.role must be "user" or "system" (the gateway answers as the assistant itself)', param: 'item.role' });
+    }
+    if (item.id !== undefined && (typeof item.id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(item.id))) {
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'item.id must be 1–64 letters, digits, "_" or "-"', param: 'item.id' });
+    }
     const parts: ModelInputPart[] = [];
+    const audio: Int16Array[] = [];
     for (const c of item.content as { type?: unknown; text?: unknown; image_url?: unknown; audio?: unknown }[]) {
       if (c?.type === 'input_text' && typeof c.text === 'string') parts.push({ type: 'text', text: c.text });
-      else if (c?.type === 'input_image') parts.push(parseImage(c.image_url));
-      else throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'content parts must be input_text or input_image', param: 'item.content' });
+      else if (role === 'user' && c?.type === 'input_image') parts.push(parseImage(c.image_url));
+      // PCM16 at the session's input rate, as input_audio_buffer.append takes it.
+      else if (role === 'user' && c?.type === 'input_audio') audio.push(decodeBase64Pcm16(c.audio));
+      else {
+        const allowed = role === 'user' ? 'input_text, input_image or input_audio' : 'input_text';
+        throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `content parts of a ${role} item must be ${allowed}`, param: 'item.content' });
+      }
     }
-    const itemId = s.addParts(parts);
-    return [{
-      type: names[this.#flavor].itemAdded,
-      event_id: eventId(),
-      previous_item_id: null,
-      item: { id: itemId, object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: item.content },
-    }];
+    const joined = audio.length > 0 ? concatPcm16(audio, audio.reduce((n, a) => n + a.length, 0)) : undefined;
+    const { itemId, previousItemId } = s.addParts(parts, { role, ...(typeof item.id === 'string' ? { itemId: item.id } : {}), ...(joined ? { audio: joined } : {}) });
+    const echoed = { id: itemId, object: 'realtime.item', type: 'message', role, status: 'completed', content: item.content };
+    const events: object[] = [{ type: names[this.#flavor].itemAdded, event_id: eventId(), previous_item_id: previousItemId, item: echoed }];
+    if (this.#flavor === 'ga') events.push({ type: 'conversation.item.done', event_id: eventId(), previous_item_id: previousItemId, item: echoed });
+    return events;
   }
 
   render(ev: LiveEvent): object[] {
     const n = names[this.#flavor];
+    const ga = this.#flavor === 'ga';
     const base = { event_id: eventId() };
     switch (ev.type) {
       case 'speech_started':
         return [{ type: 'input_audio_buffer.speech_started', ...base, audio_start_ms: ev.audioStartMs, item_id: ev.itemId }];
       case 'speech_stopped':
         return [{ type: 'input_audio_buffer.speech_stopped', ...base, audio_end_ms: ev.audioEndMs, item_id: ev.itemId }];
-      case 'committed':
+      case 'committed': {
+        const item = { id: ev.itemId, object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: null }] };
         return [
           { type: 'input_audio_buffer.committed', ...base, item_id: ev.itemId, previous_item_id: ev.previousItemId },
-          { type: n.itemAdded, event_id: eventId(), previous_item_id: ev.previousItemId, item: { id: ev.itemId, object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: null }] } },
+          { type: n.itemAdded, event_id: eventId(), previous_item_id: ev.previousItemId, item },
+          ...(ga ? [{ type: 'conversation.item.done', event_id: eventId(), previous_item_id: ev.previousItemId, item }] : []),
         ];
+      }
       case 'cleared':
         return [{ type: 'input_audio_buffer.cleared', ...base }];
-      case 'response_created':
-        return [{ type: 'response.created', ...base, response: { id: ev.responseId, object: 'realtime.response', status: 'in_progress', output: [], evalgate: { seq: ev.seq, item_id: ev.itemId } } }];
+      case 'response_created': {
+        // The order the Realtime API uses: the response, its output item (also added to the
+        // conversation), then the empty content part the text deltas fill.
+        const item = { id: ev.outputItemId, object: 'realtime.item', type: 'message', role: 'assistant', status: 'in_progress', content: [] };
+        const at = { response_id: ev.responseId, output_index: 0 };
+        return [
+          { type: 'response.created', ...base, response: { id: ev.responseId, object: 'realtime.response', status: 'in_progress', status_details: null, output: [], usage: null, evalgate: { seq: ev.seq, item_id: ev.itemId } } },
+          { type: 'response.output_item.added', event_id: eventId(), ...at, item },
+          { type: n.itemAdded, event_id: eventId(), previous_item_id: ev.previousItemId, item },
+          { type: 'response.content_part.added', event_id: eventId(), ...at, item_id: ev.outputItemId, content_index: 0, part: { type: n.textPart, text: '' } },
+        ];
+      }
       case 'delta':
-        return [{ type: n.textDelta, ...base, response_id: ev.responseId, item_id: `${ev.responseId}_out`, output_index: 0, content_index: 0, delta: ev.delta }];
+        return [{ type: n.textDelta, ...base, response_id: ev.responseId, item_id: ev.outputItemId, output_index: 0, content_index: 0, delta: ev.delta }];
       case 'response_done': {
-        const status = ev.status === 'completed' ? 'completed' : ev.status === 'cancelled' ? 'cancelled' : 'failed';
-        const done: object[] = [];
-        if (ev.status === 'completed') done.push({ type: n.textDone, ...base, response_id: ev.responseId, item_id: `${ev.responseId}_out`, output_index: 0, content_index: 0, text: ev.text });
-        done.push({
-          type: 'response.done',
-          event_id: eventId(),
-          response: {
-            id: ev.responseId,
-            object: 'realtime.response',
-            status,
-            status_details: ev.error ? { type: 'failed', error: { type: 'server_error', code: ev.error.code, message: ev.error.message } } : null,
-            output: [{ id: `${ev.responseId}_out`, object: 'realtime.item', type: 'message', role: 'assistant', status: 'completed', content: [{ type: n.textPart, text: ev.text }] }],
-            usage: null,
-            evalgate: {
-              seq: ev.seq,
-              item_id: ev.itemId,
-              latency: { first_token_ms: ev.latency.firstTokenMs, final_ms: ev.latency.finalMs, audio_seconds: ev.latency.audioSeconds, real_time_factor: ev.latency.realTimeFactor },
-              ...(ev.scores ? { scores: ev.scores } : {}),
+        const status = ev.status;
+        const part = { type: n.textPart, text: ev.text };
+        const item = { id: ev.outputItemId, object: 'realtime.item', type: 'message', role: 'assistant', status: status === 'completed' ? 'completed' : 'incomplete', content: [part] };
+        const at = { response_id: ev.responseId, output_index: 0 };
+        const statusDetails =
+          status === 'cancelled'
+            ? { type: 'cancelled', reason: ev.cancelReason ?? 'client_cancelled' }
+            : ev.error
+              ? { type: 'failed', error: { type: 'server_error', code: ev.error.code, message: ev.error.message } }
+              : null;
+        return [
+          { type: n.textDone, ...base, ...at, item_id: ev.outputItemId, content_index: 0, text: ev.text },
+          { type: 'response.content_part.done', event_id: eventId(), ...at, item_id: ev.outputItemId, content_index: 0, part },
+          { type: 'response.output_item.done', event_id: eventId(), ...at, item },
+          ...(ga ? [{ type: 'conversation.item.done', event_id: eventId(), previous_item_id: ev.previousItemId, item }] : []),
+          {
+            type: 'response.done',
+            event_id: eventId(),
+            response: {
+              id: ev.responseId,
+              object: 'realtime.response',
+              status,
+              status_details: statusDetails,
+              output: [item],
+              usage: null,
+              evalgate: {
+                seq: ev.seq,
+                item_id: ev.itemId,
+                latency: { first_token_ms: ev.latency.firstTokenMs, final_ms: ev.latency.finalMs, audio_seconds: ev.latency.audioSeconds, real_time_factor: ev.latency.realTimeFactor },
+                ...(ev.scores ? { scores: ev.scores } : {}),
+              },
             },
           },
-        });
-        return done;
+        ];
       }
       case 'error': {
+        // A response's failure is reported in its response.done status_details, as the Realtime API does;
+        // a separate error event would reach SDK clients as an unhandled error.
+        if (ev.responseId) return [];
         const server = ev.code === 'EVALGATE_ERR_INTERNAL' || ev.code.startsWith('EVALGATE_ERR_MODEL') || ev.code === 'EVALGATE_ERR_DB_UNAVAILABLE';
         return [{ type: 'error', ...base, error: { type: server ? 'server_error' : 'invalid_request_error', code: ev.code, message: ev.message, param: ev.param ?? null, event_id: ev.clientEventId ?? null } }];
       }

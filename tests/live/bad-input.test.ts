@@ -1,22 +1,6 @@
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { b64, eventually, scriptedModel, startGateway, useScriptedAdapter, type TestGateway } from './live-kit.js';
-
-type Msg = { type: string; error?: { code: string; type: string; message: string }; code?: string; [k: string]: unknown };
-
-/** A raw client that records messages and the close code. */
-async function rawClient(gw: TestGateway, path: string, key: string): Promise<{ ws: WebSocket; msgs: Msg[]; closed: Promise<number>; send(m: unknown): void }> {
-  const ws = new WebSocket(`${gw.wsUrl}${path}`, { headers: { authorization: `Bearer ${key}` } });
-  const msgs: Msg[] = [];
-  ws.on('message', (d) => msgs.push(JSON.parse(d.toString()) as Msg));
-  const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  await eventually(() => msgs.find((m) => m.type === 'session.created' || m.type === 'session.ready'), 'greeting');
-  return { ws, msgs, closed, send: (m) => ws.send(typeof m === 'string' ? m : JSON.stringify(m)) };
-}
+import { b64, eventually, rawClient, scriptedModel, startGateway, useScriptedAdapter, type Msg, type TestGateway } from './live-kit.js';
 
 const errorCodes = (msgs: Msg[]): string[] => msgs.filter((m) => m.type === 'error').map((m) => m.error?.code ?? m.code ?? '');
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import WebSocket from 'ws';
 import { parseWav } from '../../scorers/audio-features/wav-file.js';
 import { resample } from '../../scorers/audio-features/streaming-resampler.js';
 import { configSchema, type EvalgateConfig } from '../../gateway/config/config-schema.js';
@@ -147,4 +148,26 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** A server event as a raw client sees it. */
+export type Msg = { type: string; error?: { code: string; type: string; message: string }; code?: string; [k: string]: unknown };
+
+/** A raw WebSocket client that records messages and the close code; resolves after the greeting. */
+export async function rawClient(
+  gw: TestGateway,
+  path: string,
+  key: string,
+  headers: Record<string, string> = {},
+): Promise<{ ws: WebSocket; msgs: Msg[]; closed: Promise<number>; send(m: unknown): void }> {
+  const ws = new WebSocket(`${gw.wsUrl}${path}`, { headers: { authorization: `Bearer ${key}`, ...headers }, ca: gw.cert.length ? gw.cert : undefined });
+  const msgs: Msg[] = [];
+  ws.on('message', (d) => msgs.push(JSON.parse(d.toString()) as Msg));
+  const closed = new Promise<number>((r) => ws.on('close', (code) => r(code)));
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  await eventually(() => msgs.find((m) => m.type === 'session.created' || m.type === 'session.ready'), 'greeting');
+  return { ws, msgs, closed, send: (m) => ws.send(typeof m === 'string' ? m : JSON.stringify(m)) };
 }
