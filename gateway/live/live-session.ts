@@ -5,7 +5,7 @@ import type { SileroVadSegmenter, VadEvent } from '../../scorers/vad/silero-vad-
 import type { ModelConfig } from '../config/config-schema.js';
 import { EvalgateError, isEvalgateError, type ErrorCode } from '../errors.js';
 import type { ModelInputPart } from '../models/spec/model-v1.js';
-import type { RealtimeConnection } from '../models/spec/realtime-model-v1.js';
+import { isBenignRealtimeCode, type RealtimeConnection } from '../models/spec/realtime-model-v1.js';
 import type { Database } from '../store/database.js';
 import { AudioBuffer } from './audio-buffer.js';
 import { concatPcm16, defaultAudioFormat, float32ToPcm16, pcm16ToFloat32, pcm16Wav, type AudioFormat } from './audio-format.js';
@@ -72,6 +72,15 @@ interface Response {
   readonly sample: BoundSample | undefined;
   readonly cumulative: boolean;
   readonly abort: AbortController;
+}
+
+/** The utterance waiting for the realtime upstream's answer. */
+interface UpstreamWaiter {
+  /** The upstream response it is bound to, once known. */
+  responseId?: string;
+  onDelta(d: string): void;
+  resolve(text: string): void;
+  reject(e: Error): void;
 }
 
 /** Per-session latency summary. */
@@ -157,7 +166,11 @@ export class LiveSession {
   readonly #replay: LiveEvent[] = [];
   #replayDropped = 0;
   #resampler: StreamingResampler | undefined;
-  #upstreamWaiter: { onDelta(d: string): void; resolve(text: string): void; reject(e: Error): void } | undefined;
+  #upstreamWaiter: UpstreamWaiter | undefined;
+  /** Upstream responses this session abandoned: their late events are dropped. */
+  readonly #staleUpstream = new Set<string>();
+  /** Abandoned commits whose upstream response id was not known yet. */
+  #skipUpstreamResponses = 0;
   readonly #firstTokenMs: number[] = [];
   readonly #finalMs: number[] = [];
   #failed = 0;
@@ -489,8 +502,8 @@ export class LiveSession {
 
   #cancelResponse(target: Response, reason: 'client_cancelled' | 'turn_detected'): void {
     target.cancelReason ??= reason;
+    // A running realtime utterance also cancels upstream (see #runUpstream).
     target.abort.abort(new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: reason === 'turn_detected' ? 'cancelled: new speech started' : 'cancelled by the client' }));
-    if (target === this.#active && this.opts.model.kind === 'realtime') this.opts.upstream?.cancel();
   }
 
   async #work(): Promise<void> {
@@ -563,43 +576,93 @@ export class LiveSession {
     return { parts, ...(system ? { system } : {}) };
   }
 
+  /**
+   * One utterance through the realtime upstream: commit + response.create there,
+   * then the deltas and `response.done` of *that* response. The waiter binds to
+   * the first response id seen after the commit; responses this session gave up
+   * on (cancelled, timed out) are remembered so their late events are dropped
+   * instead of answering the next utterance.
+   */
   #runUpstream(signal: AbortSignal, onDelta: (d: string) => void): Promise<string> {
     const up = this.opts.upstream;
     if (!up) return Promise.reject(new Error('no upstream connection'));
+    const waiter: UpstreamWaiter = { onDelta, resolve: () => undefined, reject: () => undefined };
     return new Promise<string>((resolve, reject) => {
-      const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#upstreamWaiter = {
-        onDelta,
-        resolve: (t) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(t);
-        },
-        reject: (e) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(e);
-        },
+      const onAbort = (): void => {
+        // Abandoned: make sure the upstream stops, and that its remains are ignored.
+        if (waiter.responseId) this.#staleUpstream.add(waiter.responseId);
+        else this.#skipUpstreamResponses++;
+        up.cancel();
+        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
       };
+      signal.addEventListener('abort', onAbort, { once: true });
+      waiter.resolve = (t) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(t);
+      };
+      waiter.reject = (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      };
+      this.#upstreamWaiter = waiter;
       up.commit();
-    }).finally(() => (this.#upstreamWaiter = undefined));
+    }).finally(() => {
+      if (this.#upstreamWaiter === waiter) this.#upstreamWaiter = undefined;
+    });
+  }
+
+  /** Which waiter an upstream event with response id `rid` belongs to, if any. */
+  #waiterFor(rid: string | undefined, up: RealtimeConnection): UpstreamWaiter | undefined {
+    const w = this.#upstreamWaiter;
+    if (rid === undefined) return w; // servers without response ids: the one in progress
+    if (this.#staleUpstream.has(rid)) return undefined;
+    if (!w) return undefined;
+    if (w.responseId === undefined) {
+      if (this.#skipUpstreamResponses > 0) {
+        // The response of a commit whose utterance was abandoned before its id was known.
+        this.#skipUpstreamResponses--;
+        this.#staleUpstream.add(rid);
+        up.cancel();
+        return undefined;
+      }
+      w.responseId = rid;
+    }
+    return w.responseId === rid ? w : undefined;
   }
 
   async #pumpUpstream(up: RealtimeConnection): Promise<void> {
+    const failed = (detail: string): EvalgateError => new EvalgateError('EVALGATE_ERR_MODEL_CALL_FAILED', { model: this.opts.modelConfig.id, detail });
     try {
       for await (const ev of up.events()) {
-        const w = this.#upstreamWaiter;
-        if (ev.type === 'transcript-delta' || ev.type === 'text-delta') w?.onDelta(ev.delta);
-        else if (ev.type === 'response-done') w?.resolve(ev.text);
-        else if (ev.type === 'error') {
-          if (w) w.reject(new EvalgateError('EVALGATE_ERR_MODEL_CALL_FAILED', { model: this.opts.modelConfig.id, detail: ev.message }));
-          else this.reportError(new EvalgateError('EVALGATE_ERR_MODEL_CALL_FAILED', { model: this.opts.modelConfig.id, detail: ev.message }));
+        switch (ev.type) {
+          case 'response-created':
+            this.#waiterFor(ev.responseId, up);
+            break;
+          case 'transcript-delta':
+          case 'text-delta':
+            this.#waiterFor(ev.responseId, up)?.onDelta(ev.delta);
+            break;
+          case 'response-done': {
+            const w = this.#waiterFor(ev.responseId, up);
+            if (ev.responseId) this.#staleUpstream.delete(ev.responseId);
+            if (!w) break;
+            if (ev.status === 'cancelled') w.reject(failed('the upstream cancelled the response'));
+            else w.resolve(ev.text);
+            break;
+          }
+          case 'error':
+            if (isBenignRealtimeCode(ev.code)) break;
+            if (this.#upstreamWaiter) this.#upstreamWaiter.reject(failed(ev.message));
+            else this.reportError(failed(ev.message));
+            break;
+          default:
+            break;
         }
       }
       if (!this.#closed) throw new Error('the upstream connection closed');
     } catch (err) {
       if (this.#closed) return;
-      const e = new EvalgateError('EVALGATE_ERR_MODEL_CALL_FAILED', { model: this.opts.modelConfig.id, detail: (err as Error).message });
-      this.#upstreamWaiter?.reject(e);
+      this.#upstreamWaiter?.reject(failed((err as Error).message));
     }
   }
 

@@ -3,6 +3,7 @@
 // assistant item and content part before the deltas and closes them after.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelRequest } from '../../gateway/models/spec/model-v1.js';
+import { startScriptedRealtimeUpstream } from './servers/scripted-realtime-upstream.js';
 import { b64, chunksOf, eventually, hasRealdata, rawClient, scriptedModel, startGateway, useScriptedAdapter, wavPcm16, type Msg, type TestGateway } from './live-kit.js';
 
 /** What the scripted model answers: enough to see what reached it. */
@@ -206,5 +207,41 @@ describe('Realtime event sequence and items', () => {
     expect(lastStart).toBeGreaterThan(c.msgs.findIndex((m) => m.type === 'response.created'));
     c.ws.close(1000);
     await c.closed;
+  });
+});
+
+describe('a realtime upstream behind the session', () => {
+  it('drops the late answer of a cancelled response instead of giving it to the next utterance', async () => {
+    const up = await startScriptedRealtimeUpstream({ reply: (turn) => `answer ${turn}`, latencyMs: 300, cancelNotActive: true });
+    const gw = await startGateway({ tls: false, models: [{ id: 'rt', adapter: 'openai-realtime', kind: 'generalist', model: 'gpt-realtime', baseUrl: up.url, options: {} }] });
+    try {
+      const c = await rawClient(gw, '/v1/realtime?model=rt', await gw.key('submitter'));
+      c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } } } });
+      c.send({ type: 'input_audio_buffer.append', audio: b64(pcm(0.5, 24000)) });
+      c.send({ type: 'input_audio_buffer.commit' });
+      c.send({ type: 'response.create' });
+      await eventually(() => c.msgs.find((m) => m.type === 'response.created'), 'first response.created');
+      c.send({ type: 'response.cancel' });
+      const first = await eventually(() => c.msgs.find((m) => m.type === 'response.done'), 'cancelled response');
+      expect((first.response as { status: string }).status).toBe('cancelled');
+
+      const mark = c.msgs.length;
+      c.send({ type: 'input_audio_buffer.append', audio: b64(pcm(0.5, 24000)) });
+      c.send({ type: 'input_audio_buffer.commit' });
+      c.send({ type: 'response.create' });
+      const second = await eventually(() => after(c.msgs, mark).find((m) => m.type === 'response.done'), 'second response.done');
+      const r = second.response as { status: string; output: { content: { text: string }[] }[] };
+      expect(r.status).toBe('completed');
+      expect(r.output[0]!.content[0]!.text).toBe('answer 1');
+      expect(after(c.msgs, mark).filter((m) => m.type.endsWith('text.delta')).map((m) => m.delta).join('')).toBe('answer 1');
+      // The upstream was asked to cancel; its "no active response" reply did not fail anything.
+      expect(up.cancels).toBeGreaterThanOrEqual(1);
+      expect(c.msgs.filter((m) => m.type === 'error')).toEqual([]);
+      c.ws.close(1000);
+      await c.closed;
+    } finally {
+      await gw.close();
+      await up.close();
+    }
   });
 });

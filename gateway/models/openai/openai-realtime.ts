@@ -4,7 +4,7 @@ import { AdapterOptions, baseUrlOf, joinVersioned, readApiKey, unknownProviderOp
 import { audioAsPcm16 } from '../media/media-encoding.js';
 import { ModelCallError } from '../spec/model-call-error.js';
 import type { ModelCapabilities, ModelRequest, ModelResult, ModelV1 } from '../spec/model-v1.js';
-import type { RealtimeModelV1 } from '../spec/realtime-model-v1.js';
+import { isBenignRealtimeCode, type RealtimeModelV1 } from '../spec/realtime-model-v1.js';
 import { OpenAiRealtimeConnection, openRealtimeSocket } from './realtime-connection.js';
 import { isRetryableRealtimeCode, sessionUpdateEvent, userTextItemEvent, type RealtimeDialect, type RealtimeSessionSettings } from './realtime-protocol.js';
 
@@ -143,6 +143,8 @@ export class OpenAiRealtimeBatchModel implements ModelV1 {
       let answer: { text: string; raw: unknown } | undefined;
       for await (const ev of conn.events()) {
         if (ev.type === 'error') {
+          // A late cancel is harmless; a failed side transcription matters only when it is the result.
+          if (isBenignRealtimeCode(ev.code) && !(wantInput && ev.code === 'input_transcription_failed')) continue;
           throw new ModelCallError(`Realtime upstream error: ${ev.message}`, { retryable: isRetryableRealtimeCode(ev.code), responseBody: ev.code });
         }
         if (ev.type === 'input-transcript') inputTranscript = ev.text;

@@ -63,6 +63,7 @@ export function userTextItemEvent(text: string): Record<string, unknown> {
 
 interface ServerEvent {
   type?: string;
+  response_id?: string;
   delta?: string;
   transcript?: string;
   item_id?: string;
@@ -70,6 +71,7 @@ interface ServerEvent {
   audio_end_ms?: number;
   error?: { message?: string; code?: string | null; type?: string };
   response?: {
+    id?: string;
     status?: string;
     status_details?: { type?: string; reason?: string; error?: { message?: string; code?: string; type?: string } } | null;
     output?: Array<{ content?: Array<{ type?: string; text?: string; transcript?: string }> }>;
@@ -82,31 +84,41 @@ interface ServerEvent {
  * answer even when the upstream's `response.done` omits it.
  */
 export class RealtimeEventTranslator {
-  #text = '';
-  #transcript = '';
+  /** Text and transcript so far, per response id ('' for servers that send none). */
+  readonly #acc = new Map<string, { text: string; transcript: string }>();
+
+  #of(id: string | undefined): { text: string; transcript: string } {
+    const key = id ?? '';
+    let a = this.#acc.get(key);
+    if (!a) this.#acc.set(key, (a = { text: '', transcript: '' }));
+    return a;
+  }
 
   /** Normalised events for one raw server event (zero, one or two). */
   translate(raw: unknown): RealtimeUpstreamEvent[] {
     const ev = raw as ServerEvent;
+    const rid = ev.response_id ? { responseId: ev.response_id } : {};
     switch (ev.type) {
       case 'input_audio_buffer.speech_started':
         return [{ type: 'speech-started', audioStartMs: ev.audio_start_ms }];
       case 'input_audio_buffer.speech_stopped':
         return [{ type: 'speech-stopped', audioEndMs: ev.audio_end_ms }];
+      case 'response.created':
+        return ev.response?.id ? [{ type: 'response-created', responseId: ev.response.id }] : [];
       case 'response.audio_transcript.delta':
       case 'response.output_audio_transcript.delta':
         if (!ev.delta) return [];
-        this.#transcript += ev.delta;
-        return [{ type: 'transcript-delta', delta: ev.delta }];
+        this.#of(ev.response_id).transcript += ev.delta;
+        return [{ type: 'transcript-delta', delta: ev.delta, ...rid }];
       case 'response.text.delta':
       case 'response.output_text.delta':
         if (!ev.delta) return [];
-        this.#text += ev.delta;
-        return [{ type: 'text-delta', delta: ev.delta }];
+        this.#of(ev.response_id).text += ev.delta;
+        return [{ type: 'text-delta', delta: ev.delta, ...rid }];
       case 'conversation.item.input_audio_transcription.completed':
         return [{ type: 'input-transcript', text: ev.transcript ?? '', itemId: ev.item_id }];
       case 'conversation.item.input_audio_transcription.failed':
-        return [{ type: 'error', message: `input transcription failed: ${ev.error?.message ?? 'unknown'}`, code: ev.error?.code ?? ev.error?.type ?? undefined }];
+        return [{ type: 'error', message: `input transcription failed: ${ev.error?.message ?? 'unknown'}`, code: 'input_transcription_failed' }];
       case 'error':
         return [{ type: 'error', message: ev.error?.message ?? 'unknown upstream error', code: ev.error?.code ?? ev.error?.type ?? undefined }];
       case 'response.done':
@@ -117,22 +129,32 @@ export class RealtimeEventTranslator {
   }
 
   #done(ev: ServerEvent, raw: unknown): RealtimeUpstreamEvent[] {
-    let text = this.#text || this.#transcript;
+    const id = ev.response?.id;
+    const acc = this.#acc.get(id ?? '');
+    // A server that sends ids on response.done but not on deltas kept them under ''.
+    const fallback = id ? this.#acc.get('') : undefined;
+    let text = acc?.text || acc?.transcript || fallback?.text || fallback?.transcript || '';
     if (!text) {
       // Some servers send only the final response object, without deltas.
       for (const item of ev.response?.output ?? []) {
         for (const c of item.content ?? []) text += c.text ?? c.transcript ?? '';
       }
     }
-    this.#text = '';
-    this.#transcript = '';
+    this.#acc.delete(id ?? '');
+    if (fallback) this.#acc.delete('');
     const out: RealtimeUpstreamEvent[] = [];
     const status = ev.response?.status;
     if (status === 'failed') {
       const e = ev.response?.status_details?.error;
       out.push({ type: 'error', message: `response failed: ${e?.message ?? 'no detail'}`, code: e?.code ?? e?.type ?? 'response_failed' });
     }
-    out.push({ type: 'response-done', text, raw });
+    out.push({
+      type: 'response-done',
+      text,
+      raw,
+      ...(id ? { responseId: id } : {}),
+      ...(status === 'cancelled' || status === 'incomplete' ? { status } : {}),
+    });
     return out;
   }
 }

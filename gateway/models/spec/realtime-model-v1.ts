@@ -8,9 +8,20 @@
 export type RealtimeUpstreamEvent =
   | { readonly type: 'speech-started'; /** Audio offset, ms. */ readonly audioStartMs?: number }
   | { readonly type: 'speech-stopped'; /** Audio offset, ms. */ readonly audioEndMs?: number }
-  | { readonly type: 'transcript-delta'; /** New transcript text. */ readonly delta: string }
-  | { readonly type: 'text-delta'; /** New text output. */ readonly delta: string }
-  | { readonly type: 'response-done'; /** Final transcript or text. */ readonly text: string; /** Raw event. */ readonly raw?: unknown }
+  | { readonly type: 'response-created'; /** Upstream response id. */ readonly responseId: string }
+  | { readonly type: 'transcript-delta'; /** New transcript text. */ readonly delta: string; /** Upstream response id, when sent. */ readonly responseId?: string }
+  | { readonly type: 'text-delta'; /** New text output. */ readonly delta: string; /** Upstream response id, when sent. */ readonly responseId?: string }
+  | {
+      readonly type: 'response-done';
+      /** Final transcript or text. */
+      readonly text: string;
+      /** Raw event. */
+      readonly raw?: unknown;
+      /** Upstream response id, when sent. */
+      readonly responseId?: string;
+      /** `cancelled` or `incomplete` when the response did not complete (failed ones come as an error first). */
+      readonly status?: 'cancelled' | 'incomplete';
+    }
   | {
       readonly type: 'input-transcript';
       /** The upstream's transcription of the committed input audio (not the model's answer). */
@@ -48,4 +59,14 @@ export interface RealtimeModelV1 {
   readonly inputSampleRateHz: number;
   /** Opens a connection; the signal closes it. */
   connect(opts: { signal?: AbortSignal }): Promise<RealtimeConnection>;
+}
+
+/**
+ * Upstream error codes that concern no response: a cancel that arrived after
+ * the response ended (`response_cancel_not_active`), and a failed side
+ * transcription of the input (`input_transcription_failed`, normalised).
+ * A consumer waiting for a response should not fail it on these.
+ */
+export function isBenignRealtimeCode(code: string | undefined): boolean {
+  return code === 'response_cancel_not_active' || code === 'input_transcription_failed';
 }

@@ -13,10 +13,16 @@ export interface UpstreamTurn {
  * and on commit + response.create answers with `reply(turnIndex, audioSeconds)`
  * as output_text deltas after `latencyMs`.
  */
-export async function startScriptedRealtimeUpstream(opts: { reply: (turn: number, audioSeconds: number) => string; latencyMs?: number }): Promise<{ url: string; turns: UpstreamTurn[]; close(): Promise<void> }> {
+export async function startScriptedRealtimeUpstream(opts: {
+  reply: (turn: number, audioSeconds: number) => string;
+  latencyMs?: number;
+  /** Answer `response.cancel` with the error the API gives when nothing is cancellable (and finish the response anyway). */
+  cancelNotActive?: boolean;
+}): Promise<{ url: string; turns: UpstreamTurn[]; cancels: number; close(): Promise<void> }> {
   const server: Server = createServer();
   const wss = new WebSocketServer({ server });
   const turns: UpstreamTurn[] = [];
+  const counters = { cancels: 0 };
   wss.on('connection', (ws) => {
     let bytes = 0;
     let committed = 0;
@@ -51,6 +57,10 @@ export async function startScriptedRealtimeUpstream(opts: { reply: (turn: number
           }, opts.latencyMs ?? 20);
           return;
         }
+        case 'response.cancel':
+          counters.cancels++;
+          if (opts.cancelNotActive) send({ type: 'error', error: { type: 'invalid_request_error', code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found', param: null } });
+          return;
         default:
           return;
       }
@@ -61,6 +71,9 @@ export async function startScriptedRealtimeUpstream(opts: { reply: (turn: number
   return {
     url: `http://127.0.0.1:${port}`,
     turns,
+    get cancels() {
+      return counters.cancels;
+    },
     close: () =>
       new Promise<void>((r) => {
         for (const c of wss.clients) c.terminate();
