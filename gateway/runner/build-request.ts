@@ -116,8 +116,6 @@ const MIME: Record<string, string> = {
   '.jpg': 'image/jpeg',
   '.jpeg': 'image/jpeg',
   '.webp': 'image/webp',
-  '.gif': 'image/gif',
-  '.bmp': 'image/bmp',
   '.mp4': 'video/mp4',
   '.webm': 'video/webm',
   '.mkv': 'video/x-matroska',
@@ -195,7 +193,10 @@ export async function buildRequest(sample: RunnerSample, opts: BuildRequestOptio
       });
     } else if (m.kind === 'image' || m.kind === 'images') {
       const { abs, data } = await readMedia(opts.rootDir, m.path);
-      parts.push({ type: 'image', data, mimeType: mimeOf(abs, 'image/png'), path: abs });
+      // Typed by content, and converted to PNG unless every API takes it (BMP, GIF, TIFF…).
+      const { apiImage } = await import('../media/api-image.js');
+      const image = await apiImage(data, abs, signal);
+      parts.push({ type: 'image', data: image.data, mimeType: image.mimeType, path: abs });
     } else if (m.kind === 'video') {
       const abs = resolveMediaPath(opts.rootDir, m.path);
       if (!abs) throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: m.path, root: opts.rootDir });

@@ -94,6 +94,17 @@ describe('buildRequest with media', () => {
     }
   }, 60_000);
 
+  it('sends PNG/JPEG images as they are and converts a BMP to PNG (no hosted API takes BMP)', async () => {
+    const { ffmpegPath } = await resolveFfmpeg();
+    execFileSync(ffmpegPath, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=32x24', '-frames:v', '1', join(dir, 'page.bmp')]);
+    execFileSync(ffmpegPath, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=32x24', '-frames:v', '1', join(dir, 'page.jpg')]);
+    const ocr = (path: string): RunnerSample => ({ ...base, task: 'ocr', media: [{ kind: 'image', path, sha256: '' }] });
+    const bmp = (await buildRequest(ocr('page.bmp'), opts())).request.parts[0]!;
+    expect(bmp).toMatchObject({ type: 'image', mimeType: 'image/png' });
+    expect(Buffer.from(bmp.type === 'image' ? bmp.data : []).subarray(1, 4).toString()).toBe('PNG');
+    expect((await buildRequest(ocr('page.jpg'), opts())).request.parts[0]).toMatchObject({ type: 'image', mimeType: 'image/jpeg' });
+  });
+
   it('refuses media paths that escape the dataset root', async () => {
     await expect(buildRequest({ ...base, media: [{ kind: 'image', path: '../etc/passwd', sha256: '' }] }, opts())).rejects.toMatchObject({
       code: 'EVALGATE_ERR_PATH_ESCAPE',
