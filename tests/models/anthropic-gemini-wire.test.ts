@@ -176,4 +176,14 @@ describe('gemini wire format', () => {
     const model = await createModel(geminiScript.config(server.url), { env });
     await expect(model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('SAFETY') });
   });
+
+  it('a safety stop after some text keeps the partial answer with a warning; with no text it fails', async () => {
+    const model = await createModel(geminiScript.config(server.url), { env });
+    server.script({ kind: 'json', status: 200, body: { candidates: [{ content: { parts: [{ text: 'The sign says' }] }, finishReason: 'SAFETY' }] } });
+    const partial = await model.doGenerate({ parts: [{ type: 'text', text: 'x' }] });
+    expect(partial.text).toBe('The sign says');
+    expect(partial.warnings).toEqual([expect.stringContaining('finishReason SAFETY')]);
+    server.script({ kind: 'json', status: 200, body: { candidates: [{ content: { parts: [] }, finishReason: 'SAFETY' }] } });
+    await expect(model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('SAFETY') });
+  });
 });

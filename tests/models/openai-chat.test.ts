@@ -77,6 +77,16 @@ describe('openai-chat wire format', () => {
     });
   });
 
+  it('uses max_completion_tokens for OpenAI reasoning models, which refuse max_tokens (others keep max_tokens)', async () => {
+    for (const [model, field] of [['o3-mini', 'max_completion_tokens'], ['gpt-5-mini', 'max_completion_tokens'], ['Qwen/Qwen2-VL-7B-Instruct', 'max_tokens']] as const) {
+      const body = await sentBody(config(model), { parts: [{ type: 'text', text: 'hi' }], maxOutputTokens: 50 });
+      expect(body[field], model).toBe(50);
+      expect(Object.keys(body).filter((k) => k.startsWith('max_')), model).toEqual([field]);
+    }
+    const forced = await sentBody(config('o3-mini', { maxTokensField: 'max_tokens' }), { parts: [{ type: 'text', text: 'hi' }], maxOutputTokens: 5 });
+    expect(forced.max_tokens).toBe(5);
+  });
+
   it('audio as input_audio base64 WAV, as in the audio guide (extraBody adds modalities)', async () => {
     const samples = new Float32Array(160).map((_, i) => Math.sin(i / 5) * 0.5);
     const wav = encodeWav16(samples, 16000);

@@ -195,6 +195,9 @@ function checkFinish(r: GeminiResponse, text: string, warnings: string[]): void 
   if (reason === 'MAX_TOKENS') warnings.push('the answer was cut off at the output token limit');
   else if (reason && reason !== 'STOP' && !text) {
     throw new ModelCallError(`Gemini stopped without an answer (finishReason ${reason})`, { statusCode: 200, retryable: false, responseBody: JSON.stringify(r).slice(0, 2000) });
+  } else if (reason && reason !== 'STOP') {
+    // SAFETY, RECITATION… after some text: the answer is partial; keep it, but say so.
+    warnings.push(`Gemini stopped early (finishReason ${reason}); the answer may be incomplete`);
   }
 }
 

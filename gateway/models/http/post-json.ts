@@ -76,9 +76,25 @@ export async function httpError(res: Response): Promise<ModelCallError> {
   const detail = providerMessage(body);
   return new ModelCallError(`Provider answered HTTP ${res.status}${detail ? `: ${detail}` : ''}`, {
     statusCode: res.status,
-    retryAfterMs: parseRetryAfterMs(res.headers.get('retry-after')),
+    retryAfterMs: retryAfterOf(res.headers, body),
+    // An exhausted quota (OpenAI's 429 `insufficient_quota`) does not come back by waiting.
+    ...(res.status === 429 && /"(code|type)"\s*:\s*"insufficient_quota"/.test(body) ? { retryable: false } : {}),
     responseBody: truncate(body),
   });
+}
+
+/**
+ * The delay a provider asks for: `retry-after-ms` (OpenAI, Azure), then
+ * `Retry-After` (seconds or a date), then Gemini's `RetryInfo.retryDelay`
+ * ("30s") in the error body.
+ */
+export function retryAfterOf(headers: Headers, body: string): number | undefined {
+  const ms = Number(headers.get('retry-after-ms') ?? Number.NaN);
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const header = parseRetryAfterMs(headers.get('retry-after'));
+  if (header !== undefined) return header;
+  const delay = /"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"/.exec(body);
+  return delay ? Number(delay[1]) * 1000 : undefined;
 }
 
 /** Maps a thrown fetch/body-read error (no HTTP status) to a retryable ModelCallError. */

@@ -99,7 +99,9 @@ export class OpenAiChatModel implements ModelV1 {
     this.#audioTransport = opts.enumOf('audioTransport', ['input_audio', 'audio_url'], 'input_audio');
     this.#videoTransport = opts.enumOf('videoTransport', ['frames', 'video_url'], 'frames');
     this.#imageDetail = opts.string('imageDetail');
-    this.#maxTokensField = opts.enumOf('maxTokensField', ['max_tokens', 'max_completion_tokens'], 'max_tokens');
+    // OpenAI's reasoning models (o1, o3, o4-mini, gpt-5…) refuse `max_tokens`; other servers may not know the newer name.
+    const reasoning = /^(o\d|gpt-5)/i.test(config.model ?? '');
+    this.#maxTokensField = opts.enumOf('maxTokensField', ['max_tokens', 'max_completion_tokens'], reasoning ? 'max_completion_tokens' : 'max_tokens');
     this.#streamUsage = opts.boolean('streamUsage', true);
     this.#extraBody = opts.record('extraBody');
     this.#extraHeaders = opts.record('headers');
