@@ -73,6 +73,11 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
         oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
+  // pg-pool re-emits errors of *idle* clients (a server restart, an admin's
+  // pg_terminate_backend) on the pool; unhandled, that would crash the process.
+  // The pool has already dropped the broken client, and the next query opens a
+  // fresh one (or fails with EVALGATE_ERR_DB_UNAVAILABLE where it is used).
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);

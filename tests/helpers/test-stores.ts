@@ -59,8 +59,18 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
     drop: async () => {
       const c = new pg.Client({ connectionString: testDatabaseUrl });
       await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      try {
+        // Closed pools may still be saying goodbye: forcing the drop then kills a backend whose
+        // client is mid-disconnect, and that client reports the kill as an uncaught error.
+        for (let i = 0; i < 20; i++) {
+          const { rows } = await c.query<{ n: string }>('select count(*) as n from pg_stat_activity where datname = $1', [name]);
+          if (Number(rows[0]?.n ?? 0) === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await c.query(`drop database if exists ${name} with (force)`);
+      } finally {
+        await c.end();
+      }
     },
   };
 }

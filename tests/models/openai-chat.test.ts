@@ -79,11 +79,11 @@ describe('openai-chat wire format', () => {
 
   it('uses max_completion_tokens for OpenAI reasoning models, which refuse max_tokens (others keep max_tokens)', async () => {
     for (const [model, field] of [['o3-mini', 'max_completion_tokens'], ['gpt-5-mini', 'max_completion_tokens'], ['Qwen/Qwen2-VL-7B-Instruct', 'max_tokens']] as const) {
-      const body = await sentBody(config(model), { parts: [{ type: 'text', text: 'hi' }], maxOutputTokens: 50 });
+      const body = (await sentBody(config(model), { parts: [{ type: 'text', text: 'hi' }], maxOutputTokens: 50 })) as Record<string, unknown>;
       expect(body[field], model).toBe(50);
       expect(Object.keys(body).filter((k) => k.startsWith('max_')), model).toEqual([field]);
     }
-    const forced = await sentBody(config('o3-mini', { maxTokensField: 'max_tokens' }), { parts: [{ type: 'text', text: 'hi' }], maxOutputTokens: 5 });
+    const forced = (await sentBody(config('o3-mini', { maxTokensField: 'max_tokens' }), { parts: [{ type: 'text', text: 'hi' }], maxOutputTokens: 5 })) as Record<string, unknown>;
     expect(forced.max_tokens).toBe(5);
   });
 
