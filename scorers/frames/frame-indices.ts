@@ -89,10 +89,13 @@ export function uniformIndices(
   const maxFrame = totalFrames - 1;
   let startIdx = 0;
   let endIdx = maxFrame;
-  if (opts.boundS) {
+  const usableFps = opts.fps !== undefined && Number.isFinite(opts.fps) && opts.fps > 0;
+  if (opts.boundS || usableFps) {
+    // Without a bound the references use (-100000, 100000) s, which only bites past ~28 h of video.
     const fps = requirePositive('fps', opts.fps ?? Number.NaN);
-    startIdx = Math.max(0, roundHalfEven(opts.boundS[0] * fps));
-    endIdx = Math.min(roundHalfEven(opts.boundS[1] * fps), maxFrame);
+    const [from, to] = opts.boundS ?? [-100_000, 100_000];
+    startIdx = Math.max(0, roundHalfEven(from * fps));
+    endIdx = Math.min(roundHalfEven(to * fps), maxFrame);
   }
   const segSize = (endIdx - startIdx) / count;
   const out: number[] = [];
@@ -125,9 +128,15 @@ export function linspaceIndices(totalFrames: number, count: number): number[] {
 }
 
 /**
- * PyTorch's CPU `torch.linspace(start, end, steps)` in the default float32:
- * the first half counts up from `start`, the second half down from `end`,
- * every operation rounded to float32 (so `.round()` ties land as in PyTorch).
+ * PyTorch's CPU `torch.linspace(start, end, steps)` in the default float32, as
+ * the vectorised kernel computes it on AVX2/AVX512 (and NEON) CPUs: the first
+ * half counts up from `start`, the second half down from `end`, each value
+ * `start + step·i` / `end − step·k` a fused multiply-add rounded to float32
+ * once. (Rounding the product first, as the scalar fallback does, moves about
+ * 1% of Qwen's indices for hour-long videos by one frame: measured against
+ * torch 2.11 on an AVX512 machine.) The double-precision arithmetic below is
+ * exact for these operands (a float32 times an integer below 2^24 fits in 48
+ * bits, and the sum stays within 53), so one `fround` is that single rounding.
  */
 export function torchLinspaceF32(start: number, end: number, steps: number): number[] {
   if (steps <= 0) return [];
@@ -139,7 +148,7 @@ export function torchLinspaceF32(start: number, end: number, steps: number): num
   const halfway = Math.floor(steps / 2);
   const out: number[] = [];
   for (let idx = 0; idx < steps; idx++) {
-    out.push(idx < halfway ? f(s + f(step * f(idx))) : f(e - f(step * f(steps - idx - 1))));
+    out.push(idx < halfway ? f(s + step * idx) : f(e - step * (steps - idx - 1)));
   }
   return out;
 }

@@ -17,6 +17,9 @@ describe('uniform (MVBench / InternVL get_index)', () => {
   it('reproduces the published yoga.mp4 example (300 frames, N=16)', () => {
     expect(uniformIndices(300, 16)).toEqual([9, 28, 46, 65, 84, 102, 121, 140, 159, 177, 196, 215, 233, 252, 271, 289]);
     expect(frameIndices('uniform', { totalFrames: 300, fps: 30, count: 16 })).toEqual(uniformIndices(300, 16));
+    // With no bound MVBench's get_index uses (-100000, 100000) s: a 1 fps video of 191856 frames is cut at frame 100000.
+    expect(uniformIndices(191856, 2, { fps: 1 })).toEqual([25000, 75000]);
+    expect(uniformIndices(191856, 2)).toEqual([47963, 143891]);
   });
   it('matches get_index on other counts, including more frames than the video has', () => {
     expect(uniformIndices(15000, 32).slice(0, 6)).toEqual([234, 703, 1171, 1640, 2109, 2578]);
@@ -68,6 +71,13 @@ describe('fps (Qwen2-VL / Qwen2.5-VL smart_nframes)', () => {
   it('floors odd caps to the frame factor and rejects what Qwen rejects', () => {
     expect(qwenSmartNframes(300, 30, { targetFps: 1, maxFrames: 7 })).toBe(6);
     expect(() => qwenSmartNframes(1, 30)).toThrow(FrameIndexError);
+  });
+  it('computes torch.linspace as the vectorised (FMA) CPU kernel does: values torch 2.11 gave on an AVX512 machine', () => {
+    // One rounding per value; rounding step·i first would give 74064 and 8490.
+    expect(qwenSmartNframes(108000, 30)).toBe(768);
+    expect(qwenFpsIndices(108000, 30)[526]).toBe(74065);
+    expect(qwenSmartNframes(10956, 30)).toBe(730);
+    expect(qwenFpsIndices(10956, 30)[565]).toBe(8491);
   });
   it('rounds float32 torch.linspace ties half to even', () => {
     // linspace(0, 7, 7)[3] is exactly 3.5 in float32; torch.round gives 4.
