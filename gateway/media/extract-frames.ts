@@ -15,6 +15,7 @@ import {
   fileSha256,
   frameCacheEntryDir,
   frameCacheKey,
+  frameCacheVersion,
   makeStagingDir,
   readFrameCacheEntry,
   type FrameCacheManifest,
@@ -323,7 +324,7 @@ export async function extractFrames(videoPath: string, opts: ExtractFramesOption
     const keepFiles = new Set(frames.map((f) => f.file));
     for (const f of await readdir(workDir)) if (!keepFiles.has(f)) await rm(join(workDir, f), { force: true });
     const manifest: FrameCacheManifest = {
-      version: 1,
+      version: frameCacheVersion,
       videoSha256: videoSha256 ?? '',
       params: cacheParams(opts),
       frames,

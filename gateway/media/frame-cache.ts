@@ -14,8 +14,12 @@ import { join, resolve } from 'node:path';
  * file that changes in place gets a new key.
  */
 
-/** Bump when the decoding or the manifest changes, so old entries are not reused. */
-export const frameCacheVersion = 1;
+/**
+ * Bump when the indices, the decoding or the manifest change, so old entries
+ * are not reused (2: `fps` indices follow PyTorch's FMA linspace; `uniform`
+ * applies MVBench's default bound).
+ */
+export const frameCacheVersion = 2;
 
 /** One cached frame as stored in the manifest (file relative to the entry folder). */
 export interface CachedFrame {
