@@ -6,11 +6,14 @@ import { limited, readLines, splitKey, withTags, type ImportedSample, type Impor
 /**
  * A Kaldi data directory: `wav.scp` (`<recording-id> <path>`), `text`
  * (`<utterance-id> <transcript>`) and, optionally, `segments`
- * (`<utterance-id> <recording-id> <start> <end>`, seconds). Without
- * `segments` the utterance id is the recording id. Piped commands in wav.scp
- * (`... |`) are refused: evalgate hashes files, not command output. Relative
- * paths are resolved against the folder that holds `data/` (Kaldi recipes run
- * from there), falling back to the data dir itself.
+ * (`<utterance-id> <recording-id> <start> <end> [<channel>]`, seconds; an end
+ * of -1 means the end of the recording, as in Kaldi's extract-segments).
+ * Without `segments` the utterance id is the recording id. Transcript words
+ * are re-joined with single spaces, since Kaldi splits them on any whitespace.
+ * Piped commands (`... |`) and archive offsets (`foo.ark:1234`) in wav.scp are
+ * refused: evalgate hashes files, not command output or archive members.
+ * Relative paths are resolved against the folder that holds `data/` (Kaldi
+ * recipes run from there), falling back to the data dir itself.
  */
 export async function importKaldiDataDir(path: string, opts: ImporterOptions): Promise<ImportedSet> {
   const dir = resolve(path);
@@ -23,19 +26,24 @@ export async function importKaldiDataDir(path: string, opts: ImporterOptions): P
     const [rec, value] = splitKey(scpFile, line, text);
     if (value.endsWith('|')) throw new ManifestError(scpFile, line, 'path', `piped command for ${rec} is not supported; extract the audio to files first`);
     if (!value) throw new ManifestError(scpFile, line, 'path', `no path for ${rec}`);
+    if (/\.ark:\d+$/.test(value)) {
+      throw new ManifestError(scpFile, line, 'path', `${rec} points into an archive (${value}); extract it to a file first (e.g. with wav-copy)`);
+    }
     const abs = isAbsolute(value) ? value : [resolve(recipeDir, value), resolve(dir, value)].find((p) => existsSync(p)) ?? resolve(recipeDir, value);
     wavs.set(rec, abs);
   }
-  const segments = new Map<string, { rec: string; startS: number; endS: number }>();
+  const segments = new Map<string, { rec: string; startS: number; endS: number | undefined }>();
   const segFile = join(dir, 'segments');
   if (existsSync(segFile)) {
     for (const { line, text } of await readLines(segFile)) {
       const parts = text.trim().split(/\s+/);
-      if (parts.length !== 4) throw new ManifestError(segFile, line, '(line)', 'expected "<utt-id> <recording-id> <start> <end>"');
+      if (parts.length !== 4 && parts.length !== 5) {
+        throw new ManifestError(segFile, line, '(line)', 'expected "<utt-id> <recording-id> <start> <end> [<channel>]"');
+      }
       const [utt, rec, start, end] = parts as [string, string, string, string];
       const startS = Number(start);
-      const endS = Number(end);
-      if (!Number.isFinite(startS) || !Number.isFinite(endS) || endS <= startS || startS < 0) {
+      const endS = end === '-1' ? undefined : Number(end);
+      if (!Number.isFinite(startS) || startS < 0 || (endS !== undefined && (!Number.isFinite(endS) || endS <= startS))) {
         throw new ManifestError(segFile, line, 'start_s', `bad segment times ${start} ${end}`);
       }
       if (!wavs.has(rec)) throw new ManifestError(segFile, line, 'recording', `recording ${rec} is not in wav.scp`);
@@ -54,10 +62,10 @@ export async function importKaldiDataDir(path: string, opts: ImporterOptions): P
       id: utt,
       task: 'asr',
       audio,
-      reference: transcript,
+      reference: transcript.split(/\s+/).filter(Boolean).join(' '),
       ...(opts.lang ? { lang: opts.lang } : {}),
       tags: withTags([], opts),
-      ...(seg ? { start_s: seg.startS, end_s: seg.endS } : {}),
+      ...(seg ? { start_s: seg.startS, ...(seg.endS !== undefined ? { end_s: seg.endS } : {}) } : {}),
     });
   }
   return { samples: limited(samples, opts), sourceDir: dir, skipped: [] };

@@ -3,6 +3,7 @@ import { importCommonVoice } from './import-common-voice.js';
 import { importGenericJsonl } from './import-generic-jsonl.js';
 import { importKaldiDataDir } from './import-kaldi-data-dir.js';
 import { importLibriSpeech } from './import-librispeech.js';
+import { importNemoManifest } from './import-nemo-manifest.js';
 import { importOcrBench } from './import-ocrbench.js';
 import { importVideoMme } from './import-video-mme.js';
 import type { Importer } from './imported-set.js';
@@ -11,6 +12,7 @@ import type { Importer } from './imported-set.js';
 export const importers = {
   librispeech: importLibriSpeech,
   kaldi: importKaldiDataDir,
+  nemo: importNemoManifest,
   'common-voice': importCommonVoice,
   aishell: importAishell,
   ocrbench: importOcrBench,

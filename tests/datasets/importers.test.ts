@@ -8,6 +8,7 @@ import { importCommonVoice } from '../../datasets/importers/import-common-voice.
 import { getPath, importGenericJsonl, parseFieldMap } from '../../datasets/importers/import-generic-jsonl.js';
 import { importKaldiDataDir } from '../../datasets/importers/import-kaldi-data-dir.js';
 import { importLibriSpeech } from '../../datasets/importers/import-librispeech.js';
+import { importNemoManifest } from '../../datasets/importers/import-nemo-manifest.js';
 import { importOcrBench } from '../../datasets/importers/import-ocrbench.js';
 import { importVideoMme, stripOptionLabel } from '../../datasets/importers/import-video-mme.js';
 import { writeImportedManifest } from '../../datasets/importers/write-manifest.js';
@@ -86,6 +87,56 @@ describe('Kaldi data dir', () => {
     await put(join(data, 'segments'), 'r1 r1 0.5 0.2\n');
     const seg = await rejection(importKaldiDataDir(data, {}));
     expect([seg.line, seg.field]).toEqual([1, 'start_s']);
+
+    await put(join(data, 'wav.scp'), 'r1 /data/raw.ark:1234\n');
+    expect((await rejection(importKaldiDataDir(data, {}))).message).toMatch(/wav\.scp:1: path: r1 points into an archive/);
+  });
+
+  it('reads segments as extract-segments does: an end of -1 runs to the end, a 5th field is the channel; transcripts split on any whitespace', async () => {
+    const data = join(dir, 'k');
+    await put(join(data, 'r1.wav'), toneWav(1));
+    await put(join(data, 'wav.scp'), `r1 ${join(data, 'r1.wav')}\n`);
+    await put(join(data, 'text'), 'u1 HELLO\tTHERE  FRIEND\nu2 GOOD BYE\n');
+    await put(join(data, 'segments'), 'u1 r1 0.5 -1\nu2 r1 0.1 0.4 0\n');
+    const set = await importKaldiDataDir(data, {});
+    expect(set.samples.map((x) => [x.id, x.reference, x.start_s, x.end_s])).toEqual([
+      ['u1', 'HELLO THERE FRIEND', 0.5, undefined],
+      ['u2', 'GOOD BYE', 0.1, 0.4],
+    ]);
+  });
+});
+
+describe('NeMo manifest', () => {
+  it('reads whole files and offset/duration segments, resolving paths from the manifest folder', async () => {
+    await put(join(dir, 'audio', 'a.wav'), toneWav(2));
+    await put(
+      join(dir, 'manifest.json'),
+      [
+        { audio_filepath: 'audio/a.wav', text: 'whole file', duration: 2.0 },
+        { audio_filepath: 'audio/a.wav', text: 'first part', duration: 0.75, offset: 0.25 },
+        { audio_filepath: join(dir, 'audio', 'a.wav'), text: 'whole again', duration: 2.0, lang: 'de' },
+      ]
+        .map((l) => JSON.stringify(l))
+        .join('\n'),
+    );
+    const set = await importNemoManifest(join(dir, 'manifest.json'), { lang: 'en' });
+    expect(set.samples).toEqual([
+      { id: 'a', task: 'asr', audio: join(dir, 'audio', 'a.wav'), reference: 'whole file', lang: 'en', tags: [], duration_s: 2 },
+      { id: 'a_250', task: 'asr', audio: join(dir, 'audio', 'a.wav'), reference: 'first part', lang: 'en', tags: [], start_s: 0.25, end_s: 1 },
+      { id: 'a_l3', task: 'asr', audio: join(dir, 'audio', 'a.wav'), reference: 'whole again', lang: 'de', tags: [], duration_s: 2 },
+    ]);
+    const written = await writeImportedManifest(set, { outDir: dir });
+    expect((await parseManifest(written.manifestPath)).samples.map((x) => [x.id, x.start_s, x.end_s])).toEqual([
+      ['a', undefined, undefined],
+      ['a_250', 0.25, 1],
+      ['a_l3', undefined, undefined],
+    ]);
+  });
+
+  it('names the line and field of a bad entry', async () => {
+    await put(join(dir, 'm.json'), `${JSON.stringify({ audio_filepath: 'x.wav', text: 'ok', duration: 1 })}\n${JSON.stringify({ audio_filepath: 'y.wav', offset: 1 , text: 't'})}\n`);
+    const err = await rejection(importNemoManifest(join(dir, 'm.json'), {}));
+    expect([err.line, err.field]).toEqual([2, 'duration']);
   });
 });
 

@@ -60,8 +60,8 @@ export default function register(program: Command): void {
 
   ds.command('import')
     .description('import a dataset: write a manifest (for non-manifest formats) and record the dataset, its samples and digests')
-    .argument('<format>', 'manifest | librispeech | kaldi | common-voice | aishell | ocrbench | video-mme | jsonl')
-    .argument('<path>', 'manifest.jsonl, source folder, TSV, transcript or JSON file')
+    .argument('<format>', 'manifest | librispeech | kaldi | nemo | common-voice | aishell | ocrbench | video-mme | jsonl')
+    .argument('<path>', 'manifest.jsonl, source folder, TSV, transcript, NeMo manifest or JSON file')
     .requiredOption('--name <name>', 'dataset name (unique)')
     .option('--limit <k>', 'keep the first K samples')
     .option('--out <dir>', 'folder for the written manifest; media outside it is copied in')
