@@ -7,7 +7,8 @@ import { limited, readLines, splitKey, withTags, type ImportedSample, type Impor
  * A Kaldi data directory: `wav.scp` (`<recording-id> <path>`), `text`
  * (`<utterance-id> <transcript>`) and, optionally, `segments`
  * (`<utterance-id> <recording-id> <start> <end> [<channel>]`, seconds; an end
- * of -1 means the end of the recording, as in Kaldi's extract-segments).
+ * of -1 means the end of the recording, as in Kaldi's extract-segments; only
+ * channel 0 is accepted, since evalgate decodes a mono downmix).
  * Without `segments` the utterance id is the recording id. Transcript words
  * are re-joined with single spaces, since Kaldi splits them on any whitespace.
  * Piped commands (`... |`) and archive offsets (`foo.ark:1234`) in wav.scp are
@@ -40,9 +41,13 @@ export async function importKaldiDataDir(path: string, opts: ImporterOptions): P
       if (parts.length !== 4 && parts.length !== 5) {
         throw new ManifestError(segFile, line, '(line)', 'expected "<utt-id> <recording-id> <start> <end> [<channel>]"');
       }
-      const [utt, rec, start, end] = parts as [string, string, string, string];
+      const [utt, rec, start, end, channel] = parts as [string, string, string, string, string | undefined];
+      if (channel !== undefined && channel !== '0') {
+        // extract-segments would take that channel of a multi-channel recording; evalgate decodes a mono downmix.
+        throw new ManifestError(segFile, line, 'channel', `channel ${channel} is not supported: split the recording into one file per channel first`);
+      }
       const startS = Number(start);
-      const endS = end === '-1' ? undefined : Number(end);
+      const endS = Number(end) === -1 ? undefined : Number(end);
       if (!Number.isFinite(startS) || startS < 0 || (endS !== undefined && (!Number.isFinite(endS) || endS <= startS))) {
         throw new ManifestError(segFile, line, 'start_s', `bad segment times ${start} ${end}`);
       }

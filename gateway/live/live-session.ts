@@ -78,9 +78,19 @@ interface Response {
 interface UpstreamWaiter {
   /** The upstream response it is bound to, once known. */
   responseId?: string;
+  /** Settled (answered, failed or given up on). */
+  done?: boolean;
   onDelta(d: string): void;
-  resolve(text: string): void;
-  reject(e: Error): void;
+  /** Answers with the text, or fails; `abandon` also cancels and drops the upstream response. */
+  settle(outcome: string | Error, abandon?: boolean): void;
+}
+
+/** A commit sent upstream, waiting for the response.created that claims it. */
+interface UpstreamCommit {
+  /** `event_id` of its response.create. */
+  readonly eventId: string;
+  /** The utterance; undefined once it was given up on. */
+  waiter: UpstreamWaiter | undefined;
 }
 
 /** Per-session latency summary. */
@@ -167,10 +177,11 @@ export class LiveSession {
   #replayDropped = 0;
   #resampler: StreamingResampler | undefined;
   #upstreamWaiter: UpstreamWaiter | undefined;
-  /** Upstream responses this session abandoned: their late events are dropped. */
-  readonly #staleUpstream = new Set<string>();
-  /** Abandoned commits whose upstream response id was not known yet. */
-  #skipUpstreamResponses = 0;
+  /** Commits sent upstream whose response has not been created yet, oldest first. */
+  readonly #upstreamCommits: UpstreamCommit[] = [];
+  /** Upstream response id → its utterance's waiter, or null for responses whose events are dropped. */
+  readonly #upstreamResponses = new Map<string, UpstreamWaiter | null>();
+  #upstreamCommitSeq = 0;
   readonly #firstTokenMs: number[] = [];
   readonly #finalMs: number[] = [];
   #failed = 0;
@@ -250,7 +261,6 @@ export class LiveSession {
 
   /** Applies a format/turn-detection change. Changing the rate mid-stream requires an empty buffer. */
   async configure(change: { format?: AudioFormat; turnDetection?: TurnDetection; sample?: SampleRef | null; instructions?: string | null }): Promise<void> {
-    if (change.instructions !== undefined) this.#instructions = change.instructions ?? undefined;
     if (change.format && change.format.sampleRateHz !== this.#format.sampleRateHz) {
       if (this.#buffer.length > 0 || this.#speechStart !== null) {
         throw new EvalgateError('EVALGATE_ERR_WS_OUT_OF_ORDER', { detail: 'the sample rate can only change while the input buffer is empty' });
@@ -277,6 +287,8 @@ export class LiveSession {
         this.#speechStart = null;
       }
     }
+    // Last, so that an update refused above (a rate change mid-buffer) changes nothing.
+    if (change.instructions !== undefined) this.#instructions = change.instructions ?? undefined;
     if (change.sample !== undefined) {
       this.#sessionSample = change.sample ? await findBoundSample(this.opts.db, change.sample) : undefined;
       this.#cumulative = [];
@@ -431,6 +443,12 @@ export class LiveSession {
     if (opts.itemId !== undefined && this.#itemIds.has(opts.itemId)) {
       throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `item id ${opts.itemId} is already in the conversation`, param: 'item.id' });
     }
+    if (opts.audio && this.opts.model.kind === 'realtime') {
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+        detail: `model ${this.opts.modelConfig.id} is a realtime audio model; send its audio with input_audio_buffer.append`,
+        param: 'item.content',
+      });
+    }
     const itemId = opts.itemId ?? `item_${randomUUID().replace(/-/g, '').slice(0, 20)}`;
     if (opts.role === 'system') {
       for (const p of parts) if (p.type === 'text') this.#systemTexts.push(p.text);
@@ -577,84 +595,117 @@ export class LiveSession {
   }
 
   /**
-   * One utterance through the realtime upstream: commit + response.create there,
-   * then the deltas and `response.done` of *that* response. The waiter binds to
-   * the first response id seen after the commit; responses this session gave up
-   * on (cancelled, timed out) are remembered so their late events are dropped
-   * instead of answering the next utterance.
+   * One utterance through the realtime upstream: commit + response.create
+   * there, then the deltas and `response.done` of *that* response. The
+   * upstream answers requests in order, so commits wait in a queue until a
+   * `response.created` claims the oldest; the response.create carries an
+   * event id, so an error the upstream reports for it removes that commit
+   * instead of shifting every later one. An utterance given up on (cancel,
+   * timeout, error) cancels its upstream response and leaves its queue entry
+   * or response id marked, so the late events are dropped rather than
+   * answering the next utterance.
    */
   #runUpstream(signal: AbortSignal, onDelta: (d: string) => void): Promise<string> {
     const up = this.opts.upstream;
     if (!up) return Promise.reject(new Error('no upstream connection'));
-    const waiter: UpstreamWaiter = { onDelta, resolve: () => undefined, reject: () => undefined };
+    const waiter: UpstreamWaiter = { onDelta, settle: () => undefined };
+    const commit: UpstreamCommit = { eventId: `evalgate_response_${++this.#upstreamCommitSeq}`, waiter };
     return new Promise<string>((resolve, reject) => {
       const onAbort = (): void => {
-        // Abandoned: make sure the upstream stops, and that its remains are ignored.
-        if (waiter.responseId) this.#staleUpstream.add(waiter.responseId);
-        else this.#skipUpstreamResponses++;
-        up.cancel();
-        reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        waiter.settle(signal.reason instanceof Error ? signal.reason : new Error('aborted'), true);
+      };
+      waiter.settle = (outcome, abandon = false) => {
+        if (waiter.done) return;
+        waiter.done = true;
+        signal.removeEventListener('abort', onAbort);
+        if (typeof outcome === 'string') resolve(outcome);
+        else reject(outcome);
+        if (abandon) this.#abandonUpstream(waiter, up);
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      waiter.resolve = (t) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(t);
-      };
-      waiter.reject = (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      };
       this.#upstreamWaiter = waiter;
-      up.commit();
+      this.#upstreamCommits.push(commit);
+      try {
+        up.commit({ responseEventId: commit.eventId });
+      } catch (err) {
+        // Nothing reached the upstream: no response will come for this commit.
+        this.#upstreamCommits.splice(this.#upstreamCommits.indexOf(commit), 1);
+        waiter.settle(err as Error);
+      }
     }).finally(() => {
       if (this.#upstreamWaiter === waiter) this.#upstreamWaiter = undefined;
     });
   }
 
-  /** Which waiter an upstream event with response id `rid` belongs to, if any. */
-  #waiterFor(rid: string | undefined, up: RealtimeConnection): UpstreamWaiter | undefined {
-    const w = this.#upstreamWaiter;
-    if (rid === undefined) return w; // servers without response ids: the one in progress
-    if (this.#staleUpstream.has(rid)) return undefined;
-    if (!w) return undefined;
-    if (w.responseId === undefined) {
-      if (this.#skipUpstreamResponses > 0) {
-        // The response of a commit whose utterance was abandoned before its id was known.
-        this.#skipUpstreamResponses--;
-        this.#staleUpstream.add(rid);
-        up.cancel();
-        return undefined;
-      }
-      w.responseId = rid;
+  /** Stops the upstream response of a waiter given up on and marks its remains to be dropped. Never throws. */
+  #abandonUpstream(waiter: UpstreamWaiter, up: RealtimeConnection): void {
+    if (waiter.responseId !== undefined) this.#upstreamResponses.set(waiter.responseId, null);
+    else {
+      const pending = this.#upstreamCommits.find((c) => c.waiter === waiter);
+      if (pending) pending.waiter = undefined;
     }
-    return w.responseId === rid ? w : undefined;
+    try {
+      up.cancel();
+    } catch {
+      // The connection is gone; there is nothing left to cancel.
+    }
+  }
+
+  /** The waiter (or null: dropped) for upstream response `rid`; the first sight of an id claims the oldest commit. */
+  #responseTarget(rid: string, up: RealtimeConnection): UpstreamWaiter | null {
+    const known = this.#upstreamResponses.get(rid);
+    if (known !== undefined) return known;
+    const commit = this.#upstreamCommits.shift();
+    const waiter = commit?.waiter && !commit.waiter.done ? commit.waiter : null;
+    if (waiter) waiter.responseId = rid;
+    this.#upstreamResponses.set(rid, waiter);
+    if (!waiter) {
+      // An abandoned commit's response (or one nobody asked for): stop it.
+      try {
+        up.cancel();
+      } catch {
+        // gone
+      }
+    }
+    return waiter;
   }
 
   async #pumpUpstream(up: RealtimeConnection): Promise<void> {
     const failed = (detail: string): EvalgateError => new EvalgateError('EVALGATE_ERR_MODEL_CALL_FAILED', { model: this.opts.modelConfig.id, detail });
+    // Servers that send no response ids: events belong to the utterance in progress.
+    const target = (rid: string | undefined): UpstreamWaiter | null | undefined => (rid === undefined ? this.#upstreamWaiter : this.#responseTarget(rid, up));
     try {
       for await (const ev of up.events()) {
         switch (ev.type) {
           case 'response-created':
-            this.#waiterFor(ev.responseId, up);
+            target(ev.responseId);
             break;
           case 'transcript-delta':
           case 'text-delta':
-            this.#waiterFor(ev.responseId, up)?.onDelta(ev.delta);
+            target(ev.responseId)?.onDelta(ev.delta);
             break;
           case 'response-done': {
-            const w = this.#waiterFor(ev.responseId, up);
-            if (ev.responseId) this.#staleUpstream.delete(ev.responseId);
-            if (!w) break;
-            if (ev.status === 'cancelled') w.reject(failed('the upstream cancelled the response'));
-            else w.resolve(ev.text);
+            const w = target(ev.responseId);
+            if (ev.responseId !== undefined) this.#upstreamResponses.delete(ev.responseId);
+            if (ev.status === 'cancelled') w?.settle(failed('the upstream cancelled the response'));
+            else w?.settle(ev.text);
             break;
           }
-          case 'error':
+          case 'error': {
             if (isBenignRealtimeCode(ev.code)) break;
-            if (this.#upstreamWaiter) this.#upstreamWaiter.reject(failed(ev.message));
-            else this.reportError(failed(ev.message));
+            const refused = ev.clientEventId ? this.#upstreamCommits.findIndex((c) => c.eventId === ev.clientEventId) : -1;
+            if (refused >= 0) {
+              // The upstream refused that response.create: no response will come for it.
+              const [commit] = this.#upstreamCommits.splice(refused, 1);
+              commit?.waiter?.settle(failed(ev.message));
+            } else if (ev.responseId !== undefined) {
+              target(ev.responseId)?.settle(failed(ev.message)); // a failed response; its response.done follows
+            } else if (this.#upstreamWaiter) {
+              // Not tied to a request: fail the utterance in progress, and drop what its response still sends.
+              this.#upstreamWaiter.settle(failed(ev.message), true);
+            } else this.reportError(failed(ev.message));
             break;
+          }
           default:
             break;
         }
@@ -662,7 +713,7 @@ export class LiveSession {
       if (!this.#closed) throw new Error('the upstream connection closed');
     } catch (err) {
       if (this.#closed) return;
-      this.#upstreamWaiter?.reject(failed((err as Error).message));
+      this.#upstreamWaiter?.settle(failed((err as Error).message));
     }
   }
 

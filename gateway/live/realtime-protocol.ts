@@ -72,7 +72,7 @@ function parseTurnDetection(td: unknown, param: string): TurnDetection {
   };
   if (t.type === 'semantic_vad') {
     const eagerness = t.eagerness ?? 'auto';
-    if (typeof eagerness !== 'string' || !(eagerness in eagernessSilenceMs)) {
+    if (typeof eagerness !== 'string' || !Object.hasOwn(eagernessSilenceMs, eagerness)) {
       throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param}.eagerness must be low, medium, high or auto`, param });
     }
     const e = eagerness as keyof typeof eagernessSilenceMs;
@@ -85,6 +85,12 @@ function parseTurnDetection(td: unknown, param: string): TurnDetection {
     prefixPaddingMs: num(t.prefix_padding_ms, 300, 0, 5_000, 'prefix_padding_ms'),
     ...common,
   };
+}
+
+/** The Realtime API's error type for a registry code: the server's fault, or the request's. */
+function errorType(code: string): 'server_error' | 'invalid_request_error' {
+  const server = code === 'EVALGATE_ERR_INTERNAL' || code.startsWith('EVALGATE_ERR_MODEL') || code === 'EVALGATE_ERR_DB_UNAVAILABLE';
+  return server ? 'server_error' : 'invalid_request_error';
 }
 
 /** The turn_detection object echoed in session events. */
@@ -289,7 +295,7 @@ export class RealtimeProtocol implements WireProtocol {
           status === 'cancelled'
             ? { type: 'cancelled', reason: ev.cancelReason ?? 'client_cancelled' }
             : ev.error
-              ? { type: 'failed', error: { type: 'server_error', code: ev.error.code, message: ev.error.message } }
+              ? { type: 'failed', error: { type: errorType(ev.error.code), code: ev.error.code, message: ev.error.message } }
               : null;
         return [
           { type: n.textDone, ...base, ...at, item_id: ev.outputItemId, content_index: 0, text: ev.text },
@@ -320,8 +326,7 @@ export class RealtimeProtocol implements WireProtocol {
         // A response's failure is reported in its response.done status_details, as the Realtime API does;
         // a separate error event would reach SDK clients as an unhandled error.
         if (ev.responseId) return [];
-        const server = ev.code === 'EVALGATE_ERR_INTERNAL' || ev.code.startsWith('EVALGATE_ERR_MODEL') || ev.code === 'EVALGATE_ERR_DB_UNAVAILABLE';
-        return [{ type: 'error', ...base, error: { type: server ? 'server_error' : 'invalid_request_error', code: ev.code, message: ev.message, param: ev.param ?? null, event_id: ev.clientEventId ?? null } }];
+        return [{ type: 'error', ...base, error: { type: errorType(ev.code), code: ev.code, message: ev.message, param: ev.param ?? null, event_id: ev.clientEventId ?? null } }];
       }
     }
   }

@@ -121,18 +121,19 @@ export async function executeLocalRun(db: Kysely<Database>, prepared: PreparedRu
   opts.onStart?.(pending.length);
   const limiter = new AdaptiveConcurrency({ max: opts.concurrency });
   const processor = createProcessor(db, prepared, prepared.model, limiter, opts, scoreTask);
+  // Held until the run's final state is written: scoring a large run can outlast the stale limit.
   const heartbeat = new RunHeartbeat(db);
   heartbeat.hold(prepared.run.id);
   try {
     const totals = await runBatch(processor, pending, { concurrency: opts.concurrency, signal: opts.signal, onOutcome: opts.onOutcome });
     if (limiter.decreases > 0) warnings.push(`rate limited: concurrency was reduced ${limiter.decreases} time(s)`);
-    await heartbeat.stop();
     const report = await finalizeRun(db, prepared.run.id, { warnings: [...warnings, ...processor.warnings], cancelled: totals.cancelled, scoreTask });
     return { report, totals, resumed: prepared.resumed };
   } catch (err) {
-    await heartbeat.stop();
     await markRunFailed(db, prepared.run.id, err);
     throw err;
+  } finally {
+    await heartbeat.stop();
   }
 }
 

@@ -85,11 +85,12 @@ export async function findStaleRuns(db: Db, staleAfterS = defaultStaleAfterS): P
     .execute();
 }
 
-/** Whether a run row is stale at `now` (for listings that already hold the row). */
-export function isStale(run: Pick<Run, 'status' | 'heartbeat_at' | 'started_at' | 'created_at'>, staleAfterS = defaultStaleAfterS, now = Date.now()): boolean {
-  if (run.status !== 'running') return false;
-  const last = run.heartbeat_at ?? run.started_at ?? run.created_at;
-  return now - new Date(last).getTime() > staleAfterS * 1000;
+/**
+ * `stale` as a select expression, computed with the database's clock (the one
+ * heartbeats are stamped with), for listings.
+ */
+export function staleColumn(staleAfterS = defaultStaleAfterS) {
+  return sql<boolean>`(${staleCondition(staleAfterS)})`.as('stale');
 }
 
 /** One reaped run. */

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { ModelConfig } from '../config/config-schema.js';
 import type { Database, NewRun, PredictionStatus, Run, RunStatus, SampleMedia, SampleTask } from '../store/database.js';
 import type { RunnerSample } from './build-request.js';
+import { staleColumn } from './run-heartbeat.js';
 
 // Persistence of runs, predictions and per-sample scores. Every write is
 // idempotent so that a run can be killed at any instant and resumed, and so
@@ -112,7 +113,8 @@ export async function createRun(db: Db, run: NewRun): Promise<Run> {
 export async function markRunRunning(db: Db, runId: string, warnings: readonly string[]): Promise<void> {
   await db
     .updateTable('runs')
-    .set({ status: 'running', started_at: new Date(), heartbeat_at: new Date(), finished_at: null, warnings: JSON.stringify(warnings) })
+    // The database's clock, like the heartbeats, so staleness never mixes two clocks.
+    .set({ status: 'running', started_at: sql<Date>`now()`, heartbeat_at: sql<Date>`now()`, finished_at: null, warnings: JSON.stringify(warnings) })
     .where('id', '=', runId)
     .execute();
 }
@@ -146,8 +148,8 @@ export async function finishRun(db: Db, runId: string, status: RunStatus, summar
 }
 
 /** Runs, newest first. */
-export async function listRuns(db: Db, opts: { limit?: number; modelId?: string } = {}): Promise<Run[]> {
-  let q = db.selectFrom('runs').selectAll().orderBy('created_at', 'desc').limit(opts.limit ?? 50);
+export async function listRuns(db: Db, opts: { limit?: number; modelId?: string } = {}): Promise<(Run & { stale: boolean })[]> {
+  let q = db.selectFrom('runs').selectAll().select(staleColumn()).orderBy('created_at', 'desc').limit(opts.limit ?? 50);
   if (opts.modelId) q = q.where('model_id', '=', opts.modelId);
   return q.execute();
 }

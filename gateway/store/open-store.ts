@@ -76,8 +76,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
   // pg-pool re-emits errors of *idle* clients (a server restart, an admin's
   // pg_terminate_backend) on the pool; unhandled, that would crash the process.
   // The pool has already dropped the broken client, and the next query opens a
-  // fresh one (or fails with EVALGATE_ERR_DB_UNAVAILABLE where it is used).
-  pool.on('error', () => undefined);
+  // fresh one (or fails with EVALGATE_ERR_DB_UNAVAILABLE where it is used); a
+  // process warning records that it happened.
+  pool.on('error', (err) => process.emitWarning(`PostgreSQL connection lost while idle: ${err.message}`, { code: 'EVALGATE_DB_IDLE_ERROR' }));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);

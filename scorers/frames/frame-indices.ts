@@ -129,14 +129,16 @@ export function linspaceIndices(totalFrames: number, count: number): number[] {
 
 /**
  * PyTorch's CPU `torch.linspace(start, end, steps)` in the default float32, as
- * the vectorised kernel computes it on AVX2/AVX512 (and NEON) CPUs: the first
- * half counts up from `start`, the second half down from `end`, each value
- * `start + step·i` / `end − step·k` a fused multiply-add rounded to float32
- * once. (Rounding the product first, as the scalar fallback does, moves about
+ * torch 2.11 computes it on AVX2/AVX512 machines: the first half counts up
+ * from `start`, the second half down from `end`, and the compiler fuses each
+ * `start + step·i` / `end − step·k` into one multiply-add rounded to float32
+ * once. (Rounding the product first, as a build without FMA does, moves about
  * 1% of Qwen's indices for hour-long videos by one frame: measured against
- * torch 2.11 on an AVX512 machine.) The double-precision arithmetic below is
- * exact for these operands (a float32 times an integer below 2^24 fits in 48
- * bits, and the sum stays within 53), so one `fround` is that single rounding.
+ * torch 2.11 on an AVX512 machine.) With `start = 0` and integer-valued ends,
+ * as frame indices have, the double-precision arithmetic below is exact (a
+ * float32 times an integer below 2^24 needs at most 48 bits, and the sum
+ * stays within 53), so one `fround` is that single rounding; for arbitrary
+ * `start` it is not guaranteed.
  */
 export function torchLinspaceF32(start: number, end: number, steps: number): number[] {
   if (steps <= 0) return [];

@@ -92,7 +92,7 @@ function cudaProviderFiles(): string[] {
  * provider libraries are installed beside it, so an unbundled backend counts
  * only when those files are there. `webgpu` is listed when built in; whether
  * this machine has a GPU for it shows only when a session opens (see
- * `probeDevice`).
+ * `evalgate doctor --probe-devices`).
  */
 export async function availableDevices(): Promise<OnnxDevice[]> {
   const ort = await loadOrt();
@@ -107,7 +107,7 @@ export async function availableDevices(): Promise<OnnxDevice[]> {
  * provider or CUDA itself, or finding no WebGPU adapter), not from the model.
  */
 export function isProviderLoadFailure(message: string): boolean {
-  return /providers_(shared|cuda)|AppendExecutionProvider_Cuda|libcu(dart|blas|dnn|fft)|CUDA failure|cudaError|WebGPU adapter|WebGpuContext|dawn/i.test(
+  return /providers_(shared|cuda)|AppendExecutionProvider_Cuda|libcu(dart|blas|dnn|fft)|CUDA failure|cudaError|WebGPU adapter|WebGpuContext|dawn[/_]native/i.test(
     message,
   );
 }

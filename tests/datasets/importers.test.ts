@@ -97,12 +97,15 @@ describe('Kaldi data dir', () => {
     await put(join(data, 'r1.wav'), toneWav(1));
     await put(join(data, 'wav.scp'), `r1 ${join(data, 'r1.wav')}\n`);
     await put(join(data, 'text'), 'u1 HELLO\tTHERE  FRIEND\nu2 GOOD BYE\n');
-    await put(join(data, 'segments'), 'u1 r1 0.5 -1\nu2 r1 0.1 0.4 0\n');
+    await put(join(data, 'segments'), 'u1 r1 0.5 -1.0\nu2 r1 0.1 0.4 0\n');
     const set = await importKaldiDataDir(data, {});
     expect(set.samples.map((x) => [x.id, x.reference, x.start_s, x.end_s])).toEqual([
       ['u1', 'HELLO THERE FRIEND', 0.5, undefined],
       ['u2', 'GOOD BYE', 0.1, 0.4],
     ]);
+    await put(join(data, 'segments'), 'u1 r1 0.5 -1\nu2 r1 0.1 0.4 1\n');
+    const err = await rejection(importKaldiDataDir(data, {}));
+    expect([err.line, err.field]).toEqual([2, 'channel']);
   });
 });
 

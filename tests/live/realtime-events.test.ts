@@ -244,4 +244,61 @@ describe('a realtime upstream behind the session', () => {
       await up.close();
     }
   });
+
+  it('a cancel well before the next turn does not make later turns wait for answers that were dropped', async () => {
+    const up = await startScriptedRealtimeUpstream({ reply: (turn) => `answer ${turn}`, latencyMs: 200, cancelNotActive: true });
+    const gw = await startGateway({ tls: false, models: [{ id: 'rt', adapter: 'openai-realtime', kind: 'generalist', model: 'gpt-realtime', baseUrl: up.url, options: {} }] });
+    try {
+      const c = await rawClient(gw, '/v1/realtime?model=rt', await gw.key('submitter'));
+      c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } } } });
+      c.send({ type: 'input_audio_buffer.append', audio: b64(pcm(0.5, 24000)) });
+      c.send({ type: 'input_audio_buffer.commit' });
+      c.send({ type: 'response.create' });
+      await eventually(() => c.msgs.find((m) => m.type === 'response.created'), 'first response.created');
+      c.send({ type: 'response.cancel' });
+      await eventually(() => c.msgs.find((m) => m.type === 'response.done'), 'cancelled response');
+      // Long enough for the upstream to answer the cancelled request while nothing waits.
+      await new Promise((r) => setTimeout(r, 800));
+      for (const turn of [1, 2]) {
+        const mark = c.msgs.length;
+        c.send({ type: 'input_audio_buffer.append', audio: b64(pcm(0.5, 24000)) });
+        c.send({ type: 'input_audio_buffer.commit' });
+        c.send({ type: 'response.create' });
+        const done = await eventually(() => after(c.msgs, mark).find((m) => m.type === 'response.done'), `turn ${turn}`);
+        expect(done.response).toMatchObject({ status: 'completed', output: [{ content: [{ text: `answer ${turn}` }] }] });
+      }
+      c.ws.close(1000);
+      await c.closed;
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+
+  it('an upstream that went away fails the utterance cleanly (no crash when its cancel cannot be sent)', async () => {
+    const up = await startScriptedRealtimeUpstream({ reply: () => 'never', latencyMs: 20 });
+    // A short model timeout: an abort listener left behind would fire within the test and throw there.
+    const gw = await startGateway({
+      tls: false,
+      models: [{ id: 'rt', adapter: 'openai-realtime', kind: 'generalist', model: 'gpt-realtime', baseUrl: up.url, options: {} }],
+      live: { modelTimeoutMs: 1000 },
+    });
+    try {
+      const c = await rawClient(gw, '/v1/realtime?model=rt', await gw.key('submitter'));
+      c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } } } });
+      await eventually(() => c.msgs.find((m) => m.type === 'session.updated'), 'session.updated');
+      await up.close();
+      await new Promise((r) => setTimeout(r, 200));
+      c.send({ type: 'input_audio_buffer.append', audio: b64(pcm(0.2, 24000)) });
+      c.send({ type: 'input_audio_buffer.commit' });
+      c.send({ type: 'response.create' });
+      const done = await eventually(() => c.msgs.find((m) => m.type === 'response.done'), 'failed response.done');
+      expect(done.response).toMatchObject({ status: 'failed', status_details: { type: 'failed', error: { code: 'EVALGATE_ERR_MODEL_CALL_FAILED' } } });
+      await new Promise((r) => setTimeout(r, 1500));
+      c.ws.close(1000);
+      await c.closed;
+    } finally {
+      await gw.close();
+    }
+  });
 });

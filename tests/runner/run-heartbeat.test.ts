@@ -1,7 +1,8 @@
 // Heartbeats and reaping on both storage backends, with a real timer and real SQL.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findStaleRuns, isStale, reapStaleRuns, RunHeartbeat } from '../../gateway/runner/run-heartbeat.js';
+import { findStaleRuns, reapStaleRuns, RunHeartbeat } from '../../gateway/runner/run-heartbeat.js';
+import { listRuns } from '../../gateway/runner/run-repo.js';
 import { backends, type TestStore } from '../helpers/test-stores.js';
 
 async function seedRuns(ts: TestStore): Promise<{ fresh: string; stale: string; done: string; legacy: string }> {
@@ -49,8 +50,8 @@ for (const backend of backends) {
       const stale = (await findStaleRuns(ts.store.db, 60)).map((r) => r.id);
       expect(stale.sort()).toEqual([ids.stale, ids.legacy].sort());
       expect((await findStaleRuns(ts.store.db, 3 * 3600)).map((r) => r.id)).toEqual([]);
-      const rows = await ts.store.db.selectFrom('runs').selectAll().execute();
-      expect(rows.filter((r) => isStale(r, 60)).map((r) => r.id).sort()).toEqual(stale.sort());
+      const rows = await listRuns(ts.store.db);
+      expect(rows.filter((r) => r.stale).map((r) => r.id).sort()).toEqual(stale.sort());
     });
 
     it('stamps held runs on a timer and stops when released', async () => {

@@ -13,7 +13,6 @@ export default function register(program: Command): void {
       runAction(async (opts: { limit: string; model?: string; json?: boolean }, cmd: Command) => {
         const { withStore } = await import('../cli-context.js');
         const { listRuns } = await import('../../runner/run-repo.js');
-        const { isStale } = await import('../../runner/run-heartbeat.js');
         const limit = Number(opts.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a positive integer, got "${opts.limit}"`);
         return withStore(cmd, async (store) => {
@@ -25,7 +24,7 @@ export default function register(program: Command): void {
               runId: r.id,
               status: r.status,
               // Running, but whoever ran it stopped stamping it: killed or lost (see `runs reap`).
-              stale: isStale(r),
+              stale: r.stale,
               heartbeatAt: r.heartbeat_at,
               modelId: r.model_id,
               task: r.task,

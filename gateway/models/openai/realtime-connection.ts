@@ -123,9 +123,9 @@ export class OpenAiRealtimeConnection implements RealtimeConnection {
     }
   }
 
-  commit(): void {
+  commit(opts: { responseEventId?: string } = {}): void {
     this.send({ type: 'input_audio_buffer.commit' });
-    this.send({ type: 'response.create' });
+    this.send({ type: 'response.create', ...(opts.responseEventId ? { event_id: opts.responseEventId } : {}) });
   }
 
   clear(): void {

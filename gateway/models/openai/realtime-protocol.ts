@@ -69,7 +69,7 @@ interface ServerEvent {
   item_id?: string;
   audio_start_ms?: number;
   audio_end_ms?: number;
-  error?: { message?: string; code?: string | null; type?: string };
+  error?: { message?: string; code?: string | null; type?: string; event_id?: string | null };
   response?: {
     id?: string;
     status?: string;
@@ -120,7 +120,14 @@ export class RealtimeEventTranslator {
       case 'conversation.item.input_audio_transcription.failed':
         return [{ type: 'error', message: `input transcription failed: ${ev.error?.message ?? 'unknown'}`, code: 'input_transcription_failed' }];
       case 'error':
-        return [{ type: 'error', message: ev.error?.message ?? 'unknown upstream error', code: ev.error?.code ?? ev.error?.type ?? undefined }];
+        return [
+          {
+            type: 'error',
+            message: ev.error?.message ?? 'unknown upstream error',
+            code: ev.error?.code ?? ev.error?.type ?? undefined,
+            ...(ev.error?.event_id ? { clientEventId: ev.error.event_id } : {}),
+          },
+        ];
       case 'response.done':
         return this.#done(ev, raw);
       default:
@@ -146,7 +153,7 @@ export class RealtimeEventTranslator {
     const status = ev.response?.status;
     if (status === 'failed') {
       const e = ev.response?.status_details?.error;
-      out.push({ type: 'error', message: `response failed: ${e?.message ?? 'no detail'}`, code: e?.code ?? e?.type ?? 'response_failed' });
+      out.push({ type: 'error', message: `response failed: ${e?.message ?? 'no detail'}`, code: e?.code ?? e?.type ?? 'response_failed', ...(id ? { responseId: id } : {}) });
     }
     out.push({
       type: 'response-done',

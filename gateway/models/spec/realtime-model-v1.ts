@@ -29,14 +29,28 @@ export type RealtimeUpstreamEvent =
       /** Upstream item id the transcript belongs to. */
       readonly itemId?: string;
     }
-  | { readonly type: 'error'; /** Provider message. */ readonly message: string; /** Provider code. */ readonly code?: string };
+  | {
+      readonly type: 'error';
+      /** Provider message. */
+      readonly message: string;
+      /** Provider code. */
+      readonly code?: string;
+      /** The client event that caused it (`error.event_id`), when the provider says. */
+      readonly clientEventId?: string;
+      /** The response it ended, for a failed response. */
+      readonly responseId?: string;
+    };
 
 /** One live connection to a realtime upstream. */
 export interface RealtimeConnection {
   /** Appends PCM16 mono audio at the negotiated rate. */
   appendAudio(pcm16: Int16Array): void;
-  /** Ends the current input turn and asks for a response. */
-  commit(): void;
+  /**
+   * Ends the current input turn and asks for a response. `responseEventId`
+   * becomes the `event_id` of the response request, so that an error the
+   * provider reports for it can be told apart from other errors.
+   */
+  commit(opts?: { responseEventId?: string }): void;
   /** Drops buffered, uncommitted audio. */
   clear(): void;
   /** Cancels the response in progress. */

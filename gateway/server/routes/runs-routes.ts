@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { isStale } from '../../runner/run-heartbeat.js';
+import { staleColumn } from '../../runner/run-heartbeat.js';
 
 /** `GET /v1/runs`: runs, newest first. */
 export async function runsRoutes(app: FastifyInstance): Promise<void> {
@@ -36,14 +36,14 @@ export async function runsRoutes(app: FastifyInstance): Promise<void> {
           'started_at',
           'finished_at',
           'heartbeat_at',
+          // Running, but its executor stopped stamping it (see `evalgate runs reap`); the database's clock decides.
+          staleColumn(),
         ])
         .orderBy('created_at', 'desc')
         .limit(limit);
       if (model) q = q.where('model_id', '=', model);
       if (task) q = q.where('task', '=', task);
-      const rows = await q.execute();
-      // `stale`: running, but its executor stopped stamping it (see `evalgate runs reap`).
-      return { runs: rows.map((r) => ({ ...r, stale: isStale(r) })) };
+      return { runs: await q.execute() };
     },
   );
 }
