@@ -275,6 +275,23 @@ describe('a realtime upstream behind the session', () => {
     }
   });
 
+  it('refuses input_audio items for a realtime model, whose audio goes through the input buffer', async () => {
+    const up = await startScriptedRealtimeUpstream({ reply: () => 'ok', latencyMs: 20 });
+    const gw = await startGateway({ tls: false, models: [{ id: 'rt', adapter: 'openai-realtime', kind: 'generalist', model: 'gpt-realtime', baseUrl: up.url, options: {} }] });
+    try {
+      const c = await rawClient(gw, '/v1/realtime?model=rt', await gw.key('submitter'));
+      c.send({ type: 'conversation.item.create', event_id: 'evt_item', item: { type: 'message', role: 'user', content: [{ type: 'input_audio', audio: b64(pcm(0.1, 24000)) }] } });
+      const err = await eventually(() => c.msgs.find((m) => m.type === 'error'), 'error');
+      expect(err.error).toMatchObject({ code: 'EVALGATE_ERR_BAD_INPUT', param: 'item.content', event_id: 'evt_item' });
+      expect(c.msgs.some((m) => m.type === 'conversation.item.added')).toBe(false);
+      c.ws.close(1000);
+      await c.closed;
+    } finally {
+      await gw.close();
+      await up.close();
+    }
+  });
+
   it('an upstream that went away fails the utterance cleanly (no crash when its cancel cannot be sent)', async () => {
     const up = await startScriptedRealtimeUpstream({ reply: () => 'never', latencyMs: 20 });
     // A short model timeout: an abort listener left behind would fire within the test and throw there.
