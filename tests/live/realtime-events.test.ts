@@ -210,112 +210,91 @@ describe('Realtime event sequence and items', () => {
   });
 });
 
+type Client = Awaited<ReturnType<typeof rawClient>>;
+type Upstream = Awaited<ReturnType<typeof startScriptedRealtimeUpstream>>;
+
+/** A gateway in front of a scripted realtime upstream, and one GA client with explicit commits. */
+async function withRealtimeUpstream(
+  upstream: Parameters<typeof startScriptedRealtimeUpstream>[0],
+  live: Parameters<typeof startGateway>[0]['live'],
+  body: (c: Client, up: Upstream) => Promise<void>,
+): Promise<void> {
+  const up = await startScriptedRealtimeUpstream(upstream);
+  const gw = await startGateway({ tls: false, models: [{ id: 'rt', adapter: 'openai-realtime', kind: 'generalist', model: 'gpt-realtime', baseUrl: up.url, options: {} }], live });
+  try {
+    const c = await rawClient(gw, '/v1/realtime?model=rt', await gw.key('submitter'));
+    c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } } } });
+    await eventually(() => c.msgs.find((m) => m.type === 'session.updated'), 'session.updated');
+    await body(c, up);
+    c.ws.close(1000);
+    await c.closed;
+  } finally {
+    await gw.close();
+    await up.close();
+  }
+}
+
+/** Half a second of audio, committed, and a response asked for; resolves with that turn's response.done. */
+async function turn(c: Client, what: string): Promise<Msg> {
+  const mark = c.msgs.length;
+  c.send({ type: 'input_audio_buffer.append', audio: b64(pcm(0.5, 24000)) });
+  c.send({ type: 'input_audio_buffer.commit' });
+  c.send({ type: 'response.create' });
+  return eventually(() => after(c.msgs, mark).find((m) => m.type === 'response.done'), what);
+}
+
+/** A turn cancelled as soon as the gateway has created its response. */
+async function cancelledTurn(c: Client): Promise<void> {
+  const mark = c.msgs.length;
+  c.send({ type: 'input_audio_buffer.append', audio: b64(pcm(0.5, 24000)) });
+  c.send({ type: 'input_audio_buffer.commit' });
+  c.send({ type: 'response.create' });
+  await eventually(() => after(c.msgs, mark).find((m) => m.type === 'response.created'), 'response.created');
+  c.send({ type: 'response.cancel' });
+  const done = await eventually(() => after(c.msgs, mark).find((m) => m.type === 'response.done'), 'cancelled response');
+  expect((done.response as { status: string }).status).toBe('cancelled');
+}
+
 describe('a realtime upstream behind the session', () => {
   it('drops the late answer of a cancelled response instead of giving it to the next utterance', async () => {
-    const up = await startScriptedRealtimeUpstream({ reply: (turn) => `answer ${turn}`, latencyMs: 300, cancelNotActive: true });
-    const gw = await startGateway({ tls: false, models: [{ id: 'rt', adapter: 'openai-realtime', kind: 'generalist', model: 'gpt-realtime', baseUrl: up.url, options: {} }] });
-    try {
-      const c = await rawClient(gw, '/v1/realtime?model=rt', await gw.key('submitter'));
-      c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } } } });
-      c.send({ type: 'input_audio_buffer.append', audio: b64(pcm(0.5, 24000)) });
-      c.send({ type: 'input_audio_buffer.commit' });
-      c.send({ type: 'response.create' });
-      await eventually(() => c.msgs.find((m) => m.type === 'response.created'), 'first response.created');
-      c.send({ type: 'response.cancel' });
-      const first = await eventually(() => c.msgs.find((m) => m.type === 'response.done'), 'cancelled response');
-      expect((first.response as { status: string }).status).toBe('cancelled');
-
+    await withRealtimeUpstream({ reply: (t) => `answer ${t}`, latencyMs: 300, cancelNotActive: true }, undefined, async (c, up) => {
+      await cancelledTurn(c);
       const mark = c.msgs.length;
-      c.send({ type: 'input_audio_buffer.append', audio: b64(pcm(0.5, 24000)) });
-      c.send({ type: 'input_audio_buffer.commit' });
-      c.send({ type: 'response.create' });
-      const second = await eventually(() => after(c.msgs, mark).find((m) => m.type === 'response.done'), 'second response.done');
-      const r = second.response as { status: string; output: { content: { text: string }[] }[] };
-      expect(r.status).toBe('completed');
-      expect(r.output[0]!.content[0]!.text).toBe('answer 1');
+      const second = await turn(c, 'second response.done');
+      expect(second.response).toMatchObject({ status: 'completed', output: [{ content: [{ text: 'answer 1' }] }] });
       expect(after(c.msgs, mark).filter((m) => m.type.endsWith('text.delta')).map((m) => m.delta).join('')).toBe('answer 1');
       // The upstream was asked to cancel; its "no active response" reply did not fail anything.
       expect(up.cancels).toBeGreaterThanOrEqual(1);
       expect(c.msgs.filter((m) => m.type === 'error')).toEqual([]);
-      c.ws.close(1000);
-      await c.closed;
-    } finally {
-      await gw.close();
-      await up.close();
-    }
+    });
   });
 
   it('a cancel well before the next turn does not make later turns wait for answers that were dropped', async () => {
-    const up = await startScriptedRealtimeUpstream({ reply: (turn) => `answer ${turn}`, latencyMs: 200, cancelNotActive: true });
-    const gw = await startGateway({ tls: false, models: [{ id: 'rt', adapter: 'openai-realtime', kind: 'generalist', model: 'gpt-realtime', baseUrl: up.url, options: {} }] });
-    try {
-      const c = await rawClient(gw, '/v1/realtime?model=rt', await gw.key('submitter'));
-      c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } } } });
-      c.send({ type: 'input_audio_buffer.append', audio: b64(pcm(0.5, 24000)) });
-      c.send({ type: 'input_audio_buffer.commit' });
-      c.send({ type: 'response.create' });
-      await eventually(() => c.msgs.find((m) => m.type === 'response.created'), 'first response.created');
-      c.send({ type: 'response.cancel' });
-      await eventually(() => c.msgs.find((m) => m.type === 'response.done'), 'cancelled response');
+    await withRealtimeUpstream({ reply: (t) => `answer ${t}`, latencyMs: 200, cancelNotActive: true }, undefined, async (c) => {
+      await cancelledTurn(c);
       // Long enough for the upstream to answer the cancelled request while nothing waits.
       await new Promise((r) => setTimeout(r, 800));
-      for (const turn of [1, 2]) {
-        const mark = c.msgs.length;
-        c.send({ type: 'input_audio_buffer.append', audio: b64(pcm(0.5, 24000)) });
-        c.send({ type: 'input_audio_buffer.commit' });
-        c.send({ type: 'response.create' });
-        const done = await eventually(() => after(c.msgs, mark).find((m) => m.type === 'response.done'), `turn ${turn}`);
-        expect(done.response).toMatchObject({ status: 'completed', output: [{ content: [{ text: `answer ${turn}` }] }] });
-      }
-      c.ws.close(1000);
-      await c.closed;
-    } finally {
-      await gw.close();
-      await up.close();
-    }
+      for (const n of [1, 2]) expect((await turn(c, `turn ${n}`)).response).toMatchObject({ status: 'completed', output: [{ content: [{ text: `answer ${n}` }] }] });
+    });
   });
 
   it('refuses input_audio items for a realtime model, whose audio goes through the input buffer', async () => {
-    const up = await startScriptedRealtimeUpstream({ reply: () => 'ok', latencyMs: 20 });
-    const gw = await startGateway({ tls: false, models: [{ id: 'rt', adapter: 'openai-realtime', kind: 'generalist', model: 'gpt-realtime', baseUrl: up.url, options: {} }] });
-    try {
-      const c = await rawClient(gw, '/v1/realtime?model=rt', await gw.key('submitter'));
+    await withRealtimeUpstream({ reply: () => 'ok', latencyMs: 20 }, undefined, async (c) => {
       c.send({ type: 'conversation.item.create', event_id: 'evt_item', item: { type: 'message', role: 'user', content: [{ type: 'input_audio', audio: b64(pcm(0.1, 24000)) }] } });
       const err = await eventually(() => c.msgs.find((m) => m.type === 'error'), 'error');
       expect(err.error).toMatchObject({ code: 'EVALGATE_ERR_BAD_INPUT', param: 'item.content', event_id: 'evt_item' });
       expect(c.msgs.some((m) => m.type === 'conversation.item.added')).toBe(false);
-      c.ws.close(1000);
-      await c.closed;
-    } finally {
-      await gw.close();
-      await up.close();
-    }
+    });
   });
 
+  // A short model timeout: an abort listener left behind would fire within the test and throw there.
   it('an upstream that went away fails the utterance cleanly (no crash when its cancel cannot be sent)', async () => {
-    const up = await startScriptedRealtimeUpstream({ reply: () => 'never', latencyMs: 20 });
-    // A short model timeout: an abort listener left behind would fire within the test and throw there.
-    const gw = await startGateway({
-      tls: false,
-      models: [{ id: 'rt', adapter: 'openai-realtime', kind: 'generalist', model: 'gpt-realtime', baseUrl: up.url, options: {} }],
-      live: { modelTimeoutMs: 1000 },
-    });
-    try {
-      const c = await rawClient(gw, '/v1/realtime?model=rt', await gw.key('submitter'));
-      c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } } } });
-      await eventually(() => c.msgs.find((m) => m.type === 'session.updated'), 'session.updated');
+    await withRealtimeUpstream({ reply: () => 'never', latencyMs: 20 }, { modelTimeoutMs: 1000 }, async (c, up) => {
       await up.close();
       await new Promise((r) => setTimeout(r, 200));
-      c.send({ type: 'input_audio_buffer.append', audio: b64(pcm(0.2, 24000)) });
-      c.send({ type: 'input_audio_buffer.commit' });
-      c.send({ type: 'response.create' });
-      const done = await eventually(() => c.msgs.find((m) => m.type === 'response.done'), 'failed response.done');
+      const done = await turn(c, 'failed response.done');
       expect(done.response).toMatchObject({ status: 'failed', status_details: { type: 'failed', error: { code: 'EVALGATE_ERR_MODEL_CALL_FAILED' } } });
       await new Promise((r) => setTimeout(r, 1500));
-      c.ws.close(1000);
-      await c.closed;
-    } finally {
-      await gw.close();
-    }
+    });
   });
 });
