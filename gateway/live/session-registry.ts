@@ -7,6 +7,7 @@ import type { LiveMetrics } from './live-metrics.js';
 import { resolveLiveModel } from './live-model.js';
 import { LiveSession } from './live-session.js';
 import { LiveWriteQueue } from './live-write-queue.js';
+import { startSessionHeartbeat } from './session-heartbeat.js';
 import { SessionWriter } from './session-writer.js';
 
 /** A session and who holds it. */
@@ -53,6 +54,7 @@ export class SessionRegistry {
   #writesFull = false;
   #shuttingDown = false;
   #opening = 0;
+  readonly #stopHeartbeat: () => Promise<void>;
 
   constructor(opts: { store: Store; config: EvalgateConfig; limits: LiveLimits; metrics: LiveMetrics; log: FastifyBaseLogger }) {
     this.#store = opts.store;
@@ -70,6 +72,11 @@ export class SessionRegistry {
         this.#writesFull = full;
         for (const l of this.#pressureListeners) l(full);
       },
+    });
+    // Stamps this process's sessions, and fails sessions that a killed gateway left open.
+    this.#stopHeartbeat = startSessionHeartbeat(opts.store.db, () => [...this.#entries.keys()], {
+      onError: (err) => this.#log.warn({ err }, 'stream session heartbeat failed'),
+      onReaped: (ids) => this.#log.info({ sessions: ids }, 'marked stream sessions abandoned by a stopped gateway as failed'),
     });
   }
 
@@ -219,5 +226,6 @@ export class SessionRegistry {
       }),
     );
     await this.#writes.flush();
+    await this.#stopHeartbeat();
   }
 }

@@ -136,6 +136,8 @@ export interface StreamSessionsTable {
   audio_seconds: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   ended_at: Date | null;
+  /** Last stamp from the gateway process holding it (see gateway/live/session-heartbeat.ts). */
+  heartbeat_at: Timestamp;
 }
 
 export interface UtterancesTable {

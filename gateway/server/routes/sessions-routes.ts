@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { staleSessionColumn } from '../../live/session-heartbeat.js';
 
 /** `GET /v1/sessions`: live and recent stream sessions with utterance latency summaries. */
 export async function sessionsRoutes(app: FastifyInstance): Promise<void> {
@@ -30,6 +31,9 @@ export async function sessionsRoutes(app: FastifyInstance): Promise<void> {
           's.audio_seconds',
           's.created_at',
           's.ended_at',
+          's.heartbeat_at',
+          // Open or disconnected, but no gateway has stamped it for a minute: its gateway was stopped.
+          staleSessionColumn('s'),
           sql<number>`count(u.id)`.as('utterances'),
           sql<number | null>`percentile_cont(0.5) within group (order by u.latency_first_token_ms)`.as('first_token_p50_ms'),
           sql<number | null>`percentile_cont(0.5) within group (order by u.latency_final_ms)`.as('final_p50_ms'),
