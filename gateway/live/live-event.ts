@@ -76,6 +76,8 @@ export type LiveEvent =
       readonly outputItemId: string;
       /** The conversation's item before the assistant item. */
       readonly previousItemId: string | null;
+      /** A completed answer the model cut short (`max_output_tokens`, `content_filter`…): the text is partial. */
+      readonly incompleteReason?: string;
       /** Why a cancelled response was cancelled. */
       readonly cancelReason?: 'client_cancelled' | 'turn_detected';
       /** Utterance number. */

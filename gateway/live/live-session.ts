@@ -81,8 +81,14 @@ interface UpstreamWaiter {
   /** Settled (answered, failed or given up on). */
   done?: boolean;
   onDelta(d: string): void;
-  /** Answers with the text, or fails; `abandon` also cancels and drops the upstream response. */
-  settle(outcome: string | Error, abandon?: boolean): void;
+  /** Answers, or fails; `abandon` also cancels and drops the upstream response. */
+  settle(outcome: UpstreamAnswer | Error, abandon?: boolean): void;
+}
+
+/** A realtime upstream's answer; `incomplete` is its reason when the model cut it short. */
+interface UpstreamAnswer {
+  readonly text: string;
+  readonly incomplete?: string;
 }
 
 /** A commit sent upstream, waiting for the response.created that claims it. */
@@ -557,7 +563,8 @@ export class LiveSession {
         this.opts.model.kind === 'batch'
           ? await runBatchResponse(this.opts.model.model, this.#request(r), signal, onDelta)
           : await this.#runUpstream(signal, onDelta);
-      this.#finish(r, { status: 'completed', text: final || text, firstMs });
+      const answer = typeof final === 'string' ? { text: final } : final;
+      this.#finish(r, { status: 'completed', text: answer.text || text, firstMs, ...(answer.incomplete ? { incomplete: answer.incomplete } : {}) });
     } catch (err) {
       if (r.abort.signal.aborted) return this.#finish(r, { status: 'cancelled', text, firstMs });
       const e =
@@ -605,12 +612,12 @@ export class LiveSession {
    * or response id marked, so the late events are dropped rather than
    * answering the next utterance.
    */
-  #runUpstream(signal: AbortSignal, onDelta: (d: string) => void): Promise<string> {
+  #runUpstream(signal: AbortSignal, onDelta: (d: string) => void): Promise<UpstreamAnswer> {
     const up = this.opts.upstream;
     if (!up) return Promise.reject(new Error('no upstream connection'));
     const waiter: UpstreamWaiter = { onDelta, settle: () => undefined };
     const commit: UpstreamCommit = { eventId: `evalgate_response_${++this.#upstreamCommitSeq}`, waiter };
-    return new Promise<string>((resolve, reject) => {
+    return new Promise<UpstreamAnswer>((resolve, reject) => {
       const onAbort = (): void => {
         waiter.settle(signal.reason instanceof Error ? signal.reason : new Error('aborted'), true);
       };
@@ -618,8 +625,8 @@ export class LiveSession {
         if (waiter.done) return;
         waiter.done = true;
         signal.removeEventListener('abort', onAbort);
-        if (typeof outcome === 'string') resolve(outcome);
-        else reject(outcome);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
         if (abandon) this.#abandonUpstream(waiter, up);
       };
       signal.addEventListener('abort', onAbort, { once: true });
@@ -687,8 +694,8 @@ export class LiveSession {
           case 'response-done': {
             const w = target(ev.responseId);
             if (ev.responseId !== undefined) this.#upstreamResponses.delete(ev.responseId);
-            if (ev.status === 'cancelled') w?.settle(failed('the upstream cancelled the response'));
-            else w?.settle(ev.text);
+            if (ev.status === 'cancelled') w?.settle(failed(`the upstream cancelled the response${ev.statusReason ? ` (${ev.statusReason})` : ''}`));
+            else w?.settle({ text: ev.text, ...(ev.status === 'incomplete' ? { incomplete: ev.statusReason ?? 'unknown' } : {}) });
             break;
           }
           case 'error': {
@@ -717,7 +724,7 @@ export class LiveSession {
     }
   }
 
-  #finish(r: Response, o: { status: 'completed' | 'cancelled' | 'failed'; text: string; firstMs: number | null; error?: EvalgateError }): void {
+  #finish(r: Response, o: { status: 'completed' | 'cancelled' | 'failed'; text: string; firstMs: number | null; error?: EvalgateError; incomplete?: string }): void {
     const now = performance.now();
     const t0 = r.turn.endOfSpeechMs;
     const audioS = r.turn.audioSamples / this.#format.sampleRateHz;
@@ -763,7 +770,12 @@ export class LiveSession {
     return scoreBoundSample(r.sample, hyp);
   }
 
-  #emitDone(r: Response, o: { status: 'completed' | 'cancelled' | 'failed'; text: string; error?: EvalgateError }, latency: LiveLatency, scores: Record<string, number> | undefined): void {
+  #emitDone(
+    r: Response,
+    o: { status: 'completed' | 'cancelled' | 'failed'; text: string; error?: EvalgateError; incomplete?: string },
+    latency: LiveLatency,
+    scores: Record<string, number> | undefined,
+  ): void {
     if (o.error) this.#emit({ type: 'error', code: o.error.code as ErrorCode, message: o.error.message, responseId: r.responseId });
     this.#emit({
       type: 'response_done',
@@ -772,6 +784,7 @@ export class LiveSession {
       outputItemId: r.outputItemId,
       previousItemId: r.previousItemId,
       ...(o.status === 'cancelled' ? { cancelReason: r.cancelReason ?? 'client_cancelled' } : {}),
+      ...(o.incomplete ? { incompleteReason: o.incomplete } : {}),
       seq: r.seq,
       status: o.status,
       text: o.text,

@@ -156,7 +156,19 @@ export class NativeProtocol implements WireProtocol {
       case 'delta':
         return [{ type: 'response.delta', responseId: ev.responseId, seq: ev.seq, delta: ev.delta }];
       case 'response_done':
-        return [{ type: 'response.final', responseId: ev.responseId, seq: ev.seq, status: ev.status, text: ev.text, latency: ev.latency, ...(ev.scores ? { scores: ev.scores } : {}), ...(ev.error ? { error: ev.error } : {}) }];
+        return [
+          {
+            type: 'response.final',
+            responseId: ev.responseId,
+            seq: ev.seq,
+            status: ev.status,
+            text: ev.text,
+            latency: ev.latency,
+            ...(ev.incompleteReason ? { incomplete: ev.incompleteReason } : {}),
+            ...(ev.scores ? { scores: ev.scores } : {}),
+            ...(ev.error ? { error: ev.error } : {}),
+          },
+        ];
       case 'error':
         return [{ type: 'error', code: ev.code, message: ev.message, ...(ev.param ? { param: ev.param } : {}) }];
     }

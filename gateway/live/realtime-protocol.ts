@@ -287,16 +287,19 @@ export class RealtimeProtocol implements WireProtocol {
       case 'delta':
         return [{ type: n.textDelta, ...base, response_id: ev.responseId, item_id: ev.outputItemId, output_index: 0, content_index: 0, delta: ev.delta }];
       case 'response_done': {
-        const status = ev.status;
+        // A completed answer the model cut short is the Realtime API's `incomplete`.
+        const status = ev.status === 'completed' && ev.incompleteReason ? 'incomplete' : ev.status;
         const part = { type: n.textPart, text: ev.text };
         const item = { id: ev.outputItemId, object: 'realtime.item', type: 'message', role: 'assistant', status: status === 'completed' ? 'completed' : 'incomplete', content: [part] };
         const at = { response_id: ev.responseId, output_index: 0 };
         const statusDetails =
           status === 'cancelled'
             ? { type: 'cancelled', reason: ev.cancelReason ?? 'client_cancelled' }
-            : ev.error
-              ? { type: 'failed', error: { type: errorType(ev.error.code), code: ev.error.code, message: ev.error.message } }
-              : null;
+            : status === 'incomplete'
+              ? { type: 'incomplete', reason: ev.incompleteReason }
+              : ev.error
+                ? { type: 'failed', error: { type: errorType(ev.error.code), code: ev.error.code, message: ev.error.message } }
+                : null;
         return [
           { type: n.textDone, ...base, ...at, item_id: ev.outputItemId, content_index: 0, text: ev.text },
           { type: 'response.content_part.done', event_id: eventId(), ...at, item_id: ev.outputItemId, content_index: 0, part },

@@ -278,6 +278,17 @@ describe('a realtime upstream behind the session', () => {
     });
   });
 
+  it('passes on an answer the upstream cut short as incomplete, with its reason and partial text', async () => {
+    await withRealtimeUpstream({ reply: () => 'the first part of', latencyMs: 20, incompleteReason: 'max_output_tokens' }, undefined, async (c) => {
+      const done = await turn(c, 'incomplete response.done');
+      expect(done.response).toMatchObject({
+        status: 'incomplete',
+        status_details: { type: 'incomplete', reason: 'max_output_tokens' },
+        output: [{ status: 'incomplete', content: [{ type: 'output_text', text: 'the first part of' }] }],
+      });
+    });
+  });
+
   it('refuses input_audio items for a realtime model, whose audio goes through the input buffer', async () => {
     await withRealtimeUpstream({ reply: () => 'ok', latencyMs: 20 }, undefined, async (c) => {
       c.send({ type: 'conversation.item.create', event_id: 'evt_item', item: { type: 'message', role: 'user', content: [{ type: 'input_audio', audio: b64(pcm(0.1, 24000)) }] } });

@@ -161,6 +161,7 @@ export class RealtimeEventTranslator {
       raw,
       ...(id ? { responseId: id } : {}),
       ...(status === 'cancelled' || status === 'incomplete' ? { status } : {}),
+      ...((status === 'cancelled' || status === 'incomplete') && ev.response?.status_details?.reason ? { statusReason: ev.response.status_details.reason } : {}),
     });
     return out;
   }

@@ -21,6 +21,8 @@ export type RealtimeUpstreamEvent =
       readonly responseId?: string;
       /** `cancelled` or `incomplete` when the response did not complete (failed ones come as an error first). */
       readonly status?: 'cancelled' | 'incomplete';
+      /** The provider's reason for that status (`max_output_tokens`, `content_filter`, `turn_detected`…). */
+      readonly statusReason?: string;
     }
   | {
       readonly type: 'input-transcript';

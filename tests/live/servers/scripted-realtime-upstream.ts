@@ -18,6 +18,8 @@ export async function startScriptedRealtimeUpstream(opts: {
   latencyMs?: number;
   /** Answer `response.cancel` with the error the API gives when nothing is cancellable (and finish the response anyway). */
   cancelNotActive?: boolean;
+  /** End every response `incomplete` with this reason (e.g. `max_output_tokens`) instead of `completed`. */
+  incompleteReason?: string;
 }): Promise<{ url: string; turns: UpstreamTurn[]; cancels: number; close(): Promise<void> }> {
   const server: Server = createServer();
   const wss = new WebSocketServer({ server });
@@ -53,7 +55,8 @@ export async function startScriptedRealtimeUpstream(opts: {
             send({ type: 'response.created', response: { id: `resp_${turn}`, status: 'in_progress' } });
             for (const word of text.split(/(?<= )/)) send({ type: 'response.output_text.delta', response_id: `resp_${turn}`, delta: word });
             send({ type: 'response.output_text.done', response_id: `resp_${turn}`, text });
-            send({ type: 'response.done', response: { id: `resp_${turn}`, status: 'completed', output: [{ type: 'message', content: [{ type: 'output_text', text }] }] } });
+            const ending = opts.incompleteReason ? { status: 'incomplete', status_details: { type: 'incomplete', reason: opts.incompleteReason } } : { status: 'completed' };
+            send({ type: 'response.done', response: { id: `resp_${turn}`, ...ending, output: [{ type: 'message', content: [{ type: 'output_text', text }] }] } });
           }, opts.latencyMs ?? 20);
           return;
         }
