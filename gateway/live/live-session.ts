@@ -71,6 +71,8 @@ interface Response {
   readonly turn: PendingTurn;
   readonly sample: BoundSample | undefined;
   readonly cumulative: boolean;
+  /** This response's instructions, in place of the session's (`response.instructions`). */
+  readonly instructions?: string;
   readonly abort: AbortController;
 }
 
@@ -471,7 +473,7 @@ export class LiveSession {
   }
 
   /** response.create: queues a response over the pending turn (bounded; policy: fail the new one). */
-  createResponse(opts: { sample?: BoundSample }): string {
+  createResponse(opts: { sample?: BoundSample; instructions?: string }): string {
     const turn = this.#turn;
     if (turn.itemIds.length === 0) {
       throw new EvalgateError('EVALGATE_ERR_WS_OUT_OF_ORDER', {
@@ -496,6 +498,7 @@ export class LiveSession {
       turn,
       sample: opts.sample ?? this.#sessionSample,
       cumulative: !opts.sample && this.#sessionSample !== undefined,
+      ...(opts.instructions !== undefined ? { instructions: opts.instructions } : {}),
       abort: new AbortController(),
     };
     const rate = this.#format.sampleRateHz;
@@ -597,7 +600,7 @@ export class LiveSession {
       });
     }
     parts.push(...r.turn.parts);
-    const system = [this.#instructions, ...this.#systemTexts].filter((t): t is string => Boolean(t)).join('\n\n');
+    const system = [r.instructions ?? this.#instructions, ...this.#systemTexts].filter((t): t is string => Boolean(t)).join('\n\n');
     return { parts, ...(system ? { system } : {}) };
   }
 

@@ -178,10 +178,14 @@ export class RealtimeProtocol implements WireProtocol {
       case 'conversation.item.create':
         return this.#itemCreate(s, ev.item);
       case 'response.create': {
-        const ext = (ev.response as { evalgate?: unknown } | undefined)?.evalgate as { dataset?: unknown; sample?: unknown } | undefined;
+        const response = (ev.response ?? {}) as { evalgate?: unknown; instructions?: unknown };
+        const ext = response.evalgate as { dataset?: unknown; sample?: unknown } | undefined;
         const ref = parseSampleRef(ext, 'response.evalgate');
+        if (response.instructions !== undefined && typeof response.instructions !== 'string') {
+          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'response.instructions must be a string', param: 'response.instructions' });
+        }
         const sample = ref ? await findBoundSample(s.opts.db, ref) : undefined;
-        s.createResponse({ sample });
+        s.createResponse({ sample, ...(typeof response.instructions === 'string' ? { instructions: response.instructions } : {}) });
         return;
       }
       case 'response.cancel':

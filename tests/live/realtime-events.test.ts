@@ -141,6 +141,22 @@ describe('Realtime event sequence and items', () => {
     await c.closed;
   });
 
+  it('response.instructions replaces the session instructions for that response only', async () => {
+    const c = await rawClient(gw, '/v1/realtime?model=m', key);
+    c.send({ type: 'session.update', session: { type: 'realtime', instructions: 'Be terse.' } });
+    const answers: string[] = [];
+    for (const response of [{ instructions: 'Answer in French.' }, {}]) {
+      const mark = c.msgs.length;
+      c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'hi' }] } });
+      c.send({ type: 'response.create', response });
+      const done = await eventually(() => after(c.msgs, mark).find((m) => m.type === 'response.done'), 'response.done');
+      answers.push((done.response as { output: { content: { text: string }[] }[] }).output[0]!.content[0]!.text);
+    }
+    expect(answers).toEqual(['system="Answer in French." parts=text text=hi audio=-', 'system="Be terse." parts=text text=hi audio=-']);
+    c.ws.close(1000);
+    await c.closed;
+  });
+
   it('a cancelled response ends incomplete with status_details.reason; a failed one carries its error in response.done only', async () => {
     const slow = await rawClient(gw, '/v1/realtime?model=slow', key);
     slow.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { turn_detection: null } } } });
