@@ -28,8 +28,11 @@ export async function importNemoManifest(path: string, opts: ImporterOptions): P
   if (!existsSync(file)) throw new ManifestError(file, 0, '(file)', 'missing: expected a NeMo manifest (JSON lines)');
   const baseDir = dirname(file);
   const samples: ImportedSample[] = [];
+  const items = await readJsonItems<NemoLine>(file);
+  // Ids the manifest names itself win: generated ids step aside for them.
+  const named = new Set(items.flatMap(({ item }) => (typeof item.utt_id === 'string' && item.utt_id ? [item.utt_id] : [])));
   const seen = new Set<string>();
-  for (const { item, line } of await readJsonItems<NemoLine>(file)) {
+  for (const { item, line } of items) {
     const at = (field: string, why: string): ManifestError => new ManifestError(file, line, field, why);
     if (typeof item.audio_filepath !== 'string' || !item.audio_filepath) throw at('audio_filepath', 'must be a non-empty string');
     if (typeof item.text !== 'string') throw at('text', 'must be a string');
@@ -43,11 +46,10 @@ export async function importNemoManifest(path: string, opts: ImporterOptions): P
     if (offset !== undefined && !duration) throw at('duration', 'a segment (offset) needs its duration');
     const audio = isAbsolute(item.audio_filepath) ? item.audio_filepath : resolve(baseDir, item.audio_filepath);
     const stem = basename(audio, extname(audio));
-    let id = typeof item.utt_id === 'string' && item.utt_id ? item.utt_id : offset !== undefined ? `${stem}_${Math.round(offset * 1000)}` : stem;
-    if (seen.has(id)) {
-      if (typeof item.utt_id === 'string') throw at('utt_id', `duplicate id ${id}`);
-      id = `${id}_l${line}`;
-    }
+    const own = typeof item.utt_id === 'string' && item.utt_id ? item.utt_id : undefined;
+    let id = own ?? (offset !== undefined ? `${stem}_${Math.round(offset * 1000)}` : stem);
+    if (own !== undefined && seen.has(own)) throw at('utt_id', `duplicate id ${own}`);
+    if (own === undefined && (seen.has(id) || named.has(id))) id = `${id}_l${line}`;
     seen.add(id);
     samples.push({
       id,

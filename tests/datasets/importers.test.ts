@@ -136,6 +136,23 @@ describe('NeMo manifest', () => {
     ]);
   });
 
+  it('keeps the ids the manifest names, and generated ids step aside for them', async () => {
+    await put(join(dir, 'audio', 'a.wav'), toneWav(0.2));
+    await put(
+      join(dir, 'ids.json'),
+      [
+        { audio_filepath: 'audio/a.wav', text: 'one', duration: 0.2 },
+        { audio_filepath: 'audio/a.wav', text: 'two', duration: 0.2, utt_id: 'a' },
+      ]
+        .map((l) => JSON.stringify(l))
+        .join('\n'),
+    );
+    expect((await importNemoManifest(join(dir, 'ids.json'), {})).samples.map((x) => [x.id, x.reference])).toEqual([
+      ['a_l1', 'one'],
+      ['a', 'two'],
+    ]);
+  });
+
   it('names the line and field of a bad entry', async () => {
     await put(join(dir, 'm.json'), `${JSON.stringify({ audio_filepath: 'x.wav', text: 'ok', duration: 1 })}\n${JSON.stringify({ audio_filepath: 'y.wav', offset: 1 , text: 't'})}\n`);
     const err = await rejection(importNemoManifest(join(dir, 'm.json'), {}));
