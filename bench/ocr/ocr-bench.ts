@@ -11,8 +11,8 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createPpocr, type Ppocr } from '../../scorers/ocr/ppocr-pipeline.js';
-import { buildSamples, meanSimilarity, median, normEditSimilarity, type Sample } from './ocr-samples.js';
+import { createPpocr } from '../../scorers/ocr/ppocr-pipeline.js';
+import { buildSamples, meanSimilarity, median, normEditSimilarity, timedRound } from './ocr-samples.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -46,17 +46,6 @@ function startPeer(concurrent: boolean): { ask(msg: unknown): Promise<Record<str
   };
 }
 
-async function oursRound(engine: Ppocr, samples: Sample[], concurrent: boolean): Promise<{ ms: number; texts: string[] }> {
-  const started = performance.now();
-  const texts: string[] = [];
-  if (concurrent) {
-    texts.push(...(await Promise.all(samples.map((s) => engine.recognize(s.file)))).map((r) => r.text));
-  } else {
-    for (const s of samples) texts.push((await engine.recognize(s.file)).text);
-  }
-  return { ms: performance.now() - started, texts };
-}
-
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'evalgate-ocr-bench-'));
   try {
@@ -69,17 +58,17 @@ async function main(): Promise<void> {
     await peerSeq.ask({ images: files });
     await peerConc.ask({ images: files });
     // Warm-up of ours (session start-up, worker start-up).
-    await oursRound(inThread, samples, false);
-    if (pooled) await oursRound(pooled, samples, true);
+    await timedRound(inThread, samples, false);
+    if (pooled) await timedRound(pooled, samples, true);
 
     const ms: Record<string, number[]> = { peerSeq: [], peerConc: [], oursSeq: [], oursPool: [] };
     const texts: Record<string, string[]> = {};
     for (let r = 0; r < rounds; r++) {
       for (const [name, run] of [
         ['peerSeq', () => peerSeq.ask({ round: true })],
-        ['oursSeq', () => oursRound(inThread, samples, false)],
+        ['oursSeq', () => timedRound(inThread, samples, false)],
         ['peerConc', () => peerConc.ask({ round: true })],
-        ...(pooled ? [['oursPool', () => oursRound(pooled, samples, true)] as const] : []),
+        ...(pooled ? [['oursPool', () => timedRound(pooled, samples, true)] as const] : []),
       ] as const) {
         const out = (await run()) as { ms: number; texts: string[] };
         ms[name]!.push(out.ms);

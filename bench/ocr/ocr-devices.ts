@@ -14,9 +14,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { isOnnxDevice, onnxDevices } from '../../scorers/onnx/onnx-runtime.js';
-import { createPpocr, type Ppocr } from '../../scorers/ocr/ppocr-pipeline.js';
+import { createPpocr } from '../../scorers/ocr/ppocr-pipeline.js';
 import { multiLineSamples, renderTextImage } from './render-text-image.js';
-import { buildSamples, loadSamples, meanSimilarity, median, saveSamples, type Sample } from './ocr-samples.js';
+import { buildSamples, loadSamples, meanSimilarity, median, saveSamples, timedRound, type Sample } from './ocr-samples.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -52,13 +52,6 @@ async function bigPages(dir: string, n: number): Promise<Sample[]> {
   return out;
 }
 
-async function round(engine: Ppocr, samples: readonly Sample[]): Promise<{ ms: number; texts: string[] }> {
-  const started = performance.now();
-  const texts: string[] = [];
-  for (const s of samples) texts.push((await engine.recognize(s.file)).text);
-  return { ms: performance.now() - started, texts };
-}
-
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(tmpdir(), 'evalgate-ocr-devices-'));
   try {
@@ -78,15 +71,15 @@ async function main(): Promise<void> {
     const openMs = performance.now() - t0;
     // Warm-up: session start, shape-specialised kernels (WebGPU compiles shaders per shape on first use).
     const warm = performance.now();
-    await round(gpu, samples);
+    await timedRound(gpu, samples);
     const warmMs = performance.now() - warm;
-    await round(cpu, samples);
+    await timedRound(cpu, samples);
 
     const ms: Record<'cpu' | 'gpu', number[]> = { cpu: [], gpu: [] };
     const texts: Record<'cpu' | 'gpu', string[]> = { cpu: [], gpu: [] };
     for (let r = 0; r < Number(args.rounds); r++) {
       for (const [name, engine] of [['cpu', cpu], ['gpu', gpu]] as const) {
-        const out = await round(engine, samples);
+        const out = await timedRound(engine, samples);
         ms[name].push(out.ms);
         texts[name] = out.texts;
       }

@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { distance } from 'fastest-levenshtein';
+import type { Ppocr } from '../../scorers/ocr/ppocr-pipeline.js';
 import { multiLineSamples, renderTextImage } from './render-text-image.js';
 
 /** One image and the text it shows. */
@@ -27,6 +28,18 @@ export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
+
+/** Reads every sample once, one at a time or all at once; returns the wall time and the texts in sample order. */
+export async function timedRound(engine: Ppocr, samples: readonly Sample[], concurrent = false): Promise<{ ms: number; texts: string[] }> {
+  const started = performance.now();
+  const texts: string[] = [];
+  if (concurrent) {
+    texts.push(...(await Promise.all(samples.map((s) => engine.recognize(s.file)))).map((r) => r.text));
+  } else {
+    for (const s of samples) texts.push((await engine.recognize(s.file)).text);
+  }
+  return { ms: performance.now() - started, texts };
+}
 
 /** The realdata crops (when `realdata` holds them) and `rendered` pages written into `dir`. */
 export async function buildSamples(dir: string, realdata: string, rendered: number): Promise<Sample[]> {

@@ -654,11 +654,7 @@ export class LiveSession {
       const pending = this.#upstreamCommits.find((c) => c.waiter === waiter);
       if (pending) pending.waiter = undefined;
     }
-    try {
-      up.cancel();
-    } catch {
-      // The connection is gone; there is nothing left to cancel.
-    }
+    cancelUpstream(up);
   }
 
   /** The waiter (or null: dropped) for upstream response `rid`; the first sight of an id claims the oldest commit. */
@@ -669,14 +665,8 @@ export class LiveSession {
     const waiter = commit?.waiter && !commit.waiter.done ? commit.waiter : null;
     if (waiter) waiter.responseId = rid;
     this.#upstreamResponses.set(rid, waiter);
-    if (!waiter) {
-      // An abandoned commit's response (or one nobody asked for): stop it.
-      try {
-        up.cancel();
-      } catch {
-        // gone
-      }
-    }
+    // An abandoned commit's response (or one nobody asked for): stop it.
+    if (!waiter) cancelUpstream(up);
     return waiter;
   }
 
@@ -819,6 +809,15 @@ export class LiveSession {
     await this.opts.upstream?.close().catch(() => undefined);
     this.opts.writer.updateSession({ status, audioSeconds: this.#audioSeconds, ended: true });
     await this.opts.writer.flush();
+  }
+}
+
+/** Asks the upstream to stop its response; a connection already gone has nothing left to cancel. */
+function cancelUpstream(up: RealtimeConnection): void {
+  try {
+    up.cancel();
+  } catch {
+    // closed: nothing to cancel
   }
 }
 

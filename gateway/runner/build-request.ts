@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { resolveMediaPath } from '../../datasets/parse-manifest.js';
 import { EvalgateError } from '../errors.js';
+import { apiImage } from '../media/api-image.js';
 import { renderPrompt } from '../models/prompt-templates.js';
 import type { ModelInputPart, ModelRequest } from '../models/spec/model-v1.js';
 import type { SampleMedia, SampleTask } from '../store/database.js';
@@ -194,7 +195,6 @@ export async function buildRequest(sample: RunnerSample, opts: BuildRequestOptio
     } else if (m.kind === 'image' || m.kind === 'images') {
       const { abs, data } = await readMedia(opts.rootDir, m.path);
       // Typed by content, and converted to PNG unless every API takes it (BMP, GIF, TIFF…).
-      const { apiImage } = await import('../media/api-image.js');
       const image = await apiImage(data, abs, signal);
       parts.push({ type: 'image', data: image.data, mimeType: image.mimeType, path: abs });
     } else if (m.kind === 'video') {
