@@ -24,6 +24,11 @@ export const errorRegistry = {
   },
   EVALGATE_ERR_CONFIG_NOT_FOUND: { httpStatus: 500, wsCloseCode: 1011, message: 'Configuration file not found: {path}' },
   EVALGATE_ERR_DB_UNAVAILABLE: { httpStatus: 503, wsCloseCode: 1011, message: 'Database unavailable: {detail}' },
+  EVALGATE_ERR_DB_LOCKED: {
+    httpStatus: 503,
+    wsCloseCode: 1011,
+    message: 'The embedded database {dir} is owned by {owner}: {detail}',
+  },
   EVALGATE_ERR_MIGRATION_FAILED: {
     httpStatus: 500,
     wsCloseCode: 1011,
@@ -37,6 +42,17 @@ export const errorRegistry = {
     message: 'Missing or invalid API key. Send `Authorization: Bearer <key>` (create one with `evalgate keys create`).',
   },
   EVALGATE_ERR_FORBIDDEN: { httpStatus: 403, wsCloseCode: 1008, message: 'This key lacks the {scope} scope.' },
+  EVALGATE_ERR_PAYLOAD_TOO_LARGE: {
+    httpStatus: 413,
+    wsCloseCode: 1009,
+    message: 'Request body too large: {detail}',
+  },
+  EVALGATE_ERR_INSECURE_BIND: {
+    httpStatus: 500,
+    wsCloseCode: 1011,
+    message:
+      'Refusing to serve without authentication on {host}: anyone who can reach it could read references. Use --host 127.0.0.1, drop --no-auth, or pass --allow-unauthenticated-network if you really mean it.',
+  },
   EVALGATE_ERR_RATE_LIMITED: { httpStatus: 429, wsCloseCode: 1013, message: 'Too many requests: {detail}' },
   EVALGATE_ERR_MANIFEST_INVALID: { httpStatus: 400, wsCloseCode: 1008, message: '{file}:{line}: {field}: {detail}' },
   EVALGATE_ERR_PATH_ESCAPE: {
