@@ -3,7 +3,6 @@ import { expect, it } from 'vitest';
 import pg from 'pg';
 import { startPrivatePostgres } from './private-postgres.js';
 it('a private server starts, stops, crashes, restarts', async () => {
-  const t0 = Date.now();
   const p = await startPrivatePostgres();
   const q = async () => { const c = new pg.Client({ connectionString: p.url, connectionTimeoutMillis: 1000 }); await c.connect(); const r = await c.query('select 1 as x'); await c.end(); return r.rows[0].x; };
   expect(await q()).toBe(1);
