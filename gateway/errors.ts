@@ -105,6 +105,7 @@ export const errorRegistry = {
   EVALGATE_ERR_WS_MALFORMED_JSON: { httpStatus: 400, wsCloseCode: 1007, message: 'Malformed JSON: {detail}' },
   EVALGATE_ERR_WS_UNKNOWN_EVENT: { httpStatus: 400, wsCloseCode: 1008, message: 'Unknown event type: {type}' },
   EVALGATE_ERR_WS_BAD_AUDIO: { httpStatus: 400, wsCloseCode: 1007, message: 'Bad audio: {detail}' },
+  EVALGATE_ERR_WS_BAD_IMAGE: { httpStatus: 400, wsCloseCode: 1007, message: 'Bad image: {detail}' },
   EVALGATE_ERR_WS_UNSUPPORTED_DATA: {
     httpStatus: 400,
     wsCloseCode: 1003,
