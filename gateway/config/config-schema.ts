@@ -66,6 +66,14 @@ export const configSchema = z
       .default({}),
     /** Where cached frames and responses live. */
     cacheDir: z.string().default('.evalgate/cache'),
+    /** What a sealed dataset shows to non-admin keys (docs/security.md). */
+    sealed: z
+      .object({
+        /** Aggregates over fewer samples than this (per-tag slices included) are admin-only on sealed datasets. */
+        minSliceSize: positiveInt.default(10),
+      })
+      .strict()
+      .default({ minSliceSize: 10 }),
     /** Log level for the server (pino levels). */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     models: z
