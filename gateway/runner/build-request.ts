@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { extname, resolve, sep } from 'node:path';
 import { resolveMediaPath } from '../../datasets/parse-manifest.js';
 import { EvalgateError } from '../errors.js';
 import { apiImage } from '../media/api-image.js';
@@ -172,50 +172,11 @@ export async function buildRequest(sample: RunnerSample, opts: BuildRequestOptio
   const parts: ModelInputPart[] = [];
   let audioSeconds: number | undefined;
   for (const m of sample.media) {
-    if (m.kind === 'audio') {
-      const { abs, data } = await readMedia(opts.rootDir, m.path);
-      const durationS = sample.durationS ?? wavDurationS(data);
-      const mimeType = mimeOf(abs, 'audio/wav');
-      const rateHz = opts.decodeAudioSampleRateHz ?? (passThroughAudioMime.has(mimeType) ? undefined : compressedAudioDecodeRateHz);
-      let decoded: { samples: Float32Array; sampleRateHz: number } | undefined;
-      if (rateHz) {
-        const { decodeAudioFile } = await import('../media/decode-audio.js');
-        decoded = await decodeAudioFile(abs, { sampleRateHz: rateHz, signal });
-      }
-      const seconds = durationS ?? (decoded ? decoded.samples.length / decoded.sampleRateHz : undefined);
-      audioSeconds = (audioSeconds ?? 0) + (seconds ?? 0);
-      parts.push({
-        type: 'audio',
-        data,
-        mimeType,
-        path: abs,
-        durationS: seconds,
-        ...(decoded ? { samples: decoded.samples, sampleRateHz: decoded.sampleRateHz } : {}),
-      });
-    } else if (m.kind === 'image' || m.kind === 'images') {
-      const { abs, data } = await readMedia(opts.rootDir, m.path);
-      // Typed by content, and converted to PNG unless every API takes it (BMP, GIF, TIFF…).
-      const image = await apiImage(data, abs, signal);
-      parts.push({ type: 'image', data: image.data, mimeType: image.mimeType, path: abs });
-    } else if (m.kind === 'video') {
-      const abs = resolveMediaPath(opts.rootDir, m.path);
-      if (!abs) throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: m.path, root: opts.rootDir });
-      if (opts.video.mode === 'video') {
-        parts.push({ type: 'video', path: abs, mimeType: mimeOf(abs, 'video/mp4'), durationS: sample.durationS ?? undefined });
-      } else {
-        const { extractFrames } = await import('../media/extract-frames.js');
-        const out = await extractFrames(abs, {
-          strategy: opts.video.strategy as FrameStrategy,
-          count: opts.video.count,
-          ...(opts.video.fps !== undefined ? { fps: opts.video.fps } : {}),
-          ...(opts.video.strategy === 'fps' ? { maxFrames: opts.video.count } : {}),
-          signal,
-        });
-        for (const f of out.frames) {
-          const data = new Uint8Array(await readFile(f.path));
-          parts.push({ type: 'image', data, mimeType: mimeOf(f.path, 'image/jpeg'), timestampS: f.timestampS, path: abs });
-        }
-      }
+    try {
+      audioSeconds = await addMediaParts(parts, m, sample, opts, audioSeconds, signal);
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw datasetRelativeError(err, opts.rootDir, m.path);
     }
   }
   parts.push({ type: 'text', text: renderPrompt(opts.promptTemplate, sample) });
@@ -229,4 +190,119 @@ export async function buildRequest(sample: RunnerSample, opts: BuildRequestOptio
     providerOptions: { ...opts.providerOptions, sampleId: sample.key },
   };
   return { request, audioSeconds };
+}
+
+/**
+ * Replaces the server's absolute paths in an error message by paths relative
+ * to the dataset root (issue 13 #18: stored errors are shown to viewers, and
+ * must not reveal where the server keeps its data). Registry errors keep their
+ * code, with the manifest's relative path as `path`.
+ */
+export function datasetRelativeError(err: unknown, rootDir: string, relPath: string): Error {
+  const root = resolve(rootDir);
+  const scrub = (text: string): string => scrubPaths(text, root);
+  if (err instanceof EvalgateError) {
+    const params = Object.fromEntries(Object.entries(err.params).map(([k, v]) => [k, typeof v === 'string' ? scrub(v) : v]));
+    if ('path' in params) params.path = relPath;
+    if ('root' in params) params.root = '<dataset root>';
+    return new EvalgateError(err.code, params);
+  }
+  const e = err instanceof Error ? err : new Error(String(err));
+  return Object.assign(new Error(scrub(e.message)), { name: e.name });
+}
+
+/** `text` with every occurrence of `root/` removed (and `root` itself named). */
+export function scrubPaths(text: string, root: string): string {
+  const withSep = root.endsWith(sep) ? root : root + sep;
+  return text.split(withSep).join('').split(root).join('<dataset root>');
+}
+
+/**
+ * Checks that a file's content is media ffmpeg can read, before any model is
+ * called with it (issue 13 #16: zero-byte and random-byte `.wav` files reached
+ * an API model and were scored). One ffprobe per file: it parses the
+ * container and stream headers, no decoding. Audio must have samples.
+ */
+async function assertDecodableAudio(abs: string, signal: AbortSignal | undefined): Promise<number | undefined> {
+  const { probeMedia } = await import('../media/probe-media.js');
+  const info = await probeMedia(abs, { signal, countFrames: false });
+  if (!info.audio) throw new EvalgateError('EVALGATE_ERR_MEDIA_DECODE_FAILED', { path: abs, detail: 'no audio stream' });
+  if (!(info.audio.durationS > 0)) throw new EvalgateError('EVALGATE_ERR_MEDIA_DECODE_FAILED', { path: abs, detail: 'the audio stream has no samples' });
+  return info.audio.durationS;
+}
+
+/** Image bytes whose header sharp cannot parse are refused (the type sniff reads only the magic number). */
+async function assertDecodableImage(data: Uint8Array, abs: string): Promise<void> {
+  const { default: sharp } = await import('sharp');
+  try {
+    const meta = await sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength)).metadata();
+    if (!(meta.width && meta.height)) throw new Error('no image dimensions');
+  } catch (err) {
+    throw new EvalgateError('EVALGATE_ERR_MEDIA_DECODE_FAILED', { path: abs, detail: (err as Error).message });
+  }
+}
+
+async function addMediaParts(
+  parts: ModelInputPart[],
+  m: SampleMedia,
+  sample: RunnerSample,
+  opts: BuildRequestOptions,
+  audioSecondsSoFar: number | undefined,
+  signal: AbortSignal | undefined,
+): Promise<number | undefined> {
+  let audioSeconds = audioSecondsSoFar;
+  if (m.kind === 'audio') {
+    const { abs, data } = await readMedia(opts.rootDir, m.path);
+    const durationS = sample.durationS ?? wavDurationS(data);
+    const mimeType = mimeOf(abs, 'audio/wav');
+    const rateHz = opts.decodeAudioSampleRateHz ?? (passThroughAudioMime.has(mimeType) ? undefined : compressedAudioDecodeRateHz);
+    let decoded: { samples: Float32Array; sampleRateHz: number } | undefined;
+    if (rateHz) {
+      const { decodeAudioFile } = await import('../media/decode-audio.js');
+      decoded = await decodeAudioFile(abs, { sampleRateHz: rateHz, signal });
+      if (decoded.samples.length === 0) throw new EvalgateError('EVALGATE_ERR_MEDIA_DECODE_FAILED', { path: abs, detail: 'the audio stream has no samples' });
+    } else {
+      // Sent as its bytes: nothing else would notice that they are not audio.
+      await assertDecodableAudio(abs, signal);
+    }
+    const seconds = durationS ?? (decoded ? decoded.samples.length / decoded.sampleRateHz : undefined);
+    audioSeconds = (audioSeconds ?? 0) + (seconds ?? 0);
+    parts.push({
+      type: 'audio',
+      data,
+      mimeType,
+      path: abs,
+      durationS: seconds,
+      ...(decoded ? { samples: decoded.samples, sampleRateHz: decoded.sampleRateHz } : {}),
+    });
+  } else if (m.kind === 'image' || m.kind === 'images') {
+    const { abs, data } = await readMedia(opts.rootDir, m.path);
+    // Typed by content, and converted to PNG unless every API takes it (BMP, GIF, TIFF…).
+    const image = await apiImage(data, abs, signal);
+    if (!image.convertedFrom) await assertDecodableImage(image.data, abs);
+    parts.push({ type: 'image', data: image.data, mimeType: image.mimeType, path: abs });
+  } else if (m.kind === 'video') {
+    const abs = resolveMediaPath(opts.rootDir, m.path);
+    if (!abs) throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: m.path, root: opts.rootDir });
+    if (opts.video.mode === 'video') {
+      const { probeMedia } = await import('../media/probe-media.js');
+      const info = await probeMedia(abs, { signal, countFrames: false });
+      if (!info.video) throw new EvalgateError('EVALGATE_ERR_MEDIA_DECODE_FAILED', { path: abs, detail: 'no video stream' });
+      parts.push({ type: 'video', path: abs, mimeType: mimeOf(abs, 'video/mp4'), durationS: sample.durationS ?? undefined });
+    } else {
+      const { extractFrames } = await import('../media/extract-frames.js');
+      const out = await extractFrames(abs, {
+        strategy: opts.video.strategy as FrameStrategy,
+        count: opts.video.count,
+        ...(opts.video.fps !== undefined ? { fps: opts.video.fps } : {}),
+        ...(opts.video.strategy === 'fps' ? { maxFrames: opts.video.count } : {}),
+        signal,
+      });
+      for (const f of out.frames) {
+        const data = new Uint8Array(await readFile(f.path));
+        parts.push({ type: 'image', data, mimeType: mimeOf(f.path, 'image/jpeg'), timestampS: f.timestampS, path: abs });
+      }
+    }
+  }
+  return audioSeconds;
 }

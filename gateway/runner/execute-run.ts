@@ -68,7 +68,9 @@ export function createProcessor(
   opts: Pick<ExecuteOptions, 'timeoutMs' | 'retry' | 'stream' | 'cacheDir'>,
   scoreTask: ScoreTaskFn | undefined,
 ): SampleProcessor {
-  return new SampleProcessor({
+  // The cache reports a failed write (full disk…) as one run warning; the run goes on.
+  const cache = opts.cacheDir ? new ResponseCache(opts.cacheDir, { onWarning: (m) => processor.addWarning(m) }) : undefined;
+  const processor: SampleProcessor = new SampleProcessor({
     db,
     runId: prepared.run.id,
     model,
@@ -77,14 +79,15 @@ export function createProcessor(
     retry: opts.retry,
     timeoutMs: opts.timeoutMs,
     stream: opts.stream,
-    cache: opts.cacheDir
+    cache: cache
       ? {
-          cache: new ResponseCache(opts.cacheDir),
+          cache,
           identity: { adapter: model.adapter, adapterVersion: model.adapterVersion, modelName: model.modelName, baseUrl: prepared.modelConfig.baseUrl },
         }
       : undefined,
     scoreSample: perSampleScorer(prepared.config.task, scoreTask, prepared.config.scorer),
   });
+  return processor;
 }
 
 /** Stores warnings and the final report on the run. */

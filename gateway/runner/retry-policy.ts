@@ -1,3 +1,4 @@
+import { EvalgateError, type ErrorCode } from '../errors.js';
 import { ModelCallError } from '../models/spec/model-call-error.js';
 
 /** How failed model calls are retried. */
@@ -23,7 +24,7 @@ export const defaultRetryPolicy: RetryPolicy = Object.freeze({
 /** What the runner needs to know about one failed attempt. */
 export interface ClassifiedError {
   /** Stable kind, stored in `predictions.error.code`. */
-  readonly code: 'timeout' | 'connection' | 'http' | 'cancelled' | 'invalid-request' | 'adapter';
+  readonly code: 'timeout' | 'connection' | 'http' | 'cancelled' | 'invalid-request' | 'adapter' | 'input';
   /** Whether another attempt may succeed. */
   readonly retryable: boolean;
   /** True for HTTP 429: concurrency must go down. */
@@ -53,6 +54,14 @@ const CONNECTION_CODES = new Set([
   'UND_ERR_HEADERS_TIMEOUT',
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_CLOSED',
+]);
+
+// Registry errors that say the sample itself is unusable: stored as `input`.
+const inputErrorCodes: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'EVALGATE_ERR_BAD_INPUT',
+  'EVALGATE_ERR_MEDIA_DECODE_FAILED',
+  'EVALGATE_ERR_MEDIA_NOT_FOUND',
+  'EVALGATE_ERR_PAYLOAD_TOO_LARGE',
 ]);
 
 function errorCode(err: unknown): string | undefined {
@@ -85,7 +94,11 @@ export function classifyError(err: unknown, ctx: { timedOut: boolean; cancelled:
   }
   if (err instanceof ModelCallError) {
     if (err.statusCode === undefined) {
-      return { code: isAbortLike(err) ? 'timeout' : 'connection', retryable: err.retryable, rateLimited: false, message };
+      // By what the thrower knows (kind), then by cause; a statusless error
+      // that is not retryable is no broken connection (issue 13 #19: a PP-OCR
+      // pixel-limit refusal was stored as `connection`).
+      const code = err.kind ?? (isAbortLike(err) ? 'timeout' : errorCode(err) !== undefined || err.retryable ? 'connection' : 'adapter');
+      return { code, retryable: err.retryable, rateLimited: false, message };
     }
     return {
       code: 'http',
@@ -96,6 +109,7 @@ export function classifyError(err: unknown, ctx: { timedOut: boolean; cancelled:
       message,
     };
   }
+  if (err instanceof EvalgateError && inputErrorCodes.has(err.code)) return { code: 'input', retryable: false, rateLimited: false, message };
   const code = errorCode(err);
   if (code || (err instanceof TypeError && /fetch failed|terminated|socket/i.test(message))) {
     return { code: 'connection', retryable: true, rateLimited: false, message: code ? `${message} (${code})` : message };

@@ -94,6 +94,11 @@ export class SampleProcessor {
     return [...this.#warnings];
   }
 
+  /** Records a run warning (the response cache reports its failed writes here). */
+  addWarning(message: string): void {
+    this.#warn(message);
+  }
+
   #warn(message: string): void {
     if (this.#warnings.size < 100) this.#warnings.add(message);
   }

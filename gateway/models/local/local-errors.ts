@@ -1,5 +1,8 @@
 import { EvalgateError } from '../../errors.js';
 import { ModelCallError } from '../spec/model-call-error.js';
+import { WavFormatError } from '../../../scorers/audio-features/wav-file.js';
+import { FrameIndexError } from '../../../scorers/frames/frame-indices.js';
+import { ImageDecodeError } from '../../../scorers/ocr/decode-image.js';
 
 /**
  * Maps what the scorers' local experts throw (plain Error subclasses: they may
@@ -21,9 +24,17 @@ export function deviceUnavailable(err: Error & { device?: string; reason?: strin
   return new EvalgateError('EVALGATE_ERR_DEVICE_UNAVAILABLE', { device: err.device ?? 'the device', detail: err.reason ?? err.message }, { cause: err });
 }
 
-/** An error while running one input: an abort is retryable, anything else is a failed call. */
+/**
+ * An error while running one input: an abort is retryable; an input the
+ * expert cannot read (undecodable or oversized image, bad WAV, impossible
+ * frame indices) is typed `input` by its class, never by its name string; anything
+ * else is a failed call.
+ */
 export function localCallError(err: unknown, signal: AbortSignal | undefined): Error {
   if (err instanceof EvalgateError || err instanceof ModelCallError) return err;
   if (signal?.aborted) return new ModelCallError(`Request aborted (${String(signal.reason)})`, { retryable: true, cause: err });
+  if (err instanceof ImageDecodeError || err instanceof WavFormatError || err instanceof FrameIndexError) {
+    return new ModelCallError(`Unusable input: ${err.message}`, { retryable: false, kind: 'input', cause: err });
+  }
   return new ModelCallError(`Local model failed: ${err instanceof Error ? err.message : String(err)}`, { retryable: false, cause: err });
 }

@@ -1,9 +1,19 @@
+/** Kinds a thrower may set on a {@link ModelCallError}. */
+export type ModelCallErrorKind = 'input' | 'connection' | 'timeout';
+
 /**
  * A failed model call. `retryable` is derived from the transport outcome and
  * HTTP status (connection errors, timeouts, 408, 429 and 5xx are retryable);
  * the runner retries only those, and records the rest as failed predictions.
  */
 export class ModelCallError extends Error {
+  /**
+   * What failed, when the thrower knows better than the status can say:
+   * `input` (the sample itself is unusable: undecodable or oversized media),
+   * `connection` or `timeout`. The runner stores it as the prediction's
+   * error code; without it the code is derived from the status and cause.
+   */
+  readonly kind?: ModelCallErrorKind;
   /** HTTP status, when the provider answered. */
   readonly statusCode?: number;
   /** Whether trying again may succeed. */
@@ -15,10 +25,11 @@ export class ModelCallError extends Error {
 
   constructor(
     message: string,
-    opts: { statusCode?: number; retryable?: boolean; retryAfterMs?: number; responseBody?: string; cause?: unknown } = {},
+    opts: { statusCode?: number; retryable?: boolean; retryAfterMs?: number; responseBody?: string; cause?: unknown; kind?: ModelCallErrorKind } = {},
   ) {
     super(message, { cause: opts.cause });
     this.name = 'ModelCallError';
+    if (opts.kind !== undefined) this.kind = opts.kind;
     this.statusCode = opts.statusCode;
     this.retryable = opts.retryable ?? isRetryableStatus(opts.statusCode);
     this.retryAfterMs = opts.retryAfterMs;
