@@ -1,4 +1,5 @@
 import { EvalgateError } from '../errors.js';
+import { decodeStrictBase64 } from './strict-base64.js';
 
 /** PCM16 mono little-endian audio at one of the accepted rates. */
 export interface AudioFormat {
@@ -29,23 +30,13 @@ export function checkAudioFormat(encoding: unknown, sampleRateHz: unknown, param
   return { encoding: 'pcm16', sampleRateHz: rate };
 }
 
-/**
- * Decodes base64 PCM16 without a per-frame regex or copy. Node's decoder
- * skips characters outside the alphabet, so a clean string is one whose
- * decoded length is exactly what its length and padding promise; the
- * URL-safe `-` and `_`, which Node accepts, are refused separately.
- */
+/** Decodes base64 PCM16 (strict base64, see decodeStrictBase64) without a per-frame copy. */
 export function decodeBase64Pcm16(raw: unknown): Int16Array {
   if (typeof raw !== 'string') {
     throw new EvalgateError('EVALGATE_ERR_WS_BAD_AUDIO', { detail: '`audio` must be a base64 string' });
   }
-  // MIME-style line breaks (Python's base64.encodebytes wraps at 76 characters) are not data.
-  const audio = raw.includes('\n') ? raw.replace(/\r?\n/g, '') : raw;
-  const bytes = audio.length % 4 === 0 ? Buffer.from(audio, 'base64') : undefined;
-  const pad = audio.endsWith('==') ? 2 : audio.endsWith('=') ? 1 : 0;
-  if (!bytes || bytes.byteLength !== (audio.length / 4) * 3 - pad || audio.includes('-') || audio.includes('_')) {
-    throw new EvalgateError('EVALGATE_ERR_WS_BAD_AUDIO', { detail: '`audio` is not valid base64' });
-  }
+  const bytes = decodeStrictBase64(raw);
+  if (!bytes) throw new EvalgateError('EVALGATE_ERR_WS_BAD_AUDIO', { detail: '`audio` is not valid base64' });
   if (bytes.byteLength % 2 !== 0) {
     throw new EvalgateError('EVALGATE_ERR_WS_BAD_AUDIO', { detail: `PCM16 needs an even number of bytes (got ${bytes.byteLength})` });
   }

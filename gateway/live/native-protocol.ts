@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { EvalgateError } from '../errors.js';
 import type { ModelInputPart } from '../models/spec/model-v1.js';
 import { bytesToPcm16, checkAudioFormat } from './audio-format.js';
+import { decodeImageData } from './decode-image-data.js';
 import type { LiveEvent, TurnDetection } from './live-event.js';
 import type { LiveSession } from './live-session.js';
 import type { SocketControl, WireProtocol } from './live-socket.js';
@@ -52,7 +53,7 @@ export class NativeProtocol implements WireProtocol {
   }
 
   closesOn(err: EvalgateError): boolean {
-    return err.code === 'EVALGATE_ERR_WS_MALFORMED_JSON' || err.code === 'EVALGATE_ERR_WS_BAD_AUDIO' || err.code === 'EVALGATE_ERR_WS_UNSUPPORTED_DATA';
+    return err.code === 'EVALGATE_ERR_WS_MALFORMED_JSON' || err.code === 'EVALGATE_ERR_WS_BAD_AUDIO' || err.code === 'EVALGATE_ERR_WS_BAD_IMAGE' || err.code === 'EVALGATE_ERR_WS_UNSUPPORTED_DATA';
   }
 
   handleBinary(s: LiveSession, data: Buffer): Promise<void> {
@@ -111,7 +112,9 @@ export class NativeProtocol implements WireProtocol {
         if (typeof msg.mimeType !== 'string' || !/^image\//.test(msg.mimeType) || typeof msg.data !== 'string') {
           throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'image needs `mimeType` (image/…) and base64 `data`', param: 'data' });
         }
-        const part: ModelInputPart = { type: 'image', mimeType: msg.mimeType, data: Buffer.from(msg.data, 'base64'), ...(typeof msg.timestampS === 'number' ? { timestampS: msg.timestampS } : {}) };
+        // Checked before it joins the turn: a broken image never reaches the model. Typed by its bytes.
+        const image = decodeImageData(msg.data, '`data`');
+        const part: ModelInputPart = { type: 'image', mimeType: image.mimeType, data: image.data, ...(typeof msg.timestampS === 'number' ? { timestampS: msg.timestampS } : {}) };
         s.addParts([part]);
         return;
       }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EvalgateError } from '../errors.js';
 import type { ModelInputPart } from '../models/spec/model-v1.js';
 import { checkAudioFormat, concatPcm16, decodeBase64Pcm16 } from './audio-format.js';
+import { decodeImageData } from './decode-image-data.js';
 import type { LiveEvent, TurnDetection } from './live-event.js';
 import type { LiveSession } from './live-session.js';
 import type { WireProtocol } from './live-socket.js';
@@ -106,7 +107,9 @@ function parseImage(url: unknown): ModelInputPart {
   // MIME types are case-insensitive; base64 may be line-wrapped (Python's encodebytes).
   const m = typeof url === 'string' ? /^data:(image\/[a-z0-9+.-]+);base64,([A-Za-z0-9+/\r\n]*={0,2})\s*$/i.exec(url) : null;
   if (!m) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'input_image.image_url must be a data: URL with base64 image bytes', param: 'item.content' });
-  return { type: 'image', mimeType: m[1]!.toLowerCase(), data: Buffer.from(m[2]!.replace(/[\r\n]/g, ''), 'base64') };
+  // As in the native protocol: empty or non-image bytes never reach the model; typed by their bytes.
+  const image = decodeImageData(m[2]!.replace(/\r/g, ''), 'input_image.image_url');
+  return { type: 'image', mimeType: image.mimeType, data: image.data };
 }
 
 /**

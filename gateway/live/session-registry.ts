@@ -28,8 +28,8 @@ export interface OpenSessionRequest {
   readonly protocol: 'realtime' | 'native';
   /** Caller's key row (null with auth off). */
   readonly keyId: string | null;
-  /** Whether the caller may see scores. */
-  readonly canSeeScores: boolean;
+  /** Whether the caller may see scores of a sample of an open (false) or sealed (true) dataset. */
+  readonly canSeeScores: (sealed: boolean) => boolean;
   /** Session id to resume, if any. */
   readonly resumeId?: string;
   /** Session config stored with the row. */
@@ -54,6 +54,8 @@ export class SessionRegistry {
   #writesFull = false;
   #shuttingDown = false;
   #opening = 0;
+  /** Sessions being opened (accepted, not yet in #entries) per key. */
+  readonly #openingByKey = new Map<string | null, number>();
   readonly #stopHeartbeat: () => Promise<void>;
 
   constructor(opts: { store: Store; config: EvalgateConfig; limits: LiveLimits; metrics: LiveMetrics; log: FastifyBaseLogger }) {
@@ -134,7 +136,9 @@ export class SessionRegistry {
     const modelConfig = this.#config.models.find((m) => m.id === req.modelId);
     if (!req.modelId) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'the `model` query parameter is required' });
     if (!modelConfig) throw new EvalgateError('EVALGATE_ERR_MODEL_NOT_CONFIGURED', { id: req.modelId });
-    const perKey = [...this.#entries.values()].filter((e) => e.keyId === req.keyId).length;
+    // Sessions still opening count too: the checks and the reservation below run in the same
+    // synchronous step, before the first await, so a burst of connects cannot all pass the check.
+    const perKey = [...this.#entries.values()].filter((e) => e.keyId === req.keyId).length + (this.#openingByKey.get(req.keyId) ?? 0);
     if (perKey >= this.#limits.maxSessionsPerKey) {
       throw new EvalgateError('EVALGATE_ERR_SESSION_LIMIT', { detail: `this key already holds ${perKey} sessions (limit ${this.#limits.maxSessionsPerKey})` });
     }
@@ -142,6 +146,7 @@ export class SessionRegistry {
       throw new EvalgateError('EVALGATE_ERR_SESSION_LIMIT', { detail: `the gateway holds ${this.#limits.maxSessionsTotal} sessions` });
     }
     this.#opening++;
+    this.#openingByKey.set(req.keyId, (this.#openingByKey.get(req.keyId) ?? 0) + 1);
     try {
       const model = await resolveLiveModel(modelConfig);
       const upstream = model.kind === 'realtime' ? await model.model.connect({}) : undefined;
@@ -176,6 +181,9 @@ export class SessionRegistry {
       return { session, resumed: false, dropped: 0 };
     } finally {
       this.#opening--;
+      const n = (this.#openingByKey.get(req.keyId) ?? 1) - 1;
+      if (n > 0) this.#openingByKey.set(req.keyId, n);
+      else this.#openingByKey.delete(req.keyId);
     }
   }
 

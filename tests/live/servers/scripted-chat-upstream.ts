@@ -8,6 +8,8 @@ export interface ChatAudioRequest {
   readonly audioSeconds: number;
   /** Sample rate of that WAV. */
   readonly sampleRateHz: number;
+  /** `image_url` parts it carried. */
+  readonly images: number;
 }
 
 /**
@@ -22,10 +24,12 @@ export async function startScriptedChatUpstream(opts: { reply: (index: number, a
     req.on('end', () => {
       const body = JSON.parse(Buffer.concat(chunks).toString()) as { stream?: boolean; messages: { content: string | { type: string; input_audio?: { data: string } }[] }[] };
       let audioSeconds = 0;
+      let images = 0;
       let sampleRateHz = 0;
       for (const m of body.messages) {
         if (typeof m.content === 'string') continue;
         for (const part of m.content) {
+          if (part.type === 'image_url') images++;
           if (part.type === 'input_audio' && part.input_audio) {
             const wav = parseWav(Buffer.from(part.input_audio.data, 'base64'));
             audioSeconds += wav.durationS;
@@ -34,7 +38,7 @@ export async function startScriptedChatUpstream(opts: { reply: (index: number, a
         }
       }
       const index = requests.length;
-      requests.push({ audioSeconds, sampleRateHz });
+      requests.push({ audioSeconds, sampleRateHz, images });
       const text = opts.reply(index, audioSeconds);
       setTimeout(() => {
         if (!body.stream) {
