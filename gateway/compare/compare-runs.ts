@@ -109,6 +109,10 @@ export interface Comparison {
   readonly disagreements: readonly Disagreement[];
   /** Bootstrap settings, for reproducibility. */
   readonly bootstrap: { readonly iterations: number; readonly seed: number };
+  /** Whether the runs' dataset is sealed: per-sample rows and small slices are then admin-only. */
+  readonly sealed: boolean;
+  /** What the sealed policy left out of this document for the caller's scope, in words. */
+  readonly withheld?: readonly string[];
 }
 
 function pct(values: number[]): { p50: number | null; p90: number | null; p99: number | null } {
@@ -235,6 +239,7 @@ export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions &
     warnings: warningsFor(runs),
     disagreements,
     bootstrap: { iterations, seed },
+    sealed: runs.some((r) => r.run.datasetSealed),
   };
 }
 

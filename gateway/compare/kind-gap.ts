@@ -18,6 +18,10 @@ export interface KindGapRow {
   readonly gap: Interval | null;
   /** Samples both answered. */
   readonly n: number;
+  /** Samples of the slice answered by the runs shown (the smallest of their counts): the size the sealed policy judges. */
+  readonly sliceSamples: number;
+  /** Whether the dataset is sealed. */
+  readonly sealed: boolean;
 }
 
 /** The generalist-vs-specialist view of a task. */
@@ -32,21 +36,26 @@ export interface KindGapView {
   readonly runsByKind: Readonly<Record<'generalist' | 'specialist', readonly { modelId: string; runId: string; dataset: string }[]>>;
   /** One row per dataset and slice. */
   readonly rows: readonly KindGapRow[];
+  /** What the sealed policy left out for the caller's scope, in words. */
+  readonly withheld?: readonly string[];
 }
 
 function restrict(run: RunOutcomes, keys: ReadonlySet<string>): RunOutcomes {
   return { run: run.run, outcomes: run.outcomes.filter((o) => keys.has(o.sampleKey)) };
 }
 
-/**
- * For a task: the best generalist and the best specialist per dataset and
- * per tag, and the gap between them with an interval (e.g. "Qwen2-Audio vs
- * Whisper on asr/zh").
- */
-export async function kindGapView(
-  db: Kysely<Database>,
-  opts: { task: string; dataset?: string; iterations?: number; seed?: number },
-): Promise<KindGapView> {
+/** What the view needs from the database, as plain data (it travels to a worker thread). */
+export interface KindGapInput {
+  /** Task. */
+  readonly task: string;
+  /** Every model's latest completed run per dataset. */
+  readonly runs: readonly RunOutcomes[];
+  /** Dataset name of each run, as [runId, dataset] pairs. */
+  readonly datasetOf: readonly (readonly [string, string])[];
+}
+
+/** Loads every model's latest completed run on a task per dataset (the I/O half of `kindGapView`). */
+export async function loadKindGapInput(db: Kysely<Database>, opts: { task: string; dataset?: string }): Promise<KindGapInput> {
   let q = db
     .selectFrom('runs')
     .innerJoin('datasets', 'datasets.id', 'runs.dataset_id')
@@ -59,7 +68,17 @@ export async function kindGapView(
   const latest = new Map<string, (typeof rows)[number]>();
   for (const r of rows) if (!latest.has(`${r.dataset}\u0000${r.model_id}`)) latest.set(`${r.dataset}\u0000${r.model_id}`, r);
   const runs = await loadRunOutcomes(db, [...latest.values()].map((r) => r.id));
-  const datasetOf = new Map([...latest.values()].map((r) => [r.id, r.dataset]));
+  return { task: opts.task, runs, datasetOf: [...latest.values()].map((r) => [r.id, r.dataset] as const) };
+}
+
+/**
+ * For a task: the best generalist and the best specialist per dataset and
+ * per tag, and the gap between them with an interval (e.g. "Qwen2-Audio vs
+ * Whisper on asr/zh"). Pure: the CPU half of `kindGapView`.
+ */
+export function computeKindGap(input: KindGapInput, opts: { iterations?: number; seed?: number } = {}): KindGapView {
+  const runs = input.runs;
+  const datasetOf = new Map(input.datasetOf);
   const runsByKind = { generalist: [] as { modelId: string; runId: string; dataset: string }[], specialist: [] as { modelId: string; runId: string; dataset: string }[] };
   for (const r of runs) runsByKind[r.run.modelKind].push({ modelId: r.run.modelId, runId: r.run.id, dataset: datasetOf.get(r.run.id)! });
 
@@ -76,14 +95,14 @@ export async function kindGapView(
       const inSlice = (r: RunOutcomes): RunOutcomes =>
         slice === 'all' ? r : { run: r.run, outcomes: r.outcomes.filter((o) => o.tags.includes(slice)) };
       const best = (kind: 'generalist' | 'specialist') => {
-        let top: { r: RunOutcomes; value: Interval } | null = null;
+        let top: { r: RunOutcomes; value: Interval; n: number } | null = null;
         for (const r of dsRuns.filter((x) => x.run.modelKind === kind)) {
           const it = runItems(inSlice(r));
           if (it.items.length === 0) continue;
           metric = it.metric;
           lowerIsBetter = it.lowerIsBetter;
           const value = bootstrapInterval(it.items, { iterations, seed });
-          if (!top || (lowerIsBetter ? value.estimate < top.value.estimate : value.estimate > top.value.estimate)) top = { r, value };
+          if (!top || (lowerIsBetter ? value.estimate < top.value.estimate : value.estimate > top.value.estimate)) top = { r, value, n: it.items.length };
         }
         return top;
       };
@@ -109,8 +128,18 @@ export async function kindGapView(
         specialist: s ? { modelId: s.r.run.modelId, runId: s.r.run.id, value: s.value } : null,
         gap,
         n,
+        sliceSamples: g && s ? Math.min(g.n, s.n) : (g ?? s)?.n ?? 0,
+        sealed: dsRuns.some((r) => r.run.datasetSealed),
       });
     }
   }
-  return { task: opts.task, metric, lowerIsBetter, runsByKind, rows: out };
+  return { task: input.task, metric, lowerIsBetter, runsByKind, rows: out };
+}
+
+/** Loads and computes the view (see `computeKindGap`), in this thread: the CLI's path. */
+export async function kindGapView(
+  db: Kysely<Database>,
+  opts: { task: string; dataset?: string; iterations?: number; seed?: number },
+): Promise<KindGapView> {
+  return computeKindGap(await loadKindGapInput(db, opts), opts);
 }

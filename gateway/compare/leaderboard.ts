@@ -3,7 +3,7 @@ import { bootstrapInterval, type Interval } from '../../scorers/stats/paired-boo
 import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { runItems } from './compare-runs.js';
-import { loadRunOutcomes } from './load-run-outcomes.js';
+import { loadRunOutcomes, type RunOutcomes } from './load-run-outcomes.js';
 
 /** Leaderboard settings. */
 export interface LeaderboardOptions {
@@ -55,14 +55,29 @@ export interface Leaderboard {
   readonly entries: readonly LeaderboardEntry[];
   /** Runs left off because they finished after the freeze (they remain in the audit log). */
   readonly excludedAfterFreeze: readonly { runId: string; modelId: string; finishedAt: string | null }[];
+  /** Whether the dataset is sealed: entries over fewer than `sealed.minSliceSize` samples are then admin-only. */
+  readonly sealed: boolean;
+  /** What the sealed policy left off this board for the caller's scope, in words. */
+  readonly withheld?: readonly string[];
 }
 
-/**
- * Ranks each model's latest completed run on a task. Models are not forced
- * into an order the data cannot support: a model's rank counts only the
- * models whose whole interval is better, so overlapping intervals share ranks.
- */
-export async function buildLeaderboards(db: Kysely<Database>, opts: LeaderboardOptions): Promise<Leaderboard[]> {
+/** What the ranking needs from the database, as plain data (it travels to a worker thread). */
+export interface LeaderboardInput {
+  /** Task. */
+  readonly task: string;
+  /** Freeze instant, ISO, if any. */
+  readonly frozenAt: string | null;
+  /** Per dataset: the runs ranked and the runs left off by the freeze. */
+  readonly datasets: readonly {
+    readonly dataset: string;
+    readonly runs: readonly RunOutcomes[];
+    readonly excludedAfterFreeze: readonly { runId: string; modelId: string; finishedAt: string | null }[];
+  }[];
+}
+
+
+/** Loads each model's latest completed run per dataset (the I/O half of `buildLeaderboards`). */
+export async function loadLeaderboardInput(db: Kysely<Database>, opts: Pick<LeaderboardOptions, 'task' | 'dataset' | 'freezeAt'>): Promise<LeaderboardInput> {
   let q = db
     .selectFrom('runs')
     .innerJoin('datasets', 'datasets.id', 'runs.dataset_id')
@@ -78,17 +93,32 @@ export async function buildLeaderboards(db: Kysely<Database>, opts: LeaderboardO
   }
   const byDataset = new Map<string, typeof rows>();
   for (const r of rows) byDataset.set(r.dataset_name, [...(byDataset.get(r.dataset_name) ?? []), r]);
-
-  const boards: Leaderboard[] = [];
+  const datasets: LeaderboardInput['datasets'][number][] = [];
   for (const [dataset, dsRows] of [...byDataset.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     const excluded = opts.freezeAt ? dsRows.filter((r) => r.finished_at && r.finished_at > opts.freezeAt!) : [];
     const eligible = dsRows.filter((r) => !excluded.includes(r));
     const latest = new Map<string, (typeof rows)[number]>();
     for (const r of eligible) if (!latest.has(r.model_id)) latest.set(r.model_id, r);
-    const outcomes = await loadRunOutcomes(db, [...latest.values()].map((r) => r.id));
+    datasets.push({
+      dataset,
+      runs: await loadRunOutcomes(db, [...latest.values()].map((r) => r.id)),
+      excludedAfterFreeze: excluded.map((r) => ({ runId: r.id, modelId: r.model_id, finishedAt: r.finished_at?.toISOString() ?? null })),
+    });
+  }
+  return { task: opts.task, frozenAt: opts.freezeAt?.toISOString() ?? null, datasets };
+}
+
+/**
+ * Ranks each model's latest completed run on a task (the CPU half, pure).
+ * Models are not forced into an order the data cannot support: a model's
+ * rank counts only the models whose whole interval is better, so overlapping
+ * intervals share ranks.
+ */
+export function computeLeaderboards(input: LeaderboardInput, opts: Pick<LeaderboardOptions, 'iterations' | 'seed'> = {}): Leaderboard[] {
+  return input.datasets.map(({ dataset, runs, excludedAfterFreeze }) => {
     let metric = '';
     let lowerIsBetter = false;
-    const scored = outcomes.map((o) => {
+    const scored = runs.map((o) => {
       const it = runItems(o);
       metric = it.metric;
       lowerIsBetter = it.lowerIsBetter;
@@ -107,15 +137,20 @@ export async function buildLeaderboards(db: Kysely<Database>, opts: LeaderboardO
         finishedAt: s.o.run.finishedAt?.toISOString() ?? null,
       }))
       .sort((a, b) => a.rank - b.rank || (lowerIsBetter ? a.value.estimate - b.value.estimate : b.value.estimate - a.value.estimate) || a.modelId.localeCompare(b.modelId));
-    boards.push({
-      task: opts.task,
+    return {
+      task: input.task,
       dataset,
       metric,
       lowerIsBetter,
-      frozenAt: opts.freezeAt?.toISOString() ?? null,
+      frozenAt: input.frozenAt,
       entries,
-      excludedAfterFreeze: excluded.map((r) => ({ runId: r.id, modelId: r.model_id, finishedAt: r.finished_at?.toISOString() ?? null })),
-    });
-  }
-  return boards;
+      excludedAfterFreeze,
+      sealed: runs.some((r) => r.run.datasetSealed),
+    };
+  });
+}
+
+/** Loads and ranks (see `computeLeaderboards`), in this thread: the CLI's path. */
+export async function buildLeaderboards(db: Kysely<Database>, opts: LeaderboardOptions): Promise<Leaderboard[]> {
+  return computeLeaderboards(await loadLeaderboardInput(db, opts), opts);
 }

@@ -14,6 +14,8 @@ export interface RunHeader {
   readonly task: string;
   /** Dataset id. */
   readonly datasetId: string | null;
+  /** Whether the run's dataset is sealed (see gateway/compare/sealed-view.ts). */
+  readonly datasetSealed: boolean;
   /** Dataset digest recorded with the run. */
   readonly datasetDigest: string | null;
   /** Prompt template recorded with the run. */
@@ -69,11 +71,14 @@ export interface RunOutcomes {
 /** Loads runs and their predictions (with sample data) for comparison. */
 export async function loadRunOutcomes(db: Kysely<Database>, runIds: readonly string[]): Promise<RunOutcomes[]> {
   const out: RunOutcomes[] = [];
-  for (const id of runIds) {
+  // A run named twice is loaded (and counted) once.
+  for (const id of new Set(runIds)) {
     const run = await db
       .selectFrom('runs')
       .innerJoin('models', 'models.id', 'runs.model_id')
+      .leftJoin('datasets', 'datasets.id', 'runs.dataset_id')
       .select([
+        'datasets.sealed',
         'runs.id',
         'runs.model_id',
         'models.kind',
@@ -120,6 +125,7 @@ export async function loadRunOutcomes(db: Kysely<Database>, runIds: readonly str
         modelKind: run.kind,
         task: run.task,
         datasetId: run.dataset_id,
+        datasetSealed: run.sealed === true,
         datasetDigest: run.dataset_digest,
         promptTemplate: run.prompt_template,
         normalizer: run.normalizer,

@@ -31,8 +31,8 @@ export interface LiveSessionOptions {
   readonly upstream?: RealtimeConnection;
   /** Who opened it (resume must come from the same key). */
   readonly apiKeyId: string | null;
-  /** Whether this key may see per-utterance scores (evaluator or higher). */
-  readonly canSeeScores: boolean;
+  /** Whether this key may see the per-utterance scores of a sample of an open (false) or sealed (true) dataset. */
+  readonly canSeeScores: (sealed: boolean) => boolean;
   /** Database (sample lookups). */
   readonly db: Kysely<Database>;
   /** Ordered persistence. */
@@ -739,9 +739,10 @@ export class LiveSession {
     } else if (o.status === 'failed') this.#failed++;
     // Scores the client may see travel in the final event, so they are computed first;
     // otherwise the client gets its answer before the scoring work.
-    let scores = this.opts.canSeeScores ? this.#score(r, o) : undefined;
+    const visible = this.opts.canSeeScores(r.sample?.sealed === true);
+    let scores = visible ? this.#score(r, o) : undefined;
     this.#emitDone(r, o, latency, scores);
-    if (!this.opts.canSeeScores) scores = this.#score(r, o);
+    if (!visible) scores = this.#score(r, o);
     this.opts.writer.finishUtterance(r.seq, {
       status: o.status === 'completed' ? 'ok' : o.status,
       transcript: o.status === 'failed' && !o.text ? null : o.text,

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket, RawData } from 'ws';
 import { EvalgateError, isEvalgateError } from '../errors.js';
-import { scopeAllows } from '../server/auth/api-key-repo.js';
+import { liveScoresVisible } from '../compare/sealed-view.js';
 import type { LiveEvent } from './live-event.js';
 import type { LiveSession } from './live-session.js';
 import type { SessionRegistry } from './session-registry.js';
@@ -114,7 +114,7 @@ export function runLiveSocket(opts: {
           modelId: opts.modelId,
           protocol: protocol.name,
           keyId: auth?.keyId ?? null,
-          canSeeScores: scopeAllows(auth?.scopes ?? [], 'evaluator'),
+          canSeeScores: (sealed) => liveScoresVisible(auth?.scopes ?? [], sealed),
           resumeId: opts.resumeId,
           config: protocol.sessionConfig,
           onBackpressure: (p) => setPaused('vad', p),

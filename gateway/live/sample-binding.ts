@@ -29,6 +29,8 @@ export interface BoundSample {
   readonly choices: readonly string[] | null;
   /** Scorer options the client chose when it bound the sample. */
   readonly scoring: LiveScoring;
+  /** Whether its dataset is sealed: per-sample scores then go to admin keys only (gateway/compare/sealed-view.ts). */
+  readonly sealed?: boolean;
   /** Absolute media paths of the sample by kind (for a video reference). */
   readonly media: readonly { readonly kind: string; readonly path: string }[];
 }
@@ -91,6 +93,7 @@ export async function findBoundSample(db: Kysely<Database>, ref: SampleRef): Pro
       'samples.choices as choices',
       'samples.media as media',
       'datasets.root_dir as rootDir',
+      'datasets.sealed as sealed',
     ])
     .where((eb) => eb.or([eb('datasets.name', '=', ref.dataset), eb(eb.cast('datasets.id', 'text'), '=', ref.dataset)]))
     .where('samples.sample_key', '=', ref.sample)
@@ -113,6 +116,7 @@ export async function findBoundSample(db: Kysely<Database>, ref: SampleRef): Pro
     question: row.question,
     answer: row.answer,
     choices: row.choices,
+    sealed: row.sealed === true,
     scoring: {
       ...(ref.normalizer ? { normalizer: ref.normalizer } : {}),
       ...(ref.unit ? { unit: ref.unit } : {}),

@@ -1,22 +1,34 @@
-import type { FastifyInstance } from 'fastify';
-import { compareRuns } from '../../compare/compare-runs.js';
-import { kindGapView } from '../../compare/kind-gap.js';
-import { buildLeaderboards } from '../../compare/leaderboard.js';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ComparePool, compareLimits } from '../../compare/compare-pool.js';
+import { loadKindGapInput } from '../../compare/kind-gap.js';
+import { loadLeaderboardInput } from '../../compare/leaderboard.js';
 import { loadRunOutcomes } from '../../compare/load-run-outcomes.js';
+import { comparisonView, kindGapFor, leaderboardsView, mayReadReferences, sealedAccess, type SealedAccess } from '../../compare/sealed-view.js';
 import { EvalgateError } from '../../errors.js';
-import { isAdmin } from '../auth/auth-plugin.js';
 
+// The cap on iterations is checked in the handler, so the 400 names it in words.
 const statsQuery = {
-  iterations: { type: 'integer', minimum: 10, maximum: 20000, default: 1000 },
+  iterations: { type: 'integer', minimum: 10, default: 1000 },
   seed: { type: 'integer', default: 1 },
 } as const;
 
+function checkIterations(iterations: number | undefined): void {
+  if (iterations !== undefined && iterations > compareLimits.maxIterations) {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `iterations must be at most ${compareLimits.maxIterations} per request (got ${iterations})` });
+  }
+}
+
 /**
  * Comparison REST API under /v1 (viewer scope, enforced by the parent).
- * References and per-sample texts appear only in sample details, and
- * references only for admin keys.
+ * The statistics run on a small worker pool (bounded queue, time limit), so a
+ * heavy request never holds the event loop; what each scope may see of the
+ * result is decided by gateway/compare/sealed-view.ts.
  */
 export async function compareRoutes(app: FastifyInstance): Promise<void> {
+  const pool = new ComparePool();
+  app.addHook('onClose', async () => pool.close());
+  const accessOf = (request: FastifyRequest): SealedAccess => sealedAccess(request.auth?.scopes ?? [], app.evalgateConfig.sealed?.minSliceSize);
+
   app.get<{ Querystring: { runs: string; by?: 'task' | 'tag' | 'lang'; samples?: number; iterations?: number; seed?: number } }>(
     '/compare',
     {
@@ -36,8 +48,16 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const q = request.query;
-      const ids = q.runs.split(',').map((s) => s.trim()).filter(Boolean);
-      return compareRuns(await loadRunOutcomes(app.store.db, ids), { by: q.by, samples: q.samples, iterations: q.iterations, seed: q.seed });
+      // Duplicates name the same run: they are compared once.
+      const ids = [...new Set(q.runs.split(',').map((s) => s.trim()).filter(Boolean))];
+      if (ids.length > compareLimits.maxRuns) {
+        throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `runs: at most ${compareLimits.maxRuns} distinct runs per comparison (got ${ids.length})` });
+      }
+      if (ids.length < 2) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'compare needs at least two distinct runs' });
+      checkIterations(q.iterations);
+      const runs = await loadRunOutcomes(app.store.db, ids);
+      const comparison = await pool.run({ kind: 'compare', runs, opts: { by: q.by, samples: q.samples, iterations: q.iterations, seed: q.seed } });
+      return comparisonView(comparison, accessOf(request));
     },
   );
 
@@ -53,7 +73,12 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
         },
       },
     },
-    async (request) => kindGapView(app.store.db, request.query),
+    async (request) => {
+      const { iterations, seed } = request.query;
+      checkIterations(iterations);
+      const input = await loadKindGapInput(app.store.db, request.query);
+      return kindGapFor(await pool.run({ kind: 'kinds', input, opts: { iterations, seed } }), accessOf(request));
+    },
   );
 
   app.get<{ Querystring: { task: string; dataset?: string; freeze?: string; iterations?: number; seed?: number } }>(
@@ -69,8 +94,10 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
       },
     },
     async (request) => {
-      const { freeze, ...rest } = request.query;
-      return { boards: await buildLeaderboards(app.store.db, { ...rest, freezeAt: freeze ? new Date(freeze) : undefined }) };
+      const { freeze, iterations, seed, ...rest } = request.query;
+      checkIterations(iterations);
+      const input = await loadLeaderboardInput(app.store.db, { ...rest, freezeAt: freeze ? new Date(freeze) : undefined });
+      return { boards: leaderboardsView(await pool.run({ kind: 'leaderboard', input, opts: { iterations, seed } }), accessOf(request)) };
     },
   );
 
@@ -125,13 +152,13 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
         .limit(limit)
         .offset(offset);
       if (status) q = q.where('predictions.status', '=', status as 'ok' | 'failed' | 'skipped');
-      const admin = isAdmin(request);
+      // Only inputs and outputs here, never scores; references go to admin keys on every dataset.
+      const admin = mayReadReferences(accessOf(request));
       const rows = await q.execute();
       return {
         run: { id: run.id, task: run.task, modelId: run.model_id, dataset: run.dataset },
         samples: rows.map(({ reference, answer, ...r }) => ({
           ...r,
-          // References (and MCQ answers) never leave the server for non-admin keys.
           ...(admin ? { reference, answer } : {}),
         })),
       };

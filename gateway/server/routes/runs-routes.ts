@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { runSummaryView, sealedAccess } from '../../compare/sealed-view.js';
 import { staleColumn } from '../../runner/run-heartbeat.js';
 
 /** `GET /v1/runs`: runs, newest first. */
@@ -43,7 +44,16 @@ export async function runsRoutes(app: FastifyInstance): Promise<void> {
         .limit(limit);
       if (model) q = q.where('model_id', '=', model);
       if (task) q = q.where('task', '=', task);
-      return { runs: await q.execute() };
+      const runs = await q.execute();
+      // A run's summary metrics are an aggregate: on a sealed dataset, over too few samples they are admin-only.
+      const datasetIds = [...new Set(runs.flatMap((r) => (r.dataset_id ? [r.dataset_id] : [])))];
+      const sealed = new Set(
+        datasetIds.length === 0
+          ? []
+          : (await app.store.db.selectFrom('datasets').select('id').where('id', 'in', datasetIds).where('sealed', '=', true).execute()).map((d) => d.id),
+      );
+      const access = sealedAccess(request.auth?.scopes ?? [], app.evalgateConfig.sealed?.minSliceSize);
+      return { runs: runs.map((r) => ({ ...r, summary: runSummaryView(r.summary, r.dataset_id !== null && sealed.has(r.dataset_id), access) })) };
     },
   );
 }

@@ -4,7 +4,7 @@ import { percentiles } from '../../live/live-session.js';
 import { runLiveSocket } from '../../live/live-socket.js';
 import { NativeProtocol } from '../../live/native-protocol.js';
 import { requireScope } from '../auth/auth-plugin.js';
-import { scopeAllows } from '../auth/api-key-repo.js';
+import { liveScoresVisible } from '../../compare/sealed-view.js';
 import type { LiveRouteOptions } from './realtime-route.js';
 
 const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -41,11 +41,19 @@ export async function streamRoute(app: FastifyInstance, opts: LiveRouteOptions):
     const session = await db.selectFrom('stream_sessions').selectAll().where('id', '=', id).executeTakeFirst();
     if (!session) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Stream session', id });
     const rows = await db.selectFrom('utterances').selectAll().where('session_id', '=', id).orderBy('seq').execute();
-    const showScores = scopeAllows(request.auth?.scopes ?? [], 'evaluator');
+    // Per-utterance scores: evaluator keys on open datasets, admin keys only on sealed ones (gateway/compare/sealed-view.ts).
+    const sampleIds = [...new Set(rows.flatMap((r) => (r.sample_id ? [r.sample_id] : [])))];
+    const sealedSamples = new Set(
+      sampleIds.length === 0
+        ? []
+        : (await db.selectFrom('samples').innerJoin('datasets', 'datasets.id', 'samples.dataset_id').select('samples.id').where('samples.id', 'in', sampleIds).where('datasets.sealed', '=', true).execute()).map((r) => r.id),
+    );
+    const sealedSession = session.dataset_id !== null && (await db.selectFrom('datasets').select('sealed').where('id', '=', session.dataset_id).executeTakeFirst())?.sealed === true;
+    const scopes = request.auth?.scopes ?? [];
     const ok = rows.filter((r) => r.status === 'ok');
     return {
       session,
-      utterances: rows.map((r) => ({ ...r, scores: showScores ? r.scores : undefined })),
+      utterances: rows.map((r) => ({ ...r, scores: liveScoresVisible(scopes, sealedSession || (r.sample_id !== null && sealedSamples.has(r.sample_id))) ? r.scores : undefined })),
       latency: {
         firstTokenMs: percentiles(ok.map((r) => r.latency_first_token_ms ?? 0)),
         finalMs: percentiles(ok.map((r) => r.latency_final_ms ?? 0)),
