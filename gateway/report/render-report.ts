@@ -26,8 +26,23 @@ export interface ReportInput {
   readonly generatedAt?: Date;
 }
 
+/** The one escaper: every value that enters the HTML goes through it (text and attribute values alike). */
 const esc = (s: unknown): string =>
   String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/**
+ * A link target for a media path or URL: http(s) URLs as they are, anything
+ * else as a relative path with each segment percent-encoded (so a file named
+ * `javascript:alert(1)` becomes `./javascript%3Aalert(1)`, a file, never a
+ * scheme). Only relative and http(s) URLs reach an href. Returns it escaped.
+ */
+export function safeHref(target: string): string {
+  if (/^https?:\/\/[^\s]+$/i.test(target)) return esc(target);
+  const path = target.replace(/\\/g, '/');
+  const lead = path.startsWith('/') ? '/' : path.startsWith('../') ? '' : './';
+  const segments = path.split('/').filter(Boolean).map((seg) => (seg === '..' || seg === '.' ? seg : encodeURIComponent(seg)));
+  return esc(lead + segments.join('/'));
+}
 
 /** JSON safe to embed inside a <script> element. */
 function scriptJson(value: unknown): string {
@@ -126,7 +141,7 @@ function renderSection(section: ReportSection, i: number): { html: string; data:
       (d) =>
         `<tr><td>${esc(d.sampleKey)}</td><td>${d.gap.toFixed(4)}</td><td>${d.runs
           .map((r) => `<div><b>${esc(label(r.runId))}</b> ${r.score.toFixed(4)} ${esc(r.errors)}: “${esc(r.prediction)}”</div>`)
-          .join('')}</td><td>${d.media.map((m) => `<a href="${esc(m)}">${esc(m)}</a>`).join('<br>')}</td></tr>`,
+          .join('')}</td><td>${d.media.map((m) => `<a href="${safeHref(m)}">${esc(m)}</a>`).join('<br>')}</td></tr>`,
     )
     .join('');
   const latencyRows = c.latency
@@ -136,6 +151,7 @@ function renderSection(section: ReportSection, i: number): { html: string; data:
 <h2>${esc(section.heading ?? `${c.task}: ${c.metric}`)}</h2>
 <p class="muted">${c.sharedSamples} shared samples · 95% bootstrap intervals (${c.bootstrap.iterations} resamples, seed ${c.bootstrap.seed}) · ${c.lowerIsBetter ? 'lower' : 'higher'} is better</p>
 ${c.warnings.map((w) => `<p class="warn">warning: ${esc(w)}</p>`).join('')}
+${(c.withheld ?? []).map((w) => `<p class="warn">withheld: ${esc(w)}</p>`).join('')}
 <h3>${esc(c.metric)} per run</h3><div id="bars-${i}" class="chart"></div>
 <table><tr><th>run</th><th>kind</th><th>${esc(c.metric)} [95% CI]</th></tr>${values}</table>
 <table><tr><th>run</th><th>difference vs baseline [95% CI]</th><th>p</th></tr>${diffRows || '<tr><td colspan="3">single run: nothing to compare against</td></tr>'}</table>

@@ -10,16 +10,27 @@ export default function register(program: Command): void {
     .option('--by <key>', 'heat-map dimension: tag, lang or task', 'tag')
     .option('--samples <n>', 'disagreement rows', (v) => Number.parseInt(v, 10), 20)
     .option('--seed <n>', 'seed for resampling', (v) => Number.parseInt(v, 10), 1)
+    .option('--include-sealed', "keep a sealed dataset's per-sample rows and small slices in the file (withheld by default: the file is meant to be shared)")
     .option('--json', 'print JSON')
     .action(
-      runAction(async (opts: { runs: string; out: string; by: string; samples: number; seed: number; json?: boolean }, cmd: Command) => {
+      runAction(async (opts: { runs: string; out: string; by: string; samples: number; seed: number; includeSealed?: boolean; json?: boolean }, cmd: Command) => {
         const { writeRunsReport } = await import('../../report/write-runs-report.js');
         const { withStore } = await import('../cli-context.js');
         const ids = opts.runs.split(',').map((s) => s.trim()).filter(Boolean);
-        const result = await withStore(cmd, (store) =>
-          writeRunsReport(store.db, { runIds: ids, out: opts.out, by: opts.by as 'tag' | 'lang' | 'task', samples: opts.samples, seed: opts.seed }),
+        const result = await withStore(cmd, (store, config) =>
+          writeRunsReport(store.db, {
+            runIds: ids,
+            out: opts.out,
+            by: opts.by as 'tag' | 'lang' | 'task',
+            samples: opts.samples,
+            seed: opts.seed,
+            includeSealed: opts.includeSealed,
+            minSliceSize: config.sealed?.minSliceSize,
+          }),
         );
-        return opts.json ? result : `wrote ${result.path} (${result.bytes} bytes; ${result.sharedSamples} shared samples)`;
+        if (opts.json) return result;
+        const note = result.withheld.length ? `\nsealed dataset: withheld ${result.withheld.join('; ')} (pass --include-sealed to keep them)` : '';
+        return `wrote ${result.path} (${result.bytes} bytes; ${result.sharedSamples} shared samples)${note}`;
       }),
     );
 }

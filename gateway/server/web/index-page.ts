@@ -121,6 +121,7 @@ $('cmp-go').onclick = async () => {
       return [esc(s.slice), s.n, esc(r.modelId), ci(r.value), d ? ci(d.difference) : '(baseline)', d ? fx(d.pValue, 3) + ' ' + d.test : '']; });
     $('cmp-out').innerHTML = '<h3 id="cmp-title">' + esc(c.task + ': ' + c.metric + ' on ' + c.sharedSamples + ' shared samples') + '</h3>' +
       c.warnings.map((w) => '<p class="warn">warning: ' + esc(w) + '</p>').join('') +
+      (c.withheld || []).map((w) => '<p class="muted">withheld: ' + esc(w) + '</p>').join('') +
       table(['slice', 'n', 'model', c.metric, 'difference vs baseline', 'p'], [...rows(c.overall), ...c.breakdown.flatMap(rows)]) +
       table(['run', 'latency p50 / p99 ms', 'first token p50 ms', 'RTFx'], c.latency.map((l) => [esc(l.runId.slice(0, 8)), fx(l.totalMs.p50, 0) + ' / ' + fx(l.totalMs.p99, 0), fx(l.firstTokenMs.p50, 0), fx(l.rtfx, 2)])) +
       (c.disagreements.length ? '<h4>Largest disagreements</h4>' + table(['sample', 'gap', 'predictions'], c.disagreements.map((d) => [esc(d.sampleKey), fx(d.gap),
