@@ -39,9 +39,22 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8080),
         /** `false` disables API-key auth; only sensible for local use. */
         auth: z.boolean().default(true),
+        /**
+         * Failed authentications allowed per client address per window before
+         * 429 (docs/api.md "Rate limit"); valid keys are never throttled.
+         */
+        authFailures: z
+          .object({
+            /** Failures allowed in one window. */
+            max: positiveInt.default(20),
+            /** Window length in milliseconds. */
+            windowMs: positiveInt.default(60_000),
+          })
+          .strict()
+          .default({ max: 20, windowMs: 60_000 }),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8080, auth: true }),
+      .default({ host: '127.0.0.1', port: 8080, auth: true, authFailures: { max: 20, windowMs: 60_000 } }),
     /**
      * Live-gateway limits (see docs/realtime.md); each unset key keeps its
      * default, and `EVALGATE_LIVE_*` variables override the file.

@@ -4,6 +4,8 @@ import type { EvalgateConfig } from '../config/config-schema.js';
 import { EvalgateError, isEvalgateError } from '../errors.js';
 import type { Store } from '../store/open-store.js';
 import { authPlugin, requireScope } from './auth/auth-plugin.js';
+import { redactUrl, redactingLoggerOptions } from './auth/redact-secrets.js';
+import { isDatabaseUnavailable } from '../store/is-database-unavailable.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { runsRoutes } from './routes/runs-routes.js';
 import { compareRoutes } from './routes/compare-routes.js';
@@ -36,6 +38,35 @@ export interface CreateAppOptions {
   readonly https?: { readonly cert: Buffer; readonly key: Buffer };
 }
 
+/** fastify's logger setting with secrets redacted (docs/security.md: what is never logged). */
+function loggerWithRedaction(logger: CreateAppOptions['logger']): FastifyServerOptions['logger'] {
+  if (!logger) return false;
+  return redactingLoggerOptions(logger === true ? {} : (logger as Record<string, unknown>)) as FastifyServerOptions['logger'];
+}
+
+/**
+ * Maps anything a handler or fastify itself threw to a registry error:
+ * fastify's own 4xx (malformed JSON, body too large, bad content type…)
+ * keep their class instead of becoming 500, and a database outage is 503.
+ */
+function toEvalgateError(err: unknown): EvalgateError {
+  if (isEvalgateError(err)) return err;
+  const { message, validation, statusCode } = err as { message?: string; validation?: unknown; statusCode?: unknown };
+  const detail = String(message ?? err);
+  if (validation) return new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
+  if (isDatabaseUnavailable(err)) {
+    // The driver's message can name the database host; the log has it, the client does not.
+    return new EvalgateError('EVALGATE_ERR_DB_UNAVAILABLE', { detail: 'the database did not answer; retry later' });
+  }
+  if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
+    if (statusCode === 413) return new EvalgateError('EVALGATE_ERR_PAYLOAD_TOO_LARGE', { detail });
+    if (statusCode === 429) return new EvalgateError('EVALGATE_ERR_RATE_LIMITED', { detail });
+    if (statusCode === 404) return new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Resource', id: detail });
+    return new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
+  }
+  return new EvalgateError('EVALGATE_ERR_INTERNAL', { detail });
+}
+
 /**
  * Builds the fastify app: shared resources as decorators, then each feature
  * as an encapsulated plugin. Listening is the caller's business so tests can
@@ -43,7 +74,7 @@ export interface CreateAppOptions {
  */
 export async function createApp(opts: CreateAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? false,
+    logger: loggerWithRedaction(opts.logger),
     ...(opts.https ? { https: { cert: opts.https.cert, key: opts.https.key } } : {}),
   }) as unknown as FastifyInstance;
   const metrics = new Registry();
@@ -58,16 +89,16 @@ export async function createApp(opts: CreateAppOptions): Promise<FastifyInstance
   });
 
   app.setErrorHandler((err, request, reply) => {
-    const e = isEvalgateError(err)
-      ? err
-      : (err as { validation?: unknown }).validation
-        ? new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: (err as Error).message })
-        : new EvalgateError('EVALGATE_ERR_INTERNAL', { detail: (err as Error).message });
-    if (e.httpStatus >= 500) request.log.error({ err }, 'request failed');
+    const e = toEvalgateError(err);
+    // 4xx are the caller's mistake: a stack trace at error level for every
+    // malformed body would let anyone flood the log.
+    if (e.httpStatus >= 500 && e.code !== 'EVALGATE_ERR_DB_UNAVAILABLE') request.log.error({ err }, 'request failed');
+    else if (e.httpStatus >= 500) request.log.warn({ code: e.code, detail: (err as Error).message }, 'request failed: database unavailable');
+    else request.log.debug({ code: e.code, detail: e.message }, 'request refused');
     void reply.status(e.httpStatus).send({ error: e.toJSON() });
   });
   app.setNotFoundHandler((request, reply) => {
-    const e = new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Route', id: `${request.method} ${request.url}` });
+    const e = new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Route', id: `${request.method} ${redactUrl(request.url)}` });
     void reply.status(404).send({ error: e.toJSON() });
   });
 

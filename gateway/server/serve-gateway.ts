@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import { BlockList, isIP } from 'node:net';
 import type { EvalgateConfig } from '../config/config-schema.js';
+import { EvalgateError } from '../errors.js';
 import { storeFromConfig } from '../store/store-from-config.js';
 import { createApp } from './create-app.js';
 
@@ -17,6 +19,8 @@ export interface ServeOptions {
   readonly tlsKeyFile?: string;
   /** Overrides config.server.auth. */
   readonly auth?: boolean;
+  /** Allows auth off on a non-loopback host (refused otherwise); a warning is logged and returned. */
+  readonly allowUnauthenticatedNetwork?: boolean;
 }
 
 /** A running gateway. */
@@ -27,6 +31,8 @@ export interface RunningGateway {
   readonly backend: string;
   /** Whether API keys are required. */
   readonly auth: boolean;
+  /** Things the operator must hear about (e.g. serving without auth on a network address). */
+  readonly warnings: readonly string[];
   /** Resolves once the server has shut down (SIGINT/SIGTERM or close()). */
   readonly closed: Promise<void>;
   /** Graceful shutdown. */
@@ -37,13 +43,23 @@ export interface RunningGateway {
 export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> {
   const auth = opts.auth ?? opts.config.server.auth;
   const config: EvalgateConfig = { ...opts.config, server: { ...opts.config.server, auth } };
+  const host = opts.host ?? config.server.host;
+  const warnings: string[] = [];
+  if (!auth && !isLoopbackHost(host)) {
+    // Checked before the store opens, so a refused start leaves nothing behind.
+    if (!opts.allowUnauthenticatedNetwork) throw new EvalgateError('EVALGATE_ERR_INSECURE_BIND', { host });
+    warnings.push(
+      `WARNING: serving WITHOUT authentication on ${host}: anyone who can reach this address gets every scope, references included (--allow-unauthenticated-network).`,
+    );
+  }
   const store = await storeFromConfig(config);
   const https =
     opts.tlsCertFile && opts.tlsKeyFile
       ? { cert: await readFile(opts.tlsCertFile), key: await readFile(opts.tlsKeyFile) }
       : undefined;
   const app = await createApp({ config, store, https, logger: { level: config.logLevel } });
-  const address = await app.listen({ host: opts.host ?? config.server.host, port: opts.port ?? config.server.port });
+  for (const w of warnings) app.log.warn(w);
+  const address = await app.listen({ host, port: opts.port ?? config.server.port });
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   let closing: Promise<void> | undefined;
@@ -65,5 +81,21 @@ export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> 
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  return { url: address, backend: store.backend, auth, closed, close };
+  return { url: address, backend: store.backend, auth, warnings, closed, close };
+}
+
+const loopback = new BlockList();
+loopback.addSubnet('127.0.0.0', 8, 'ipv4');
+loopback.addAddress('::1', 'ipv6');
+
+/**
+ * Whether binding `host` keeps the server on this machine: 127.0.0.0/8, ::1
+ * (IPv4-mapped forms included) and `localhost`. Wildcards (0.0.0.0, ::) and
+ * any other name count as network addresses, since a name can resolve anywhere.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return true;
+  const family = isIP(h);
+  return family !== 0 && loopback.check(h, family === 4 ? 'ipv4' : 'ipv6');
 }

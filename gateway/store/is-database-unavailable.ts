@@ -33,12 +33,15 @@ const messagePatterns: readonly RegExp[] = [
   /Client was closed and is not queryable/i,
   /Cannot use a pool after calling end on the pool/i,
   /^PGlite is clos(ed|ing)/i,
+  /^driver has already been destroyed/i, // kysely after store.close(): the gateway is shutting down
 ];
 
 function one(err: unknown): boolean {
   if (!err || typeof err !== 'object') return false;
-  const e = err as { code?: unknown; message?: unknown };
+  const e = err as { code?: unknown; message?: unknown; syscall?: unknown };
   if (e.code === 'EVALGATE_ERR_DB_UNAVAILABLE') return true;
+  // A unix socket that is gone (the embedded database's owner stopped); ENOENT elsewhere is a file error.
+  if (e.code === 'ENOENT' && e.syscall === 'connect') return true;
   if (typeof e.code === 'string') {
     if (networkCodes.has(e.code) || sqlStates.has(e.code)) return true;
     if (/^08[0-9A-Z]{3}$/.test(e.code)) return true;

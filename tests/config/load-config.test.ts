@@ -16,7 +16,7 @@ describe('loadConfig', () => {
   it('fills defaults when there is no file', () => {
     const cfg = loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'evalgate-empty-')), env: {} });
     expect(cfg.database).toEqual({ pgliteDir: '.evalgate/db' });
-    expect(cfg.server).toEqual({ host: '127.0.0.1', port: 8080, auth: true });
+    expect(cfg.server).toEqual({ host: '127.0.0.1', port: 8080, auth: true, authFailures: { max: 20, windowMs: 60_000 } });
     expect(cfg.models).toEqual([]);
   });
 
@@ -26,7 +26,7 @@ describe('loadConfig', () => {
       models: [{ id: 'gpt4o', adapter: 'openai-chat', kind: 'generalist', baseUrl: 'http://127.0.0.1:1/v1', model: 'gpt-4o', apiKeyEnv: 'OPENAI_API_KEY' }],
     });
     const cfg = loadConfig({ cwd, env: { DATABASE_URL: 'postgres://x@127.0.0.1/db', EVALGATE_HOST: '0.0.0.0' } });
-    expect(cfg.server).toEqual({ host: '0.0.0.0', port: 9000, auth: true });
+    expect(cfg.server).toEqual({ host: '0.0.0.0', port: 9000, auth: true, authFailures: { max: 20, windowMs: 60_000 } });
     expect(cfg.database.url).toBe('postgres://x@127.0.0.1/db');
     expect(cfg.models[0]).toMatchObject({ id: 'gpt4o', kind: 'generalist', options: {} });
     expect(Object.isFrozen(cfg)).toBe(true);

@@ -25,10 +25,12 @@ describe('server skeleton', () => {
     await ts?.dispose();
   });
 
-  it('reports database health without a key', async () => {
+  it('reports health without a key (status only; details need a key)', async () => {
     const res = await app.inject({ method: 'GET', url: '/healthz' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'ok', database: { status: 'ok', backend: 'pglite' } });
+    expect(res.json()).toEqual({ status: 'ok' });
+    const authed = await app.inject({ method: 'GET', url: '/healthz', headers: { authorization: `Bearer ${viewerKey}` } });
+    expect(authed.json()).toMatchObject({ status: 'ok', database: { status: 'ok', backend: 'pglite' } });
   });
 
   it('serves Prometheus text at /metrics', async () => {

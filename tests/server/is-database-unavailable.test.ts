@@ -81,3 +81,12 @@ describe('isDatabaseUnavailable', () => {
     }
   });
 });
+
+describe('isDatabaseUnavailable: unix sockets and closed stores', () => {
+  it('classifies a missing unix socket (the embedded owner stopped) but not a missing file', async () => {
+    const client = new pg.Client({ host: '/nonexistent-evalgate-dir', port: 5432, user: 'x', database: 'x' });
+    const err = await caught(client.connect());
+    expect(isDatabaseUnavailable(err)).toBe(true);
+    expect(isDatabaseUnavailable(Object.assign(new Error('ENOENT: no such file'), { code: 'ENOENT', syscall: 'open' }))).toBe(false);
+  });
+});

@@ -9,10 +9,11 @@ export default function register(program: Command): void {
     .option('--port <port>', 'port (default from config, 8080; 0 picks a free one)', (v) => Number.parseInt(v, 10))
     .option('--tls-cert <file>', 'PEM certificate: serve HTTPS and WSS')
     .option('--tls-key <file>', 'PEM private key for --tls-cert')
-    .option('--no-auth', 'disable API-key auth (local use only)')
+    .option('--no-auth', 'disable API-key auth (local use only; refused on a non-loopback --host)')
+    .option('--allow-unauthenticated-network', 'allow --no-auth on a non-loopback --host: anyone who can reach it gets every scope')
     .option('--json', 'print the listening address as JSON')
     .action(
-      runAction(async (opts: { host?: string; port?: number; tlsCert?: string; tlsKey?: string; auth: boolean; json?: boolean }, cmd: Command) => {
+      runAction(async (opts: { host?: string; port?: number; tlsCert?: string; tlsKey?: string; auth: boolean; allowUnauthenticatedNetwork?: boolean; json?: boolean }, cmd: Command) => {
         const { serveGateway } = await import('../../server/serve-gateway.js');
         const { configFor } = await import('../cli-context.js');
         const config = await configFor(cmd);
@@ -27,7 +28,10 @@ export default function register(program: Command): void {
           tlsCertFile: opts.tlsCert,
           tlsKeyFile: opts.tlsKey,
           auth: opts.auth === false ? false : undefined,
+          allowUnauthenticatedNetwork: opts.allowUnauthenticatedNetwork === true,
         });
+        // stderr even in --json mode: stdout stays machine-readable, and the operator still sees it.
+        for (const w of server.warnings) process.stderr.write(`\n${w}\n\n`);
         const line = { url: server.url, backend: server.backend, auth: server.auth };
         process.stdout.write(opts.json ? `${JSON.stringify(line)}\n` : `evalgate listening on ${server.url} (database: ${server.backend}, auth: ${server.auth ? 'on' : 'off'})\n`);
         await server.closed;

@@ -1,6 +1,8 @@
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { EvalgateError } from '../../errors.js';
+import { isDatabaseUnavailable } from '../../store/is-database-unavailable.js';
 import type { ApiKeyScope } from '../../store/database.js';
 import { apiKeyScopes, scopeAllows, verifyApiKey } from './api-key-repo.js';
 
@@ -42,26 +44,70 @@ export function presentedKey(request: FastifyRequest): string | undefined {
  * Authenticates every request (HTTP and WebSocket upgrades alike) in
  * `onRequest`, so an unauthenticated socket is refused with 401 before the
  * upgrade. With auth disabled every caller gets every scope.
+ *
+ * Failed authentications (a wrong key anywhere, or no key on a protected
+ * path) are counted per client address; past `server.authFailures.max` in a
+ * window the answer is 429 with Retry-After instead of 401. A valid key is
+ * always let through, so a neighbour behind the same address who guesses
+ * keys cannot lock out a real client (guessing a 256-bit key is hopeless, so
+ * the limit is against noise and load, not against success).
  */
 export const authPlugin = fp(async (app: FastifyInstance) => {
   const enabled = app.evalgateConfig.server.auth;
   app.decorateRequest('auth', null as unknown as RequestAuth);
-  app.addHook('onRequest', async (request) => {
+  const limit = app.evalgateConfig.server.authFailures;
+  // global: false — only failures are counted, through the checker below.
+  await app.register(rateLimit, { global: false });
+  const countFailure = app.createRateLimit({ max: limit.max, timeWindow: limit.windowMs, keyGenerator: (req) => req.ip });
+
+  /** Records one failure; throws 429 once the address is over its allowance. */
+  const failed = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const r = await countFailure(request);
+    if (!r.isAllowed && r.isExceeded) {
+      void reply.header('retry-after', String(Math.max(1, r.ttlInSeconds)));
+      throw new EvalgateError('EVALGATE_ERR_RATE_LIMITED', {
+        detail: `more than ${r.max} failed authentications from this address; retry in ${Math.max(1, r.ttlInSeconds)} s`,
+      });
+    }
+  };
+
+  app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?')[0] ?? '';
     if (!enabled) {
       request.auth = { keyId: null, scopes: apiKeyScopes };
       return;
     }
+    const isPublic = publicPaths.has(path) || path === '/' || path.startsWith('/ui/');
+    const anonymous: RequestAuth = { keyId: null, scopes: [] };
     const key = presentedKey(request);
     if (!key) {
-      if (publicPaths.has(path) || path === '/' || path.startsWith('/ui/')) {
-        request.auth = { keyId: null, scopes: [] };
+      if (isPublic) {
+        request.auth = anonymous;
+        return;
+      }
+      await failed(request, reply);
+      throw new EvalgateError('EVALGATE_ERR_UNAUTHORIZED');
+    }
+    let verified: Awaited<ReturnType<typeof verifyApiKey>>;
+    try {
+      verified = await verifyApiKey(app.store.db, key);
+    } catch (err) {
+      // A probe must still get /healthz's "degraded" answer while the database is down.
+      if (isPublic && isDatabaseUnavailable(err)) {
+        request.auth = anonymous;
+        return;
+      }
+      throw err;
+    }
+    if (!verified) {
+      await failed(request, reply);
+      // Public paths answer a wrong key as if none was sent (status only on /healthz).
+      if (isPublic) {
+        request.auth = anonymous;
         return;
       }
       throw new EvalgateError('EVALGATE_ERR_UNAUTHORIZED');
     }
-    const verified = await verifyApiKey(app.store.db, key);
-    if (!verified) throw new EvalgateError('EVALGATE_ERR_UNAUTHORIZED');
     request.auth = { keyId: verified.id, scopes: verified.scopes };
   });
 });
