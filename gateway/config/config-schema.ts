@@ -74,6 +74,8 @@ export const configSchema = z
         modelTimeoutMs: positiveInt.optional(),
         maxVadQueue: positiveInt.optional(),
         maxPendingWrites: positiveInt.optional(),
+        /** Folder of the live results journal (kept while the database is unavailable); default `.evalgate/journal`. */
+        journalDir: z.string().min(1).optional(),
       })
       .strict()
       .default({}),

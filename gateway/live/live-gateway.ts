@@ -2,6 +2,7 @@ import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { realtimeRoute } from '../server/routes/realtime-route.js';
 import { streamRoute } from '../server/routes/stream-route.js';
+import { defaultJournalDir } from './live-journal.js';
 import { liveLimitsFromEnv, type LiveLimits } from './live-limits.js';
 import { createLiveMetrics } from './live-metrics.js';
 import { SessionRegistry } from './session-registry.js';
@@ -13,6 +14,8 @@ const registries = new WeakMap<object, SessionRegistry>();
 export interface LiveGatewayOptions {
   /** Overrides the limits (which otherwise come from the defaults, the config's `live` section and EVALGATE_LIVE_* variables). */
   readonly limits?: Partial<LiveLimits>;
+  /** Overrides the journal folder (otherwise EVALGATE_LIVE_JOURNAL_DIR, then the config's `live.journalDir`, then `.evalgate/journal`). */
+  readonly journalDir?: string;
 }
 
 /**
@@ -20,7 +23,9 @@ export interface LiveGatewayOptions {
  * compatible) and `GET /stream` (native), registered under /v1.
  */
 export async function liveGateway(app: FastifyInstance, opts: LiveGatewayOptions = {}): Promise<void> {
-  const limits = liveLimitsFromEnv(process.env, opts.limits, app.evalgateConfig.live);
+  const { journalDir: configJournalDir, ...configLimits } = app.evalgateConfig.live;
+  const limits = liveLimitsFromEnv(process.env, opts.limits, configLimits);
+  const journalDir = opts.journalDir ?? (process.env.EVALGATE_LIVE_JOURNAL_DIR || undefined) ?? configJournalDir ?? defaultJournalDir;
   // ws enforces maxPayload while reading and closes oversized frames with 1009.
   await app.register(websocket, { options: { maxPayload: limits.maxFrameBytes } });
   // An upgrade refused by an earlier onRequest hook (401 from auth) never reaches
@@ -30,7 +35,7 @@ export async function liveGateway(app: FastifyInstance, opts: LiveGatewayOptions
     if (String(request.headers.upgrade ?? '').toLowerCase() === 'websocket') request.raw.socket?.destroy();
   });
   const metrics = createLiveMetrics(app.metrics);
-  const registry = new SessionRegistry({ store: app.store, config: app.evalgateConfig, limits, metrics, log: app.log });
+  const registry = new SessionRegistry({ store: app.store, config: app.evalgateConfig, limits, metrics, log: app.log, journalDir });
   registries.set(app.server, registry);
   // A plain app.close() (tests, embedding) still ends every session cleanly.
   app.addHook('preClose', async () => registry.shutdown());

@@ -16,6 +16,8 @@ export interface LiveMetrics {
   readonly errors: Counter<'code'>;
   /** Server events dropped for slow clients. */
   readonly droppedEvents: Counter;
+  /** Rows journaled during a database outage and not yet written (0 when the database keeps up). */
+  readonly journalBacklog: Gauge;
 }
 
 const latencyBuckets = [0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30];
@@ -41,5 +43,6 @@ export function createLiveMetrics(registry: Registry): LiveMetrics {
     }),
     errors: new Counter({ name: 'evalgate_live_errors_total', help: 'Live errors by code', labelNames: ['code'], registers }),
     droppedEvents: new Counter({ name: 'evalgate_live_dropped_events_total', help: 'Server events dropped for slow clients', registers }),
+    journalBacklog: new Gauge({ name: 'evalgate_live_journal_backlog', help: 'Live result rows journaled while the database was unavailable, not yet written to it', registers }),
   };
 }

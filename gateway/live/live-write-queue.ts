@@ -1,5 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../store/database.js';
+import { isDatabaseUnavailable } from '../store/is-database-unavailable.js';
+import type { LiveJournal } from './live-journal.js';
 
 /** A session-level change; absent fields are left as they are. Later patches win field by field. */
 export interface SessionPatch {
@@ -65,9 +67,26 @@ export interface LiveWriteQueueOptions {
   readonly onError: (err: unknown) => void;
   /** Called with true when the queue is full and with false once it has drained to half. */
   readonly onPressure?: (full: boolean) => void;
+  /**
+   * Where batches go while the database is unavailable (fsync'd), to be
+   * replayed in order once it answers. Without one they wait in memory only.
+   */
+  readonly journal?: LiveJournal;
+  /** Rows waiting in the journal, after every change (the backlog gauge). */
+  readonly onBacklog?: (rows: number) => void;
+  /** First and longest wait between replay attempts while the database is away, ms. */
+  readonly retryDelayMs?: { readonly min: number; readonly max: number };
 }
 
 type Pending = { kind: 'insert'; row: UtteranceInsert; finish: UtteranceFinish | undefined } | { kind: 'update'; id: string; finish: UtteranceFinish };
+
+/** One batch as written to the journal and replayed from it. */
+interface Batch {
+  readonly sessions: [string, SessionPatch][];
+  readonly utterances: Pending[];
+}
+
+const rowsOf = (b: Batch): number => b.sessions.length + b.utterances.length;
 
 /**
  * Write-behind persistence for every live session of a process. Sessions call
@@ -88,8 +107,18 @@ type Pending = { kind: 'insert'; row: UtteranceInsert; finish: UtteranceFinish |
  * (responses in flight) can still add rows, at most a few per session.
  *
  * `flush()` resolves once everything queued before the call has been written
- * (or has failed and been reported): sessions call it when they close, and
- * shutdown calls it before the sockets close.
+ * (or journaled, or has failed and been reported): sessions call it when they
+ * close, and shutdown calls it before the sockets close.
+ *
+ * Outages: a batch the database cannot take because it is unavailable (see
+ * isDatabaseUnavailable) is appended to the journal (fsync'd), and so is every
+ * later batch until the journal is empty again, so the database sees the
+ * writes in the order they were made. A replay loop retries the oldest
+ * journaled batch with bounded backoff and writes them in order once the
+ * database answers. Replays are idempotent: an utterance row is inserted at
+ * most once per (session, seq) (a batch whose commit was cut off may have
+ * landed), and updates set the same values again. Journaled rows count
+ * toward `maxPendingRows`, so a long outage ends in the same wait policy.
  */
 export class LiveWriteQueue {
   readonly #db: Kysely<Database>;
@@ -100,11 +129,48 @@ export class LiveWriteQueue {
   #writing: Promise<void> | undefined;
   #scheduled = false;
   #full = false;
+  /** Journaled batches not yet in the database, oldest first. */
+  readonly #backlog: Batch[] = [];
+  #backlogRows = 0;
+  #replaying: Promise<void> | undefined;
+  readonly #stop = new AbortController();
 
   constructor(db: Kysely<Database>, opts: LiveWriteQueueOptions) {
     this.#db = db;
     this.#opts = opts;
     this.#maxRows = opts.maxRowsPerStatement ?? 500;
+  }
+
+  /** Rows journaled during an outage and not yet written to the database. */
+  get backlogRows(): number {
+    return this.#backlogRows;
+  }
+
+  /**
+   * Takes over journals left by stopped processes (kill -9 during an outage)
+   * and replays them. Called once at start; resolves when they are queued for
+   * replay (not when replayed).
+   */
+  async recoverOrphans(onBadLine?: (file: string, err: unknown) => void): Promise<number> {
+    if (!this.#opts.journal) return 0;
+    const records = await this.#opts.journal.claimOrphans(onBadLine);
+    // The orphans' records are in this process's journal now (claimOrphans copied them).
+    for (const r of records) this.#pushBacklog(reviveBatch(r));
+    return records.length;
+  }
+
+  /**
+   * Stops replaying (shutdown), after waiting up to `drainMs` for the backlog.
+   * The journal keeps what the database has not taken, for the next start; an
+   * empty journal is removed.
+   */
+  async close(drainMs = 0): Promise<void> {
+    await this.flush();
+    // A database that came back gets a bounded chance to take the backlog before we stop.
+    if (this.#replaying && drainMs > 0) await Promise.race([this.#replaying, sleep(drainMs, this.#stop.signal)]);
+    this.#stop.abort();
+    await this.#replaying;
+    await this.#opts.journal?.close(this.#backlog.length > 0);
   }
 
   /** Rows queued and not yet handed to the database. */
@@ -142,7 +208,7 @@ export class LiveWriteQueue {
   }
 
   #queued(): void {
-    if (!this.#full && this.pendingRows >= this.#opts.maxPendingRows) {
+    if (!this.#full && this.pendingRows + this.#backlogRows >= this.#opts.maxPendingRows) {
       this.#full = true;
       this.#opts.onPressure?.(true);
     }
@@ -161,43 +227,106 @@ export class LiveWriteQueue {
     const utterances = [...this.#utterances.values()];
     this.#sessions = new Map();
     this.#utterances = new Map();
-    this.#writing = this.#write(sessions, utterances).finally(() => {
+    this.#writing = this.#write({ sessions: [...sessions], utterances }).finally(() => {
       this.#writing = undefined;
-      if (this.#full && this.pendingRows <= this.#opts.maxPendingRows / 2) {
-        this.#full = false;
-        this.#opts.onPressure?.(false);
-      }
+      this.#releasePressure();
       // Work queued while this batch was written goes out next, at once.
       if (this.pendingRows > 0) this.#startBatch();
     });
   }
 
-  async #write(sessions: Map<string, SessionPatch>, utterances: Pending[]): Promise<void> {
-    const statements = this.#statements(sessions, utterances);
-    try {
-      await this.#db.transaction().execute(async (trx) => {
-        for (const s of statements) await s.execute(trx);
-      });
-    } catch {
-      // One bad row must not lose the others: write row by row, reporting each failure.
-      for (const [id, patch] of sessions) await this.#tryEach([sessionUpdate([[id, patch]])]);
-      for (const u of utterances) await this.#tryEach(this.#statements(new Map(), [u]));
+  #releasePressure(): void {
+    if (this.#full && this.pendingRows + this.#backlogRows <= this.#opts.maxPendingRows / 2) {
+      this.#full = false;
+      this.#opts.onPressure?.(false);
     }
   }
 
-  async #tryEach(statements: RawBuilder<unknown>[]): Promise<void> {
-    for (const s of statements) {
+  async #write(batch: Batch): Promise<void> {
+    // Behind a backlog, a batch waits its turn in the journal: the database sees writes in order.
+    if (this.#backlog.length > 0) return this.#journal(batch);
+    const rest = await this.#tryWrite(batch);
+    if (rest) await this.#journal(rest);
+  }
+
+  /**
+   * Writes a batch in one transaction, or row by row when the database refuses
+   * one (one bad row must not lose the others; each failure is reported).
+   * Returns what is left when the database turns out to be unavailable.
+   */
+  async #tryWrite(batch: Batch): Promise<Batch | undefined> {
+    try {
+      await this.#transaction(batch);
+      return undefined;
+    } catch (err) {
+      if (isDatabaseUnavailable(err)) return batch;
+    }
+    const singles: Batch[] = [...batch.sessions.map((s) => ({ sessions: [s], utterances: [] })), ...batch.utterances.map((u) => ({ sessions: [], utterances: [u] }))];
+    for (let i = 0; i < singles.length; i++) {
       try {
-        await s.execute(this.#db);
+        for (const st of this.#statements(singles[i]!)) await st.execute(this.#db);
       } catch (err) {
+        if (isDatabaseUnavailable(err)) return mergeBatches(singles.slice(i));
         this.#opts.onError(err);
       }
     }
+    return undefined;
   }
 
-  #statements(sessions: Map<string, SessionPatch>, utterances: Pending[]): RawBuilder<unknown>[] {
+  async #transaction(batch: Batch): Promise<void> {
+    const statements = this.#statements(batch);
+    await this.#db.transaction().execute(async (trx) => {
+      for (const s of statements) await s.execute(trx);
+    });
+  }
+
+  /** Appends a batch to the journal (durable before this resolves) and makes sure the replay runs. */
+  async #journal(batch: Batch): Promise<void> {
+    this.#pushBacklog(batch);
+    try {
+      await this.#opts.journal?.append(batch);
+    } catch (err) {
+      // Still replayed from memory while this process lives; only a crash now would lose it.
+      this.#opts.onError(err);
+    }
+  }
+
+  #pushBacklog(batch: Batch): void {
+    this.#backlog.push(batch);
+    this.#backlogRows += rowsOf(batch);
+    this.#opts.onBacklog?.(this.#backlogRows);
+    this.#replaying ??= this.#replay().finally(() => (this.#replaying = undefined));
+  }
+
+  /** Writes the journaled batches in order, waiting (bounded backoff) while the database is away. */
+  async #replay(): Promise<void> {
+    const { min, max } = this.#opts.retryDelayMs ?? { min: 200, max: 2_000 };
+    let delayMs = min;
+    while (this.#backlog.length > 0 && !this.#stop.signal.aborted) {
+      const batch = this.#backlog[0]!;
+      const rest = await this.#tryWrite(batch);
+      if (rest) {
+        // Rows before `rest` are in; keep only the rest (replaying them again would be harmless too).
+        this.#backlog[0] = rest;
+        this.#backlogRows -= rowsOf(batch) - rowsOf(rest);
+        this.#opts.onBacklog?.(this.#backlogRows);
+        await sleep(delayMs, this.#stop.signal);
+        delayMs = Math.min(delayMs * 2, max);
+        continue;
+      }
+      delayMs = min;
+      this.#backlog.shift();
+      this.#backlogRows -= rowsOf(batch);
+      this.#opts.onBacklog?.(this.#backlogRows);
+      this.#releasePressure();
+    }
+    // Checked and truncated in one step: an append queued later lands after the truncate.
+    if (this.#backlog.length === 0) await this.#opts.journal?.truncate().catch((err: unknown) => this.#opts.onError(err));
+  }
+
+  #statements({ sessions, utterances }: Batch): RawBuilder<unknown>[] {
     const out: RawBuilder<unknown>[] = [];
-    const patches = [...sessions];
+    const patches = sessions;
     for (let i = 0; i < patches.length; i += this.#maxRows) out.push(sessionUpdate(patches.slice(i, i + this.#maxRows)));
     const inserts = utterances.filter((u): u is Extract<Pending, { kind: 'insert' }> => u.kind === 'insert');
     for (let i = 0; i < inserts.length; i += this.#maxRows) out.push(utteranceInsert(inserts.slice(i, i + this.#maxRows)));
@@ -208,6 +337,38 @@ export class LiveWriteQueue {
 }
 
 const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Single-row batches back into one, in order (an insert and its later update stay in order). */
+function mergeBatches(batches: Batch[]): Batch {
+  return { sessions: batches.flatMap((b) => b.sessions), utterances: batches.flatMap((b) => b.utterances) };
+}
+
+const toDate = (v: unknown): Date | null => (v === null || v === undefined ? null : new Date(v as string));
+
+/** A batch read back from the journal: its dates were written as ISO strings. */
+function reviveBatch(raw: unknown): Batch {
+  const b = raw as Batch;
+  return {
+    sessions: b.sessions.map(([id, p]) => [id, 'endedAt' in p ? { ...p, endedAt: toDate(p.endedAt) } : p]),
+    utterances: b.utterances.map((u) => {
+      const finish = u.finish ? { ...u.finish, finishedAt: toDate(u.finish.finishedAt)! } : undefined;
+      return u.kind === 'insert' ? { kind: 'insert', row: { ...u.row, createdAt: toDate(u.row.createdAt)! }, finish } : { kind: 'update', id: u.id, finish: finish! };
+    }),
+  };
+}
 
 /** One UPDATE … FROM (VALUES …) for many sessions; a flag per field says whether the patch sets it. */
 function sessionUpdate(patches: [string, SessionPatch][]): RawBuilder<unknown> {
@@ -229,8 +390,10 @@ function utteranceInsert(items: { row: UtteranceInsert; finish: UtteranceFinish 
   const rows = items.map(({ row: r, finish: f }) =>
     sql`(${r.id}, ${r.sessionId}, ${r.seq}::integer, ${r.sampleId}, ${f?.status ?? 'open'}, ${f?.transcript ?? null}, ${json(f?.error)}::jsonb, ${r.audioSeconds}::double precision, ${r.speechStartS}::double precision, ${r.speechEndS}::double precision, ${f?.latencyFirstTokenMs ?? null}::double precision, ${f?.latencyFinalMs ?? null}::double precision, ${f?.realTimeFactor ?? null}::double precision, ${json(f?.scores)}::jsonb, ${r.createdAt}::timestamptz, ${f?.finishedAt ?? null}::timestamptz)`,
   );
+  // At most once per (session, seq): a journaled batch replayed after its commit had landed does nothing.
   return sql`insert into utterances (id, session_id, seq, sample_id, status, transcript, error, audio_seconds, speech_start_s, speech_end_s, latency_first_token_ms, latency_final_ms, real_time_factor, scores, created_at, finished_at)
-    values ${sql.join(rows)}`;
+    values ${sql.join(rows)}
+    on conflict (session_id, seq) do nothing`;
 }
 
 function utteranceUpdate(items: { id: string; finish: UtteranceFinish }[]): RawBuilder<unknown> {

@@ -6,6 +6,7 @@ import type { LiveLimits } from './live-limits.js';
 import type { LiveMetrics } from './live-metrics.js';
 import { resolveLiveModel } from './live-model.js';
 import { LiveSession } from './live-session.js';
+import { LiveJournal } from './live-journal.js';
 import { LiveWriteQueue } from './live-write-queue.js';
 import { startSessionHeartbeat } from './session-heartbeat.js';
 import { SessionWriter } from './session-writer.js';
@@ -54,11 +55,12 @@ export class SessionRegistry {
   #writesFull = false;
   #shuttingDown = false;
   #opening = 0;
+  readonly #recovering: Promise<void>;
   /** Sessions being opened (accepted, not yet in #entries) per key. */
   readonly #openingByKey = new Map<string | null, number>();
   readonly #stopHeartbeat: () => Promise<void>;
 
-  constructor(opts: { store: Store; config: EvalgateConfig; limits: LiveLimits; metrics: LiveMetrics; log: FastifyBaseLogger }) {
+  constructor(opts: { store: Store; config: EvalgateConfig; limits: LiveLimits; metrics: LiveMetrics; log: FastifyBaseLogger; journalDir: string }) {
     this.#store = opts.store;
     this.#config = opts.config;
     this.#limits = opts.limits;
@@ -66,6 +68,8 @@ export class SessionRegistry {
     this.#log = opts.log;
     this.#writes = new LiveWriteQueue(opts.store.db, {
       maxPendingRows: opts.limits.maxPendingWrites,
+      journal: new LiveJournal(opts.journalDir),
+      onBacklog: (rows) => this.#metrics.journalBacklog.set(rows),
       onError: (err) => {
         this.#log.error({ err }, 'live session write failed');
         this.#metrics.errors.inc({ code: 'EVALGATE_ERR_DB_UNAVAILABLE' });
@@ -75,6 +79,11 @@ export class SessionRegistry {
         for (const l of this.#pressureListeners) l(full);
       },
     });
+    // Results a stopped gateway journaled during an outage and never wrote: replay them now.
+    this.#recovering = this.#writes.recoverOrphans((file, err) => this.#log.warn({ err, file }, 'skipped a torn live journal line')).then(
+      (n) => void (n > 0 && this.#log.info({ batches: n, dir: opts.journalDir }, 'replaying live results journaled by a stopped gateway')),
+      (err: unknown) => this.#log.error({ err, dir: opts.journalDir }, 'could not read the live journal folder'),
+    );
     // Stamps this process's sessions, and fails sessions that a killed gateway left open.
     this.#stopHeartbeat = startSessionHeartbeat(opts.store.db, () => [...this.#entries.keys()], {
       onError: (err) => this.#log.warn({ err }, 'stream session heartbeat failed'),
@@ -234,6 +243,10 @@ export class SessionRegistry {
       }),
     );
     await this.#writes.flush();
+    await this.#recovering;
+    // What the database has not taken stays in the journal for the next start.
+    await this.#writes.close(this.#limits.shutdownDrainMs);
+    if (this.#writes.backlogRows > 0) this.#log.warn({ rows: this.#writes.backlogRows }, 'live results left in the journal: the database is unavailable; the next start replays them');
     await this.#stopHeartbeat();
   }
 }

@@ -79,6 +79,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
   // fresh one (or fails with EVALGATE_ERR_DB_UNAVAILABLE where it is used); a
   // process warning records that it happened.
   pool.on('error', (err) => process.emitWarning(`PostgreSQL connection lost while idle: ${err.message}`, { code: 'EVALGATE_DB_IDLE_ERROR' }));
+  // A client checked out between two queries (inside a transaction) has no pool listener: the same
+  // loss would be an uncaught 'error' that kills the process. Its next query fails instead (an outage).
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);

@@ -112,7 +112,8 @@ export async function startGateway(opts: {
     server: { host: '127.0.0.1', port: 0, auth: opts.auth ?? true },
     logLevel: 'silent',
     models: opts.models,
-    live: opts.live ?? {},
+    // Each test gateway journals into its own folder: never into the working tree, never another run's orphans.
+    live: { journalDir: await mkdtemp(join(tmpdir(), 'evalgate-journal-')), ...opts.live },
   });
   const tls = opts.tls === false ? undefined : await selfSignedCert();
   const app = await createApp({ config, store: ts.store, ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}) });
