@@ -1,0 +1,47 @@
+/**
+ * How the security matrix reaches each route of the server. Every route in
+ * `app.routeList` must have an entry here: a route the generator does not
+ * know fails the matrix, so a new route is covered (or deliberately listed)
+ * before it ships.
+ */
+
+/** Seeded facts a filler may use, per dataset. */
+export interface DatasetFixture {
+  /** Dataset name. */
+  readonly name: string;
+  /** Dataset id. */
+  readonly id: string;
+  /** Sealed or open. */
+  readonly sealed: boolean;
+  /** Two full runs (baseline first) and one small run of the same dataset. */
+  readonly runs: readonly string[];
+  /** A sample key with a media file. */
+  readonly sampleKey: string;
+  /** Stream sessions bound to samples of this dataset. */
+  readonly sessions: readonly string[];
+}
+
+/** An HTTP request list, or a WebSocket protocol to drive. */
+export type Filler = { readonly http: (d: DatasetFixture) => readonly string[] } | { readonly ws: 'native' | 'realtime' };
+
+export const routeFillers: Readonly<Record<string, Filler>> = {
+  'GET /healthz': { http: () => ['/healthz'] },
+  'GET /metrics': { http: () => ['/metrics'] },
+  'GET /': { http: () => ['/'] },
+  'GET /v1/runs': { http: () => ['/v1/runs'] },
+  'GET /v1/runs/:id/samples': { http: (d) => d.runs.map((r) => `/v1/runs/${r}/samples?limit=1000`) },
+  'GET /v1/compare': {
+    http: (d) => [
+      `/v1/compare?runs=${d.runs[0]},${d.runs[1]}&by=tag&samples=50&iterations=50`,
+      `/v1/compare?runs=${d.runs[0]},${d.runs[1]}&by=lang&samples=5&iterations=50`,
+      `/v1/compare?runs=${d.runs[0]},${d.runs[1]},${d.runs[0]}&by=task&iterations=50`,
+    ],
+  },
+  'GET /v1/compare/kinds': { http: (d) => [`/v1/compare/kinds?task=asr&dataset=${d.name}&iterations=50`, '/v1/compare/kinds?task=asr&iterations=50'] },
+  'GET /v1/leaderboard': { http: (d) => [`/v1/leaderboard?task=asr&dataset=${d.name}&iterations=50`, '/v1/leaderboard?task=asr&iterations=50'] },
+  'GET /v1/datasets/:dataset/samples/:sample/media/:index': { http: (d) => [`/v1/datasets/${d.name}/samples/${d.sampleKey}/media/0`] },
+  'GET /v1/sessions': { http: () => ['/v1/sessions'] },
+  'GET /v1/stream/sessions/:id': { http: (d) => d.sessions.map((s) => `/v1/stream/sessions/${s}`) },
+  'GET /v1/realtime': { ws: 'realtime' },
+  'GET /v1/stream': { ws: 'native' },
+};
