@@ -79,8 +79,10 @@ export const configSchema = z
       })
       .strict()
       .default({}),
-    /** Where cached frames and responses live. */
+    /** Where cached frames and responses live (and, under `spill/`, answers a run keeps while the database is away). */
     cacheDir: z.string().default('.evalgate/cache'),
+    /** Batch runner: `dbOutageMaxMs` bounds how long a run waits for an unreachable database (default 120 000). */
+    runner: z.object({ dbOutageMaxMs: positiveInt.optional() }).strict().default({}),
     /** What a sealed dataset shows to non-admin keys (docs/security.md). */
     sealed: z
       .object({

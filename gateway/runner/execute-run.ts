@@ -1,7 +1,13 @@
 import type { Kysely } from 'kysely';
 import type { ModelV1 } from '../models/spec/model-v1.js';
+import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
+import { isDatabaseUnavailable } from '../store/is-database-unavailable.js';
 import { AdaptiveConcurrency } from './adaptive-concurrency.js';
+import { DbOutageGuard } from './db-outage-guard.js';
+import { PredictionWriter } from './prediction-writer.js';
+import { newExecutor, releaseExecutor } from './run-claims.js';
+import { RunSpill } from './run-spill.js';
 import type { RunnerSample } from './build-request.js';
 import { buildOptionsOf, type PreparedRun } from './prepare-run.js';
 import { ResponseCache } from './response-cache.js';
@@ -31,6 +37,12 @@ export interface ExecuteOptions {
   readonly onOutcome?: (o: SampleOutcome) => void;
   /** The task scorer (default: scorers/score-task.ts). */
   readonly scoreTask?: ScoreTaskFn;
+  /** How long one database outage may last before the run gives up, ms (default 120 000). */
+  readonly dbOutageMaxMs?: number;
+  /** Folder of the run spill files (answers kept while the database is away); none when absent. */
+  readonly spillDir?: string;
+  /** Reports database outages and recoveries (the CLI prints them on stderr). */
+  readonly onNotice?: (message: string) => void;
 }
 
 /** The report plus what this execution did. */
@@ -67,6 +79,7 @@ export function createProcessor(
   limiter: AdaptiveConcurrency,
   opts: Pick<ExecuteOptions, 'timeoutMs' | 'retry' | 'stream' | 'cacheDir'>,
   scoreTask: ScoreTaskFn | undefined,
+  extra: { writer?: PredictionWriter; guard?: DbOutageGuard; executor?: string } = {},
 ): SampleProcessor {
   // The cache reports a failed write (full disk…) as one run warning; the run goes on.
   const cache = opts.cacheDir ? new ResponseCache(opts.cacheDir, { onWarning: (m) => processor.addWarning(m) }) : undefined;
@@ -86,6 +99,7 @@ export function createProcessor(
         }
       : undefined,
     scoreSample: perSampleScorer(prepared.config.task, scoreTask, prepared.config.scorer),
+    ...extra,
   });
   return processor;
 }
@@ -113,48 +127,94 @@ export async function finalizeRun(
  * again; failed ones are retried.
  */
 export async function executeLocalRun(db: Kysely<Database>, prepared: PreparedRun & { model: ModelV1 }, opts: ExecuteOptions): Promise<ExecuteResult> {
+  const runId = prepared.run.id;
   const warnings: string[] = [];
   const scoreTask = await tryLoadScoreTask(opts.scoreTask, warnings);
-  const pending = await listPendingSamples(db, {
-    id: prepared.run.id,
-    datasetId: prepared.config.dataset.id,
-    task: prepared.config.task,
-    limit: prepared.config.limit,
+  const executor = prepared.executor ?? newExecutor();
+  // Every database call of the execution waits out an outage, up to the bound (issue 13 #10).
+  const guard = new DbOutageGuard({
+    runId,
+    maxOutageMs: opts.dbOutageMaxMs,
+    onOutage: (err) => opts.onNotice?.(`database unavailable (${(err as Error).message}); run ${runId} waits for it, answers are kept`),
+    onRecovered: (ms) => opts.onNotice?.(`database back after ${(ms / 1000).toFixed(1)} s; run ${runId} goes on`),
   });
+  const spill = opts.spillDir ? new RunSpill(opts.spillDir, runId) : undefined;
+  let spillWarned = false;
+  const writer = new PredictionWriter(db, {
+    guard,
+    spill,
+    onSpillError: (err) => {
+      if (!spillWarned) opts.onNotice?.(`could not write the spill file ${spill?.path}: ${(err as Error).message}`);
+      spillWarned = true;
+    },
+  });
+  const pending = await guard.run(() =>
+    listPendingSamples(db, { id: runId, datasetId: prepared.config.dataset.id, task: prepared.config.task, limit: prepared.config.limit }),
+  );
   opts.onStart?.(pending.length);
   const limiter = new AdaptiveConcurrency({ max: opts.concurrency });
-  const processor = createProcessor(db, prepared, prepared.model, limiter, opts, scoreTask);
+  const processor = createProcessor(db, prepared, prepared.model, limiter, opts, scoreTask, { writer, guard, executor: executor.id });
   // Held until the run's final state is written: scoring a large run can outlast the stale limit.
-  const heartbeat = new RunHeartbeat(db);
-  heartbeat.hold(prepared.run.id);
+  const heartbeat = new RunHeartbeat(db, undefined, executor);
+  heartbeat.hold(runId);
   try {
     const totals = await runBatch(processor, pending, { concurrency: opts.concurrency, signal: opts.signal, onOutcome: opts.onOutcome });
     if (limiter.decreases > 0) warnings.push(`rate limited: concurrency was reduced ${limiter.decreases} time(s)`);
-    const report = await finalizeRun(db, prepared.run.id, { warnings: [...warnings, ...processor.warnings], cancelled: totals.cancelled, scoreTask });
+    const report = await guard.run(() => finalizeRun(db, runId, { warnings: [...warnings, ...processor.warnings], cancelled: totals.cancelled, scoreTask }));
+    // Everything spilled during an outage has since been written.
+    await spill?.close(true);
     return { report, totals, resumed: prepared.resumed };
   } catch (err) {
-    await markRunFailed(db, prepared.run.id, err);
+    if (guard.gaveUp || isDatabaseUnavailable(err)) throw await giveUpOnDatabase(db, runId, err, guard, spill);
+    await markRunFailed(db, runId, err);
     throw err;
   } finally {
     await heartbeat.stop();
+    await releaseExecutor(db, executor.id).catch(() => undefined);
   }
 }
 
 /**
- * Marks a run whose execution threw (a database error, a bug) as `failed`,
+ * The database stayed away longer than the bound: the run ends `failed` with
+ * EVALGATE_ERR_DB_UNAVAILABLE when that can still be stored; when it cannot,
+ * a `run-failed` record goes to the spill file (replayed by `runs reap` and
+ * `run --resume`). Either way the error names the run and the spill file.
+ */
+async function giveUpOnDatabase(db: Kysely<Database>, runId: string, err: unknown, guard: DbOutageGuard, spill: RunSpill | undefined): Promise<EvalgateError> {
+  const cause = guard.gaveUp ?? err;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  const recorded = await markRunFailed(db, runId, cause, 'EVALGATE_ERR_DB_UNAVAILABLE');
+  if (spill && !recorded) await spill.append([{ type: 'run-failed', error: message, at: new Date().toISOString() }]).catch(() => undefined);
+  await spill?.close(false);
+  const kept = spill && spill.records > 0 ? `; ${spill.records} record(s) with the answers received are kept in ${spill.path}` : '';
+  const state = recorded ? 'the run is marked failed' : 'the run could not be marked failed (evalgate runs reap marks it once its process is gone)';
+  return new EvalgateError(
+    'EVALGATE_ERR_DB_UNAVAILABLE',
+    {
+      detail: `${message}${kept}; ${state}; when the database is back, continue it with: evalgate run --resume ${runId} (answers already received are written first and not requested again)`,
+    },
+    { cause },
+  );
+}
+
+/**
+ * Marks a run whose execution threw (a database error, a bug) as `failed`
+ * (resolves with whether that could be stored),
  * with the error and its counts so far, so that it does not look as if it were
  * still running. Best effort: when the database itself is gone this cannot be
  * recorded, and the original error is what the caller sees. `--resume` works
  * on a failed run like on any other.
  */
-async function markRunFailed(db: Kysely<Database>, runId: string, err: unknown): Promise<void> {
+async function markRunFailed(db: Kysely<Database>, runId: string, err: unknown, code?: string): Promise<boolean> {
   try {
     const run = await getRun(db, runId);
     const config = run?.config as { dataset?: { id: string }; task?: string; limit?: number } | undefined;
     const scope = config?.dataset && config.task ? await runScopeSize(db, { datasetId: config.dataset.id, task: config.task, limit: config.limit }) : undefined;
     const counts = await runCounts(db, runId, scope);
-    await finishRun(db, runId, 'failed', { status: 'failed', error: err instanceof Error ? err.message : String(err), counts });
+    await finishRun(db, runId, 'failed', { status: 'failed', error: err instanceof Error ? err.message : String(err), ...(code ? { code } : {}), counts });
+    return true;
   } catch {
     // The original error matters more than this bookkeeping.
+    return false;
   }
 }

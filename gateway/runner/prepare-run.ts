@@ -12,7 +12,9 @@ import { defaultPromptTemplates } from '../models/prompt-templates.js';
 import { audioDecodeRateFor, defaultVideoOptions, type BuildRequestOptions, type VideoInputOptions } from './build-request.js';
 import { stableJson } from './response-cache.js';
 import { assertRunMediaReadable } from './check-run-media.js';
+import { newExecutor, takeOverRun, type Executor } from './run-claims.js';
 import { createRun, findRunByConfigHash, getRun, listPendingSamples, markRunRunning, upsertModel } from './run-repo.js';
+import { replaySpill, spillDirOf, type SpillReplay } from './run-spill.js';
 
 /** What the user asked for on `evalgate run`. */
 export interface RunRequest {
@@ -42,6 +44,10 @@ export interface RunRequest {
   readonly scorer?: Readonly<Record<string, unknown>>;
   /** Score failed samples as empty answers (explicit opt-in). */
   readonly failedAsWrong?: boolean;
+  /** Folder of run spill files (default `<cacheDir>/spill`); a continued run's spill file is written first. */
+  readonly spillDir?: string;
+  /** Reports what a spill replay wrote. */
+  readonly onSpillReplay?: (r: SpillReplay) => void;
 }
 
 /** The resolved configuration stored in `runs.config`. */
@@ -86,6 +92,8 @@ export interface PreparedRun {
   readonly modelConfig: ModelConfig;
   /** Dataset root on this machine. */
   readonly rootDir: string;
+  /** Who executes it (set by prepareRun, which took the run over for it). */
+  readonly executor?: Executor;
 }
 
 const SECRET_KEY = /(api[-_]?key|secret|password|authorization|bearer|access[-_]?token|credential)/i;
@@ -200,8 +208,18 @@ async function pendingKeys(db: Kysely<Database>, runId: string, cfg: ResolvedRun
  * `running`.
  */
 export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, req: RunRequest, loadModel: (m: ModelConfig) => Promise<ModelV1>): Promise<PreparedRun & { model: ModelV1 }> {
+  const executor = newExecutor();
+  const spillDir = req.spillDir ?? spillDirOf(config.cacheDir);
+  // A continued run: refused while another live process holds it (issue 13 #11), then the answers a
+  // previous execution kept in its spill file during a database outage are written (issue 13 #10).
+  const takeOver = async (runId: string): Promise<void> => {
+    await takeOverRun(db, runId, executor);
+    const replay = await replaySpill(db, spillDir, runId);
+    if (replay.path) req.onSpillReplay?.(replay);
+  };
   if (req.resume) {
     const ctx = await loadRunContext(db, config, req.resume);
+    await takeOver(ctx.run.id);
     const model = await loadModel(ctx.modelConfig);
     const cfg: ResolvedRunConfig =
       req.limit !== undefined || req.failedAsWrong || req.scorer
@@ -211,7 +229,7 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
     await assertRunMediaReadable(db, dataset, await pendingKeys(db, ctx.run.id, cfg));
     if (cfg !== ctx.config) await db.updateTable('runs').set({ config: JSON.stringify(cfg) }).where('id', '=', ctx.run.id).execute();
     await markRunRunning(db, ctx.run.id, ctx.run.warnings);
-    return { ...ctx, config: cfg, resumed: true, model };
+    return { ...ctx, config: cfg, resumed: true, model, executor };
   }
   if (!req.modelId) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--model is required (or --resume RUN_ID)' });
   if (!req.dataset) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--dataset is required (or --resume RUN_ID)' });
@@ -247,6 +265,7 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
   const hash = runConfigHash(cfg);
   await upsertModel(db, modelConfig);
   const existing = req.forceNew ? undefined : await findRunByConfigHash(db, hash);
+  if (existing) await takeOver(existing.id);
   // Refuse before anything is created or sent: a continued run checks only the samples it still has to do.
   await assertRunMediaReadable(db, dataset, existing ? await pendingKeys(db, existing.id, cfg) : await scopeKeys(db, cfg));
   let run: Run;
@@ -273,8 +292,9 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
       evalgate_version: evalgateVersion,
     });
   }
+  if (!existing) await takeOverRun(db, run.id, executor);
   await markRunRunning(db, run.id, run.warnings);
-  return { run, resumed: existing !== undefined, config: cfg, modelConfig, rootDir: dataset.root_dir ?? '.', model };
+  return { run, resumed: existing !== undefined, config: cfg, modelConfig, rootDir: dataset.root_dir ?? '.', model, executor };
 }
 
 /**

@@ -2,7 +2,10 @@ import type { Kysely } from 'kysely';
 import type { ModelRequest, ModelResult, ModelV1 } from '../models/spec/model-v1.js';
 import type { Database } from '../store/database.js';
 import type { AdaptiveConcurrency } from './adaptive-concurrency.js';
-import { buildRequest, type BuildRequestOptions, type RunnerSample } from './build-request.js';
+import { resolve } from 'node:path';
+import { buildRequest, scrubPaths, type BuildRequestOptions, type RunnerSample } from './build-request.js';
+import type { DbOutageGuard } from './db-outage-guard.js';
+import { claimSample, releaseSample } from './run-claims.js';
 import { requestCacheKey, type CacheModelIdentity, type ResponseCache } from './response-cache.js';
 import { backoffDelayMs, classifyError, defaultRetryPolicy, sleep, type ClassifiedError, type RetryPolicy } from './retry-policy.js';
 import { PredictionWriter } from './prediction-writer.js';
@@ -34,6 +37,14 @@ export interface SampleProcessorOptions {
   readonly random?: () => number;
   /** Group-commit writer (default: one of its own over `db`). */
   readonly writer?: PredictionWriter;
+  /** Waits out database outages for the claims (the writer has its own). */
+  readonly guard?: DbOutageGuard;
+  /**
+   * Executor id: when set, each sample is claimed in `run_claims` before its
+   * model call and released once its prediction is written, so that two
+   * executors of one run never call the model for the same sample.
+   */
+  readonly executor?: string;
 }
 
 /** What happened to one sample. */
@@ -52,6 +63,14 @@ export interface SampleOutcome {
   readonly cached: boolean;
   /** Error of a failed or skipped sample. */
   readonly error?: PredictionError;
+}
+
+/** Thrown when another executor holds the sample's claim: this one leaves it alone. */
+export class SampleClaimedElsewhereError extends Error {
+  constructor(readonly sampleKey: string) {
+    super(`sample ${sampleKey} is claimed by another executor`);
+    this.name = 'SampleClaimedElsewhereError';
+  }
 }
 
 /** Thrown when the run's own signal aborts: the sample is left pending, not failed. */
@@ -109,6 +128,20 @@ export class SampleProcessor {
    * RunCancelledError or a database error, leaving the sample pending.
    */
   async process(sample: RunnerSample, signal?: AbortSignal): Promise<SampleOutcome> {
+    const o = this.#o;
+    const executor = o.executor;
+    if (!executor) return this.#process(sample, signal);
+    const claim = (): Promise<boolean> => claimSample(o.db, o.runId, sample.id, executor);
+    if (!(await (o.guard ? o.guard.run(claim) : claim()))) throw new SampleClaimedElsewhereError(sample.key);
+    try {
+      return await this.#process(sample, signal);
+    } finally {
+      // Best effort: a claim left behind goes stale with this executor's heartbeat.
+      await releaseSample(o.db, o.runId, sample.id, executor).catch(() => undefined);
+    }
+  }
+
+  async #process(sample: RunnerSample, signal?: AbortSignal): Promise<SampleOutcome> {
     const o = this.#o;
     const startedMs = performance.now();
     const base = { sampleId: sample.id, key: sample.key };
@@ -189,7 +222,8 @@ export class SampleProcessor {
 
     const error: PredictionError = {
       code: last?.code ?? 'adapter',
-      message: last?.message ?? 'no attempt made',
+      // Stored errors are shown to viewers: no server paths in them.
+      message: scrubPaths(last?.message ?? 'no attempt made', resolve(o.build.rootDir)),
       ...(last?.statusCode !== undefined ? { statusCode: last.statusCode } : {}),
       retryable: last?.retryable ?? false,
     };
@@ -268,6 +302,8 @@ export interface BatchTotals {
   cached: number;
   /** Whether the signal stopped the batch early (the rest stays pending). */
   cancelled: boolean;
+  /** Samples left alone because another executor of the run had claimed them. */
+  claimedElsewhere: number;
 }
 
 /**
@@ -282,7 +318,7 @@ export async function runBatch(
   samples: readonly RunnerSample[],
   opts: { concurrency: number; signal?: AbortSignal; onOutcome?: (o: SampleOutcome) => void },
 ): Promise<BatchTotals> {
-  const totals: BatchTotals = { ok: 0, failed: 0, skipped: 0, cached: 0, cancelled: false };
+  const totals: BatchTotals = { ok: 0, failed: 0, skipped: 0, cached: 0, cancelled: false, claimedElsewhere: 0 };
   let next = 0;
   const loop = async (): Promise<void> => {
     while (next < samples.length && !opts.signal?.aborted) {
@@ -294,6 +330,10 @@ export async function runBatch(
         opts.onOutcome?.(outcome);
       } catch (err) {
         if (err instanceof RunCancelledError) return;
+        if (err instanceof SampleClaimedElsewhereError) {
+          totals.claimedElsewhere++;
+          continue;
+        }
         throw err;
       }
     }

@@ -1,6 +1,9 @@
+import { hostname } from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import type { Database, Run } from '../store/database.js';
+import { refreshClaims, type Executor } from './run-claims.js';
 import { runCounts, runScopeSize } from './run-repo.js';
+import { replaySpill } from './run-spill.js';
 
 // A run's heartbeat: whoever executes its samples stamps `heartbeat_at`
 // every few seconds. `running` alone cannot tell a busy run from one whose
@@ -23,10 +26,13 @@ export class RunHeartbeat {
   readonly #db: Db;
   readonly #held = new Map<string, number>();
   readonly #timer: NodeJS.Timeout;
+  readonly #executor: Executor | undefined;
   #beating: Promise<void> | undefined;
 
-  constructor(db: Db, everyMs = heartbeatIntervalMs) {
+  /** With `executor`, each beat also names its host and pid, and keeps its sample claims fresh. */
+  constructor(db: Db, everyMs = heartbeatIntervalMs, executor?: Executor) {
     this.#db = db;
+    this.#executor = executor;
     this.#timer = setInterval(() => void this.beat(), everyMs);
     this.#timer.unref();
   }
@@ -49,11 +55,11 @@ export class RunHeartbeat {
   beat(): Promise<void> {
     const ids = [...this.#held.keys()];
     if (ids.length === 0 || this.#beating) return this.#beating ?? Promise.resolve();
-    this.#beating = this.#db
-      .updateTable('runs')
-      .set({ heartbeat_at: sql<Date>`now()` })
-      .where('id', 'in', ids)
-      .execute()
+    const ex = this.#executor;
+    const stamp = ex ? sql`heartbeat_at = now(), heartbeat_host = ${ex.host}, heartbeat_pid = ${ex.pid}` : sql`heartbeat_at = now()`;
+    this.#beating = sql`update runs set ${stamp} where id in (${sql.join(ids)})`
+      .execute(this.#db)
+      .then(() => (ex ? refreshClaims(this.#db, ex.id) : undefined))
       .then(
         () => undefined,
         () => undefined,
@@ -105,16 +111,42 @@ export interface ReapedRun {
   readonly pending: number;
 }
 
+/** Whether a pid on this machine is gone. */
+function pidGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (err) {
+    return (err as { code?: string }).code === 'ESRCH';
+  }
+}
+
+/** Running runs whose heartbeat names a process on this host that no longer exists (killed), by id → pid. */
+async function deadLocalRuns(db: Db): Promise<Map<string, number>> {
+  const { rows } = await sql<{ id: string; heartbeat_pid: number }>`
+    select id, heartbeat_pid from runs where status = 'running' and heartbeat_host = ${hostname()} and heartbeat_pid is not null`.execute(db);
+  return new Map(rows.filter((r) => r.heartbeat_pid !== process.pid && pidGone(r.heartbeat_pid)).map((r) => [r.id, r.heartbeat_pid]));
+}
+
 /**
  * Marks stale runs `failed` with an "interrupted" error and their counts, and
  * writes each one's `run.finished` audit entry. Each update re-checks the
  * staleness in the database, so a run that beat again after it was listed is
- * left alone. `evalgate run --resume ID` continues a reaped run.
+ * left alone. A run whose heartbeat names a process of this host that is gone
+ * counts as stale at once. With `spillDir`, the answers a run kept in its
+ * spill file during a database outage are written first (and its counts
+ * include them); a run that gave up on the database says so in its error.
+ * `evalgate run --resume ID` continues a reaped run.
  */
-export async function reapStaleRuns(db: Db, opts: { staleAfterS?: number; dryRun?: boolean } = {}): Promise<ReapedRun[]> {
+export async function reapStaleRuns(db: Db, opts: { staleAfterS?: number; dryRun?: boolean; spillDir?: string } = {}): Promise<ReapedRun[]> {
   const staleAfterS = opts.staleAfterS ?? defaultStaleAfterS;
   const reaped: ReapedRun[] = [];
-  for (const run of await findStaleRuns(db, staleAfterS)) {
+  const dead = await deadLocalRuns(db);
+  const stale = await findStaleRuns(db, staleAfterS);
+  const deadRuns = dead.size > 0 ? await db.selectFrom('runs').selectAll().where('id', 'in', [...dead.keys()]).execute() : [];
+  const candidates = [...stale, ...deadRuns.filter((r) => !stale.some((s) => s.id === r.id))];
+  for (const run of candidates) {
+    const replay = opts.spillDir && !opts.dryRun ? await replaySpill(db, opts.spillDir, run.id) : undefined;
     const cfg = run.config as { dataset?: { id: string }; task?: string; limit?: number };
     const scope = cfg.dataset && cfg.task ? await runScopeSize(db, { datasetId: cfg.dataset.id, task: cfg.task, limit: cfg.limit }) : undefined;
     const counts = await runCounts(db, run.id, scope);
@@ -124,13 +156,21 @@ export async function reapStaleRuns(db: Db, opts: { staleAfterS?: number; dryRun
       reaped.push(entry);
       continue;
     }
-    const error = `interrupted: no heartbeat since ${lastSeen.toISOString()} (the process running it was killed or lost); continue it with evalgate run --resume ${run.id}`;
+    const deadPid = dead.get(run.id);
+    const why = replay?.runFailed
+      ? `gave up on the database: ${replay.runFailed}`
+      : deadPid !== undefined
+        ? `interrupted: process ${deadPid} on this host is gone (last heartbeat ${lastSeen.toISOString()})`
+        : `interrupted: no heartbeat since ${lastSeen.toISOString()} (the process running it was killed or lost)`;
+    const error = `${why}; continue it with evalgate run --resume ${run.id}`;
+    const code = replay?.runFailed ? 'EVALGATE_ERR_DB_UNAVAILABLE' : undefined;
+    const still = deadPid !== undefined ? sql<boolean>`status = 'running' and heartbeat_pid = ${deadPid} and heartbeat_host = ${hostname()}` : staleCondition(staleAfterS);
     const done = await db.transaction().execute(async (trx) => {
       const row = await trx
         .updateTable('runs')
-        .set({ status: 'failed', finished_at: new Date(), summary: JSON.stringify({ status: 'failed', error, counts }) })
+        .set({ status: 'failed', finished_at: new Date(), summary: JSON.stringify({ status: 'failed', error, ...(code ? { code } : {}), counts }) })
         .where('id', '=', run.id)
-        .where(staleCondition(staleAfterS))
+        .where(still)
         .returning('id')
         .executeTakeFirst();
       if (!row) return false;
@@ -140,7 +180,7 @@ export async function reapStaleRuns(db: Db, opts: { staleAfterS?: number; dryRun
           actor: 'runs reap',
           action: 'run.finished',
           subject: run.id,
-          details: JSON.stringify({ status: 'failed', reason: 'stale', lastSeen: lastSeen.toISOString(), counts, modelId: run.model_id, task: run.task }),
+          details: JSON.stringify({ status: 'failed', reason: replay?.runFailed ? 'database' : 'stale', lastSeen: lastSeen.toISOString(), counts, modelId: run.model_id, task: run.task }),
         })
         .execute();
       return true;

@@ -128,13 +128,15 @@ const finishedStatuses: ReadonlySet<RunStatus> = new Set<RunStatus>(['completed'
  */
 export async function finishRun(db: Db, runId: string, status: RunStatus, summary: Record<string, unknown>): Promise<void> {
   await db.transaction().execute(async (trx) => {
+    // Locked, so that two executors finishing one run at once write one run.finished entry (issue 13 #11).
+    const before = await trx.selectFrom('runs').select('status').where('id', '=', runId).forUpdate().executeTakeFirst();
     const row = await trx
       .updateTable('runs')
       .set({ status, summary: JSON.stringify(summary), finished_at: new Date() })
       .where('id', '=', runId)
       .returning(['model_id', 'task'])
       .executeTakeFirst();
-    if (!row || !finishedStatuses.has(status)) return;
+    if (!row || !finishedStatuses.has(status) || before?.status === status) return;
     await trx
       .insertInto('audit_log')
       .values({

@@ -27,6 +27,7 @@ interface RunOptions {
   excludeUnanswered?: boolean;
   distributed?: boolean;
   wait?: boolean;
+  dbOutageMaxMs?: string;
   json?: boolean;
 }
 
@@ -74,6 +75,7 @@ export default function register(program: Command): void {
     .option('--exclude-unanswered', 'mcq: accuracy over answered samples only (Video-MME option)')
     .option('--distributed', 'enqueue the samples for `evalgate worker` processes (needs PostgreSQL)')
     .option('--wait', 'with --distributed: wait for the workers and print the summary')
+    .option('--db-outage-max-ms <ms>', 'how long the run waits for an unreachable database before it fails (default: runner.dbOutageMaxMs, 120000)')
     .option('--json', 'print one JSON document at the end')
     .action(
       runAction(async (opts: RunOptions, cmd: Command) => {
@@ -88,6 +90,7 @@ export default function register(program: Command): void {
         const concurrency = positiveInt('--concurrency', opts.concurrency)!;
         const timeoutMs = positiveInt('--timeout-ms', opts.timeoutMs)!;
         const maxAttempts = positiveInt('--max-attempts', opts.maxAttempts)!;
+        const outageMaxMs = positiveInt('--db-outage-max-ms', opts.dbOutageMaxMs);
 
         return withStore(cmd, async (store, config) => {
           const prepared = await prepareRun(
@@ -107,6 +110,9 @@ export default function register(program: Command): void {
               video: { count: positiveInt('--frames', opts.frames), strategy: opts.frameStrategy },
               scorer: scorerOptions(opts),
               failedAsWrong: opts.failedAsWrong,
+              onSpillReplay: (r) => {
+                if (!opts.json) process.stderr.write(`wrote ${r.written} of ${r.predictions} answer(s) kept in ${r.path} during a database outage\n`);
+              },
             },
             (m) => createModel(m),
           );
@@ -121,6 +127,7 @@ export default function register(program: Command): void {
               return out.report ? formatRunReport(out.report, { enqueued: out.enqueued }) : `run ${out.runId}: enqueued ${out.enqueued} samples; start \`evalgate worker\` on any machine with the same DATABASE_URL, and follow with \`evalgate runs show ${out.runId}\``;
             }
             const { executeLocalRun } = await import('../../runner/execute-run.js');
+            const { spillDirOf } = await import('../../runner/run-spill.js');
             const { createProgress } = await import('../progress.js');
             const abort = new AbortController();
             const onSignal = (): void => {
@@ -138,6 +145,10 @@ export default function register(program: Command): void {
                 stream: opts.stream,
                 cacheDir: opts.cache ? `${config.cacheDir}/responses` : undefined,
                 signal: abort.signal,
+                dbOutageMaxMs: outageMaxMs ?? config.runner.dbOutageMaxMs,
+                spillDir: spillDirOf(config.cacheDir),
+                // Outage notices go to stderr even with --json: stdout stays one JSON document.
+                onNotice: (m) => process.stderr.write(`evalgate: ${m}\n`),
                 onStart: (n) => {
                   progress = createProgress(`run ${prepared.run.id.slice(0, 8)}`, n, { json: opts.json });
                 },

@@ -68,8 +68,9 @@ export default function register(program: Command): void {
         if (!Number.isFinite(staleAfterS) || staleAfterS < 20) {
           throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--stale-after must be a number of seconds >= 20, got "${opts.staleAfter}"` });
         }
-        return withStore(cmd, async (store) => {
-          const reaped = await reapStaleRuns(store.db, { staleAfterS, dryRun: opts.dryRun });
+        return withStore(cmd, async (store, config) => {
+          const { spillDirOf } = await import('../../runner/run-spill.js');
+          const reaped = await reapStaleRuns(store.db, { staleAfterS, dryRun: opts.dryRun, spillDir: spillDirOf(config.cacheDir) });
           if (opts.json) return { dryRun: Boolean(opts.dryRun), staleAfterS, runs: reaped };
           if (reaped.length === 0) return `no running run has gone ${staleAfterS} s without a heartbeat`;
           const verb = opts.dryRun ? 'would mark failed' : 'marked failed';
