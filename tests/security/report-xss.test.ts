@@ -69,7 +69,7 @@ describe('report.html with hostile media names (finding 3)', () => {
       const links = page.locator('a[href]');
       const n = await links.count();
       expect(n).toBe(hostileMedia.length * 4);
-      const protocols = await page.$$eval('a[href]', (as) => as.map((a) => (a as HTMLAnchorElement).protocol));
+      const protocols = await page.$$eval('a[href]', (as) => as.map((a) => (a as unknown as { protocol: string }).protocol));
       expect(new Set(protocols)).toEqual(new Set(['file:']));
       // Click each link in a fresh page: a javascript: URL would run in the report's origin.
       for (let i = 0; i < hostileMedia.length; i++) {
