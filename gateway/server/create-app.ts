@@ -102,6 +102,19 @@ export async function createApp(opts: CreateAppOptions): Promise<FastifyInstance
     void reply.status(404).send({ error: e.toJSON() });
   });
 
+  // Some replies leave without a body (a plain GET on a WebSocket route gets an
+  // empty 404 from @fastify/websocket): give every error the registry shape.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (reply.statusCode < 400 || request.method === 'HEAD' || (payload !== undefined && payload !== null && payload !== '')) return payload;
+    const route = request.routeOptions.url;
+    const e =
+      reply.statusCode === 404 && route
+        ? new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${route} is a WebSocket endpoint: connect with an Upgrade: websocket request` })
+        : toEvalgateError(Object.assign(new Error(`HTTP ${reply.statusCode}`), { statusCode: reply.statusCode }));
+    void reply.code(e.httpStatus).header('content-type', 'application/json; charset=utf-8');
+    return JSON.stringify({ error: e.toJSON() });
+  });
+
   await app.register(authPlugin);
   await app.register(healthRoutes);
   await app.register(webRoutes);
