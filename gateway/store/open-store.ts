@@ -3,7 +3,9 @@ import { resolve } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, sql, type MigrationResult } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 import { EvalgateError } from '../errors.js';
+import type PgModule from 'pg';
 import type { Database } from './database.js';
+import { openSharedPglite } from './pglite-owner.js';
 
 /** Which backend a store runs on. */
 export type StoreBackend = 'postgres' | 'pglite';
@@ -28,9 +30,14 @@ export interface OpenStoreOptions {
   readonly pgliteDir?: string;
   /** Run pending migrations before returning (default true). */
   readonly migrate?: boolean;
-  /** Maximum pool size for PostgreSQL. */
+  /** Maximum pool size (PostgreSQL; for PGlite, connections to the folder's owner process). */
   readonly poolSize?: number;
+  /** PGlite: how long to wait for another process that owns the folder to answer before EVALGATE_ERR_DB_LOCKED. */
+  readonly ownerWaitMs?: number;
 }
+
+/** A cold PGlite start takes ~4 s on two busy cores; an owner that is still opening gets this long. */
+const DEFAULT_OWNER_WAIT_MS = 30_000;
 
 // int8 (count(), sums) and numeric come back as strings from pg and as
 // numbers or bigints from PGlite; both are parsed to JS numbers so callers see
@@ -38,6 +45,13 @@ export interface OpenStoreOptions {
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
 const toNumber = (v: string): number => Number(v);
+
+function pgTypes(pg: typeof PgModule): PgModule.CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: string) =>
+      oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+  };
+}
 
 function redact(url: string): string {
   try {
@@ -51,7 +65,9 @@ function redact(url: string): string {
 
 /** Opens PostgreSQL (when `url` is set) or the embedded PGlite, then migrates. */
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
-  const store = opts.url ? await openPostgres(opts.url, opts.poolSize ?? 10) : await openPglite(opts.pgliteDir ?? '.evalgate/db');
+  const store = opts.url
+    ? await openPostgres(opts.url, opts.poolSize ?? 10)
+    : await openPglite(opts.pgliteDir ?? '.evalgate/db', opts.poolSize ?? 4, opts.ownerWaitMs ?? DEFAULT_OWNER_WAIT_MS);
   if (opts.migrate !== false) {
     try {
       await migrateToLatest(store.db);
@@ -65,14 +81,7 @@ export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
 
 async function openPostgres(url: string, poolSize: number): Promise<Store> {
   const pg = (await import('pg')).default;
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: poolSize,
-    types: {
-      getTypeParser: ((oid: number, format?: string) =>
-        oid === INT8_OID || oid === NUMERIC_OID ? toNumber : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
-    },
-  });
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes(pg) });
   // pg-pool re-emits errors of *idle* clients (a server restart, an admin's
   // pg_terminate_backend) on the pool; unhandled, that would crash the process.
   // The pool has already dropped the broken client, and the next query opens a
@@ -92,30 +101,29 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
   return { db, backend: 'postgres', location: redact(url), close: () => db.destroy() };
 }
 
-async function openPglite(dir: string): Promise<Store> {
+async function openPglite(dir: string, poolSize: number, ownerWaitMs: number): Promise<Store> {
   const dataDir = resolve(dir);
   await mkdir(dataDir, { recursive: true });
-  const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
-  let pglite: InstanceType<typeof PGlite>;
+  const pg = (await import('pg')).default;
+  // One process owns the folder; this one is either that owner or a client of
+  // it over the owner's unix socket (see pglite-owner.ts). Either way queries
+  // go through `pg`, so results are typed exactly as from PostgreSQL.
+  const shared = await openSharedPglite(dataDir, { poolSize, ownerWaitMs, types: pgTypes(pg) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: shared.pool }) });
   try {
-    pglite = await PGlite.create(dataDir, {
-      parsers: { [INT8_OID]: toNumber, [NUMERIC_OID]: toNumber },
-    });
+    await sql`select 1`.execute(db);
   } catch (err) {
-    throw new EvalgateError(
-      'EVALGATE_ERR_DB_UNAVAILABLE',
-      { detail: `embedded database at ${dataDir} (is another evalgate process using it?): ${(err as Error).message}` },
-      { cause: err },
-    );
+    await db.destroy();
+    await shared.close();
+    throw err;
   }
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
   return {
     db,
     backend: 'pglite',
     location: dataDir,
     close: async () => {
       await db.destroy();
-      if (!pglite.closed) await pglite.close();
+      await shared.close();
     },
   };
 }

@@ -1,0 +1,115 @@
+import { randomBytes } from 'node:crypto';
+import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+
+// The lock that makes one process the owner of an embedded database folder.
+// PGlite is a single-process database: two processes that each open the folder
+// overwrite each other's files, and whatever the first to close wrote is lost.
+
+/** What the lock file says about its holder. */
+export interface OwnerLockInfo {
+  /** Process id of the owner. */
+  readonly pid: number;
+  /** Host name of the owner's machine (a pid means nothing on another host). */
+  readonly host: string;
+  /** When the owner took the lock, ISO 8601. */
+  readonly startedAt: string;
+  /** Unix socket the owner serves the database on. */
+  readonly socketPath: string;
+}
+
+/** The outcome of {@link tryAcquireOwnerLock}. */
+export type AcquireResult =
+  | { readonly acquired: true; readonly info: OwnerLockInfo }
+  | { readonly acquired: false; readonly holder: OwnerLockInfo | undefined; readonly stale: boolean };
+
+/** The lock file of a data folder. */
+export function ownerLockPath(dataDir: string): string {
+  return join(dataDir, 'evalgate-owner.lock');
+}
+
+/** Whether a process with this pid exists on this host (EPERM: it exists but is not ours). */
+export function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reads the lock; undefined when there is none or it cannot be parsed. */
+export async function readOwnerLock(lockPath: string): Promise<OwnerLockInfo | undefined> {
+  let text: string;
+  try {
+    text = await readFile(lockPath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const v = JSON.parse(text) as Partial<OwnerLockInfo>;
+    if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.socketPath === 'string') {
+      return { pid: v.pid, host: v.host, startedAt: String(v.startedAt ?? ''), socketPath: v.socketPath };
+    }
+  } catch {
+    // fall through: an unparsable lock is reported as held by an unknown owner
+  }
+  return undefined;
+}
+
+/** A holder on this host whose pid no longer exists left the lock behind (kill -9, power loss). */
+export function isStale(holder: OwnerLockInfo): boolean {
+  return holder.host === hostname() && holder.pid !== process.pid && !pidAlive(holder.pid);
+}
+
+/**
+ * Takes the lock if nobody holds it, or if its holder is dead on this host.
+ * The lock is written complete to a private file and then hard-linked into
+ * place: link(2) fails with EEXIST like O_EXCL, and no reader ever sees a
+ * half-written lock. A stale lock is first renamed away (only one of several
+ * racing processes can rename a given file), then re-read: if what was moved
+ * is not the stale lock any more (another process took over in between), it
+ * is put back.
+ */
+export async function tryAcquireOwnerLock(lockPath: string, socketPath: string): Promise<AcquireResult> {
+  const info: OwnerLockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), socketPath };
+  const tmp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(tmp, `${JSON.stringify(info)}\n`, { flag: 'wx' });
+  try {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await link(tmp, lockPath);
+        return { acquired: true, info };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+      const holder = await readOwnerLock(lockPath);
+      if (!holder || !isStale(holder)) return { acquired: false, holder, stale: false };
+      const moved = `${lockPath}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
+      try {
+        await rename(lockPath, moved);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      const was = await readOwnerLock(moved);
+      if (was && !isStale(was)) {
+        // We moved a live owner's fresh lock: put it back where it was.
+        await link(moved, lockPath).catch(() => undefined);
+      }
+      await unlink(moved).catch(() => undefined);
+    }
+    const holder = await readOwnerLock(lockPath);
+    return { acquired: false, holder, stale: holder ? isStale(holder) : false };
+  } finally {
+    await unlink(tmp).catch(() => undefined);
+  }
+}
+
+/** Removes the lock if it is still ours. */
+export async function releaseOwnerLock(lockPath: string): Promise<void> {
+  const holder = await readOwnerLock(lockPath).catch(() => undefined);
+  if (holder && holder.pid === process.pid && holder.host === hostname()) await unlink(lockPath).catch(() => undefined);
+}
