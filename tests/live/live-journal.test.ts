@@ -1,0 +1,60 @@
+import { spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LiveJournal } from '../../gateway/live/live-journal.js';
+import { LiveWriteQueue } from '../../gateway/live/live-write-queue.js';
+import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';
+import { eventually } from './live-kit.js';
+
+/** The pid of a process that has exited. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '']).pid!;
+}
+
+describe('live journal recovery at start', () => {
+  let ts: TestStore;
+  beforeAll(async () => {
+    ts = await createPgliteTestStore();
+    await ts.store.db.insertInto('models').values({ id: 'm', adapter: 'scripted', kind: 'specialist' }).execute();
+  }, 60_000);
+  afterAll(async () => ts?.dispose());
+
+  it('replays an orphan journal in order and once, skips a torn last line, and leaves a live process\'s journal alone', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-journal-'));
+    const sid = (await ts.store.db.insertInto('stream_sessions').values({ model_id: 'm', protocol: 'native' }).returning('id').executeTakeFirstOrThrow()).id;
+    const id = randomUUID();
+    const at = new Date('2026-12-04T10:00:00Z').toISOString();
+    const insert = { sessions: [], utterances: [{ kind: 'insert', row: { id, sessionId: sid, seq: 1, sampleId: null, audioSeconds: 1, speechStartS: 0, speechEndS: 1, createdAt: at }, finish: undefined }] };
+    const finish = { sessions: [[sid, { status: 'closed', audioSeconds: 1, endedAt: at }]], utterances: [{ kind: 'update', id, finish: { status: 'ok', transcript: 'from the journal', error: null, latencyFirstTokenMs: 5, latencyFinalMs: 9, realTimeFactor: 0.1, scores: null, finishedAt: at } }] };
+    // The insert twice: a batch whose commit landed before the process died is replayed again.
+    const orphan = `live-${deadPid()}-x-1.jsonl`;
+    await writeFile(join(dir, orphan), `${JSON.stringify(insert)}\n${JSON.stringify(insert)}\n${JSON.stringify(finish)}\n{"sessions":[["${sid}",{"stat`);
+    const alive = `live-${process.ppid}-y-1.jsonl`;
+    await writeFile(join(dir, alive), `${JSON.stringify(insert)}\n`);
+
+    const backlog: number[] = [];
+    const errors: unknown[] = [];
+    const journal = new LiveJournal(dir);
+    const q = new LiveWriteQueue(ts.store.db, { maxPendingRows: 100, journal, onError: (e) => errors.push(e), onBacklog: (n) => backlog.push(n) });
+    const torn: string[] = [];
+    expect(await q.recoverOrphans((file) => torn.push(file))).toBe(3);
+    expect(torn).toEqual([orphan]);
+    await eventually(() => (q.backlogRows === 0 ? true : undefined), 'the backlog to drain');
+    expect(backlog.at(-1)).toBe(0);
+    const rows = await ts.store.db.selectFrom('utterances').selectAll().where('session_id', '=', sid).execute();
+    expect(rows.map((r) => [r.seq, r.status, r.transcript])).toEqual([[1, 'ok', 'from the journal']]);
+    expect(rows[0]!.finished_at?.toISOString()).toBe(at);
+    const session = await ts.store.db.selectFrom('stream_sessions').select(['status', 'ended_at']).where('id', '=', sid).executeTakeFirstOrThrow();
+    expect(session.status).toBe('closed');
+    expect(errors).toEqual([]);
+    // The orphan is gone; the live process's journal is untouched; ours is empty and removed on close.
+    const files = await readdir(dir);
+    expect(files).not.toContain(orphan);
+    expect(await readFile(join(dir, alive), 'utf8')).toBe(`${JSON.stringify(insert)}\n`);
+    await q.close();
+    expect(await readdir(dir)).toEqual([alive]);
+  });
+});
