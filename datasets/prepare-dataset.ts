@@ -1,7 +1,8 @@
 import { access, constants as fsConstants, readFile, stat } from 'node:fs/promises';
 import { sampleDigest, sha256File, merkleRoot, sha256Hex, type MediaEntry, type MediaKind } from './dataset-digest.js';
 import type { ManifestSample } from './manifest-schema.js';
-import { resolveMediaPath, type Manifest } from './parse-manifest.js';
+import { containMediaPath, isContainmentProblem, type RealMediaFile } from './contain-media-path.js';
+import type { Manifest } from './parse-manifest.js';
 
 /** Returns a media file's duration in seconds (the gateway passes ffprobe here). */
 export type ProbeDurationS = (absPath: string, signal?: AbortSignal) => Promise<number | undefined>;
@@ -12,6 +13,8 @@ export interface PreparedSample {
   readonly sample: ManifestSample;
   /** Media with digests, in manifest order. */
   readonly media: readonly MediaEntry[];
+  /** The real file behind each media entry (same order), as found at import. */
+  readonly files: readonly RealMediaFile[];
   /** sha256 of the canonical sample. */
   readonly digest: string;
   /** Declared duration, else the segment length, else the probed media duration. */
@@ -26,8 +29,8 @@ export interface MediaProblem {
   readonly line?: number;
   /** Path as written in the manifest. */
   readonly path: string;
-  /** `missing`, `unreadable` (permissions, not a file) or `undecodable` (the probe failed). */
-  readonly problem: 'missing' | 'unreadable' | 'undecodable';
+  /** `missing`, `unreadable` (permissions, not a file), `undecodable` (the probe failed) or `escape` (its real path, links resolved, leaves the dataset root). */
+  readonly problem: 'missing' | 'unreadable' | 'undecodable' | 'escape';
   /** Human-readable reason. */
   readonly detail: string;
 }
@@ -125,18 +128,20 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (ite
 export async function prepareDataset(manifest: Manifest, opts: PrepareOptions = {}): Promise<PreparedDataset> {
   const manifestDigest = sha256Hex(await readFile(manifest.path));
   const paths = [...new Set(manifest.samples.flatMap((s) => mediaRefs(s).map((m) => m.path)))];
-  const fileInfo = new Map<string, { sha256?: string; durationS?: number; problem?: Omit<MediaProblem, 'id' | 'line' | 'path'> }>();
+  const fileInfo = new Map<string, { sha256?: string; file?: RealMediaFile; durationS?: number; problem?: Omit<MediaProblem, 'id' | 'line' | 'path'> }>();
   const needsDuration = new Set(
     manifest.samples.filter((s) => s.duration_s === undefined && s.end_s === undefined).flatMap((s) => [s.audio, s.video].filter((p): p is string => !!p)),
   );
   const total = manifest.samples.length;
   await mapPool(paths, opts.concurrency ?? 4, async (p) => {
     opts.signal?.throwIfAborted();
-    const abs = resolveMediaPath(manifest.root, p);
-    if (!abs) {
-      fileInfo.set(p, { problem: { problem: 'unreadable', detail: `${p} escapes the dataset root` } });
+    // Links are resolved and contained first; everything after reads the real file.
+    const file = await containMediaPath(manifest.root, p);
+    if (isContainmentProblem(file)) {
+      fileInfo.set(p, { problem: file });
       return;
     }
+    const abs = file.realPath;
     const bad = await checkReadable(abs);
     if (bad) {
       fileInfo.set(p, { problem: bad });
@@ -148,11 +153,11 @@ export async function prepareDataset(manifest: Manifest, opts: PrepareOptions = 
       try {
         durationS = await opts.probeDurationS(abs, opts.signal);
       } catch (err) {
-        fileInfo.set(p, { sha256, problem: { problem: 'undecodable', detail: (err as Error).message } });
+        fileInfo.set(p, { sha256, file, problem: { problem: 'undecodable', detail: (err as Error).message } });
         return;
       }
     }
-    fileInfo.set(p, { sha256, durationS });
+    fileInfo.set(p, { sha256, file, durationS });
   });
 
   const problems: MediaProblem[] = [];
@@ -168,7 +173,8 @@ export async function prepareDataset(manifest: Manifest, opts: PrepareOptions = 
     const probed = timed ? fileInfo.get(timed)?.durationS : undefined;
     const durationS =
       s.duration_s ?? (s.end_s !== undefined ? s.end_s - (s.start_s ?? 0) : probed !== undefined ? Math.max(0, probed - (s.start_s ?? 0)) : undefined);
-    samples.push({ sample: s, media, digest: digestManifestSample(s, media), ...(durationS !== undefined ? { durationS } : {}) });
+    const files = media.map((m) => fileInfo.get(m.path)?.file ?? { realPath: '', sizeBytes: -1 });
+    samples.push({ sample: s, media, files, digest: digestManifestSample(s, media), ...(durationS !== undefined ? { durationS } : {}) });
     opts.onProgress?.(i + 1, total);
   });
   return {

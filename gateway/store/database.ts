@@ -43,6 +43,14 @@ export interface SampleMedia {
   sha256: string;
 }
 
+/** The file behind one media entry, as recorded at import. */
+export interface SampleMediaFile {
+  /** Absolute path with links resolved. */
+  realPath: string;
+  /** Size in bytes. */
+  sizeBytes: number;
+}
+
 export interface SamplesTable {
   id: Generated<string>;
   dataset_id: string;
@@ -55,6 +63,8 @@ export interface SamplesTable {
   lang: string | null;
   tags: JsonDefault<string[]>;
   media: JsonDefault<SampleMedia[]>;
+  /** Real file (links resolved) and size of each media entry at import, same order; `[]` for samples imported before it was recorded. */
+  media_files: JsonDefault<SampleMediaFile[]>;
   duration_s: number | null;
   sample_digest: string;
   created_at: Timestamp;

@@ -93,9 +93,11 @@ export async function listDatasets(db: Kysely<Database>): Promise<Dataset[]> {
 
 /**
  * Hashes the manifest's media, then inserts the dataset and its samples in one
- * transaction. Every unusable media file is reported at once, by sample id and
- * manifest line, before anything is written (EVALGATE_ERR_MEDIA_NOT_FOUND);
- * a taken name is EVALGATE_ERR_CONFLICT.
+ * transaction, with the real file (links resolved) and size behind each media
+ * entry. A media file whose real path leaves the dataset root is
+ * EVALGATE_ERR_PATH_ESCAPE; every other unusable media file is reported at
+ * once, by sample id and manifest line, before anything is written
+ * (EVALGATE_ERR_MEDIA_NOT_FOUND); a taken name is EVALGATE_ERR_CONFLICT.
  */
 export async function importDataset(db: Kysely<Database>, manifest: Manifest, opts: ImportDatasetOptions): Promise<Dataset> {
   if (await findDataset(db, opts.name)) {
@@ -107,6 +109,15 @@ export async function importDataset(db: Kysely<Database>, manifest: Manifest, op
     concurrency: opts.concurrency,
     signal: opts.signal,
   });
+  // A link out of the dataset folder is refused on its own code: it is a
+  // containment failure, not a missing file.
+  const escape = prepared.problems.find((p) => p.problem === 'escape');
+  if (escape) {
+    throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', {
+      path: `${escape.path} (sample ${escape.id}${escape.line ? `, line ${escape.line}` : ''}; links are followed)`,
+      root: manifest.root,
+    });
+  }
   if (prepared.problems.length > 0) {
     throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: describeProblems(prepared.problems) });
   }
@@ -148,6 +159,7 @@ async function insertPrepared(db: Kysely<Database>, manifest: Manifest, prepared
       lang: p.sample.lang ?? null,
       tags: JSON.stringify(p.sample.tags),
       media: JSON.stringify(p.media),
+      media_files: JSON.stringify(p.files),
       duration_s: p.durationS ?? null,
       sample_digest: p.digest,
     }));

@@ -1,9 +1,8 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { resolveMediaPath } from '../../../datasets/parse-manifest.js';
+import { isContainmentProblem, openContainedMedia } from '../../../datasets/contain-media-path.js';
 import { EvalgateError } from '../../errors.js';
+import type { SampleMediaFile } from '../../store/database.js';
 
 const mimeTypes: Readonly<Record<string, string>> = {
   '.wav': 'audio/wav',
@@ -20,8 +19,11 @@ const mimeTypes: Readonly<Record<string, string>> = {
 
 /**
  * `GET /v1/datasets/:dataset/samples/:sample/media/:index`: a sample's media
- * file, for the audio players and previews of the web page. The path comes
- * from the database and is re-checked against the dataset root.
+ * file, for the audio players and previews of the web page. It serves only
+ * the file recorded at import for that sample and index, only while its real
+ * path (links resolved) is inside the dataset root and its size is unchanged
+ * (datasets/contain-media-path.ts). Anything else is a plain 404: the reason,
+ * with server paths, goes to the log only.
  */
 export async function mediaRoutes(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { dataset: string; sample: string; index: number } }>(
@@ -29,25 +31,26 @@ export async function mediaRoutes(app: FastifyInstance): Promise<void> {
     { schema: { params: { type: 'object', properties: { dataset: { type: 'string' }, sample: { type: 'string' }, index: { type: 'integer', minimum: 0 } } } } },
     async (request, reply) => {
       const { dataset, sample, index } = request.params;
+      const notFound = (): EvalgateError => new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Media', id: `${dataset}/${sample}/${index}` });
       const row = await app.store.db
         .selectFrom('samples')
         .innerJoin('datasets', 'datasets.id', 'samples.dataset_id')
-        .select(['samples.media', 'datasets.root_dir'])
+        .select(['samples.media', 'samples.media_files', 'datasets.root_dir'])
         .where((eb) => eb.or([eb('datasets.name', '=', dataset), eb('datasets.id', '=', dataset)]))
         .where('samples.sample_key', '=', sample)
         .executeTakeFirst();
       const media = row?.media[index];
-      if (!row || !media || !row.root_dir) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Media', id: `${dataset}/${sample}/${index}` });
-      const abs = resolveMediaPath(row.root_dir, media.path);
-      if (!abs) throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: media.path, root: row.root_dir });
-      try {
-        const st = await stat(abs);
-        reply.header('content-length', st.size);
-      } catch {
-        throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: media.path });
+      if (!row || !media || !row.root_dir) throw notFound();
+      // Samples imported before real paths were recorded have none: those are checked by real path alone.
+      const recorded = (row.media_files as SampleMediaFile[])[index];
+      const opened = await openContainedMedia(row.root_dir, media.path, recorded);
+      if (isContainmentProblem(opened)) {
+        request.log.warn({ dataset, sample, index, problem: opened.problem, detail: opened.detail }, 'media refused');
+        throw notFound();
       }
-      reply.type(mimeTypes[extname(abs).toLowerCase()] ?? 'application/octet-stream');
-      return reply.send(createReadStream(abs));
+      reply.header('content-length', opened.sizeBytes);
+      reply.type(mimeTypes[extname(media.path).toLowerCase()] ?? 'application/octet-stream');
+      return reply.send(opened.handle.createReadStream());
     },
   );
 }

@@ -1,0 +1,102 @@
+import { mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseManifest } from '../../datasets/parse-manifest.js';
+import { configSchema } from '../../gateway/config/config-schema.js';
+import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
+import { createApp } from '../../gateway/server/create-app.js';
+import { findDataset, importDataset } from '../../gateway/store/dataset-repo.js';
+import { createPostgresTestStore, postgresAvailable, type TestStore } from '../helpers/test-stores.js';
+import { put, toneWav } from './fixtures.js';
+
+// A symbolic link in a dataset folder must not let anyone read files outside
+// it: refused at import, and the media route serves only the file recorded at
+// import, only while it is still inside the root and of the same size.
+
+const available = await postgresAvailable();
+const secret = '/etc/passwd';
+
+describe.skipIf(!available)('media containment by real path', () => {
+  let ts: TestStore;
+  let app: FastifyInstance;
+  let viewer: string;
+  let dir: string;
+  let outside: string;
+
+  beforeAll(async () => {
+    ts = await createPostgresTestStore();
+    app = await createApp({ config: configSchema.parse({ logLevel: 'silent' }), store: ts.store });
+    viewer = (await createApiKey(ts.store.db, { scopes: ['viewer'] })).key;
+    dir = await mkdtemp(join(tmpdir(), 'eg-contain-'));
+    outside = await mkdtemp(join(tmpdir(), 'eg-outside-'));
+  });
+  afterAll(async () => {
+    await app?.close();
+    await ts?.dispose();
+    await rm(dir, { recursive: true, force: true });
+    await rm(outside, { recursive: true, force: true });
+  });
+
+  async function dataset(name: string, files: Record<string, Buffer>, links: Record<string, string> = {}): Promise<string> {
+    const root = join(dir, name);
+    for (const [f, data] of Object.entries(files)) await put(join(root, f), data);
+    for (const [f, target] of Object.entries(links)) await symlink(target, join(root, f));
+    const ids = [...Object.keys(files), ...Object.keys(links)].sort();
+    await writeFile(join(root, 'manifest.jsonl'), ids.map((f) => JSON.stringify({ id: f.replace(/\W/g, '_'), task: 'asr', audio: f, reference: 'x' })).join('\n'));
+    return root;
+  }
+
+  const get = (url: string): ReturnType<FastifyInstance['inject']> => app.inject({ url, headers: { authorization: `Bearer ${viewer}` } });
+
+  it('refuses at import a link whose real path leaves the dataset root (EVALGATE_ERR_PATH_ESCAPE), and writes nothing', async () => {
+    const root = await dataset('evil', { 'a.wav': toneWav(0.1, 1) }, { 'b.wav': secret });
+    const manifest = await parseManifest(join(root, 'manifest.jsonl'));
+    await expect(importDataset(ts.store.db, manifest, { name: 'evil', probeDurationS: null })).rejects.toMatchObject({
+      code: 'EVALGATE_ERR_PATH_ESCAPE',
+      message: expect.stringContaining('b.wav') as unknown,
+    });
+    expect(await findDataset(ts.store.db, 'evil')).toBeUndefined();
+    // A link that stays inside the root is fine (many dataset layouts deduplicate files that way).
+    const ok = await dataset('inner-link', { 'a.wav': toneWav(0.1, 2) }, { 'b.wav': 'a.wav' });
+    await importDataset(ts.store.db, await parseManifest(join(ok, 'manifest.jsonl')), { name: 'inner-link', probeDurationS: null });
+    const res = await get('/v1/datasets/inner-link/samples/b_wav/media/0');
+    expect(res.statusCode).toBe(200);
+    expect(res.rawPayload).toEqual(await readFile(join(ok, 'a.wav')));
+  });
+
+  it('serves a normal file with its bytes; refuses a file replaced by a link or changed in size after import, leaking nothing', async () => {
+    const wav = toneWav(0.2, 3);
+    const root = await dataset('swap', { 'a.wav': wav, 'b.wav': toneWav(0.2, 4), 'c.wav': toneWav(0.2, 5) });
+    await importDataset(ts.store.db, await parseManifest(join(root, 'manifest.jsonl')), { name: 'swap', probeDurationS: null });
+
+    const ok = await get('/v1/datasets/swap/samples/a_wav/media/0');
+    expect(ok.statusCode).toBe(200);
+    expect(ok.headers['content-type']).toBe('audio/wav');
+    expect(ok.rawPayload).toEqual(wav);
+
+    // After import, b.wav becomes a link to the system's password file.
+    await unlink(join(root, 'b.wav'));
+    await symlink(secret, join(root, 'b.wav'));
+    const swapped = await get('/v1/datasets/swap/samples/b_wav/media/0');
+    expect(swapped.statusCode).toBe(404);
+    expect(swapped.body).not.toContain('root:');
+    expect(swapped.body).not.toContain(root);
+
+    // …or a link to a file of exactly the recorded size outside the root: still not the recorded file.
+    const sameSize = join(outside, 'same-size.bin');
+    await writeFile(sameSize, Buffer.alloc(wav.length, 0x41));
+    await unlink(join(root, 'b.wav'));
+    await symlink(sameSize, join(root, 'b.wav'));
+    const sameSizeRes = await get('/v1/datasets/swap/samples/b_wav/media/0');
+    expect(sameSizeRes.statusCode).toBe(404);
+    expect(sameSizeRes.body).not.toContain('AAAA');
+
+    // c.wav grows by a byte: refused.
+    await writeFile(join(root, 'c.wav'), Buffer.concat([toneWav(0.2, 5), Buffer.from([0])]));
+    const grown = await get('/v1/datasets/swap/samples/c_wav/media/0');
+    expect(grown.statusCode).toBe(404);
+    expect(grown.headers['content-type']).not.toBe('audio/wav');
+  });
+});
