@@ -3,27 +3,24 @@ import { mkdir, unlink } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
-import type { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
 import { EvalgateError } from '../errors.js';
+import { PgliteSocketServer } from './pglite-socket-server.js';
 import { ownerLockPath, releaseOwnerLock, tryAcquireOwnerLock, type OwnerLockInfo } from './owner-lock.js';
 
 // One process owns an embedded (PGlite) data folder; every process, the owner
 // included, talks to it with the ordinary `pg` driver over a unix socket that
-// the owner serves with @electric-sql/pglite-socket. The owner goes through
-// the socket too because the socket server's queue is what keeps a
-// transaction's statements together: it runs only the statements of the
-// connection that holds an open transaction until that transaction ends. An
-// in-process query would bypass the queue and could land inside another
-// client's transaction.
+// the owner serves (pglite-socket-server.ts). The owner goes through the
+// socket too because the server's scheduling is what keeps a transaction's
+// statements together: while one connection has a transaction open, only its
+// statements run. An in-process query would bypass that and could land inside
+// another client's transaction.
 //
 // When the owner stops (or is killed), clients' next connection attempt finds
 // no socket; the first of them takes over the lock, opens the folder and
 // serves it on the same path, and the others connect to it.
 
-/** The socket server's own default is one connection; every process' pool shares this many. */
-const MAX_SOCKET_CONNECTIONS = 256;
 /** pg connects to `<host>/.s.PGSQL.<port>` when host is a folder. */
 const SOCKET_PORT = 5432;
 /** sun_path is 108 bytes on Linux, including the terminating NUL. */
@@ -82,7 +79,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 interface Owned {
   readonly pglite: PGlite;
-  readonly server: PGLiteSocketServer;
+  readonly server: PgliteSocketServer;
 }
 
 /**
@@ -101,11 +98,11 @@ export async function openSharedPglite(dataDir: string, opts: SharedPgliteOption
     // We hold the lock, so a socket file left here belongs to a dead owner.
     await mkdir(join(socketPath, '..'), { recursive: true });
     await unlink(socketPath).catch(() => undefined);
-    const [{ PGlite }, { PGLiteSocketServer }] = await Promise.all([import('@electric-sql/pglite'), import('@electric-sql/pglite-socket')]);
+    const { PGlite } = await import('@electric-sql/pglite');
     let pglite: PGlite | undefined;
     try {
       pglite = await PGlite.create(dataDir);
-      const server = new PGLiteSocketServer({ db: pglite, path: socketPath, maxConnections: MAX_SOCKET_CONNECTIONS });
+      const server = new PgliteSocketServer(pglite, socketPath);
       await server.start();
       owned = { pglite, server };
     } catch (err) {
@@ -195,8 +192,6 @@ export async function openSharedPglite(dataDir: string, opts: SharedPgliteOption
       owned = undefined;
       if (!o) return;
       await o.server.stop();
-      // Let detached handlers roll back what they had open before the folder closes.
-      await sleep(0);
       if (!o.pglite.closed) await o.pglite.close();
       await unlink(socketPath).catch(() => undefined);
       await releaseOwnerLock(lockPath);

@@ -1,0 +1,74 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PgliteSocketServer } from '../../gateway/store/pglite-socket-server.js';
+import { freshPgliteDir } from './pglite-template.js';
+
+// Many real `pg` connections to one PGlite through the owner's socket server:
+// no statement may run inside another connection's batch or transaction.
+
+describe('PgliteSocketServer', () => {
+  let dir: string;
+  let db: PGlite;
+  let server: PgliteSocketServer;
+  const pools: pg.Pool[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'eg-sock-'));
+    await freshPgliteDir(join(dir, 'db'));
+    db = await PGlite.create(join(dir, 'db'));
+    server = new PgliteSocketServer(db, join(dir, '.s.PGSQL.5432'));
+    await server.start();
+    await db.exec('create table big (id serial primary key, g int not null, v text not null)');
+    for (let i = 0; i < 4; i++) pools.push(new pg.Pool({ host: dir, port: 5432, user: 'postgres', database: 'postgres', max: 3 }));
+  });
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.end()));
+    await server?.stop();
+    await db?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps each extended-query batch whole, even when a large one arrives in several socket reads', async () => {
+    // Every third statement is a 500-row insert (~300 KB: more than one socket read);
+    // the others are small statements with different SQL and one parameter. With
+    // @electric-sql/pglite-socket's per-message queue, 74 of 300 failed here.
+    const results = await Promise.all(
+      Array.from({ length: 120 }, async (_, i) => {
+        const pool = pools[i % pools.length]!;
+        if (i % 3 === 0) {
+          const values: string[] = [];
+          const params: unknown[] = [];
+          for (let k = 0; k < 500; k++) {
+            values.push(`($${2 * k + 1}::int, $${2 * k + 2}::text)`);
+            params.push(i, 'x'.repeat(600));
+          }
+          const r = await pool.query<{ g: number }>(`insert into big (g, v) values ${values.join(',')} returning g`, params);
+          return r.rows.length === 500 && r.rows.every((row) => row.g === i);
+        }
+        const r = await pool.query<{ x: number }>(i % 2 ? 'select $1::int * 2 as x' : 'select $1::int * 3 + 0 as x, 1 as y', [i]);
+        return r.rows[0]!.x === i * (i % 2 ? 2 : 3);
+      }),
+    );
+    expect(results.every(Boolean)).toBe(true);
+    const { rows } = await pools[0]!.query<{ n: number; g: number }>('select count(*)::int as n, count(distinct g)::int as g from big');
+    expect(rows[0]).toEqual({ n: 40 * 500, g: 40 });
+  });
+
+  it('rolls back the open transaction of a connection that disconnects, before others run', async () => {
+    const a = new pg.Client({ host: dir, port: 5432, user: 'postgres', database: 'postgres' });
+    a.on('error', () => undefined);
+    await a.connect();
+    await a.query('begin');
+    await a.query("insert into big (g, v) values (-1, 'orphan')");
+    // Another connection's statement waits for that transaction…
+    const other = pools[1]!.query<{ n: number }>('select count(*)::int as n from big where g = -1');
+    await new Promise((r) => setTimeout(r, 50));
+    // …which ends with its connection: rolled back, so the waiting statement sees nothing.
+    await a.end();
+    expect((await other).rows[0]!.n).toBe(0);
+  });
+});
