@@ -7,7 +7,8 @@ import { errorRegistry } from '../../gateway/errors.js';
 import { shutdownLiveSessions } from '../../gateway/live/live-gateway.js';
 import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
 import { createApp } from '../../gateway/server/create-app.js';
-import { createPgliteTestStore, createPostgresTestStore, postgresAvailable, type TestStore } from '../helpers/test-stores.js';
+import type { TestStore } from '../helpers/test-stores.js';
+import { fastTestStore } from '../server/fast-test-store.js';
 import { scriptedModel, useScriptedAdapter } from '../live/live-kit.js';
 import { captureLog } from '../server/log-capture.js';
 import { anyJson, base64Bytes, documentedCloseCodes, fuzzParams, isDocumentedCode, watchProcess } from './fuzz-kit.js';
@@ -177,7 +178,7 @@ describe('fuzzing the gateway: both WebSocket protocols over real sockets and ev
   beforeAll(async () => {
     watcher = watchProcess();
     scripted = useScriptedAdapter(() => scriptedModel({ latencyMs: 5, deltas: 2 }));
-    ts = (await postgresAvailable()) ? await createPostgresTestStore() : await createPgliteTestStore();
+    ts = await fastTestStore();
     const config = configSchema.parse({
       server: { host: '127.0.0.1', port: 0, auth: true },
       models: [{ id: 'm', adapter: scripted.adapter, kind: 'specialist', options: {} }],

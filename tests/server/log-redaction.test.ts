@@ -5,7 +5,8 @@ import { configSchema } from '../../gateway/config/config-schema.js';
 import { createApp } from '../../gateway/server/create-app.js';
 import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
 import { redactUrl } from '../../gateway/server/auth/redact-secrets.js';
-import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';
+import type { TestStore } from '../helpers/test-stores.js';
+import { fastTestStore } from './fast-test-store.js';
 import { captureLog } from './log-capture.js';
 
 // Finding 5: keys sent where they do not belong (query strings, cookies,
@@ -17,7 +18,7 @@ describe('log redaction (finding 5)', () => {
   const log = captureLog();
 
   beforeAll(async () => {
-    ts = await createPgliteTestStore();
+    ts = await fastTestStore();
     app = await createApp({
       config: configSchema.parse({ server: { auth: true } }),
       store: ts.store,

@@ -6,12 +6,13 @@ import { createApp } from '../../gateway/server/create-app.js';
 import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
 import { openStore, type Store } from '../../gateway/store/open-store.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../chaos/private-postgres.js';
-import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';
+import type { TestStore } from '../helpers/test-stores.js';
+import { fastTestStore } from './fast-test-store.js';
 import { captureLog } from './log-capture.js';
 
 let ts: TestStore;
 beforeAll(async () => {
-  ts = await createPgliteTestStore();
+  ts = await fastTestStore();
 });
 afterAll(async () => {
   // The last test closes the store on purpose; dispose still removes its folder.
@@ -38,13 +39,13 @@ describe('/healthz shows details only to authenticated callers (finding 4)', () 
   it('answers version and database details to a key holder', async () => {
     const res = await app.inject({ method: 'GET', url: '/healthz', headers: { authorization: `Bearer ${viewerKey}` } });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ status: 'ok', version: expect.any(String), database: { status: 'ok', backend: 'pglite' } });
+    expect(res.json()).toMatchObject({ status: 'ok', version: expect.any(String), database: { status: 'ok', backend: ts.store.backend } });
   });
 
   it('answers details to everyone when auth is off (every caller holds every scope)', async () => {
     const open = await createApp({ config: configSchema.parse({ server: { auth: false } }), store: ts.store });
     try {
-      expect((await open.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ database: { backend: 'pglite' } });
+      expect((await open.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ database: { backend: ts.store.backend } });
     } finally {
       await open.close();
     }
@@ -183,7 +184,7 @@ describe('a database outage is 503 DB_UNAVAILABLE, not 500 (finding 15)', () => 
   });
 
   // Last test of the file: it closes the file's shared embedded store.
-  it('embedded database closed: 503 DB_UNAVAILABLE', async () => {
+  it('store closed under a running app (shutdown): 503 DB_UNAVAILABLE', async () => {
     const app = await createApp({ config: configSchema.parse({ server: { auth: false } }), store: ts.store });
     try {
       expect((await app.inject({ method: 'GET', url: '/v1/runs' })).statusCode).toBe(200);
