@@ -4,7 +4,7 @@ import WebSocket from 'ws';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import { createApp } from '../../gateway/server/create-app.js';
 import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
-import { redactUrl } from '../../gateway/server/auth/redact-secrets.js';
+import { redactText, redactUrl } from '../../gateway/server/auth/redact-secrets.js';
 import type { TestStore } from '../helpers/test-stores.js';
 import { fastTestStore } from './fast-test-store.js';
 import { captureLog } from './log-capture.js';
@@ -33,8 +33,8 @@ describe('log redaction (finding 5)', () => {
   });
 
   it('never writes a secret from a URL, a header or a WebSocket subprotocol to the log', async () => {
-    const secrets = Array.from({ length: 10 }, (_, i) => `eg_s3cr3t${i}_${Math.random().toString(36).slice(2)}`);
-    const [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9] = secrets as [string, ...string[]];
+    const secrets = Array.from({ length: 12 }, (_, i) => `s3cr3t${i}x${Math.random().toString(36).slice(2)}`);
+    const [s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11] = secrets as [string, ...string[]];
     const auth = { authorization: `Bearer ${validKey}` };
     expect((await app.inject({ method: 'GET', url: `/v1/runs?key=${s0}` })).statusCode).toBe(401);
     expect((await app.inject({ method: 'GET', url: `/v1/runs?limit=5&api_key=${s1}` })).statusCode).toBe(401);
@@ -61,6 +61,11 @@ describe('log redaction (finding 5)', () => {
     app.log.info({ req: { headers: { authorization: `Bearer ${s5}`, cookie: s6 } } }, 'headers as a request');
     app.log.info({ headers: { 'x-api-key': s7, 'sec-websocket-protocol': `realtime, openai-insecure-api-key.${s9}` } }, 'bare headers');
 
+    // Errors carry secrets in their text too: an upstream's `?key=` in a fetch error, a bearer token, one of our keys.
+    const upstream = new Error(`request to https://upstream.example/v1/models?alt=sse&key=${s10} failed`, { cause: new Error(`sent Authorization: Bearer ${s11}`) });
+    app.log.error({ err: upstream }, 'model call failed');
+    app.log.warn({ err: new AggregateError([new Error(`key ${validKey} rejected`)], 'all failed') }, 'aggregate');
+
     const text = log.text();
     for (const s of [...secrets, validKey]) expect(text, `log holds ${s.slice(0, 12)}…`).not.toContain(s);
     // Not vacuous: the requests were logged, with their harmless parts intact.
@@ -69,6 +74,7 @@ describe('log redaction (finding 5)', () => {
     expect(text).toContain('/v1/realtime?model=m&api_key=[REDACTED]');
     expect(text).toContain('openai-insecure-api-key.[REDACTED]');
     expect(text).toContain('realtime, openai-insecure-api-key.');
+    expect(text).toContain('upstream.example/v1/models?alt=sse&key=[REDACTED] failed');
     expect(log.lines().filter((l) => l.msg === 'incoming request').length).toBeGreaterThanOrEqual(8);
   });
 
@@ -79,5 +85,8 @@ describe('log redaction (finding 5)', () => {
     expect(redactUrl('/a?api%5Fkey=s&monkey=ok')).toBe('/a?api%5Fkey=[REDACTED]&monkey=ok');
     expect(redactUrl('/a?%zz=1&token')).toBe('/a?%zz=1&token');
     expect(redactUrl('/plain/path')).toBe('/plain/path');
+    expect(redactText('GET https://h/p?a=1&api_key=abc&b=2 -> Bearer tok.en; eg_0123abcd_Zz9-_x ok')).toBe(
+      'GET https://h/p?a=1&api_key=[REDACTED]&b=2 -> Bearer [REDACTED]; [REDACTED] ok',
+    );
   });
 });

@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import type { LoggerOptions } from 'pino';
 import { insecureKeyProtocolPrefix } from './auth-plugin.js';
 
 /** What replaces a secret in logs. */
@@ -35,6 +34,38 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, q + 1)}${redacted}${hash < 0 ? '' : url.slice(hash)}`;
 }
 
+const secretInText = new RegExp(`([?&](?:${secretParam.source.slice(4, -2)})=)[^&\\s#"'<>]+`, 'gi');
+
+/**
+ * Removes secrets from free text (error messages and stacks): secret query
+ * parameters inside URLs (an upstream's `?key=` in a fetch error), bearer
+ * tokens, and evalgate's own key format wherever it appears.
+ */
+export function redactText(text: string): string {
+  return text
+    .replace(secretInText, `$1${redactedMark}`)
+    .replace(/\b(Bearer\s+)[^\s"',;]+/gi, `$1${redactedMark}`)
+    .replace(/\beg_[0-9a-f]{8}_[A-Za-z0-9_-]+/g, redactedMark);
+}
+
+/**
+ * Errors as logged (pino's shape: type, message, stack, own fields, cause),
+ * with secrets removed from every string. Written here rather than wrapping
+ * pino's own so that pino stays fastify's dependency, not ours.
+ */
+export function serializeError(err: unknown, depth = 0): unknown {
+  if (!(err instanceof Error)) return err;
+  const out: Record<string, unknown> = { type: err.name, message: redactText(err.message), stack: redactText(err.stack ?? '') };
+  for (const [k, v] of Object.entries(err)) {
+    if (k === 'cause' || k === 'errors') continue;
+    out[k] = typeof v === 'string' ? redactText(v) : v;
+  }
+  if (depth < 4 && err.cause !== undefined) out.cause = serializeError(err.cause, depth + 1);
+  const members = (err as { errors?: unknown }).errors;
+  if (depth < 4 && Array.isArray(members)) out.errors = members.slice(0, 8).map((e: unknown) => serializeError(e, depth + 1));
+  return out;
+}
+
 /** A Sec-WebSocket-Protocol list with only the key-bearing entry censored (the others help debugging). */
 export function redactProtocols(value: unknown): unknown {
   if (typeof value !== 'string') return redactedMark;
@@ -68,7 +99,7 @@ export function serializeRequest(req: unknown): unknown {
  * stream…). pino's `redact` covers headers anyone logs later; the request
  * serializer covers fastify's own "incoming request" line.
  */
-export function redactingLoggerOptions(base: Record<string, unknown>): LoggerOptions & Record<string, unknown> {
+export function redactingLoggerOptions(base: Record<string, unknown>): Record<string, unknown> {
   const serializers = (base.serializers ?? {}) as Record<string, unknown>;
   return {
     ...base,
@@ -76,6 +107,6 @@ export function redactingLoggerOptions(base: Record<string, unknown>): LoggerOpt
       paths: redactPaths,
       censor: (value: unknown, path: string[]) => (path[path.length - 1] === 'sec-websocket-protocol' ? redactProtocols(value) : redactedMark),
     },
-    serializers: { ...serializers, req: serializeRequest },
+    serializers: { ...serializers, req: serializeRequest, err: (e: unknown) => serializeError(e) },
   };
 }
