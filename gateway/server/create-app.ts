@@ -58,6 +58,9 @@ function toEvalgateError(err: unknown): EvalgateError {
     // The driver's message can name the database host; the log has it, the client does not.
     return new EvalgateError('EVALGATE_ERR_DB_UNAVAILABLE', { detail: 'the database did not answer; retry later' });
   }
+  // SQLSTATE class 22 (data exception: bad number or date syntax, out of range) is input that got past validation.
+  const sqlState = (err as { code?: unknown }).code;
+  if (typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState)) return new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) {
     if (statusCode === 413) return new EvalgateError('EVALGATE_ERR_PAYLOAD_TOO_LARGE', { detail });
     if (statusCode === 429) return new EvalgateError('EVALGATE_ERR_RATE_LIMITED', { detail });
@@ -100,6 +103,15 @@ export async function createApp(opts: CreateAppOptions): Promise<FastifyInstance
   app.setNotFoundHandler((request, reply) => {
     const e = new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Route', id: `${request.method} ${redactUrl(request.url)}` });
     void reply.status(404).send({ error: e.toJSON() });
+  });
+
+  // ajv coerces "1e309" to Infinity and lets it through integer bounds; no
+  // route means that, and PostgreSQL would answer it with a 500.
+  app.addHook('preHandler', async (request) => {
+    const q = request.query as Record<string, unknown> | undefined;
+    for (const [k, v] of Object.entries(q ?? {})) {
+      if (typeof v === 'number' && !Number.isFinite(v)) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `querystring/${k} must be a finite number` });
+    }
   });
 
   // Some replies leave without a body (a plain GET on a WebSocket route gets an

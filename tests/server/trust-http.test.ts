@@ -140,6 +140,20 @@ describe('bad bodies are 400/413 at debug level; unknown methods 404 (finding 15
     expect(lines.filter((l) => l.level === 20 && l.code === 'EVALGATE_ERR_PAYLOAD_TOO_LARGE')).toHaveLength(1);
   });
 
+  it('answers a query number that overflows to Infinity with 400, not a 500 from the database (fuzz seed 99)', async () => {
+    const key = (await createApiKey(ts.store.db, { scopes: ['viewer'] })).key;
+    const res = await app.inject({ method: 'GET', url: '/v1/runs?limit=1e309', headers: { authorization: `Bearer ${key}` } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('EVALGATE_ERR_BAD_INPUT');
+  });
+
+  it('answers a plain GET on a WebSocket route with 400 in the registry shape, not an empty 404', async () => {
+    const key = (await createApiKey(ts.store.db, { scopes: ['admin'] })).key;
+    const res = await app.inject({ method: 'GET', url: '/v1/stream?model=m', headers: { authorization: `Bearer ${key}` } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.code).toBe('EVALGATE_ERR_BAD_INPUT');
+  });
+
   it('answers unknown methods on known paths with 404, not 500', async () => {
     for (const method of ['DELETE', 'PUT', 'PATCH', 'POST'] as const) {
       const res = await app.inject({ method, url: '/healthz' });
