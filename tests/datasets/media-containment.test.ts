@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../datasets/parse-manifest.js';
 import { configSchema } from '../../gateway/config/config-schema.js';
@@ -48,7 +48,7 @@ describe.skipIf(!available)('media containment by real path', () => {
     return root;
   }
 
-  const get = (url: string): ReturnType<FastifyInstance['inject']> => app.inject({ url, headers: { authorization: `Bearer ${viewer}` } });
+  const get = (url: string): Promise<LightMyRequestResponse> => app.inject({ url, headers: { authorization: `Bearer ${viewer}` } });
 
   it('refuses at import a link whose real path leaves the dataset root (EVALGATE_ERR_PATH_ESCAPE), and writes nothing', async () => {
     const root = await dataset('evil', { 'a.wav': toneWav(0.1, 1) }, { 'b.wav': secret });
