@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { link, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -68,10 +68,10 @@ export function isStale(holder: OwnerLockInfo): boolean {
  * Takes the lock if nobody holds it, or if its holder is dead on this host.
  * The lock is written complete to a private file and then hard-linked into
  * place: link(2) fails with EEXIST like O_EXCL, and no reader ever sees a
- * half-written lock. A stale lock is first renamed away (only one of several
- * racing processes can rename a given file), then re-read: if what was moved
- * is not the stale lock any more (another process took over in between), it
- * is put back.
+ * half-written lock. Breaking a stale lock is itself guarded by a second
+ * lock (`<lock>.takeover`, taken the same way), so of several processes that
+ * find the same stale lock only one removes it, and nobody can remove the
+ * fresh lock the winner has just written.
  */
 export async function tryAcquireOwnerLock(lockPath: string, socketPath: string): Promise<AcquireResult> {
   const info: OwnerLockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), socketPath };
@@ -79,32 +79,43 @@ export async function tryAcquireOwnerLock(lockPath: string, socketPath: string):
   await writeFile(tmp, `${JSON.stringify(info)}\n`, { flag: 'wx' });
   try {
     for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await link(tmp, lockPath);
-        return { acquired: true, info };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      }
+      if (await linkExclusive(tmp, lockPath)) return { acquired: true, info };
       const holder = await readOwnerLock(lockPath);
       if (!holder || !isStale(holder)) return { acquired: false, holder, stale: false };
-      const moved = `${lockPath}.stale.${process.pid}.${randomBytes(4).toString('hex')}`;
-      try {
-        await rename(lockPath, moved);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw err;
-      }
-      const was = await readOwnerLock(moved);
-      if (was && !isStale(was)) {
-        // We moved a live owner's fresh lock: put it back where it was.
-        await link(moved, lockPath).catch(() => undefined);
-      }
-      await unlink(moved).catch(() => undefined);
+      await breakStaleLock(lockPath, holder, tmp);
     }
     const holder = await readOwnerLock(lockPath);
     return { acquired: false, holder, stale: holder ? isStale(holder) : false };
   } finally {
     await unlink(tmp).catch(() => undefined);
+  }
+}
+
+/** link(2) that reports EEXIST as false. */
+async function linkExclusive(from: string, to: string): Promise<boolean> {
+  try {
+    await link(from, to);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
+/** Removes `holder`'s stale lock, unless another process is already doing so. */
+async function breakStaleLock(lockPath: string, holder: OwnerLockInfo, ourInfoFile: string): Promise<void> {
+  const guard = `${lockPath}.takeover`;
+  if (!(await linkExclusive(ourInfoFile, guard))) {
+    // Someone else is breaking it; if that someone died doing so, clear the guard for the next try.
+    const other = await readOwnerLock(guard);
+    if (other && isStale(other)) await unlink(guard).catch(() => undefined);
+    return;
+  }
+  try {
+    const now = await readOwnerLock(lockPath);
+    if (now && now.pid === holder.pid && now.host === holder.host && now.startedAt === holder.startedAt) await unlink(lockPath).catch(() => undefined);
+  } finally {
+    await unlink(guard).catch(() => undefined);
   }
 }
 
