@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, unlink } from 'node:fs/promises';
+import { chmod, mkdir, unlink } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
@@ -96,7 +96,9 @@ export async function openSharedPglite(dataDir: string, opts: SharedPgliteOption
 
   const becomeOwner = async (): Promise<void> => {
     // We hold the lock, so a socket file left here belongs to a dead owner.
-    await mkdir(join(socketPath, '..'), { recursive: true });
+    // The socket has no authentication (PGlite trusts every connection): only
+    // this user may reach it, by the folder's and the socket's own modes.
+    await mkdir(join(socketPath, '..'), { recursive: true, mode: 0o700 });
     await unlink(socketPath).catch(() => undefined);
     const { PGlite } = await import('@electric-sql/pglite');
     let pglite: PGlite | undefined;
@@ -104,6 +106,7 @@ export async function openSharedPglite(dataDir: string, opts: SharedPgliteOption
       pglite = await PGlite.create(dataDir);
       const server = new PgliteSocketServer(pglite, socketPath);
       await server.start();
+      await chmod(socketPath, 0o600);
       owned = { pglite, server };
     } catch (err) {
       if (pglite && !pglite.closed) await pglite.close().catch(() => undefined);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -73,6 +73,8 @@ describe('embedded database with several processes', () => {
     const client = await openStore({ pgliteDir: dbDir });
     let closed: Store | undefined;
     try {
+      // The socket has no authentication: only this user may connect to it.
+      expect((await stat(ownerSocketPath(dbDir))).mode & 0o777).toBe(0o600);
       await sql`create table tx_probe (tx int not null, k int not null)`.execute(owner.db);
       // Each transaction inserts 4 rows, then counts its own rows; every third one rolls back.
       // Statements of concurrent transactions from both stores must never land in each other.
