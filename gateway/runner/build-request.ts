@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
-import { resolveMediaPath } from '../../datasets/parse-manifest.js';
+import { containMediaPath, isContainmentProblem } from '../../datasets/contain-media-path.js';
 import { EvalgateError } from '../errors.js';
 import { apiImage } from '../media/api-image.js';
 import { renderPrompt } from '../models/prompt-templates.js';
@@ -145,9 +145,20 @@ export function wavDurationS(bytes: Uint8Array): number | undefined {
   return undefined;
 }
 
+/**
+ * The real file a media entry names, by the same containment rule the media
+ * route applies (links resolved): a link swapped in after import that leads
+ * out of the dataset root never reaches a model.
+ */
+async function containedMediaPath(rootDir: string, relPath: string): Promise<string> {
+  const real = await containMediaPath(rootDir, relPath);
+  if (!isContainmentProblem(real)) return real.realPath;
+  if (real.problem === 'escape') throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: relPath, root: rootDir });
+  throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: relPath });
+}
+
 async function readMedia(rootDir: string, relPath: string): Promise<{ abs: string; data: Uint8Array }> {
-  const abs = resolveMediaPath(rootDir, relPath);
-  if (!abs) throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: relPath, root: rootDir });
+  const abs = await containedMediaPath(rootDir, relPath);
   try {
     return { abs, data: new Uint8Array(await readFile(abs)) };
   } catch (err) {
@@ -282,8 +293,7 @@ async function addMediaParts(
     if (!image.convertedFrom) await assertDecodableImage(image.data, abs);
     parts.push({ type: 'image', data: image.data, mimeType: image.mimeType, path: abs });
   } else if (m.kind === 'video') {
-    const abs = resolveMediaPath(opts.rootDir, m.path);
-    if (!abs) throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: m.path, root: opts.rootDir });
+    const abs = await containedMediaPath(opts.rootDir, m.path);
     if (opts.video.mode === 'video') {
       const { probeMedia } = await import('../media/probe-media.js');
       const info = await probeMedia(abs, { signal, countFrames: false });

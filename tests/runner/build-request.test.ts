@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,5 +109,13 @@ describe('buildRequest with media', () => {
     await expect(buildRequest({ ...base, media: [{ kind: 'image', path: '../etc/passwd', sha256: '' }] }, opts())).rejects.toMatchObject({
       code: 'EVALGATE_ERR_PATH_ESCAPE',
     });
+  });
+
+  it('refuses a link inside the root that leads out of it (a file swapped for a link after import never reaches a model)', async () => {
+    await symlink('/etc/passwd', join(dir, 'leak.wav'));
+    await symlink('/etc/hostname', join(dir, 'leak.png'));
+    for (const m of [{ kind: 'audio', path: 'leak.wav' }, { kind: 'image', path: 'leak.png' }] as const) {
+      await expect(buildRequest({ ...base, media: [{ ...m, sha256: '' }] }, opts())).rejects.toMatchObject({ code: 'EVALGATE_ERR_PATH_ESCAPE' });
+    }
   });
 });
