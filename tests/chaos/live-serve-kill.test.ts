@@ -1,4 +1,3 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliBin } from '../helpers/run-cli.js';
+import { startServe, type ServeProcess } from '../helpers/serve-process.js';
 import { eventually } from '../live/live-kit.js';
 import { startScriptedChatUpstream } from '../live/servers/scripted-chat-upstream.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
@@ -17,31 +16,6 @@ import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.j
 
 type Msg = { type: string; [k: string]: unknown };
 
-/** The compiled `evalgate serve` (npm test builds first), listening on a free port. */
-async function startServe(config: string): Promise<{ child: ChildProcessWithoutNullStreams; url: string; exited: Promise<unknown>; stderr: () => string }> {
-  const child = spawn(process.execPath, [cliBin, '-c', config, 'serve', '--port', '0', '--json', '--no-auth'], { env: process.env });
-  let out = '';
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
-  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 30_000);
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString('utf8');
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
-        clearTimeout(timer);
-        resolve((JSON.parse(line) as { url: string }).url);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited (${String(code)}) before listening: ${err}`));
-    });
-  });
-  return { child, url, exited, stderr: () => err };
-}
-
 async function backlog(url: string): Promise<number> {
   const body = await (await fetch(`${url}/metrics`)).text();
   const m = /^evalgate_live_journal_backlog (\d+)/m.exec(body);
@@ -49,11 +23,11 @@ async function backlog(url: string): Promise<number> {
   return Number(m[1]);
 }
 
-describe.skipIf(!existsSync(cliBin))('kill -9 of serve with live results journaled during an outage', () => {
+describe('kill -9 of serve with live results journaled during an outage', () => {
   let db: PrivatePostgres;
   let up: Awaited<ReturnType<typeof startScriptedChatUpstream>>;
   let dir: string;
-  const children: ChildProcessWithoutNullStreams[] = [];
+  const children: ServeProcess['child'][] = [];
   beforeAll(async () => {
     db = await startPrivatePostgres();
     up = await startScriptedChatUpstream({ reply: (i) => `answer ${i + 1}`, latencyMs: 5 });
@@ -78,7 +52,7 @@ describe.skipIf(!existsSync(cliBin))('kill -9 of serve with live results journal
         live: { journalDir },
       }),
     );
-    const first = await startServe(config);
+    const first = await startServe(config, ['--no-auth']);
     children.push(first.child);
 
     const ws = new WebSocket(`${first.url.replace(/^http/, 'ws')}/v1/stream?model=chat`);
@@ -112,7 +86,7 @@ describe.skipIf(!existsSync(cliBin))('kill -9 of serve with live results journal
     for (const f of [3, 4, 5]) expect(await journalText()).toContain(`"answer ${f}"`);
 
     await db.start();
-    const second = await startServe(config);
+    const second = await startServe(config, ['--no-auth']);
     children.push(second.child);
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();

@@ -8,7 +8,7 @@ import { openStore } from '../../gateway/store/open-store.js';
 import { ownerLockPath, readOwnerLock } from '../../gateway/store/owner-lock.js';
 import { ownerSocketPath } from '../../gateway/store/pglite-owner.js';
 import { spawnCli } from '../helpers/run-cli.js';
-import { pgliteProject, startServe } from '../store/serve-process.js';
+import { pgliteProject, startServe } from '../helpers/serve-process.js';
 
 // kill -9 of the process that owns the embedded database: its lock and socket
 // stay behind. The next process must see the lock as stale (dead pid on this

@@ -9,7 +9,7 @@ import { ownerLockPath, readOwnerLock } from '../../gateway/store/owner-lock.js'
 import { ownerSocketPath } from '../../gateway/store/pglite-owner.js';
 import { spawnCli } from '../helpers/run-cli.js';
 import { freshPgliteDir } from './pglite-template.js';
-import { pgliteProject, startServe } from './serve-process.js';
+import { pgliteProject, startServe } from '../helpers/serve-process.js';
 
 // One process owns an embedded database folder; the others reach it through
 // the owner's socket. Real `evalgate` processes, real PGlite, real sockets.

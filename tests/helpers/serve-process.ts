@@ -1,9 +1,9 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cliBin } from '../helpers/run-cli.js';
+import { cliBin } from './run-cli.js';
 import { toneWav } from '../datasets/fixtures.js';
-import { freshPgliteDir } from './pglite-template.js';
+import { freshPgliteDir } from '../store/pglite-template.js';
 
 /** A running `evalgate serve` child process. */
 export interface ServeProcess {
@@ -25,7 +25,7 @@ export async function startServe(configPath: string, extraArgs: readonly string[
   child.stderr.on('data', (d: Buffer) => (err += d.toString('utf8')));
   const exited = new Promise<number | string | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start in 90 s: ${err}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`serve did not start in 30 s: ${err}`)), 30_000);
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString('utf8');
       const line = out.split('\n').find((l) => l.startsWith('{'));
