@@ -11,6 +11,8 @@ export interface DbOutageGuardOptions {
   readonly maxOutageMs?: number;
   /** Run id, named in the error when the bound is exceeded. */
   readonly runId: string;
+  /** Who waits, named in that error instead of `run <runId>` (a distributed worker serves many runs). */
+  readonly label?: string;
   /** Called once when an outage starts (for a warning on stderr). */
   readonly onOutage?: (err: unknown) => void;
   /** Called once when the database answers again after an outage, with its length in ms. */
@@ -72,7 +74,7 @@ export class DbOutageGuard {
         if (waitedMs >= this.#maxMs) {
           this.#gaveUp ??= new EvalgateError(
             'EVALGATE_ERR_DB_UNAVAILABLE',
-            { detail: `run ${this.#o.runId}: the database did not answer for ${Math.round(waitedMs / 1000)} s (bound ${Math.round(this.#maxMs / 1000)} s): ${(err as Error).message}` },
+            { detail: `${this.#o.label ?? `run ${this.#o.runId}`}: the database did not answer for ${Math.round(waitedMs / 1000)} s (bound ${Math.round(this.#maxMs / 1000)} s): ${(err as Error).message}` },
             { cause: err },
           );
           throw this.#gaveUp;

@@ -103,6 +103,45 @@ describe.skipIf(!hasPostgres)('distributed workers on pg-boss (PostgreSQL)', () 
     expect([...server.requests.values()].reduce((x, y) => x + y, 0)).toBe(requestsBefore);
     expect(await listPendingSamples(ts.store.db, { id: prepared.run.id, datasetId: prepared.config.dataset.id, task: 'mcq' })).toHaveLength(0);
   }, 120_000);
+
+  // Issue 13 #11 for workers: a sample whose jobs are held at once (enqueued twice, by two workers or
+  // by one) is claimed in run_claims before the model call, so the model answers it once.
+  it('a sample enqueued twice and held by two workers at once costs one model call', async () => {
+    const dup = await writeMcqManifest(6, 'dup');
+    const slow = await startScriptedServer({ answers: answersFor(dup.samples), latencyMs: 400 });
+    try {
+      const config = configWithModel(slow.baseUrl, { databaseUrl: ts.url });
+      const prepared = await prepareRun(ts.store.db, config, { dataset: dup.manifestPath, modelId: 'scripted' }, (m) => createModel(m));
+      await prepared.model.close?.();
+      const pending = await listPendingSamples(ts.store.db, { id: prepared.run.id, datasetId: prepared.config.dataset.id, task: 'mcq' });
+      const boss = await openSampleQueue(ts.url!);
+      // Each sample twice, side by side: one worker's batch, or both workers' first batches, hold both copies.
+      await enqueueSamples(
+        boss,
+        prepared.run.id,
+        pending.flatMap((s) => [s.id, s.id]),
+      );
+      await boss.stop({ graceful: true, wait: true, close: true });
+      const work = async () => {
+        const b = await openSampleQueue(ts.url!);
+        try {
+          return await runWorker({ db: ts.store.db, boss: b, config, loadModel: (m) => createModel(m), concurrency: 6, timeoutMs: 5000, retry, exitWhenIdleMs: 1000, pollIntervalMs: 50 });
+        } finally {
+          await b.stop({ graceful: true, wait: true, close: true });
+        }
+      };
+      const [a, b] = await Promise.all([work(), work()]);
+      expect(a.jobs + b.jobs).toBe(12);
+      expect(a.ok + b.ok).toBe(6);
+      expect([...slow.requests.values()].reduce((x, y) => x + y, 0)).toBe(6);
+      expect([...slow.requests.values()].every((c) => c === 1)).toBe(true);
+      const finished = await ts.store.db.selectFrom('audit_log').select('id').where('subject', '=', prepared.run.id).where('action', '=', 'run.finished').execute();
+      expect(finished).toHaveLength(1);
+    } finally {
+      await slow.close();
+      await dup.dispose();
+    }
+  }, 60_000);
 });
 
 describe('distributed mode on the embedded database', () => {

@@ -9,6 +9,7 @@ interface WorkerCliOptions {
   stream?: boolean;
   cache?: boolean;
   exitWhenIdle?: string;
+  dbOutageMaxMs?: string;
   json?: boolean;
 }
 
@@ -28,6 +29,7 @@ export default function register(program: Command): void {
     .option('--stream', 'stream answers (when the model can) to measure time to first token')
     .option('--cache', 'reuse answers to identical temperature-0 requests from the response cache')
     .option('--exit-when-idle <seconds>', 'exit once the queue has been empty this long (default: run until stopped)')
+    .option('--db-outage-max-ms <ms>', 'how long the worker waits for an unreachable database before it stops (default: runner.dbOutageMaxMs, 120000)')
     .option('--json', 'print one JSON document when the worker exits')
     .action(
       runAction(async (opts: WorkerCliOptions, cmd: Command) => {
@@ -36,10 +38,12 @@ export default function register(program: Command): void {
         const { assertDistributable, openSampleQueue } = await import('../../runner/distributed/sample-queue.js');
         const { runWorker } = await import('../../runner/distributed/run-worker.js');
         const { defaultRetryPolicy } = await import('../../runner/retry-policy.js');
+        const { spillDirOf } = await import('../../runner/run-spill.js');
         const concurrency = Math.floor(positiveNumber('--concurrency', opts.concurrency));
         const timeoutMs = positiveNumber('--timeout-ms', opts.timeoutMs);
         const maxAttempts = Math.floor(positiveNumber('--max-attempts', opts.maxAttempts));
         const exitWhenIdleMs = opts.exitWhenIdle !== undefined ? positiveNumber('--exit-when-idle', opts.exitWhenIdle) * 1000 : undefined;
+        const dbOutageMaxMs = opts.dbOutageMaxMs !== undefined ? Math.floor(positiveNumber('--db-outage-max-ms', opts.dbOutageMaxMs)) : undefined;
         return withStore(cmd, async (store, config) => {
           const url = assertDistributable(store, config.database.url);
           const boss = await openSampleQueue(url);
@@ -64,9 +68,13 @@ export default function register(program: Command): void {
               cacheDir: opts.cache ? `${config.cacheDir}/responses` : undefined,
               signal: abort.signal,
               exitWhenIdleMs,
+              dbOutageMaxMs: dbOutageMaxMs ?? config.runner.dbOutageMaxMs,
+              spillDir: spillDirOf(config.cacheDir),
+              // Outage notices go to stderr even with --json: stdout stays one JSON document.
+              onNotice: (m) => process.stderr.write(`evalgate: ${m}\n`),
             });
             if (opts.json) return totals;
-            return `worker done: ${totals.jobs} jobs (ok ${totals.ok}, failed ${totals.failed}, skipped ${totals.skipped}, already done ${totals.alreadyDone})${
+            return `worker done: ${totals.jobs} jobs (ok ${totals.ok}, failed ${totals.failed}, skipped ${totals.skipped}, already done ${totals.alreadyDone}, claimed elsewhere ${totals.claimedElsewhere})${
               totals.finalizedRuns.length ? `; finished runs ${totals.finalizedRuns.join(', ')}` : ''
             }`;
           } finally {

@@ -1,5 +1,6 @@
 import type { EvalgateConfig } from '../../config/config-schema.js';
 import type { Store } from '../../store/open-store.js';
+import { DbOutageGuard } from '../db-outage-guard.js';
 import { finalizeRun } from '../execute-run.js';
 import type { PreparedRun } from '../prepare-run.js';
 import { sleep, type RetryPolicy } from '../retry-policy.js';
@@ -29,7 +30,7 @@ export async function runDistributed(
   store: Store,
   config: EvalgateConfig,
   prepared: PreparedRun,
-  opts: { wait?: boolean; json?: boolean; timeoutMs: number; retry: RetryPolicy; pollIntervalMs?: number; signal?: AbortSignal },
+  opts: { wait?: boolean; json?: boolean; timeoutMs: number; retry: RetryPolicy; pollIntervalMs?: number; signal?: AbortSignal; dbOutageMaxMs?: number },
 ): Promise<DistributedRunResult & { runId: string }> {
   const url = assertDistributable(store, config.database.url);
   const db = store.db;
@@ -55,17 +56,19 @@ export async function runDistributed(
 
   const { createProgress } = await import('../../cli/progress.js');
   const progress = createProgress(`run ${run.id.slice(0, 8)}`, scope, { json: opts.json });
+  // Waiting for workers outlives short database outages, like the workers themselves (issue 13 #10).
+  const guard = new DbOutageGuard({ runId: run.id, maxOutageMs: opts.dbOutageMaxMs ?? config.runner.dbOutageMaxMs });
   let shown = 0;
-  let counts = await runCounts(db, run.id, scope);
+  let counts = await guard.run(() => runCounts(db, run.id, scope));
   while (counts.pending > 0 && !opts.signal?.aborted) {
     await sleep(opts.pollIntervalMs ?? 1000, opts.signal).catch(() => undefined);
-    counts = await runCounts(db, run.id, scope);
+    counts = await guard.run(() => runCounts(db, run.id, scope));
     const done = counts.total - counts.pending;
     if (done > shown) progress.increment(done - shown, 0);
     shown = done;
   }
   progress.stop();
-  const fresh = await getRun(db, run.id);
-  const report = fresh?.status === 'completed' ? await buildRunReport(db, fresh) : await finalizeRun(db, run.id, {});
+  const fresh = await guard.run(() => getRun(db, run.id));
+  const report = await guard.run(() => (fresh?.status === 'completed' ? buildRunReport(db, fresh) : finalizeRun(db, run.id, {})));
   return { runId: run.id, enqueued: pending.length, report, counts: report.counts };
 }

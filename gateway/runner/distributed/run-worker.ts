@@ -3,13 +3,18 @@ import type PgBoss from 'pg-boss';
 import type { EvalgateConfig, ModelConfig } from '../../config/config-schema.js';
 import type { ModelV1 } from '../../models/spec/model-v1.js';
 import type { Database } from '../../store/database.js';
+import { EvalgateError } from '../../errors.js';
 import { AdaptiveConcurrency } from '../adaptive-concurrency.js';
+import { DbOutageGuard } from '../db-outage-guard.js';
 import { createProcessor, finalizeRun } from '../execute-run.js';
+import { PredictionWriter } from '../prediction-writer.js';
 import { loadRunContext } from '../prepare-run.js';
 import { sleep, type RetryPolicy } from '../retry-policy.js';
-import { RunCancelledError, type SampleOutcome, type SampleProcessor } from '../run-batch.js';
+import { RunCancelledError, SampleClaimedElsewhereError, type SampleOutcome, type SampleProcessor } from '../run-batch.js';
+import { newExecutor, releaseExecutor } from '../run-claims.js';
 import { RunHeartbeat } from '../run-heartbeat.js';
 import { getSample, hasOkPrediction, runCounts, runScopeSize } from '../run-repo.js';
+import { replaySpill, RunSpill } from '../run-spill.js';
 import { loadScoreTask, type ScoreTaskFn } from '../score-run.js';
 import { sampleQueueName, type SampleJobData } from './sample-queue.js';
 
@@ -43,6 +48,12 @@ export interface WorkerOptions {
   readonly onOutcome?: (o: SampleOutcome & { runId: string }) => void;
   /** The task scorer (default: scorers/score-task.ts). */
   readonly scoreTask?: ScoreTaskFn;
+  /** How long one database outage may last before the worker gives up, ms (`runner.dbOutageMaxMs`, default 120 000). */
+  readonly dbOutageMaxMs?: number;
+  /** Folder of the run spill files (answers kept while the database is away); none when absent. */
+  readonly spillDir?: string;
+  /** Reports database outages and recoveries (the CLI prints them on stderr). */
+  readonly onNotice?: (message: string) => void;
 }
 
 /** What a worker did. */
@@ -55,6 +66,8 @@ export interface WorkerTotals {
   skipped: number;
   /** Jobs whose sample already had an `ok` prediction (redeliveries). */
   alreadyDone: number;
+  /** Jobs whose sample another executor was calling the model for (its claim in `run_claims`). */
+  claimedElsewhere: number;
   /** Runs this worker finalized. */
   finalizedRuns: string[];
 }
@@ -62,6 +75,7 @@ export interface WorkerTotals {
 interface RunHandle {
   readonly model: ModelV1;
   readonly processor: SampleProcessor;
+  readonly spill?: RunSpill;
   readonly datasetId: string;
   readonly task: string;
   readonly limit?: number;
@@ -76,9 +90,20 @@ interface RunHandle {
  * Jobs are fetched in batches of the free slots (at most 2 × concurrency held
  * at once; the limiter bounds model calls to `concurrency`), so a busy worker
  * never hoards jobs that idle workers elsewhere could take.
+ *
+ * The local runner's promises hold here too (issue 13 #10, #11), through the
+ * same modules: each sample is claimed in `run_claims` before its model call
+ * (a job delivered twice, or to two workers, costs one call); every database
+ * call, pg-boss's included, waits out an outage through one
+ * {@link DbOutageGuard} up to `dbOutageMaxMs`, while answers received meanwhile
+ * go to the run's spill file and are written when the database returns. When
+ * the bound is exceeded the worker stops and rejects with
+ * EVALGATE_ERR_DB_UNAVAILABLE; its spilled answers are written by the next
+ * worker on this machine that gets a job of that run (or `run --resume`,
+ * `runs reap`).
  */
 export async function runWorker(opts: WorkerOptions): Promise<WorkerTotals> {
-  const totals: WorkerTotals = { jobs: 0, ok: 0, failed: 0, skipped: 0, alreadyDone: 0, finalizedRuns: [] };
+  const totals: WorkerTotals = { jobs: 0, ok: 0, failed: 0, skipped: 0, alreadyDone: 0, claimedElsewhere: 0, finalizedRuns: [] };
   const limiter = new AdaptiveConcurrency({ max: opts.concurrency });
   const handles = new Map<string, Promise<RunHandle>>();
   let scoreTask: ScoreTaskFn | undefined = opts.scoreTask;
@@ -87,15 +112,43 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerTotals> {
   const active = new Set<Promise<void>>();
   const poll = opts.pollIntervalMs ?? 500;
   let idleSinceMs: number | undefined;
+  const executor = newExecutor();
+  // One guard for the worker: its runs share one database, so one outage is one wait with one bound.
+  const guard = new DbOutageGuard({
+    runId: '',
+    label: `worker ${executor.id}`,
+    maxOutageMs: opts.dbOutageMaxMs,
+    onOutage: (err) => opts.onNotice?.(`database unavailable (${(err as Error).message}); the worker waits for it, answers are kept`),
+    onRecovered: (ms) => opts.onNotice?.(`database back after ${(ms / 1000).toFixed(1)} s; the worker goes on`),
+  });
+  const db = <T>(fn: () => Promise<T>): Promise<T> => guard.run(fn);
+  // Stops fetching once the guard gave up; jobs in progress then fail fast on the guard.
+  const stop = new AbortController();
+  const signal = opts.signal ? AbortSignal.any([opts.signal, stop.signal]) : stop.signal;
+  let spillWarned = false;
+  // Samples this worker is calling the model for: a claim is per executor, so two jobs of one sample
+  // held by this worker at once (enqueued twice) would both pass it; the second one is left alone here.
+  const inFlight = new Set<string>();
 
   const handleFor = (runId: string): Promise<RunHandle> => {
     let h = handles.get(runId);
     if (!h) {
       h = (async () => {
-        const ctx = await loadRunContext(opts.db, opts.config, runId);
+        // Answers an earlier worker on this machine kept during an outage are written before any job of the run.
+        if (opts.spillDir) await db(() => replaySpill(opts.db, opts.spillDir!, runId));
+        const ctx = await db(() => loadRunContext(opts.db, opts.config, runId));
         const model = await opts.loadModel(ctx.modelConfig);
-        const processor = createProcessor(opts.db, ctx, model, limiter, opts, scoreTask);
-        return { model, processor, datasetId: ctx.config.dataset.id, task: ctx.config.task, limit: ctx.config.limit };
+        const spill = opts.spillDir ? new RunSpill(opts.spillDir, runId) : undefined;
+        const writer = new PredictionWriter(opts.db, {
+          guard,
+          spill,
+          onSpillError: (err) => {
+            if (!spillWarned) opts.onNotice?.(`could not write the spill file ${spill?.path}: ${(err as Error).message}`);
+            spillWarned = true;
+          },
+        });
+        const processor = createProcessor(opts.db, ctx, model, limiter, opts, scoreTask, { writer, guard, executor: executor.id });
+        return { model, processor, spill, datasetId: ctx.config.dataset.id, task: ctx.config.task, limit: ctx.config.limit };
       })();
       h.catch(() => handles.delete(runId));
       handles.set(runId, h);
@@ -104,53 +157,79 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerTotals> {
   };
 
   const finishIfDone = async (runId: string, h: RunHandle): Promise<void> => {
-    const scope = await runScopeSize(opts.db, { datasetId: h.datasetId, task: h.task, limit: h.limit });
-    const counts = await runCounts(opts.db, runId, scope);
+    const scope = await db(() => runScopeSize(opts.db, { datasetId: h.datasetId, task: h.task, limit: h.limit }));
+    const counts = await db(() => runCounts(opts.db, runId, scope));
     if (counts.pending === 0) {
-      await finalizeRun(opts.db, runId, { warnings: h.processor.warnings, scoreTask });
+      // finishRun locks the run row: workers finishing at once write one run.finished.
+      await db(() => finalizeRun(opts.db, runId, { warnings: h.processor.warnings, scoreTask }));
       if (!totals.finalizedRuns.includes(runId)) totals.finalizedRuns.push(runId);
     }
   };
 
-  // Keeps the runs this worker has samples of in flight from looking stale.
-  const heartbeat = new RunHeartbeat(opts.db);
+  // Keeps the runs this worker has samples of in flight from looking stale, and its claims fresh.
+  const heartbeat = new RunHeartbeat(opts.db, undefined, executor);
 
   const handle = async (job: PgBoss.Job<SampleJobData>): Promise<void> => {
     const { runId, sampleId } = job.data;
     heartbeat.hold(runId);
     try {
       const h = await handleFor(runId);
-      if (await hasOkPrediction(opts.db, runId, sampleId)) {
+      if (await db(() => hasOkPrediction(opts.db, runId, sampleId))) {
         totals.alreadyDone++;
       } else {
-        const sample = await getSample(opts.db, sampleId);
+        const sample = await db(() => getSample(opts.db, sampleId));
         if (!sample) throw new Error(`sample ${sampleId} not found`);
-        const outcome = await h.processor.process(sample, opts.signal);
-        totals[outcome.status]++;
-        opts.onOutcome?.({ ...outcome, runId });
+        const key = `${runId}:${sampleId}`;
+        try {
+          if (inFlight.has(key)) throw new SampleClaimedElsewhereError(sample.key);
+          inFlight.add(key);
+          try {
+            const outcome = await h.processor.process(sample, signal);
+            totals[outcome.status]++;
+            opts.onOutcome?.({ ...outcome, runId });
+          } finally {
+            inFlight.delete(key);
+          }
+        } catch (err) {
+          // Another executor (or job of this worker) is calling the model for it and will store it: this delivery is done.
+          if (!(err instanceof SampleClaimedElsewhereError)) throw err;
+          totals.claimedElsewhere++;
+        }
       }
-      await opts.boss.complete(sampleQueueName, job.id);
+      await db(() => opts.boss.complete(sampleQueueName, job.id));
       await finishIfDone(runId, h);
     } catch (err) {
       // Stopping, or an infrastructure error (database, unloadable model):
-      // hand the job back so that this or another worker retries it.
+      // hand the job back so that this or another worker retries it (best
+      // effort: a job that cannot be failed expires and is delivered again).
       const message = err instanceof RunCancelledError ? 'worker stopped' : (err as Error).message;
-      await opts.boss.fail(sampleQueueName, job.id, { message }).catch(() => undefined);
+      if (guard.gaveUp) stop.abort();
+      else await opts.boss.fail(sampleQueueName, job.id, { message }).catch(() => undefined);
     } finally {
       heartbeat.release(runId);
     }
   };
 
-  while (!opts.signal?.aborted) {
+  while (!signal.aborted) {
     const free = maxHeld - active.size;
     if (free <= 0) {
       await Promise.race(active);
       continue;
     }
-    const jobs = await opts.boss.fetch<SampleJobData>(sampleQueueName, { batchSize: free });
+    let jobs: PgBoss.Job<SampleJobData>[];
+    try {
+      jobs = await db(() => opts.boss.fetch<SampleJobData>(sampleQueueName, { batchSize: free }));
+    } catch (err) {
+      if (guard.gaveUp) break;
+      throw err;
+    }
     if (jobs.length === 0) {
       if (opts.exitWhenIdleMs !== undefined && active.size === 0) {
-        const queued = await opts.boss.getQueueSize(sampleQueueName);
+        const queued = await db(() => opts.boss.getQueueSize(sampleQueueName)).catch((err: unknown) => {
+          if (guard.gaveUp) return -1;
+          throw err;
+        });
+        if (queued < 0) break;
         if (queued === 0) {
           idleSinceMs ??= Date.now();
           if (Date.now() - idleSinceMs >= opts.exitWhenIdleMs) break;
@@ -158,7 +237,7 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerTotals> {
           idleSinceMs = undefined;
         }
       }
-      const wait = active.size > 0 ? Promise.race([...active, sleep(poll, opts.signal)]) : sleep(poll, opts.signal);
+      const wait = active.size > 0 ? Promise.race([...active, sleep(poll, signal)]) : sleep(poll, signal);
       await wait.catch(() => undefined);
       continue;
     }
@@ -171,9 +250,18 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerTotals> {
   }
   await Promise.allSettled(active);
   await heartbeat.stop();
+  await releaseExecutor(opts.db, executor.id).catch(() => undefined);
+  const kept: string[] = [];
   for (const h of handles.values()) {
     const rh = await h.catch(() => undefined);
     await rh?.model.close?.().catch(() => undefined);
+    // Once every write went through, what was spilled is in the database; after giving up it is not.
+    await rh?.spill?.close(!guard.gaveUp).catch(() => undefined);
+    if (guard.gaveUp && rh?.spill && rh.spill.records > 0) kept.push(rh.spill.path);
+  }
+  if (guard.gaveUp) {
+    const where = kept.length > 0 ? `; the answers received are kept in ${kept.join(', ')} and written by the next worker on this machine that gets a job of the run (or evalgate run --resume)` : '';
+    throw new EvalgateError('EVALGATE_ERR_DB_UNAVAILABLE', { detail: `${guard.gaveUp.message}${where}; the worker stopped, its jobs are delivered again` }, { cause: guard.gaveUp });
   }
   return totals;
 }

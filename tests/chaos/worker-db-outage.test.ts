@@ -1,0 +1,139 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createModel } from '../../gateway/models/create-model.js';
+import { runDistributed } from '../../gateway/runner/distributed/run-distributed.js';
+import { runWorker, type WorkerTotals } from '../../gateway/runner/distributed/run-worker.js';
+import { openSampleQueue } from '../../gateway/runner/distributed/sample-queue.js';
+import { prepareRun } from '../../gateway/runner/prepare-run.js';
+import type { RetryPolicy } from '../../gateway/runner/retry-policy.js';
+import { spillPathOf } from '../../gateway/runner/run-spill.js';
+import { openStore, type Store } from '../../gateway/store/open-store.js';
+import { answersFor, configWithModel, writeMcqManifest } from '../runner/runner-fixtures.js';
+import { startScriptedServer } from '../runner/scripted-openai-server.js';
+import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const retry: RetryPolicy = { maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20, maxRetryAfterMs: 1000 };
+
+// Issue 13 #10 and #11 for distributed workers (pg-boss), on a PostgreSQL of
+// the test's own (never the shared one): two workers wait out a ~3 s outage
+// (pg-boss's own calls included), keep the answers received meanwhile, write
+// them when the database returns, and the model is called once per sample.
+describe('distributed workers and a PostgreSQL outage (private PostgreSQL, scripted model)', () => {
+  let pg: PrivatePostgres;
+  let store: Store;
+  let down = false;
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown): void => {
+    unhandled.push(reason);
+  };
+
+  beforeAll(async () => {
+    process.on('unhandledRejection', onUnhandled);
+    pg = await startPrivatePostgres();
+    store = await openStore({ url: pg.url });
+  }, 60_000);
+  afterAll(async () => {
+    process.off('unhandledRejection', onUnhandled);
+    if (down) await pg?.start();
+    await store?.close();
+    await pg?.dispose();
+  });
+
+  it('a 3 s outage mid-run: the run completes, every sample written once, the model called once per sample', async () => {
+    const n = 24;
+    const fixture = await writeMcqManifest(n, 'wo');
+    // The first 12 answer at once, the rest after 800 ms: when the database stops (8 stored),
+    // calls are in flight whose answers arrive during the outage.
+    const server = await startScriptedServer({
+      answers: answersFor(fixture.samples),
+      latencyMs: 20,
+      scripts: Object.fromEntries(fixture.samples.slice(12).map((x) => [x.id, [{ kind: 'ok', delayMs: 800 }] as const])),
+    });
+    const spillDir = join(fixture.dir, 'cache/spill');
+    const queueErrors: Error[] = [];
+    try {
+      const config = configWithModel(server.baseUrl, { databaseUrl: pg.url, cacheDir: join(fixture.dir, 'cache') });
+      const prepared = await prepareRun(store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted' }, (m) => createModel(m));
+      const runId = prepared.run.id;
+      await prepared.model.close?.();
+      const queued = await runDistributed(store, config, prepared, { timeoutMs: 10_000, retry });
+      expect(queued.enqueued).toBe(n);
+
+      const notices: string[] = [];
+      const work = async (): Promise<WorkerTotals> => {
+        const boss = await openSampleQueue(pg.url, { onError: (err) => queueErrors.push(err) });
+        try {
+          return await runWorker({
+            db: store.db,
+            boss,
+            config,
+            loadModel: (m) => createModel(m),
+            concurrency: 3,
+            timeoutMs: 10_000,
+            retry,
+            exitWhenIdleMs: 1500,
+            pollIntervalMs: 100,
+            dbOutageMaxMs: 30_000,
+            spillDir,
+            onNotice: (m) => notices.push(m),
+          });
+        } finally {
+          await boss.stop({ graceful: true, wait: true, close: true, timeout: 5000 }).catch(() => undefined);
+        }
+      };
+      const workers = Promise.allSettled([work(), work()]);
+
+      const stored = () =>
+        store.db
+          .selectFrom('predictions')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('run_id', '=', runId)
+          .executeTakeFirst()
+          .then((r) => Number(r?.n ?? 0));
+      const deadline = Date.now() + 15_000;
+      while ((await stored()) < 8) {
+        if (Date.now() > deadline) throw new Error('timed out waiting for 8 stored predictions');
+        await sleep(20);
+      }
+      down = true;
+      await pg.stop();
+      await sleep(3000);
+      await pg.start();
+      down = false;
+
+      const settled = await workers;
+      const rejected = settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason));
+      expect(rejected).toEqual([]);
+      const totals = settled.map((s) => (s as PromiseFulfilledResult<WorkerTotals>).value);
+      expect(totals.reduce((a, t) => a + t.ok, 0)).toBe(n);
+
+      const rows = await store.db.selectFrom('predictions').select(['sample_id', 'status']).where('run_id', '=', runId).execute();
+      expect(rows).toHaveLength(n);
+      expect(new Set(rows.map((r) => r.sample_id)).size).toBe(n);
+      expect(rows.every((r) => r.status === 'ok')).toBe(true);
+      // One model call per sample, across both workers and the outage.
+      expect([...server.requests.values()].reduce((a, b) => a + b, 0)).toBe(n);
+      expect([...server.requests.values()].every((c) => c === 1)).toBe(true);
+
+      const run = await store.db.selectFrom('runs').select(['status', 'summary']).where('id', '=', runId).executeTakeFirstOrThrow();
+      expect(run.status).toBe('completed');
+      expect((run.summary as { counts: Record<string, number> }).counts).toMatchObject({ ok: n, failed: 0, pending: 0 });
+      const finished = await store.db.selectFrom('audit_log').select('id').where('subject', '=', runId).where('action', '=', 'run.finished').execute();
+      expect(finished).toHaveLength(1);
+      expect(notices.some((m) => /database unavailable/.test(m))).toBe(true);
+      expect(notices.some((m) => /database back/.test(m))).toBe(true);
+      // What was spilled during the outage has been written: no spill file is left.
+      expect(existsSync(spillPathOf(spillDir, runId))).toBe(false);
+      expect(unhandled).toEqual([]);
+    } finally {
+      if (down) {
+        await pg.start();
+        down = false;
+      }
+      await server.close();
+      await fixture.dispose();
+    }
+  }, 45_000);
+});
