@@ -38,8 +38,10 @@ function pidAlive(pid: number): boolean {
 }
 
 /**
- * Takes over a run for `executor`, atomically: it succeeds when the run is
- * not `running`, when its heartbeat is older than `staleAfterS`, or when the
+ * Takes over a run for `executor`, atomically: it succeeds when nobody holds
+ * the run (not `running`, and no executor named by the heartbeat: a final
+ * state clears it, see finishRun), when its heartbeat is older than
+ * `staleAfterS`, or when the
  * process named by the heartbeat is this one, or ran on this host and is gone
  * (a kill -9 seen from the same machine need not wait a minute). Otherwise it refuses with
  * EVALGATE_ERR_CONFLICT naming the host and pid that hold the run. On success
@@ -51,7 +53,8 @@ export async function takeOverRun(db: Db, runId: string, executor: Executor, sta
   const took = await sql<{ id: string }>`
     update runs set ${stamp}
     where id = ${runId}
-      and not (status = 'running' and coalesce(heartbeat_at, started_at, created_at) >= now() - make_interval(secs => ${staleAfterS}))
+      and not ((status = 'running' or heartbeat_pid is not null)
+               and coalesce(heartbeat_at, started_at, created_at) >= now() - make_interval(secs => ${staleAfterS}))
     returning id`.execute(db);
   if (took.rows.length === 0) {
     const { rows } = await sql<{ heartbeat_host: string | null; heartbeat_pid: number | null; age_s: number | string | null }>`
@@ -72,7 +75,9 @@ export async function takeOverRun(db: Db, runId: string, executor: Executor, sta
     }
     await sql`update runs set ${stamp} where id = ${runId}`.execute(db);
   }
-  await sql`delete from run_claims where run_id = ${runId} and executor <> ${executor.id}`.execute(db);
+  // Only claims that stopped being refreshed: a live executor's claims keep its samples its own.
+  await sql`delete from run_claims where run_id = ${runId} and executor <> ${executor.id}
+    and claimed_at < now() - make_interval(secs => ${staleAfterS})`.execute(db);
 }
 
 /**

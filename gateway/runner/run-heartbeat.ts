@@ -57,7 +57,8 @@ export class RunHeartbeat {
     if (ids.length === 0 || this.#beating) return this.#beating ?? Promise.resolve();
     const ex = this.#executor;
     const stamp = ex ? sql`heartbeat_at = now(), heartbeat_host = ${ex.host}, heartbeat_pid = ${ex.pid}` : sql`heartbeat_at = now()`;
-    this.#beating = sql`update runs set ${stamp} where id in (${sql.join(ids)})`
+    // Only while running: a late beat must not name this process as holder of a run that has finished.
+    this.#beating = sql`update runs set ${stamp} where id in (${sql.join(ids)}) and (status = 'running' or ${ex ? sql`heartbeat_pid = ${ex.pid} and heartbeat_host = ${ex.host}` : sql`false`})`
       .execute(this.#db)
       .then(() => (ex ? refreshClaims(this.#db, ex.id) : undefined))
       .then(
@@ -174,6 +175,7 @@ export async function reapStaleRuns(db: Db, opts: { staleAfterS?: number; dryRun
         .returning('id')
         .executeTakeFirst();
       if (!row) return false;
+      await sql`update runs set heartbeat_host = null, heartbeat_pid = null where id = ${run.id}`.execute(trx);
       await trx
         .insertInto('audit_log')
         .values({

@@ -136,7 +136,10 @@ export async function finishRun(db: Db, runId: string, status: RunStatus, summar
       .where('id', '=', runId)
       .returning(['model_id', 'task'])
       .executeTakeFirst();
-    if (!row || !finishedStatuses.has(status) || before?.status === status) return;
+    if (!row || !finishedStatuses.has(status)) return;
+    // A final state frees the run: the next `run --resume` may take it over at once (run-claims.ts).
+    await sql`update runs set heartbeat_host = null, heartbeat_pid = null where id = ${runId}`.execute(trx);
+    if (before?.status === status) return;
     await trx
       .insertInto('audit_log')
       .values({

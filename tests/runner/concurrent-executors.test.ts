@@ -6,7 +6,7 @@ import { isEvalgateError } from '../../gateway/errors.js';
 import { createModel } from '../../gateway/models/create-model.js';
 import { executeLocalRun } from '../../gateway/runner/execute-run.js';
 import { prepareRun } from '../../gateway/runner/prepare-run.js';
-import { newExecutor } from '../../gateway/runner/run-claims.js';
+import { newExecutor, takeOverRun } from '../../gateway/runner/run-claims.js';
 import { backends, postgresAvailable, type TestStore } from '../helpers/test-stores.js';
 import { answersFor, configWithModel, writeMcqManifest } from './runner-fixtures.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-openai-server.js';
@@ -53,6 +53,21 @@ describe.each(backends.filter((b) => b.name === 'pglite' || hasPostgres))('two e
     const claims = await sql<{ n: number | string }>`select count(*) as n from run_claims`.execute(ts.store.db);
     expect(Number(claims.rows[0]!.n)).toBe(0);
   }, 60_000);
+
+  it('lets exactly one of two simultaneous resumes of a failed run take it over', async () => {
+    const config = configWithModel(server.baseUrl);
+    const prepared = await prepareRun(ts.store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted', forceNew: true, limit: 2 }, (m) => createModel(m));
+    const runId = prepared.run.id;
+    await ts.store.db.updateTable('runs').set({ status: 'failed' }).where('id', '=', runId).execute();
+    await sql`update runs set heartbeat_host = null, heartbeat_pid = null where id = ${runId}`.execute(ts.store.db);
+    // Two live processes on this host: this one and its parent (alive, so never taken for a dead holder).
+    const mine = newExecutor();
+    const theirs = { id: `${hostname()}:${process.ppid}:other`, host: hostname(), pid: process.ppid };
+    const results = await Promise.allSettled([takeOverRun(ts.store.db, runId, mine), takeOverRun(ts.store.db, runId, theirs)]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected');
+    expect(refused && isEvalgateError(refused.reason) && refused.reason.code).toBe('EVALGATE_ERR_CONFLICT');
+  });
 
   it('refuses --resume while another live process holds the heartbeat, naming its host and pid', async () => {
     const config = configWithModel(server.baseUrl);
