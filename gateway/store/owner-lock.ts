@@ -17,7 +17,12 @@ export interface OwnerLockInfo {
   readonly startedAt: string;
   /** Unix socket the owner serves the database on. */
   readonly socketPath: string;
+  /** Random per process: a restarted container often gets the same pid (1) on the same host as the one killed. */
+  readonly token?: string;
 }
+
+/** This process's token (see {@link OwnerLockInfo.token}). */
+const processToken = randomBytes(8).toString('hex');
 
 /** The outcome of {@link tryAcquireOwnerLock}. */
 export type AcquireResult =
@@ -51,7 +56,7 @@ export async function readOwnerLock(lockPath: string): Promise<OwnerLockInfo | u
   try {
     const v = JSON.parse(text) as Partial<OwnerLockInfo>;
     if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.socketPath === 'string') {
-      return { pid: v.pid, host: v.host, startedAt: String(v.startedAt ?? ''), socketPath: v.socketPath };
+      return { pid: v.pid, host: v.host, startedAt: String(v.startedAt ?? ''), socketPath: v.socketPath, ...(typeof v.token === 'string' ? { token: v.token } : {}) };
     }
   } catch {
     // fall through: an unparsable lock is reported as held by an unknown owner
@@ -59,9 +64,14 @@ export async function readOwnerLock(lockPath: string): Promise<OwnerLockInfo | u
   return undefined;
 }
 
-/** A holder on this host whose pid no longer exists left the lock behind (kill -9, power loss). */
+/**
+ * A holder on this host whose pid no longer exists left the lock behind
+ * (kill -9, power loss); so did one with our own pid but another token (an
+ * earlier life of a restarted container, where the pid is 1 again).
+ */
 export function isStale(holder: OwnerLockInfo): boolean {
-  return holder.host === hostname() && holder.pid !== process.pid && !pidAlive(holder.pid);
+  if (holder.host !== hostname()) return false;
+  return holder.pid === process.pid ? holder.token !== processToken : !pidAlive(holder.pid);
 }
 
 /**
@@ -74,7 +84,7 @@ export function isStale(holder: OwnerLockInfo): boolean {
  * fresh lock the winner has just written.
  */
 export async function tryAcquireOwnerLock(lockPath: string, socketPath: string): Promise<AcquireResult> {
-  const info: OwnerLockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), socketPath };
+  const info: OwnerLockInfo = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), socketPath, token: processToken };
   const tmp = `${lockPath}.${process.pid}.${randomBytes(4).toString('hex')}`;
   await writeFile(tmp, `${JSON.stringify(info)}\n`, { flag: 'wx' });
   try {
@@ -122,5 +132,5 @@ async function breakStaleLock(lockPath: string, holder: OwnerLockInfo, ourInfoFi
 /** Removes the lock if it is still ours. */
 export async function releaseOwnerLock(lockPath: string): Promise<void> {
   const holder = await readOwnerLock(lockPath).catch(() => undefined);
-  if (holder && holder.pid === process.pid && holder.host === hostname()) await unlink(lockPath).catch(() => undefined);
+  if (holder && holder.pid === process.pid && holder.host === hostname() && holder.token === processToken) await unlink(lockPath).catch(() => undefined);
 }

@@ -55,6 +55,16 @@ describe('owner lock', () => {
     expect(await readdir(dir)).toEqual(['evalgate-owner.lock']);
   });
 
+  it('takes over a lock that names our own pid but another process life (a restarted container is pid 1 again)', async () => {
+    const dir = await tempDir();
+    const lock = ownerLockPath(dir);
+    await writeFile(lock, JSON.stringify({ pid: process.pid, host: hostname(), startedAt: 'x', socketPath: '/old', token: 'earlier-life' }));
+    expect(await tryAcquireOwnerLock(lock, '/new')).toMatchObject({ acquired: true, info: { pid: process.pid, socketPath: '/new' } });
+    // Our own lock, written in this life, is still ours and not stale.
+    expect(await tryAcquireOwnerLock(lock, '/new')).toMatchObject({ acquired: false, stale: false });
+    await releaseOwnerLock(lock);
+  });
+
   it('lets exactly one of several processes racing for a stale lock take it', async () => {
     const dir = await tempDir();
     const lock = ownerLockPath(dir);
