@@ -7,7 +7,7 @@ import { runWorker, type WorkerTotals } from '../../gateway/runner/distributed/r
 import { openSampleQueue } from '../../gateway/runner/distributed/sample-queue.js';
 import { prepareRun } from '../../gateway/runner/prepare-run.js';
 import type { RetryPolicy } from '../../gateway/runner/retry-policy.js';
-import { spillPathOf } from '../../gateway/runner/run-spill.js';
+import { readSpill, spillPathOf } from '../../gateway/runner/run-spill.js';
 import { openStore, type Store } from '../../gateway/store/open-store.js';
 import { answersFor, configWithModel, writeMcqManifest } from '../runner/runner-fixtures.js';
 import { startScriptedServer } from '../runner/scripted-openai-server.js';
@@ -99,9 +99,13 @@ describe('distributed workers and a PostgreSQL outage (private PostgreSQL, scrip
       }
       down = true;
       await pg.stop();
-      await sleep(3000);
+      await sleep(1800);
+      // The slow answers arrived meanwhile: they are on local disk, not only in memory.
+      const spilledDuringOutage = (await readSpill(spillDir, runId)).length;
+      await sleep(1200);
       await pg.start();
       down = false;
+      expect(spilledDuringOutage).toBeGreaterThan(0);
 
       const settled = await workers;
       const rejected = settled.filter((s) => s.status === 'rejected').map((s) => String((s as PromiseRejectedResult).reason));
@@ -122,10 +126,73 @@ describe('distributed workers and a PostgreSQL outage (private PostgreSQL, scrip
       expect((run.summary as { counts: Record<string, number> }).counts).toMatchObject({ ok: n, failed: 0, pending: 0 });
       const finished = await store.db.selectFrom('audit_log').select('id').where('subject', '=', runId).where('action', '=', 'run.finished').execute();
       expect(finished).toHaveLength(1);
-      expect(notices.some((m) => /database unavailable/.test(m))).toBe(true);
-      expect(notices.some((m) => /database back/.test(m))).toBe(true);
+      // One outage, one wait per worker: nothing (pg-boss's fetch, which swallows errors) passes for a recovery mid-outage.
+      const outages = notices.filter((m) => /database unavailable/.test(m)).length;
+      expect(outages).toBeGreaterThanOrEqual(1);
+      expect(outages).toBeLessThanOrEqual(2);
+      expect(notices.filter((m) => /database back/.test(m))).toHaveLength(outages);
       // What was spilled during the outage has been written: no spill file is left.
       expect(existsSync(spillPathOf(spillDir, runId))).toBe(false);
+      expect(unhandled).toEqual([]);
+    } finally {
+      if (down) {
+        await pg.start();
+        down = false;
+      }
+      await server.close();
+      await fixture.dispose();
+    }
+  }, 45_000);
+
+  it('an outage longer than the bound: the worker stops with EVALGATE_ERR_DB_UNAVAILABLE, keeps the answers, and the next worker writes them without asking again', async () => {
+    const n = 12;
+    const fixture = await writeMcqManifest(n, 'wg');
+    // Two fast samples, then slow ones whose answers arrive after the database stopped.
+    const server = await startScriptedServer({
+      answers: answersFor(fixture.samples),
+      latencyMs: 20,
+      scripts: Object.fromEntries(fixture.samples.slice(2).map((x) => [x.id, [{ kind: 'ok', delayMs: 700 }] as const])),
+    });
+    const spillDir = join(fixture.dir, 'cache/spill');
+    try {
+      const config = configWithModel(server.baseUrl, { databaseUrl: pg.url, cacheDir: join(fixture.dir, 'cache') });
+      const prepared = await prepareRun(store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted' }, (m) => createModel(m));
+      const runId = prepared.run.id;
+      await prepared.model.close?.();
+      await runDistributed(store, config, prepared, { timeoutMs: 10_000, retry });
+      const work = async (maxOutageMs: number): Promise<WorkerTotals> => {
+        const boss = await openSampleQueue(pg.url, { onError: () => undefined });
+        try {
+          // Concurrency 4 holds 8 jobs: the other 4 stay queued for the next worker.
+          return await runWorker({ db: store.db, boss, config, loadModel: (m) => createModel(m), concurrency: 4, timeoutMs: 10_000, retry, exitWhenIdleMs: 800, pollIntervalMs: 100, dbOutageMaxMs: maxOutageMs, spillDir });
+        } finally {
+          await boss.stop({ graceful: true, wait: true, close: true, timeout: 3000 }).catch(() => undefined);
+        }
+      };
+      const first = work(1500).then(
+        () => undefined,
+        (err: unknown) => err as Error & { code?: string },
+      );
+      const deadline = Date.now() + 15_000;
+      while ((await store.db.selectFrom('predictions').select('id').where('run_id', '=', runId).execute()).length < 2) {
+        if (Date.now() > deadline) throw new Error('timed out waiting for 2 stored predictions');
+        await sleep(20);
+      }
+      down = true;
+      await pg.stop();
+      const err = await first;
+      expect(err?.code).toBe('EVALGATE_ERR_DB_UNAVAILABLE');
+      expect(err?.message).toContain(spillPathOf(spillDir, runId));
+      const kept = (await readSpill(spillDir, runId)).filter((r) => r.type === 'prediction' && r.write.status === 'ok');
+      expect(kept.length).toBeGreaterThan(0);
+      await pg.start();
+      down = false;
+
+      await work(30_000);
+      const okIds = new Set((await store.db.selectFrom('predictions').select('sample_id').where('run_id', '=', runId).where('status', '=', 'ok').execute()).map((r) => r.sample_id));
+      for (const r of kept) if (r.type === 'prediction') expect(okIds.has(r.write.sampleId)).toBe(true);
+      expect(existsSync(spillPathOf(spillDir, runId))).toBe(false);
+      expect([...server.requests.values()].every((c) => c === 1)).toBe(true);
       expect(unhandled).toEqual([]);
     } finally {
       if (down) {

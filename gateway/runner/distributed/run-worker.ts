@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Kysely } from 'kysely';
 import type PgBoss from 'pg-boss';
 import type { EvalgateConfig, ModelConfig } from '../../config/config-schema.js';
@@ -14,7 +15,7 @@ import { RunCancelledError, SampleClaimedElsewhereError, type SampleOutcome, typ
 import { newExecutor, releaseExecutor } from '../run-claims.js';
 import { RunHeartbeat } from '../run-heartbeat.js';
 import { getSample, hasOkPrediction, runCounts, runScopeSize } from '../run-repo.js';
-import { replaySpill, RunSpill } from '../run-spill.js';
+import { replaySpill, RunSpill, spillPathOf } from '../run-spill.js';
 import { loadScoreTask, type ScoreTaskFn } from '../score-run.js';
 import { sampleQueueName, type SampleJobData } from './sample-queue.js';
 
@@ -135,7 +136,8 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerTotals> {
     if (!h) {
       h = (async () => {
         // Answers an earlier worker on this machine kept during an outage are written before any job of the run.
-        if (opts.spillDir) await db(() => replaySpill(opts.db, opts.spillDir!, runId));
+        const spillDir = opts.spillDir;
+        if (spillDir && existsSync(spillPathOf(spillDir, runId))) await db(() => replaySpill(opts.db, spillDir, runId));
         const ctx = await db(() => loadRunContext(opts.db, opts.config, runId));
         const model = await opts.loadModel(ctx.modelConfig);
         const spill = opts.spillDir ? new RunSpill(opts.spillDir, runId) : undefined;
@@ -216,13 +218,12 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerTotals> {
       await Promise.race(active);
       continue;
     }
-    let jobs: PgBoss.Job<SampleJobData>[];
-    try {
-      jobs = await db(() => opts.boss.fetch<SampleJobData>(sampleQueueName, { batchSize: free }));
-    } catch (err) {
-      if (guard.gaveUp) break;
-      throw err;
-    }
+    if (guard.gaveUp) break;
+    // pg-boss's fetch swallows every error and returns no job, so it cannot tell
+    // an outage from an empty queue (nor go through the guard, whose clock a
+    // false success would reset): while jobs in progress wait out an outage,
+    // do not fetch more.
+    const jobs = guard.inOutage ? [] : await opts.boss.fetch<SampleJobData>(sampleQueueName, { batchSize: free });
     if (jobs.length === 0) {
       if (opts.exitWhenIdleMs !== undefined && active.size === 0) {
         const queued = await db(() => opts.boss.getQueueSize(sampleQueueName)).catch((err: unknown) => {
