@@ -127,7 +127,7 @@ export class NativeProtocol implements WireProtocol {
         await access(video.path).then(
           () => undefined,
           () => {
-            throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: video.path });
+            throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: `${ref!.dataset}/${video.manifestPath}` });
           },
         );
         const parts: ModelInputPart[] = [{ type: 'video', path: video.path, mimeType: mimeOf(video.path) }];

@@ -1,9 +1,10 @@
-import { resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { EXTRACTOR_NAMES, type ExtractorName } from '../../scorers/mcq/mcq-extractors.js';
 import { isNormalizerName, type NormalizerName } from '../../scorers/normalizers/normalizer-registry.js';
 import { scoreTask, type ScoreTaskKind } from '../../scorers/score-task.js';
 import type { TokenUnit } from '../../scorers/wer/tokenize.js';
+import { containMediaPath, isContainmentProblem } from '../../datasets/contain-media-path.js';
 import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
 
@@ -31,8 +32,12 @@ export interface BoundSample {
   readonly scoring: LiveScoring;
   /** Whether its dataset is sealed: per-sample scores then go to admin keys only (gateway/compare/sealed-view.ts). */
   readonly sealed?: boolean;
-  /** Absolute media paths of the sample by kind (for a video reference). */
-  readonly media: readonly { readonly kind: string; readonly path: string }[];
+  /**
+   * The sample's media by kind (for a video reference): `path` is the real
+   * file (links resolved, inside the dataset root); `manifestPath` is the
+   * dataset-relative name that errors show (never a server path).
+   */
+  readonly media: readonly { readonly kind: string; readonly path: string; readonly manifestPath: string }[];
 }
 
 /** Options handed to scoreTask, as `evalgate score` takes them; absent ones take its defaults. */
@@ -101,11 +106,16 @@ export async function findBoundSample(db: Kysely<Database>, ref: SampleRef): Pro
     .executeTakeFirst();
   if (!row) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Sample', id: `${ref.dataset}/${ref.sample}` });
   const root = row.rootDir ?? '.';
-  const media = (row.media ?? []).map((m) => {
-    const abs = resolve(root, m.path);
-    if (abs !== resolve(root) && !abs.startsWith(resolve(root) + sep)) throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: m.path, root });
-    return { kind: m.kind, path: abs };
-  });
+  // The same real-path containment as the media route and the runner: a link out of the root never reaches a model.
+  const media = await Promise.all(
+    (row.media ?? []).map(async (m) => {
+      const real = await containMediaPath(root, m.path);
+      if (!isContainmentProblem(real)) return { kind: m.kind, path: real.realPath, manifestPath: m.path };
+      if (real.problem === 'escape') throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: m.path, root: `of dataset ${ref.dataset}` });
+      // Missing now: binding a sample for live scoring needs no file; a video turn checks it and says so.
+      return { kind: m.kind, path: resolve(root, m.path), manifestPath: m.path };
+    }),
+  );
   return {
     sampleId: row.sampleId,
     datasetId: row.datasetId,

@@ -7,6 +7,7 @@ import { parseManifest } from '../../datasets/parse-manifest.js';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
 import { createApp } from '../../gateway/server/create-app.js';
+import { findBoundSample } from '../../gateway/live/sample-binding.js';
 import { findDataset, importDataset } from '../../gateway/store/dataset-repo.js';
 import { createPostgresTestStore, postgresAvailable, type TestStore } from '../helpers/test-stores.js';
 import { put, toneWav } from './fixtures.js';
@@ -98,5 +99,21 @@ describe.skipIf(!available)('media containment by real path', () => {
     const grown = await get('/v1/datasets/swap/samples/c_wav/media/0');
     expect(grown.statusCode).toBe(404);
     expect(grown.headers['content-type']).not.toBe('audio/wav');
+  });
+
+  it('binds a live sample only to media inside the root: a file swapped for a link out of it is PATH_ESCAPE, named without server paths', async () => {
+    const root = await dataset('live-swap', { 'a.wav': toneWav(0.2, 6) });
+    await importDataset(ts.store.db, await parseManifest(join(root, 'manifest.jsonl')), { name: 'live-swap', probeDurationS: null });
+    const bound = await findBoundSample(ts.store.db, { dataset: 'live-swap', sample: 'a_wav' });
+    expect(bound.media[0]).toMatchObject({ kind: 'audio', manifestPath: 'a.wav' });
+    await unlink(join(root, 'a.wav'));
+    await symlink(secret, join(root, 'a.wav'));
+    const err = await findBoundSample(ts.store.db, { dataset: 'live-swap', sample: 'a_wav' }).then(
+      () => undefined,
+      (e: unknown) => e as Error & { code?: string },
+    );
+    expect(err?.code).toBe('EVALGATE_ERR_PATH_ESCAPE');
+    expect(err?.message).not.toContain(root);
+    expect(err?.message).not.toContain(secret);
   });
 });
