@@ -1,3 +1,4 @@
+import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import { containMediaPath, isContainmentProblem } from '../../datasets/contain-media-path.js';
@@ -222,10 +223,25 @@ export function datasetRelativeError(err: unknown, rootDir: string, relPath: str
   return Object.assign(new Error(scrub(e.message)), { name: e.name });
 }
 
-/** `text` with every occurrence of `root/` removed (and `root` itself named). */
+/**
+ * `text` with every occurrence of `root/` removed (and `root` itself named),
+ * for the root as given and as its real path: media are read by real path
+ * (links resolved), so a root behind a link (`/data -> /mnt/disk1/data`)
+ * shows up in errors under its real name.
+ */
 export function scrubPaths(text: string, root: string): string {
-  const withSep = root.endsWith(sep) ? root : root + sep;
-  return text.split(withSep).join('').split(root).join('<dataset root>');
+  let real = root;
+  try {
+    real = realpathSync(root);
+  } catch {
+    // a root that is gone has no other name to hide
+  }
+  let out = text;
+  for (const r of real === root ? [root] : [real, root]) {
+    const withSep = r.endsWith(sep) ? r : r + sep;
+    out = out.split(withSep).join('').split(r).join('<dataset root>');
+  }
+  return out;
 }
 
 /**

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractFrames } from '../../gateway/media/extract-frames.js';
 import { resolveFfmpeg } from '../../gateway/media/ffmpeg-binaries.js';
 import { defaultPromptTemplates } from '../../gateway/models/prompt-templates.js';
-import { audioDecodeRateFor, buildRequest, type BuildRequestOptions, type RunnerSample } from '../../gateway/runner/build-request.js';
+import { audioDecodeRateFor, buildRequest, scrubPaths, type BuildRequestOptions, type RunnerSample } from '../../gateway/runner/build-request.js';
 
 const base: Omit<RunnerSample, 'media'> = {
   id: 'x',
@@ -109,6 +109,17 @@ describe('buildRequest with media', () => {
     await expect(buildRequest({ ...base, media: [{ kind: 'image', path: '../etc/passwd', sha256: '' }] }, opts())).rejects.toMatchObject({
       code: 'EVALGATE_ERR_PATH_ESCAPE',
     });
+  });
+
+  it('names media without the server path, also when the dataset root is reached through a link', async () => {
+    const linkedRoot = `${dir}-link`;
+    await symlink(dir, linkedRoot);
+    try {
+      const msg = `Could not decode ${join(dir, 'sub', 'a.wav')}: bad header in ${dir}`;
+      expect(scrubPaths(msg, linkedRoot)).toBe('Could not decode sub/a.wav: bad header in <dataset root>');
+    } finally {
+      await rm(linkedRoot, { force: true });
+    }
   });
 
   it('refuses a link inside the root that leads out of it (a file swapped for a link after import never reaches a model)', async () => {
