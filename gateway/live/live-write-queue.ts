@@ -295,7 +295,19 @@ export class LiveWriteQueue {
     this.#backlog.push(batch);
     this.#backlogRows += rowsOf(batch);
     this.#opts.onBacklog?.(this.#backlogRows);
-    this.#replaying ??= this.#replay().finally(() => (this.#replaying = undefined));
+    this.#ensureReplay();
+  }
+
+  /**
+   * Runs the replay loop unless it runs already. A batch pushed while the
+   * loop was finishing (awaiting the journal's truncate) would otherwise wait
+   * for the next batch: the loop starts again whenever it ends with work left.
+   */
+  #ensureReplay(): void {
+    this.#replaying ??= this.#replay().finally(() => {
+      this.#replaying = undefined;
+      if (this.#backlog.length > 0 && !this.#stop.signal.aborted) this.#ensureReplay();
+    });
   }
 
   /** Writes the journaled batches in order, waiting (bounded backoff) while the database is away. */

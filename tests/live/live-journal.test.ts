@@ -57,4 +57,34 @@ describe('live journal recovery at start', () => {
     await q.close();
     expect(await readdir(dir)).toEqual([alive]);
   });
+
+  it('replays a batch that arrives while the replay loop is finishing (truncating the journal), without waiting for another', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-journal-'));
+    const sid = (await ts.store.db.insertInto('stream_sessions').values({ model_id: 'm', protocol: 'native' }).returning('id').executeTakeFirstOrThrow()).id;
+    const at = new Date('2026-12-04T11:00:00Z').toISOString();
+    const insertOf = (seq: number): string =>
+      `${JSON.stringify({ sessions: [], utterances: [{ kind: 'insert', row: { id: randomUUID(), sessionId: sid, seq, sampleId: null, audioSeconds: 1, speechStartS: 0, speechEndS: 1, createdAt: at }, finish: undefined }] })}\n`;
+    // A journal whose truncate waits until released: the moment the old loop ended without looking at new work.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let truncating = false;
+    class SlowTruncateJournal extends LiveJournal {
+      override async truncate(): Promise<void> {
+        truncating = true;
+        await gate;
+        return super.truncate();
+      }
+    }
+    const q = new LiveWriteQueue(ts.store.db, { maxPendingRows: 100, journal: new SlowTruncateJournal(dir), onError: () => undefined });
+    await writeFile(join(dir, `live-${deadPid()}-a-1.jsonl`), insertOf(1));
+    expect(await q.recoverOrphans()).toBe(1);
+    await eventually(() => truncating || undefined, 'the replay loop to reach its truncate');
+    await writeFile(join(dir, `live-${deadPid()}-b-1.jsonl`), insertOf(2));
+    expect(await q.recoverOrphans()).toBe(1);
+    release();
+    await eventually(() => (q.backlogRows === 0 ? true : undefined), 'the late batch to be replayed', 5_000);
+    const seqs = (await ts.store.db.selectFrom('utterances').select('seq').where('session_id', '=', sid).orderBy('seq').execute()).map((r) => r.seq);
+    expect(seqs).toEqual([1, 2]);
+    await q.close();
+  });
 });
