@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { chmod, mkdir, unlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, unlink } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import type { PostgresPool, PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
@@ -54,6 +54,20 @@ export function ownerSocketPath(dataDir: string): string {
   return join(tmpdir(), `evalgate-db-${id}`, `.s.PGSQL.${SOCKET_PORT}`);
 }
 
+/**
+ * The fallback socket folder under the temp folder has a predictable name:
+ * another user who made it first could swap the socket for one of their own
+ * and serve a fake database. It must be a real folder of ours, closed to others.
+ */
+async function assertPrivateFolder(folder: string, dataDir: string): Promise<void> {
+  const st = await lstat(folder);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
+    throw new EvalgateError('EVALGATE_ERR_DB_LOCKED', { dir: dataDir, owner: `the socket folder ${folder}`, detail: 'it is not a folder of this user; remove it, or use a shorter database path' });
+  }
+  if ((st.mode & 0o077) !== 0) await chmod(folder, 0o700);
+}
+
 function describeOwner(holder: OwnerLockInfo | undefined, lockPath: string): string {
   return holder ? `pid ${holder.pid} on ${holder.host} (since ${holder.startedAt})` : `an unknown process (unreadable lock file ${lockPath})`;
 }
@@ -99,6 +113,7 @@ export async function openSharedPglite(dataDir: string, opts: SharedPgliteOption
     // The socket has no authentication (PGlite trusts every connection): only
     // this user may reach it, by the folder's and the socket's own modes.
     await mkdir(join(socketPath, '..'), { recursive: true, mode: 0o700 });
+    if (resolve(dirname(socketPath)) !== resolve(dataDir)) await assertPrivateFolder(dirname(socketPath), dataDir);
     await unlink(socketPath).catch(() => undefined);
     const { PGlite } = await import('@electric-sql/pglite');
     let pglite: PGlite | undefined;

@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ownerLockPath, readOwnerLock, releaseOwnerLock, tryAcquireOwnerLock } from '../../gateway/store/owner-lock.js';
+import { openStore } from '../../gateway/store/open-store.js';
 import { ownerSocketPath } from '../../gateway/store/pglite-owner.js';
 
 // The lock that makes one process the owner of an embedded database folder.
@@ -90,5 +91,19 @@ describe('owner lock', () => {
     expect(p.startsWith(tmpdir())).toBe(true);
     expect(Buffer.byteLength(p)).toBeLessThan(108);
     expect(ownerSocketPath(long)).toBe(p);
+  });
+
+  it('refuses a fallback socket folder that is not a real folder of this user (someone could serve a fake database there)', async () => {
+    const base = await tempDir();
+    const dataDir = join(base, 'y'.repeat(110), 'db');
+    const folder = dirname(ownerSocketPath(dataDir));
+    expect(folder.startsWith(tmpdir())).toBe(true);
+    // Planted before us: a link to a folder of the planter's choosing.
+    const planted = await tempDir();
+    await rm(folder, { recursive: true, force: true });
+    await symlink(planted, folder);
+    dirs.push(folder);
+    await expect(openStore({ pgliteDir: dataDir, ownerWaitMs: 2_000 })).rejects.toMatchObject({ code: 'EVALGATE_ERR_DB_LOCKED', message: expect.stringContaining('not a folder of this user') as unknown });
+    expect(await readdir(planted)).toEqual([]);
   });
 });
