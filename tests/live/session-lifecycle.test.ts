@@ -67,9 +67,10 @@ describe('live session lifecycle', () => {
     await c.configure({ sampleRateHz: 16000 });
     await c.sendAudio(new Int16Array(3200));
     c.commit();
-    await eventually(() => c.listenerCount('message') >= 0 || undefined, 'noop');
-    c.drop();
     const db = gw.ts.store.db;
+    // The server has taken the commit (its utterance row exists) before the client drops.
+    await eventually(async () => (await db.selectFrom('utterances').select('seq').where('session_id', '=', c.sessionId).executeTakeFirst()) ?? undefined, 'the committed utterance');
+    c.drop();
     await eventually(async () => (await db.selectFrom('stream_sessions').select('status').where('id', '=', c.sessionId).executeTakeFirst())?.status === 'disconnected' || undefined, 'disconnected');
     const again = await StreamClient.connect({ url: gw.url, model: 'slow', apiKey: key, resumeSessionId: c.sessionId });
     expect(again.sessionId).toBe(c.sessionId);
