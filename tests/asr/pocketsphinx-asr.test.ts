@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseWav } from '../../scorers/audio-features/wav-file.js';
 import { createAsr } from '../../scorers/asr/create-asr.js';
 import { PocketsphinxAsr } from '../../scorers/asr/pocketsphinx-asr.js';
+import { hasRealdata, realdataDir } from '../helpers/realdata.js';
 
-const realdata = fileURLToPath(new URL('../../../shared/realdata/', import.meta.url));
-const haveRealdata = existsSync(`${realdata}librispeech-1995-1837-0001.wav`);
+const realdata = `${realdataDir}/`;
+const haveRealdata = hasRealdata;
 let havePocketsphinx = true;
 try {
   execFileSync('sh', ['-c', 'command -v pocketsphinx_continuous'], { stdio: 'ignore' });

@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCommandInProcess, type CliResult } from '../helpers/run-cli.js';
 import register from '../../gateway/cli/commands/datasets.js';
 import { put, toneWav } from './fixtures.js';
+import { hasRealdata, realdataDir } from '../helpers/realdata.js';
 
 function runCli(args: string[]): Promise<CliResult> {
   return runCommandInProcess(register, args);
@@ -19,7 +18,7 @@ async function configIn(dir: string): Promise<string> {
 }
 
 const unique = (): string => Math.random().toString(36).slice(2, 8);
-const realdata = resolve(fileURLToPath(new URL('../../', import.meta.url)), '../shared/realdata');
+const realdata = realdataDir;
 
 describe('evalgate datasets', () => {
   afterEach(() => vi.restoreAllMocks());
@@ -67,7 +66,7 @@ describe('evalgate datasets', () => {
     expect(unknown.stderr).toContain('EVALGATE_ERR_BAD_INPUT');
   });
 
-  it.skipIf(!existsSync(realdata))('imports a LibriSpeech folder built from the real LibriSpeech utterance (skips without ../shared/realdata)', async () => {
+  it.skipIf(!hasRealdata)('imports a LibriSpeech folder built from the real LibriSpeech utterance (skips without ../shared/realdata)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eg-cli-'));
     const cfg = await configIn(dir);
     const ch = join(dir, 'LibriSpeech', 'test-clean', '1995', '1837');

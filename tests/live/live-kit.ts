@@ -1,9 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { parseWav } from '../../scorers/audio-features/wav-file.js';
@@ -18,8 +16,9 @@ import { createApp } from '../../gateway/server/create-app.js';
 import type { ApiKeyScope } from '../../gateway/store/database.js';
 import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';
 
-export const realdataDir = resolve(fileURLToPath(import.meta.url), '../../../../shared/realdata');
-export const hasRealdata = existsSync(join(realdataDir, 'jfk.wav'));
+import { hasRealdata, realdataDir } from '../helpers/realdata.js';
+
+export { hasRealdata, realdataDir };
 export const JFK_TEXT = 'And so my fellow Americans, ask not what your country can do for you, ask what you can do for your country.';
 
 /** A self-signed certificate for 127.0.0.1, made with openssl. */

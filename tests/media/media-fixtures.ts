@@ -1,17 +1,14 @@
 // Test media generated on the fly with ffmpeg's lavfi sources, so that the expected content of every
 // frame and sample is known by construction.
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { resolveFfmpeg } from '../../gateway/media/ffmpeg-binaries.js';
+import { hasRealdata, realdataDir as sharedRealdataDir } from '../helpers/realdata.js';
 
 /** `<repo>/../shared/realdata`, or undefined when that folder is absent. */
-export const realdataDir: string | undefined = (() => {
-  const dir = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../shared/realdata');
-  return existsSync(dir) ? dir : undefined;
-})();
+export const realdataDir: string | undefined = hasRealdata ? sharedRealdataDir : undefined;
 
 export function tempDir(prefix = 'evalgate-media-'): string {
   return mkdtempSync(join(tmpdir(), prefix));

@@ -5,13 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { delimiter, join, resolve } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createModel } from '../../gateway/models/create-model.js';
 import type { ModelConfig } from '../../gateway/config/config-schema.js';
+import { hasRealdata, realdataDir } from '../helpers/realdata.js';
 
-const realdata = resolve(import.meta.dirname, '../../../shared/realdata');
-const hasRealdata = existsSync(join(realdata, 'README.md'));
+const realdata = realdataDir;
 const hasPocketsphinx = (process.env.PATH ?? '').split(delimiter).some((d) => existsSync(join(d, 'pocketsphinx_continuous')));
 if (!hasRealdata) console.warn(`[models] skipping real-media adapter tests: ${realdata} is missing`);
 if (!hasPocketsphinx) console.warn('[models] skipping pocketsphinx adapter test: pocketsphinx_continuous is not on PATH (apt install pocketsphinx pocketsphinx-en-us)');

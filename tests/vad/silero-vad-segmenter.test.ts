@@ -1,13 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { InferenceSessionLike, TensorFactory, TensorLike } from '../../scorers/onnx/inference-session-like.js';
 import { resample } from '../../scorers/audio-features/streaming-resampler.js';
 import { parseWav } from '../../scorers/audio-features/wav-file.js';
 import { SileroVadSegmenter, createSileroVad, type VadEvent } from '../../scorers/vad/silero-vad-segmenter.js';
+import { hasRealdata, realdataDir } from '../helpers/realdata.js';
 
-const realdata = fileURLToPath(new URL('../../../shared/realdata/', import.meta.url));
-const haveRealdata = existsSync(`${realdata}jfk.wav`);
+const realdata = `${realdataDir}/`;
+const haveRealdata = hasRealdata;
 if (!haveRealdata) console.warn(`skipping real-audio VAD tests: ${realdata} is missing`);
 
 const tensor: TensorFactory = (type, data, dims) => ({ type, data, dims });
