@@ -149,11 +149,12 @@ export class LiveWriteQueue {
   /**
    * Takes over journals left by stopped processes (kill -9 during an outage)
    * and replays them. Called once at start; resolves when they are queued for
-   * replay (not when replayed).
+   * replay (not when replayed). Journals of other hosts are left alone and
+   * reported to `onForeign` (see {@link LiveJournal.claimOrphans}).
    */
-  async recoverOrphans(onBadLine?: (file: string, err: unknown) => void): Promise<number> {
+  async recoverOrphans(onBadLine?: (file: string, err: unknown) => void, onForeign?: (file: string, host: string) => void): Promise<number> {
     if (!this.#opts.journal) return 0;
-    const records = await this.#opts.journal.claimOrphans(onBadLine);
+    const records = await this.#opts.journal.claimOrphans(onBadLine, onForeign);
     // The orphans' records are in this process's journal now (claimOrphans copied them).
     for (const r of records) this.#pushBacklog(reviveBatch(r));
     return records.length;

@@ -80,7 +80,10 @@ export class SessionRegistry {
       },
     });
     // Results a stopped gateway journaled during an outage and never wrote: replay them now.
-    this.#recovering = this.#writes.recoverOrphans((file, err) => this.#log.warn({ err, file }, 'skipped a torn live journal line')).then(
+    this.#recovering = this.#writes.recoverOrphans(
+      (file, err) => this.#log.warn({ err, file }, 'skipped a torn live journal line'),
+      (file, host) => this.#log.warn({ file, host, dir: opts.journalDir }, 'left another host\'s live journal alone (a gateway on that host replays it)'),
+    ).then(
       (n) => void (n > 0 && this.#log.info({ batches: n, dir: opts.journalDir }, 'replaying live results journaled by a stopped gateway')),
       (err: unknown) => this.#log.error({ err, dir: opts.journalDir }, 'could not read the live journal folder'),
     );

@@ -34,6 +34,8 @@ export interface OpenStoreOptions {
   readonly poolSize?: number;
   /** PGlite: how long to wait for another process that owns the folder to answer before EVALGATE_ERR_DB_LOCKED. */
   readonly ownerWaitMs?: number;
+  /** PGlite, as the folder's owner: drop a connection idle inside a transaction this long, ms (default 60 s; 0 never). */
+  readonly idleInTransactionTimeoutMs?: number;
 }
 
 /** A cold PGlite start takes ~4 s on two busy cores; an owner that is still opening gets this long. */
@@ -67,7 +69,7 @@ function redact(url: string): string {
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const store = opts.url
     ? await openPostgres(opts.url, opts.poolSize ?? 10)
-    : await openPglite(opts.pgliteDir ?? '.evalgate/db', opts.poolSize ?? 4, opts.ownerWaitMs ?? DEFAULT_OWNER_WAIT_MS);
+    : await openPglite(opts.pgliteDir ?? '.evalgate/db', opts.poolSize ?? 4, opts.ownerWaitMs ?? DEFAULT_OWNER_WAIT_MS, opts.idleInTransactionTimeoutMs);
   if (opts.migrate !== false) {
     try {
       await migrateToLatest(store.db);
@@ -101,14 +103,14 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
   return { db, backend: 'postgres', location: redact(url), close: () => db.destroy() };
 }
 
-async function openPglite(dir: string, poolSize: number, ownerWaitMs: number): Promise<Store> {
+async function openPglite(dir: string, poolSize: number, ownerWaitMs: number, idleInTransactionTimeoutMs: number | undefined): Promise<Store> {
   const dataDir = resolve(dir);
   await mkdir(dataDir, { recursive: true });
   const pg = (await import('pg')).default;
   // One process owns the folder; this one is either that owner or a client of
   // it over the owner's unix socket (see pglite-owner.ts). Either way queries
   // go through `pg`, so results are typed exactly as from PostgreSQL.
-  const shared = await openSharedPglite(dataDir, { poolSize, ownerWaitMs, types: pgTypes(pg) });
+  const shared = await openSharedPglite(dataDir, { poolSize, ownerWaitMs, types: pgTypes(pg), idleInTransactionTimeoutMs });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: shared.pool }) });
   try {
     await sql`select 1`.execute(db);

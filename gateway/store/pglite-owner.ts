@@ -34,6 +34,8 @@ export interface SharedPgliteOptions {
   readonly ownerWaitMs: number;
   /** pg type parsers, so results look as they do from PostgreSQL. */
   readonly types: pg.CustomTypesConfig;
+  /** As the owner: how long a connection may sit idle in a transaction before it is dropped (default 60 s; see PgliteSocketServer). */
+  readonly idleInTransactionTimeoutMs?: number;
 }
 
 /** A pool to the folder's owner, and the ownership (if this process holds it). */
@@ -119,7 +121,7 @@ export async function openSharedPglite(dataDir: string, opts: SharedPgliteOption
     let pglite: PGlite | undefined;
     try {
       pglite = await PGlite.create(dataDir);
-      const server = new PgliteSocketServer(pglite, socketPath);
+      const server = new PgliteSocketServer(pglite, socketPath, { idleInTransactionTimeoutMs: opts.idleInTransactionTimeoutMs });
       await server.start();
       await chmod(socketPath, 0o600);
       owned = { pglite, server };

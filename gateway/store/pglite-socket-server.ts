@@ -17,7 +17,11 @@ import type { PGlite } from '@electric-sql/pglite';
 // answers ReadyForQuery (Sync, simple Query) or a copy ends, and each such
 // group runs whole; while a connection has a transaction open, only its
 // groups run, and a connection that leaves in the middle of one is rolled
-// back before anyone else runs.
+// back before anyone else runs. A connection that sits idle inside its
+// transaction for longer than `idleInTransactionTimeoutMs` (a client stopped
+// by SIGSTOP or a debugger, or one that forgot to commit) would block every
+// other process, /healthz included: it is dropped as PostgreSQL's
+// idle_in_transaction_session_timeout drops it (FATAL 25P03), and rolled back.
 
 const SSL_REQUEST = 80877103;
 const GSSENC_REQUEST = 80877104;
@@ -27,6 +31,18 @@ const GROUP_ENDS: ReadonlySet<number> = new Set(['S', 'Q', 'c', 'f'].map((c) => 
 const TERMINATE = 'X'.charCodeAt(0);
 /** A message longer than this is a broken or hostile client, not a statement. */
 const MAX_MESSAGE_BYTES = 256 * 1024 * 1024;
+/** Default of {@link PgliteSocketServerOptions.idleInTransactionTimeoutMs}. */
+export const DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS = 60_000;
+
+/** Options of {@link PgliteSocketServer}. */
+export interface PgliteSocketServerOptions {
+  /**
+   * How long a connection may sit idle (sending nothing) inside an open
+   * transaction before it is dropped and its transaction rolled back, ms;
+   * 0 never drops it. Default 60 s.
+   */
+  readonly idleInTransactionTimeoutMs?: number;
+}
 
 interface Conn {
   readonly socket: Socket;
@@ -51,10 +67,14 @@ export class PgliteSocketServer {
   /** The connection whose transaction is open: only its groups may run. */
   #txOwner: Conn | undefined;
   #pumping: Promise<void> | undefined;
+  readonly #idleTimeoutMs: number;
+  /** Armed while the transaction's owner is idle (nothing of it queued or running). */
+  #idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(db: PGlite, path: string) {
+  constructor(db: PGlite, path: string, opts: PgliteSocketServerOptions = {}) {
     this.#db = db;
     this.#path = path;
+    this.#idleTimeoutMs = opts.idleInTransactionTimeoutMs ?? DEFAULT_IDLE_IN_TRANSACTION_TIMEOUT_MS;
   }
 
   /** Listens on the socket path (which must not exist). */
@@ -74,6 +94,7 @@ export class PgliteSocketServer {
   async stop(): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
+    this.#disarmIdle();
     for (const c of this.#conns) c.socket.destroy();
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     await this.#pumping;
@@ -94,6 +115,8 @@ export class PgliteSocketServer {
   }
 
   #onData(conn: Conn, chunk: Buffer): void {
+    // Bytes from the idle owner: not idle (a large statement may take several reads).
+    if (this.#idleTimer && conn === this.#txOwner) this.#armIdle(conn);
     conn.buf = conn.buf.length ? Buffer.concat([conn.buf, chunk]) : chunk;
     for (;;) {
       if (!conn.started) {
@@ -123,6 +146,7 @@ export class PgliteSocketServer {
       if (type === TERMINATE) return void conn.socket.end();
       conn.pending.push(msg);
       if (GROUP_ENDS.has(type)) {
+        if (conn === this.#txOwner) this.#disarmIdle();
         this.#jobs.push({ conn, messages: conn.pending });
         conn.pending = [];
       }
@@ -157,6 +181,7 @@ export class PgliteSocketServer {
   async #run(job: Job): Promise<void> {
     const { conn } = job;
     if (conn.closed) return;
+    this.#disarmIdle();
     try {
       await this.#db.runExclusive(async () => {
         for (const m of job.messages) {
@@ -173,6 +198,28 @@ export class PgliteSocketServer {
       conn.socket.destroy();
     }
     this.#txOwner = this.#db.isInTransaction() ? conn : undefined;
+    // Its next group may already be queued: the pump runs it next and disarms again.
+    if (this.#txOwner && !conn.closed) this.#armIdle(conn);
+  }
+
+  #armIdle(conn: Conn): void {
+    this.#disarmIdle();
+    if (this.#idleTimeoutMs <= 0) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#txOwner !== conn || conn.closed) return;
+      // As PostgreSQL does: a FATAL error the client can report, then the
+      // connection goes; its 'close' rolls the transaction back and lets the others run.
+      if (conn.socket.writable) conn.socket.write(idleTimeoutError());
+      conn.socket.destroy();
+    }, this.#idleTimeoutMs);
+    // A stalled client must not keep the process alive on its own.
+    this.#idleTimer.unref();
+  }
+
+  #disarmIdle(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
   }
 
   /** A connection that left with its transaction open must not leave it to the next one. */
@@ -182,4 +229,13 @@ export class PgliteSocketServer {
     this.#txOwner = undefined;
     if (!this.#db.closed && this.#db.isInTransaction()) await this.#db.exec('ROLLBACK');
   }
+}
+
+/** ErrorResponse FATAL 25P03, as PostgreSQL sends it before dropping an idle-in-transaction session. */
+function idleTimeoutError(): Buffer {
+  const fields = Buffer.from('SFATAL\0VFATAL\0C25P03\0Mterminating connection due to idle-in-transaction timeout\0\0', 'utf8');
+  const head = Buffer.alloc(5);
+  head.write('E', 0, 'latin1');
+  head.writeInt32BE(fields.length + 4, 1);
+  return Buffer.concat([head, fields]);
 }

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LiveJournal } from '../../gateway/live/live-journal.js';
+import { journalHost, LiveJournal } from '../../gateway/live/live-journal.js';
 import { LiveWriteQueue } from '../../gateway/live/live-write-queue.js';
 import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';
 import { eventually } from './live-kit.js';
@@ -86,5 +86,59 @@ describe('live journal recovery at start', () => {
     const seqs = (await ts.store.db.selectFrom('utterances').select('seq').where('session_id', '=', sid).orderBy('seq').execute()).map((r) => r.seq);
     expect(seqs).toEqual([1, 2]);
     await q.close();
+  });
+
+  it('never claims a journal named for another host (its pid may run there), reports it once, and claims this host\'s named orphans', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-journal-'));
+    const sid = (await ts.store.db.insertInto('stream_sessions').values({ model_id: 'm', protocol: 'native' }).returning('id').executeTakeFirstOrThrow()).id;
+    const patch = (audioSeconds: number): string => `${JSON.stringify({ sessions: [[sid, { audioSeconds }]], utterances: [] })}\n`;
+    const pid = deadPid();
+    const t36 = Date.now().toString(36);
+    // The same dead-looking pid, once for a gateway on another machine sharing the folder (NFS), once for this host.
+    const foreignHost = journalHost === 'gw-other.example' ? 'gw-other2.example' : 'gw-other.example';
+    const foreign = `live@${foreignHost}-${pid}-${t36}-0a0b0c0d.jsonl`;
+    const local = `live@${journalHost}-${pid}-${t36}-01020304.jsonl`;
+    await writeFile(join(dir, foreign), patch(7));
+    await writeFile(join(dir, local), patch(3));
+
+    const journal = new LiveJournal(dir);
+    expect(journal.path).toContain(`live@${journalHost}-${process.pid}-`);
+    const q = new LiveWriteQueue(ts.store.db, { maxPendingRows: 100, journal, onError: () => undefined });
+    const reported: [string, string][] = [];
+    expect(await q.recoverOrphans(undefined, (file, host) => reported.push([file, host]))).toBe(1);
+    expect(await q.recoverOrphans(undefined, (file, host) => reported.push([file, host]))).toBe(0);
+    expect(reported).toEqual([[foreign, foreignHost]]);
+    await eventually(() => (q.backlogRows === 0 ? true : undefined), 'the backlog to drain');
+    const session = await ts.store.db.selectFrom('stream_sessions').select('audio_seconds').where('id', '=', sid).executeTakeFirstOrThrow();
+    expect(session.audio_seconds).toBe(3);
+    expect(await readFile(join(dir, foreign), 'utf8')).toBe(patch(7));
+    await q.close();
+    expect(await readdir(dir)).toEqual([foreign]);
+  });
+
+  it('replays orphans of several dead processes oldest first (by the time in the name, not the pid\'s spelling), old and new names alike', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-journal-'));
+    const sid = (await ts.store.db.insertInto('stream_sessions').values({ model_id: 'm', protocol: 'native' }).returning('id').executeTakeFirstOrThrow()).id;
+    const patch = (audioSeconds: number): string => `${JSON.stringify({ sessions: [[sid, { audioSeconds }]], utterances: [] })}\n`;
+    // Two dead pids; the older journal gets the one whose decimal string sorts later.
+    const a = deadPid();
+    let b = deadPid();
+    while (b === a) b = deadPid();
+    const [laterSpelling, earlierSpelling] = String(a) > String(b) ? [a, b] : [b, a];
+    const t0 = Date.parse('2026-12-04T09:00:00Z');
+    // Journals of the version before hosts were named, and one of this version in between.
+    await writeFile(join(dir, `live-${laterSpelling}-${t0.toString(36)}-aaaa0001.jsonl`), patch(1));
+    await writeFile(join(dir, `live@${journalHost}-${laterSpelling}-${(t0 + 60_000).toString(36)}-aaaa0002.jsonl`), patch(2));
+    await writeFile(join(dir, `live-${earlierSpelling}-${(t0 + 120_000).toString(36)}-aaaa0003.jsonl`), patch(3));
+
+    const journal = new LiveJournal(dir);
+    const q = new LiveWriteQueue(ts.store.db, { maxPendingRows: 100, journal, onError: () => undefined });
+    expect(await q.recoverOrphans()).toBe(3);
+    await eventually(() => (q.backlogRows === 0 ? true : undefined), 'the backlog to drain');
+    // The newest session patch ran last.
+    const session = await ts.store.db.selectFrom('stream_sessions').select('audio_seconds').where('id', '=', sid).executeTakeFirstOrThrow();
+    expect(session.audio_seconds).toBe(3);
+    await q.close();
+    expect(await readdir(dir)).toEqual([]);
   });
 });

@@ -72,3 +72,62 @@ describe('PgliteSocketServer', () => {
     expect((await other).rows[0]!.n).toBe(0);
   });
 });
+
+describe('PgliteSocketServer idle-in-transaction timeout', () => {
+  const timeoutMs = 400;
+  let dir: string;
+  let db: PGlite;
+  let server: PgliteSocketServer;
+  const connect = async (errors: unknown[] = []): Promise<pg.Client> => {
+    const c = new pg.Client({ host: dir, port: 5432, user: 'postgres', database: 'postgres' });
+    c.on('error', (err) => errors.push(err));
+    await c.connect();
+    return c;
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'eg-sock-idle-'));
+    await freshPgliteDir(join(dir, 'db'));
+    db = await PGlite.create(join(dir, 'db'));
+    server = new PgliteSocketServer(db, join(dir, '.s.PGSQL.5432'), { idleInTransactionTimeoutMs: timeoutMs });
+    await server.start();
+    await db.exec('create table t (v text not null)');
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await db?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('drops a connection that stalls inside its transaction (FATAL 25P03, rolled back), so the others go on', async () => {
+    const errors: unknown[] = [];
+    const stalled = await connect(errors);
+    await stalled.query('begin');
+    await stalled.query("insert into t (v) values ('uncommitted')");
+    // The client now sends nothing more (stopped, in a debugger, forgot to commit).
+    // Another process (even its connection start-up) waits for that transaction…
+    const started = Date.now();
+    const other = connect();
+    const waited = other.then((c) => c.query<{ n: number }>("select count(*)::int as n from t where v = 'uncommitted'"));
+    const verdict = await Promise.race([waited.then((r) => r.rows[0]!.n), new Promise((r) => setTimeout(() => r('still blocked after 10 s'), 10_000).unref())]);
+    // …until the timeout drops the stalled connection: its write is rolled back.
+    expect(verdict).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(timeoutMs - 50);
+    await (await other).end();
+    expect(errors.map((e) => (e as { code?: string }).code)).toContain('25P03');
+    await stalled.end().catch(() => undefined);
+  });
+
+  it('keeps a transaction that is busy (statements keep coming) past the timeout', async () => {
+    const c = await connect();
+    await c.query('begin');
+    for (let i = 0; i < 6; i++) {
+      await c.query('insert into t (v) values ($1)', [`busy-${i}`]);
+      await new Promise((r) => setTimeout(r, timeoutMs / 4));
+    }
+    await c.query('commit');
+    const { rows } = await c.query<{ n: number }>("select count(*)::int as n from t where v like 'busy-%'");
+    expect(rows[0]!.n).toBe(6);
+    await c.end();
+  });
+});
