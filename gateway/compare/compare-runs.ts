@@ -3,8 +3,9 @@ import { bootstrapInterval, pairedBootstrap, percentile, type Interval } from '.
 import { pairedPermutationTest } from '../../scorers/stats/paired-permutation.js';
 import type { RatioItem } from '../../scorers/stats/ratio-stat.js';
 import { EvalgateError } from '../errors.js';
-import type { RunHeader, RunOutcomes, SampleOutcome } from './load-run-outcomes.js';
+import { definedSize, type RunHeader, type RunOutcomes, type SampleOutcome } from './load-run-outcomes.js';
 import { scoreOutcomes, type ScoredSample } from './score-outcomes.js';
+import { sliceLabels } from './slice-labels.js';
 
 /** How a group of samples is split for the breakdown. */
 export type BreakdownKey = 'task' | 'tag' | 'lang';
@@ -53,6 +54,8 @@ export interface SliceComparison {
   readonly slice: string;
   /** Samples in the slice. */
   readonly n: number;
+  /** On a sealed dataset: samples the dataset defines for this slice; the slice is complete when `n` equals it. */
+  readonly datasetN?: number;
   /** Per-run metric. */
   readonly runs: readonly RunMetric[];
   /** Paired differences against the first run. */
@@ -137,7 +140,7 @@ function warningsFor(runs: readonly RunOutcomes[]): string[] {
   return w;
 }
 
-function slice(label: string, keys: readonly string[], scored: readonly ReadonlyMap<string, ScoredSample>[], runs: readonly RunOutcomes[], opts: Required<Pick<CompareOptions, 'iterations' | 'seed'>>, accuracyTest: boolean): SliceComparison {
+function slice(label: string, keys: readonly string[], scored: readonly ReadonlyMap<string, ScoredSample>[], runs: readonly RunOutcomes[], opts: Required<Pick<CompareOptions, 'iterations' | 'seed'>>, accuracyTest: boolean, datasetN: number | undefined): SliceComparison {
   const items = scored.map((m) => keys.map((k) => m.get(k)!.item));
   const runMetrics = runs.map((r, i) => ({
     runId: r.run.id,
@@ -155,7 +158,7 @@ function slice(label: string, keys: readonly string[], scored: readonly Readonly
       : pairedPermutationTest(a, b, { seed: opts.seed }).pValue;
     differences.push({ baselineRunId: runs[0]!.run.id, runId: runs[i]!.run.id, difference: boot.difference, pValue, test: accuracyTest ? 'mcnemar' : 'permutation' });
   }
-  return { slice: label, n: keys.length, runs: runMetrics, differences };
+  return { slice: label, n: keys.length, ...(datasetN === undefined ? {} : { datasetN }), runs: runMetrics, differences };
 }
 
 /**
@@ -184,14 +187,16 @@ export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions &
   const scored = scoredRuns.map((s) => s.byKey);
   const { metric, lowerIsBetter, accuracyTest } = scoredRuns[0]!;
 
-  const overall = slice('all', shared, scored, runs, { iterations, seed }, accuracyTest);
+  // The sets a sealed dataset defines (every run here is on the same dataset and task).
+  const sizes = runs[0]!.run.sliceSizes;
+  const overall = slice('all', shared, scored, runs, { iterations, seed }, accuracyTest, definedSize(sizes, 'all'));
   const groups = new Map<string, string[]>();
   for (const k of shared) {
-    const s = sampleByKey.get(k)!;
-    const labels = by === 'tag' ? (s.tags.length ? s.tags : ['(untagged)']) : by === 'lang' ? [s.lang ?? '(none)'] : [task];
-    for (const l of labels) groups.set(l, [...(groups.get(l) ?? []), k]);
+    for (const l of sliceLabels(sampleByKey.get(k)!, by, task)) groups.set(l, [...(groups.get(l) ?? []), k]);
   }
-  const breakdown = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([label, keys]) => slice(label, keys, scored, runs, { iterations, seed }, accuracyTest));
+  const breakdown = [...groups.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([label, keys]) => slice(label, keys, scored, runs, { iterations, seed }, accuracyTest, by === 'task' ? definedSize(sizes, 'all') : definedSize(sizes, by, label)));
 
   const latency = runs.map((r) => {
     const ok = r.outcomes.filter((o) => o.status === 'ok' && shared.includes(o.sampleKey));

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { bootstrapInterval, pairedBootstrap, type Interval } from '../../scorers/stats/paired-bootstrap.js';
 import type { Database } from '../store/database.js';
 import { runItems } from './compare-runs.js';
-import { loadRunOutcomes, type RunOutcomes } from './load-run-outcomes.js';
+import { definedSize, loadRunOutcomes, type RunOutcomes } from './load-run-outcomes.js';
 
 /** Best generalist vs best specialist on one slice. */
 export interface KindGapRow {
@@ -20,6 +20,8 @@ export interface KindGapRow {
   readonly n: number;
   /** Samples of the slice answered by the runs shown (the smallest of their counts): the size the sealed policy judges. */
   readonly sliceSamples: number;
+  /** On a sealed dataset: samples the dataset defines for the slice; the row covers the whole set when `sliceSamples` (and `n`) equal it. */
+  readonly datasetN?: number;
   /** Whether the dataset is sealed. */
   readonly sealed: boolean;
 }
@@ -121,9 +123,11 @@ export function computeKindGap(input: KindGapInput, opts: { iterations?: number;
           gap = pairedBootstrap(si.items, gi.items, { iterations, seed }).difference;
         }
       }
+      const sizes = dsRuns.find((r) => r.run.sliceSizes)?.run.sliceSizes;
       out.push({
         dataset,
         slice,
+        ...(sizes ? { datasetN: slice === 'all' ? definedSize(sizes, 'all') : definedSize(sizes, 'tag', slice) } : {}),
         generalist: g ? { modelId: g.r.run.modelId, runId: g.r.run.id, value: g.value } : null,
         specialist: s ? { modelId: s.r.run.modelId, runId: s.r.run.id, value: s.value } : null,
         gap,

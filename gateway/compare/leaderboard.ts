@@ -3,7 +3,7 @@ import { bootstrapInterval, type Interval } from '../../scorers/stats/paired-boo
 import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { runItems } from './compare-runs.js';
-import { loadRunOutcomes, type RunOutcomes } from './load-run-outcomes.js';
+import { definedSize, loadRunOutcomes, type RunOutcomes } from './load-run-outcomes.js';
 
 /** Leaderboard settings. */
 export interface LeaderboardOptions {
@@ -33,6 +33,8 @@ export interface LeaderboardEntry {
   readonly value: Interval;
   /** Samples scored ok. */
   readonly n: number;
+  /** On a sealed dataset: samples the dataset defines on the task; the entry covers the whole set when `n` equals it. */
+  readonly datasetN?: number;
   /** Models whose intervals overlap this one's: the order between them is not established. */
   readonly tiedWith: readonly string[];
   /** When the run finished. */
@@ -55,7 +57,7 @@ export interface Leaderboard {
   readonly entries: readonly LeaderboardEntry[];
   /** Runs left off because they finished after the freeze (they remain in the audit log). */
   readonly excludedAfterFreeze: readonly { runId: string; modelId: string; finishedAt: string | null }[];
-  /** Whether the dataset is sealed: entries over fewer than `sealed.minSliceSize` samples are then admin-only. */
+  /** Whether the dataset is sealed: entries that do not cover the whole set, or cover fewer than `sealed.minSliceSize` samples, are then admin-only. */
   readonly sealed: boolean;
   /** What the sealed policy left off this board for the caller's scope, in words. */
   readonly withheld?: readonly string[];
@@ -133,6 +135,7 @@ export function computeLeaderboards(input: LeaderboardInput, opts: Pick<Leaderbo
         runId: s.o.run.id,
         value: s.value,
         n: s.n,
+        ...(s.o.run.sliceSizes ? { datasetN: definedSize(s.o.run.sliceSizes, 'all') } : {}),
         tiedWith: scored.filter((t) => t !== s && !better(t.value, s.value) && !better(s.value, t.value)).map((t) => t.o.run.modelId).sort(),
         finishedAt: s.o.run.finishedAt?.toISOString() ?? null,
       }))

@@ -1,6 +1,29 @@
 import type { Kysely } from 'kysely';
 import { EvalgateError } from '../errors.js';
 import type { Database, PredictionStatus, SampleMedia } from '../store/database.js';
+import { sliceLabels } from './slice-labels.js';
+
+/**
+ * How many samples a sealed dataset defines on one task, overall and per
+ * breakdown slice. The sealed policy shows a non-admin caller an aggregate
+ * only when it covers one of these sets whole (gateway/compare/sealed-view.ts).
+ */
+export interface DatasetSliceSizes {
+  /** Samples of the dataset on the task. */
+  readonly all: number;
+  /** Samples per tag label (`(untagged)` for samples without a tag), as compare labels them. */
+  readonly tag: Readonly<Record<string, number>>;
+  /** Samples per language label (`(none)` without one). */
+  readonly lang: Readonly<Record<string, number>>;
+}
+
+/** A slice's defined size; 0 for a label the dataset does not define (own keys only: a tag may be named `constructor`). */
+export function definedSize(sizes: DatasetSliceSizes | null | undefined, by: 'all' | 'tag' | 'lang', label = 'all'): number | undefined {
+  if (!sizes) return undefined;
+  if (by === 'all') return sizes.all;
+  const rec = sizes[by];
+  return Object.hasOwn(rec, label) ? rec[label] : 0;
+}
 
 /** One run's header as the comparison needs it. */
 export interface RunHeader {
@@ -16,6 +39,8 @@ export interface RunHeader {
   readonly datasetId: string | null;
   /** Whether the run's dataset is sealed (see gateway/compare/sealed-view.ts). */
   readonly datasetSealed: boolean;
+  /** On a sealed dataset: the sample sets it defines on the run's task (absent on open datasets). */
+  readonly sliceSizes?: DatasetSliceSizes | null;
   /** Dataset digest recorded with the run. */
   readonly datasetDigest: string | null;
   /** Prompt template recorded with the run. */
@@ -68,9 +93,45 @@ export interface RunOutcomes {
   readonly outcomes: readonly SampleOutcome[];
 }
 
+/**
+ * The slice sizes of some datasets, per dataset and task, in one grouped
+ * query (not one per run or per row).
+ */
+export async function loadSliceSizes(db: Kysely<Database>, datasetIds: readonly string[]): Promise<Map<string, Map<string, DatasetSliceSizes>>> {
+  const out = new Map<string, Map<string, DatasetSliceSizes>>();
+  if (datasetIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('samples')
+    .select((eb) => ['dataset_id', 'task', 'lang', 'tags', eb.fn.countAll<number | string>().as('n')])
+    .where('dataset_id', 'in', [...new Set(datasetIds)])
+    .groupBy(['dataset_id', 'task', 'lang', 'tags'])
+    .execute();
+  const acc = new Map<string, Map<string, { all: number; tag: Map<string, number>; lang: Map<string, number> }>>();
+  for (const r of rows) {
+    // pg returns count() as a string, PGlite as a number.
+    const n = Number(r.n);
+    const perTask = acc.get(r.dataset_id) ?? new Map();
+    acc.set(r.dataset_id, perTask);
+    const a = perTask.get(r.task) ?? { all: 0, tag: new Map<string, number>(), lang: new Map<string, number>() };
+    perTask.set(r.task, a);
+    a.all += n;
+    const sample = { tags: r.tags ?? [], lang: r.lang };
+    for (const l of sliceLabels(sample, 'tag', r.task)) a.tag.set(l, (a.tag.get(l) ?? 0) + n);
+    for (const l of sliceLabels(sample, 'lang', r.task)) a.lang.set(l, (a.lang.get(l) ?? 0) + n);
+  }
+  for (const [datasetId, perTask] of acc) {
+    out.set(datasetId, new Map([...perTask].map(([task, a]) => [task, { all: a.all, tag: Object.fromEntries(a.tag), lang: Object.fromEntries(a.lang) }])));
+  }
+  return out;
+}
+
+const noSizes: DatasetSliceSizes = { all: 0, tag: {}, lang: {} };
+
 /** Loads runs and their predictions (with sample data) for comparison. */
 export async function loadRunOutcomes(db: Kysely<Database>, runIds: readonly string[]): Promise<RunOutcomes[]> {
   const out: RunOutcomes[] = [];
+  // Slice sizes of sealed datasets, loaded once per dataset however many runs name it.
+  const sizesOf = new Map<string, Map<string, DatasetSliceSizes>>();
   // A run named twice is loaded (and counted) once.
   for (const id of new Set(runIds)) {
     const run = await db
@@ -115,6 +176,11 @@ export async function loadRunOutcomes(db: Kysely<Database>, runIds: readonly str
       .where('predictions.run_id', '=', id)
       .orderBy('samples.sample_key')
       .execute();
+    let sliceSizes: DatasetSliceSizes | null = null;
+    if (run.sealed === true && run.dataset_id !== null) {
+      if (!sizesOf.has(run.dataset_id)) sizesOf.set(run.dataset_id, (await loadSliceSizes(db, [run.dataset_id])).get(run.dataset_id) ?? new Map());
+      sliceSizes = sizesOf.get(run.dataset_id)!.get(run.task) ?? noSizes;
+    }
     const config = (run.config ?? {}) as Record<string, unknown>;
     // The runner records scorer options under `scorer` (normalizer, unit, extractor…).
     const scoring = (config.scorer ?? {}) as Record<string, unknown>;
@@ -126,6 +192,7 @@ export async function loadRunOutcomes(db: Kysely<Database>, runIds: readonly str
         task: run.task,
         datasetId: run.dataset_id,
         datasetSealed: run.sealed === true,
+        sliceSizes,
         datasetDigest: run.dataset_digest,
         promptTemplate: run.prompt_template,
         normalizer: run.normalizer,

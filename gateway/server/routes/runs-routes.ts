@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { definedSize, loadSliceSizes } from '../../compare/load-run-outcomes.js';
 import { runSummaryView, sealedAccess } from '../../compare/sealed-view.js';
 import { staleColumn } from '../../runner/run-heartbeat.js';
 
@@ -45,7 +46,7 @@ export async function runsRoutes(app: FastifyInstance): Promise<void> {
       if (model) q = q.where('model_id', '=', model);
       if (task) q = q.where('task', '=', task);
       const runs = await q.execute();
-      // A run's summary metrics are an aggregate: on a sealed dataset, over too few samples they are admin-only.
+      // A run's summary metrics are an aggregate: on a sealed dataset, unless they cover every sample of the task, they are admin-only.
       const datasetIds = [...new Set(runs.flatMap((r) => (r.dataset_id ? [r.dataset_id] : [])))];
       const sealed = new Set(
         datasetIds.length === 0
@@ -53,7 +54,15 @@ export async function runsRoutes(app: FastifyInstance): Promise<void> {
           : (await app.store.db.selectFrom('datasets').select('id').where('id', 'in', datasetIds).where('sealed', '=', true).execute()).map((d) => d.id),
       );
       const access = sealedAccess(request.auth?.scopes ?? [], app.evalgateConfig.sealed?.minSliceSize);
-      return { runs: runs.map((r) => ({ ...r, summary: runSummaryView(r.summary, r.dataset_id !== null && sealed.has(r.dataset_id), access) })) };
+      const sizes = access.isAdmin ? new Map() : await loadSliceSizes(app.store.db, [...sealed]);
+      return {
+        runs: runs.map((r) => {
+          const isSealed = r.dataset_id !== null && sealed.has(r.dataset_id);
+          // A sealed dataset with no sample of the run's task defines an empty set.
+          const datasetN = isSealed ? (definedSize(sizes.get(r.dataset_id!)?.get(r.task), 'all') ?? 0) : undefined;
+          return { ...r, summary: runSummaryView(r.summary, isSealed, access, datasetN) };
+        }),
+      };
     },
   );
 }

@@ -1,0 +1,149 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../../gateway/config/config-schema.js';
+import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
+import { createApp } from '../../gateway/server/create-app.js';
+import { backends, type TestStore } from '../helpers/test-stores.js';
+import { seedDataset, seedRun, type SeedPrediction } from '../compare/seed-runs.js';
+
+/**
+ * The differencing attack on a sealed dataset (issue 13, finding 1): two
+ * aggregates whose sample sets differ by one sample give that sample's score
+ * away. Run C is run A again (a deterministic model) with one sample failed:
+ * compare A,B vs A,B,C, or A's summary vs C's, would subtract into the score
+ * of that sample. Run L was made with a limit (11 of 24 samples). A viewer
+ * must see only aggregates over whole sets the dataset defines; admin sees all.
+ */
+
+const N = 24;
+const keys = Array.from({ length: N }, (_, i) => `s${String(i).padStart(2, '0')}`);
+const FAILED = 's05'; // in slice "first" (s00–s11); run A answers it right
+// Accuracy on MCQ: A is right when i % 3 !== 0, B when i % 4 !== 0.
+const aText = (i: number): string => (i % 3 ? 'B' : 'A');
+const bText = (i: number): string => (i % 4 ? 'B' : 'C');
+
+type Json = Record<string, unknown>;
+interface Slice {
+  slice: string;
+  n: number;
+  runs: { runId: string; value: { estimate: number } }[];
+}
+
+for (const backend of backends) {
+  describe(`sealed differencing: only whole dataset-defined sets reach a viewer (${backend.name})`, () => {
+    let ts: TestStore;
+    let app: FastifyInstance;
+    let viewer: string;
+    let admin: string;
+    let datasetId: string;
+    const run = { a: '', b: '', c: '', limited: '' };
+
+    beforeAll(async () => {
+      ts = await backend.create();
+      const db = ts.store.db;
+      const seeded = await seedDataset(
+        db,
+        'sealed-diff',
+        keys.map((key, i) => ({ key, task: 'mcq' as const, answer: 'B', choices: ['w', 'x', 'y', 'z'], tags: [i < 12 ? 'first' : 'second'], lang: 'en' })),
+      );
+      datasetId = seeded.datasetId;
+      await db.updateTable('datasets').set({ sealed: true }).where('id', '=', datasetId).execute();
+      const seed = async (model: string, kind: 'generalist' | 'specialist', predictions: SeedPrediction[], ok: number, accuracy: number): Promise<string> => {
+        const id = await seedRun(db, { model, kind, datasetId, ids: seeded.ids, task: 'mcq', predictions });
+        const failed = predictions.length - ok;
+        await db.updateTable('runs').set({ summary: JSON.stringify({ counts: { ok, failed, skipped: 0, pending: 0, total: predictions.length }, metrics: { accuracy } }) }).where('id', '=', id).execute();
+        return id;
+      };
+      const correct = (f: (i: number) => string, pick: (i: number) => boolean): number => keys.filter((_, i) => pick(i) && f(i) === 'B').length;
+      run.a = await seed('gen-a', 'generalist', keys.map((key, i) => ({ key, text: aText(i) })), N, correct(aText, () => true) / N);
+      run.b = await seed('spec-b', 'specialist', keys.map((key, i) => ({ key, text: bText(i) })), N, correct(bText, () => true) / N);
+      // The same model as A, run again: one sample failed.
+      run.c = await seed('gen-c', 'generalist', keys.map((key, i) => (key === FAILED ? { key, status: 'failed' as const } : { key, text: aText(i) })), N - 1, correct(aText, (i) => keys[i] !== FAILED) / (N - 1));
+      // `--limit 11`: 11 ≥ minSliceSize, yet not the whole set.
+      run.limited = await seed('spec-limited', 'specialist', keys.slice(0, 11).map((key, i) => ({ key, text: aText(i) })), 11, correct(aText, (i) => i < 11) / 11);
+      viewer = (await createApiKey(db, { scopes: ['viewer'] })).key;
+      admin = (await createApiKey(db, { scopes: ['admin'] })).key;
+      app = await createApp({ config: configSchema.parse({ server: { auth: true } }), store: ts.store });
+    });
+    afterAll(async () => {
+      await app?.close();
+      await ts?.dispose();
+    });
+
+    async function get(url: string, key: string): Promise<Json> {
+      const res = await app.inject({ url, headers: { authorization: `Bearer ${key}` } });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<Json>();
+    }
+    const compare = (ids: string[], key: string, by = 'tag'): Promise<Json> => get(`/v1/compare?runs=${ids.join(',')}&by=${by}&iterations=20`, key);
+    /** Every (slice, run) → estimate a compare document shows. */
+    const estimates = (c: Json): Map<string, number> => {
+      const out = new Map<string, number>();
+      for (const s of [c.overall, ...(c.breakdown as Slice[])] as Slice[]) for (const r of s.runs) out.set(`${s.slice}/${r.runId}`, r.value.estimate);
+      return out;
+    };
+
+    it('compare A,B (complete runs) shows the overall metric and every slice to a viewer', async () => {
+      const c = await compare([run.a, run.b], viewer);
+      expect((c.overall as Slice).n).toBe(N);
+      expect((c.overall as Slice).runs).toHaveLength(2);
+      expect((c.breakdown as Slice[]).map((s) => [s.slice, s.n])).toEqual([['first', 12], ['second', 12]]);
+      expect(c.withheld).toEqual([]);
+    });
+
+    it('compare A,B,C (C failed one sample) withholds every partial aggregate and leaks no difference', async () => {
+      const whole = estimates(await compare([run.a, run.b], viewer));
+      for (const by of ['tag', 'lang', 'task']) {
+        const c = await compare([run.a, run.b, run.c], viewer, by);
+        expect(c.sharedSamples).toBe(N - 1);
+        expect((c.overall as Slice).runs, `overall by ${by}`).toEqual([]);
+        const withheld = (c.withheld as string[]).join('\n');
+        expect(withheld).toContain(`the overall metric: covers ${N - 1} of ${N} samples: partial slices of a sealed set could be differenced`);
+        for (const s of c.breakdown as Slice[]) expect(s.slice === 'second', `slice ${s.slice} by ${by} is partial`).toBe(true);
+        if (by === 'tag') expect(withheld).toContain('slice "first": covers 11 of 12 samples');
+        // What is shown is what A,B showed: nothing to subtract.
+        for (const [slice, estimate] of estimates(c)) {
+          if (!slice.endsWith(run.c)) expect(whole.get(slice), `${slice} by ${by}`).toBe(estimate);
+        }
+      }
+      // Admin sees the 23-sample numbers, and they do differ: the attack is real without the policy.
+      const forAdmin = await compare([run.a, run.b, run.c], admin);
+      expect((forAdmin.overall as Slice).n).toBe(N - 1);
+      const a23 = (forAdmin.overall as Slice).runs.find((r) => r.runId === run.a)!.value.estimate;
+      expect(a23).not.toBe(whole.get(`all/${run.a}`));
+    });
+
+    it('run summaries and leaderboard entries of partial runs (failed sample, --limit) go to admin only', async () => {
+      const summaries = async (key: string): Promise<Map<string, Json>> =>
+        new Map(((await get('/v1/runs', key)).runs as { id: string; summary: Json }[]).map((r) => [r.id, r.summary]));
+      const v = await summaries(viewer);
+      expect(v.get(run.a)!.metrics).toMatchObject({ accuracy: expect.any(Number) });
+      expect(v.get(run.b)!.metrics).not.toBeNull();
+      expect(v.get(run.c)!.metrics).toBeNull();
+      expect(v.get(run.limited)!.metrics).toBeNull();
+      expect(v.get(run.limited)!.withheld).toEqual([`metrics: covers 11 of ${N} samples: partial slices of a sealed set could be differenced (admin only)`]);
+      const ad = await summaries(admin);
+      expect(ad.get(run.c)!.metrics).not.toBeNull();
+      expect(ad.get(run.limited)!.metrics).not.toBeNull();
+
+      type Board = { sealed: boolean; entries: { modelId: string; n: number; tiedWith: string[] }[]; withheld?: string[] };
+      const board = async (key: string): Promise<Board> => ((await get(`/v1/leaderboard?task=mcq&dataset=sealed-diff&iterations=20`, key)).boards as Board[])[0]!;
+      const vb = await board(viewer);
+      expect(vb.entries.map((e) => e.modelId).sort()).toEqual(['gen-a', 'spec-b']);
+      expect(vb.entries.flatMap((e) => e.tiedWith).every((m) => m === 'gen-a' || m === 'spec-b')).toBe(true);
+      expect(vb.withheld!.join('\n')).toContain(`entry of model spec-limited: covers 11 of ${N} samples`);
+      const ab = await board(admin);
+      expect(ab.entries.map((e) => [e.modelId, e.n]).sort()).toEqual([['gen-a', N], ['gen-c', N - 1], ['spec-b', N], ['spec-limited', 11]]);
+    });
+
+    it('kind-gap rows reach a viewer only over whole sets', async () => {
+      type Row = { slice: string; sliceSamples: number; n: number; gap: unknown };
+      const rows = ((await get(`/v1/compare/kinds?task=mcq&dataset=sealed-diff&iterations=20`, viewer)).rows as Row[]);
+      const size = (slice: string): number => (slice === 'all' ? N : 12);
+      for (const r of rows) {
+        expect(r.sliceSamples, r.slice).toBe(size(r.slice));
+        if (r.gap !== null) expect(r.n, r.slice).toBe(size(r.slice));
+      }
+    });
+  });
+}
