@@ -116,7 +116,7 @@ describe('live journal recovery at start', () => {
     expect(await readdir(dir)).toEqual([foreign]);
   });
 
-  it('replays orphans of several dead processes oldest first (by the time in the name, not the pid\'s spelling), old and new names alike', async () => {
+  it('replays orphans of several dead processes oldest first (by the time in the name, not the pid\'s spelling), old names and host-named ones alike', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-journal-'));
     const sid = (await ts.store.db.insertInto('stream_sessions').values({ model_id: 'm', protocol: 'native' }).returning('id').executeTakeFirstOrThrow()).id;
     const patch = (audioSeconds: number): string => `${JSON.stringify({ sessions: [[sid, { audioSeconds }]], utterances: [] })}\n`;
@@ -126,18 +126,26 @@ describe('live journal recovery at start', () => {
     while (b === a) b = deadPid();
     const [laterSpelling, earlierSpelling] = String(a) > String(b) ? [a, b] : [b, a];
     const t0 = Date.parse('2026-12-04T09:00:00Z');
-    // Journals of the version before hosts were named, and one of this version in between.
+    // Journals named as before hosts were (what an upgraded gateway finds at its first start).
     await writeFile(join(dir, `live-${laterSpelling}-${t0.toString(36)}-aaaa0001.jsonl`), patch(1));
-    await writeFile(join(dir, `live@${journalHost}-${laterSpelling}-${(t0 + 60_000).toString(36)}-aaaa0002.jsonl`), patch(2));
     await writeFile(join(dir, `live-${earlierSpelling}-${(t0 + 120_000).toString(36)}-aaaa0003.jsonl`), patch(3));
 
     const journal = new LiveJournal(dir);
     const q = new LiveWriteQueue(ts.store.db, { maxPendingRows: 100, journal, onError: () => undefined });
-    expect(await q.recoverOrphans()).toBe(3);
+    expect(await q.recoverOrphans()).toBe(2);
     await eventually(() => (q.backlogRows === 0 ? true : undefined), 'the backlog to drain');
-    // The newest session patch ran last.
+    // The newer session patch ran last.
     const session = await ts.store.db.selectFrom('stream_sessions').select('audio_seconds').where('id', '=', sid).executeTakeFirstOrThrow();
     expect(session.audio_seconds).toBe(3);
+
+    // A journal of this version, named with this host, takes its place by time among old names.
+    await writeFile(join(dir, `live-${laterSpelling}-${t0.toString(36)}-bbbb0001.jsonl`), patch(4));
+    await writeFile(join(dir, `live@${journalHost}-${earlierSpelling}-${(t0 + 60_000).toString(36)}-bbbb0002.jsonl`), patch(5));
+    await writeFile(join(dir, `live-${earlierSpelling}-${(t0 + 30_000).toString(36)}-bbbb0003.jsonl`), patch(6));
+    expect(await q.recoverOrphans()).toBe(3);
+    await eventually(() => (q.backlogRows === 0 ? true : undefined), 'the backlog to drain');
+    const again = await ts.store.db.selectFrom('stream_sessions').select('audio_seconds').where('id', '=', sid).executeTakeFirstOrThrow();
+    expect(again.audio_seconds).toBe(5);
     await q.close();
     expect(await readdir(dir)).toEqual([]);
   });
