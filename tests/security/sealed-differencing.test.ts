@@ -59,8 +59,8 @@ for (const backend of backends) {
       run.b = await seed('spec-b', 'specialist', keys.map((key, i) => ({ key, text: bText(i) })), N, correct(bText, () => true) / N);
       // The same model as A, run again: one sample failed.
       run.c = await seed('gen-c', 'generalist', keys.map((key, i) => (key === FAILED ? { key, status: 'failed' as const } : { key, text: aText(i) })), N - 1, correct(aText, (i) => keys[i] !== FAILED) / (N - 1));
-      // `--limit 11`: 11 ≥ minSliceSize, yet not the whole set.
-      run.limited = await seed('spec-limited', 'specialist', keys.slice(0, 11).map((key, i) => ({ key, text: aText(i) })), 11, correct(aText, (i) => i < 11) / 11);
+      // `--limit 11`: 11 ≥ minSliceSize, yet not the whole set; all right, so it is the best specialist where it answered.
+      run.limited = await seed('spec-limited', 'specialist', keys.slice(0, 11).map((key) => ({ key, text: 'B' })), 11, 1);
       viewer = (await createApiKey(db, { scopes: ['viewer'] })).key;
       admin = (await createApiKey(db, { scopes: ['admin'] })).key;
       app = await createApp({ config: configSchema.parse({ server: { auth: true } }), store: ts.store });
@@ -140,6 +140,8 @@ for (const backend of backends) {
       type Row = { slice: string; sliceSamples: number; n: number; gap: unknown };
       const rows = ((await get(`/v1/compare/kinds?task=mcq&dataset=sealed-diff&iterations=20`, viewer)).rows as Row[]);
       const size = (slice: string): number => (slice === 'all' ? N : 12);
+      // The limited run is the best specialist on "all" and "first" (partial there); on "second" it answered nothing.
+      expect(rows.map((r) => r.slice)).toEqual(['second']);
       for (const r of rows) {
         expect(r.sliceSamples, r.slice).toBe(size(r.slice));
         if (r.gap !== null) expect(r.n, r.slice).toBe(size(r.slice));
