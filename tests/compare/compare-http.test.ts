@@ -10,8 +10,8 @@ import { createApp } from '../../gateway/server/create-app.js';
 import { writeRunsReport } from '../../gateway/report/write-runs-report.js';
 import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';
 import { seedDataset, seedRun } from './seed-runs.js';
+import { chromiumPath, hasChromium } from '../helpers/chromium.js';
 
-const chromiumPath = '/usr/bin/chromium';
 
 describe('comparison over HTTP, the HTML report and the web page', () => {
   let ts: TestStore;
@@ -99,7 +99,7 @@ describe('comparison over HTTP, the HTML report and the web page', () => {
     expect(html).toContain('mcnemar');
   });
 
-  it.skipIf(!existsSync(chromiumPath))('shows the leaderboard and a comparison in a real browser', async () => {
+  it.skipIf(!hasChromium)('shows the leaderboard and a comparison in a real browser', async () => {
     const { chromium } = await import('playwright-core');
     const a = await app(false);
     const url = await a.listen({ host: '127.0.0.1', port: 0 });

@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRunsReport } from '../../gateway/report/write-runs-report.js';
 import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';
 import { seedDataset, seedRun } from '../compare/seed-runs.js';
+import { chromiumPath, hasChromium } from '../helpers/chromium.js';
 
-const chromiumPath = '/usr/bin/chromium';
 
 // Names an attacker can give media files (and sample ids) in a dataset folder.
 const hostileMedia = ['javascript:alert(1)', 'JaVaScRiPt:alert(2)', 'data:text/html,<script>alert(3)</script>', '"><img src=x onerror=alert(4)>', '//evil.example/x.wav'];
@@ -52,7 +51,7 @@ describe('report.html with hostile media names (finding 3)', () => {
     expect(html).not.toContain('<img src=x');
   });
 
-  it.skipIf(!existsSync(chromiumPath))('runs no script when opened and its links are clicked in Chromium', async () => {
+  it.skipIf(!hasChromium)('runs no script when opened and its links are clicked in Chromium', async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath: chromiumPath,
