@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pidAlive } from '../pid-alive.js';
 
 /** Where a process's journal lives when the config names no folder. */
 export const defaultJournalDir = '.evalgate/journal';
@@ -53,16 +54,6 @@ function byTime(a: number, b: number): number {
   const fb = Number.isFinite(b);
   if (fa && fb) return a - b;
   return fa === fb ? 0 : fa ? -1 : 1;
-}
-
-/** Whether a process with this pid is running (EPERM: it runs as another user). */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

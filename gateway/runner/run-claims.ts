@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { defaultStaleAfterS } from './run-heartbeat.js';
+import { pidAlive } from '../pid-alive.js';
 
 // Who executes a run, and which samples each executor is calling the model
 // for (issue 13 #11). The heartbeat row names the host and pid holding the
@@ -25,16 +26,6 @@ export interface Executor {
 export function newExecutor(): Executor {
   const host = hostname();
   return { id: `${host}:${process.pid}:${randomBytes(4).toString('hex')}`, host, pid: process.pid };
-}
-
-/** Whether a pid on this host is alive (EPERM: alive, owned by someone else). */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === 'EPERM';
-  }
 }
 
 /**

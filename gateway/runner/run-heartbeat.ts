@@ -4,6 +4,7 @@ import type { Database, Run } from '../store/database.js';
 import { refreshClaims, type Executor } from './run-claims.js';
 import { runCounts, runScopeSize } from './run-repo.js';
 import { replaySpill } from './run-spill.js';
+import { pidAlive } from '../pid-alive.js';
 
 // A run's heartbeat: whoever executes its samples stamps `heartbeat_at`
 // every few seconds. `running` alone cannot tell a busy run from one whose
@@ -112,21 +113,11 @@ export interface ReapedRun {
   readonly pending: number;
 }
 
-/** Whether a pid on this machine is gone. */
-function pidGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (err) {
-    return (err as { code?: string }).code === 'ESRCH';
-  }
-}
-
 /** Running runs whose heartbeat names a process on this host that no longer exists (killed), by id → pid. */
 async function deadLocalRuns(db: Db): Promise<Map<string, number>> {
   const { rows } = await sql<{ id: string; heartbeat_pid: number }>`
     select id, heartbeat_pid from runs where status = 'running' and heartbeat_host = ${hostname()} and heartbeat_pid is not null`.execute(db);
-  return new Map(rows.filter((r) => r.heartbeat_pid !== process.pid && pidGone(r.heartbeat_pid)).map((r) => [r.id, r.heartbeat_pid]));
+  return new Map(rows.filter((r) => r.heartbeat_pid !== process.pid && !pidAlive(r.heartbeat_pid)).map((r) => [r.id, r.heartbeat_pid]));
 }
 
 /**

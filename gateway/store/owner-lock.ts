@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { link, readFile, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { pidAlive } from '../pid-alive.js';
 
 // The lock that makes one process the owner of an embedded database folder.
 // PGlite is a single-process database: two processes that each open the folder
@@ -32,16 +33,6 @@ export type AcquireResult =
 /** The lock file of a data folder. */
 export function ownerLockPath(dataDir: string): string {
   return join(dataDir, 'evalgate-owner.lock');
-}
-
-/** Whether a process with this pid exists on this host (EPERM: it exists but is not ours). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Reads the lock; undefined when there is none or it cannot be parsed. */
