@@ -66,9 +66,21 @@ export async function takeOverRun(db: Db, runId: string, executor: Executor, sta
     }
     await sql`update runs set ${stamp} where id = ${runId}`.execute(db);
   }
-  // Only claims that stopped being refreshed: a live executor's claims keep its samples its own.
+  // Claims of executors that are gone: stale ones (no refresh for staleAfterS), and those of a
+  // process of this host that no longer runs (a kill -9; its claims are still fresh). A live
+  // executor's claims keep its samples its own.
+  const { rows } = await sql<{ executor: string }>`select distinct executor from run_claims where run_id = ${runId} and executor <> ${executor.id}`.execute(db);
+  const dead = rows.map((r) => r.executor).filter((id) => executorGone(id, executor.host));
   await sql`delete from run_claims where run_id = ${runId} and executor <> ${executor.id}
-    and claimed_at < now() - make_interval(secs => ${staleAfterS})`.execute(db);
+    and (claimed_at < now() - make_interval(secs => ${staleAfterS})${dead.length ? sql` or executor in (${sql.join(dead)})` : sql``})`.execute(db);
+}
+
+/** Whether an executor id (`host:pid:random`, see newExecutor) names a process of `host` that no longer runs. */
+function executorGone(id: string, host: string): boolean {
+  const m = /^(.*):(\d+):[0-9a-f]+$/.exec(id);
+  if (!m || m[1] !== host) return false;
+  const pid = Number(m[2]);
+  return pid !== process.pid && !pidAlive(pid);
 }
 
 /**
