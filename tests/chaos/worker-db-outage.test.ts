@@ -196,7 +196,8 @@ describe('distributed workers and a PostgreSQL outage (private PostgreSQL, scrip
       // its way when the worker gave up was never received: asking again for that one is right.)
       const keyOf = new Map((await store.db.selectFrom('samples').select(['id', 'sample_key']).execute()).map((r) => [r.id, r.sample_key]));
       for (const r of kept) if (r.type === 'prediction') expect(server.requests.get(keyOf.get(r.write.sampleId)!), r.write.sampleId).toBe(1);
-      expect(okIds.size).toBe(n);
+      // (Not every sample need be done here: a job in flight when the worker gave up stays `active` in
+      // pg-boss, whose state lives in the database that was down, until it expires; see docs/runner.md.)
       expect(unhandled).toEqual([]);
     } finally {
       if (down) {
