@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { taskNames, tasks, type TaskSampleSpec } from '../scorers/tasks/index.js';
 
 // One schema for a manifest line. Field names are snake_case because the
 // file format is shared with Python harnesses.
@@ -10,8 +11,8 @@ export const manifestSampleSchema = z
   .object({
     /** Unique within the manifest. */
     id: z.string().min(1, 'must be a non-empty string'),
-    /** What is being evaluated. */
-    task: z.enum(['asr', 'ocr', 'vqa', 'mcq']),
+    /** What is being evaluated: a task of the registry (scorers/tasks/). */
+    task: z.enum(taskNames),
     /** Audio file, relative to the manifest. */
     audio: relPath.optional(),
     /** Image file, relative to the manifest. */
@@ -41,9 +42,10 @@ export const manifestSampleSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    if (s.task === 'mcq') {
-      if (!s.choices) ctx.addIssue({ code: 'custom', path: ['choices'], message: 'required for task mcq' });
-      if (!s.answer) ctx.addIssue({ code: 'custom', path: ['answer'], message: 'required for task mcq' });
+    const spec: TaskSampleSpec = tasks[s.task].sample;
+    if (spec.target === 'choice') {
+      if (!s.choices) ctx.addIssue({ code: 'custom', path: ['choices'], message: `required for task ${s.task}` });
+      if (!s.answer) ctx.addIssue({ code: 'custom', path: ['answer'], message: `required for task ${s.task}` });
       if (s.choices && s.answer && s.answer.charCodeAt(0) - 65 >= s.choices.length) {
         ctx.addIssue({ code: 'custom', path: ['answer'], message: `letter ${s.answer} is beyond the ${s.choices.length} choices` });
       }
@@ -56,8 +58,9 @@ export const manifestSampleSchema = z
     if ((s.start_s !== undefined || s.end_s !== undefined) && !s.audio && !s.video) {
       ctx.addIssue({ code: 'custom', path: ['start_s'], message: 'a segment needs an audio or video file' });
     }
-    if (s.task === 'asr' && !s.audio) ctx.addIssue({ code: 'custom', path: ['audio'], message: 'required for task asr' });
-    if (s.task === 'ocr' && !s.image && !s.images) ctx.addIssue({ code: 'custom', path: ['image'], message: 'required for task ocr' });
+    const needs = spec.requiredMedia;
+    const has = needs === 'image' ? Boolean(s.image) || Boolean(s.images) : needs ? Boolean(s[needs]) : true;
+    if (needs && !has) ctx.addIssue({ code: 'custom', path: [needs], message: `required for task ${s.task}` });
   });
 
 export type ManifestSample = z.infer<typeof manifestSampleSchema>;

@@ -6,6 +6,7 @@ import type { EvalgateConfig, ModelConfig } from '../config/config-schema.js';
 import type { Database, Dataset, SampleTask } from '../store/database.js';
 import { storeFromConfig } from '../store/store-from-config.js';
 import { createProgress } from '../cli/progress.js';
+import { taskNames } from '../../scorers/tasks/index.js';
 
 /** Options of the quick start. */
 export interface DemoOptions {
@@ -69,7 +70,8 @@ function demoModels(env: NodeJS.ProcessEnv): { model: ModelConfig; tasks: Sample
         apiKeyEnv: env.OPENAI_API_KEY ? 'OPENAI_API_KEY' : undefined,
         options: {},
       },
-      tasks: ['asr', 'ocr', 'vqa', 'mcq'],
+      // A generalist answers every task.
+      tasks: [...taskNames],
     });
   }
   return out;

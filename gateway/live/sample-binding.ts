@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import { EXTRACTOR_NAMES, type ExtractorName } from '../../scorers/mcq/mcq-extractors.js';
 import { isNormalizerName, type NormalizerName } from '../../scorers/normalizers/normalizer-registry.js';
-import { scoreTask, type ScoreTaskKind } from '../../scorers/score-task.js';
+import { getTask } from '../../scorers/tasks/index.js';
 import type { TokenUnit } from '../../scorers/wer/tokenize.js';
 import { containMediaPath, isContainmentProblem } from '../../datasets/contain-media-path.js';
 import { EvalgateError } from '../errors.js';
@@ -16,7 +16,7 @@ export interface BoundSample {
   readonly datasetId: string;
   /** The manifest `id`. */
   readonly sampleKey: string;
-  /** Task of the sample: asr, ocr, vqa (scored with the OCR metrics) or mcq. */
+  /** Task of the sample: a name in the task registry (scorers/tasks/). */
   readonly task: string;
   /** Reference text(s). */
   readonly reference: string | readonly string[] | null;
@@ -136,39 +136,33 @@ export async function findBoundSample(db: Kysely<Database>, ref: SampleRef): Pro
   };
 }
 
-/** Scorer kind of a sample task: vqa uses the OCR/VQA metrics, as the batch runner does. */
-function scoreKindOf(task: string): ScoreTaskKind | undefined {
-  if (task === 'asr' || task === 'ocr' || task === 'mcq') return task;
-  return task === 'vqa' ? 'ocr' : undefined;
-}
-
 /**
- * Scores a live answer against a bound sample through scoreTask, the code
- * behind `evalgate score` and the batch runner, with the options the client
+ * Scores a live answer against a bound sample through its task spec (scoreTask, the code
+ * behind `evalgate score` and the batch runner), with the options the client
  * bound the sample with. Returns the per-sample numbers (booleans as 0/1,
  * plus `answered` for mcq), or undefined when the sample's task has no scorer
  * or no reference/answer to score against. The reference never leaves here.
  */
 export function scoreBoundSample(sample: BoundSample, prediction: string): Record<string, number> | undefined {
-  const task = scoreKindOf(sample.task);
-  if (!task) return undefined;
-  if (task === 'mcq' ? !sample.answer : sample.reference === null) return undefined;
-  const out = scoreTask(
-    [{
+  const spec = getTask(sample.task);
+  if (!spec) return undefined;
+  const choice = spec.sample.target === 'choice';
+  if (choice ? !sample.answer : sample.reference === null) return undefined;
+  const entry = spec.scoreSample(
+    {
       id: sample.sampleKey,
       prediction,
       ...(sample.reference !== null ? { reference: sample.reference } : {}),
       ...(sample.answer !== null ? { answer: sample.answer } : {}),
       ...(sample.choices !== null ? { choices: sample.choices } : {}),
-    }],
-    { task, ...sample.scoring },
+    },
+    sample.scoring,
   );
-  const entry = out.samples[0]!;
   const scores: Record<string, number> = {};
   for (const [k, v] of Object.entries(entry)) {
     if (typeof v === 'number' && Number.isFinite(v)) scores[k] = v;
     else if (typeof v === 'boolean' && k !== 'missing') scores[k] = v ? 1 : 0;
   }
-  if (task === 'mcq') scores.answered = entry.extracted != null ? 1 : 0;
+  if (choice) scores.answered = entry.extracted != null ? 1 : 0;
   return scores;
 }

@@ -9,21 +9,18 @@
  * - vqa: lmms-eval / LLaVA's short-answer post-prompt.
  * - asr, ocr: plain instructions that ask for the content only, so the
  *   scorers' normalizers see no chatter.
+ *
+ * The texts live in each task's spec (scorers/tasks/<task>.ts).
  */
+import { taskNames, tasks, type TaskName } from '../../scorers/tasks/index.js';
 
 /** Tasks a prompt exists for (the manifest's `task`). */
-export type PromptTask = 'asr' | 'ocr' | 'vqa' | 'mcq';
+export type PromptTask = TaskName;
 
-/** Default templates; `{question}`, `{options}` and `{lang}` are filled per sample. */
-export const defaultPromptTemplates: Readonly<Record<PromptTask, string>> = Object.freeze({
-  asr: 'Transcribe the speech in this audio. Answer with the transcript only.',
-  ocr: 'Read all the text in this image. Answer with the text only.',
-  vqa: '{question}\nAnswer the question using a single word or phrase.',
-  mcq:
-    'Select the best answer to the following multiple-choice question based on the video. ' +
-    'Respond with only the letter (A, B, C, or D) of the correct option.\n' +
-    '{question}\n{options}\nThe best answer is:',
-});
+/** Default templates, each from its task's spec; `{question}`, `{options}` and `{lang}` are filled per sample. */
+export const defaultPromptTemplates: Readonly<Record<PromptTask, string>> = Object.freeze(
+  Object.fromEntries(taskNames.map((t) => [t, tasks[t].defaultPrompt])) as Record<PromptTask, string>,
+);
 
 /** Video-MME's subtitle preamble, for templates that want it (`{subtitles}` is filled by the caller). */
 export const videoMmeSubtitlePreamble = "This video's subtitles are listed below:\n{subtitles}\n";

@@ -15,7 +15,7 @@ import type { RetryPolicy } from './retry-policy.js';
 import { runBatch, SampleProcessor, type BatchTotals, type SampleOutcome } from './run-batch.js';
 import { RunHeartbeat } from './run-heartbeat.js';
 import { finishRun, getRun, listPendingSamples, runCounts, runScopeSize, type ScoreRow } from './run-repo.js';
-import { buildRunReport, loadScoreTask, scoreItemOf, scoreRowsOf, type RunReport, type ScoreTaskFn } from './score-run.js';
+import { buildRunReport, loadScoreTask, scoreItemOf, scoreRowsOf, scorerOptionsOf, type RunReport, type ScoreTaskFn } from './score-run.js';
 
 /** Operational knobs of one execution (none of them changes the run's identity). */
 export interface ExecuteOptions {
@@ -58,7 +58,7 @@ export interface ExecuteResult {
 /** Per-sample scoring with the task scorer; undefined when it cannot be loaded (the run still stores answers). */
 export function perSampleScorer(task: string, scoreTask: ScoreTaskFn | undefined, scorerOptions?: Readonly<Record<string, unknown>>) {
   if (!scoreTask) return undefined;
-  return (sample: RunnerSample, text: string): ScoreRow[] => scoreRowsOf(scoreTask(task, [scoreItemOf(sample, text)], scorerOptions).samples[0]);
+  return (sample: RunnerSample, text: string): ScoreRow[] => scoreRowsOf(scoreTask(task, [scoreItemOf(sample, text)], scorerOptionsOf(scorerOptions)).samples[0]);
 }
 
 async function tryLoadScoreTask(given: ScoreTaskFn | undefined, warnings: string[]): Promise<ScoreTaskFn | undefined> {

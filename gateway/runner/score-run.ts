@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, Run } from '../store/database.js';
-import type { ScoreTaskOptions } from '../../scorers/score-task.js';
+import type { ScoredSample, ScoreTaskResult } from '../../scorers/score-task.js';
+import type { TaskScoreOptions } from '../../scorers/tasks/index.js';
 import { predictionsForScoring, runCounts, runScopeSize, type RunCounts, type ScoreRow, type ScoredPredictionRow } from './run-repo.js';
 
 /** One item for the task scorer (the shape of `evalgate score` input). */
@@ -17,29 +18,24 @@ export interface ScoreItem {
   readonly prediction: string;
 }
 
-/** What the task scorer returns: corpus metrics and per-sample entries. */
-export interface TaskScore {
-  /** Corpus metrics, keyed as in `evalgate score --json`. */
-  readonly metrics: Record<string, unknown>;
-  /** Per-sample results, in input order, each with its `id`. */
-  readonly samples: readonly Record<string, unknown>[];
+/** What the task scorer returns: a task's `aggregate` result, its corpus metrics and per-sample entries. */
+export type TaskScore = Pick<ScoreTaskResult, 'metrics' | 'samples'>;
+
+/** A task scorer by task name: the registry's `aggregate` (tests inject their own). */
+export type ScoreTaskFn = (task: string, items: readonly ScoreItem[], options?: TaskScoreOptions) => TaskScore;
+
+/** Scorer options as a run config stores them (`run` built them from its validated flags). */
+export function scorerOptionsOf(stored: Readonly<Record<string, unknown>> | undefined): TaskScoreOptions | undefined {
+  return stored as TaskScoreOptions | undefined;
 }
 
-/** The pure scorer from scorers/score-task.ts. */
-export type ScoreTaskFn = (task: string, items: readonly ScoreItem[], options?: Readonly<Record<string, unknown>>) => TaskScore;
-
-/**
- * The task scorer from scorers/score-task.ts, loaded on first use. `vqa` is
- * scored with the OCR/VQA metrics (ANLS, exact match…), as DocVQA-style
- * benchmarks are.
- */
+/** The task registry's scorer, loaded on first use; a task scored as another (vqa as ocr) says so in its spec. */
 export async function loadScoreTask(): Promise<ScoreTaskFn> {
-  const { scoreTask } = await import('../../scorers/score-task.js');
+  const { getTask } = await import('../../scorers/tasks/index.js');
   return (task, items, options) => {
-    const kind = task === 'vqa' ? 'ocr' : task;
-    if (kind !== 'asr' && kind !== 'ocr' && kind !== 'mcq') throw new Error(`no scorer for task ${task}`);
-    const out = scoreTask(items, { ...(options as Partial<ScoreTaskOptions>), task: kind });
-    return { metrics: out.metrics as unknown as Record<string, unknown>, samples: out.samples as unknown as Record<string, unknown>[] };
+    const spec = getTask(task);
+    if (!spec) throw new Error(`no scorer for task ${task}`);
+    return spec.aggregate(items, options);
   };
 }
 
@@ -58,7 +54,7 @@ export function scoreItemOf(
 }
 
 /** Per-sample score rows from a scorer's sample entry: every numeric or boolean field becomes a metric. */
-export function scoreRowsOf(entry: Record<string, unknown> | undefined): ScoreRow[] {
+export function scoreRowsOf(entry: ScoredSample | undefined): ScoreRow[] {
   if (!entry) return [];
   const rows: ScoreRow[] = [];
   const details: Record<string, unknown> = {};
@@ -171,7 +167,7 @@ export async function buildRunReport(
       const items = toScore.map((r) =>
         scoreItemOf({ key: r.sampleKey, reference: r.reference, answer: r.answer, choices: r.choices }, r.status === 'ok' ? (r.outputText ?? '') : ''),
       );
-      metrics = { ...scoreTask(run.task, items, opts.scorerOptions ?? cfg.scorer).metrics };
+      metrics = { ...scoreTask(run.task, items, scorerOptionsOf(opts.scorerOptions ?? cfg.scorer)).metrics };
     } catch (err) {
       warnings.push(`scoring failed: ${(err as Error).message}`);
     }

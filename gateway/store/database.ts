@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { TaskName } from '../../scorers/tasks/index.js';
 
 // Row types for the kysely query builder. They mirror migrations/ and must be
 // updated in the same commit as a new migration.
@@ -31,7 +32,8 @@ export interface DatasetsTable {
   created_at: Timestamp;
 }
 
-export type SampleTask = 'asr' | 'ocr' | 'vqa' | 'mcq';
+/** A sample's task: a name in the task registry (scorers/tasks/); the column is text, the application validates it. */
+export type SampleTask = TaskName;
 
 /** One media file of a sample, with its digest at import time. */
 export interface SampleMedia {

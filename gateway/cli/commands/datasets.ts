@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isTaskName, orList, taskNames } from '../../../scorers/tasks/index.js';
 import { runAction } from '../run-action.js';
 
 // `evalgate datasets …`: import public layouts, verify content digests, show
@@ -67,7 +68,7 @@ export default function register(program: Command): void {
     .option('--out <dir>', 'folder for the written manifest; media outside it is copied in')
     .option('--sealed', 'publish sealed: only digests are shown, references never leave to non-admin keys')
     .option('--map <field=path>', 'jsonl: take a manifest field from another source field (repeatable)', collect, [])
-    .option('--task <task>', 'jsonl: task when the source has none (asr, ocr, vqa, mcq)')
+    .option('--task <task>', `jsonl: task when the source has none (${taskNames.join(', ')})`)
     .option('--lang <code>', 'language code to record')
     .option('--tag <tag>', 'extra capability tag on every sample (repeatable)', collect, [])
     .option('--media-dir <dir>', 'where the media lives when the format does not fix it')
@@ -109,8 +110,8 @@ export default function register(program: Command): void {
             if (!(importFormats as string[]).includes(format)) {
               throw await badInput(`unknown format ${format}; use manifest or one of ${importFormats.join(', ')}`);
             }
-            const task = opts.task as 'asr' | 'ocr' | 'vqa' | 'mcq' | undefined;
-            if (task && !['asr', 'ocr', 'vqa', 'mcq'].includes(task)) throw await badInput(`--task ${task}: use asr, ocr, vqa or mcq`);
+            const task = opts.task;
+            if (task !== undefined && !isTaskName(task)) throw await badInput(`--task ${task}: use ${orList(taskNames)}`);
             let map: Record<string, string>;
             try {
               map = parseFieldMap(opts.map);

@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
+import { orList, taskNames } from '../../../scorers/tasks/index.js';
 import { runAction } from '../run-action.js';
 
 export default function register(program: Command): void {
   program
     .command('leaderboard')
     .description('rank models on a task; ties are declared where 95% intervals overlap')
-    .requiredOption('--task <task>', 'asr, ocr, vqa or mcq')
+    .requiredOption('--task <task>', orList(taskNames))
     .option('--dataset <name>', 'one dataset (default: a board per dataset)')
     .option('--freeze <time>', 'ISO time: runs finished after it are left off (they remain in the audit log)')
     .option('--iterations <n>', 'bootstrap resamples', (v) => Number.parseInt(v, 10), 1000)

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { isTaskName, orList, taskNames } from '../../../scorers/tasks/index.js';
 import { runAction } from '../run-action.js';
 
 /** Options of `evalgate run`. */
@@ -53,7 +54,7 @@ export default function register(program: Command): void {
     .description('run a model over a dataset: resumable, rate-limit aware, failed calls never scored as answers')
     .option('-d, --dataset <name|manifest>', 'dataset name or id, or a manifest JSONL file (imported on first use)')
     .option('-m, --model <id>', 'configured model id (see `evalgate models list`)')
-    .option('-t, --task <task>', 'asr | ocr | vqa | mcq (default: the dataset’s only task)')
+    .option('-t, --task <task>', `${taskNames.join(' | ')} (default: the dataset’s only task)`)
     .option('--concurrency <n>', 'maximum requests in flight (adapts down on HTTP 429)', '8')
     .option('--limit <k>', 'only the first K samples (by sample id)')
     .option('--resume <runId>', 'continue this run: only samples without an ok prediction are sent')
@@ -83,8 +84,8 @@ export default function register(program: Command): void {
         const { createModel } = await import('../../models/create-model.js');
         const { prepareRun } = await import('../../runner/prepare-run.js');
         const { formatRunReport } = await import('../../runner/format-report.js');
-        const task = opts.task as 'asr' | 'ocr' | 'vqa' | 'mcq' | undefined;
-        if (task && !['asr', 'ocr', 'vqa', 'mcq'].includes(task)) throw new Error(`--task must be asr, ocr, vqa or mcq, got "${task}"`);
+        const task = opts.task;
+        if (task !== undefined && !isTaskName(task)) throw new Error(`--task must be ${orList(taskNames)}, got "${task}"`);
         const temperature = Number(opts.temperature ?? 0);
         if (!Number.isFinite(temperature) || temperature < 0) throw new Error(`--temperature must be a number ≥ 0`);
         const concurrency = positiveInt('--concurrency', opts.concurrency)!;

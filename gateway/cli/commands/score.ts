@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import type { NormalizerName } from '../../../scorers/normalizers/normalizer-registry.js';
 import type { ScoreItem, ScoreTaskResult } from '../../../scorers/score-task.js';
+import { orList, scoreCommandTaskNames, tasks } from '../../../scorers/tasks/index.js';
 import { runAction } from '../run-action.js';
 
 interface ScoreOptions {
@@ -72,7 +74,7 @@ export default function register(program: Command): void {
   program
     .command('score')
     .description('score predictions (JSONL {id, prediction}) against references (dataset manifest JSONL)')
-    .requiredOption('--task <task>', 'asr | ocr | mcq')
+    .requiredOption('--task <task>', scoreCommandTaskNames.join(' | '))
     .requiredOption('--references <file>', 'manifest JSONL: id + reference (string or list) or answer + choices')
     .requiredOption('--predictions <file>', 'JSONL lines {"id": …, "prediction": …}')
     .option('--normalizer <name>', 'whisper-en | whisper-basic | open-asr-en | wenet-zh | none (default none; wenet-zh for --unit mixed)')
@@ -88,8 +90,9 @@ export default function register(program: Command): void {
         const bad: Bad = (file, line, field, detail) =>
           new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file, line, field, detail });
         const input = (detail: string) => new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
-        if (!['asr', 'ocr', 'mcq'].includes(opts.task)) throw input(`--task must be asr, ocr or mcq, not "${opts.task}"`);
-        const task = opts.task as 'asr' | 'ocr' | 'mcq';
+        const task = scoreCommandTaskNames.find((t) => t === opts.task);
+        if (!task) throw input(`--task must be ${orList(scoreCommandTaskNames)}, not "${opts.task}"`);
+        const spec = tasks[task];
         const { NORMALIZER_NAMES, isNormalizerName } = await import('../../../scorers/normalizers/normalizer-registry.js');
         const { EXTRACTOR_NAMES } = await import('../../../scorers/mcq/mcq-extractors.js');
         if (opts.normalizer !== undefined && !isNormalizerName(opts.normalizer)) {
@@ -111,7 +114,7 @@ export default function register(program: Command): void {
           }
           const v = row.value;
           const datasetName = typeof v.dataset_name === 'string' ? v.dataset_name : typeof v.dataset === 'string' ? v.dataset : undefined;
-          if (task === 'mcq') {
+          if (spec.sample.target === 'choice') {
             if (typeof v.answer !== 'string' || v.answer.trim() === '') throw bad(opts.references, row.line, 'answer', 'mcq needs a letter');
             if (v.choices !== undefined && !(Array.isArray(v.choices) && v.choices.every((c) => typeof c === 'string'))) {
               throw bad(opts.references, row.line, 'choices', 'must be a list of strings');
@@ -148,11 +151,9 @@ export default function register(program: Command): void {
           items.push({ ...item, prediction: p ? p.prediction : null });
         }
 
-        const { scoreTask } = await import('../../../scorers/score-task.js');
         const wantAlignment = task === 'asr' && opts.alignment !== undefined && opts.alignment !== false;
-        const result = scoreTask(items, {
-          task,
-          normalizer: opts.normalizer as Parameters<typeof scoreTask>[1]['normalizer'],
+        const result = spec.aggregate(items, {
+          normalizer: opts.normalizer as NormalizerName | undefined,
           unit: unit as 'word' | 'char' | 'mixed',
           extractor: extractor as 'videomme' | 'lmms' | 'mvbench',
           excludeUnanswered: Boolean(opts.excludeUnanswered),

@@ -1,0 +1,37 @@
+// The one list of tasks. Manifest validation, CLI choices and help, run,
+// score, compare and live sample binding derive from it; docs/scoring.md's
+// task table is kept in step by tests/tasks/task-registry.test.ts.
+import { asrTask } from './asr.js';
+import { mcqTask } from './mcq.js';
+import { ocrTask } from './ocr.js';
+import type { TaskSpec } from './task-spec.js';
+import { vqaTask } from './vqa.js';
+
+export type { MediaKind, MetricSpec, PairedItem, PairedTest, TaskSampleSpec, TaskScoreOptions, TaskSpec } from './task-spec.js';
+
+/** Every task, keyed by its manifest name. */
+export const tasks = Object.freeze({ asr: asrTask, ocr: ocrTask, vqa: vqaTask, mcq: mcqTask } satisfies Record<string, TaskSpec>);
+
+/** A task's manifest name. */
+export type TaskName = keyof typeof tasks;
+
+/** Task names in registry order. */
+export const taskNames = Object.keys(tasks) as [TaskName, ...TaskName[]];
+
+/** Whether `name` is a registered task. */
+export function isTaskName(name: string): name is TaskName {
+  return Object.hasOwn(tasks, name);
+}
+
+/** The spec of a task, or undefined for an unknown name. */
+export function getTask(name: string): TaskSpec<TaskName> | undefined {
+  return isTaskName(name) ? tasks[name] : undefined;
+}
+
+/** Tasks `evalgate score --task` accepts by name. */
+export const scoreCommandTaskNames = taskNames.filter((t) => tasks[t].scoreCommand);
+
+/** "a, b, c or d": a list of names for messages and help. */
+export function orList(names: readonly string[]): string {
+  return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
+}

@@ -1,0 +1,76 @@
+// The contract of one evaluation task. Each task is one file in this folder
+// exporting a TaskSpec, and index.ts lists them: manifest validation, CLI
+// choices, run, score, compare and live binding all derive from that list.
+import type { z } from 'zod';
+import type { ScoredSample, ScoreItem, ScoreTaskOptions, ScoreTaskResult } from '../score-task.js';
+
+/** A media kind a manifest sample can carry. */
+export type MediaKind = 'audio' | 'image' | 'video';
+
+/** Options every task scorer accepts (each task's `options` schema says which ones it reads). */
+export type TaskScoreOptions = Omit<ScoreTaskOptions, 'task'>;
+
+/** The paired significance test compare runs on a metric. */
+export type PairedTest = 'permutation' | 'mcnemar';
+
+/** One metric a task reports. */
+export interface MetricSpec {
+  /** Key in the scorer's `metrics` (and per-sample entries where it has one). */
+  readonly name: string;
+  /** One line: what it measures. */
+  readonly description: string;
+  /** Whether a lower or a higher value is better. */
+  readonly direction: 'lower' | 'higher';
+  /** Paired test for two runs' per-sample values: McNemar for 0/1 outcomes, permutation otherwise. */
+  readonly pairedTest: PairedTest;
+}
+
+/** A sample's contribution to the primary metric, for compare's pooled-ratio resampling. */
+export interface PairedItem {
+  /** Ratio numerator (errors for WER, 1/0 for accuracy, ANLS for OCR). */
+  readonly numerator: number;
+  /** Ratio denominator (reference words for WER, 1 otherwise). */
+  readonly denominator: number;
+  /** Per-sample value of the primary metric. */
+  readonly score: number;
+  /** Short error summary shown beside disagreements. */
+  readonly errors: string;
+}
+
+/** What a manifest sample of this task must hold. */
+export interface TaskSampleSpec {
+  /** What the prediction is scored against: `reference` text(s), or `answer` letter plus `choices`. */
+  readonly target: 'reference' | 'choice';
+  /** Media the sample must carry (`image` is met by `image` or `images`); undefined when none is required. */
+  readonly requiredMedia?: MediaKind;
+  /** Media the task sends to the model when present. */
+  readonly media: readonly MediaKind[];
+  /** The manifest fields the scorer reads, as a schema. */
+  readonly fields: z.ZodType;
+}
+
+/** One evaluation task. */
+export interface TaskSpec<Name extends string = string> {
+  /** The manifest's `task` value. */
+  readonly name: Name;
+  /** One line for `--help` and docs/scoring.md. */
+  readonly description: string;
+  /** Sample requirements and the fields scoring reads. */
+  readonly sample: TaskSampleSpec;
+  /** The scorer options it reads (normalizer, unit, extractor…). */
+  readonly options: z.ZodType<TaskScoreOptions>;
+  /** Default prompt template for generalist models; `{question}`, `{options}`, `{lang}` are filled per sample. */
+  readonly defaultPrompt: string;
+  /** Whether `evalgate score --task` accepts it by name. */
+  readonly scoreCommand: boolean;
+  /** Scores one sample (the runner's and the live gateway's per-sample numbers). */
+  readonly scoreSample: (item: ScoreItem, options?: TaskScoreOptions) => ScoredSample;
+  /** Scores a list of samples: corpus metrics and per-sample entries (the `evalgate score --json` document). */
+  readonly aggregate: (items: readonly ScoreItem[], options?: TaskScoreOptions) => ScoreTaskResult;
+  /** The metrics `aggregate` reports, ranked ones first. */
+  readonly metrics: readonly MetricSpec[];
+  /** Name of the primary metric (the one compare and the leaderboard rank by) under these options. */
+  readonly primaryMetric: (options?: TaskScoreOptions) => string;
+  /** A scored sample's contribution to the primary metric. */
+  readonly pairedItem: (sample: ScoredSample) => PairedItem;
+}
