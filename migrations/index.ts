@@ -4,6 +4,7 @@ import * as runHeartbeat from './20261128120000_run_heartbeat.js';
 import * as streamSessionHeartbeat from './20261128130000_stream_session_heartbeat.js';
 import * as runClaims from './20261204120000_run_claims.js';
 import * as sampleMediaFiles from './20261204160000_sample_media_files.js';
+import * as taskAsText from './20261204170000_task_as_text.js';
 
 /**
  * Every migration, keyed by its file name. Append-only: add a new file
@@ -17,4 +18,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '20261128130000_stream_session_heartbeat': streamSessionHeartbeat,
   '20261204120000_run_claims': runClaims,
   '20261204160000_sample_media_files': sampleMediaFiles,
+  '20261204170000_task_as_text': taskAsText,
 });
