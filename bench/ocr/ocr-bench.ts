@@ -11,7 +11,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createPpocr } from '../../scorers/ocr/ppocr-pipeline.js';
+import { createPpocr } from '../../experts/ocr/ppocr-pipeline.js';
 import { buildSamples, meanSimilarity, median, normEditSimilarity, timedRound } from './ocr-samples.js';
 
 const { values: args } = parseArgs({

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { isOnnxDevice, onnxDevices } from '../../scorers/onnx/onnx-runtime.js';
-import { createPpocr } from '../../scorers/ocr/ppocr-pipeline.js';
+import { isOnnxDevice, onnxDevices } from '../../experts/onnx/onnx-runtime.js';
+import { createPpocr } from '../../experts/ocr/ppocr-pipeline.js';
 import { multiLineSamples, renderTextImage } from './render-text-image.js';
 import { buildSamples, loadSamples, meanSimilarity, median, saveSamples, timedRound, type Sample } from './ocr-samples.js';
 

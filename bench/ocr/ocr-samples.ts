@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { distance } from 'fastest-levenshtein';
-import type { Ppocr } from '../../scorers/ocr/ppocr-pipeline.js';
+import type { Ppocr } from '../../experts/ocr/ppocr-pipeline.js';
 import { multiLineSamples, renderTextImage } from './render-text-image.js';
 
 /** One image and the text it shows. */

@@ -9,9 +9,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseWav } from '../../scorers/audio-features/wav-file.js';
-import { getSession, ortTensorFactory } from '../../scorers/onnx/onnx-runtime.js';
-import { createSileroVad, defaultSileroModelPath } from '../../scorers/vad/silero-vad-segmenter.js';
+import { parseWav } from '../../experts/audio-features/wav-file.js';
+import { getSession, ortTensorFactory } from '../../experts/onnx/onnx-runtime.js';
+import { createSileroVad, defaultSileroModelPath } from '../../experts/vad/silero-vad-segmenter.js';
 
 const RATE = 16000;
 const TARGET_S = 600;

@@ -215,7 +215,7 @@ async function measureVad(db: Kysely<Database>, dataset: Dataset, limit?: number
   const [{ listSamples, sampleMediaPath }, { decodeAudioFile }, { createSileroVad }] = await Promise.all([
     import('../store/dataset-repo.js'),
     import('../media/decode-audio.js'),
-    import('../../scorers/vad/silero-vad-segmenter.js'),
+    import('../../experts/vad/silero-vad-segmenter.js'),
   ]);
   const samples = (await listSamples(db, dataset.id)).filter((s) => s.task === 'asr').slice(0, limit);
   const vad = await createSileroVad();

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import { StreamingResampler } from '../../scorers/audio-features/streaming-resampler.js';
-import type { SileroVadSegmenter, VadEvent } from '../../scorers/vad/silero-vad-segmenter.js';
+import { StreamingResampler } from '../../experts/audio-features/streaming-resampler.js';
+import type { SileroVadSegmenter, VadEvent } from '../../experts/vad/silero-vad-segmenter.js';
 import type { ModelConfig } from '../config/config-schema.js';
 import { EvalgateError, isEvalgateError, type ErrorCode } from '../errors.js';
 import type { ModelInputPart } from '../models/spec/model-v1.js';

@@ -183,7 +183,7 @@ export class SessionRegistry {
         metrics: this.#metrics,
         limits: this.#limits,
         createVad: async (o) => {
-          const { createSileroVad } = await import('../../scorers/vad/silero-vad-segmenter.js');
+          const { createSileroVad } = await import('../../experts/vad/silero-vad-segmenter.js');
           return createSileroVad({ threshold: o.threshold, minSilenceMs: o.minSilenceMs, speechPadMs: o.speechPadMs });
         },
         onBackpressure: req.onBackpressure,

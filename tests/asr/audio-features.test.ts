@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { Fft } from '../../scorers/audio-features/fft.js';
-import { computeFbank, fbankFrameCount } from '../../scorers/audio-features/log-mel-fbank.js';
-import { slaneyMelFilterbank } from '../../scorers/audio-features/mel-filterbank.js';
-import { StreamingResampler, resample } from '../../scorers/audio-features/streaming-resampler.js';
-import { encodeWav16, parseWav } from '../../scorers/audio-features/wav-file.js';
-import { WHISPER_WINDOW_FRAMES, whisperLogMel } from '../../scorers/audio-features/whisper-log-mel.js';
+import { Fft } from '../../experts/audio-features/fft.js';
+import { computeFbank, fbankFrameCount } from '../../experts/audio-features/log-mel-fbank.js';
+import { slaneyMelFilterbank } from '../../experts/audio-features/mel-filterbank.js';
+import { StreamingResampler, resample } from '../../experts/audio-features/streaming-resampler.js';
+import { encodeWav16, parseWav } from '../../experts/audio-features/wav-file.js';
+import { WHISPER_WINDOW_FRAMES, whisperLogMel } from '../../experts/audio-features/whisper-log-mel.js';
 
 function sine(freqHz: number, rateHz: number, n: number, amp = 0.5): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => amp * Math.sin((2 * Math.PI * freqHz * i) / rateHz));

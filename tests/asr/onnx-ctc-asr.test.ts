@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resample } from '../../scorers/audio-features/streaming-resampler.js';
-import { createAsr } from '../../scorers/asr/create-asr.js';
-import { ctcGreedyDecode } from '../../scorers/asr/ctc-vocabulary.js';
-import { createOnnxCtcAsr, type OnnxCtcAsr } from '../../scorers/asr/onnx-ctc-asr.js';
-import { readOnnxMetadata } from '../../scorers/asr/onnx-metadata.js';
+import { resample } from '../../experts/audio-features/streaming-resampler.js';
+import { createAsr } from '../../experts/asr/create-asr.js';
+import { ctcGreedyDecode } from '../../experts/asr/ctc-vocabulary.js';
+import { createOnnxCtcAsr, type OnnxCtcAsr } from '../../experts/asr/onnx-ctc-asr.js';
+import { readOnnxMetadata } from '../../experts/asr/onnx-metadata.js';
 import { buildOnnxModel, floats, node, value } from './onnx-model-builder.js';
 import { HELLO_WORLD, spell, waveformCtcDir } from './tiny-ctc-model.js';
 

@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parseWav } from '../../scorers/audio-features/wav-file.js';
-import { createAsr } from '../../scorers/asr/create-asr.js';
-import { PocketsphinxAsr } from '../../scorers/asr/pocketsphinx-asr.js';
+import { parseWav } from '../../experts/audio-features/wav-file.js';
+import { createAsr } from '../../experts/asr/create-asr.js';
+import { PocketsphinxAsr } from '../../experts/asr/pocketsphinx-asr.js';
 import { hasRealdata, realdataDir } from '../helpers/realdata.js';
 
 const realdata = `${realdataDir}/`;

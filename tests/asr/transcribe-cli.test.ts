@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runCommandInProcess, type CliResult } from '../helpers/run-cli.js';
 import register from '../../gateway/cli/commands/transcribe.js';
-import { encodeWav16 } from '../../scorers/audio-features/wav-file.js';
+import { encodeWav16 } from '../../experts/audio-features/wav-file.js';
 import { HELLO_WORLD, spell, waveformCtcDir } from './tiny-ctc-model.js';
 
 function runCli(args: string[]): Promise<CliResult> {

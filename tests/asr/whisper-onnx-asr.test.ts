@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { InferenceSessionLike } from '../../scorers/onnx/inference-session-like.js';
-import { getSession, ortTensorFactory } from '../../scorers/onnx/onnx-runtime.js';
-import { createAsr } from '../../scorers/asr/create-asr.js';
-import { WhisperOnnxAsr, createWhisperOnnxAsr } from '../../scorers/asr/whisper-onnx-asr.js';
-import { WhisperTokenizer, type WhisperGenerationConfig } from '../../scorers/asr/whisper-tokenizer.js';
+import type { InferenceSessionLike } from '../../experts/onnx/inference-session-like.js';
+import { getSession, ortTensorFactory } from '../../experts/onnx/onnx-runtime.js';
+import { createAsr } from '../../experts/asr/create-asr.js';
+import { WhisperOnnxAsr, createWhisperOnnxAsr } from '../../experts/asr/whisper-onnx-asr.js';
+import { WhisperTokenizer, type WhisperGenerationConfig } from '../../experts/asr/whisper-tokenizer.js';
 import { buildOnnxModel, floats, int64s, node, value, type NodeSpec } from './onnx-model-builder.js';
 
 // A 13-token Whisper vocabulary: five text pieces (byte-level BPE: "Ã©" is é), then the specials.

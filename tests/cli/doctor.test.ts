@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { availableDevices } from '../../scorers/onnx/onnx-runtime.js';
+import { availableDevices } from '../../experts/onnx/onnx-runtime.js';
 import { spawnCli } from '../helpers/run-cli.js';
 
 interface DoctorReport {

@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeWav16 } from '../../scorers/audio-features/wav-file.js';
+import { encodeWav16 } from '../../experts/audio-features/wav-file.js';
 import { createModel } from '../../gateway/models/create-model.js';
 import type { ModelConfig } from '../../gateway/config/config-schema.js';
 import { ScriptedHttpServer } from './servers/scripted-http-server.js';

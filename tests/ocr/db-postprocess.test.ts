@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { boxScoreFast, dbPostProcess, textComponents } from '../../scorers/ocr/db-postprocess.js';
+import { boxScoreFast, dbPostProcess, textComponents } from '../../experts/ocr/db-postprocess.js';
 
 function map(width: number, height: number, fill: (x: number, y: number) => number): Float32Array {
   const m = new Float32Array(width * height);

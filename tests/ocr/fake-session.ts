@@ -1,4 +1,4 @@
-import type { InferenceSessionLike, TensorFactory, TensorLike } from '../../scorers/onnx/inference-session-like.js';
+import type { InferenceSessionLike, TensorFactory, TensorLike } from '../../experts/onnx/inference-session-like.js';
 
 /** A scripted session: records every input and answers with `respond`. */
 export class FakeSession implements InferenceSessionLike {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { convexHull, minAreaRect, orderMiniBox, rectCorners, type Point } from '../../scorers/ocr/min-area-rect.js';
-import { readingOrder } from '../../scorers/ocr/reading-order.js';
-import type { Quad } from '../../scorers/ocr/min-area-rect.js';
+import { convexHull, minAreaRect, orderMiniBox, rectCorners, type Point } from '../../experts/ocr/min-area-rect.js';
+import { readingOrder } from '../../experts/ocr/reading-order.js';
+import type { Quad } from '../../experts/ocr/min-area-rect.js';
 
 describe('convexHull / minAreaRect', () => {
   it('drops interior and collinear points', () => {

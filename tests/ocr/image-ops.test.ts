@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { writeChwBgr } from '../../scorers/ocr/chw-tensor.js';
-import { perspectiveCrop } from '../../scorers/ocr/perspective-crop.js';
-import { borderColour, padImage, resizeBilinear, rgbImage, rotate180, rotate90CounterClockwise, type RgbImage } from '../../scorers/ocr/rgb-image.js';
-import { detResizeSize } from '../../scorers/ocr/text-detector.js';
+import { writeChwBgr } from '../../experts/ocr/chw-tensor.js';
+import { perspectiveCrop } from '../../experts/ocr/perspective-crop.js';
+import { borderColour, padImage, resizeBilinear, rgbImage, rotate180, rotate90CounterClockwise, type RgbImage } from '../../experts/ocr/rgb-image.js';
+import { detResizeSize } from '../../experts/ocr/text-detector.js';
 
 /** A grey image whose value at (x, y) is f(x, y) in all three channels. */
 function grey(width: number, height: number, f: (x: number, y: number) => number): RgbImage {

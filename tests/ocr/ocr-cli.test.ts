@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ortBindingDir } from '../../scorers/onnx/onnx-runtime.js';
+import { ortBindingDir } from '../../experts/onnx/onnx-runtime.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(repoRoot, 'dist/gateway/cli/main.js');

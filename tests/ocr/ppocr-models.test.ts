@@ -9,8 +9,8 @@ import { distance } from 'fastest-levenshtein';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderTextImage, type TextImageSpec } from '../../bench/ocr/render-text-image.js';
-import { createPpocr, type Ppocr } from '../../scorers/ocr/ppocr-pipeline.js';
-import { PPOCR_FILE_NAMES, resolvePpocrModels } from '../../scorers/ocr/ppocr-models.js';
+import { createPpocr, type Ppocr } from '../../experts/ocr/ppocr-pipeline.js';
+import { PPOCR_FILE_NAMES, resolvePpocrModels } from '../../experts/ocr/ppocr-models.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const realdata = path.resolve(repoRoot, '../shared/realdata');
@@ -130,7 +130,7 @@ describe('model files', () => {
 
 // Worker threads run compiled JavaScript: this part needs `npm run build`
 // (which `npm test` does first).
-const builtPipeline = path.join(repoRoot, 'dist/scorers/ocr/ppocr-pipeline.js');
+const builtPipeline = path.join(repoRoot, 'dist/experts/ocr/ppocr-pipeline.js');
 describe.skipIf(!existsSync(builtPipeline) || !haveRealdata)('worker mode (compiled build)', () => {
   it('gives the same results from a pool of workers', async () => {
     const built = (await import(builtPipeline)) as { createPpocr: typeof createPpocr };

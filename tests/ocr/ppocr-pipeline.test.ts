@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { TensorLike } from '../../scorers/onnx/inference-session-like.js';
-import { ctcCharset } from '../../scorers/ocr/ctc-greedy-decode.js';
-import { detectionPadding, PpocrPipeline } from '../../scorers/ocr/ppocr-pipeline.js';
-import { rgbImage, type RgbImage } from '../../scorers/ocr/rgb-image.js';
+import type { TensorLike } from '../../experts/onnx/inference-session-like.js';
+import { ctcCharset } from '../../experts/ocr/ctc-greedy-decode.js';
+import { detectionPadding, PpocrPipeline } from '../../experts/ocr/ppocr-pipeline.js';
+import { rgbImage, type RgbImage } from '../../experts/ocr/rgb-image.js';
 import { FakeSession, fakeTensor, recOutput } from './fake-session.js';
 
 const charset = ctcCharset('a\nb\nc');

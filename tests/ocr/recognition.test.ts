@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ctcCharset, ctcGreedyDecode } from '../../scorers/ocr/ctc-greedy-decode.js';
-import { rgbImage, type RgbImage } from '../../scorers/ocr/rgb-image.js';
-import { classifyAngles } from '../../scorers/ocr/text-angle-classifier.js';
-import { lineBatchInput, recognizeCrops } from '../../scorers/ocr/text-recognizer.js';
+import { ctcCharset, ctcGreedyDecode } from '../../experts/ocr/ctc-greedy-decode.js';
+import { rgbImage, type RgbImage } from '../../experts/ocr/rgb-image.js';
+import { classifyAngles } from '../../experts/ocr/text-angle-classifier.js';
+import { lineBatchInput, recognizeCrops } from '../../experts/ocr/text-recognizer.js';
 import { FakeSession, fakeTensor, recOutput } from './fake-session.js';
 
 const charset = ctcCharset('a\nb\nc\n');

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { WorkerPool, WorkerPoolFullError, WorkerTaskError } from '../../scorers/onnx/worker-pool.js';
+import { WorkerPool, WorkerPoolFullError, WorkerTaskError } from '../../experts/onnx/worker-pool.js';
 
 const script = new URL('./fixtures/echo-worker.mjs', import.meta.url);
 const pools: WorkerPool<unknown, unknown>[] = [];

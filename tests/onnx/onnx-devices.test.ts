@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { availableDevices, getSession, isProviderLoadFailure, ortBindingDir } from '../../scorers/onnx/onnx-runtime.js';
+import { availableDevices, getSession, isProviderLoadFailure, ortBindingDir } from '../../experts/onnx/onnx-runtime.js';
 
 const require = createRequire(import.meta.url);
 const silero = require.resolve('@ricky0123/vad-web/dist/silero_vad_v5.onnx');
@@ -41,7 +41,7 @@ describe('ONNX Runtime devices', () => {
       expect(session.message).toMatch(/cannot run on webgpu here: .*(adapter|WebGPU)/i);
       return;
     }
-    const { ortTensorFactory } = await import('../../scorers/onnx/onnx-runtime.js');
+    const { ortTensorFactory } = await import('../../experts/onnx/onnx-runtime.js');
     const tensor = await ortTensorFactory();
     const input = Float32Array.from({ length: 576 }, (_, i) => Math.sin(i / 7) * 0.3);
     const feeds = () => ({

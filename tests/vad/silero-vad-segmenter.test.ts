@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { InferenceSessionLike, TensorFactory, TensorLike } from '../../scorers/onnx/inference-session-like.js';
-import { resample } from '../../scorers/audio-features/streaming-resampler.js';
-import { parseWav } from '../../scorers/audio-features/wav-file.js';
-import { SileroVadSegmenter, createSileroVad, type VadEvent } from '../../scorers/vad/silero-vad-segmenter.js';
+import type { InferenceSessionLike, TensorFactory, TensorLike } from '../../experts/onnx/inference-session-like.js';
+import { resample } from '../../experts/audio-features/streaming-resampler.js';
+import { parseWav } from '../../experts/audio-features/wav-file.js';
+import { SileroVadSegmenter, createSileroVad, type VadEvent } from '../../experts/vad/silero-vad-segmenter.js';
 import { hasRealdata, realdataDir } from '../helpers/realdata.js';
 
 const realdata = `${realdataDir}/`;

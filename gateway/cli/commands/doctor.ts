@@ -49,11 +49,11 @@ export default function register(program: Command): void {
         // only with its provider files; whether `webgpu` finds an adapter shows only when a
         // session opens, so --probe-devices opens a small model (Silero VAD) on each.
         try {
-          const ortModule = await import('../../../scorers/onnx/onnx-runtime.js');
+          const ortModule = await import('../../../experts/onnx/onnx-runtime.js');
           const devices = await ortModule.availableDevices();
           const probed: Record<string, string> = {};
           if (opts.probeDevices) {
-            const { defaultSileroModelPath } = await import('../../../scorers/vad/silero-vad-segmenter.js');
+            const { defaultSileroModelPath } = await import('../../../experts/vad/silero-vad-segmenter.js');
             for (const d of devices.filter((x) => x !== 'cpu')) {
               probed[d] = await ortModule.getSession(defaultSileroModelPath(), { device: d }).then(
                 () => 'ok',

@@ -25,7 +25,7 @@ export default function register(program: Command): void {
       runAction(async (images: string[], opts: OcrCommandOptions) => {
         const { EvalgateError } = await import('../../errors.js');
         const { deviceUnavailable } = await import('../../models/local/local-errors.js');
-        const { isOnnxDevice, onnxDevices } = await import('../../../scorers/onnx/onnx-runtime.js');
+        const { isOnnxDevice, onnxDevices } = await import('../../../experts/onnx/onnx-runtime.js');
         if (!isOnnxDevice(opts.device)) {
           throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--device must be one of ${onnxDevices.join(', ')}, not "${opts.device}"` });
         }
@@ -33,7 +33,7 @@ export default function register(program: Command): void {
           throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--workers must be a whole number ≥ 0' });
         }
         const { createProgress } = await import('../progress.js');
-        const { createPpocr } = await import('../../../scorers/ocr/ppocr-pipeline.js');
+        const { createPpocr } = await import('../../../experts/ocr/ppocr-pipeline.js');
         const { access } = await import('node:fs/promises');
         // Scorer errors are plain classes (scorers/ never imports gateway/);
         // match them by name, which also survives the trip out of a worker.

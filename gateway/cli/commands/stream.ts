@@ -30,8 +30,8 @@ const RATE_HZ = 16000;
 
 async function decodeToPcm16(file: string): Promise<Int16Array> {
   const { readFile } = await import('node:fs/promises');
-  const { parseWav } = await import('../../../scorers/audio-features/wav-file.js');
-  const { resample } = await import('../../../scorers/audio-features/streaming-resampler.js');
+  const { parseWav } = await import('../../../experts/audio-features/wav-file.js');
+  const { resample } = await import('../../../experts/audio-features/streaming-resampler.js');
   const { float32ToPcm16 } = await import('../../live/audio-format.js');
   const bytes = await readFile(file);
   try {

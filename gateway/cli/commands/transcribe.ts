@@ -51,12 +51,12 @@ export default function register(program: Command): void {
         }
         const o = (declared?.options ?? {}) as Record<string, unknown>;
         const device = opts.device ?? (typeof o.device === 'string' ? o.device : undefined);
-        const { isOnnxDevice, onnxDevices } = await import('../../../scorers/onnx/onnx-runtime.js');
+        const { isOnnxDevice, onnxDevices } = await import('../../../experts/onnx/onnx-runtime.js');
         if (device !== undefined && !isOnnxDevice(device)) {
           throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--device must be one of ${onnxDevices.join(', ')}, not "${device}"` });
         }
         const language = opts.language ?? (typeof o.language === 'string' ? o.language : undefined);
-        const { createAsr } = await import('../../../scorers/asr/create-asr.js');
+        const { createAsr } = await import('../../../experts/asr/create-asr.js');
         const { decodeAudioFile } = await import('../../media/decode-audio.js');
         const { createProgress } = await import('../progress.js');
 

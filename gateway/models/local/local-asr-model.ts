@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import type { AsrEngine, AsrKind } from '../../../scorers/asr/asr-engine.js';
-import type { AsrSpec } from '../../../scorers/asr/create-asr.js';
-import { onnxDevices, type OnnxDevice } from '../../../scorers/onnx/onnx-runtime.js';
+import type { AsrEngine, AsrKind } from '../../../experts/asr/asr-engine.js';
+import type { AsrSpec } from '../../../experts/asr/create-asr.js';
+import { onnxDevices, type OnnxDevice } from '../../../experts/onnx/onnx-runtime.js';
 import type { ModelConfig } from '../../config/config-schema.js';
 import { EvalgateError } from '../../errors.js';
 import { AdapterOptions, unknownProviderOptionWarnings } from '../adapter-support.js';
@@ -89,7 +89,7 @@ export class LocalAsrModel implements ModelV1 {
 
   #open(): Promise<AsrEngine> {
     this.#engine ??= (async () => {
-      const { createAsr } = await import('../../../scorers/asr/create-asr.js');
+      const { createAsr } = await import('../../../experts/asr/create-asr.js');
       try {
         return await createAsr(this.spec);
       } catch (err) {

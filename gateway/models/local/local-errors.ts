@@ -1,8 +1,8 @@
 import { EvalgateError } from '../../errors.js';
 import { ModelCallError } from '../spec/model-call-error.js';
-import { WavFormatError } from '../../../scorers/audio-features/wav-file.js';
+import { WavFormatError } from '../../../experts/audio-features/wav-file.js';
 import { FrameIndexError } from '../../../scorers/frames/frame-indices.js';
-import { ImageDecodeError } from '../../../scorers/ocr/decode-image.js';
+import { ImageDecodeError } from '../../../experts/ocr/decode-image.js';
 
 /**
  * Maps what the scorers' local experts throw (plain Error subclasses: they may

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
-import type { Ppocr } from '../../../scorers/ocr/ppocr-pipeline.js';
-import { onnxDevices, type OnnxDevice } from '../../../scorers/onnx/onnx-runtime.js';
+import type { Ppocr } from '../../../experts/ocr/ppocr-pipeline.js';
+import { onnxDevices, type OnnxDevice } from '../../../experts/onnx/onnx-runtime.js';
 import type { ModelConfig } from '../../config/config-schema.js';
 import { EvalgateError } from '../../errors.js';
 import { AdapterOptions, unknownProviderOptionWarnings } from '../adapter-support.js';
@@ -72,7 +72,7 @@ export class PpocrModel implements ModelV1 {
 
   #open(): Promise<Ppocr> {
     this.#engine ??= (async () => {
-      const { createPpocr } = await import('../../../scorers/ocr/ppocr-pipeline.js');
+      const { createPpocr } = await import('../../../experts/ocr/ppocr-pipeline.js');
       try {
         return await createPpocr({
           ...(this.#modelDir ? { modelDir: this.#modelDir } : {}),

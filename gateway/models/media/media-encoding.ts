@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { parseWav, encodeWav16 } from '../../../scorers/audio-features/wav-file.js';
-import { resample } from '../../../scorers/audio-features/streaming-resampler.js';
+import { parseWav, encodeWav16 } from '../../../experts/audio-features/wav-file.js';
+import { resample } from '../../../experts/audio-features/streaming-resampler.js';
 import { EvalgateError } from '../../errors.js';
 import type { ModelInputPart } from '../spec/model-v1.js';
 

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { parseWav } from '../../../scorers/audio-features/wav-file.js';
+import { parseWav } from '../../../experts/audio-features/wav-file.js';
 
 /** One audio request the scripted chat upstream received. */
 export interface ChatAudioRequest {

@@ -1,0 +1,54 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The layering the layout promises (README "Layout", docs/contributing.md):
+// scorers are pure functions, experts run engines but know nothing of the
+// gateway. A scan of the import specifiers keeps it so.
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+    .map((e) => path.relative(root, path.join(e.parentPath, e.name)));
+}
+
+/** Every module specifier a file imports, statically or dynamically. */
+function importsOf(file: string): string[] {
+  const text = readFileSync(path.join(root, file), 'utf8');
+  const specs: string[] = [];
+  for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)'([^']+)'/g)) specs.push(m[1] ?? '');
+  return specs;
+}
+
+/** The top-level folder a relative specifier lands in, or the package name. */
+function target(file: string, spec: string): string {
+  if (!spec.startsWith('.')) return spec;
+  const resolved = path.relative(root, path.resolve(root, path.dirname(file), spec));
+  return resolved.split(path.sep)[0] ?? resolved;
+}
+
+function violations(dir: string, forbidden: (t: string) => boolean): string[] {
+  return sourceFiles(dir).flatMap((f) => importsOf(f).filter((s) => forbidden(target(f, s))).map((s) => `${f} imports ${s}`));
+}
+
+describe('layering', () => {
+  it('finds imports at all (the scan is not vacuous)', () => {
+    expect(importsOf('experts/ocr/ppocr-pipeline.ts').some((s) => target('experts/ocr/ppocr-pipeline.ts', s) === 'scorers' || s.startsWith('./'))).toBe(true);
+    expect(violations('gateway', (t) => t === 'scorers').length).toBeGreaterThan(0);
+  });
+
+  it('scorers import nothing from experts or the gateway', () => {
+    expect(violations('scorers', (t) => t === 'experts' || t === 'gateway')).toEqual([]);
+  });
+
+  it('scorers do no I/O: no ONNX, child processes, files, workers or media libraries', () => {
+    const io = /^(node:)?(fs|fs\/promises|child_process|worker_threads|net|http|https)$|^onnxruntime|^sharp$|^fluent-ffmpeg$/;
+    expect(violations('scorers', (t) => io.test(t))).toEqual([]);
+  });
+
+  it('experts import nothing from the gateway', () => {
+    expect(violations('experts', (t) => t === 'gateway')).toEqual([]);
+  });
+});
