@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import { compareLimits } from '../../gateway/compare/compare-pool.js';
-import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
+import { createApiKey } from '../../gateway/store/api-key-repo.js';
 import { createApp } from '../../gateway/server/create-app.js';
 import { createPgliteTestStore, createPostgresTestStore, postgresAvailable, type TestStore } from '../helpers/test-stores.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../gateway/config/config-schema.js';
-import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
+import { createApiKey } from '../../gateway/store/api-key-repo.js';
 import { createApp } from '../../gateway/server/create-app.js';
 import { writeRunsReport } from '../../gateway/report/write-runs-report.js';
 import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';

@@ -5,7 +5,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../datasets/parse-manifest.js';
 import { configSchema } from '../../gateway/config/config-schema.js';
-import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
+import { createApiKey } from '../../gateway/store/api-key-repo.js';
 import { createApp } from '../../gateway/server/create-app.js';
 import { findBoundSample } from '../../gateway/live/sample-binding.js';
 import { findDataset, importDataset } from '../../gateway/store/dataset-repo.js';

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import { errorRegistry } from '../../gateway/errors.js';
 import { shutdownLiveSessions } from '../../gateway/live/live-gateway.js';
-import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
+import { createApiKey } from '../../gateway/store/api-key-repo.js';
 import { createApp } from '../../gateway/server/create-app.js';
 import type { TestStore } from '../helpers/test-stores.js';
 import { fastTestStore } from '../server/fast-test-store.js';

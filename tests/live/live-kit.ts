@@ -11,7 +11,7 @@ import { float32ToPcm16 } from '../../gateway/live/audio-format.js';
 import { shutdownLiveSessions } from '../../gateway/live/live-gateway.js';
 import { registerLiveModelProvider, type LiveModel } from '../../gateway/live/live-model.js';
 import type { ModelRequest, ModelStreamEvent, ModelV1 } from '../../gateway/models/spec/model-v1.js';
-import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
+import { createApiKey } from '../../gateway/store/api-key-repo.js';
 import { createApp } from '../../gateway/server/create-app.js';
 import type { ApiKeyScope } from '../../gateway/store/database.js';
 import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';

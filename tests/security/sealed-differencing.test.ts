@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../gateway/config/config-schema.js';
-import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
+import { createApiKey } from '../../gateway/store/api-key-repo.js';
 import { createApp } from '../../gateway/server/create-app.js';
 import { backends, type TestStore } from '../helpers/test-stores.js';
 import { seedDataset, seedRun, type SeedPrediction } from '../compare/seed-runs.js';

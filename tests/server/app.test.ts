@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import { createApp } from '../../gateway/server/create-app.js';
-import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
+import { createApiKey } from '../../gateway/store/api-key-repo.js';
 import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';
 
 describe('server skeleton', () => {

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import WebSocket from 'ws';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import { createApp } from '../../gateway/server/create-app.js';
-import { createApiKey } from '../../gateway/server/auth/api-key-repo.js';
+import { createApiKey } from '../../gateway/store/api-key-repo.js';
 import { openStore, type Store } from '../../gateway/store/open-store.js';
 import { startPrivatePostgres, type PrivatePostgres } from '../chaos/private-postgres.js';
 import type { TestStore } from '../helpers/test-stores.js';

@@ -18,7 +18,7 @@ export default function register(program: Command): void {
           throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--scope must be one of ${scopes.join(', ')}, not "${opts.scope}"` });
         }
         const { withStore } = await import('../cli-context.js');
-        const { createApiKey } = await import('../../server/auth/api-key-repo.js');
+        const { createApiKey } = await import('../../store/api-key-repo.js');
         const created = await withStore(cmd, (store) =>
           createApiKey(store.db, { scopes: [opts.scope as (typeof scopes)[number]], name: opts.name }),
         );
@@ -33,7 +33,7 @@ export default function register(program: Command): void {
     .action(
       runAction(async (idOrPrefix: string, opts: { json?: boolean }, cmd: Command) => {
         const { withStore } = await import('../cli-context.js');
-        const { revokeApiKey } = await import('../../server/auth/api-key-repo.js');
+        const { revokeApiKey } = await import('../../store/api-key-repo.js');
         const revoked = await withStore(cmd, (store) => revokeApiKey(store.db, idOrPrefix));
         if (!revoked) {
           const { EvalgateError } = await import('../../errors.js');

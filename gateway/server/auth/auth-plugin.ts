@@ -4,7 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHook
 import { EvalgateError } from '../../errors.js';
 import { isDatabaseUnavailable } from '../../store/is-database-unavailable.js';
 import type { ApiKeyScope } from '../../store/database.js';
-import { apiKeyScopes, scopeAllows, verifyApiKey } from './api-key-repo.js';
+import { verifyApiKey } from '../../store/api-key-repo.js';
+import { apiKeyScopes, scopeAllows } from './scopes.js';
 
 /** Who is calling. */
 export interface RequestAuth {

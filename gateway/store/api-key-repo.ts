@@ -1,15 +1,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
-import type { ApiKeyScope, Database } from '../../store/database.js';
+import type { ApiKeyScope, Database } from './database.js';
 
-/** Scopes, weakest first; a key holds its scope and every weaker one. */
-export const apiKeyScopes: readonly ApiKeyScope[] = ['viewer', 'submitter', 'evaluator', 'admin'];
-
-/** Whether `granted` includes `needed` under the scope order. */
-export function scopeAllows(granted: readonly ApiKeyScope[], needed: ApiKeyScope): boolean {
-  const rank = apiKeyScopes.indexOf(needed);
-  return granted.some((g) => apiKeyScopes.indexOf(g) >= rank);
-}
+// API keys and their audit entries in the store. The scope order (what a
+// scope allows) is policy, not storage: it lives in gateway/server/auth/scopes.ts.
 
 /** sha256 of the key: keys are random 256-bit strings, so a slow hash buys nothing. */
 export function hashApiKey(key: string): string {
