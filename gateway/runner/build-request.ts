@@ -4,6 +4,7 @@ import { extname, resolve, sep } from 'node:path';
 import { containMediaPath, isContainmentProblem } from '../../datasets/contain-media-path.js';
 import { EvalgateError } from '../errors.js';
 import { apiImage } from '../media/api-image.js';
+import { adapterPcmRateHz } from '../models/adapters.js';
 import { renderPrompt } from '../models/prompt-templates.js';
 import type { ModelInputPart, ModelRequest } from '../models/spec/model-v1.js';
 import type { SampleMedia, SampleTask } from '../store/database.js';
@@ -74,18 +75,6 @@ export interface BuildRequestOptions {
 export { defaultPromptTemplates, renderPrompt } from '../models/prompt-templates.js';
 
 /**
- * Adapters that consume decoded PCM rather than file bytes, and the rate each
- * wants: the realtime upstream takes 24 kHz PCM16; the local ASR experts take
- * 16 kHz mono. For these the runner decodes every audio part with ffmpeg.
- */
-export const pcmAudioAdapterRatesHz: Readonly<Record<string, number>> = Object.freeze({
-  'openai-realtime': 24_000,
-  pocketsphinx: 16_000,
-  'onnx-ctc': 16_000,
-  'whisper-onnx': 16_000,
-});
-
-/**
  * Rate for audio that is neither WAV nor MP3 when the adapter did not ask for
  * decoding: adapters can send WAV or MP3 bytes as they are, but anything else
  * (FLAC, OGG, M4A…) must be re-encoded from decoded samples (16 kHz is what
@@ -99,7 +88,7 @@ export const compressedAudioDecodeRateHz = 16_000;
  * PCM rate, else 16 kHz for any other local specialist on an ASR task.
  */
 export function audioDecodeRateFor(model: { readonly adapter: string; readonly kind?: string }, task: SampleTask): number | undefined {
-  return pcmAudioAdapterRatesHz[model.adapter] ?? (model.kind === 'specialist' && task === 'asr' ? 16_000 : undefined);
+  return adapterPcmRateHz(model.adapter) ?? (model.kind === 'specialist' && task === 'asr' ? 16_000 : undefined);
 }
 
 const passThroughAudioMime = new Set(['audio/wav', 'audio/mpeg']);

@@ -1,0 +1,9 @@
+import type { AdapterDescriptor } from '../adapter-descriptor.js';
+
+/** Whisper on ONNX Runtime; its log-mel front end takes 16 kHz mono. */
+export const whisperOnnxDescriptor: AdapterDescriptor = {
+  name: 'whisper-onnx',
+  realtime: false,
+  pcmRateHz: 16_000,
+  load: async (c) => (await import('./whisper-onnx-model.js')).createWhisperOnnxModel(c),
+};
