@@ -1,5 +1,6 @@
 import { mcnemar } from '../../scorers/stats/mcnemar.js';
-import { bootstrapInterval, pairedBootstrap, percentile, type Interval } from '../../scorers/stats/paired-bootstrap.js';
+import { bootstrapInterval, pairedBootstrap, type Interval } from '../../scorers/stats/paired-bootstrap.js';
+import { percentiles } from '../../scorers/stats/percentile.js';
 import { pairedPermutationTest } from '../../scorers/stats/paired-permutation.js';
 import type { RatioItem } from '../../scorers/stats/ratio-stat.js';
 import { EvalgateError } from '../errors.js';
@@ -119,9 +120,7 @@ export interface Comparison {
 }
 
 function pct(values: number[]): { p50: number | null; p90: number | null; p99: number | null } {
-  if (values.length === 0) return { p50: null, p90: null, p99: null };
-  const s = Float64Array.from(values).sort();
-  return { p50: percentile(s, 0.5), p90: percentile(s, 0.9), p99: percentile(s, 0.99) };
+  return percentiles(values) ?? { p50: null, p90: null, p99: null };
 }
 
 function warningsFor(runs: readonly RunOutcomes[]): string[] {

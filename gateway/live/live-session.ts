@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { percentiles, type Percentiles } from '../../scorers/stats/percentile.js';
 import { StreamingResampler } from '../../experts/audio-features/streaming-resampler.js';
 import type { SileroVadSegmenter, VadEvent } from '../../experts/vad/silero-vad-segmenter.js';
 import type { ModelConfig } from '../config/config-schema.js';
@@ -109,28 +110,10 @@ export interface LiveSessionSummary {
   readonly failed: number;
   /** Audio seconds received. */
   readonly audioSeconds: number;
-  /** Percentiles of end of speech → first token, ms. */
+  /** Percentiles of end of speech → first token, ms (linear interpolation, numpy's default). */
   readonly firstTokenMs: Percentiles | null;
   /** Percentiles of end of speech → final, ms. */
   readonly finalMs: Percentiles | null;
-}
-
-/** p50/p90/p99 (nearest rank). */
-export interface Percentiles {
-  /** Median. */
-  readonly p50: number;
-  /** 90th percentile. */
-  readonly p90: number;
-  /** 99th percentile. */
-  readonly p99: number;
-}
-
-/** Nearest-rank percentiles. */
-export function percentiles(values: readonly number[]): Percentiles | null {
-  if (values.length === 0) return null;
-  const s = [...values].sort((a, b) => a - b);
-  const at = (p: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
-  return { p50: at(50), p90: at(90), p99: at(99) };
 }
 
 const emptyTurn = (): PendingTurn => ({

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, Run } from '../store/database.js';
 import type { ScoredSample, ScoreTaskResult } from '../../scorers/score-task.js';
+import { percentile, sortedCopy } from '../../scorers/stats/percentile.js';
 import type { TaskScoreOptions } from '../../scorers/tasks/index.js';
 import { predictionsForScoring, runCounts, runScopeSize, type RunCounts, type ScoreRow, type ScoredPredictionRow } from './run-repo.js';
 
@@ -89,16 +90,11 @@ export interface LatencyStats {
   readonly max: number;
 }
 
-/** Percentiles with linear interpolation between order statistics (NumPy's default). */
+/** Percentiles with linear interpolation between order statistics (NumPy's default; scorers/stats/percentile.ts). */
 export function latencyStats(values: readonly number[]): LatencyStats | null {
   if (values.length === 0) return null;
-  const v = [...values].sort((a, b) => a - b);
-  const q = (p: number): number => {
-    const pos = (v.length - 1) * p;
-    const lo = Math.floor(pos);
-    const hi = Math.ceil(pos);
-    return v[lo]! + (v[hi]! - v[lo]!) * (pos - lo);
-  };
+  const v = sortedCopy(values);
+  const q = (p: number): number => percentile(v, p);
   const round = (x: number): number => Math.round(x * 100) / 100;
   return {
     n: v.length,

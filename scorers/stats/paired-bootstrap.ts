@@ -1,3 +1,4 @@
+import { percentile } from './percentile.js';
 import { pooledRatio, type RatioItem } from './ratio-stat.js';
 import { seededRandom } from './seeded-random.js';
 
@@ -35,21 +36,6 @@ export interface BootstrapOptions {
   readonly seed?: number;
   /** 1 − confidence level (default 0.05 for 95 %). */
   readonly alpha?: number;
-}
-
-/**
- * Percentile of sorted values with linear interpolation between order
- * statistics (numpy's default `linear` method), so intervals match
- * `np.percentile` on the same resamples.
- */
-export function percentile(sorted: ArrayLike<number>, q: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const pos = (n - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  const a = sorted[lo]!;
-  return a + (sorted[hi]! - a) * (pos - lo);
 }
 
 function interval(estimate: number, values: Float64Array, alpha: number): Interval {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { mcnemar, mcnemarFromCounts } from '../../scorers/stats/mcnemar.js';
-import { bootstrapInterval, pairedBootstrap, percentile } from '../../scorers/stats/paired-bootstrap.js';
+import { bootstrapInterval, pairedBootstrap } from '../../scorers/stats/paired-bootstrap.js';
+import { percentile } from '../../scorers/stats/percentile.js';
 import { pairedPermutationTest } from '../../scorers/stats/paired-permutation.js';
 import { pooledRatio } from '../../scorers/stats/ratio-stat.js';
 

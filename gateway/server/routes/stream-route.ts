@@ -1,10 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { EvalgateError } from '../../errors.js';
-import { percentiles } from '../../live/live-session.js';
+import { percentiles } from '../../../scorers/stats/percentile.js';
 import { runLiveSocket } from '../../live/live-socket.js';
 import { NativeProtocol } from '../../live/native-protocol.js';
 import { requireScope } from '../auth/auth-plugin.js';
 import { liveScoresVisible } from '../../compare/sealed-view.js';
+import { isDatasetSealed, sealedSampleIds } from '../../store/dataset-repo.js';
+import { findStreamSession, listUtterances } from '../../store/stream-session-repo.js';
 import type { LiveRouteOptions } from './realtime-route.js';
 
 const uuidRe = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -38,17 +40,13 @@ export async function streamRoute(app: FastifyInstance, opts: LiveRouteOptions):
     const { id } = request.params;
     if (!uuidRe.test(id)) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Stream session', id });
     const db = app.store.db;
-    const session = await db.selectFrom('stream_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    const session = await findStreamSession(db, id);
     if (!session) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Stream session', id });
-    const rows = await db.selectFrom('utterances').selectAll().where('session_id', '=', id).orderBy('seq').execute();
+    const rows = await listUtterances(db, id);
     // Per-utterance scores: evaluator keys on open datasets, admin keys only on sealed ones (gateway/compare/sealed-view.ts).
     const sampleIds = [...new Set(rows.flatMap((r) => (r.sample_id ? [r.sample_id] : [])))];
-    const sealedSamples = new Set(
-      sampleIds.length === 0
-        ? []
-        : (await db.selectFrom('samples').innerJoin('datasets', 'datasets.id', 'samples.dataset_id').select('samples.id').where('samples.id', 'in', sampleIds).where('datasets.sealed', '=', true).execute()).map((r) => r.id),
-    );
-    const sealedSession = session.dataset_id !== null && (await db.selectFrom('datasets').select('sealed').where('id', '=', session.dataset_id).executeTakeFirst())?.sealed === true;
+    const sealedSamples = new Set(await sealedSampleIds(db, sampleIds));
+    const sealedSession = session.dataset_id !== null && (await isDatasetSealed(db, session.dataset_id));
     const scopes = request.auth?.scopes ?? [];
     const ok = rows.filter((r) => r.status === 'ok');
     return {
