@@ -1,17 +1,32 @@
 import websocket from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
-import { realtimeRoute } from '../server/routes/realtime-route.js';
-import { streamRoute } from '../server/routes/stream-route.js';
 import { defaultJournalDir } from './live-journal.js';
 import { liveLimitsFromEnv, type LiveLimits } from './live-limits.js';
-import { createLiveMetrics } from './live-metrics.js';
+import { createLiveMetrics, type LiveMetrics } from './live-metrics.js';
 import { SessionRegistry } from './session-registry.js';
 
 /** Registries by HTTP server, so serveGateway can drain them before closing. */
 const registries = new WeakMap<object, SessionRegistry>();
 
+/** What each live route gets: the app's sessions and the live instruments. */
+export interface LiveRouteContext {
+  /** The app's sessions. */
+  readonly registry: SessionRegistry;
+  /** Live instruments. */
+  readonly metrics: LiveMetrics;
+}
+
+/** A Fastify plugin serving one live protocol (the server's /realtime and /stream routes). */
+export type LiveRoute = (app: FastifyInstance, ctx: LiveRouteContext) => Promise<void>;
+
 /** Options of the live plugin. */
 export interface LiveGatewayOptions {
+  /**
+   * The routes to serve over the shared registry. Handed in by whoever builds
+   * the server (gateway/server/create-app.ts), so live code never imports the
+   * server layer above it.
+   */
+  readonly routes: readonly LiveRoute[];
   /** Overrides the limits (which otherwise come from the defaults, the config's `live` section and EVALGATE_LIVE_* variables). */
   readonly limits?: Partial<LiveLimits>;
   /** Overrides the journal folder (otherwise EVALGATE_LIVE_JOURNAL_DIR, then the config's `live.journalDir`, then `.evalgate/journal`). */
@@ -19,10 +34,11 @@ export interface LiveGatewayOptions {
 }
 
 /**
- * WebSocket support plus the live routes: `GET /realtime` (OpenAI Realtime
- * compatible) and `GET /stream` (native), registered under /v1.
+ * WebSocket support, the session registry and the live routes handed in
+ * (`GET /realtime`, OpenAI Realtime compatible, and `GET /stream`, native,
+ * under /v1 in the server).
  */
-export async function liveGateway(app: FastifyInstance, opts: LiveGatewayOptions = {}): Promise<void> {
+export async function liveGateway(app: FastifyInstance, opts: LiveGatewayOptions): Promise<void> {
   const { journalDir: configJournalDir, ...configLimits } = app.evalgateConfig.live;
   const limits = liveLimitsFromEnv(process.env, opts.limits, configLimits);
   const journalDir = opts.journalDir ?? (process.env.EVALGATE_LIVE_JOURNAL_DIR || undefined) ?? configJournalDir ?? defaultJournalDir;
@@ -39,8 +55,7 @@ export async function liveGateway(app: FastifyInstance, opts: LiveGatewayOptions
   registries.set(app.server, registry);
   // A plain app.close() (tests, embedding) still ends every session cleanly.
   app.addHook('preClose', async () => registry.shutdown());
-  await app.register(realtimeRoute, { registry, metrics });
-  await app.register(streamRoute, { registry, metrics });
+  for (const route of opts.routes) await app.register(route, { registry, metrics });
 }
 
 /**

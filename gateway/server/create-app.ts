@@ -135,7 +135,9 @@ export async function createApp(opts: CreateAppOptions): Promise<FastifyInstance
     async (v1) => {
       v1.addHook('preHandler', requireScope('viewer'));
       await v1.register(runsRoutes);
-      await v1.register((await import('../live/live-gateway.js')).liveGateway);
+      // Live code does not import the server: its routes are handed to it here.
+      const [{ liveGateway }, { realtimeRoute }, { streamRoute }] = await Promise.all([import('../live/live-gateway.js'), import('./routes/realtime-route.js'), import('./routes/stream-route.js')]);
+      await v1.register(liveGateway, { routes: [realtimeRoute, streamRoute] });
       await v1.register(compareRoutes);
       await v1.register(mediaRoutes);
       await v1.register(sessionsRoutes);
