@@ -5,7 +5,7 @@ import type { Kysely } from 'kysely';
 import type { EvalgateConfig, ModelConfig } from '../config/config-schema.js';
 import type { Database, Dataset, SampleTask } from '../store/database.js';
 import { storeFromConfig } from '../store/store-from-config.js';
-import { createProgress } from '../cli/progress.js';
+import { silentProgress, type ProgressFactory } from '../progress-sink.js';
 import { taskNames } from '../../scorers/tasks/index.js';
 
 /** Options of the quick start. */
@@ -18,6 +18,8 @@ export interface DemoOptions {
   readonly limit?: number;
   /** Machine-readable summary, no progress bars. */
   readonly json: boolean;
+  /** Progress bars for the import and each run (the CLI passes its terminal bar; default silent). */
+  readonly progress?: ProgressFactory;
   /** Environment to read the optional generalist from (default process.env). */
   readonly env?: NodeJS.ProcessEnv;
 }
@@ -77,7 +79,7 @@ function demoModels(env: NodeJS.ProcessEnv): { model: ModelConfig; tasks: Sample
   return out;
 }
 
-async function importDemoSet(db: Kysely<Database>, json: boolean): Promise<{ dataset: Dataset; imported: boolean }> {
+async function importDemoSet(db: Kysely<Database>, progress: ProgressFactory): Promise<{ dataset: Dataset; imported: boolean }> {
   const [{ parseManifest }, repo] = await Promise.all([import('../../datasets/parse-manifest.js'), import('../store/dataset-repo.js')]);
   const manifest = await parseManifest(demoManifestPath());
   const existing = await repo.findDataset(db, 'demo');
@@ -88,7 +90,7 @@ async function importDemoSet(db: Kysely<Database>, json: boolean): Promise<{ dat
     if (prepared.manifestDigest === existing.manifest_digest && existing.merkle_root === prepared.merkleRoot) return { dataset: existing, imported: false };
   }
   const name = existing ? `demo-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}` : 'demo';
-  const bar = createProgress('import demo set', manifest.samples.length, { json });
+  const bar = progress('import demo set', manifest.samples.length);
   try {
     const dataset = await repo.importDataset(db, manifest, { name, meta: { source: 'bundled demo set' }, onProgress: () => bar.increment() });
     return { dataset, imported: true };
@@ -111,7 +113,7 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
   try {
     const db = store.db;
     log(`database: ${store.backend} (${store.location})`);
-    const { dataset, imported } = await importDemoSet(db, opts.json);
+    const { dataset, imported } = await importDemoSet(db, opts.progress ?? silentProgress);
     log(`dataset: ${dataset.name} (${dataset.sample_count} samples, ${imported ? 'imported' : 'already imported'}; Merkle root ${dataset.merkle_root.slice(0, 12)}…)`);
 
     const planned = demoModels(env);
@@ -134,14 +136,14 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
         // dropped) scores both languages with one consistent unit.
         const scorer = task === 'asr' ? { unit: 'mixed', normalizer: 'wenet-zh' } : {};
         const prepared = await prepareRun(db, config, { dataset: dataset.id, modelId: p.model.id, task, limit: opts.limit, scorer }, (m) => createModel(m));
-        let bar = createProgress(`${p.model.id} ${task}`, 0, { json: opts.json });
+        let bar = (opts.progress ?? silentProgress)(`${p.model.id} ${task}`, 0);
         try {
           const result = await executeLocalRun(db, prepared, {
             concurrency: p.model.adapter === 'openai-chat' ? 4 : 2,
             timeoutMs: 120_000,
             onStart: (n) => {
               bar.stop();
-              bar = createProgress(`${p.model.id} ${task}`, n, { json: opts.json });
+              bar = (opts.progress ?? silentProgress)(`${p.model.id} ${task}`, n);
             },
             onOutcome: (o) => bar.increment(1, o.status === 'failed' ? 1 : 0),
           });

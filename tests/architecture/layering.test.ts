@@ -51,4 +51,16 @@ describe('layering', () => {
   it('experts import nothing from the gateway', () => {
     expect(violations('experts', (t) => t === 'gateway')).toEqual([]);
   });
+
+  it('nothing outside gateway/cli imports gateway/cli (the runner and the demo take progress factories)', () => {
+    const cli = path.join('gateway', 'cli');
+    const intoCli = (file: string, spec: string): boolean => {
+      if (!spec.startsWith('.')) return false;
+      const resolved = path.relative(root, path.resolve(root, path.dirname(file), spec));
+      return resolved === cli || resolved.startsWith(cli + path.sep);
+    };
+    const files = ['gateway', 'experts', 'scorers', 'datasets'].flatMap(sourceFiles).filter((f) => !f.startsWith(cli + path.sep));
+    expect(files.length).toBeGreaterThan(0);
+    expect(files.flatMap((f) => importsOf(f).filter((s) => intoCli(f, s)).map((s) => `${f} imports ${s}`))).toEqual([]);
+  });
 });

@@ -12,7 +12,9 @@ export default function register(program: Command): void {
       runAction(async (opts: { out: string; limit?: number; json?: boolean }, cmd: Command) => {
         const { runDemo } = await import('../../demo/run-demo.js');
         const { configFor } = await import('../cli-context.js');
-        return runDemo({ config: await configFor(cmd), reportPath: opts.out, limit: opts.limit, json: Boolean(opts.json) });
+        const { createProgress } = await import('../progress.js');
+        const json = Boolean(opts.json);
+        return runDemo({ config: await configFor(cmd), reportPath: opts.out, limit: opts.limit, json, progress: (label, total) => createProgress(label, total, { json }) });
       }),
     );
 }

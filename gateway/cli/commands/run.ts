@@ -123,7 +123,9 @@ export default function register(program: Command): void {
           try {
             if (opts.distributed) {
               const { runDistributed } = await import('../../runner/distributed/run-distributed.js');
-              const out = await runDistributed(store, config, prepared, { wait: opts.wait, json: opts.json, timeoutMs, retry, ...(outageMaxMs !== undefined ? { dbOutageMaxMs: outageMaxMs } : {}) });
+              const { createProgress } = await import('../progress.js');
+              const progress = (label: string, total: number): ReturnType<typeof createProgress> => createProgress(label, total, { json: opts.json });
+              const out = await runDistributed(store, config, prepared, { wait: opts.wait, progress, timeoutMs, retry, ...(outageMaxMs !== undefined ? { dbOutageMaxMs: outageMaxMs } : {}) });
               if (opts.json) return { ...(out.report ?? {}), runId: out.runId, enqueued: out.enqueued, counts: out.counts, metrics: out.report?.metrics ?? null };
               return out.report ? formatRunReport(out.report, { enqueued: out.enqueued }) : `run ${out.runId}: enqueued ${out.enqueued} samples; start \`evalgate worker\` on any machine with the same DATABASE_URL, and follow with \`evalgate runs show ${out.runId}\``;
             }

@@ -1,4 +1,5 @@
 import type { EvalgateConfig } from '../../config/config-schema.js';
+import { silentProgress, type ProgressFactory } from '../../progress-sink.js';
 import type { Store } from '../../store/open-store.js';
 import { DbOutageGuard } from '../db-outage-guard.js';
 import { finalizeRun } from '../execute-run.js';
@@ -30,7 +31,16 @@ export async function runDistributed(
   store: Store,
   config: EvalgateConfig,
   prepared: PreparedRun,
-  opts: { wait?: boolean; json?: boolean; timeoutMs: number; retry: RetryPolicy; pollIntervalMs?: number; signal?: AbortSignal; dbOutageMaxMs?: number },
+  opts: {
+    wait?: boolean;
+    /** Progress while waiting (the CLI passes its terminal bar; default silent). */
+    progress?: ProgressFactory;
+    timeoutMs: number;
+    retry: RetryPolicy;
+    pollIntervalMs?: number;
+    signal?: AbortSignal;
+    dbOutageMaxMs?: number;
+  },
 ): Promise<DistributedRunResult & { runId: string }> {
   const url = assertDistributable(store, config.database.url);
   const db = store.db;
@@ -54,8 +64,7 @@ export async function runDistributed(
   const scope = await runScopeSize(db, scopeArgs);
   if (!opts.wait) return { runId: run.id, enqueued: pending.length, counts: await runCounts(db, run.id, scope) };
 
-  const { createProgress } = await import('../../cli/progress.js');
-  const progress = createProgress(`run ${run.id.slice(0, 8)}`, scope, { json: opts.json });
+  const progress = (opts.progress ?? silentProgress)(`run ${run.id.slice(0, 8)}`, scope);
   // Waiting for workers outlives short database outages, like the workers themselves (issue 13 #10).
   const guard = new DbOutageGuard({ runId: run.id, maxOutageMs: opts.dbOutageMaxMs ?? config.runner.dbOutageMaxMs });
   let shown = 0;
