@@ -191,21 +191,10 @@ async function main(): Promise<void> {
   let dropDb: (() => Promise<void>) | undefined;
   let dbUrl: string | undefined;
   if (pgAdmin) {
-    const pg = (await import('pg')).default;
-    const name = `evalgate_bench_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: pgAdmin });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const u = new URL(pgAdmin);
-    u.pathname = `/${name}`;
-    dbUrl = u.toString();
-    dropDb = async () => {
-      const c = new pg.Client({ connectionString: pgAdmin });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    };
+    const { createScratchDatabase } = await import('../../gateway/store/scratch-database.js');
+    const scratch = await createScratchDatabase(pgAdmin, 'evalgate_bench');
+    dbUrl = scratch.url;
+    dropDb = scratch.drop;
   }
   const store = await openStore(dbUrl ? { url: dbUrl } : { pgliteDir: dir });
   console.log(JSON.stringify({ store: store.backend }));

@@ -12,10 +12,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import type { ModelRequest, ModelResult, ModelV1 } from '../../gateway/models/spec/model-v1.js';
 import { openStore } from '../../gateway/store/open-store.js';
+import { createScratchDatabase } from '../../gateway/store/scratch-database.js';
 import { executeLocalRun } from '../../gateway/runner/execute-run.js';
 import { prepareRun } from '../../gateway/runner/prepare-run.js';
 
@@ -72,15 +72,9 @@ const median = (xs: number[]): number => {
 
 async function main(): Promise<void> {
   const adminUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const dbName = `evalgate_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${dbName}`;
+  const scratch = await createScratchDatabase(adminUrl, 'evalgate_bench');
   const dir = await mkdtemp(join(tmpdir(), 'evalgate-bench-runner-'));
-  const store = await openStore({ url: url.toString(), poolSize: 10 });
+  const store = await openStore({ url: scratch.url, poolSize: 10 });
   try {
     const manifestPath = join(dir, 'bench.jsonl');
     const lines: string[] = [];
@@ -127,10 +121,7 @@ async function main(): Promise<void> {
   } finally {
     await store.close();
     await rm(dir, { recursive: true, force: true });
-    const c = new pg.Client({ connectionString: adminUrl });
-    await c.connect();
-    await c.query(`drop database if exists ${dbName} with (force)`);
-    await c.end();
+    await scratch.drop();
   }
 }
 

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import type { EvalgateConfig, ModelConfig } from '../config/config-schema.js';
 import type { Database, Dataset, SampleTask } from '../store/database.js';
 import { storeFromConfig } from '../store/store-from-config.js';
+import { datasetTasks } from '../store/run-scope-repo.js';
 import { silentProgress, type ProgressFactory } from '../progress-sink.js';
 import { taskNames } from '../../scorers/tasks/index.js';
 
@@ -118,7 +119,7 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
 
     const planned = demoModels(env);
     const config: EvalgateConfig = { ...opts.config, models: [...opts.config.models.filter((m) => !planned.some((p) => p.model.id === m.id)), ...planned.map((p) => p.model)] };
-    const tasksPresent = new Set((await db.selectFrom('samples').select('task').distinct().where('dataset_id', '=', dataset.id).execute()).map((r) => r.task));
+    const tasksPresent = new Set(await datasetTasks(db, dataset.id));
     const skipped: string[] = [];
     if (!planned.some((p) => p.model.adapter === 'pocketsphinx')) skipped.push('asr specialist: pocketsphinx_continuous is not installed (apt-get install pocketsphinx pocketsphinx-en-us)');
     if (!env.OPENAI_BASE_URL) skipped.push('generalist: set OPENAI_BASE_URL (and OPENAI_API_KEY, OPENAI_MODEL) to add an OpenAI-compatible model');

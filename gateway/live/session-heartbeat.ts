@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
+import { beatSessions, reapStaleSessions } from '../store/heartbeat-repo.js';
 
 // Each gateway process stamps the stream sessions it holds; a session left
 // `open` or `disconnected` by a process that was killed (kill -9, a lost
@@ -12,35 +13,9 @@ type Db = Kysely<Database>;
 /** How often a gateway stamps its sessions, ms. */
 export const sessionHeartbeatMs = 10_000;
 
-/** Age of the last stamp after which a session counts as abandoned, seconds. */
-export const staleSessionAfterS = 60;
-
-function staleSession(staleAfterS: number, table = 'stream_sessions') {
-  const col = (name: string) => sql.ref(`${table}.${name}`);
-  return sql<boolean>`${col('status')} in ('open', 'disconnected') and ${col('heartbeat_at')} < now() - make_interval(secs => ${staleAfterS})`;
-}
-
-/** `stale` as a select expression for listings (the database's clock decides); `table` is the alias in the query. */
-export function staleSessionColumn(table = 'stream_sessions', staleAfterS = staleSessionAfterS) {
-  return sql<boolean>`(${staleSession(staleAfterS, table)})`.as('stale');
-}
-
-/** Stamps these sessions now. */
-export async function beatSessions(db: Db, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.updateTable('stream_sessions').set({ heartbeat_at: sql<Date>`now()` }).where('id', 'in', ids).execute();
-}
-
-/** Marks abandoned sessions failed (ended now); returns their ids. */
-export async function reapStaleSessions(db: Db, staleAfterS = staleSessionAfterS): Promise<string[]> {
-  const rows = await db
-    .updateTable('stream_sessions')
-    .set({ status: 'failed', ended_at: sql<Date>`now()` })
-    .where(staleSession(staleAfterS))
-    .returning('id')
-    .execute();
-  return rows.map((r) => r.id);
-}
+// The stamp, the staleness condition and the reap statement are shared with
+// batch runs in gateway/store/heartbeat-repo.ts; re-exported here for their callers.
+export { beatSessions, reapStaleSessions, staleSessionAfterS, staleSessionColumn } from '../store/heartbeat-repo.js';
 
 /**
  * Starts stamping the sessions `held()` names every {@link sessionHeartbeatMs},

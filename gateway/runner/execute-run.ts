@@ -6,7 +6,8 @@ import { isDatabaseUnavailable } from '../store/is-database-unavailable.js';
 import { AdaptiveConcurrency } from './adaptive-concurrency.js';
 import { DbOutageGuard } from './db-outage-guard.js';
 import { PredictionWriter } from './prediction-writer.js';
-import { newExecutor, releaseExecutor } from './run-claims.js';
+import { newExecutor } from './run-claims.js';
+import { releaseExecutor } from '../store/run-claim-repo.js';
 import { RunSpill } from './run-spill.js';
 import type { RunnerSample } from './build-request.js';
 import { buildOptionsOf, type PreparedRun } from './prepare-run.js';
@@ -14,7 +15,9 @@ import { ResponseCache } from './response-cache.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { runBatch, SampleProcessor, type BatchTotals, type SampleOutcome } from './run-batch.js';
 import { RunHeartbeat } from './run-heartbeat.js';
-import { finishRun, getRun, listPendingSamples, runCounts, runScopeSize, type ScoreRow } from './run-repo.js';
+import { runCounts, type ScoreRow } from '../store/prediction-repo.js';
+import { finishRun, getRun, setRunWarnings } from '../store/run-repo.js';
+import { listPendingSamples, runScopeSize } from '../store/run-scope-repo.js';
 import { buildRunReport, loadScoreTask, scoreItemOf, scoreRowsOf, scorerOptionsOf, type RunReport, type ScoreTaskFn } from './score-run.js';
 
 /** Operational knobs of one execution (none of them changes the run's identity). */
@@ -113,7 +116,7 @@ export async function finalizeRun(
   const run = await getRun(db, runId);
   if (!run) throw new Error(`run ${runId} vanished`);
   const warnings = [...new Set([...run.warnings, ...(opts.warnings ?? [])])].slice(0, 200);
-  await db.updateTable('runs').set({ warnings: JSON.stringify(warnings) }).where('id', '=', runId).execute();
+  await setRunWarnings(db, runId, warnings);
   const status = opts.cancelled ? 'cancelled' : 'completed';
   const report = await buildRunReport(db, { ...run, warnings, status }, { scoreTask: opts.scoreTask });
   const finalStatus = report.counts.pending > 0 && !opts.cancelled ? 'running' : status;

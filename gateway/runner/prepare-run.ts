@@ -13,7 +13,8 @@ import { audioDecodeRateFor, defaultVideoOptions, type BuildRequestOptions, type
 import { stableJson } from './response-cache.js';
 import { assertRunMediaReadable } from './check-run-media.js';
 import { newExecutor, takeOverRun, type Executor } from './run-claims.js';
-import { createRun, findRunByConfigHash, getRun, listPendingSamples, markRunRunning, upsertModel } from './run-repo.js';
+import { createRun, findRunByConfigHash, getRun, markRunRunning, updateRunConfig, upsertModel } from '../store/run-repo.js';
+import { datasetTasks, findDatasetByManifest, getDatasetById, listPendingSamples, scopeSampleKeys } from '../store/run-scope-repo.js';
 import { replaySpill, spillDirOf, type SpillReplay } from './run-spill.js';
 
 /** What the user asked for on `evalgate run`. */
@@ -157,13 +158,7 @@ export async function resolveDataset(db: Kysely<Database>, nameOrPath: string): 
   const abs = resolve(nameOrPath);
   if (!existsSync(abs)) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset (name or manifest file)', id: nameOrPath });
   const digest = createHash('sha256').update(await readFile(abs)).digest('hex');
-  const same = await db
-    .selectFrom('datasets')
-    .selectAll()
-    .where('manifest_path', '=', abs)
-    .where('manifest_digest', '=', digest)
-    .orderBy('created_at', 'desc')
-    .executeTakeFirst();
+  const same = await findDatasetByManifest(db, abs, digest);
   if (same) return same;
   const { parseManifest, ManifestError } = await import('../../datasets/parse-manifest.js');
   let manifest;
@@ -180,16 +175,9 @@ export async function resolveDataset(db: Kysely<Database>, nameOrPath: string): 
   return importDataset(db, manifest, { name, meta: { importedBy: 'evalgate run' } });
 }
 
-async function datasetTasks(db: Kysely<Database>, datasetId: string): Promise<string[]> {
-  const rows = await db.selectFrom('samples').select('task').distinct().where('dataset_id', '=', datasetId).execute();
-  return rows.map((r) => r.task).sort();
-}
-
 /** Manifest ids of the samples a run covers (its task, capped by its limit). */
 async function scopeKeys(db: Kysely<Database>, cfg: ResolvedRunConfig): Promise<string[]> {
-  let q = db.selectFrom('samples').select('sample_key').where('dataset_id', '=', cfg.dataset.id).where('task', '=', cfg.task).orderBy('sample_key');
-  if (cfg.limit !== undefined) q = q.limit(cfg.limit);
-  return (await q.execute()).map((r) => r.sample_key);
+  return scopeSampleKeys(db, { datasetId: cfg.dataset.id, task: cfg.task, limit: cfg.limit });
 }
 
 /** Manifest ids of the run's samples without an `ok` prediction. */
@@ -225,9 +213,10 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
       req.limit !== undefined || req.failedAsWrong || req.scorer
         ? { ...ctx.config, limit: req.limit ?? ctx.config.limit, failedAsWrong: req.failedAsWrong ?? ctx.config.failedAsWrong, scorer: req.scorer ?? ctx.config.scorer }
         : ctx.config;
-    const dataset = await db.selectFrom('datasets').selectAll().where('id', '=', cfg.dataset.id).executeTakeFirstOrThrow();
+    const dataset = await getDatasetById(db, cfg.dataset.id);
+    if (!dataset) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: cfg.dataset.id });
     await assertRunMediaReadable(db, dataset, await pendingKeys(db, ctx.run.id, cfg));
-    if (cfg !== ctx.config) await db.updateTable('runs').set({ config: JSON.stringify(cfg) }).where('id', '=', ctx.run.id).execute();
+    if (cfg !== ctx.config) await updateRunConfig(db, ctx.run.id, cfg);
     await markRunRunning(db, ctx.run.id, ctx.run.warnings);
     return { ...ctx, config: cfg, resumed: true, model, executor };
   }
@@ -271,11 +260,7 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
   let run: Run;
   if (existing) {
     // Same identity: continue it, with this invocation's scope, scoring and reporting choices.
-    await db
-      .updateTable('runs')
-      .set({ config: JSON.stringify(cfg), normalizer: typeof cfg.scorer.normalizer === 'string' ? cfg.scorer.normalizer : null })
-      .where('id', '=', existing.id)
-      .execute();
+    await updateRunConfig(db, existing.id, cfg, { normalizer: typeof cfg.scorer.normalizer === 'string' ? cfg.scorer.normalizer : null });
     run = { ...existing, config: cfg as unknown as Record<string, unknown> };
   } else {
     run = await createRun(db, {
@@ -309,7 +294,7 @@ export async function loadRunContext(db: Kysely<Database>, config: EvalgateConfi
   const cfg = run.config as unknown as ResolvedRunConfig;
   if (!cfg.model || !cfg.dataset) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `run ${run.id} was not created by evalgate run and cannot be resumed` });
   const modelConfig = config.models.find((m) => m.id === cfg.modelId) ?? cfg.model;
-  const ds = await db.selectFrom('datasets').select('root_dir').where('id', '=', cfg.dataset.id).executeTakeFirst();
+  const ds = await getDatasetById(db, cfg.dataset.id);
   if (!ds) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: cfg.dataset.id });
   return { run, resumed: true, config: cfg, modelConfig, rootDir: ds.root_dir ?? '.' };
 }

@@ -1,22 +1,27 @@
 import { hostname } from 'node:os';
-import { sql, type Kysely } from 'kysely';
-import type { Database, Run } from '../store/database.js';
-import { refreshClaims, type Executor } from './run-claims.js';
-import { runCounts, runScopeSize } from './run-repo.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/database.js';
+import { beatRuns, defaultStaleAfterS, failAbandonedRun, findStaleRuns, runningRunsOfHost, runsByIds } from '../store/heartbeat-repo.js';
+import { runCounts } from '../store/prediction-repo.js';
+import { refreshClaims } from '../store/run-claim-repo.js';
+import { runScopeSize } from '../store/run-scope-repo.js';
+import type { Executor } from './run-claims.js';
 import { replaySpill } from './run-spill.js';
 import { pidAlive } from '../pid-alive.js';
 
 // A run's heartbeat: whoever executes its samples stamps `heartbeat_at`
 // every few seconds. `running` alone cannot tell a busy run from one whose
 // process was killed (kill -9, a lost machine); a heartbeat that stopped can.
+// What counts as stale, the stamp and the reap statement are
+// gateway/store/heartbeat-repo.ts; this file keeps the timer and the reaper.
 
 type Db = Kysely<Database>;
 
 /** How often executors stamp their runs, ms. */
 export const heartbeatIntervalMs = 10_000;
 
-/** Default age of the last heartbeat after which a running run counts as stale, seconds (six missed beats). */
-export const defaultStaleAfterS = 60;
+// Where their callers have always found them.
+export { defaultStaleAfterS, findStaleRuns, staleColumn } from '../store/heartbeat-repo.js';
 
 /**
  * Stamps the runs it holds every {@link heartbeatIntervalMs}. `hold`/`release`
@@ -57,10 +62,7 @@ export class RunHeartbeat {
     const ids = [...this.#held.keys()];
     if (ids.length === 0 || this.#beating) return this.#beating ?? Promise.resolve();
     const ex = this.#executor;
-    const stamp = ex ? sql`heartbeat_at = now(), heartbeat_host = ${ex.host}, heartbeat_pid = ${ex.pid}` : sql`heartbeat_at = now()`;
-    // Only while running: a late beat must not name this process as holder of a run that has finished.
-    this.#beating = sql`update runs set ${stamp} where id in (${sql.join(ids)}) and (status = 'running' or ${ex ? sql`heartbeat_pid = ${ex.pid} and heartbeat_host = ${ex.host}` : sql`false`})`
-      .execute(this.#db)
+    this.#beating = beatRuns(this.#db, ids, ex)
       .then(() => (ex ? refreshClaims(this.#db, ex.id) : undefined))
       .then(
         () => undefined,
@@ -78,29 +80,6 @@ export class RunHeartbeat {
   }
 }
 
-/** The SQL condition "running, and no heartbeat for `staleAfterS` seconds" (runs from before heartbeats count from their start). */
-function staleCondition(staleAfterS: number) {
-  return sql<boolean>`status = 'running' and coalesce(heartbeat_at, started_at, created_at) < now() - make_interval(secs => ${staleAfterS})`;
-}
-
-/** Running runs whose heartbeat is older than `staleAfterS` seconds, oldest first. */
-export async function findStaleRuns(db: Db, staleAfterS = defaultStaleAfterS): Promise<Run[]> {
-  return db
-    .selectFrom('runs')
-    .selectAll()
-    .where(staleCondition(staleAfterS))
-    .orderBy(sql`coalesce(heartbeat_at, started_at, created_at)`)
-    .execute();
-}
-
-/**
- * `stale` as a select expression, computed with the database's clock (the one
- * heartbeats are stamped with), for listings.
- */
-export function staleColumn(staleAfterS = defaultStaleAfterS) {
-  return sql<boolean>`(${staleCondition(staleAfterS)})`.as('stale');
-}
-
 /** One reaped run. */
 export interface ReapedRun {
   readonly runId: string;
@@ -115,9 +94,8 @@ export interface ReapedRun {
 
 /** Running runs whose heartbeat names a process on this host that no longer exists (killed), by id → pid. */
 async function deadLocalRuns(db: Db): Promise<Map<string, number>> {
-  const { rows } = await sql<{ id: string; heartbeat_pid: number }>`
-    select id, heartbeat_pid from runs where status = 'running' and heartbeat_host = ${hostname()} and heartbeat_pid is not null`.execute(db);
-  return new Map(rows.filter((r) => r.heartbeat_pid !== process.pid && !pidAlive(r.heartbeat_pid)).map((r) => [r.id, r.heartbeat_pid]));
+  const rows = await runningRunsOfHost(db, hostname());
+  return new Map(rows.filter((r) => r.pid !== process.pid && !pidAlive(r.pid)).map((r) => [r.id, r.pid]));
 }
 
 /**
@@ -135,7 +113,7 @@ export async function reapStaleRuns(db: Db, opts: { staleAfterS?: number; dryRun
   const reaped: ReapedRun[] = [];
   const dead = await deadLocalRuns(db);
   const stale = await findStaleRuns(db, staleAfterS);
-  const deadRuns = dead.size > 0 ? await db.selectFrom('runs').selectAll().where('id', 'in', [...dead.keys()]).execute() : [];
+  const deadRuns = await runsByIds(db, [...dead.keys()]);
   const candidates = [...stale, ...deadRuns.filter((r) => !stale.some((s) => s.id === r.id))];
   for (const run of candidates) {
     const replay = opts.spillDir && !opts.dryRun ? await replaySpill(db, opts.spillDir, run.id) : undefined;
@@ -156,27 +134,14 @@ export async function reapStaleRuns(db: Db, opts: { staleAfterS?: number; dryRun
         : `interrupted: no heartbeat since ${lastSeen.toISOString()} (the process running it was killed or lost)`;
     const error = `${why}; continue it with evalgate run --resume ${run.id}`;
     const code = replay?.runFailed ? 'EVALGATE_ERR_DB_UNAVAILABLE' : undefined;
-    const still = deadPid !== undefined ? sql<boolean>`status = 'running' and heartbeat_pid = ${deadPid} and heartbeat_host = ${hostname()}` : staleCondition(staleAfterS);
-    const done = await db.transaction().execute(async (trx) => {
-      const row = await trx
-        .updateTable('runs')
-        .set({ status: 'failed', finished_at: new Date(), summary: JSON.stringify({ status: 'failed', error, ...(code ? { code } : {}), counts }) })
-        .where('id', '=', run.id)
-        .where(still)
-        .returning('id')
-        .executeTakeFirst();
-      if (!row) return false;
-      await sql`update runs set heartbeat_host = null, heartbeat_pid = null where id = ${run.id}`.execute(trx);
-      await trx
-        .insertInto('audit_log')
-        .values({
-          actor: 'runs reap',
-          action: 'run.finished',
-          subject: run.id,
-          details: JSON.stringify({ status: 'failed', reason: replay?.runFailed ? 'database' : 'stale', lastSeen: lastSeen.toISOString(), counts, modelId: run.model_id, task: run.task }),
-        })
-        .execute();
-      return true;
+    const done = await failAbandonedRun(db, {
+      runId: run.id,
+      still: deadPid !== undefined ? { deadHolder: { host: hostname(), pid: deadPid } } : { staleAfterS },
+      summary: { status: 'failed', error, ...(code ? { code } : {}), counts },
+      audit: {
+        actor: 'runs reap',
+        details: { status: 'failed', reason: replay?.runFailed ? 'database' : 'stale', lastSeen: lastSeen.toISOString(), counts, modelId: run.model_id, task: run.task },
+      },
     });
     if (done) reaped.push(entry);
   }
