@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { bootstrapInterval, pairedBootstrap, type Interval } from '../../scorers/stats/paired-bootstrap.js';
 import type { Database } from '../store/database.js';
+import { listCompletedRuns } from '../store/run-outcome-repo.js';
 import { runItems } from './compare-runs.js';
 import { definedSize, loadRunOutcomes, type RunOutcomes } from './load-run-outcomes.js';
 
@@ -58,19 +59,11 @@ export interface KindGapInput {
 
 /** Loads every model's latest completed run on a task per dataset (the I/O half of `kindGapView`). */
 export async function loadKindGapInput(db: Kysely<Database>, opts: { task: string; dataset?: string }): Promise<KindGapInput> {
-  let q = db
-    .selectFrom('runs')
-    .innerJoin('datasets', 'datasets.id', 'runs.dataset_id')
-    .select(['runs.id', 'runs.model_id', 'datasets.name as dataset'])
-    .where('runs.task', '=', opts.task)
-    .where('runs.status', '=', 'completed')
-    .orderBy('runs.finished_at', 'desc');
-  if (opts.dataset) q = q.where('datasets.name', '=', opts.dataset);
-  const rows = await q.execute();
+  const rows = await listCompletedRuns(db, { task: opts.task, dataset: opts.dataset ? { name: opts.dataset } : undefined });
   const latest = new Map<string, (typeof rows)[number]>();
-  for (const r of rows) if (!latest.has(`${r.dataset}\u0000${r.model_id}`)) latest.set(`${r.dataset}\u0000${r.model_id}`, r);
+  for (const r of rows) if (!latest.has(`${r.dataset_name}\u0000${r.model_id}`)) latest.set(`${r.dataset_name}\u0000${r.model_id}`, r);
   const runs = await loadRunOutcomes(db, [...latest.values()].map((r) => r.id));
-  return { task: opts.task, runs, datasetOf: [...latest.values()].map((r) => [r.id, r.dataset] as const) };
+  return { task: opts.task, runs, datasetOf: [...latest.values()].map((r) => [r.id, r.dataset_name] as const) };
 }
 
 /**

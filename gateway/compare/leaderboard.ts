@@ -2,6 +2,8 @@ import type { Kysely } from 'kysely';
 import { bootstrapInterval, type Interval } from '../../scorers/stats/paired-bootstrap.js';
 import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
+import { findDataset } from '../store/dataset-repo.js';
+import { listCompletedRuns } from '../store/run-outcome-repo.js';
 import { runItems } from './compare-runs.js';
 import { definedSize, loadRunOutcomes, type RunOutcomes } from './load-run-outcomes.js';
 
@@ -80,18 +82,9 @@ export interface LeaderboardInput {
 
 /** Loads each model's latest completed run per dataset (the I/O half of `buildLeaderboards`). */
 export async function loadLeaderboardInput(db: Kysely<Database>, opts: Pick<LeaderboardOptions, 'task' | 'dataset' | 'freezeAt'>): Promise<LeaderboardInput> {
-  let q = db
-    .selectFrom('runs')
-    .innerJoin('datasets', 'datasets.id', 'runs.dataset_id')
-    .select(['runs.id', 'runs.model_id', 'runs.finished_at', 'datasets.name as dataset_name', 'datasets.id as dataset_id'])
-    .where('runs.task', '=', opts.task)
-    .where('runs.status', '=', 'completed')
-    .orderBy('runs.finished_at', 'desc');
-  if (opts.dataset) q = q.where((eb) => eb.or([eb('datasets.name', '=', opts.dataset!), eb('datasets.id', '=', opts.dataset!)]));
-  const rows = await q.execute();
-  if (opts.dataset && rows.length === 0) {
-    const exists = await db.selectFrom('datasets').select('id').where((eb) => eb.or([eb('name', '=', opts.dataset!), eb('id', '=', opts.dataset!)])).executeTakeFirst();
-    if (!exists) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: opts.dataset });
+  const rows = await listCompletedRuns(db, { task: opts.task, dataset: opts.dataset ? { nameOrId: opts.dataset } : undefined });
+  if (opts.dataset && rows.length === 0 && !(await findDataset(db, opts.dataset))) {
+    throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: opts.dataset });
   }
   const byDataset = new Map<string, typeof rows>();
   for (const r of rows) byDataset.set(r.dataset_name, [...(byDataset.get(r.dataset_name) ?? []), r]);

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { EvalgateError } from '../errors.js';
 import type { Database, PredictionStatus, SampleMedia } from '../store/database.js';
+import { countSamplesByGroup, findRunHeader, listRunOutcomeRows } from '../store/run-outcome-repo.js';
 import { sliceLabels } from './slice-labels.js';
 
 /**
@@ -100,18 +101,12 @@ export interface RunOutcomes {
 export async function loadSliceSizes(db: Kysely<Database>, datasetIds: readonly string[]): Promise<Map<string, Map<string, DatasetSliceSizes>>> {
   const out = new Map<string, Map<string, DatasetSliceSizes>>();
   if (datasetIds.length === 0) return out;
-  const rows = await db
-    .selectFrom('samples')
-    .select((eb) => ['dataset_id', 'task', 'lang', 'tags', eb.fn.countAll<number | string>().as('n')])
-    .where('dataset_id', 'in', [...new Set(datasetIds)])
-    .groupBy(['dataset_id', 'task', 'lang', 'tags'])
-    .execute();
+  const rows = await countSamplesByGroup(db, datasetIds);
   const acc = new Map<string, Map<string, { all: number; tag: Map<string, number>; lang: Map<string, number> }>>();
   for (const r of rows) {
-    // pg returns count() as a string, PGlite as a number.
-    const n = Number(r.n);
-    const perTask = acc.get(r.dataset_id) ?? new Map();
-    acc.set(r.dataset_id, perTask);
+    const n = r.n;
+    const perTask = acc.get(r.datasetId) ?? new Map();
+    acc.set(r.datasetId, perTask);
     const a = perTask.get(r.task) ?? { all: 0, tag: new Map<string, number>(), lang: new Map<string, number>() };
     perTask.set(r.task, a);
     a.all += n;
@@ -134,48 +129,9 @@ export async function loadRunOutcomes(db: Kysely<Database>, runIds: readonly str
   const sizesOf = new Map<string, Map<string, DatasetSliceSizes>>();
   // A run named twice is loaded (and counted) once.
   for (const id of new Set(runIds)) {
-    const run = await db
-      .selectFrom('runs')
-      .innerJoin('models', 'models.id', 'runs.model_id')
-      .leftJoin('datasets', 'datasets.id', 'runs.dataset_id')
-      .select([
-        'datasets.sealed',
-        'runs.id',
-        'runs.model_id',
-        'models.kind',
-        'runs.task',
-        'runs.dataset_id',
-        'runs.dataset_digest',
-        'runs.prompt_template',
-        'runs.normalizer',
-        'runs.config',
-        'runs.status',
-        'runs.finished_at',
-      ])
-      .where('runs.id', '=', id)
-      .executeTakeFirst();
+    const run = await findRunHeader(db, id);
     if (!run) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Run', id });
-    const rows = await db
-      .selectFrom('predictions')
-      .innerJoin('samples', 'samples.id', 'predictions.sample_id')
-      .select([
-        'samples.id as sample_id',
-        'samples.sample_key',
-        'predictions.status',
-        'predictions.output_text',
-        'samples.reference',
-        'samples.answer',
-        'samples.choices',
-        'samples.lang',
-        'samples.tags',
-        'samples.media',
-        'predictions.latency_total_ms',
-        'predictions.latency_first_token_ms',
-        'predictions.audio_seconds',
-      ])
-      .where('predictions.run_id', '=', id)
-      .orderBy('samples.sample_key')
-      .execute();
+    const rows = await listRunOutcomeRows(db, id);
     let sliceSizes: DatasetSliceSizes | null = null;
     if (run.sealed === true && run.dataset_id !== null) {
       if (!sizesOf.has(run.dataset_id)) sizesOf.set(run.dataset_id, (await loadSliceSizes(db, [run.dataset_id])).get(run.dataset_id) ?? new Map());

@@ -1,61 +1,10 @@
-import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
+import { writeLiveBatch, type SessionPatch, type UtteranceFinish, type UtteranceInsert } from '../store/live-write-repo.js';
 import { isDatabaseUnavailable } from '../store/is-database-unavailable.js';
 import type { LiveJournal } from './live-journal.js';
 
-/** A session-level change; absent fields are left as they are. Later patches win field by field. */
-export interface SessionPatch {
-  /** New status. */
-  status?: 'open' | 'disconnected' | 'closed' | 'failed';
-  /** Bound dataset (null unbinds). */
-  datasetId?: string | null;
-  /** Session config as stored. */
-  config?: Record<string, unknown>;
-  /** Audio seconds received so far. */
-  audioSeconds?: number;
-  /** End time (null when a resumed session reopens). */
-  endedAt?: Date | null;
-}
-
-/** An utterance row as first written (at commit / response start). */
-export interface UtteranceInsert {
-  /** utterances.id, made here so the outcome never waits for a `returning`. */
-  readonly id: string;
-  /** stream_sessions.id */
-  readonly sessionId: string;
-  /** 1-based order within the session. */
-  readonly seq: number;
-  /** Bound sample row, if any. */
-  readonly sampleId: string | null;
-  /** Seconds of audio in the utterance. */
-  readonly audioSeconds: number;
-  /** Stream offset of the speech start, s. */
-  readonly speechStartS: number | null;
-  /** Stream offset of the speech end, s. */
-  readonly speechEndS: number | null;
-  /** When it was committed (the row's created_at, not the flush time). */
-  readonly createdAt: Date;
-}
-
-/** What an utterance ends with. */
-export interface UtteranceFinish {
-  /** Final state. */
-  readonly status: 'ok' | 'failed' | 'cancelled';
-  /** The model's final text. */
-  readonly transcript: string | null;
-  /** Error code and message when failed. */
-  readonly error: { readonly code?: string; readonly message: string } | null;
-  /** End of speech → first token, ms. */
-  readonly latencyFirstTokenMs: number | null;
-  /** End of speech → final output, ms. */
-  readonly latencyFinalMs: number | null;
-  /** Processing seconds ÷ audio seconds. */
-  readonly realTimeFactor: number | null;
-  /** Scores against the bound sample, if any. */
-  readonly scores: Record<string, number> | null;
-  /** When it finished. */
-  readonly finishedAt: Date;
-}
+export type { SessionPatch, UtteranceFinish, UtteranceInsert } from '../store/live-write-repo.js';
 
 /** Options of the queue. */
 export interface LiveWriteQueueOptions {
@@ -265,7 +214,7 @@ export class LiveWriteQueue {
     const singles: Batch[] = [...batch.sessions.map((s) => ({ sessions: [s], utterances: [] })), ...batch.utterances.map((u) => ({ sessions: [], utterances: [u] }))];
     for (let i = 0; i < singles.length; i++) {
       try {
-        for (const st of this.#statements(singles[i]!)) await st.execute(this.#db);
+        await writeLiveBatch(this.#db, singles[i]!, { maxRowsPerStatement: this.#maxRows, transaction: false });
       } catch (err) {
         if (isDatabaseUnavailable(err)) return mergeBatches(singles.slice(i));
         this.#opts.onError(err);
@@ -275,10 +224,7 @@ export class LiveWriteQueue {
   }
 
   async #transaction(batch: Batch): Promise<void> {
-    const statements = this.#statements(batch);
-    await this.#db.transaction().execute(async (trx) => {
-      for (const s of statements) await s.execute(trx);
-    });
+    await writeLiveBatch(this.#db, batch, { maxRowsPerStatement: this.#maxRows, transaction: true });
   }
 
   /** Appends a batch to the journal (durable before this resolves) and makes sure the replay runs. */
@@ -336,20 +282,7 @@ export class LiveWriteQueue {
     // Checked and truncated in one step: an append queued later lands after the truncate.
     if (this.#backlog.length === 0) await this.#opts.journal?.truncate().catch((err: unknown) => this.#opts.onError(err));
   }
-
-  #statements({ sessions, utterances }: Batch): RawBuilder<unknown>[] {
-    const out: RawBuilder<unknown>[] = [];
-    const patches = sessions;
-    for (let i = 0; i < patches.length; i += this.#maxRows) out.push(sessionUpdate(patches.slice(i, i + this.#maxRows)));
-    const inserts = utterances.filter((u): u is Extract<Pending, { kind: 'insert' }> => u.kind === 'insert');
-    for (let i = 0; i < inserts.length; i += this.#maxRows) out.push(utteranceInsert(inserts.slice(i, i + this.#maxRows)));
-    const updates = utterances.filter((u): u is Extract<Pending, { kind: 'update' }> => u.kind === 'update');
-    for (let i = 0; i < updates.length; i += this.#maxRows) out.push(utteranceUpdate(updates.slice(i, i + this.#maxRows)));
-    return out;
-  }
 }
-
-const json = (v: unknown): string | null => (v === null || v === undefined ? null : JSON.stringify(v));
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -381,41 +314,4 @@ function reviveBatch(raw: unknown): Batch {
       return u.kind === 'insert' ? { kind: 'insert', row: { ...u.row, createdAt: toDate(u.row.createdAt)! }, finish } : { kind: 'update', id: u.id, finish: finish! };
     }),
   };
-}
-
-/** One UPDATE … FROM (VALUES …) for many sessions; a flag per field says whether the patch sets it. */
-function sessionUpdate(patches: [string, SessionPatch][]): RawBuilder<unknown> {
-  const rows = patches.map(([id, p]) => {
-    const has = (k: keyof SessionPatch): boolean => k in p && p[k] !== undefined;
-    return sql`(${id}::text, ${has('status')}::boolean, ${p.status ?? null}::text, ${'datasetId' in p}::boolean, ${p.datasetId ?? null}::text, ${has('config')}::boolean, ${json(p.config)}::jsonb, ${has('audioSeconds')}::boolean, ${p.audioSeconds ?? null}::double precision, ${'endedAt' in p}::boolean, ${p.endedAt ?? null}::timestamptz)`;
-  });
-  return sql`update stream_sessions as s set
-    status = case when v.set_status then v.status else s.status end,
-    dataset_id = case when v.set_dataset then v.dataset_id else s.dataset_id end,
-    config = case when v.set_config then v.config else s.config end,
-    audio_seconds = case when v.set_audio then v.audio_seconds else s.audio_seconds end,
-    ended_at = case when v.set_ended then v.ended_at else s.ended_at end
-    from (values ${sql.join(rows)}) as v(id, set_status, status, set_dataset, dataset_id, set_config, config, set_audio, audio_seconds, set_ended, ended_at)
-    where s.id = v.id`;
-}
-
-function utteranceInsert(items: { row: UtteranceInsert; finish: UtteranceFinish | undefined }[]): RawBuilder<unknown> {
-  const rows = items.map(({ row: r, finish: f }) =>
-    sql`(${r.id}, ${r.sessionId}, ${r.seq}::integer, ${r.sampleId}, ${f?.status ?? 'open'}, ${f?.transcript ?? null}, ${json(f?.error)}::jsonb, ${r.audioSeconds}::double precision, ${r.speechStartS}::double precision, ${r.speechEndS}::double precision, ${f?.latencyFirstTokenMs ?? null}::double precision, ${f?.latencyFinalMs ?? null}::double precision, ${f?.realTimeFactor ?? null}::double precision, ${json(f?.scores)}::jsonb, ${r.createdAt}::timestamptz, ${f?.finishedAt ?? null}::timestamptz)`,
-  );
-  // At most once per (session, seq): a journaled batch replayed after its commit had landed does nothing.
-  return sql`insert into utterances (id, session_id, seq, sample_id, status, transcript, error, audio_seconds, speech_start_s, speech_end_s, latency_first_token_ms, latency_final_ms, real_time_factor, scores, created_at, finished_at)
-    values ${sql.join(rows)}
-    on conflict (session_id, seq) do nothing`;
-}
-
-function utteranceUpdate(items: { id: string; finish: UtteranceFinish }[]): RawBuilder<unknown> {
-  const rows = items.map(({ id, finish: f }) =>
-    sql`(${id}::text, ${f.status}::text, ${f.transcript}::text, ${json(f.error)}::jsonb, ${f.latencyFirstTokenMs}::double precision, ${f.latencyFinalMs}::double precision, ${f.realTimeFactor}::double precision, ${json(f.scores)}::jsonb, ${f.finishedAt}::timestamptz)`,
-  );
-  return sql`update utterances as u set
-    status = v.status, transcript = v.transcript, error = v.error, latency_first_token_ms = v.first_ms,
-    latency_final_ms = v.final_ms, real_time_factor = v.rtf, scores = v.scores, finished_at = v.finished_at
-    from (values ${sql.join(rows)}) as v(id, status, transcript, error, first_ms, final_ms, rtf, scores, finished_at)
-    where u.id = v.id`;
 }

@@ -7,6 +7,7 @@ import type { TokenUnit } from '../../scorers/wer/tokenize.js';
 import { containMediaPath, isContainmentProblem } from '../../datasets/contain-media-path.js';
 import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
+import { findBindableSample } from '../store/dataset-repo.js';
 
 /** A dataset sample a stream or an utterance is scored against. The reference never leaves the server. */
 export interface BoundSample {
@@ -83,27 +84,7 @@ export function parseSampleRef(value: unknown, param: string): SampleRef | undef
 
 /** Looks a sample up by dataset name (newest import wins) and sample key. */
 export async function findBoundSample(db: Kysely<Database>, ref: SampleRef): Promise<BoundSample> {
-  const row = await db
-    .selectFrom('samples')
-    .innerJoin('datasets', 'datasets.id', 'samples.dataset_id')
-    .select([
-      'samples.id as sampleId',
-      'samples.dataset_id as datasetId',
-      'samples.sample_key as sampleKey',
-      'samples.task as task',
-      'samples.reference as reference',
-      'samples.lang as lang',
-      'samples.question as question',
-      'samples.answer as answer',
-      'samples.choices as choices',
-      'samples.media as media',
-      'datasets.root_dir as rootDir',
-      'datasets.sealed as sealed',
-    ])
-    .where((eb) => eb.or([eb('datasets.name', '=', ref.dataset), eb(eb.cast('datasets.id', 'text'), '=', ref.dataset)]))
-    .where('samples.sample_key', '=', ref.sample)
-    .orderBy('datasets.created_at', 'desc')
-    .executeTakeFirst();
+  const row = await findBindableSample(db, ref.dataset, ref.sample);
   if (!row) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Sample', id: `${ref.dataset}/${ref.sample}` });
   const root = row.rootDir ?? '.';
   // The same real-path containment as the media route and the runner: a link out of the root never reaches a model.

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { ModelConfig } from '../config/config-schema.js';
 import type { Database } from '../store/database.js';
+import { openStreamSession } from '../store/stream-session-repo.js';
 import type { LiveWriteQueue, SessionPatch, UtteranceFinish } from './live-write-queue.js';
 
 /** What is written when an utterance finishes. */
@@ -48,21 +49,9 @@ export class SessionWriter {
     protocol: 'realtime' | 'native';
     config: Record<string, unknown>;
   }): Promise<string> {
-    const { model } = opts;
-    await this.#db
-      .insertInto('models')
-      .values({ id: model.id, adapter: model.adapter, kind: model.kind, model: model.model ?? null, base_url: model.baseUrl ?? null })
-      .onConflict((oc) =>
-        oc.column('id').doUpdateSet({ adapter: model.adapter, kind: model.kind, model: model.model ?? null, base_url: model.baseUrl ?? null }),
-      )
-      .execute();
-    const row = await this.#db
-      .insertInto('stream_sessions')
-      .values({ model_id: model.id, api_key_id: opts.apiKeyId, protocol: opts.protocol, config: JSON.stringify(opts.config) })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    this.#sessionId = row.id;
-    return row.id;
+    const id = await openStreamSession(this.#db, opts);
+    this.#sessionId = id;
+    return id;
   }
 
   /** Adopts an existing session row (resume). */

@@ -12,7 +12,7 @@ import {
 } from '../../datasets/prepare-dataset.js';
 import { verifySamples, type VerifyReport } from '../../datasets/verify-dataset.js';
 import { EvalgateError } from '../errors.js';
-import type { Database, Dataset, Sample, SampleTask } from './database.js';
+import type { Database, Dataset, Sample, SampleMedia, SampleMediaFile, SampleTask } from './database.js';
 
 // Datasets and their samples in the store. References are stored server-side
 // for every dataset; for sealed ones they leave only through
@@ -389,4 +389,106 @@ export function sampleMediaPath(ds: Pick<Dataset, 'root_dir'>, media: Pick<Media
   const abs = resolveMediaPath(root, media.path);
   if (!abs) throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: media.path, root });
   return abs;
+}
+
+/** What the media route needs to serve one media file of a sample. */
+export interface SampleMediaRecord {
+  /** The sample's media entries, in manifest order. */
+  readonly media: SampleMedia[];
+  /** Real path and size recorded at import for each entry (same order; `[]` for samples imported before it was recorded). */
+  readonly media_files: SampleMediaFile[];
+  /** The dataset's root folder. */
+  readonly root_dir: string | null;
+}
+
+/** A sample's media entries, recorded files and dataset root, by dataset name or id and sample key. */
+export async function findSampleMediaRecord(db: Kysely<Database>, datasetNameOrId: string, sampleKey: string): Promise<SampleMediaRecord | undefined> {
+  return db
+    .selectFrom('samples')
+    .innerJoin('datasets', 'datasets.id', 'samples.dataset_id')
+    .select(['samples.media', 'samples.media_files', 'datasets.root_dir'])
+    .where((eb) => eb.or([eb('datasets.name', '=', datasetNameOrId), eb('datasets.id', '=', datasetNameOrId)]))
+    .where('samples.sample_key', '=', sampleKey)
+    .executeTakeFirst();
+}
+
+/** Which of these datasets are sealed (ids; unknown ids are left out). */
+export async function sealedDatasetIds(db: Kysely<Database>, datasetIds: readonly string[]): Promise<string[]> {
+  if (datasetIds.length === 0) return [];
+  const rows = await db.selectFrom('datasets').select('id').where('id', 'in', [...datasetIds]).where('sealed', '=', true).execute();
+  return rows.map((d) => d.id);
+}
+
+/** Which of these samples (row ids) belong to a sealed dataset. */
+export async function sealedSampleIds(db: Kysely<Database>, sampleIds: readonly string[]): Promise<string[]> {
+  if (sampleIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('samples')
+    .innerJoin('datasets', 'datasets.id', 'samples.dataset_id')
+    .select('samples.id')
+    .where('samples.id', 'in', [...sampleIds])
+    .where('datasets.sealed', '=', true)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Whether the dataset with this id is sealed (false when there is none). */
+export async function isDatasetSealed(db: Kysely<Database>, datasetId: string): Promise<boolean> {
+  return (await db.selectFrom('datasets').select('sealed').where('id', '=', datasetId).executeTakeFirst())?.sealed === true;
+}
+
+/** A sample as live scoring binds it, with its dataset's root and sealing. */
+export interface BindableSample {
+  /** Sample row id. */
+  readonly sampleId: string;
+  /** Dataset row id. */
+  readonly datasetId: string;
+  /** Manifest id. */
+  readonly sampleKey: string;
+  /** Task. */
+  readonly task: SampleTask;
+  /** Reference(s). */
+  readonly reference: string | string[] | null;
+  /** Language. */
+  readonly lang: string | null;
+  /** Question, if any. */
+  readonly question: string | null;
+  /** Correct option letter, if multiple choice. */
+  readonly answer: string | null;
+  /** Options, if multiple choice. */
+  readonly choices: string[] | null;
+  /** Media entries (paths relative to the root). */
+  readonly media: SampleMedia[];
+  /** The dataset's root folder. */
+  readonly rootDir: string | null;
+  /** Whether the dataset is sealed. */
+  readonly sealed: boolean;
+}
+
+/**
+ * A sample by dataset name or id and sample key; when several imports share
+ * the name, the newest wins.
+ */
+export async function findBindableSample(db: Kysely<Database>, datasetNameOrId: string, sampleKey: string): Promise<BindableSample | undefined> {
+  return db
+    .selectFrom('samples')
+    .innerJoin('datasets', 'datasets.id', 'samples.dataset_id')
+    .select([
+      'samples.id as sampleId',
+      'samples.dataset_id as datasetId',
+      'samples.sample_key as sampleKey',
+      'samples.task as task',
+      'samples.reference as reference',
+      'samples.lang as lang',
+      'samples.question as question',
+      'samples.answer as answer',
+      'samples.choices as choices',
+      'samples.media as media',
+      'datasets.root_dir as rootDir',
+      'datasets.sealed as sealed',
+    ])
+    .where((eb) => eb.or([eb('datasets.name', '=', datasetNameOrId), eb(eb.cast('datasets.id', 'text'), '=', datasetNameOrId)]))
+    .where('samples.sample_key', '=', sampleKey)
+    .orderBy('datasets.created_at', 'desc')
+    .executeTakeFirst();
 }

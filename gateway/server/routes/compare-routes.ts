@@ -5,6 +5,8 @@ import { loadLeaderboardInput } from '../../compare/leaderboard.js';
 import { loadRunOutcomes } from '../../compare/load-run-outcomes.js';
 import { comparisonView, kindGapFor, leaderboardsView, mayReadReferences, sealedAccess, type SealedAccess } from '../../compare/sealed-view.js';
 import { EvalgateError } from '../../errors.js';
+import type { PredictionStatus } from '../../store/database.js';
+import { findRunWithDataset, listRunSamples } from '../../store/run-listing-repo.js';
 
 // The cap on iterations is checked in the handler, so the 400 names it in words.
 const statsQuery = {
@@ -118,43 +120,12 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { id } = request.params;
-      const run = await app.store.db
-        .selectFrom('runs')
-        .leftJoin('datasets', 'datasets.id', 'runs.dataset_id')
-        .select(['runs.id', 'runs.task', 'runs.model_id', 'datasets.name as dataset', 'datasets.sealed'])
-        .where('runs.id', '=', id)
-        .executeTakeFirst();
+      const run = await findRunWithDataset(app.store.db, id);
       if (!run) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Run', id });
       const { limit = 100, offset = 0, status } = request.query;
-      let q = app.store.db
-        .selectFrom('predictions')
-        .innerJoin('samples', 'samples.id', 'predictions.sample_id')
-        .select([
-          'samples.sample_key',
-          'samples.task',
-          'samples.question',
-          'samples.choices',
-          'samples.answer',
-          'samples.reference',
-          'samples.lang',
-          'samples.tags',
-          'samples.media',
-          'predictions.status',
-          'predictions.output_text',
-          'predictions.error',
-          'predictions.attempts',
-          'predictions.latency_total_ms',
-          'predictions.latency_first_token_ms',
-          'predictions.audio_seconds',
-        ])
-        .where('predictions.run_id', '=', id)
-        .orderBy('samples.sample_key')
-        .limit(limit)
-        .offset(offset);
-      if (status) q = q.where('predictions.status', '=', status as 'ok' | 'failed' | 'skipped');
       // Only inputs and outputs here, never scores; references go to admin keys on every dataset.
       const admin = mayReadReferences(accessOf(request));
-      const rows = await q.execute();
+      const rows = await listRunSamples(app.store.db, id, { limit, offset, status: status as PredictionStatus | undefined });
       return {
         run: { id: run.id, task: run.task, modelId: run.model_id, dataset: run.dataset },
         samples: rows.map(({ reference, answer, ...r }) => ({

@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
+import { pingDatabase } from '../../store/health-repo.js';
 import { evalgateVersion } from '../../version.js';
 
 /** `GET /healthz` and `GET /metrics`. */
@@ -11,7 +11,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     // database host and user.
     const detailed = (request.auth?.scopes.length ?? 0) > 0;
     try {
-      await sql`select 1`.execute(app.store.db);
+      await pingDatabase(app.store.db);
       if (!detailed) return { status: 'ok' };
       return {
         status: 'ok',

@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { isContainmentProblem, openContainedMedia } from '../../../datasets/contain-media-path.js';
 import { EvalgateError } from '../../errors.js';
-import type { SampleMediaFile } from '../../store/database.js';
+import { findSampleMediaRecord } from '../../store/dataset-repo.js';
 
 const mimeTypes: Readonly<Record<string, string>> = {
   '.wav': 'audio/wav',
@@ -32,17 +32,11 @@ export async function mediaRoutes(app: FastifyInstance): Promise<void> {
     async (request, reply) => {
       const { dataset, sample, index } = request.params;
       const notFound = (): EvalgateError => new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Media', id: `${dataset}/${sample}/${index}` });
-      const row = await app.store.db
-        .selectFrom('samples')
-        .innerJoin('datasets', 'datasets.id', 'samples.dataset_id')
-        .select(['samples.media', 'samples.media_files', 'datasets.root_dir'])
-        .where((eb) => eb.or([eb('datasets.name', '=', dataset), eb('datasets.id', '=', dataset)]))
-        .where('samples.sample_key', '=', sample)
-        .executeTakeFirst();
+      const row = await findSampleMediaRecord(app.store.db, dataset, sample);
       const media = row?.media[index];
       if (!row || !media || !row.root_dir) throw notFound();
       // Samples imported before real paths were recorded have none: those are checked by real path alone.
-      const recorded = (row.media_files as SampleMediaFile[])[index];
+      const recorded = row.media_files[index];
       const opened = await openContainedMedia(row.root_dir, media.path, recorded);
       if (isContainmentProblem(opened)) {
         request.log.warn({ dataset, sample, index, problem: opened.problem, detail: opened.detail }, 'media refused');

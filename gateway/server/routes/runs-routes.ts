@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { definedSize, loadSliceSizes } from '../../compare/load-run-outcomes.js';
 import { runSummaryView, sealedAccess } from '../../compare/sealed-view.js';
-import { staleColumn } from '../../runner/run-heartbeat.js';
+import { sealedDatasetIds } from '../../store/dataset-repo.js';
+import { listRunsPage } from '../../store/run-listing-repo.js';
 
 /** `GET /v1/runs`: runs, newest first. */
 export async function runsRoutes(app: FastifyInstance): Promise<void> {
@@ -22,37 +23,11 @@ export async function runsRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { limit = 100, model, task } = request.query;
-      let q = app.store.db
-        .selectFrom('runs')
-        .select([
-          'id',
-          'model_id',
-          'dataset_id',
-          'task',
-          'status',
-          'config_hash',
-          'dataset_digest',
-          'evalgate_version',
-          'summary',
-          'created_at',
-          'started_at',
-          'finished_at',
-          'heartbeat_at',
-          // Running, but its executor stopped stamping it (see `evalgate runs reap`); the database's clock decides.
-          staleColumn(),
-        ])
-        .orderBy('created_at', 'desc')
-        .limit(limit);
-      if (model) q = q.where('model_id', '=', model);
-      if (task) q = q.where('task', '=', task);
-      const runs = await q.execute();
+      // `stale`: running, but its executor stopped stamping it (see `evalgate runs reap`); the database's clock decides.
+      const runs = await listRunsPage(app.store.db, { limit, model, task });
       // A run's summary metrics are an aggregate: on a sealed dataset, unless they cover every sample of the task, they are admin-only.
       const datasetIds = [...new Set(runs.flatMap((r) => (r.dataset_id ? [r.dataset_id] : [])))];
-      const sealed = new Set(
-        datasetIds.length === 0
-          ? []
-          : (await app.store.db.selectFrom('datasets').select('id').where('id', 'in', datasetIds).where('sealed', '=', true).execute()).map((d) => d.id),
-      );
+      const sealed = new Set(await sealedDatasetIds(app.store.db, datasetIds));
       const access = sealedAccess(request.auth?.scopes ?? [], app.evalgateConfig.sealed?.minSliceSize);
       const sizes = access.isAdmin ? new Map() : await loadSliceSizes(app.store.db, [...sealed]);
       return {
