@@ -1,79 +1,24 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 
+// The wire types are the server's own (gateway/live/native-wire.ts), imported
+// as types only: the client pulls no server code at runtime.
+import type { NativeClientMessage, NativeFinal, NativeLatency, NativeSampleRef, NativeServerMessage, NativeSessionSummary, NativeTurnDetectionRequest } from '../live/native-wire.js';
+
 /** Latency of one utterance, as the gateway measured it. */
-export interface StreamLatency {
-  /** End of speech → first output token, ms. */
-  readonly firstTokenMs: number | null;
-  /** End of speech → final output, ms. */
-  readonly finalMs: number | null;
-  /** Seconds of audio in the utterance. */
-  readonly audioSeconds: number;
-  /** Processing seconds ÷ audio seconds. */
-  readonly realTimeFactor: number | null;
-}
+export type StreamLatency = NativeLatency;
 
 /** Server messages of the native protocol (docs/protocol.md). */
-export type StreamServerMessage =
-  | { readonly type: 'session.ready'; /** Session id (use it to resume). */ readonly sessionId: string; /** Whether this resumed a dropped session. */ readonly resumed: boolean; /** Events lost while disconnected. */ readonly droppedEvents: number }
-  | { readonly type: 'configured'; /** Accepted format. */ readonly format: { encoding: 'pcm16'; sampleRateHz: number }; /** Accepted turn detection. */ readonly turnDetection: unknown }
-  | { readonly type: 'speech.started'; /** Item id. */ readonly itemId: string; /** Stream offset, ms. */ readonly audioStartMs: number }
-  | { readonly type: 'speech.stopped'; /** Item id. */ readonly itemId: string; /** Stream offset, ms. */ readonly audioEndMs: number }
-  | { readonly type: 'committed'; /** Item id. */ readonly itemId: string }
-  | { readonly type: 'cleared' }
-  | { readonly type: 'response.started'; /** Response id. */ readonly responseId: string; /** Utterance number. */ readonly seq: number }
-  | { readonly type: 'response.delta'; /** Response id. */ readonly responseId: string; /** Utterance number. */ readonly seq: number; /** New text. */ readonly delta: string }
-  | StreamFinal
-  | { readonly type: 'error'; /** Registry code. */ readonly code: string; /** Message. */ readonly message: string; /** Offending field. */ readonly param?: string }
-  | { readonly type: 'session.summary'; /** Session id. */ readonly sessionId: string; /** Counts and latency percentiles. */ readonly summary: StreamSummary };
+export type StreamServerMessage = NativeServerMessage;
 
 /** The final result of one utterance. */
-export interface StreamFinal {
-  /** Message type. */
-  readonly type: 'response.final';
-  /** Response id. */
-  readonly responseId: string;
-  /** Utterance number within the session. */
-  readonly seq: number;
-  /** Outcome. */
-  readonly status: 'completed' | 'cancelled' | 'failed';
-  /** The model's final text. */
-  readonly text: string;
-  /** Latency figures. */
-  readonly latency: StreamLatency;
-  /** Scores against the bound sample (evaluator keys only). */
-  readonly scores?: Readonly<Record<string, number>>;
-  /** Why it failed. */
-  readonly error?: { readonly code: string; readonly message: string };
-}
+export type StreamFinal = NativeFinal;
 
 /** Session-level summary sent before a clean close. */
-export interface StreamSummary {
-  /** Finished utterances. */
-  readonly utterances: number;
-  /** Failed utterances. */
-  readonly failed: number;
-  /** Audio seconds received. */
-  readonly audioSeconds: number;
-  /** First-token percentiles, ms. */
-  readonly firstTokenMs: { p50: number; p90: number; p99: number } | null;
-  /** Final percentiles, ms. */
-  readonly finalMs: { p50: number; p90: number; p99: number } | null;
-}
+export type StreamSummary = NativeSessionSummary;
 
 /** A dataset sample reference. */
-export interface StreamSampleRef {
-  /** Dataset name. */
-  readonly dataset: string;
-  /** Sample id in the manifest. */
-  readonly sample: string;
-  /** Scorer normalizer (default `none`, as `evalgate score`). */
-  readonly normalizer?: string;
-  /** ASR token unit: `word` (default), `char` or `mixed`. */
-  readonly unit?: string;
-  /** MCQ extractor (default `videomme`). */
-  readonly extractor?: string;
-}
+export type StreamSampleRef = NativeSampleRef;
 
 /** How to connect. */
 export interface StreamClientOptions {
@@ -153,12 +98,12 @@ export class StreamClient extends EventEmitter<{ message: [StreamServerMessage];
     this.emit('message', msg);
   }
 
-  #send(msg: object): void {
+  #send(msg: NativeClientMessage): void {
     this.#ws.send(JSON.stringify(msg));
   }
 
   /** Sets the audio format, turn detection and an optional stream-level sample binding. */
-  configure(opts: { sampleRateHz?: 16000 | 24000; turnDetection?: 'manual' | 'server_vad' | { type: 'server_vad'; threshold?: number; silenceDurationMs?: number; prefixPaddingMs?: number }; sample?: StreamSampleRef } = {}): Promise<void> {
+  configure(opts: { sampleRateHz?: 16000 | 24000; turnDetection?: NativeTurnDetectionRequest; sample?: StreamSampleRef } = {}): Promise<void> {
     return new Promise((resolve, reject) => {
       const on = (m: StreamServerMessage): void => {
         if (m.type === 'configured') {

@@ -6,10 +6,12 @@ import { decodeImageData } from './decode-image-data.js';
 import type { LiveEvent, TurnDetection } from './live-event.js';
 import type { LiveSession } from './live-session.js';
 import type { SocketControl, WireProtocol } from './live-socket.js';
+import type { NativeClientType, NativeServerMessage } from './native-wire.js';
 import { findBoundSample, parseSampleRef } from './sample-binding.js';
 
-/** Messages the native protocol accepts (docs/protocol.md). */
-const clientTypes = new Set(['configure', 'commit', 'clear', 'cancel', 'text', 'image', 'video', 'respond', 'end']);
+/** Messages the native protocol accepts (docs/protocol.md); typed so that the list and native-wire.ts agree. */
+const clientTypeList = { configure: true, commit: true, clear: true, cancel: true, text: true, image: true, video: true, respond: true, end: true } satisfies Record<NativeClientType, true>;
+const clientTypes = new Set<string>(Object.keys(clientTypeList));
 
 const mimeOf = (path: string): string => (/\.webm$/i.test(path) ? 'video/webm' : /\.mkv$/i.test(path) ? 'video/x-matroska' : 'video/mp4');
 
@@ -47,7 +49,7 @@ export class NativeProtocol implements WireProtocol {
   readonly sessionConfig: Record<string, unknown> = { protocol: 'native' };
   #configured = false;
 
-  greeting(s: LiveSession, info: { resumed: boolean; dropped: number }): object[] {
+  greeting(s: LiveSession, info: { resumed: boolean; dropped: number }): NativeServerMessage[] {
     if (info.resumed) this.#configured = true;
     return [{ type: 'session.ready', sessionId: s.id, resumed: info.resumed, droppedEvents: info.dropped, format: s.format, turnDetection: s.turnDetection }];
   }
@@ -64,7 +66,7 @@ export class NativeProtocol implements WireProtocol {
     return Promise.resolve();
   }
 
-  async handleText(s: LiveSession, data: string, ctx: SocketControl): Promise<object[] | void> {
+  async handleText(s: LiveSession, data: string, ctx: SocketControl): Promise<NativeServerMessage[] | void> {
     let msg: Record<string, unknown>;
     try {
       msg = JSON.parse(data) as Record<string, unknown>;
@@ -144,7 +146,7 @@ export class NativeProtocol implements WireProtocol {
     }
   }
 
-  render(ev: LiveEvent): object[] {
+  render(ev: LiveEvent): NativeServerMessage[] {
     switch (ev.type) {
       case 'speech_started':
         return [{ type: 'speech.started', itemId: ev.itemId, audioStartMs: ev.audioStartMs }];
