@@ -30,9 +30,9 @@ export async function loadCtcVocabulary(modelDir: string): Promise<CtcVocabulary
   if (existsSync(tokensTxt)) {
     const lines = (await readFile(tokensTxt, 'utf8')).split(/\r?\n/).filter((l) => l.length > 0);
     lines.forEach((line, i) => {
-      const m = /^(.*)\s+(\d+)$/.exec(line);
+      const [, tok, id] = /^(.*)\s+(\d+)$/.exec(line) ?? [];
       // A line that is only a number is a token whose text is a digit, not an id.
-      if (m && m[1]!.length > 0) tokens[Number(m[2])] = m[1]!;
+      if (tok && id !== undefined) tokens[Number(id)] = tok;
       else tokens[i] = line;
     });
   } else if (existsSync(vocabJson)) {

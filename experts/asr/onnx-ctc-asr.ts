@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InferenceSessionLike, TensorFactory, TensorLike } from '../onnx/inference-session-like.js';
 import type { OnnxDevice } from '../onnx/onnx-runtime.js';
+import { outputAt } from '../onnx/session-io.js';
 import { computeFbank, type FbankOptions } from '../audio-features/log-mel-fbank.js';
 import { resample } from '../audio-features/streaming-resampler.js';
 import { AsrModelError, throwIfAborted, type AsrEngine, type AsrResult, type TranscribeOptions } from './asr-engine.js';
@@ -110,15 +111,21 @@ export class OnnxCtcAsr implements AsrEngine {
     }
     const out = await this.#session.run(feeds);
     throwIfAborted(opts.signal);
-    const scores = out[this.#session.outputNames[0]!]!;
+    const scores = outputAt(this.#session, out, 0);
+    if (!scores) throw new AsrModelError('model.onnx', `the run returned no output (outputs are ${this.#session.outputNames.join(', ')})`);
     const dims = scores.dims;
     const classes = this.#vocab.tokens.length;
     // Some exports emit [1, V, T]; recognise it by which axis matches the vocabulary.
     const classMajor = dims.length === 3 && dims[1] === classes && dims[2] !== classes;
-    const frames = classMajor ? dims[2]! : dims.length === 3 ? dims[1]! : dims[0]!;
-    const width = classMajor ? dims[1]! : dims[dims.length - 1]!;
+    const frames = classMajor ? dims[2] : dims.length === 3 ? dims[1] : dims[0];
+    const width = classMajor ? dims[1] : dims[dims.length - 1];
+    if (frames === undefined || width === undefined) throw new AsrModelError('model.onnx', 'the output tensor has no dimensions');
     if (width !== classes) {
       throw new AsrModelError('tokens', `the model has ${width} output classes but the token table has ${classes} entries`);
+    }
+    // ctcGreedyDecode reads frames × classes scores without a check each.
+    if (scores.data.length < frames * width) {
+      throw new AsrModelError('model.onnx', `the output holds ${scores.data.length} scores, fewer than its shape [${dims.join(', ')}] needs`);
     }
     return { text: ctcGreedyDecode(scores.data as Float32Array, frames, width, this.#vocab, classMajor).text };
   }

@@ -62,7 +62,8 @@ function decodeStringPair(buf: Buffer): [string, string] {
     let len = 0;
     let mul = 1;
     for (;;) {
-      const b = buf[p++]!;
+      const b = buf[p++];
+      if (b === undefined) throw new Error('ONNX metadata_props entry is truncated (varint runs past its end)');
       len += (b & 0x7f) * mul;
       if (!(b & 0x80)) break;
       mul *= 128;

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { InferenceSessionLike, TensorFactory, TensorLike } from '../onnx/inference-session-like.js';
 import type { OnnxDevice } from '../onnx/onnx-runtime.js';
+import { inputNameAt, outputAt } from '../onnx/session-io.js';
 import { resample } from '../audio-features/streaming-resampler.js';
 import { WHISPER_WINDOW_FRAMES, WHISPER_WINDOW_SAMPLES, whisperLogMel } from '../audio-features/whisper-log-mel.js';
 import { AsrModelError, throwIfAborted, type AsrEngine, type AsrResult, type TranscribeOptions } from './asr-engine.js';
@@ -91,9 +92,10 @@ export class WhisperOnnxAsr implements AsrEngine {
   async #decodeWindow(window: Float32Array, signal: AbortSignal | undefined): Promise<{ text: string; language?: string }> {
     const mel = whisperLogMel(window, this.#opts.nMels);
     const enc = await this.#encoder.run({
-      [this.#encoder.inputNames[0]!]: this.#tensor('float32', mel, [1, this.#opts.nMels, WHISPER_WINDOW_FRAMES]),
+      [inputNameAt(this.#encoder, 0)]: this.#tensor('float32', mel, [1, this.#opts.nMels, WHISPER_WINDOW_FRAMES]),
     });
-    const hidden = enc[this.#encoder.outputNames[0]!]!;
+    const hidden = outputAt(this.#encoder, enc, 0);
+    if (!hidden) throw new AsrModelError('encoder', `the run returned no hidden states (outputs are ${this.#encoder.outputNames.join(', ')})`);
     const gen = this.#gen;
     const multilingual = gen.is_multilingual !== false && gen.lang_to_id !== undefined && Object.keys(gen.lang_to_id).length > 0;
     const prompt = [gen.decoder_start_token_id];
@@ -117,10 +119,11 @@ export class WhisperOnnxAsr implements AsrEngine {
     for (let step = 0; step < maxNew; step++) {
       throwIfAborted(signal);
       const useCache = this.#merged && cache !== undefined;
-      const ids = useCache ? [out.length ? out[out.length - 1]! : prompt[prompt.length - 1]!] : [...prompt, ...out];
+      // The prompt is never empty (it starts with decoder_start_token_id), so there is always a last token.
+      const ids = useCache ? [out.at(-1) ?? prompt.at(-1)!] : [...prompt, ...out];
       const feeds = this.#decoderFeeds(ids, hidden, useCache ? { ...cache, ...encoderCache } : undefined);
       const res = await this.#decoder.run(feeds);
-      const next = this.#argmax(res[this.#decoder.outputNames[0]!]!, step === 0);
+      const next = this.#argmax(this.#logits(res), step === 0);
       if (this.#merged) {
         cache = {};
         const enc: Record<string, TensorLike> = {};
@@ -156,25 +159,31 @@ export class WhisperOnnxAsr implements AsrEngine {
 
   async #detectLanguage(hidden: TensorLike): Promise<string> {
     const res = await this.#decoder.run(this.#decoderFeeds([this.#gen.decoder_start_token_id], hidden, undefined));
-    const logits = res[this.#decoder.outputNames[0]!]!;
-    const vocab = logits.dims[logits.dims.length - 1]!;
-    const row = (logits.data as Float32Array).subarray(logits.data.length - vocab);
+    const row = lastRow(this.#logits(res));
     let best = '';
     let bestScore = -Infinity;
     for (const [token, id] of Object.entries(this.#gen.lang_to_id ?? {})) {
-      if (row[id]! > bestScore) {
-        bestScore = row[id]!;
+      const score = row[id];
+      if (score === undefined) throw new AsrModelError('generation_config.json', `language token ${token} has id ${id}, outside the vocabulary (${row.length})`);
+      if (score > bestScore) {
+        bestScore = score;
         best = token;
       }
     }
     return best;
   }
 
+  /** The decoder's logits output of one run. */
+  #logits(res: Record<string, TensorLike>): TensorLike {
+    const logits = outputAt(this.#decoder, res, 0);
+    if (!logits) throw new AsrModelError('decoder', `the run returned no logits (outputs are ${this.#decoder.outputNames.join(', ')})`);
+    return logits;
+  }
+
   /** Greedy choice at the last position, with Whisper's suppressions applied. */
   #argmax(logits: TensorLike, first: boolean): number {
-    const vocab = logits.dims[logits.dims.length - 1]!;
-    const data = logits.data as Float32Array;
-    const row = data.subarray(data.length - vocab);
+    const row = lastRow(logits);
+    const vocab = row.length;
     const mask = this.#suppressMask(vocab);
     const begin = first ? new Set(this.#gen.begin_suppress_tokens ?? []) : undefined;
     let best = this.#gen.eos_token_id;
@@ -247,4 +256,14 @@ export async function createWhisperOnnxAsr(
     ...(opts.task ? { task: opts.task } : {}),
     ...(heads > 0 && dModel > 0 ? { dims: { heads, headDim: dModel / heads } } : {}),
   });
+}
+
+/** The logits of the last position: the trailing `vocab` values of a [.., vocab] tensor. */
+function lastRow(logits: TensorLike): Exclude<TensorLike['data'], BigInt64Array> {
+  const vocab = logits.dims[logits.dims.length - 1];
+  const { data } = logits;
+  if (vocab === undefined || data instanceof BigInt64Array || data.length < vocab) {
+    throw new AsrModelError('decoder', `logits must be numeric [.., vocab], got ${logits.type} [${logits.dims.join(', ')}]`);
+  }
+  return data.subarray(data.length - vocab);
 }

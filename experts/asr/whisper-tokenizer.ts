@@ -37,15 +37,13 @@ function unicodeToByte(): Map<string, number> {
   for (let b = 33; b <= 126; b++) bs.push(b);
   for (let b = 161; b <= 172; b++) bs.push(b);
   for (let b = 174; b <= 255; b++) bs.push(b);
-  const cs = [...bs];
+  // Printable bytes stand for themselves; the rest take code points from 256 on.
+  const map = new Map(bs.map((b) => [String.fromCharCode(b), b]));
   let n = 0;
   for (let b = 0; b < 256; b++) {
-    if (!bs.includes(b)) {
-      bs.push(b);
-      cs.push(256 + n++);
-    }
+    if (!bs.includes(b)) map.set(String.fromCharCode(256 + n++), b);
   }
-  return new Map(bs.map((b, i) => [String.fromCharCode(cs[i]!), b]));
+  return map;
 }
 
 /** Turns Whisper token ids into text. */

@@ -44,6 +44,9 @@ export class Fft {
 
   /** Forward transform of (inRe, inIm) into (outRe, outIm); the arrays must not alias. */
   transform(inRe: Float64Array, inIm: Float64Array, outRe: Float64Array, outIm: Float64Array): void {
+    // Checked once here so that the recursion's indexed reads (all < size) stay unchecked.
+    const short = Math.min(inRe.length, inIm.length, outRe.length, outIm.length);
+    if (short < this.size) throw new RangeError(`FFT of size ${this.size} needs arrays of that length (got ${short})`);
     this.#work(outRe, outIm, 0, inRe, inIm, 0, 1, 0);
   }
 
@@ -52,6 +55,7 @@ export class Fft {
    * scratch of length `size` so that no frame allocates.
    */
   powerSpectrum(frame: Float64Array, power: Float64Array, scratch: FftScratch): void {
+    if (power.length <= this.size >> 1) throw new RangeError(`power spectrum needs ${(this.size >> 1) + 1} bins (got ${power.length})`);
     scratch.im.fill(0);
     this.transform(frame, scratch.im, scratch.outRe, scratch.outIm);
     const half = this.size >> 1;

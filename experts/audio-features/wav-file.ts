@@ -31,7 +31,8 @@ const FORMAT_EXTENSIBLE = 0xfffe;
 /** Parses a WAV file (PCM integer or IEEE float, any channel count) into mono float samples. */
 export function parseWav(bytes: Uint8Array): WavAudio {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tag = (off: number): string => String.fromCharCode(bytes[off]!, bytes[off + 1]!, bytes[off + 2]!, bytes[off + 3]!);
+  // subarray clamps at the end, so a truncated tag reads short and matches nothing.
+  const tag = (off: number): string => String.fromCharCode(...bytes.subarray(off, off + 4));
   if (bytes.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') throw new WavFormatError('missing RIFF/WAVE header');
   let format = -1;
   let channels = 0;

@@ -17,11 +17,11 @@ export function writeChwBgr(
 ): void {
   const { width, height, data } = img;
   const plane = planeWidth * height;
-  for (let k = 0; k < 3; k++) {
+  for (const k of [0, 1, 2] as const) {
     // BGR: plane k reads RGB channel 2 - k.
     const ch = 2 - k;
-    const scale = 1 / (255 * std[k]!);
-    const shift = mean[k]! / std[k]!;
+    const scale = 1 / (255 * std[k]);
+    const shift = mean[k] / std[k];
     const base = offset + k * plane;
     for (let y = 0; y < height; y++) {
       const row = base + y * planeWidth;

@@ -33,6 +33,10 @@ export function ctcGreedyDecode(
   if (classes !== charset.length) {
     throw new RangeError(`Recogniser has ${classes} classes but the key file gives ${charset.length} (blank + keys + space)`);
   }
+  // Checked once so the per-step reads below stay in range without a check each.
+  if (classes < 1 || probs.length < batch * steps * classes) {
+    throw new RangeError(`CTC output holds ${probs.length} values, fewer than its shape [${dims.join(', ')}] needs`);
+  }
   const out: DecodedText[] = [];
   for (let b = 0; b < batch; b++) {
     let text = '';

@@ -31,6 +31,8 @@ const MIN_SIZE = 3;
  * yielded boxes inside text that the score or size filters then had to drop.
  */
 export function textComponents(prob: Float32Array, width: number, height: number, thresh: number): Point[][] {
+  // Checked once so the per-pixel reads below need no check each.
+  if (prob.length < width * height) throw new RangeError(`probability map holds ${prob.length} values, fewer than ${width}×${height}`);
   // Run-length labelling with union-find: a few runs per row instead of a
   // label per pixel keeps this linear and allocation-light on 960×960 maps.
   const runStart: number[] = [];
@@ -91,6 +93,7 @@ export function textComponents(prob: Float32Array, width: number, height: number
  * integer truncation of its corners.
  */
 export function boxScoreFast(prob: Float32Array, width: number, height: number, box: readonly Point[]): number {
+  if (prob.length < width * height) throw new RangeError(`probability map holds ${prob.length} values, fewer than ${width}×${height}`);
   const clamp = (v: number, hi: number): number => Math.min(Math.max(v, 0), hi);
   const xs = box.map((p) => p[0]);
   const ys = box.map((p) => p[1]);

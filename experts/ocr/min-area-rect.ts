@@ -27,8 +27,7 @@ export function convexHull(points: readonly Point[]): Point[] {
     lower.push(p);
   }
   const upper: Point[] = [];
-  for (let i = pts.length - 1; i >= 0; i--) {
-    const p = pts[i]!;
+  for (const p of pts.toReversed()) {
     while (upper.length >= 2 && cross(upper[upper.length - 2]!, upper[upper.length - 1]!, p) <= 0) upper.pop();
     upper.push(p);
   }
@@ -105,9 +104,11 @@ export function rectCorners(rect: RotatedRect): Point[] {
  * rightmost is top-right. Ties resolve the same way as the reference.
  */
 export function orderMiniBox(corners: readonly Point[]): Quad {
-  const p = [...corners].sort((a, b) => a[0] - b[0]);
-  const [tl, bl] = p[1]![1] > p[0]![1] ? [p[0]!, p[1]!] : [p[1]!, p[0]!];
-  const [tr, br] = p[3]![1] > p[2]![1] ? [p[2]!, p[3]!] : [p[3]!, p[2]!];
+  const [p0, p1, p2, p3] = [...corners].sort((a, b) => a[0] - b[0]);
+  if (p3 === undefined || corners.length !== 4) throw new RangeError(`orderMiniBox needs 4 corners (got ${corners.length})`);
+  // p0..p2 exist since p3 does.
+  const [tl, bl] = p1![1] > p0![1] ? [p0!, p1!] : [p1!, p0!];
+  const [tr, br] = p3[1] > p2![1] ? [p2!, p3] : [p3, p2!];
   return [tl, tr, br, bl];
 }
 

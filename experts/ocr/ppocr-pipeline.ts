@@ -130,15 +130,18 @@ export class PpocrPipeline {
           ...this.#o.rec,
           signal,
         });
+        // recognizeCrops returns one reading per crop, so again[j] and texts[i] exist.
         weak.forEach((i, j) => {
-          if (again[j]!.confidence > texts[i]!.confidence) texts[i] = again[j]!;
+          const turned = again[j]!;
+          if (turned.confidence > texts[i]!.confidence) texts[i] = turned;
         });
       }
     }
     const kept: OcrLine[] = [];
-    texts.forEach((t, i) => {
+    found.forEach((d, i) => {
+      const t = texts[i]!;
       if (t.confidence < dropScore || t.text.trim() === '') return;
-      kept.push({ text: t.text, confidence: t.confidence, box: unpadBox(found[i]!.box, pad, img.width, img.height) });
+      kept.push({ text: t.text, confidence: t.confidence, box: unpadBox(d.box, pad, img.width, img.height) });
     });
     return assemble(kept);
   }
@@ -150,7 +153,9 @@ export class PpocrPipeline {
   async #recognizeWhole(img: RgbImage, signal: AbortSignal | undefined): Promise<OcrResult> {
     let line = img;
     if (this.#s.cls && this.#o.useAngleCls !== false) {
-      line = (await classifyAngles(this.#s.cls, this.#s.tensor, [img], { ...this.#o.cls, signal })).crops[0]!;
+      const [turned] = (await classifyAngles(this.#s.cls, this.#s.tensor, [img], { ...this.#o.cls, signal })).crops;
+      // One crop in, one out; the image as given is what "not turned" means.
+      line = turned ?? img;
     }
     const [t] = await recognizeCrops(this.#s.rec, this.#s.tensor, [line], this.#s.charset, { ...this.#o.rec, signal });
     if (!t || t.confidence < (this.#o.dropScore ?? 0.5) || t.text.trim() === '') return { text: '', lines: [] };

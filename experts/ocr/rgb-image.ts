@@ -99,12 +99,15 @@ export function padImage(
  */
 export function borderColour(img: RgbImage): [number, number, number] {
   const { width: w, height: h, data } = img;
-  const channels: number[][] = [[], [], []];
+  const reds: number[] = [];
+  const greens: number[] = [];
+  const blues: number[] = [];
   const take = (x: number, y: number): void => {
     const i = (y * w + x) * 3;
-    channels[0]!.push(data[i]!);
-    channels[1]!.push(data[i + 1]!);
-    channels[2]!.push(data[i + 2]!);
+    // (x, y) lies inside the image, so its three bytes exist.
+    reds.push(data[i]!);
+    greens.push(data[i + 1]!);
+    blues.push(data[i + 2]!);
   };
   for (let x = 0; x < w; x++) {
     take(x, 0);
@@ -116,9 +119,11 @@ export function borderColour(img: RgbImage): [number, number, number] {
   }
   const median = (v: number[]): number => {
     v.sort((a, b) => a - b);
-    return v[v.length >> 1]!;
+    const m = v[v.length >> 1];
+    if (m === undefined) throw new RangeError(`borderColour of an empty ${w}×${h} image`);
+    return m;
   };
-  return [median(channels[0]!), median(channels[1]!), median(channels[2]!)];
+  return [median(reds), median(greens), median(blues)];
 }
 
 /** Rotates by 180° (what the angle classifier's `180` label asks for). */

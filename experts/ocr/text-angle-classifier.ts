@@ -1,4 +1,5 @@
 import type { InferenceSessionLike, TensorFactory } from '../onnx/inference-session-like.js';
+import { inputNameAt, outputAt } from '../onnx/session-io.js';
 import { rotate180, type RgbImage } from './rgb-image.js';
 import { lineBatchInput } from './text-recognizer.js';
 
@@ -40,17 +41,18 @@ export async function classifyAngles(
     opts.signal?.throwIfAborted();
     const batch = crops.slice(start, start + batchSize);
     const input = lineBatchInput(batch, CLS_HEIGHT, CLS_WIDTH);
-    const outputs = await session.run({ [session.inputNames[0]!]: tensor('float32', input, [batch.length, 3, CLS_HEIGHT, CLS_WIDTH]) });
-    const probs = outputs[session.outputNames[0]!];
-    if (!probs || !(probs.data instanceof Float32Array) || probs.dims[1] !== 2) {
+    const outputs = await session.run({ [inputNameAt(session, 0)]: tensor('float32', input, [batch.length, 3, CLS_HEIGHT, CLS_WIDTH]) });
+    const probs = outputAt(session, outputs, 0);
+    if (!probs || !(probs.data instanceof Float32Array) || probs.dims[1] !== 2 || probs.data.length < batch.length * 2) {
       throw new Error(`Angle classifier output must be float32 [N, 2], got [${probs?.dims.join(', ') ?? ''}]`);
     }
-    for (let j = 0; j < batch.length; j++) {
+    for (const [j, crop] of batch.entries()) {
+      // In range: the output was checked above to hold two scores per crop.
       const p0 = probs.data[j * 2]!;
       const p180 = probs.data[j * 2 + 1]!;
       const rotated = p180 > p0 && p180 > thresh;
       decisions.push({ rotated, score: Math.max(p0, p180) });
-      if (rotated) out[start + j] = rotate180(batch[j]!);
+      if (rotated) out[start + j] = rotate180(crop);
     }
   }
   return { crops: out, decisions };

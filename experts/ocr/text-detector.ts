@@ -1,4 +1,5 @@
 import type { InferenceSessionLike, TensorFactory } from '../onnx/inference-session-like.js';
+import { inputNameAt, outputAt } from '../onnx/session-io.js';
 import { writeChwBgr } from './chw-tensor.js';
 import { dbPostProcess, type DbPostProcessOptions, type DetectedBox } from './db-postprocess.js';
 import { resizeBilinear, type RgbImage } from './rgb-image.js';
@@ -40,8 +41,8 @@ export async function detectText(
   const resized = resizeBilinear(img, size.width, size.height);
   const input = new Float32Array(3 * size.width * size.height);
   writeChwBgr(resized, input, 0, size.width, DET_MEAN, DET_STD);
-  const outputs = await session.run({ [session.inputNames[0]!]: tensor('float32', input, [1, 3, size.height, size.width]) });
-  const map = outputs[session.outputNames[0]!];
+  const outputs = await session.run({ [inputNameAt(session, 0)]: tensor('float32', input, [1, 3, size.height, size.width]) });
+  const map = outputAt(session, outputs, 0);
   if (!map || !(map.data instanceof Float32Array)) throw new Error('Text detector returned no float32 probability map');
   const [, , mapH, mapW] = map.dims as [number, number, number, number];
   if (map.dims.length !== 4 || mapH !== size.height || mapW !== size.width) {

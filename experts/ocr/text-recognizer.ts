@@ -1,4 +1,5 @@
 import type { InferenceSessionLike, TensorFactory } from '../onnx/inference-session-like.js';
+import { inputNameAt, outputAt } from '../onnx/session-io.js';
 import { writeChwBgr } from './chw-tensor.js';
 import { ctcGreedyDecode, type DecodedText } from './ctc-greedy-decode.js';
 import { resizeBilinear, type RgbImage } from './rgb-image.js';
@@ -54,24 +55,27 @@ export async function recognizeCrops(
   const batchSize = opts.batchSize ?? 6;
   const imgH = opts.imageHeight ?? 48;
   const minW = opts.minImageWidth ?? 320;
-  const order = crops.map((_, i) => i).sort((a, b) => crops[a]!.width / crops[a]!.height - crops[b]!.width / crops[b]!.height);
+  const order = crops.map((crop, index) => ({ crop, index, ratio: crop.width / crop.height })).sort((a, b) => a.ratio - b.ratio);
   const maxColumns = opts.maxBatchColumns ?? 1024;
   const results = new Array<DecodedText>(crops.length);
-  const widthOf = (i: number): number => Math.trunc(imgH * Math.max(minW / imgH, crops[i]!.width / crops[i]!.height));
+  const widthOf = (ratio: number): number => Math.trunc(imgH * Math.max(minW / imgH, ratio));
   for (let start = 0; start < order.length; ) {
     opts.signal?.throwIfAborted();
     // Sorted by ratio, so the last crop added is the widest of the batch.
     let end = start + 1;
-    while (end < order.length && end - start < batchSize && (end - start + 1) * widthOf(order[end]!) <= maxColumns) end++;
-    const idx = order.slice(start, end);
+    while (end < order.length && end - start < batchSize && (end - start + 1) * widthOf(order[end]!.ratio) <= maxColumns) end++;
+    const lines = order.slice(start, end);
     start = end;
-    const batch = idx.map((i) => crops[i]!);
-    const imgW = widthOf(idx[idx.length - 1]!);
+    const batch = lines.map((l) => l.crop);
+    // lines is never empty: end > start.
+    const imgW = widthOf(lines[lines.length - 1]!.ratio);
     const input = lineBatchInput(batch, imgH, imgW);
-    const outputs = await session.run({ [session.inputNames[0]!]: tensor('float32', input, [batch.length, 3, imgH, imgW]) });
-    const probs = outputs[session.outputNames[0]!];
+    const outputs = await session.run({ [inputNameAt(session, 0)]: tensor('float32', input, [batch.length, 3, imgH, imgW]) });
+    const probs = outputAt(session, outputs, 0);
     if (!probs || !(probs.data instanceof Float32Array)) throw new Error('Text recogniser returned no float32 output');
-    ctcGreedyDecode(probs.data, probs.dims, charset).forEach((d, j) => (results[idx[j]!] = d));
+    const decoded = ctcGreedyDecode(probs.data, probs.dims, charset);
+    if (decoded.length !== lines.length) throw new Error(`Text recogniser returned ${decoded.length} rows for a batch of ${lines.length}`);
+    decoded.forEach((d, j) => (results[lines[j]!.index] = d));
   }
   return results;
 }

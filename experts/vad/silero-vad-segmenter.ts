@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { InferenceSessionLike, TensorFactory, TensorLike } from '../onnx/inference-session-like.js';
 import type { OnnxDevice } from '../onnx/onnx-runtime.js';
+import { outputAt } from '../onnx/session-io.js';
 import { StreamingResampler } from '../audio-features/streaming-resampler.js';
 
 /**
@@ -197,8 +198,13 @@ export class SileroVadSegmenter {
   async #runWindow(window: Float32Array, events: VadEvent[]): Promise<void> {
     this.#input.set(window, CONTEXT);
     const out = await this.#session.run(this.#feeds);
-    const prob = (out.output ?? out[this.#session.outputNames[0]!])!.data[0] as number;
-    this.#state.set((out.stateN ?? out[this.#session.outputNames[1]!])!.data as Float32Array);
+    const probOut = out.output ?? outputAt(this.#session, out, 0);
+    const stateOut = out.stateN ?? outputAt(this.#session, out, 1);
+    const prob = probOut?.data[0];
+    if (typeof prob !== 'number' || !(stateOut?.data instanceof Float32Array)) {
+      throw new Error(`Silero VAD model must output a float32 probability and state; it gave [${Object.keys(out).join(', ')}]`);
+    }
+    this.#state.set(stateOut.data);
     // The next window's context is this window's tail.
     this.#input.copyWithin(0, WINDOW, WINDOW + CONTEXT);
     this.#lastProbability = prob;
