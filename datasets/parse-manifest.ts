@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, dirname } from 'node:path';
+import { firstIssue } from './first-issue.js';
 import { manifestSampleSchema, type ManifestSample } from './manifest-schema.js';
 
 /** A manifest problem, pointing at the file, line and field. */
@@ -68,8 +69,8 @@ export function parseManifestText(text: string, file: string, root: string): Man
     }
     const parsed = manifestSampleSchema.safeParse(obj);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new ManifestError(file, lineNo, issue.path.join('.') || '(line)', issue.message);
+      const issue = firstIssue(parsed.error);
+      throw new ManifestError(file, lineNo, issue.field || '(line)', issue.message);
     }
     const s = parsed.data;
     const prev = seen.get(s.id);

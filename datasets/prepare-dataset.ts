@@ -107,12 +107,10 @@ export async function checkReadable(abs: string): Promise<{ problem: 'missing' |
 /** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
 export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
-  let next = 0;
+  // One iterator shared by the workers: each takes the next unclaimed item.
+  const queue = items.entries();
   const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!, i);
-    }
+    for (const [i, item] of queue) out[i] = await fn(item, i);
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return out;

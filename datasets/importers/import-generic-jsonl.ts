@@ -1,5 +1,6 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ManifestError } from '../parse-manifest.js';
+import { firstIssue } from '../first-issue.js';
 import { manifestSampleSchema } from '../manifest-schema.js';
 import { readJsonItems } from './import-ocrbench.js';
 import { limited, withTags, type ImportedSample, type ImportedSet, type ImporterOptions } from './imported-set.js';
@@ -108,8 +109,8 @@ export async function importGenericJsonl(path: string, opts: ImporterOptions): P
     out.tags = withTags(Array.isArray(out.tags) ? (out.tags as string[]) : [], opts);
     const parsed = manifestSampleSchema.safeParse(out);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.path.join('.');
+      const issue = firstIssue(parsed.error);
+      const field = issue.field;
       const hint = field && map[field] ? ` (mapped from ${map[field]})` : field === 'task' ? ' (map it or pass --task)' : '';
       throw new ManifestError(file, line, field || '(line)', `${issue.message}${hint}`);
     }

@@ -51,9 +51,9 @@ export async function readLines(file: string): Promise<{ line: number; text: str
 
 /** Splits `key rest of line` at the first run of whitespace. */
 export function splitKey(file: string, line: number, text: string): [string, string] {
-  const m = /^(\S+)(?:\s+(.*))?$/.exec(text.trim());
-  if (!m) throw new ManifestError(file, line, '(line)', 'expected "<id> <value>"');
-  return [m[1]!, (m[2] ?? '').trim()];
+  const [, key, rest] = /^(\S+)(?:\s+(.*))?$/.exec(text.trim()) ?? [];
+  if (key === undefined) throw new ManifestError(file, line, '(line)', 'expected "<id> <value>"');
+  return [key, (rest ?? '').trim()];
 }
 
 /** All files under `dir` (recursively), as absolute paths, sorted. */

@@ -1,5 +1,6 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
+import { firstIssue } from '../first-issue.js';
 import { manifestSampleSchema, type ManifestSample } from '../manifest-schema.js';
 import { ManifestError } from '../parse-manifest.js';
 import { mediaRefs } from '../prepare-dataset.js';
@@ -29,8 +30,10 @@ function inside(root: string, p: string): boolean {
 }
 
 function commonAncestor(paths: readonly string[]): string {
-  let common = paths[0]!.split(sep);
-  for (const p of paths.slice(1)) {
+  const [first, ...rest] = paths;
+  if (first === undefined) throw new Error('commonAncestor needs at least one path');
+  let common = first.split(sep);
+  for (const p of rest) {
     const parts = p.split(sep);
     let i = 0;
     while (i < common.length && i < parts.length && common[i] === parts[i]) i++;
@@ -78,8 +81,8 @@ export async function writeImportedManifest(set: ImportedSet, opts: WriteManifes
     };
     const checked = manifestSampleSchema.safeParse(out);
     if (!checked.success) {
-      const issue = checked.error.issues[0]!;
-      throw new ManifestError(join(outDir, fileName), i + 1, issue.path.join('.') || '(line)', `sample ${s.id}: ${issue.message}`);
+      const issue = firstIssue(checked.error);
+      throw new ManifestError(join(outDir, fileName), i + 1, issue.field || '(line)', `sample ${s.id}: ${issue.message}`);
     }
     return JSON.stringify(checked.data);
   });

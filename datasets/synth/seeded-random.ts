@@ -29,7 +29,9 @@ export class SeededRandom {
 
   /** One element. */
   pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
+    const item = items[Math.floor(this.next() * items.length)];
+    if (item === undefined) throw new RangeError('pick needs a non-empty list');
+    return item;
   }
 
   /** A shuffled copy (Fisher–Yates). */
