@@ -7,7 +7,7 @@ import type { Database, Dataset, SampleTask } from '../store/database.js';
 import { storeFromConfig } from '../store/store-from-config.js';
 import { datasetTasks } from '../store/run-scope-repo.js';
 import { silentProgress, type ProgressFactory } from '../progress-sink.js';
-import { taskNames } from '../../scorers/tasks/index.js';
+import { taskNames, taskSpecs } from '../../scorers/tasks/index.js';
 
 /** Options of the quick start. */
 export interface DemoOptions {
@@ -132,10 +132,8 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
     const runs: DemoRun[] = [];
     for (const p of planned) {
       for (const task of p.tasks.filter((t) => tasksPresent.has(t))) {
-        // The demo's speech is English and Mandarin: WeNet's mixed tokenisation
-        // (CJK characters as tokens, English words whole, upper-cased, punctuation
-        // dropped) scores both languages with one consistent unit.
-        const scorer = task === 'asr' ? { unit: 'mixed', normalizer: 'wenet-zh' } : {};
+        // Each task's demo scorer options (asr: WeNet's mixed unit for English and Mandarin speech).
+        const scorer = { ...taskSpecs[task].demoScorer };
         const prepared = await prepareRun(db, config, { dataset: dataset.id, modelId: p.model.id, task, limit: opts.limit, scorer }, (m) => createModel(m));
         let bar = (opts.progress ?? silentProgress)(`${p.model.id} ${task}`, 0);
         try {
@@ -191,7 +189,7 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
     const lines = ['', 'evalgate demo: done', ''];
     for (const r of runs) {
       const m = r.metrics as Record<string, number | undefined>;
-      const headline = r.task === 'asr' ? `mixed-unit error rate ${fmt(m.cer)}` : r.task === 'mcq' ? `accuracy ${fmt(m.accuracy)}` : `anls ${fmt(m.anls)} exact ${fmt(m.exact_match)}`;
+      const headline = taskSpecs[r.task].headline(m, taskSpecs[r.task].demoScorer);
       lines.push(`  ${r.modelId.padEnd(26)} ${r.task.padEnd(4)} ${headline}  (ok ${(r.counts as Record<string, number>).ok ?? 0}, failed ${(r.counts as Record<string, number>).failed ?? 0})  run ${r.runId}`);
     }
     if (vad) lines.push(`  VAD (Silero v5)            ${vad.segments} segments over ${vad.files} clips, RTFx ${vad.rtfx.toFixed(0)}`);
@@ -207,10 +205,6 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
   } finally {
     await store.close();
   }
-}
-
-function fmt(x: number | undefined): string {
-  return x === undefined ? '-' : x.toFixed(3);
 }
 
 /** Runs the VAD specialist over the demo's ASR audio and reports what it found and how fast. */

@@ -9,6 +9,7 @@ import { renderPrompt } from '../models/prompt-templates.js';
 import type { ModelInputPart, ModelRequest } from '../models/spec/model-v1.js';
 import type { SampleMedia, SampleTask } from '../store/database.js';
 import type { FrameStrategy } from '../../scorers/frames/frame-indices.js';
+import { getTask } from '../../scorers/tasks/index.js';
 
 /** A sample as the runner sees it (one `samples` row, parsed). */
 export interface RunnerSample {
@@ -85,10 +86,11 @@ export const compressedAudioDecodeRateHz = 16_000;
 /**
  * The rate a run decodes all of its audio at, or undefined when only non-WAV/MP3
  * files are decoded (at {@link compressedAudioDecodeRateHz}): the adapter's
- * PCM rate, else 16 kHz for any other local specialist on an ASR task.
+ * PCM rate, else for any other local specialist the task's `specialistAudioRateHz`
+ * (16 kHz for asr).
  */
 export function audioDecodeRateFor(model: { readonly adapter: string; readonly kind?: string }, task: SampleTask): number | undefined {
-  return adapterPcmRateHz(model.adapter) ?? (model.kind === 'specialist' && task === 'asr' ? 16_000 : undefined);
+  return adapterPcmRateHz(model.adapter) ?? (model.kind === 'specialist' ? getTask(task)?.specialistAudioRateHz : undefined);
 }
 
 const passThroughAudioMime = new Set(['audio/wav', 'audio/mpeg']);

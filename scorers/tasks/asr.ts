@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { NORMALIZER_NAMES } from '../normalizers/normalizer-registry.js';
 import { scoreTask } from '../score-task.js';
-import type { TaskSpec } from './task-spec.js';
+import { formatMetric, type TaskSpec } from './task-spec.js';
+import type { VersionedScorer } from './upstream-ref.js';
+
+// jiwer's measures (word and char units; its alignment is rapidfuzz's editops).
+const JIWER: VersionedScorer = {
+  version: 'jiwer@v4.0.0',
+  upstream: [{ repo: 'jitsi/jiwer', ref: 'v4.0.0', path: 'jiwer/measures.py', symbol: 'process_words, process_characters' }],
+};
+// The mixed unit counts and aligns as WeNet's compute-wer.py does.
+const WENET: VersionedScorer = {
+  version: 'wenet-compute-wer@v3.1.0',
+  upstream: [{ repo: 'wenet-e2e/wenet', ref: 'v3.1.0', path: 'tools/compute-wer.py', symbol: 'Calculator' }],
+};
 
 /** Speech recognition: jiwer WER/MER/WIL/WIP pooled over the corpus, or CER for char and mixed units. */
 export const asrTask = {
@@ -39,5 +51,20 @@ export const asrTask = {
     const errs = (s.substitutions ?? 0) + (s.deletions ?? 0) + (s.insertions ?? 0);
     const words = (s.hits ?? 0) + (s.substitutions ?? 0) + (s.deletions ?? 0);
     return { numerator: errs, denominator: words, score: words === 0 ? errs : errs / words, errors: `S=${s.substitutions ?? 0} D=${s.deletions ?? 0} I=${s.insertions ?? 0}` };
+  },
+  defaultNormalizer: (options = {}) => (options.unit === 'mixed' ? 'wenet-zh' : 'none'),
+  metricSource: (options = {}) => (options.unit === 'mixed' ? WENET : JIWER),
+  metricSources: [JIWER, WENET],
+  // Local ASR specialists (whisper.cpp-like, CTC, pocketsphinx) expect 16 kHz mono.
+  specialistAudioRateHz: 16_000,
+  alignment: true,
+  singleReference: true,
+  // The demo's speech is English and Mandarin: WeNet's mixed tokenisation
+  // (CJK characters as tokens, English words whole, upper-cased, punctuation
+  // dropped) scores both languages with one consistent unit.
+  demoScorer: { unit: 'mixed', normalizer: 'wenet-zh' },
+  headline: (m, options = {}) => {
+    const unit = options.unit ?? 'word';
+    return unit === 'mixed' ? `mixed-unit error rate ${formatMetric(m.cer)}` : unit === 'char' ? `cer ${formatMetric(m.cer)}` : `wer ${formatMetric(m.wer)}`;
   },
 } as const satisfies TaskSpec<'asr'>;

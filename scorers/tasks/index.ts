@@ -15,6 +15,9 @@ export const tasks = Object.freeze({ asr: asrTask, ocr: ocrTask, vqa: vqaTask, m
 /** A task's manifest name. */
 export type TaskName = keyof typeof tasks;
 
+/** Every task as the general TaskSpec, for reading optional fields (`specialistAudioRateHz`, `demoScorer`…). */
+export const taskSpecs: Readonly<Record<TaskName, TaskSpec<TaskName>>> = tasks;
+
 /** Task names in registry order. */
 export const taskNames = Object.keys(tasks) as [TaskName, ...TaskName[]];
 
@@ -35,3 +38,5 @@ export const scoreCommandTaskNames = taskNames.filter((t) => tasks[t].scoreComma
 export function orList(names: readonly string[]): string {
   return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 }
+
+export { scorerVersionDifferences, scorerVersions, type ScorerVersions } from './scorer-versions.js';

@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { EXTRACTOR_NAMES } from '../mcq/mcq-extractors.js';
 import { NORMALIZER_NAMES } from '../normalizers/normalizer-registry.js';
 import { scoreTask } from '../score-task.js';
-import type { TaskSpec } from './task-spec.js';
+import { formatMetric, type TaskSpec } from './task-spec.js';
+import type { VersionedScorer } from './upstream-ref.js';
+
+// Accuracy with unanswered outputs counted (or excluded) as Video-MME's evaluation script does.
+const MCQ_ACCURACY: VersionedScorer = {
+  version: 'mcq-accuracy@4e7566d',
+  upstream: [{ repo: 'BradyFU/Video-MME', ref: '4e7566d36f63121fc72f040654d6f38f83f30125', path: 'evaluation/eval_your_results.py', symbol: 'eval_your_results' }],
+};
 
 /** Multiple choice (long-video QA): a letter extracted by a named rule, unanswered outputs counted apart. */
 export const mcqTask = {
@@ -39,4 +46,8 @@ export const mcqTask = {
     const v = s.correct ? 1 : 0;
     return { numerator: v, denominator: 1, score: v, errors: s.extracted ? `extracted ${s.extracted}` : 'unanswered' };
   },
+  defaultNormalizer: () => 'none',
+  metricSource: () => MCQ_ACCURACY,
+  metricSources: [MCQ_ACCURACY],
+  headline: (m) => `accuracy ${formatMetric(m.accuracy)}`,
 } as const satisfies TaskSpec<'mcq'>;

@@ -1,7 +1,19 @@
 import { z } from 'zod';
 import { NORMALIZER_NAMES } from '../normalizers/normalizer-registry.js';
 import { scoreTask } from '../score-task.js';
-import type { TaskSpec } from './task-spec.js';
+import { formatMetric, type TaskSpec } from './task-spec.js';
+import type { VersionedScorer } from './upstream-ref.js';
+
+// anls follows the ST-VQA paper's definition (no code upstream); the others name the code they reproduce.
+// Dated by the last review of scorers/ocr-metrics against these sources.
+const OCR_METRICS: VersionedScorer = {
+  version: 'ocr-metrics@2026-11-28',
+  upstream: [
+    { repo: 'EvolvingLMMs-Lab/lmms-eval', ref: '75571cfe0fa36ca5ec2e6aa2bb268f9d38295af3', path: 'lmms_eval/api/metrics.py', symbol: 'anls' },
+    { repo: 'Yuliang-Liu/MultimodalOCR', ref: 'f5cbec66817b643f732f11cdc7b3a550963b70dc', path: 'OCRBench/example.py' },
+    { repo: 'PaddlePaddle/PaddleOCR', ref: 'df64d404e72ac67e524da872d88e2ef6df0a12ab', path: 'ppocr/metrics/rec_metric.py', symbol: 'RecMetric' },
+  ],
+};
 
 /** Text reading: ANLS (official and lmms-eval), OCRBench, exact match, PaddleOCR norm_edit_dis, each a mean over samples. */
 export const ocrTask = {
@@ -39,4 +51,8 @@ export const ocrTask = {
     const v = s.anls ?? 0;
     return { numerator: v, denominator: 1, score: v, errors: s.exact_match ? 'exact' : '' };
   },
+  defaultNormalizer: () => 'none',
+  metricSource: () => OCR_METRICS,
+  metricSources: [OCR_METRICS],
+  headline: (m) => `anls ${formatMetric(m.anls)} exact ${formatMetric(m.exact_match)}`,
 } as const satisfies TaskSpec<'ocr'>;

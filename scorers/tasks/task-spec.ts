@@ -2,7 +2,9 @@
 // exporting a TaskSpec, and index.ts lists them: manifest validation, CLI
 // choices, run, score, compare and live binding all derive from that list.
 import type { z } from 'zod';
+import type { NormalizerName } from '../normalizers/normalizer-registry.js';
 import type { ScoredSample, ScoreItem, ScoreTaskOptions, ScoreTaskResult } from '../score-task.js';
+import type { VersionedScorer } from './upstream-ref.js';
 
 /** A media kind a manifest sample can carry. */
 export type MediaKind = 'audio' | 'image' | 'video';
@@ -73,4 +75,25 @@ export interface TaskSpec<Name extends string = string> {
   readonly primaryMetric: (options?: TaskScoreOptions) => string;
   /** A scored sample's contribution to the primary metric. */
   readonly pairedItem: (sample: ScoredSample) => PairedItem;
+  /** The normalizer scoring applies when the options name none. */
+  readonly defaultNormalizer: (options?: TaskScoreOptions) => NormalizerName;
+  /** The metric implementation used under these options, with its upstream version. */
+  readonly metricSource: (options?: TaskScoreOptions) => VersionedScorer;
+  /** Every metric implementation the task can use (docs/scoring.md's versions table). */
+  readonly metricSources: readonly VersionedScorer[];
+  /** Rate (Hz) local specialist models get this task's audio decoded at; undefined: no such rule. */
+  readonly specialistAudioRateHz?: number;
+  /** Whether `evalgate score --alignment` prints aligned pairs for this task. */
+  readonly alignment?: boolean;
+  /** Whether a sample takes exactly one reference (a list must hold a single string). */
+  readonly singleReference?: boolean;
+  /** Scorer options `evalgate demo` runs this task with. */
+  readonly demoScorer?: TaskScoreOptions;
+  /** One line of a run's headline metrics under `options` (`evalgate demo`'s summary). */
+  readonly headline: (metrics: Readonly<Record<string, number | undefined>>, options?: TaskScoreOptions) => string;
+}
+
+/** Three decimals, or "-" for a metric the run did not report. */
+export function formatMetric(x: number | undefined): string {
+  return x === undefined ? '-' : x.toFixed(3);
 }

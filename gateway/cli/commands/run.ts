@@ -1,4 +1,6 @@
 import type { Command } from 'commander';
+import { EXTRACTOR_NAMES } from '../../../scorers/mcq/mcq-extractors.js';
+import { NORMALIZER_NAMES } from '../../../scorers/normalizers/normalizer-registry.js';
 import { isTaskName, orList, taskNames } from '../../../scorers/tasks/index.js';
 import { runAction } from '../run-action.js';
 
@@ -70,9 +72,9 @@ export default function register(program: Command): void {
     .option('--max-output-tokens <n>', 'cap on generated tokens')
     .option('--frames <n>', 'video frames per sample', '8')
     .option('--frame-strategy <s>', 'uniform | linspace | fps | keyframes', 'uniform')
-    .option('--normalizer <name>', 'scoring normalizer, as in `evalgate score` (whisper-en | whisper-basic | open-asr-en | wenet-zh | none)')
+    .option('--normalizer <name>', `scoring normalizer, as in \`evalgate score\` (${NORMALIZER_NAMES.join(' | ')})`)
     .option('--unit <unit>', 'asr token unit: word | char | mixed')
-    .option('--extractor <name>', 'mcq answer extractor: videomme | lmms | mvbench')
+    .option('--extractor <name>', `mcq answer extractor: ${EXTRACTOR_NAMES.join(' | ')}`)
     .option('--exclude-unanswered', 'mcq: accuracy over answered samples only (Video-MME option)')
     .option('--distributed', 'enqueue the samples for `evalgate worker` processes (needs PostgreSQL)')
     .option('--wait', 'with --distributed: wait for the workers and print the summary')

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import type { NormalizerName } from '../../../scorers/normalizers/normalizer-registry.js';
+import { EXTRACTOR_NAMES, type ExtractorName } from '../../../scorers/mcq/mcq-extractors.js';
+import { isNormalizerName, NORMALIZER_NAMES, type NormalizerName } from '../../../scorers/normalizers/normalizer-registry.js';
 import type { ScoreItem, ScoreTaskResult } from '../../../scorers/score-task.js';
-import { orList, scoreCommandTaskNames, tasks } from '../../../scorers/tasks/index.js';
+import { orList, scoreCommandTaskNames, taskSpecs } from '../../../scorers/tasks/index.js';
 import { runAction } from '../run-action.js';
 
 interface ScoreOptions {
@@ -77,9 +78,9 @@ export default function register(program: Command): void {
     .requiredOption('--task <task>', scoreCommandTaskNames.join(' | '))
     .requiredOption('--references <file>', 'manifest JSONL: id + reference (string or list) or answer + choices')
     .requiredOption('--predictions <file>', 'JSONL lines {"id": …, "prediction": …}')
-    .option('--normalizer <name>', 'whisper-en | whisper-basic | open-asr-en | wenet-zh | none (default none; wenet-zh for --unit mixed)')
+    .option('--normalizer <name>', `${NORMALIZER_NAMES.join(' | ')} (default none; wenet-zh for --unit mixed)`)
     .option('--unit <unit>', 'asr token unit: word | char | mixed', 'word')
-    .option('--extractor <name>', 'mcq answer extractor: videomme | lmms | mvbench', 'videomme')
+    .option('--extractor <name>', `mcq answer extractor: ${EXTRACTOR_NAMES.join(' | ')}`, 'videomme')
     .option('--exclude-unanswered', 'mcq: accuracy over answered samples only (Video-MME option)')
     .option('--strict', 'fail when a reference has no prediction (default: score it as empty output)')
     .option('--alignment [n]', 'asr: print jiwer-style aligned pairs for the n worst samples (default 10)')
@@ -92,9 +93,7 @@ export default function register(program: Command): void {
         const input = (detail: string) => new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
         const task = scoreCommandTaskNames.find((t) => t === opts.task);
         if (!task) throw input(`--task must be ${orList(scoreCommandTaskNames)}, not "${opts.task}"`);
-        const spec = tasks[task];
-        const { NORMALIZER_NAMES, isNormalizerName } = await import('../../../scorers/normalizers/normalizer-registry.js');
-        const { EXTRACTOR_NAMES } = await import('../../../scorers/mcq/mcq-extractors.js');
+        const spec = taskSpecs[task];
         if (opts.normalizer !== undefined && !isNormalizerName(opts.normalizer)) {
           throw input(`unknown normalizer "${opts.normalizer}"; use one of ${NORMALIZER_NAMES.join(', ')}`);
         }
@@ -124,8 +123,8 @@ export default function register(program: Command): void {
             const r = v.reference;
             const ok = typeof r === 'string' || (Array.isArray(r) && r.length > 0 && r.every((x) => typeof x === 'string'));
             if (!ok) throw bad(opts.references, row.line, 'reference', 'must be a string or a non-empty list of strings');
-            if (task === 'asr' && Array.isArray(r) && r.length !== 1) {
-              throw bad(opts.references, row.line, 'reference', 'asr takes one reference string');
+            if (spec.singleReference && Array.isArray(r) && r.length !== 1) {
+              throw bad(opts.references, row.line, 'reference', `${task} takes one reference string`);
             }
             refs.set(id, { row, item: { id, reference: r as string | string[], datasetName } });
           }
@@ -151,11 +150,11 @@ export default function register(program: Command): void {
           items.push({ ...item, prediction: p ? p.prediction : null });
         }
 
-        const wantAlignment = task === 'asr' && opts.alignment !== undefined && opts.alignment !== false;
+        const wantAlignment = spec.alignment === true && opts.alignment !== undefined && opts.alignment !== false;
         const result = spec.aggregate(items, {
           normalizer: opts.normalizer as NormalizerName | undefined,
           unit: unit as 'word' | 'char' | 'mixed',
-          extractor: extractor as 'videomme' | 'lmms' | 'mvbench',
+          extractor: extractor as ExtractorName,
           excludeUnanswered: Boolean(opts.excludeUnanswered),
           keepAlignments: wantAlignment,
         });

@@ -1,0 +1,49 @@
+// The exact scorer components a run's numbers come from. A run stores this
+// (runs.config.scorerVersions) and compare warns when two runs' differ, so
+// numbers produced by different upstream definitions are never silently mixed.
+import { extractors, isExtractorName } from '../mcq/mcq-extractors.js';
+import { isNormalizerName, normalizers } from '../normalizers/normalizer-registry.js';
+import { getTask } from './index.js';
+
+/** Versions of the scorer components one task's scoring used. */
+export interface ScorerVersions {
+  /** The task name. */
+  readonly task: string;
+  /** Normalizer version (`whisper-en@v20250625`), the task's default when the options name none. */
+  readonly normalizer: string;
+  /** Answer extractor version, for tasks scored against a choice. */
+  readonly extractor?: string;
+  /** Metric implementation version (`jiwer@v4.0.0`). */
+  readonly metric: string;
+}
+
+const versionOf = (name: string, known: boolean, version: (n: string) => string): string => (known ? version(name) : `${name}@unknown`);
+
+/**
+ * The scorer versions `task` uses under `options` (a run's stored scorer
+ * options; unknown keys ignored). Throws a RangeError for an unknown task.
+ */
+export function scorerVersions(task: string, options: Readonly<Record<string, unknown>> = {}): ScorerVersions {
+  const spec = getTask(task);
+  if (!spec) throw new RangeError(`unknown task "${task}"`);
+  const unit = options.unit === 'word' || options.unit === 'char' || options.unit === 'mixed' ? options.unit : undefined;
+  const normalizer = typeof options.normalizer === 'string' ? options.normalizer : spec.defaultNormalizer({ unit });
+  const out: { task: string; normalizer: string; extractor?: string; metric: string } = {
+    task: spec.name,
+    normalizer: versionOf(normalizer, isNormalizerName(normalizer), (n) => normalizers[n as keyof typeof normalizers].version),
+    metric: spec.metricSource({ unit }).version,
+  };
+  if (spec.sample.target === 'choice') {
+    // scoreTask's default extractor
+    const extractor = typeof options.extractor === 'string' ? options.extractor : 'videomme';
+    out.extractor = versionOf(extractor, isExtractorName(extractor), (n) => extractors[n as keyof typeof extractors].version);
+  }
+  return out;
+}
+
+/** Component names whose versions differ between two runs' records (none when either is unknown). */
+export function scorerVersionDifferences(a: ScorerVersions | undefined, b: ScorerVersions | undefined): string[] {
+  if (!a || !b) return [];
+  const keys = ['task', 'normalizer', 'extractor', 'metric'] as const;
+  return keys.filter((k) => a[k] !== b[k]);
+}
