@@ -9,7 +9,7 @@ import { backends, postgresAvailable, type TestStore } from '../helpers/test-sto
 
 const pgUp = await postgresAvailable();
 
-const model = { id: 'live-m', adapter: 'openai-realtime', kind: 'generalist', model: 'gpt-4o-realtime', baseUrl: 'http://x' } as const;
+const model = { id: 'live-m', adapter: 'openai-realtime', kind: 'generalist', model: 'gpt-4o-realtime', baseUrl: 'http://x', options: {} } as const;
 
 function utterance(sessionId: string, seq: number): UtteranceInsert {
   return {
