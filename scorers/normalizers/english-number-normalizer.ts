@@ -129,16 +129,17 @@ export function processNumberWords(words: readonly string[]): string[] {
     prefix = null;
     return r;
   };
-  for (let i = 0; i < words.length; i++) {
-    const prev = i > 0 ? words[i - 1]! : null;
-    const current = words[i]!;
-    const next = i + 1 < words.length ? words[i + 1]! : null;
+  for (const [i, current] of words.entries()) {
+    // Python's windowed iteration yields None past either end.
+    const prev = words[i - 1] ?? null;
+    const next = words[i + 1] ?? null;
     if (skip) {
       skip = false;
       continue;
     }
     const nextIsNumeric = next !== null && NUMERIC.test(next);
-    const first = Array.from(current)[0]!;
+    // pySplit yields no empty words; were one to come, it has no prefix.
+    const first = Array.from(current)[0] ?? '';
     const hasPrefix = PREFIXES.has(first);
     const currentWithoutPrefix = hasPrefix ? current.slice(first.length) : current;
     const v = value as Value;
@@ -292,11 +293,10 @@ export function preprocessNumbers(s: string, halfMultiplier: boolean): string {
   const segments = s.split(AND_A_HALF);
   const results: string[] = [];
   segments.forEach((segment, i) => {
-    if (pySplit(segment).length === 0) return;
+    const lastWord = pySplit(segment).at(-1);
+    if (lastWord === undefined) return;
     results.push(segment);
     if (i !== segments.length - 1) {
-      const words = pySplit(segment);
-      const lastWord = words[words.length - 1]!;
       results.push(DECIMALS.has(lastWord) || MULTIPLIERS.has(lastWord) ? 'point five' : 'and a half');
     }
   });
