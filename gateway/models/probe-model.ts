@@ -1,6 +1,6 @@
 import { isEvalgateError } from '../errors.js';
 import { ModelCallError } from './spec/model-call-error.js';
-import type { ModelInputPart, ModelRequest, ModelV1 } from './spec/model-v1.js';
+import type { FinishReason, ModelInputPart, ModelRequest, ModelV1 } from './spec/model-v1.js';
 
 /** Options of one probe. */
 export interface ProbeOptions {
@@ -24,6 +24,8 @@ export interface ProbeResult {
   readonly ttftMs?: number;
   /** The answer, truncated to 200 characters. */
   readonly text?: string;
+  /** Why the model stopped (`stop` when the adapter does not say). */
+  readonly finishReason?: FinishReason;
   /** Warnings the adapter returned. */
   readonly warnings: readonly string[];
   /** Why it failed. */
@@ -81,17 +83,24 @@ export async function probeModel(model: ModelV1, opts: ProbeOptions): Promise<Pr
   try {
     let text: string;
     let warnings: readonly string[];
+    let finishReason: FinishReason | undefined;
     if (opts.stream && model.doStream) {
       text = '';
       warnings = [];
       for await (const ev of model.doStream({ ...request, signal })) {
         if (ev.type === 'text-delta') ttftMs ??= performance.now() - started;
-        if (ev.type === 'finish') ({ text, warnings } = ev.result);
+        if (ev.type === 'finish') ({ text, warnings, finishReason } = ev.result);
       }
     } else {
-      ({ text, warnings } = await model.doGenerate({ ...request, signal }));
+      ({ text, warnings, finishReason } = await model.doGenerate({ ...request, signal }));
     }
-    return { ok: true, input, latencyMs: Math.round(performance.now() - started), ...(ttftMs !== undefined ? { ttftMs: Math.round(ttftMs) } : {}), text: text.slice(0, 200), warnings };
+    const latencyMs = Math.round(performance.now() - started);
+    const ttft = ttftMs !== undefined ? { ttftMs: Math.round(ttftMs) } : {};
+    // The runner fails such a call, so the probe does too.
+    if (finishReason === 'error') {
+      return { ok: false, input, latencyMs, ...ttft, text: text.slice(0, 200), finishReason, warnings, error: { message: 'the model stopped without a finished answer (finish reason "error")', retryable: false } };
+    }
+    return { ok: true, input, latencyMs, ...ttft, text: text.slice(0, 200), finishReason: finishReason ?? 'stop', warnings };
   } catch (err) {
     const latencyMs = Math.round(performance.now() - started);
     const error =

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { ModelCallError } from '../models/spec/model-call-error.js';
 import type { ModelRequest, ModelResult, ModelV1 } from '../models/spec/model-v1.js';
 import type { Database } from '../store/database.js';
 import type { AdaptiveConcurrency } from './adaptive-concurrency.js';
@@ -193,6 +194,9 @@ export class SampleProcessor {
       let answer: { result: ModelResult; firstTokenMs?: number; requestMs: number } | undefined;
       try {
         const { result, firstTokenMs } = await this.#call({ ...built.request, signal: attemptSignal }, requestStartMs);
+        // The provider ended the answer for a reason that makes it no answer:
+        // a failed call (never scored, never cached), whatever text came with it.
+        if (result.finishReason === 'error') throw finishedWithError(result);
         answer = { result, firstTokenMs, requestMs: performance.now() - requestStartMs };
         o.limiter.onSuccess();
       } catch (err) {
@@ -265,6 +269,10 @@ export class SampleProcessor {
     m: { attempts: number; cached: boolean; audioSeconds?: number; startedMs: number; requestMs?: number; firstTokenMs?: number },
   ): Promise<SampleOutcome> {
     for (const w of result.warnings) this.#warn(w);
+    // A cut-off or filtered answer is still the model's answer and is scored;
+    // the run says it happened (the first wording is the one adapters used to send).
+    if (result.finishReason === 'length') this.#warn('the answer was cut off at the output token limit');
+    if (result.finishReason === 'filter') this.#warn("the provider's content filter stopped or replaced the answer");
     let scores: ScoreRow[] = [];
     if (this.#o.scoreSample) {
       try {
@@ -288,6 +296,14 @@ export class SampleProcessor {
     });
     return { sampleId: sample.id, key: sample.key, status: 'ok', attempts: m.attempts, written, cached: m.cached };
   }
+}
+
+/** The failed call a result with `finishReason: 'error'` stands for; not retried (the provider chose to stop). */
+function finishedWithError(result: ModelResult): ModelCallError {
+  return new ModelCallError(`the model stopped without a finished answer (finish reason "error"; ${result.text.length} characters discarded)`, {
+    // Statusless and not retryable: classifyError stores it with code `adapter`.
+    retryable: false,
+  });
 }
 
 /** Totals of one `runBatch` call. */

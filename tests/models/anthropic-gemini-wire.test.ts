@@ -100,6 +100,14 @@ describe('anthropic wire format', () => {
     await expect(drain()).rejects.toMatchObject({ retryable: false });
   });
 
+  it('maps stop_reason: stop_sequence and tool_use stop, model_context_window_exceeded is length, pause_turn is no answer', async () => {
+    const model = await createModel(anthropicScript.config(server.url), { env });
+    for (const [wire, expected] of [['stop_sequence', 'stop'], ['tool_use', 'stop'], ['model_context_window_exceeded', 'length'], ['refusal', 'filter'], ['pause_turn', 'error']] as const) {
+      server.script(anthropicScript.ok('Partial', wire));
+      expect((await model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).finishReason, wire).toBe(expected);
+    }
+  });
+
   it('refuses audio instead of dropping it', async () => {
     const model = await createModel(anthropicScript.config(server.url), { env });
     expect(model.capabilities.audio).toBe(false);
@@ -177,12 +185,20 @@ describe('gemini wire format', () => {
     await expect(model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('SAFETY') });
   });
 
-  it('a safety stop after some text keeps the partial answer with a warning; with no text it fails', async () => {
+  it('a safety stop after some text keeps the partial answer as finishReason filter; with no text it fails', async () => {
     const model = await createModel(geminiScript.config(server.url), { env });
     server.script({ kind: 'json', status: 200, body: { candidates: [{ content: { parts: [{ text: 'The sign says' }] }, finishReason: 'SAFETY' }] } });
     const partial = await model.doGenerate({ parts: [{ type: 'text', text: 'x' }] });
     expect(partial.text).toBe('The sign says');
-    expect(partial.warnings).toEqual([expect.stringContaining('finishReason SAFETY')]);
+    expect(partial.finishReason).toBe('filter');
+    expect(partial.warnings).toEqual([]);
+    for (const [reason, expected] of [['RECITATION', 'filter'], ['PROHIBITED_CONTENT', 'filter'], ['OTHER', 'error'], ['MALFORMED_FUNCTION_CALL', 'error'], ['LANGUAGE', 'error']] as const) {
+      server.script({ kind: 'json', status: 200, body: { candidates: [{ content: { parts: [{ text: 'Some' }] }, finishReason: reason }] } });
+      expect((await model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).finishReason, reason).toBe(expected);
+    }
+    // A reason this adapter has never seen keeps the answer, and says so.
+    server.script({ kind: 'json', status: 200, body: { candidates: [{ content: { parts: [{ text: 'Some' }] }, finishReason: 'SOMETHING_NEW' }] } });
+    expect(await model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).toMatchObject({ finishReason: 'stop', warnings: [expect.stringContaining('SOMETHING_NEW')] });
     server.script({ kind: 'json', status: 200, body: { candidates: [{ content: { parts: [] }, finishReason: 'SAFETY' }] } });
     await expect(model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('SAFETY') });
   });

@@ -57,6 +57,7 @@ describe.each(providerScripts)('conformance: $adapter', (script) => {
     server.script(script.ok('Hello there.'));
     const result = await model.doGenerate(request);
     expect(result.text).toBe('Hello there.');
+    expect(result.finishReason).toBe('stop');
     expect(result.warnings).toEqual([]);
     expect(result.usage?.inputTokens).toBeGreaterThan(0);
     expect(server.requests).toHaveLength(1);
@@ -75,8 +76,19 @@ describe.each(providerScripts)('conformance: $adapter', (script) => {
     const last = events.at(-1)!;
     expect(last.type).toBe('finish');
     expect(last.type === 'finish' && last.result.text).toBe('Hello there.');
+    expect(last.type === 'finish' && last.result.finishReason).toBe('stop');
     expect(events.filter((e) => e.type === 'finish')).toHaveLength(1);
     expect(server.requests[0]!.url).toBe(script.paths.stream);
+  });
+
+  it.each(['length', 'filter'] as const)('reports a %s stop as finishReason, keeping the text and adding no warning (generate and stream)', async (kind) => {
+    const reason = script.stopReasons[kind];
+    server.script(script.ok('Hello the', reason));
+    const result = await model.doGenerate(request);
+    expect(result).toMatchObject({ text: 'Hello the', finishReason: kind, warnings: [] });
+    server.script(script.stream(['Hel', 'lo the'], reason));
+    const last = (await collect(model)).at(-1)!;
+    expect(last).toMatchObject({ type: 'finish', result: { text: 'Hello the', finishReason: kind, warnings: [] } });
   });
 
   it('maps 400 to a non-retryable error with the provider message and body', async () => {

@@ -243,16 +243,23 @@ describe('openai-chat wire format', () => {
     await expect(run()).rejects.toMatchObject({ statusCode: 503, retryable: true, message: expect.stringContaining('model overloaded') });
   });
 
-  it('warns when the answer hit the token limit', async () => {
-    server.script({
-      kind: 'json',
-      status: 200,
-      body: { choices: [{ index: 0, message: { role: 'assistant', content: 'The answ' }, finish_reason: 'length' }] },
-    });
+  it('maps finish_reason: length, content_filter, tool_calls, a missing one, vLLM abort, and an unknown value (with a warning)', async () => {
     const model = await createModel(config('q'), { env: {} });
-    const result = await model.doGenerate({ parts: [{ type: 'text', text: 'hi' }] });
-    expect(result.text).toBe('The answ');
-    expect(result.warnings).toEqual([expect.stringContaining('token limit')]);
+    const cases = [
+      ['length', 'length'],
+      ['content_filter', 'filter'],
+      ['tool_calls', 'stop'],
+      [null, 'stop'],
+      ['abort', 'error'],
+      ['eos_token', 'stop'],
+    ] as const;
+    for (const [wire, expected] of cases) {
+      server.script({ kind: 'json', status: 200, body: { choices: [{ index: 0, message: { role: 'assistant', content: 'The answ' }, finish_reason: wire }] } });
+      const result = await model.doGenerate({ parts: [{ type: 'text', text: 'hi' }] });
+      expect(result.text).toBe('The answ');
+      expect(result.finishReason, String(wire)).toBe(expected);
+      expect(result.warnings).toEqual(wire === 'eos_token' ? [expect.stringContaining('"eos_token"')] : []);
+    }
   });
 
   it('fails at creation on an invalid option type, naming it', async () => {

@@ -63,6 +63,23 @@ const betaAnswer: RealtimeScript = (ev, send) => {
   send(done);
 };
 
+/**
+ * A text answer whose `response.done` did not complete: `incomplete` with the
+ * reference's `status_details.reason` (max_output_tokens, content_filter…), or
+ * `cancelled`.
+ */
+function unfinishedAnswer(status: 'incomplete' | 'cancelled', reason: string): RealtimeScript {
+  return (ev, send) => {
+    if (ev.type !== 'response.create') return;
+    send({ type: 'response.text.delta', event_id: 'event_1', response_id: 'resp_002', item_id: 'msg_008', output_index: 0, content_index: 0, delta: 'Hello wo' });
+    send({
+      type: 'response.done',
+      event_id: 'event_2',
+      response: { id: 'resp_002', object: 'realtime.response', status, status_details: { type: status, reason }, output: [], usage: { total_tokens: 45, input_tokens: 40, output_tokens: 5 } },
+    });
+  };
+}
+
 /** GA-dialect answer: output audio transcript deltas, input transcription, `response.done` without deltas in it. */
 const gaAnswer: RealtimeScript = (ev, send) => {
   if (ev.type !== 'response.create') return;
@@ -229,6 +246,7 @@ describe('openai-realtime: batch doGenerate', () => {
     expect(model.capabilities.realtime).toBe(true);
     const result = await model.doGenerate({ system: 'Repeat after me.', parts: [{ type: 'text', text: 'Please transcribe.' }, audioPart] });
     expect(result.text).toBe('Hello world');
+    expect(result.finishReason).toBe('stop');
     expect(result.usage).toEqual({ inputTokens: 40, outputTokens: 10 });
     const received = server.sessions[0]!.received;
     expect(received.map((e) => e.type)).toEqual([
@@ -248,6 +266,23 @@ describe('openai-realtime: batch doGenerate', () => {
     expect(pcm.length).toBe(24000);
     expect(Array.from(pcm)).toEqual(Array.from(audioAsPcm16(audioPart, 24000)));
     await expect(server.sessions[0]!.closed).resolves.toBe(1000);
+  });
+
+  it('maps response.done status: incomplete max_output_tokens is length, content_filter is filter, turn_detected and cancelled are error', async () => {
+    const model = await createModel(config({ api: 'beta' }), { env });
+    const cases = [
+      ['incomplete', 'max_output_tokens', 'length'],
+      ['incomplete', 'content_filter', 'filter'],
+      ['incomplete', 'turn_detected', 'error'],
+      ['cancelled', 'client_cancelled', 'error'],
+    ] as const;
+    for (const [status, reason, expected] of cases) {
+      server.script = unfinishedAnswer(status, reason);
+      const result = await model.doGenerate({ parts: [audioPart] });
+      expect(result.text).toBe('Hello wo');
+      expect(result.finishReason, `${status} ${reason}`).toBe(expected);
+      expect(result.warnings).toEqual([]);
+    }
   });
 
   it('GA: takes the input transcription when resultSource is input-transcription', async () => {

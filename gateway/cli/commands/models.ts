@@ -75,7 +75,9 @@ export default function register(program: Command): void {
         const warn = result.warnings.map((w) => `\n  warning: ${w}`).join('');
         if (result.ok) {
           const ttft = result.ttftMs !== undefined ? `, first token ${result.ttftMs} ms` : '';
-          return `${head}ok in ${result.latencyMs} ms${ttft}\n  answer: ${JSON.stringify(result.text)}${warn}`;
+          // Only an unusual stop is worth a line: a cut-off or filtered answer.
+          const finish = result.finishReason && result.finishReason !== 'stop' ? `\n  finish: ${result.finishReason}` : '';
+          return `${head}ok in ${result.latencyMs} ms${ttft}\n  answer: ${JSON.stringify(result.text)}${finish}${warn}`;
         }
         const e = result.error!;
         const detail = [e.code, e.statusCode !== undefined ? `HTTP ${e.statusCode}` : undefined, e.retryable !== undefined ? (e.retryable ? 'retryable' : 'not retryable') : undefined]

@@ -5,7 +5,7 @@ import { postForResponse, postJson, type FetchLike } from '../http/post-json.js'
 import { sseEvents } from '../http/sse-events.js';
 import { frameTimestampsText, toBase64, type ImagePart } from '../media/media-encoding.js';
 import { ModelCallError } from '../spec/model-call-error.js';
-import type { ModelCapabilities, ModelRequest, ModelResult, ModelStreamEvent, ModelV1 } from '../spec/model-v1.js';
+import type { FinishReason, ModelCapabilities, ModelRequest, ModelResult, ModelStreamEvent, ModelV1 } from '../spec/model-v1.js';
 
 const adapterName = 'anthropic';
 
@@ -92,9 +92,8 @@ export class AnthropicMessagesModel implements ModelV1 {
   async doGenerate(request: ModelRequest): Promise<ModelResult> {
     const { body, warnings } = this.buildBody(request, false);
     const { json } = await postJson<AnthropicMessage>({ url: this.#url, headers: this.#headers(), body, fetch: this.#fetch, signal: request.signal });
-    if (json.stop_reason === 'max_tokens') warnings.push('the answer was cut off at the output token limit');
     const text = (json.content ?? []).filter((b) => b.type === 'text').map((b) => b.text ?? '').join('');
-    return { text, raw: json, warnings, usage: { inputTokens: json.usage?.input_tokens, outputTokens: json.usage?.output_tokens } };
+    return { text, finishReason: stopReasonOf(json.stop_reason, warnings), raw: json, warnings, usage: { inputTokens: json.usage?.input_tokens, outputTokens: json.usage?.output_tokens } };
   }
 
   async *doStream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
@@ -142,10 +141,9 @@ export class AnthropicMessagesModel implements ModelV1 {
             responseBody: sse.data.slice(0, 2000),
           });
         case 'message_stop':
-          if (stopReason === 'max_tokens') warnings.push('the answer was cut off at the output token limit');
           yield {
             type: 'finish',
-            result: { text, raw: { id, stop_reason: stopReason, usage: { input_tokens: inputTokens, output_tokens: outputTokens } }, warnings, usage: { inputTokens, outputTokens } },
+            result: { text, finishReason: stopReasonOf(stopReason, warnings), raw: { id, stop_reason: stopReason, usage: { input_tokens: inputTokens, output_tokens: outputTokens } }, warnings, usage: { inputTokens, outputTokens } },
           };
           return;
         default:
@@ -190,6 +188,34 @@ export class AnthropicMessagesModel implements ModelV1 {
       }
     }
     return out;
+  }
+}
+
+/**
+ * Anthropic's `stop_reason` in evalgate's terms: end_turn, stop_sequence and
+ * tool_use end the turn; max_tokens and model_context_window_exceeded cut the
+ * answer off; refusal is the safety classifier stopping it. pause_turn (a
+ * server-tool loop paused mid-turn) leaves the turn unfinished, so it is no
+ * answer. Any other value is kept as a stop with a warning naming it.
+ */
+export function stopReasonOf(reason: string | null | undefined, warnings: string[]): FinishReason {
+  switch (reason) {
+    case 'end_turn':
+    case 'stop_sequence':
+    case 'tool_use':
+    case null:
+    case undefined:
+      return 'stop';
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'refusal':
+      return 'filter';
+    case 'pause_turn':
+      return 'error';
+    default:
+      warnings.push(`unrecognised stop_reason "${reason}", treated as a normal stop`);
+      return 'stop';
   }
 }
 

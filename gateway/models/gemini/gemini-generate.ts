@@ -5,7 +5,7 @@ import { postForResponse, postJson, type FetchLike } from '../http/post-json.js'
 import { sseEvents } from '../http/sse-events.js';
 import { audioAsWav, frameTimestampsText, readVideo, toBase64, type ImagePart } from '../media/media-encoding.js';
 import { ModelCallError } from '../spec/model-call-error.js';
-import type { ModelCapabilities, ModelRequest, ModelResult, ModelStreamEvent, ModelV1 } from '../spec/model-v1.js';
+import type { FinishReason, ModelCapabilities, ModelRequest, ModelResult, ModelStreamEvent, ModelV1 } from '../spec/model-v1.js';
 
 const adapterName = 'gemini';
 /** Gemini's limit for a whole request with inline data; bigger media need the File API. */
@@ -96,8 +96,8 @@ export class GeminiGenerateModel implements ModelV1 {
       signal: request.signal,
     });
     const text = answerText(json);
-    checkFinish(json, text, warnings);
-    return { text, raw: json, warnings, usage: usageOf(json) };
+    const finishReason = checkFinish(json, text, warnings);
+    return { text, finishReason, raw: json, warnings, usage: usageOf(json) };
   }
 
   async *doStream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
@@ -138,8 +138,8 @@ export class GeminiGenerateModel implements ModelV1 {
     }
     // Gemini streams have no [DONE]: the last chunk carries finishReason. Without it, the connection dropped.
     if (!finished || !last) throw new ModelCallError('The stream ended without a finishReason (connection dropped mid-answer)', { retryable: true });
-    checkFinish(last, text, warnings);
-    yield { type: 'finish', result: { text, raw: last, warnings, usage: usageOf(last) } };
+    const finishReason = checkFinish(last, text, warnings);
+    yield { type: 'finish', result: { text, finishReason, raw: last, warnings, usage: usageOf(last) } };
   }
 
   #headers(): Record<string, string> {
@@ -186,19 +186,47 @@ function answerText(r: GeminiResponse): string {
   return (r.candidates?.[0]?.content?.parts ?? []).filter((p) => !p.thought).map((p) => p.text ?? '').join('');
 }
 
-/** A blocked prompt or a safety stop with no text is a failed call, not an empty answer to score. */
-function checkFinish(r: GeminiResponse, text: string, warnings: string[]): void {
+/** Gemini finish reasons where a safety, recitation, blocklist or PII filter stopped the answer. */
+const filterReasons = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'IMAGE_PROHIBITED_CONTENT', 'IMAGE_RECITATION']);
+/**
+ * Gemini finish reasons that make the text no answer: an unspecified or
+ * "other" stop, an unsupported language, malformed or unexpected tool calls,
+ * a missing image or thought signature.
+ */
+const errorReasons = new Set([
+  'FINISH_REASON_UNSPECIFIED',
+  'OTHER',
+  'LANGUAGE',
+  'MALFORMED_FUNCTION_CALL',
+  'UNEXPECTED_TOOL_CALL',
+  'TOO_MANY_TOOL_CALLS',
+  'NO_IMAGE',
+  'IMAGE_OTHER',
+  'MISSING_THOUGHT_SIGNATURE',
+]);
+
+/**
+ * Gemini's `finishReason` in evalgate's terms. A blocked prompt, or any stop
+ * other than STOP and MAX_TOKENS with no text, is a failed call (thrown), not
+ * an empty answer to score. With some text, a filter stop is `filter` (the
+ * partial answer is kept and scored) and the reasons in {@link errorReasons}
+ * are `error` (the runner fails the sample). An unknown reason with text is
+ * kept as a stop with a warning naming it.
+ */
+function checkFinish(r: GeminiResponse, text: string, warnings: string[]): FinishReason {
   const blocked = r.promptFeedback?.blockReason;
   if (blocked) throw new ModelCallError(`Gemini blocked the prompt (${blocked})`, { statusCode: 200, retryable: false, responseBody: JSON.stringify(r).slice(0, 2000) });
   const reason = r.candidates?.[0]?.finishReason;
   if (!r.candidates?.length) throw new ModelCallError('Gemini answered without a candidate', { statusCode: 200, retryable: false, responseBody: JSON.stringify(r).slice(0, 2000) });
-  if (reason === 'MAX_TOKENS') warnings.push('the answer was cut off at the output token limit');
-  else if (reason && reason !== 'STOP' && !text) {
+  if (!reason || reason === 'STOP') return 'stop';
+  if (reason === 'MAX_TOKENS') return 'length';
+  if (!text) {
     throw new ModelCallError(`Gemini stopped without an answer (finishReason ${reason})`, { statusCode: 200, retryable: false, responseBody: JSON.stringify(r).slice(0, 2000) });
-  } else if (reason && reason !== 'STOP') {
-    // SAFETY, RECITATION… after some text: the answer is partial; keep it, but say so.
-    warnings.push(`Gemini stopped early (finishReason ${reason}); the answer may be incomplete`);
   }
+  if (filterReasons.has(reason)) return 'filter';
+  if (errorReasons.has(reason)) return 'error';
+  warnings.push(`unrecognised finishReason ${reason}, treated as a normal stop`);
+  return 'stop';
 }
 
 function usageOf(r: GeminiResponse): ModelResult['usage'] {

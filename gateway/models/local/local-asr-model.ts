@@ -84,7 +84,8 @@ export class LocalAsrModel implements ModelV1 {
       }
     }
     const processingMs = performance.now() - started;
-    return { text: texts.join(' ').trim(), raw: { language, audioS, processingMs }, warnings };
+    // A local decoder runs to the end of the audio: it always finishes.
+    return { text: texts.join(' ').trim(), finishReason: 'stop', raw: { language, audioS, processingMs }, warnings };
   }
 
   #open(): Promise<AsrEngine> {

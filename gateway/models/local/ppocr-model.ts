@@ -67,7 +67,7 @@ export class PpocrModel implements ModelV1 {
         throw localCallError(err, request.signal);
       }
     }
-    return { text: texts.join('\n'), raw: { lines }, warnings };
+    return { text: texts.join('\n'), finishReason: 'stop', raw: { lines }, warnings };
   }
 
   #open(): Promise<Ppocr> {

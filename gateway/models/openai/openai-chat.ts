@@ -12,7 +12,7 @@ import { postForResponse, postJson, type FetchLike } from '../http/post-json.js'
 import { sseEvents } from '../http/sse-events.js';
 import { audioAsWav, dataUrl, frameTimestampsText, readVideo, toBase64, type ImagePart } from '../media/media-encoding.js';
 import { ModelCallError } from '../spec/model-call-error.js';
-import type { ModelCapabilities, ModelRequest, ModelResult, ModelStreamEvent, ModelV1 } from '../spec/model-v1.js';
+import type { FinishReason, ModelCapabilities, ModelRequest, ModelResult, ModelStreamEvent, ModelV1 } from '../spec/model-v1.js';
 
 /** How audio parts travel. */
 export type OpenAiAudioTransport = 'input_audio' | 'audio_url';
@@ -143,8 +143,7 @@ export class OpenAiChatModel implements ModelV1 {
       text = choice.message.refusal;
       warnings.push('the model refused; its refusal text is the answer');
     }
-    if (choice.finish_reason === 'length') warnings.push('the answer was cut off at the output token limit');
-    return { text, raw: json, warnings, usage: usageOf(json.usage) };
+    return { text, finishReason: finishReasonOf(choice.finish_reason, warnings), raw: json, warnings, usage: usageOf(json.usage) };
   }
 
   async *doStream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
@@ -166,8 +165,8 @@ export class OpenAiChatModel implements ModelV1 {
     let chunks = 0;
     for await (const ev of sseEvents(response.body, request.signal)) {
       if (ev.data === '[DONE]') {
-        if (finishReason === 'length') warnings.push('the answer was cut off at the output token limit');
-        yield { type: 'finish', result: { text, raw: { id, model, finish_reason: finishReason, usage, chunks }, warnings, usage } };
+        const reason = finishReasonOf(finishReason, warnings);
+        yield { type: 'finish', result: { text, finishReason: reason, raw: { id, model, finish_reason: finishReason, usage, chunks }, warnings, usage } };
         return;
       }
       let chunk: ChatChunk;
@@ -247,6 +246,36 @@ export class OpenAiChatModel implements ModelV1 {
       }
     }
     return out;
+  }
+}
+
+/**
+ * OpenAI's `finish_reason` (stop, length, content_filter, tool_calls and the
+ * deprecated function_call) in evalgate's terms. A tool call ends the turn
+ * normally. OpenAI-compatible servers add their own: vLLM's `abort` (the
+ * request was dropped server-side) is no answer. A missing reason (servers
+ * that omit it) counts as a normal stop, as it did before; any other value is
+ * kept as a stop with a warning naming it, so a new server's spelling shows
+ * up without failing every sample.
+ */
+export function finishReasonOf(reason: string | null | undefined, warnings: string[]): FinishReason {
+  switch (reason) {
+    case 'stop':
+    case 'tool_calls':
+    case 'function_call':
+    case null:
+    case undefined:
+      return 'stop';
+    case 'length':
+      return 'length';
+    case 'content_filter':
+      return 'filter';
+    case 'abort':
+    case 'error':
+      return 'error';
+    default:
+      warnings.push(`unrecognised finish_reason "${reason}", treated as a normal stop`);
+      return 'stop';
   }
 }
 

@@ -3,8 +3,8 @@ import { EvalgateError } from '../../errors.js';
 import { AdapterOptions, baseUrlOf, joinVersioned, readApiKey, unknownProviderOptionWarnings, type AdapterDeps } from '../adapter-support.js';
 import { audioAsPcm16 } from '../media/media-encoding.js';
 import { ModelCallError } from '../spec/model-call-error.js';
-import type { ModelCapabilities, ModelRequest, ModelResult, ModelV1 } from '../spec/model-v1.js';
-import { isBenignRealtimeCode, type RealtimeModelV1 } from '../spec/realtime-model-v1.js';
+import type { FinishReason, ModelCapabilities, ModelRequest, ModelResult, ModelV1 } from '../spec/model-v1.js';
+import { isBenignRealtimeCode, type RealtimeModelV1, type RealtimeUpstreamEvent } from '../spec/realtime-model-v1.js';
 import { OpenAiRealtimeConnection, openRealtimeSocket } from './realtime-connection.js';
 import { isRetryableRealtimeCode, sessionUpdateEvent, userTextItemEvent, type RealtimeDialect, type RealtimeSessionSettings } from './realtime-protocol.js';
 
@@ -140,7 +140,7 @@ export class OpenAiRealtimeBatchModel implements ModelV1 {
       conn.commit();
       const wantInput = this.realtime.resultSource === 'input-transcription';
       let inputTranscript: string | undefined;
-      let answer: { text: string; raw: unknown } | undefined;
+      let answer: { text: string; raw: unknown; finishReason: FinishReason } | undefined;
       for await (const ev of conn.events()) {
         if (ev.type === 'error') {
           // A late cancel is harmless; a failed side transcription matters only when it is the result.
@@ -148,7 +148,7 @@ export class OpenAiRealtimeBatchModel implements ModelV1 {
           throw new ModelCallError(`Realtime upstream error: ${ev.message}`, { retryable: isRetryableRealtimeCode(ev.code), responseBody: ev.code });
         }
         if (ev.type === 'input-transcript') inputTranscript = ev.text;
-        if (ev.type === 'response-done') answer = { text: ev.text, raw: ev.raw };
+        if (ev.type === 'response-done') answer = { text: ev.text, raw: ev.raw, finishReason: realtimeFinishReason(ev) };
         if (answer && (!wantInput || inputTranscript !== undefined)) break;
       }
       request.signal?.throwIfAborted();
@@ -158,6 +158,8 @@ export class OpenAiRealtimeBatchModel implements ModelV1 {
       const usage = (answer.raw as { response?: { usage?: { input_tokens?: number; output_tokens?: number } } }).response?.usage;
       return {
         text: wantInput ? inputTranscript! : answer.text,
+        // The input transcript is complete whatever stopped the response after it.
+        finishReason: wantInput ? 'stop' : answer.finishReason,
         raw: { response: answer.raw, inputTranscript },
         warnings,
         usage: usage ? { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens } : undefined,
@@ -171,6 +173,20 @@ export class OpenAiRealtimeBatchModel implements ModelV1 {
       await conn.close();
     }
   }
+}
+
+/**
+ * `response.done` in evalgate's terms: `completed` (no status here) is a stop;
+ * `incomplete` for `max_output_tokens` is cut off and for `content_filter` is
+ * filtered; any other incomplete reason (`turn_detected`, `client_cancelled`…)
+ * and `cancelled` leave no finished answer. `failed` arrives as an error event
+ * before this one and fails the call.
+ */
+export function realtimeFinishReason(ev: Extract<RealtimeUpstreamEvent, { type: 'response-done' }>): FinishReason {
+  if (ev.status === undefined) return 'stop';
+  if (ev.status === 'incomplete' && ev.statusReason === 'max_output_tokens') return 'length';
+  if (ev.status === 'incomplete' && ev.statusReason === 'content_filter') return 'filter';
+  return 'error';
 }
 
 /** Factory for the live gateway (createRealtimeModel). */

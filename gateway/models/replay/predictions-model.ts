@@ -67,6 +67,8 @@ export class PredictionsModel implements ModelV1 {
     }
     return {
       text: prediction,
+      // The replayed line is a finished answer of another harness.
+      finishReason: 'stop',
       raw: { id: sampleId, prediction },
       warnings: [...this.#configWarnings, ...unknownProviderOptionWarnings(request.providerOptions, [], adapterName)],
     };

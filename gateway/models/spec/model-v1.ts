@@ -59,10 +59,27 @@ export interface ModelRequest {
   readonly signal?: AbortSignal;
 }
 
+/**
+ * Why the model stopped, one vocabulary over every provider:
+ * - `stop`: it finished (end of turn, a stop sequence; local experts always);
+ * - `length`: it hit the output token limit, so the answer is cut off;
+ * - `filter`: the provider's safety or content filter stopped or replaced it;
+ * - `error`: the provider ended the answer for a reason that makes it no
+ *   answer (aborted, malformed, an unspecified failure). The runner stores
+ *   such a call as failed and never scores it.
+ */
+export type FinishReason = 'stop' | 'length' | 'filter' | 'error';
+
 /** What a completed call returns. */
 export interface ModelResult {
   /** The model's answer text (the transcript for ASR models). */
   readonly text: string;
+  /**
+   * Why the model stopped. Every built-in adapter sets it; it is optional so
+   * that answers cached before it existed (and embedders' own models) still
+   * read, and absent means `stop`.
+   */
+  readonly finishReason?: FinishReason;
   /** Provider response body (or a summary of it), stored for audit. */
   readonly raw?: unknown;
   /** Settings the adapter could not honour. */

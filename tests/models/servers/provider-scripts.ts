@@ -14,10 +14,12 @@ export interface ProviderScript {
   config(baseUrl: string, options?: Record<string, unknown>): ModelConfig;
   /** The request path the adapter must call (non-streaming, streaming). */
   readonly paths: { readonly generate: string; readonly stream: string };
-  /** A successful non-streaming answer with this text. */
-  ok(text: string): Reply;
-  /** A successful stream delivering these deltas, complete. */
-  stream(deltas: readonly string[]): Reply;
+  /** A successful non-streaming answer with this text, stopped for the provider's `reason` (default: its normal stop). */
+  ok(text: string, reason?: string): Reply;
+  /** A successful stream delivering these deltas, complete, stopped for the provider's `reason`. */
+  stream(deltas: readonly string[], reason?: string): Reply;
+  /** The provider's own spelling of a cut-off (token limit) and a content-filter stop. */
+  readonly stopReasons: { readonly length: string; readonly filter: string };
   /** The same stream, cut off (socket destroyed) after the deltas. */
   streamDropped(deltas: readonly string[]): Reply;
   /** The same stream, ended cleanly by the server but without the provider's end marker. */
@@ -34,7 +36,7 @@ export const openAiChatScript: ProviderScript = {
   adapter: 'openai-chat',
   config: (baseUrl, options = {}) => ({ id: 'oa', adapter: 'openai-chat', kind: 'generalist', baseUrl, model: 'gpt-4o', apiKeyEnv, options }),
   paths: { generate: '/v1/chat/completions', stream: '/v1/chat/completions' },
-  ok: (text) => ({
+  ok: (text, reason = 'stop') => ({
     kind: 'json',
     status: 200,
     body: {
@@ -43,11 +45,12 @@ export const openAiChatScript: ProviderScript = {
       created: 1677652288,
       model: 'gpt-4o-2024-08-06',
       system_fingerprint: 'fp_44709d6fcb',
-      choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+      choices: [{ index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: reason }],
       usage: { prompt_tokens: 9, completion_tokens: 12, total_tokens: 21 },
     },
   }),
-  stream: (deltas) => ({ kind: 'sse', chunks: sseData(openAiChunks(deltas)) }),
+  stream: (deltas, reason) => ({ kind: 'sse', chunks: sseData(openAiChunks(deltas, reason)) }),
+  stopReasons: { length: 'length', filter: 'content_filter' },
   streamDropped: (deltas) => ({ kind: 'sse', chunks: sseData(openAiChunks(deltas).slice(0, -2), false), drop: true }),
   streamEndsEarly: (deltas) => ({ kind: 'sse', chunks: sseData(openAiChunks(deltas), false) }),
   error: (status, message, headers) => ({
@@ -60,12 +63,12 @@ export const openAiChatScript: ProviderScript = {
 };
 
 /** Chunks as in the OpenAI streaming reference, with the usage chunk `stream_options.include_usage` adds. */
-function openAiChunks(deltas: readonly string[]): unknown[] {
+function openAiChunks(deltas: readonly string[], reason = 'stop'): unknown[] {
   const base = { id: 'chatcmpl-123', object: 'chat.completion.chunk', created: 1694268190, model: 'gpt-4o-mini', system_fingerprint: 'fp_44709d6fcb' };
   return [
     { ...base, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] },
     ...deltas.map((d) => ({ ...base, choices: [{ index: 0, delta: { content: d }, logprobs: null, finish_reason: null }] })),
-    { ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: 'stop' }] },
+    { ...base, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: reason }] },
     { ...base, choices: [], usage: { prompt_tokens: 9, completion_tokens: deltas.length, total_tokens: 9 + deltas.length } },
   ];
 }
@@ -78,7 +81,7 @@ function namedSse(events: ReadonlyArray<Record<string, unknown>>): string[] {
 }
 
 /** The event sequence of the Anthropic streaming reference for a text answer. */
-function anthropicEvents(deltas: readonly string[]): Array<Record<string, unknown>> {
+function anthropicEvents(deltas: readonly string[], reason = 'end_turn'): Array<Record<string, unknown>> {
   return [
     {
       type: 'message_start',
@@ -97,7 +100,7 @@ function anthropicEvents(deltas: readonly string[]): Array<Record<string, unknow
     { type: 'ping' },
     ...deltas.map((text) => ({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } })),
     { type: 'content_block_stop', index: 0 },
-    { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: 15 } },
+    { type: 'message_delta', delta: { stop_reason: reason, stop_sequence: null }, usage: { output_tokens: 15 } },
     { type: 'message_stop' },
   ];
 }
@@ -106,7 +109,7 @@ export const anthropicScript: ProviderScript = {
   adapter: 'anthropic',
   config: (baseUrl, options = {}) => ({ id: 'claude', adapter: 'anthropic', kind: 'generalist', baseUrl, model: 'claude-3-5-sonnet-20241022', apiKeyEnv, options }),
   paths: { generate: '/v1/messages', stream: '/v1/messages' },
-  ok: (text) => ({
+  ok: (text, reason = 'end_turn') => ({
     kind: 'json',
     status: 200,
     body: {
@@ -115,12 +118,13 @@ export const anthropicScript: ProviderScript = {
       role: 'assistant',
       content: [{ type: 'text', text }],
       model: 'claude-3-5-sonnet-20241022',
-      stop_reason: 'end_turn',
+      stop_reason: reason,
       stop_sequence: null,
       usage: { input_tokens: 2095, output_tokens: 503 },
     },
   }),
-  stream: (deltas) => ({ kind: 'sse', chunks: namedSse(anthropicEvents(deltas)) }),
+  stream: (deltas, reason) => ({ kind: 'sse', chunks: namedSse(anthropicEvents(deltas, reason)) }),
+  stopReasons: { length: 'max_tokens', filter: 'refusal' },
   streamDropped: (deltas) => ({ kind: 'sse', chunks: namedSse(anthropicEvents(deltas).slice(0, -3)), drop: true }),
   streamEndsEarly: (deltas) => ({ kind: 'sse', chunks: namedSse(anthropicEvents(deltas).slice(0, -1)) }),
   error: (status, message, headers) => ({
@@ -147,9 +151,10 @@ export const geminiScript: ProviderScript = {
     generate: '/v1beta/models/gemini-2.0-flash:generateContent',
     stream: '/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse',
   },
-  ok: (text) => ({ kind: 'json', status: 200, body: geminiChunk(text, 'STOP') }),
+  ok: (text, reason = 'STOP') => ({ kind: 'json', status: 200, body: geminiChunk(text, reason) }),
   // Gemini's SSE stream has no [DONE]; the last chunk carries finishReason.
-  stream: (deltas) => ({ kind: 'sse', chunks: deltas.map((d, i) => `data: ${JSON.stringify(geminiChunk(d, i === deltas.length - 1 ? 'STOP' : undefined))}\r\n\r\n`) }),
+  stream: (deltas, reason = 'STOP') => ({ kind: 'sse', chunks: deltas.map((d, i) => `data: ${JSON.stringify(geminiChunk(d, i === deltas.length - 1 ? reason : undefined))}\r\n\r\n`) }),
+  stopReasons: { length: 'MAX_TOKENS', filter: 'SAFETY' },
   streamDropped: (deltas) => ({ kind: 'sse', chunks: deltas.map((d) => `data: ${JSON.stringify(geminiChunk(d))}\r\n\r\n`), drop: true }),
   streamEndsEarly: (deltas) => ({ kind: 'sse', chunks: deltas.map((d) => `data: ${JSON.stringify(geminiChunk(d))}\r\n\r\n`) }),
   error: (status, message, headers) => ({
