@@ -27,8 +27,9 @@ export interface ReportInput {
 }
 
 /** The one escaper: every value that enters the HTML goes through it (text and attribute values alike). */
-const esc = (s: unknown): string =>
-  String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const HTML_ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+// The pattern matches only the table's keys, so the fallback never applies.
+const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c);
 
 /**
  * A link target for a media path or URL: http(s) URLs as they are, anything

@@ -172,9 +172,10 @@ export default function register(program: Command): void {
               tasks: stats.tasks,
             };
             if (opts.json) return result;
+            const [firstSkipped] = skipped;
             return [
               `imported ${dataset.name}: ${stats.sampleCount} samples (${Object.entries(stats.tasks).map(([t, n]) => `${t} ${n}`).join(', ')})` +
-                (skipped.length ? `, ${skipped.length} skipped (e.g. ${skipped[0]!.id}: ${skipped[0]!.reason})` : ''),
+                (firstSkipped ? `, ${skipped.length} skipped (e.g. ${firstSkipped.id}: ${firstSkipped.reason})` : ''),
               `  manifest: ${manifest.path}`,
               `  manifest digest: ${dataset.manifest_digest}`,
               `  merkle root:     ${dataset.merkle_root}`,

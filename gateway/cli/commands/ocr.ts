@@ -124,12 +124,10 @@ export default function register(program: Command): void {
 /** Maps with at most `limit` calls in flight, keeping input order. */
 async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
-  let next = 0;
+  // One iterator shared by the lanes: each takes the next unclaimed item.
+  const queue = items.entries();
   const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
+    for (const [i, item] of queue) out[i] = await fn(item);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
   return out;

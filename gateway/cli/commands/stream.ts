@@ -134,13 +134,11 @@ export default function register(program: Command): void {
         };
 
         const results: FileResult[] = new Array<FileResult>(files.length);
-        let next = 0;
+        // One iterator shared by the lanes: each takes the next unclaimed file.
+        const queue = files.entries();
         await Promise.all(
           Array.from({ length: Math.min(opts.concurrency, files.length) }, async () => {
-            while (next < files.length) {
-              const i = next++;
-              results[i] = await streamOne(files[i]!);
-            }
+            for (const [i, file] of queue) results[i] = await streamOne(file);
           }),
         );
         progress.stop();
