@@ -9,6 +9,7 @@ import type { ModelV1 } from '../models/spec/model-v1.js';
 import type { Database, Dataset, Run, SampleTask } from '../store/database.js';
 import { evalgateVersion } from '../version.js';
 import { defaultPromptTemplates } from '../models/prompt-templates.js';
+import { scorerVersions, type ScorerVersions } from '../../scorers/tasks/scorer-versions.js';
 import { audioDecodeRateFor, defaultVideoOptions, type BuildRequestOptions, type VideoInputOptions } from './build-request.js';
 import { stableJson } from './response-cache.js';
 import { assertRunMediaReadable } from './check-run-media.js';
@@ -75,6 +76,12 @@ export interface ResolvedRunConfig {
   readonly decodeAudioSampleRateHz?: number;
   /** Scorer options (normalizer, unit, extractor…; not part of the hash: rescoring needs no new calls). */
   readonly scorer: Readonly<Record<string, unknown>>;
+  /**
+   * Versions of the normalizer, extractor and metric those options select (scorers/tasks/scorer-versions.ts);
+   * absent in runs recorded before versions were stored. Not part of the hash either: predictions do not
+   * depend on it, and a continued run rescores every prediction with, and records, the current versions.
+   */
+  readonly scorerVersions?: ScorerVersions;
   /** Sample cap (not part of the hash: raising it extends the same run). */
   readonly limit?: number;
   /** Reporting choice (not part of the hash). */
@@ -114,7 +121,8 @@ export function redactModelConfig(model: ModelConfig): ModelConfig {
 
 /** The hash that identifies a run: everything that can change an answer or its score, nothing operational. */
 export function runConfigHash(cfg: ResolvedRunConfig): string {
-  const { limit: _limit, failedAsWrong: _failedAsWrong, scorer: _scorer, dataset, ...identity } = cfg;
+  const { limit: _limit, failedAsWrong: _failedAsWrong, scorer: _scorer, scorerVersions: _scorerVersions, dataset, ...identity } = cfg;
+  void _scorerVersions;
   void _limit;
   void _failedAsWrong;
   void _scorer;
@@ -209,9 +217,10 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
     const ctx = await loadRunContext(db, config, req.resume);
     await takeOver(ctx.run.id);
     const model = await loadModel(ctx.modelConfig);
+    const versions = scorerVersions(ctx.config.task, req.scorer ?? ctx.config.scorer);
     const cfg: ResolvedRunConfig =
-      req.limit !== undefined || req.failedAsWrong || req.scorer
-        ? { ...ctx.config, limit: req.limit ?? ctx.config.limit, failedAsWrong: req.failedAsWrong ?? ctx.config.failedAsWrong, scorer: req.scorer ?? ctx.config.scorer }
+      req.limit !== undefined || req.failedAsWrong || req.scorer || stableJson(versions) !== stableJson(ctx.config.scorerVersions ?? null)
+        ? { ...ctx.config, limit: req.limit ?? ctx.config.limit, failedAsWrong: req.failedAsWrong ?? ctx.config.failedAsWrong, scorer: req.scorer ?? ctx.config.scorer, scorerVersions: versions }
         : ctx.config;
     const dataset = await getDatasetById(db, cfg.dataset.id);
     if (!dataset) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: cfg.dataset.id });
@@ -248,6 +257,7 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
     video: { ...defaultVideoOptions, ...req.video, mode: videoMode },
     ...(decodeRateHz !== undefined ? { decodeAudioSampleRateHz: decodeRateHz } : {}),
     scorer: req.scorer ?? {},
+    scorerVersions: scorerVersions(task, req.scorer ?? {}),
     ...(req.limit !== undefined ? { limit: req.limit } : {}),
     failedAsWrong: req.failedAsWrong ?? false,
   };
