@@ -7,6 +7,7 @@ import { EvalgateError } from '../errors.js';
 import { definedSize, type RunHeader, type RunOutcomes, type SampleOutcome } from './load-run-outcomes.js';
 import { scoreOutcomes, type ScoredSample } from './score-outcomes.js';
 import { sliceLabels } from './slice-labels.js';
+import { differingScorerVersions } from '../../scorers/tasks/scorer-versions.js';
 
 /** How a group of samples is split for the breakdown. */
 export type BreakdownKey = 'task' | 'tag' | 'lang';
@@ -130,6 +131,10 @@ function warningsFor(runs: readonly RunOutcomes[]): string[] {
   if (distinct((r) => r.promptTemplate)) w.push('runs used different prompt templates');
   if (distinct((r) => r.normalizer)) w.push('runs used different normalizers: each run is scored with its own');
   if (distinct((r) => r.scoring)) w.push('runs used different scoring options (unit/extractor)');
+  // Runs recorded before scorer versions were stored have none: unknown, never a warning.
+  for (const d of differingScorerVersions(runs.map((r) => r.run.scorerVersions))) {
+    w.push(`runs were scored with different ${d.component} versions (${d.versions.join(' vs ')}): their recorded numbers follow different upstream definitions`);
+  }
   const failedBy = runs.map((r) => new Set(r.outcomes.filter((o) => o.status === 'failed').map((o) => o.sampleKey)));
   runs.forEach((r, i) => {
     const onlyHere = [...failedBy[i]!].filter((k) => failedBy.some((other, j) => j !== i && !other.has(k)));

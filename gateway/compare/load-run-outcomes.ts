@@ -50,6 +50,8 @@ export interface RunHeader {
   readonly normalizer: string | null;
   /** Scoring options recorded in the run config (unit, extractor…). */
   readonly scoring: Readonly<Record<string, unknown>>;
+  /** Scorer versions recorded in the run config (`scorerVersions`); absent for runs recorded before they were stored. */
+  readonly scorerVersions?: unknown;
   /** Run status. */
   readonly status: string;
   /** When the run finished. */
@@ -153,6 +155,7 @@ export async function loadRunOutcomes(db: Kysely<Database>, runIds: readonly str
         promptTemplate: run.prompt_template,
         normalizer: run.normalizer,
         scoring,
+        scorerVersions: config.scorerVersions,
         status: run.status,
         finishedAt: run.finished_at,
       },

@@ -39,4 +39,4 @@ export function orList(names: readonly string[]): string {
   return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 }
 
-export { scorerVersionDifferences, scorerVersions, type ScorerVersions } from './scorer-versions.js';
+export { differingScorerVersions, scorerVersions, type ScorerVersionDifference, type ScorerVersions } from './scorer-versions.js';

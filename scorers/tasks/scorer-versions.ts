@@ -41,9 +41,28 @@ export function scorerVersions(task: string, options: Readonly<Record<string, un
   return out;
 }
 
-/** Component names whose versions differ between two runs' records (none when either is unknown). */
-export function scorerVersionDifferences(a: ScorerVersions | undefined, b: ScorerVersions | undefined): string[] {
-  if (!a || !b) return [];
-  const keys = ['task', 'normalizer', 'extractor', 'metric'] as const;
-  return keys.filter((k) => a[k] !== b[k]);
+/** A scorer component whose recorded versions differ among runs. */
+export interface ScorerVersionDifference {
+  /** `normalizer`, `extractor` or `metric`. */
+  readonly component: 'normalizer' | 'extractor' | 'metric';
+  /** The distinct versions, in the runs' order. */
+  readonly versions: readonly string[];
+}
+
+/**
+ * Components whose versions differ among runs' records. A run without a record
+ * (recorded before versions were stored) or without that component is unknown
+ * and never makes a difference; `records` are read defensively (stored JSON).
+ */
+export function differingScorerVersions(records: readonly unknown[]): ScorerVersionDifference[] {
+  const out: ScorerVersionDifference[] = [];
+  for (const component of ['normalizer', 'extractor', 'metric'] as const) {
+    const versions = new Set<string>();
+    for (const r of records) {
+      const v = r && typeof r === 'object' ? (r as Record<string, unknown>)[component] : undefined;
+      if (typeof v === 'string') versions.add(v);
+    }
+    if (versions.size > 1) out.push({ component, versions: [...versions] });
+  }
+  return out;
 }

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { EXTRACTOR_NAMES, extractors } from '../../scorers/mcq/mcq-extractors.js';
 import { NORMALIZER_NAMES, normalizers } from '../../scorers/normalizers/normalizer-registry.js';
-import { scorerVersionDifferences, scorerVersions, taskNames, tasks } from '../../scorers/tasks/index.js';
+import { differingScorerVersions, scorerVersions, taskNames, tasks } from '../../scorers/tasks/index.js';
 import { formatUpstream, type VersionedScorer } from '../../scorers/tasks/upstream-ref.js';
 
 /** Table rows (`| `name` | `version` | upstream |`) of one `### heading` under "## Scorer versions". */
@@ -98,12 +98,17 @@ describe('scorerVersions', () => {
     expect(() => scorerVersions('bleu')).toThrow(RangeError);
   });
 
-  it('differences: only components recorded by both runs with different versions', () => {
+  it('differences: only components recorded by runs with different versions; unknown runs never differ', () => {
     const a = scorerVersions('mcq', { extractor: 'lmms' });
     const b = scorerVersions('mcq', { extractor: 'lmms-2026-04' });
-    expect(scorerVersionDifferences(a, b)).toEqual(['extractor']);
-    expect(scorerVersionDifferences(a, a)).toEqual([]);
-    expect(scorerVersionDifferences(a, undefined)).toEqual([]);
-    expect(scorerVersionDifferences(scorerVersions('asr'), scorerVersions('asr', { unit: 'mixed', normalizer: 'whisper-en' }))).toEqual(['normalizer', 'metric']);
+    expect(differingScorerVersions([a, b])).toEqual([{ component: 'extractor', versions: ['lmms@1174fc0', 'lmms-2026-04@7a69a9a'] }]);
+    expect(differingScorerVersions([a, a])).toEqual([]);
+    expect(differingScorerVersions([a, undefined, null, 'junk'])).toEqual([]);
+    // An old run (no record) beside two known, differing ones still warns about those two.
+    expect(differingScorerVersions([undefined, a, b]).map((d) => d.component)).toEqual(['extractor']);
+    expect(differingScorerVersions([scorerVersions('asr'), scorerVersions('asr', { unit: 'mixed', normalizer: 'whisper-en' })])).toEqual([
+      { component: 'normalizer', versions: ['none@1', 'whisper-en@v20250625'] },
+      { component: 'metric', versions: ['jiwer@v4.0.0', 'wenet-compute-wer@v3.1.0'] },
+    ]);
   });
 });
