@@ -1,0 +1,51 @@
+import type { ModelInputPart } from '../models/spec/model-v1.js';
+import type { AudioFormat } from './audio-format.js';
+import { BatchResponder } from './batch-responder.js';
+import type { LiveModel } from './live-model.js';
+import { RealtimeResponder, type RealtimeResponderOptions } from './realtime-responder.js';
+
+/** One user turn to answer, as the session assembled it. */
+export interface ResponderTurn {
+  /** The turn's PCM16 audio chunks, at `sampleRateHz`. */
+  readonly audio: readonly Int16Array[];
+  /** Samples in `audio`. */
+  readonly audioSamples: number;
+  /** Rate of `audio`. */
+  readonly sampleRateHz: number;
+  /** Text, image and video parts. */
+  readonly parts: readonly ModelInputPart[];
+  /** The system prompt (instructions plus system items), if any. */
+  readonly system?: string;
+}
+
+/** A model's answer; `incomplete` is its reason when the model cut it short. */
+export interface ResponderAnswer {
+  readonly text: string;
+  readonly incomplete?: string;
+}
+
+/**
+ * The half of a live session that talks to the model (livekit agents keep it
+ * apart from turn detection): the session hands it input audio as it arrives
+ * and, one at a time, the turns to answer. `BatchResponder` sends each turn
+ * as one request; `RealtimeResponder` streams audio to an upstream connection
+ * and matches each commit to the upstream response that answers it.
+ */
+export interface Responder {
+  /** The input format's sample rate changed (the buffer is empty then). */
+  setInputFormat(format: AudioFormat): void;
+  /** Input audio as it arrives, at the input format (a realtime upstream listens to it; a batch model hears it with the turn). */
+  appendAudio(pcm: Int16Array): void;
+  /** The uncommitted input audio was dropped. */
+  clearAudio(): void;
+  /** Answers one turn, streaming text to `onDelta`; rejects when the model fails or `signal` aborts. */
+  respond(turn: ResponderTurn, signal: AbortSignal, onDelta: (delta: string) => void): Promise<ResponderAnswer>;
+  /** The session has ended: releases the model connection. Never rejects. */
+  close(): Promise<void>;
+}
+
+/** The responder for a session's model: a request per turn for a batch model, the upstream connection for a realtime one. */
+export function createResponder(model: LiveModel, realtime: Omit<RealtimeResponderOptions, 'inputSampleRateHz'>): Responder {
+  if (model.kind === 'batch') return new BatchResponder(model.model);
+  return new RealtimeResponder({ ...realtime, inputSampleRateHz: model.model.inputSampleRateHz });
+}
