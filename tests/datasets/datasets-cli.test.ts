@@ -2,6 +2,7 @@ import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { flipByte } from '../helpers/flip-byte.js';
 import { runCommandInProcess, type CliResult } from '../helpers/run-cli.js';
 import register from '../../gateway/cli/commands/datasets.js';
 import { put, toneWav } from './fixtures.js';
@@ -46,7 +47,7 @@ describe('evalgate datasets', () => {
 
     const copied = join(dir, 'set', 'media', 'u2.wav');
     const bytes = await readFile(copied);
-    bytes[100] ^= 0xff;
+    flipByte(bytes, 100, 0xff);
     await writeFile(copied, bytes);
     const bad = await runCli(['-c', cfg, 'datasets', 'verify', name]);
     expect(bad.exitCode).toBe(1);

@@ -125,7 +125,11 @@ describe('fuzzing the manifest parser', () => {
           const m = await parseManifest(file);
           expect(m.samples).toEqual(direct);
           const lines = text.split(/\r?\n/);
-          for (const [id, lineNo] of m.lineOf) expect((JSON.parse(lines[lineNo - 1]!) as { id: string }).id).toBe(id);
+          for (const [id, lineNo] of m.lineOf) {
+            const line = lines[lineNo - 1];
+            expect(line, `line ${lineNo} of "${id}" is past the end`).toBeDefined();
+            expect((JSON.parse(line ?? '') as { id: string }).id).toBe(id);
+          }
         } catch (err) {
           expect(err).toBeInstanceOf(ManifestError);
           expect((err as Error).message).toBe((direct as Error).message);

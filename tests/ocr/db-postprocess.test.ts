@@ -58,7 +58,7 @@ describe('dbPostProcess', () => {
     });
     const dets = dbPostProcess(m, 100, 60, 100, 60);
     expect(dets).toHaveLength(1);
-    expect(dets[0]!.score).toBeCloseTo(0.8, 5);
+    expect(dets[0]?.score).toBeCloseTo(0.8, 5);
     expect(dbPostProcess(m, 100, 60, 100, 60, { boxThresh: 0.4 })).toHaveLength(2);
   });
 

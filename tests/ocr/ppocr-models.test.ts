@@ -41,7 +41,7 @@ describe.skipIf(!haveRealdata)('PP-OCRv4 on ../shared/realdata', () => {
     // Spaces count here: stricter than norm_edit_dis.
     expect(1 - distance(r.text, expected) / Math.max(r.text.length, expected.length)).toBeGreaterThanOrEqual(0.95);
     expect(r.lines).toHaveLength(1);
-    expect(r.lines[0]!.confidence).toBeGreaterThan(0.9);
+    expect(r.lines[0]?.confidence).toBeGreaterThan(0.9);
   });
 
   it('accepts encoded bytes as well as a path', async () => {
@@ -83,8 +83,8 @@ describe('PP-OCRv4 on rendered pages', () => {
       }
     }
     // The first box is the title's, near where it was drawn.
-    expect(r.lines[0]!.box[0][0]).toBeLessThan(40);
-    expect(r.lines[0]!.box[2][1]).toBeGreaterThan(60);
+    expect(r.lines[0]?.box[0][0]).toBeLessThan(40);
+    expect(r.lines[0]?.box[2][1]).toBeGreaterThan(60);
   });
 
   it('reads an upside-down page (180° classifier, then a turned second reading of weak lines)', async () => {

@@ -71,7 +71,7 @@ describe('SileroVadSegmenter state machine (get_speech_timestamps semantics, scr
     const audio = Float32Array.from({ length: 2 * W }, (_, i) => i / 1000);
     await vad.push(audio, 16000);
     expect(session.inputs).toHaveLength(2);
-    expect(session.inputs[0]!.length).toBe(576);
+    expect(session.inputs[0]?.length).toBe(576);
     expect(Array.from(session.inputs[0]!.subarray(0, 64))).toEqual(Array<number>(64).fill(0));
     expect(Array.from(session.inputs[1]!.subarray(0, 64))).toEqual(Array.from(audio.subarray(W - 64, W)));
     expect(Array.from(session.inputs[1]!.subarray(64))).toEqual(Array.from(audio.subarray(W)));
@@ -84,8 +84,8 @@ describe('SileroVadSegmenter state machine (get_speech_timestamps semantics, scr
     expect(session.inputs).toHaveLength(1);
     await vad.flush();
     expect(session.inputs).toHaveLength(2);
-    expect(session.inputs[1]![64 + 99]).toBe(0.25);
-    expect(session.inputs[1]![64 + 100]).toBe(0);
+    expect(session.inputs[1]?.[64 + 99]).toBe(0.25);
+    expect(session.inputs[1]?.[64 + 100]).toBe(0);
   });
 
   it('refuses a sample-rate change mid-stream', async () => {
