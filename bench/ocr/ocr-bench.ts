@@ -24,6 +24,8 @@ const { values: args } = parseArgs({
 const rounds = Number(args.rounds);
 const workers = Number(args.workers);
 const here = path.dirname(fileURLToPath(import.meta.url));
+const ENGINES = ['peerSeq', 'peerConc', 'oursSeq', 'oursPool'] as const;
+type Engine = (typeof ENGINES)[number];
 // dist/bench/ocr → repository root is three levels up.
 const realdata = path.resolve(here, '../../../../shared/realdata');
 
@@ -61,8 +63,9 @@ async function main(): Promise<void> {
     await timedRound(inThread, samples, false);
     if (pooled) await timedRound(pooled, samples, true);
 
-    const ms: Record<string, number[]> = { peerSeq: [], peerConc: [], oursSeq: [], oursPool: [] };
-    const texts: Record<string, string[]> = {};
+    const ms: Record<Engine, number[]> = { peerSeq: [], peerConc: [], oursSeq: [], oursPool: [] };
+    // Each engine's texts of its latest round; an engine that never ran keeps none and is left out below.
+    const texts: Record<Engine, string[]> = { peerSeq: [], peerConc: [], oursSeq: [], oursPool: [] };
     for (let r = 0; r < rounds; r++) {
       for (const [name, run] of [
         ['peerSeq', () => peerSeq.ask({ round: true })],
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
         ...(pooled ? [['oursPool', () => timedRound(pooled, samples, true)] as const] : []),
       ] as const) {
         const out = (await run()) as { ms: number; texts: string[] };
-        ms[name]!.push(out.ms);
+        ms[name].push(out.ms);
         texts[name] = out.texts;
       }
     }
@@ -80,11 +83,14 @@ async function main(): Promise<void> {
     await pooled?.close();
 
     const n = samples.length;
-    const rate = (k: string): number => n / (median(ms[k]!) / 1000);
-    const rows = Object.keys(ms)
-      .filter((k) => ms[k]!.length > 0)
-      .map((k) => ({ engine: k, imagesPerSecond: rate(k), normEditDis: meanSimilarity(texts[k]!, samples), medianRoundMs: median(ms[k]!) }));
-    const label: Record<string, string> = {
+    const rate = (k: Engine): number => n / (median(ms[k]) / 1000);
+    const rows = ENGINES.filter((k) => ms[k].length > 0).map((k) => ({
+      engine: k,
+      imagesPerSecond: rate(k),
+      normEditDis: meanSimilarity(texts[k], samples),
+      medianRoundMs: median(ms[k]),
+    }));
+    const label: Record<Engine, string> = {
       peerSeq: '@gutenye/ocr-node, one image at a time',
       peerConc: '@gutenye/ocr-node, all images at once (Promise.all)',
       oursSeq: 'evalgate ppocr, in-thread, one image at a time',
@@ -93,16 +99,17 @@ async function main(): Promise<void> {
     process.stdout.write(`OCR benchmark: ${n} images (${n - Number(args.rendered)} realdata, ${args.rendered} rendered), ${rounds} rounds, median\n`);
     for (const r of rows) {
       process.stdout.write(
-        `  ${label[r.engine]!.padEnd(52)} ${r.imagesPerSecond.toFixed(2).padStart(7)} img/s   norm_edit_dis ${r.normEditDis.toFixed(4)}   (${r.medianRoundMs.toFixed(0)} ms/round)\n`,
+        `  ${label[r.engine].padEnd(52)} ${r.imagesPerSecond.toFixed(2).padStart(7)} img/s   norm_edit_dis ${r.normEditDis.toFixed(4)}   (${r.medianRoundMs.toFixed(0)} ms/round)\n`,
       );
     }
     const peerBest = Math.max(rate('peerSeq'), rate('peerConc'));
     const oursBest = Math.max(rate('oursSeq'), pooled ? rate('oursPool') : 0);
     process.stdout.write(`  ratio (best of ours ÷ best of peer): ${(oursBest / peerBest).toFixed(2)}×\n`);
     process.stdout.write(`  ratio (one image at a time, in-thread ÷ peer): ${(rate('oursSeq') / rate('peerSeq')).toFixed(2)}×\n`);
+    // meanSimilarity above checked one text per sample for both engines.
     for (const [i, s] of samples.entries()) {
-      const a = normEditSimilarity(texts.oursSeq![i]!, s.reference);
-      const b = normEditSimilarity(texts.peerSeq![i]!, s.reference);
+      const a = normEditSimilarity(texts.oursSeq[i]!, s.reference);
+      const b = normEditSimilarity(texts.peerSeq[i]!, s.reference);
       if (a < 1 || b < 1) process.stdout.write(`  ${path.basename(s.file)}: ours ${a.toFixed(3)} peer ${b.toFixed(3)}\n`);
     }
   } finally {

@@ -21,11 +21,15 @@ export function normEditSimilarity(pred: string, ref: string): number {
 }
 
 /** Mean norm_edit_dis of texts against the samples' references, in order. */
-export const meanSimilarity = (texts: readonly string[], samples: readonly Sample[]): number =>
-  texts.reduce((acc, t, i) => acc + normEditSimilarity(t, samples[i]!.reference), 0) / samples.length;
+export const meanSimilarity = (texts: readonly string[], samples: readonly Sample[]): number => {
+  // The texts come back from an engine (or the peer process): one per sample, or the figure is wrong.
+  if (texts.length !== samples.length) throw new Error(`got ${texts.length} texts for ${samples.length} samples`);
+  return samples.reduce((acc, s, i) => acc + normEditSimilarity(texts[i]!, s.reference), 0) / samples.length;
+};
 
 export const median = (xs: readonly number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) throw new RangeError('median of no rounds');
   return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 

@@ -31,7 +31,11 @@ function buildTenMinutes(): Float32Array {
   return out;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]): number => {
+  const m = [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  if (m === undefined) throw new RangeError('median of no runs (is RUNS 0?)');
+  return m;
+};
 
 async function segmenterSeconds(audio: Float32Array): Promise<{ seconds: number; segments: number }> {
   const vad = await createSileroVad();

@@ -85,7 +85,11 @@ function timeProcess(cmd: string, args: string[]): { ms: number; result: Result 
   return { ms, result: JSON.parse(r.stdout) as Result };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]): number => {
+  const m = [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  if (m === undefined) throw new RangeError('median of no runs (is RUNS 0?)');
+  return m;
+};
 
 function main(): void {
   const probe = spawnSync(PYTHON, ['-c', 'import Levenshtein'], { encoding: 'utf8' });
