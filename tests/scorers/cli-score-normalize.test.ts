@@ -99,6 +99,18 @@ describe('evalgate score', () => {
     expect(b.metrics.accuracy).toBe(0.5);
   });
 
+  it('--extractor takes every registered extractor, lmms-2026-04 included, and names them on a typo', async () => {
+    const args = ['score', '--task', 'mcq', '--references', 'mcq-refs.jsonl', '--predictions', 'mcq-preds.jsonl', '--json'];
+    const r = await run([...args, '--extractor', 'lmms-2026-04']);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout) as { extractor: string; samples: { extracted: string | null }[] };
+    expect(doc.extractor).toBe('lmms-2026-04');
+    expect(doc.samples.map((s) => s.extracted)).toEqual(['B', null, 'D']);
+    const bad = await run([...args.slice(0, -1), '--extractor', 'lmms-2025']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('unknown extractor "lmms-2025"; use one of videomme, lmms, lmms-2026-04, mvbench');
+  });
+
   it('--alignment prints jiwer-style aligned pairs for the worst samples', async () => {
     const r = await run(['score', '--task', 'asr', '--references', 'asr-refs.jsonl', '--predictions', 'asr-preds.jsonl', '--alignment', '1']);
     expect(r.code).toBe(0);
