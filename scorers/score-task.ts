@@ -286,8 +286,13 @@ function scoreMcq(items: readonly ScoreItem[], opts: ScoreTaskOptions, normalize
  * averages per-sample metrics; mcq counts unanswered outputs separately.
  */
 export function scoreTask(items: readonly ScoreItem[], options: ScoreTaskOptions): ScoreTaskResult {
-  const normalizer: NormalizerName = options.normalizer ?? (options.task === 'asr' && options.unit === 'mixed' ? 'wenet-zh' : 'none');
-  if (options.task === 'asr') return scoreAsr(items, options, normalizer);
-  if (options.task === 'ocr') return scoreOcr(items, normalizer);
-  return scoreMcq(items, options, normalizer);
+  return scorersByKind[options.task](items, options);
 }
+
+// One scorer per kind, each applying its default normalizer (`none`; asr's mixed unit: `wenet-zh`,
+// as the asr TaskSpec's defaultNormalizer says).
+const scorersByKind: Readonly<Record<ScoreTaskKind, (items: readonly ScoreItem[], opts: ScoreTaskOptions) => ScoreTaskResult>> = {
+  asr: (items, opts) => scoreAsr(items, opts, opts.normalizer ?? (opts.unit === 'mixed' ? 'wenet-zh' : 'none')),
+  ocr: (items, opts) => scoreOcr(items, opts.normalizer ?? 'none'),
+  mcq: (items, opts) => scoreMcq(items, opts, opts.normalizer ?? 'none'),
+};
