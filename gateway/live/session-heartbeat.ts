@@ -14,8 +14,7 @@ type Db = Kysely<Database>;
 export const sessionHeartbeatMs = 10_000;
 
 // The stamp, the staleness condition and the reap statement are shared with
-// batch runs in gateway/store/heartbeat-repo.ts; re-exported here for their callers.
-export { beatSessions, reapStaleSessions, staleSessionAfterS, staleSessionColumn } from '../store/heartbeat-repo.js';
+// batch runs in gateway/store/heartbeat-repo.ts.
 
 /**
  * Starts stamping the sessions `held()` names every {@link sessionHeartbeatMs},

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
 import { isDatabaseUnavailable } from '../store/is-database-unavailable.js';
 import type { DbOutageGuard } from './db-outage-guard.js';
-import { savePredictions, type PredictionWrite } from './run-repo.js';
+import { savePredictions, type PredictionWrite } from '../store/prediction-repo.js';
 import type { RunSpill } from './run-spill.js';
 
 interface Pending {

@@ -6,11 +6,11 @@ import type { AdaptiveConcurrency } from './adaptive-concurrency.js';
 import { resolve } from 'node:path';
 import { buildRequest, scrubPaths, type BuildRequestOptions, type RunnerSample } from './build-request.js';
 import type { DbOutageGuard } from './db-outage-guard.js';
-import { claimSample, releaseSample } from './run-claims.js';
+import { claimSample, releaseSample } from '../store/run-claim-repo.js';
 import { requestCacheKey, type CacheModelIdentity, type ResponseCache } from './response-cache.js';
 import { backoffDelayMs, classifyError, defaultRetryPolicy, sleep, type ClassifiedError, type RetryPolicy } from './retry-policy.js';
 import { PredictionWriter } from './prediction-writer.js';
-import type { PredictionError, ScoreRow } from './run-repo.js';
+import type { PredictionError, ScoreRow } from '../store/prediction-repo.js';
 
 /** How one sample is processed; shared by the local runner and distributed workers. */
 export interface SampleProcessorOptions {

@@ -16,9 +16,6 @@ import { pidAlive } from '../pid-alive.js';
 
 type Db = Kysely<Database>;
 
-// The claim statements, where the runner has always found them.
-export { claimSample, refreshClaims, releaseExecutor, releaseSample } from '../store/run-claim-repo.js';
-
 /** This process: host, pid, and a random part so two executions in one process differ. */
 export interface Executor {
   readonly id: string;

@@ -20,9 +20,6 @@ type Db = Kysely<Database>;
 /** How often executors stamp their runs, ms. */
 export const heartbeatIntervalMs = 10_000;
 
-// Where their callers have always found them.
-export { defaultStaleAfterS, findStaleRuns, staleColumn } from '../store/heartbeat-repo.js';
-
 /**
  * Stamps the runs it holds every {@link heartbeatIntervalMs}. `hold`/`release`
  * count, so a worker processing several samples of one run holds it once per

@@ -2,7 +2,7 @@ import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
-import { savePredictions, type PredictionWrite } from './run-repo.js';
+import { savePredictions, type PredictionWrite } from '../store/prediction-repo.js';
 
 // The spill file keeps a run's received answers on local disk while the
 // database is away (issue 13 #10), so that neither an outage longer than the

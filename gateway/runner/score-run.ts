@@ -3,7 +3,8 @@ import type { Database, Run } from '../store/database.js';
 import type { ScoredSample, ScoreTaskResult } from '../../scorers/score-task.js';
 import { percentile, sortedCopy } from '../../scorers/stats/percentile.js';
 import type { TaskScoreOptions } from '../../scorers/tasks/index.js';
-import { predictionsForScoring, runCounts, runScopeSize, type RunCounts, type ScoreRow, type ScoredPredictionRow } from './run-repo.js';
+import { predictionsForScoring, runCounts, type RunCounts, type ScoreRow, type ScoredPredictionRow } from '../store/prediction-repo.js';
+import { runScopeSize } from '../store/run-scope-repo.js';
 
 /** One item for the task scorer (the shape of `evalgate score` input). */
 export interface ScoreItem {

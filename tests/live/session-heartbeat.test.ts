@@ -1,7 +1,7 @@
 // Stream sessions left open by a gateway that was killed: heartbeats, the stale flag and reaping.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beatSessions, reapStaleSessions } from '../../gateway/live/session-heartbeat.js';
+import { beatSessions, reapStaleSessions } from '../../gateway/store/heartbeat-repo.js';
 import { backends, type TestStore } from '../helpers/test-stores.js';
 import { b64, eventually, rawClient, scriptedModel, startGateway, useScriptedAdapter, type TestGateway } from './live-kit.js';
 

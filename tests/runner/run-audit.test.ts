@@ -5,7 +5,7 @@ import { configSchema, type EvalgateConfig } from '../../gateway/config/config-s
 import { createModel } from '../../gateway/models/create-model.js';
 import { executeLocalRun } from '../../gateway/runner/execute-run.js';
 import { prepareRun } from '../../gateway/runner/prepare-run.js';
-import { getRun } from '../../gateway/runner/run-repo.js';
+import { getRun } from '../../gateway/store/run-repo.js';
 import { createPgliteTestStore, createPostgresTestStore, postgresAvailable, type TestStore } from '../helpers/test-stores.js';
 import { writeMcqManifest } from './runner-fixtures.js';
 

@@ -7,7 +7,7 @@ import { ModelCallError } from '../../gateway/models/spec/model-call-error.js';
 import type { ModelCapabilities, ModelRequest, ModelResult, ModelV1 } from '../../gateway/models/spec/model-v1.js';
 import { executeLocalRun } from '../../gateway/runner/execute-run.js';
 import { prepareRun } from '../../gateway/runner/prepare-run.js';
-import { savePrediction } from '../../gateway/runner/run-repo.js';
+import { savePrediction } from '../../gateway/store/prediction-repo.js';
 import { scoreTask } from '../../scorers/score-task.js';
 import { backends, postgresAvailable, type TestStore } from '../helpers/test-stores.js';
 

@@ -89,7 +89,7 @@ describe.skipIf(!hasPostgres)('batch run end to end over a fault-injecting OpenA
       { task: 'mcq' },
     );
     const { buildRunReport } = await import('../../gateway/runner/score-run.js');
-    const { getRun } = await import('../../gateway/runner/run-repo.js');
+    const { getRun } = await import('../../gateway/store/run-repo.js');
     const wrongReport = await buildRunReport(ts.store.db, (await getRun(ts.store.db, prepared.run.id))!, { failedAsWrong: true });
     expect(wrongReport.metrics).toEqual(asWrong.metrics);
     expect((asWrong.metrics as { n?: number }).n).toBe(24);

@@ -1,8 +1,9 @@
 // Heartbeats and reaping on both storage backends, with a real timer and real SQL.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findStaleRuns, reapStaleRuns, RunHeartbeat } from '../../gateway/runner/run-heartbeat.js';
-import { listRuns } from '../../gateway/runner/run-repo.js';
+import { findStaleRuns } from '../../gateway/store/heartbeat-repo.js';
+import { reapStaleRuns, RunHeartbeat } from '../../gateway/runner/run-heartbeat.js';
+import { listRuns } from '../../gateway/store/run-repo.js';
 import { backends, type TestStore } from '../helpers/test-stores.js';
 
 async function seedRuns(ts: TestStore): Promise<{ fresh: string; stale: string; done: string; legacy: string }> {

@@ -12,7 +12,7 @@ export default function register(program: Command): void {
     .action(
       runAction(async (opts: { limit: string; model?: string; json?: boolean }, cmd: Command) => {
         const { withStore } = await import('../cli-context.js');
-        const { listRuns } = await import('../../runner/run-repo.js');
+        const { listRuns } = await import('../../store/run-repo.js');
         const limit = Number(opts.limit);
         if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a positive integer, got "${opts.limit}"`);
         return withStore(cmd, async (store) => {
@@ -93,7 +93,7 @@ export default function register(program: Command): void {
     .action(
       runAction(async (runId: string, opts: { json?: boolean }, cmd: Command) => {
         const { withStore } = await import('../cli-context.js');
-        const { getRun } = await import('../../runner/run-repo.js');
+        const { getRun } = await import('../../store/run-repo.js');
         const { buildRunReport } = await import('../../runner/score-run.js');
         const { formatRunReport } = await import('../../runner/format-report.js');
         const { EvalgateError } = await import('../../errors.js');

@@ -5,7 +5,9 @@ import { DbOutageGuard } from '../db-outage-guard.js';
 import { finalizeRun } from '../execute-run.js';
 import type { PreparedRun } from '../prepare-run.js';
 import { sleep, type RetryPolicy } from '../retry-policy.js';
-import { getRun, listPendingSamples, runCounts, runScopeSize } from '../run-repo.js';
+import { getRun } from '../../store/run-repo.js';
+import { runCounts } from '../../store/prediction-repo.js';
+import { listPendingSamples, runScopeSize } from '../../store/run-scope-repo.js';
 import { buildRunReport, type RunReport } from '../score-run.js';
 import { assertDistributable, enqueueSamples, openSampleQueue } from './sample-queue.js';
 
