@@ -22,6 +22,9 @@ export type { Store } from './store/open-store.js';
 export { createApp } from './server/create-app.js';
 export { serveGateway } from './server/serve-gateway.js';
 export { liveGateway, shutdownLiveSessions } from './live/live-gateway.js';
+// The live routes liveGateway registers (`liveGateway(app, { routes: [realtimeRoute, streamRoute] })`).
+export { realtimeRoute } from './server/routes/realtime-route.js';
+export { streamRoute } from './server/routes/stream-route.js';
 export { registerLiveModelProvider } from './live/live-model.js';
 export { EvalgateError, errorRegistry } from './errors.js';
 export type { ErrorCode } from './errors.js';

@@ -52,7 +52,7 @@ export class BatchResponder implements Responder {
   }
 
   async respond(turn: ResponderTurn, signal: AbortSignal, onDelta: (delta: string) => void): Promise<ResponderAnswer> {
-    return { text: await runBatchResponse(this.#model, batchRequest(turn), signal, onDelta) };
+    return runBatchResponse(this.#model, batchRequest(turn), signal, onDelta);
   }
 
   close(): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import { ModelCallError } from '../models/spec/model-call-error.js';
 import type { ModelRequest, ModelResult, ModelV1 } from '../models/spec/model-v1.js';
+import { finishedWithError, streamCutOff } from '../models/spec/finish-error.js';
 import type { Database } from '../store/database.js';
 import type { AdaptiveConcurrency } from './adaptive-concurrency.js';
 import { resolve } from 'node:path';
@@ -260,7 +260,7 @@ export class SampleProcessor {
     }
     // A stream that ends without `finish` was cut off: its text is partial and
     // must not be scored as the model's answer.
-    throw Object.assign(new Error(`stream ended without a finish event after ${text.length} characters`), { code: 'ECONNRESET' });
+    throw streamCutOff(text.length);
   }
 
   async #store(
@@ -298,14 +298,6 @@ export class SampleProcessor {
   }
 }
 
-/** The failed call a result with `finishReason: 'error'` stands for; not retried (the provider chose to stop). */
-function finishedWithError(result: ModelResult): ModelCallError {
-  return new ModelCallError(`the model stopped without a finished answer (finish reason "error"; ${result.text.length} characters discarded)`, {
-    // Statusless and not retryable: classifyError stores it with code `adapter`.
-    retryable: false,
-  });
-}
-
 /** Totals of one `runBatch` call. */
 export interface BatchTotals {
   /** Samples stored ok. */
@@ -335,10 +327,11 @@ export async function runBatch(
   opts: { concurrency: number; signal?: AbortSignal; onOutcome?: (o: SampleOutcome) => void },
 ): Promise<BatchTotals> {
   const totals: BatchTotals = { ok: 0, failed: 0, skipped: 0, cached: 0, cancelled: false, claimedElsewhere: 0 };
-  let next = 0;
+  // The loops share one iterator, so each sample is taken exactly once.
+  const queue = samples.values();
   const loop = async (): Promise<void> => {
-    while (next < samples.length && !opts.signal?.aborted) {
-      const sample = samples[next++]!;
+    for (const sample of queue) {
+      if (opts.signal?.aborted) return;
       try {
         const outcome = await processor.process(sample, opts.signal);
         totals[outcome.status]++;

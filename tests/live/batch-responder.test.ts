@@ -76,3 +76,44 @@ describe('BatchResponder', () => {
     await expect(new BatchResponder(slow).respond({ audio: [], audioSamples: 0, sampleRateHz: 24000, parts: [] }, ac.signal, () => undefined)).rejects.toThrow('cancelled by the client');
   });
 });
+
+describe('BatchResponder: calls that did not finish', () => {
+  const turn = { audio: [], audioSamples: 0, sampleRateHz: 24000, parts: [{ type: 'text' as const, text: 'q' }] };
+
+  /** A model whose answer ends with `finishReason`, or (streaming, `finish: false`) whose stream stops before `finish`. */
+  function ending(finishReason: 'stop' | 'length' | 'filter' | 'error', streaming: boolean, finish = true): ModelV1 {
+    const result = { text: 'half an answ', finishReason, warnings: [] };
+    return {
+      specificationVersion: 'v1',
+      adapter: 'test',
+      adapterVersion: '0',
+      modelName: 'm',
+      capabilities: { streaming, input: ['text'] },
+      doGenerate: async () => result,
+      ...(streaming
+        ? {
+            doStream: async function* (): AsyncIterable<ModelStreamEvent> {
+              yield { type: 'text-delta', delta: 'half an answ' };
+              if (finish) yield { type: 'finish', result };
+            },
+          }
+        : {}),
+    } as unknown as ModelV1;
+  }
+
+  for (const streaming of [false, true]) {
+    it(`rejects a finish reason "error" instead of answering with its text (${streaming ? 'streamed' : 'one call'})`, async () => {
+      await expect(new BatchResponder(ending('error', streaming)).respond(turn, new AbortController().signal, () => {})).rejects.toThrow(/finish reason "error"/);
+    });
+
+    it(`marks an answer cut at the token limit or by a filter as incomplete (${streaming ? 'streamed' : 'one call'})`, async () => {
+      const signal = new AbortController().signal;
+      expect(await new BatchResponder(ending('length', streaming)).respond(turn, signal, () => {})).toEqual({ text: 'half an answ', incomplete: 'max_output_tokens' });
+      expect(await new BatchResponder(ending('filter', streaming)).respond(turn, signal, () => {})).toEqual({ text: 'half an answ', incomplete: 'content_filter' });
+    });
+  }
+
+  it('rejects a stream that ends without its finish event (its text is partial)', async () => {
+    await expect(new BatchResponder(ending('stop', true, false)).respond(turn, new AbortController().signal, () => {})).rejects.toThrow(/without a finish event after 12 characters/);
+  });
+});
