@@ -165,32 +165,30 @@ function refList(ref: string | readonly string[] | undefined): readonly string[]
 function scoreAsr(items: readonly ScoreItem[], opts: ScoreTaskOptions, normalizerName: NormalizerName): ScoreTaskResult {
   const unit = opts.unit ?? 'word';
   const norm = getNormalizer(normalizerName).normalize;
-  const normRefs: string[] = [];
-  const normHyps: string[] = [];
-  for (const it of items) {
-    const r = refList(it.reference);
-    normRefs.push(norm(r.join(' ')));
-    normHyps.push(norm(it.prediction ?? ''));
-  }
+  const normalized = items.map((it) => ({ item: it, reference: norm(refList(it.reference).join(' ')), prediction: norm(it.prediction ?? '') }));
   const out = processTokens(
-    normRefs.map((s) => tokenize(s, unit)),
-    normHyps.map((s) => tokenize(s, unit)),
+    normalized.map((n) => tokenize(n.reference, unit)),
+    normalized.map((n) => tokenize(n.prediction, unit)),
     { tieBreak: unit === 'mixed' ? 'wenet' : 'rapidfuzz', alignments: Boolean(opts.keepAlignments) },
   );
   // With no reference tokens the rate is 0/0. jiwer (4.x) counts the insertions;
   // WeNet's compute-wer.py, whose tokens the `mixed` unit uses, prints 0 (its
   // `if result['all'] != 0 … else: wer = 0.0`), per utterance and overall.
   const rateOf = (rate: number, refTokens: number): number => (unit === 'mixed' && refTokens === 0 ? 0 : rate);
-  const samples = items.map((it, k): ScoredSample => {
-    const c = out.sentences[k]!;
-    const rate = rateOf(computeMeasures(c, out.references[k]!.length, out.hypotheses[k]!.length).wer, out.references[k]!.length);
+  const samples = normalized.map(({ item: it, reference, prediction }, k): ScoredSample => {
+    // processTokens answers one sentence per reference/hypothesis pair it was given.
+    const c = out.sentences[k];
+    const refTokens = out.references[k];
+    const hypTokens = out.hypotheses[k];
+    if (!c || !refTokens || !hypTokens) throw new Error(`processTokens returned no sentence #${k} (sample ${it.id}) for ${items.length} inputs`);
+    const rate = rateOf(computeMeasures(c, refTokens.length, hypTokens.length).wer, refTokens.length);
     return {
       id: it.id,
       missing: it.prediction === null,
       reference: it.reference,
       prediction: it.prediction ?? '',
-      normalized_reference: normRefs[k]!,
-      normalized_prediction: normHyps[k]!,
+      normalized_reference: reference,
+      normalized_prediction: prediction,
       ...(unit === 'word' ? { wer: rate } : { cer: rate }),
       ...c,
     };

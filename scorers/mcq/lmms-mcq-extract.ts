@@ -54,14 +54,14 @@ interface Choice {
 const lstripWs = (s: string): string => s.replace(LEADING_WS, '');
 function lstripChars(s: string, chars: string): string {
   let i = 0;
-  while (i < s.length && chars.includes(s[i]!)) i++;
+  while (i < s.length && chars.includes(s.charAt(i))) i++;
   return s.slice(i);
 }
 function stripChars(s: string, chars: string): string {
   let a = 0;
   let b = s.length;
-  while (a < b && chars.includes(s[a]!)) a++;
-  while (b > a && chars.includes(s[b - 1]!)) b--;
+  while (a < b && chars.includes(s.charAt(a))) a++;
+  while (b > a && chars.includes(s.charAt(b - 1))) b--;
   return s.slice(a, b);
 }
 const isWordChar = (c: string | undefined): boolean => c !== undefined && WORD_CHAR.test(c);
@@ -112,14 +112,16 @@ function readChoice(fragment: string, grammaticalSuffix = ''): Choice | null {
     closers.push(pair[1]);
     text = lstripWs(text.slice(pair[0].length));
   }
-  if (!text || !isAsciiAlpha(text[0])) return null;
-  const letter = text[0]!;
+  // charAt gives '' for an empty text, which is no letter.
+  const letter = text.charAt(0);
+  if (!isAsciiAlpha(letter)) return null;
   let tail = text.slice(1);
   if (grammaticalSuffix && tail.startsWith(grammaticalSuffix)) tail = tail.slice(grammaticalSuffix.length);
-  if (tail && isWordChar(codePointAt(tail, 0)) && !(closers.length > 0 && tail.startsWith(closers[closers.length - 1]!))) return null;
+  const innermost = closers.at(-1);
+  if (tail && isWordChar(codePointAt(tail, 0)) && !(innermost !== undefined && tail.startsWith(innermost))) return null;
   let punctuation = '';
-  for (let k = closers.length - 1; k >= 0; k--) {
-    const closer = closers[k]!;
+  // Closers close innermost first.
+  for (const closer of [...closers].reverse()) {
     tail = lstripWs(tail);
     const inner = '.:：!?。！？' + (closer !== ')' ? ')' : '');
     const rest = lstripChars(tail, inner);
@@ -131,7 +133,7 @@ function readChoice(fragment: string, grammaticalSuffix = ''): Choice | null {
   }
   tail = punctuation + tail;
   if (tail && isWordChar(codePointAt(tail, 0))) return null;
-  if (tail && ".:-/'’".includes(tail[0]!) && tail.length > 1 && (isAlnum(codePointAt(tail, 1)) || '/_'.includes(tail[1]!))) {
+  if (tail && ".:-/'’".includes(tail.charAt(0)) && tail.length > 1 && (isAlnum(codePointAt(tail, 1)) || '/_'.includes(tail.charAt(1)))) {
     // "B.com", "C:/path", "A-list" and "B's" are not labels
     if (tail[0] !== '/') return null;
   }
@@ -190,7 +192,8 @@ function lastContainer(text: string): string | null {
   const rawTags = [...text.matchAll(ANSWER_OPEN)];
   const tagStarts = new Set(starts.filter((o) => o[0].startsWith('<')).map((o) => o.index));
   if (rawTags.some((t) => !tagStarts.has(t.index))) return '';
-  if (starts.length === 0) return null;
+  const start = starts.at(-1);
+  if (start === undefined) return null;
   let boxEnd = -1;
   for (const opening of starts) {
     if (!opening[0].startsWith('\\')) continue;
@@ -198,7 +201,6 @@ function lastContainer(text: string): string | null {
     const close = closingBrace(text, opening.index + opening[0].length);
     boxEnd = close ?? text.length;
   }
-  const start = starts[starts.length - 1]!;
   const startEnd = start.index + start[0].length;
   if (!start[0].startsWith('\\')) {
     ANSWER_CLOSE.lastIndex = startEnd;
@@ -255,13 +257,15 @@ function implicitAnswer(text: string, allowed: ReadonlySet<string>): string {
     return '';
   }
   const trailing = TRAILING_SEGMENT.exec(text);
-  if (trailing && trailing.indices?.[1] && !inUrl(trailing.indices[1][0])) {
-    const c = readChoice(trailing[1]!);
+  const segment = trailing?.[1];
+  const segmentAt = trailing?.indices?.[1]?.[0];
+  if (segment !== undefined && segmentAt !== undefined && !inUrl(segmentAt)) {
+    const c = readChoice(segment);
     if (c && c.uppercase && !stripChars(c.tail, PUNCTUATION)) candidates.add(c.letter);
   }
   const union = new Set([...labels, ...candidates]);
-  if (union.size !== 1 || candidates.size === 0) return '';
-  const only = [...candidates][0]!;
+  const [only] = candidates;
+  if (union.size !== 1 || only === undefined) return '';
   return [...candidates].every((c) => allowed.has(c)) ? only : '';
 }
 

@@ -45,7 +45,8 @@ export function extractMvBench(prediction: string, letters: readonly string[]): 
     const gtOption = `(${l.toLowerCase()})`;
     return gtOption.includes(predOption.replaceAll('.', '')) || predOption.includes(gtOption);
   });
-  return hits.length === 1 ? hits[0]! : null;
+  const [only] = hits;
+  return hits.length === 1 && only !== undefined ? only : null;
 }
 
 /** Option letters A, B, … for `count` choices (A–D when the count is unknown, as MVBench's four candidates). */

@@ -74,15 +74,17 @@ export function pairedBootstrap(a: readonly RatioItem[], b: readonly RatioItem[]
   const sd = new Float64Array(iterations);
   for (let r = 0; r < iterations; r++) {
     for (let i = 0; i < n; i++) idx[i] = Math.floor(rand() * n);
-    sa[r] = pooledRatio(a, idx);
-    sb[r] = pooledRatio(b, idx);
-    sd[r] = sb[r]! - sa[r]!;
+    const ra = pooledRatio(a, idx);
+    const rb = pooledRatio(b, idx);
+    sa[r] = ra;
+    sb[r] = rb;
+    sd[r] = rb - ra;
   }
   const estA = pooledRatio(a);
   const estB = pooledRatio(b);
   const diff = estB - estA;
   let opposite = 0;
-  for (let r = 0; r < iterations; r++) if (diff >= 0 ? sd[r]! <= 0 : sd[r]! >= 0) opposite++;
+  for (const d of sd) if (diff >= 0 ? d <= 0 : d >= 0) opposite++;
   return {
     a: interval(estA, sa, alpha),
     b: interval(estB, sb, alpha),

@@ -21,11 +21,13 @@ export interface Percentiles {
  * position (n − 1)·q, interpolated between its two neighbours. NaN when empty.
  */
 export function percentile(sorted: ArrayLike<number>, q: number): number {
+  if (!(q >= 0 && q <= 1)) throw new RangeError(`percentile takes a quantile in [0, 1], not ${q}`);
   const n = sorted.length;
   if (n === 0) return Number.NaN;
   const pos = (n - 1) * q;
   const lo = Math.floor(pos);
   const hi = Math.ceil(pos);
+  // 0 ≤ lo ≤ hi ≤ n − 1 for q in [0, 1].
   const a = sorted[lo]!;
   return a + (sorted[hi]! - a) * (pos - lo);
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NORMALIZER_NAMES } from '../normalizers/normalizer-registry.js';
 import { scoreTask } from '../score-task.js';
+import { scoreOne } from './score-one.js';
 import { formatMetric, type TaskSpec } from './task-spec.js';
 import type { VersionedScorer } from './upstream-ref.js';
 
@@ -37,7 +38,7 @@ export const asrTask = {
   }),
   defaultPrompt: 'Transcribe the speech in this audio. Answer with the transcript only.',
   scoreCommand: true,
-  scoreSample: (item, options = {}) => scoreTask([item], { ...options, task: 'asr' }).samples[0]!,
+  scoreSample: (item, options) => scoreOne('asr', item, options),
   aggregate: (items, options = {}) => scoreTask(items, { ...options, task: 'asr' }),
   metrics: [
     { name: 'wer', description: 'word error rate (word unit)', direction: 'lower', pairedTest: 'permutation' },

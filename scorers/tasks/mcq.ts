@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EXTRACTOR_NAMES } from '../mcq/mcq-extractors.js';
 import { NORMALIZER_NAMES } from '../normalizers/normalizer-registry.js';
 import { scoreTask } from '../score-task.js';
+import { scoreOne } from './score-one.js';
 import { formatMetric, type TaskSpec } from './task-spec.js';
 import type { VersionedScorer } from './upstream-ref.js';
 
@@ -38,7 +39,7 @@ export const mcqTask = {
     'Respond with only the letter (A, B, C, or D) of the correct option.\n' +
     '{question}\n{options}\nThe best answer is:',
   scoreCommand: true,
-  scoreSample: (item, options = {}) => scoreTask([item], { ...options, task: 'mcq' }).samples[0]!,
+  scoreSample: (item, options) => scoreOne('mcq', item, options),
   aggregate: (items, options = {}) => scoreTask(items, { ...options, task: 'mcq' }),
   metrics: [{ name: 'accuracy', description: 'correct ÷ samples (÷ answered with excludeUnanswered)', direction: 'higher', pairedTest: 'mcnemar' }],
   primaryMetric: () => 'accuracy',

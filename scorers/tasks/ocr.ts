@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { NORMALIZER_NAMES } from '../normalizers/normalizer-registry.js';
 import { scoreTask } from '../score-task.js';
+import { scoreOne } from './score-one.js';
 import { formatMetric, type TaskSpec } from './task-spec.js';
 import type { VersionedScorer } from './upstream-ref.js';
 
@@ -37,7 +38,7 @@ export const ocrTask = {
   options: z.object({ normalizer: z.enum(NORMALIZER_NAMES).optional() }),
   defaultPrompt: 'Read all the text in this image. Answer with the text only.',
   scoreCommand: true,
-  scoreSample: (item, options = {}) => scoreTask([item], { ...options, task: 'ocr' }).samples[0]!,
+  scoreSample: (item, options) => scoreOne('ocr', item, options),
   aggregate: (items, options = {}) => scoreTask(items, { ...options, task: 'ocr' }),
   metrics: [
     { name: 'anls', description: 'ANLS, official definition (threshold 0.5)', direction: 'higher', pairedTest: 'permutation' },

@@ -136,7 +136,7 @@ function alignDense(
     counts.insertions++;
     rev?.push({ type: 'insert', srcPos: b1 + col, destPos: b2 + row });
   }
-  if (out && rev) for (let k = rev.length - 1; k >= 0; k--) out.push(rev[k]!);
+  if (out && rev) for (const op of rev.reverse()) out.push(op);
 }
 
 /** Distances from s1[b1, b1+i) (i = 0..len1) to s2[b2, b2+rows), one DP row. */
@@ -239,8 +239,9 @@ export function editopsToChunks(editops: readonly EditOp[], srcLen: number, dest
   let src = 0;
   let dest = 0;
   let i = 0;
-  while (i < editops.length) {
-    const op = editops[i]!;
+  // Whether `next` extends the run of `type` that ends at (src, dest).
+  const extendsRun = (next: EditOp | undefined, type: EditOp['type']): boolean => next !== undefined && next.type === type && src === next.srcPos && dest === next.destPos;
+  for (let op = editops[i]; op !== undefined; op = editops[i]) {
     if (src < op.srcPos || dest < op.destPos) {
       chunks.push({ type: 'equal', refStartIdx: src, refEndIdx: op.srcPos, hypStartIdx: dest, hypEndIdx: op.destPos });
       src = op.srcPos;
@@ -256,7 +257,7 @@ export function editopsToChunks(editops: readonly EditOp[], srcLen: number, dest
       } else if (type === 'insert') dest++;
       else src++;
       i++;
-    } while (i < editops.length && editops[i]!.type === type && src === editops[i]!.srcPos && dest === editops[i]!.destPos);
+    } while (extendsRun(editops[i], type));
     chunks.push({
       type: type === 'replace' ? 'substitute' : type,
       refStartIdx: srcBegin,
@@ -277,5 +278,6 @@ export function levenshteinDistance(a: string, b: string): number {
   const y = Array.from(b, (c) => c.codePointAt(0)!);
   if (x.length === 0) return y.length;
   if (y.length === 0) return x.length;
+  // lastRow has len1 + 1 entries: the last is the whole distance.
   return lastRow(x, 0, x.length, y, 0, y.length, false)[x.length]!;
 }

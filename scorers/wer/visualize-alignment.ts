@@ -56,6 +56,7 @@ function comparison(
     }
     const n = Math.min(ref.length, hyp.length);
     for (let k = 0; k < n; k++) {
+      // k < n, the shorter side's length.
       let rf = ref[k]!;
       let hp = hyp[k]!;
       const strLen = Math.max(pyLen(rf), pyLen(hp), 1);
@@ -92,9 +93,12 @@ export function visualizeAlignment(output: ProcessOutput, options: VisualizeOpti
   let s = '';
   output.alignments.forEach((chunks, idx) => {
     if (only && !only.has(idx)) return;
-    if (skipCorrect && (chunks.length === 0 || (chunks.length === 1 && chunks[0]!.type === 'equal'))) return;
+    if (skipCorrect && (chunks.length === 0 || (chunks.length === 1 && chunks[0]?.type === 'equal'))) return;
+    const reference = output.references[idx];
+    const hypothesis = output.hypotheses[idx];
+    if (!reference || !hypothesis) throw new Error(`visualizeAlignment: sentence ${idx + 1} has an alignment but no tokens (${output.references.length} references, ${output.hypotheses.length} hypotheses)`);
     s += `=== SENTENCE ${idx + 1} ===\n\n`;
-    s += comparison(output.references[idx]!, output.hypotheses[idx]!, chunks, !isCer, lineWidth);
+    s += comparison(reference, hypothesis, chunks, !isCer, lineWidth);
     s += '\n';
   });
   if (showMeasures) {
