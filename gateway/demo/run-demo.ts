@@ -7,7 +7,7 @@ import type { Database, Dataset, SampleTask } from '../store/database.js';
 import { storeFromConfig } from '../store/store-from-config.js';
 import { datasetTasks } from '../store/run-scope-repo.js';
 import { silentProgress, type ProgressFactory } from '../progress-sink.js';
-import { taskNames, taskSpecs } from '../../scorers/tasks/index.js';
+import { isTaskName, taskNames, taskSpecs } from '../../scorers/tasks/index.js';
 
 /** Options of the quick start. */
 export interface DemoOptions {
@@ -154,7 +154,7 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
       }
     }
 
-    const vad = tasksPresent.has('asr') ? await measureVad(db, dataset, opts.limit) : undefined;
+    const vad = [...tasksPresent].some(hearsAudio) ? await measureVad(db, dataset, opts.limit) : undefined;
 
     const [{ loadRunOutcomes }, { compareRuns }, { renderReport }, { writeFile }] = await Promise.all([
       import('../compare/load-run-outcomes.js'),
@@ -197,9 +197,10 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
     lines.push('', 'Where to look:');
     lines.push(`  report:       ${reportPath}`);
     lines.push(`  runs:         npx evalgate runs list`);
-    const ocrRuns = runs.filter((r) => r.task === 'ocr').map((r) => r.runId);
-    if (ocrRuns.length >= 2) lines.push(`  compare:      npx evalgate compare --runs ${ocrRuns.join(',')} --samples`);
-    lines.push(`  leaderboard:  npx evalgate leaderboard --task ocr`);
+    // Point at the first task two models ran (the demo's OCR pair when both ran).
+    const compared = [...new Set(runs.map((r) => r.task))].sort().map((task) => ({ task, ids: runs.filter((r) => r.task === task).map((r) => r.runId) })).find((t) => t.ids.length >= 2);
+    if (compared) lines.push(`  compare:      npx evalgate compare --runs ${compared.ids.join(',')} --samples`);
+    lines.push(`  leaderboard:  npx evalgate leaderboard --task ${compared?.task ?? runs[0]?.task ?? 'ocr'}`);
     lines.push(`  web page:     npx evalgate serve --no-auth   (then open http://127.0.0.1:8080/)`);
     return lines.join('\n');
   } finally {
@@ -207,14 +208,19 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
   }
 }
 
-/** Runs the VAD specialist over the demo's ASR audio and reports what it found and how fast. */
+/** Whether a task's samples carry speech for the VAD to measure (it requires audio). */
+function hearsAudio(task: string): boolean {
+  return isTaskName(task) && taskSpecs[task].sample.requiredMedia === 'audio';
+}
+
+/** Runs the VAD specialist over the demo's audio samples and reports what it found and how fast. */
 async function measureVad(db: Kysely<Database>, dataset: Dataset, limit?: number): Promise<{ files: number; segments: number; speechS: number; audioS: number; rtfx: number }> {
   const [{ listSamples, sampleMediaPath }, { decodeAudioFile }, { createSileroVad }] = await Promise.all([
     import('../store/dataset-repo.js'),
     import('../media/decode-audio.js'),
     import('../../experts/vad/silero-vad-segmenter.js'),
   ]);
-  const samples = (await listSamples(db, dataset.id)).filter((s) => s.task === 'asr').slice(0, limit);
+  const samples = (await listSamples(db, dataset.id)).filter((s) => hearsAudio(s.task)).slice(0, limit);
   const vad = await createSileroVad();
   let segments = 0;
   let speechS = 0;
