@@ -135,32 +135,42 @@ function warningsFor(runs: readonly RunOutcomes[]): string[] {
   for (const d of differingScorerVersions(runs.map((r) => r.run.scorerVersions))) {
     w.push(`runs were scored with different ${d.component} versions (${d.versions.join(' vs ')}): their recorded numbers follow different upstream definitions`);
   }
-  const failedBy = runs.map((r) => new Set(r.outcomes.filter((o) => o.status === 'failed').map((o) => o.sampleKey)));
-  runs.forEach((r, i) => {
-    const onlyHere = [...failedBy[i]!].filter((k) => failedBy.some((other, j) => j !== i && !other.has(k)));
-    if (onlyHere.length) w.push(`run ${r.run.id} has ${onlyHere.length} failed sample(s) the other run(s) lack; they are excluded from every run's numbers`);
+  const failedBy = runs.map((r) => ({ id: r.run.id, failed: new Set(r.outcomes.filter((o) => o.status === 'failed').map((o) => o.sampleKey)) }));
+  failedBy.forEach(({ id, failed }, i) => {
+    const onlyHere = [...failed].filter((k) => failedBy.some((other, j) => j !== i && !other.failed.has(k)));
+    if (onlyHere.length) w.push(`run ${id} has ${onlyHere.length} failed sample(s) the other run(s) lack; they are excluded from every run's numbers`);
   });
   for (const r of runs) if (r.run.status !== 'completed') w.push(`run ${r.run.id} is ${r.run.status}, not completed`);
   return w;
 }
 
-function slice(label: string, keys: readonly string[], scored: readonly ReadonlyMap<string, ScoredSample>[], runs: readonly RunOutcomes[], opts: Required<Pick<CompareOptions, 'iterations' | 'seed'>>, accuracyTest: boolean, datasetN: number | undefined): SliceComparison {
-  const items = scored.map((m) => keys.map((k) => m.get(k)!.item));
-  const runMetrics = runs.map((r, i) => ({
-    runId: r.run.id,
-    modelId: r.run.modelId,
-    modelKind: r.run.modelKind,
-    value: bootstrapInterval(items[i]!, opts),
+/** A run with its re-scored shared samples; the first column is the baseline. */
+interface ScoredColumn {
+  readonly run: RunHeader;
+  readonly byKey: ReadonlyMap<string, ScoredSample>;
+}
+
+function slice(label: string, keys: readonly string[], columns: readonly ScoredColumn[], opts: Required<Pick<CompareOptions, 'iterations' | 'seed'>>, accuracyTest: boolean, datasetN: number | undefined): SliceComparison {
+  // Every key is shared (each run scored it ok), so every column has it.
+  const withItems = columns.map(({ run, byKey }) => ({ run, items: keys.map((k) => byKey.get(k)!.item) }));
+  const runMetrics = withItems.map(({ run, items }) => ({
+    runId: run.id,
+    modelId: run.modelId,
+    modelKind: run.modelKind,
+    value: bootstrapInterval(items, opts),
   }));
   const differences: PairedDifference[] = [];
-  for (let i = 1; i < runs.length; i++) {
-    const a = items[0]!;
-    const b = items[i]!;
-    const boot = pairedBootstrap(a, b, opts);
-    const pValue = accuracyTest
-      ? mcnemar(a.map((x) => x.numerator >= 1), b.map((x) => x.numerator >= 1)).pValue
-      : pairedPermutationTest(a, b, { seed: opts.seed }).pValue;
-    differences.push({ baselineRunId: runs[0]!.run.id, runId: runs[i]!.run.id, difference: boot.difference, pValue, test: accuracyTest ? 'mcnemar' : 'permutation' });
+  const [baseline, ...others] = withItems;
+  // No baseline means no runs, and nothing to pair.
+  if (baseline) {
+    const a = baseline.items;
+    for (const { run, items: b } of others) {
+      const boot = pairedBootstrap(a, b, opts);
+      const pValue = accuracyTest
+        ? mcnemar(a.map((x) => x.numerator >= 1), b.map((x) => x.numerator >= 1)).pValue
+        : pairedPermutationTest(a, b, { seed: opts.seed }).pValue;
+      differences.push({ baselineRunId: baseline.run.id, runId: run.id, difference: boot.difference, pValue, test: accuracyTest ? 'mcnemar' : 'permutation' });
+    }
   }
   return { slice: label, n: keys.length, ...(datasetN === undefined ? {} : { datasetN }), runs: runMetrics, differences };
 }
@@ -172,9 +182,10 @@ function slice(label: string, keys: readonly string[], scored: readonly Readonly
  */
 export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions & { allowSingle?: boolean } = {}): Comparison {
   // A report may show one run on its own; a comparison proper needs two.
-  if (runs.length < (opts.allowSingle ? 1 : 2)) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'compare needs at least two runs' });
-  const task = runs[0]!.run.task;
-  const mismatched = runs.find((r) => r.run.task !== task || r.run.datasetId !== runs[0]!.run.datasetId);
+  const [first] = runs;
+  if (!first || runs.length < (opts.allowSingle ? 1 : 2)) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'compare needs at least two runs' });
+  const task = first.run.task;
+  const mismatched = runs.find((r) => r.run.task !== task || r.run.datasetId !== first.run.datasetId);
   if (mismatched) {
     throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
       detail: `run ${mismatched.run.id} is on task ${mismatched.run.task} / dataset ${mismatched.run.datasetId}; compare needs runs on the same dataset and task`,
@@ -184,23 +195,26 @@ export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions &
   const seed = opts.seed ?? 1;
   const by = opts.by ?? 'tag';
 
-  const okKeys = runs.map((r) => new Set(r.outcomes.filter((o) => o.status === 'ok').map((o) => o.sampleKey)));
-  const shared = [...okKeys[0]!].filter((k) => okKeys.every((s) => s.has(k))).sort();
-  const sampleByKey = new Map<string, SampleOutcome>(runs[0]!.outcomes.map((o) => [o.sampleKey, o]));
-  const scoredRuns = runs.map((r) => scoreOutcomes(task, r.outcomes.filter((o) => o.status === 'ok' && shared.includes(o.sampleKey)), r.run));
-  const scored = scoredRuns.map((s) => s.byKey);
-  const { metric, lowerIsBetter, accuracyTest } = scoredRuns[0]!;
+  const okKeysOf = (r: RunOutcomes) => new Set(r.outcomes.filter((o) => o.status === 'ok').map((o) => o.sampleKey));
+  const okKeys = runs.map(okKeysOf);
+  const shared = [...okKeysOf(first)].filter((k) => okKeys.every((s) => s.has(k))).sort();
+  const sampleByKey = new Map<string, SampleOutcome>(first.outcomes.map((o) => [o.sampleKey, o]));
+  const scoreShared = (r: RunOutcomes) => scoreOutcomes(task, r.outcomes.filter((o) => o.status === 'ok' && shared.includes(o.sampleKey)), r.run);
+  // The baseline's metric and test name the comparison; it is scored once.
+  const baselineScored = scoreShared(first);
+  const { metric, lowerIsBetter, accuracyTest } = baselineScored;
+  const scored: ScoredColumn[] = runs.map((r) => ({ run: r.run, byKey: (r === first ? baselineScored : scoreShared(r)).byKey }));
 
   // The sets a sealed dataset defines (every run here is on the same dataset and task).
-  const sizes = runs[0]!.run.sliceSizes;
-  const overall = slice('all', shared, scored, runs, { iterations, seed }, accuracyTest, definedSize(sizes, 'all'));
+  const sizes = first.run.sliceSizes;
+  const overall = slice('all', shared, scored, { iterations, seed }, accuracyTest, definedSize(sizes, 'all'));
   const groups = new Map<string, string[]>();
   for (const k of shared) {
     for (const l of sliceLabels(sampleByKey.get(k)!, by, task)) groups.set(l, [...(groups.get(l) ?? []), k]);
   }
   const breakdown = [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([label, keys]) => slice(label, keys, scored, runs, { iterations, seed }, accuracyTest, by === 'task' ? definedSize(sizes, 'all') : definedSize(sizes, by, label)));
+    .map(([label, keys]) => slice(label, keys, scored, { iterations, seed }, accuracyTest, by === 'task' ? definedSize(sizes, 'all') : definedSize(sizes, by, label)));
 
   const latency = runs.map((r) => {
     const ok = r.outcomes.filter((o) => o.status === 'ok' && shared.includes(o.sampleKey));
@@ -214,14 +228,15 @@ export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions &
   const disagreements: Disagreement[] = [];
   if (opts.samples) {
     for (const k of shared) {
-      const per = scored.map((m) => m.get(k)!);
-      const values = per.map((p) => p.score);
+      // k is shared: every run scored it.
+      const per = scored.map(({ run, byKey }) => ({ runId: run.id, sample: byKey.get(k)! }));
+      const values = per.map((p) => p.sample.score);
       const gap = Math.max(...values) - Math.min(...values);
       if (gap <= 0) continue;
       disagreements.push({
         sampleKey: k,
         gap,
-        runs: runs.map((r, i) => ({ runId: r.run.id, prediction: per[i]!.prediction, score: per[i]!.score, errors: per[i]!.errors })),
+        runs: per.map(({ runId, sample }) => ({ runId, prediction: sample.prediction, score: sample.score, errors: sample.errors })),
         media: sampleByKey.get(k)!.media.map((m) => m.path),
       });
     }

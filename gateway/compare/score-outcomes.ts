@@ -2,6 +2,7 @@ import type { NormalizerName } from '../../scorers/normalizers/normalizer-regist
 import { isNormalizerName } from '../../scorers/normalizers/normalizer-registry.js';
 import type { ExtractorName } from '../../scorers/mcq/mcq-extractors.js';
 import { getTask } from '../../scorers/tasks/index.js';
+import { EvalgateError } from '../errors.js';
 import type { RatioItem } from '../../scorers/stats/ratio-stat.js';
 import type { TokenUnit } from '../../scorers/wer/tokenize.js';
 import type { RunHeader, SampleOutcome } from './load-run-outcomes.js';
@@ -52,11 +53,15 @@ export function scoreOutcomes(task: string, outcomes: readonly SampleOutcome[], 
     })),
     options,
   );
+  const predictionOf = new Map(outcomes.map((o) => [o.sampleKey, o.prediction]));
   const byKey = new Map<string, ScoredSample>();
-  result.samples.forEach((s, i) => {
+  for (const s of result.samples) {
+    const prediction = predictionOf.get(s.id);
+    // The scorer echoes each item's id; any other id is a scorer bug, not a sample without a prediction.
+    if (prediction === undefined) throw new EvalgateError('EVALGATE_ERR_INTERNAL', { detail: `the ${task} scorer returned sample ${s.id}, which it was not given` });
     const { numerator, denominator, score, errors } = spec.pairedItem(s);
-    byKey.set(s.id, { item: { numerator, denominator }, score, prediction: outcomes[i]!.prediction, errors });
-  });
+    byKey.set(s.id, { item: { numerator, denominator }, score, prediction, errors });
+  }
   const metric = spec.primaryMetric(options);
   const meta = spec.metrics.find((m) => m.name === metric)!;
   return { metric, lowerIsBetter: meta.direction === 'lower', accuracyTest: meta.pairedTest === 'mcnemar', byKey };

@@ -124,7 +124,7 @@ function mimeOf(path: string, fallback: string): string {
 export function wavDurationS(bytes: Uint8Array): number | undefined {
   if (bytes.length < 44) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const tag = (o: number): string => String.fromCharCode(bytes[o]!, bytes[o + 1]!, bytes[o + 2]!, bytes[o + 3]!);
+  const tag = (o: number): string => String.fromCharCode(...bytes.subarray(o, o + 4));
   if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE') return undefined;
   let byteRate: number | undefined;
   for (let o = 12; o + 8 <= bytes.length; ) {

@@ -93,8 +93,9 @@ export interface LatencyStats {
 
 /** Percentiles with linear interpolation between order statistics (NumPy's default; scorers/stats/percentile.ts). */
 export function latencyStats(values: readonly number[]): LatencyStats | null {
-  if (values.length === 0) return null;
   const v = sortedCopy(values);
+  const max = v.at(-1);
+  if (max === undefined) return null;
   const q = (p: number): number => percentile(v, p);
   const round = (x: number): number => Math.round(x * 100) / 100;
   return {
@@ -104,7 +105,7 @@ export function latencyStats(values: readonly number[]): LatencyStats | null {
     p90: round(q(0.9)),
     p95: round(q(0.95)),
     p99: round(q(0.99)),
-    max: round(v[v.length - 1]!),
+    max: round(max),
   };
 }
 

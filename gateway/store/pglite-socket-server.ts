@@ -140,7 +140,7 @@ export class PgliteSocketServer {
       const len = conn.buf.readInt32BE(1) + 1;
       if (len < 5 || len > MAX_MESSAGE_BYTES) return void conn.socket.destroy();
       if (conn.buf.length < len) break;
-      const type = conn.buf[0]!;
+      const type = conn.buf.readUInt8(0);
       const msg = new Uint8Array(conn.buf.subarray(0, len));
       conn.buf = conn.buf.subarray(len);
       if (type === TERMINATE) return void conn.socket.end();

@@ -38,8 +38,10 @@ export default function register(program: Command): void {
         const table = [['ID', 'ADAPTER', 'KIND', 'MODEL', 'KEY']].concat(
           rows.map((r) => [r.id, r.adapter, r.kind, r.model ?? '-', r.apiKeyEnv ? `${r.apiKeyEnv} (${r.apiKeySet ? 'set' : 'NOT SET'})` : '-']),
         );
-        const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
-        return table.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n');
+        const widths: number[] = [];
+        for (const row of table) for (const [c, cell] of row.entries()) widths[c] = Math.max(widths[c] ?? 0, cell.length);
+        // Every row has the header's five cells, so every column has a width.
+        return table.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
       }),
     );
 

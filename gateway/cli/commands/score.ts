@@ -35,8 +35,7 @@ async function readJsonl(file: string, bad: Bad): Promise<JsonlRow[]> {
   }
   const rows: JsonlRow[] = [];
   const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const raw = lines[i]!;
+  for (const [i, raw] of lines.entries()) {
     if (raw.trim() === '') continue;
     let value: unknown;
     try {
@@ -167,7 +166,12 @@ export default function register(program: Command): void {
           const worst = errors.filter((x) => x.e > 0).sort((a, b) => b.e - a.e || a.k - b.k).slice(0, n).map((x) => x.k);
           const { visualizeAlignment } = await import('../../../scorers/wer/visualize-alignment.js');
           alignmentText = visualizeAlignment(alignment, { onlySentences: worst, isCer: unit !== 'word', showMeasures: true });
-          alignmentText = alignmentText.replace(/=== SENTENCE (\d+) ===/g, (_m, k: string) => `=== SENTENCE ${k} (id ${items[Number(k) - 1]!.id}) ===`);
+          alignmentText = alignmentText.replace(/=== SENTENCE (\d+) ===/g, (_m, k: string) => {
+            // visualizeAlignment numbers the sentences of `alignment` from 1, one per item.
+            const item = items[Number(k) - 1];
+            if (!item) throw new EvalgateError('EVALGATE_ERR_INTERNAL', { detail: `alignment sentence ${k} has no item (${items.length} scored)` });
+            return `=== SENTENCE ${k} (id ${item.id}) ===`;
+          });
         }
         if (opts.json) return alignmentText ? { ...doc, alignment: alignmentText } : doc;
         return alignmentText ? `${formatTable(result)}\n\n${alignmentText}` : formatTable(result);

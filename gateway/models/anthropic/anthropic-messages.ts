@@ -163,7 +163,8 @@ export class AnthropicMessagesModel implements ModelV1 {
 
   #content(request: ModelRequest): string | AnthropicBlock[] {
     const parts = request.parts;
-    if (parts.length === 1 && parts[0]!.type === 'text') return parts[0]!.text;
+    const [only] = parts;
+    if (parts.length === 1 && only?.type === 'text') return only.text;
     const stampText = frameTimestampsText(parts.filter((p): p is ImagePart => p.type === 'image' && p.timestampS !== undefined));
     let stampsPlaced = false;
     const out: AnthropicBlock[] = [];

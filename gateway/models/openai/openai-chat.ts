@@ -202,7 +202,8 @@ export class OpenAiChatModel implements ModelV1 {
 
   async #content(request: ModelRequest): Promise<string | OpenAiContentPart[]> {
     const parts = request.parts;
-    if (parts.length === 1 && parts[0]!.type === 'text') return parts[0]!.text;
+    const [only] = parts;
+    if (parts.length === 1 && only?.type === 'text') return only.text;
     const frames = parts.filter((p): p is ImagePart => p.type === 'image' && p.timestampS !== undefined);
     const stampText = frameTimestampsText(frames);
     const out: OpenAiContentPart[] = [];
