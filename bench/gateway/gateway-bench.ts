@@ -36,7 +36,7 @@ const RATE_HZ = 24000;
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+  return (i >= 0 && process.argv[i + 1]) || fallback;
 }
 
 function pct(values: number[], p: number): number {

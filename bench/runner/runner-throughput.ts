@@ -44,7 +44,7 @@ function scriptedModel(): ModelV1 {
       const text = request.parts.find((p) => p.type === 'text');
       const n = text && text.type === 'text' ? Number(/after (\d+)/.exec(text.text)?.[1] ?? 0) : 0;
       await new Promise((r) => setTimeout(r, latencyMs));
-      return { text: 'ABCD'[n % 4]!, warnings: [] };
+      return { text: 'ABCD'.charAt(n % 4), warnings: [] };
     },
   };
 }
@@ -66,6 +66,7 @@ async function bareLoop(model: ModelV1): Promise<number> {
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) throw new RangeError('median of no runs');
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
@@ -88,15 +89,17 @@ async function main(): Promise<void> {
     const bare: number[] = [];
     const runner: number[] = [];
     for (let r = 0; r < runs; r++) {
-      bare.push(await bareLoop(model));
+      const bareRate = await bareLoop(model);
+      bare.push(bareRate);
       const prepared = await prepareRun(store.db, config, { dataset: manifestPath, modelId: 'bench', forceNew: true }, () => Promise.resolve(model));
       const started = performance.now();
       const { report } = await executeLocalRun(store.db, prepared, { concurrency, timeoutMs: 10_000 });
       const elapsedS = (performance.now() - started) / 1000;
       if (report.counts.ok !== samples) throw new Error(`expected ${samples} ok predictions, got ${JSON.stringify(report.counts)}`);
       if ((report.metrics as { accuracy?: number } | null)?.accuracy !== 1) throw new Error(`scoring broke: ${JSON.stringify(report.metrics)}`);
-      runner.push(samples / elapsedS);
-      process.stderr.write(`run ${r + 1}/${runs}: runner ${runner[r]!.toFixed(1)}/s, bare loop ${bare[r]!.toFixed(1)}/s\n`);
+      const rate = samples / elapsedS;
+      runner.push(rate);
+      process.stderr.write(`run ${r + 1}/${runs}: runner ${rate.toFixed(1)}/s, bare loop ${bareRate.toFixed(1)}/s\n`);
     }
     const runnerRate = median(runner);
     const bareRate = median(bare);
