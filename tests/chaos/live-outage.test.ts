@@ -104,15 +104,15 @@ describe('live results survive a PostgreSQL outage', () => {
     await eventually(() => sessions.every((s) => s.finals.length >= 3) || undefined, 'three turns each before the outage');
 
     await db.stop();
-    const atStop = sessions.map((s) => s.finals.length);
+    const atStop = sessions.map((s) => ({ s, n: s.finals.length }));
     // The sessions go on answering while the database is away; their rows go to the journal.
-    await eventually(() => sessions.every((s, i) => s.finals.length >= atStop[i]! + 6) || undefined, 'six turns each during the outage');
+    await eventually(() => atStop.every(({ s, n }) => s.finals.length >= n + 6) || undefined, 'six turns each during the outage');
     expect(await backlog(app)).toBeGreaterThan(0);
     expect((await readdir(journalDir)).filter((f) => f.endsWith('.jsonl'))).toHaveLength(1);
     await db.start();
 
-    const atStart = sessions.map((s) => s.finals.length);
-    await eventually(() => sessions.every((s, i) => s.finals.length >= atStart[i]! + 3) || undefined, 'three turns each after the outage');
+    const atStart = sessions.map((s) => ({ s, n: s.finals.length }));
+    await eventually(() => atStart.every(({ s, n }) => s.finals.length >= n + 3) || undefined, 'three turns each after the outage');
     await Promise.all(sessions.map((s) => s.stop()));
     await eventually(async () => ((await backlog(app)) === 0 ? true : undefined), 'the backlog to drain', 20_000);
 

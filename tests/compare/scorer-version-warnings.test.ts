@@ -24,8 +24,9 @@ describe('compare: scorer version warnings', () => {
     // `legacy` predates stored versions; `older` was scored by a jiwer 3 era build (same options).
     const records: Record<string, unknown> = { legacy: undefined, a: current, b: current, older: { ...current, metric: 'jiwer@v3.0.4' } };
     for (const [name, versions] of Object.entries(records)) {
-      run[name] = await seedRun(db, { model: `m-${name}`, kind: 'generalist', datasetId, ids, task: 'asr', predictions: Object.keys(refs).map((key) => ({ key, text: refs[key] })) });
-      if (versions) await db.updateTable('runs').set({ config: JSON.stringify({ scorer: {}, scorerVersions: versions }) }).where('id', '=', run[name]!).execute();
+      const id = await seedRun(db, { model: `m-${name}`, kind: 'generalist', datasetId, ids, task: 'asr', predictions: Object.keys(refs).map((key) => ({ key, text: refs[key] })) });
+      run[name] = id;
+      if (versions) await db.updateTable('runs').set({ config: JSON.stringify({ scorer: {}, scorerVersions: versions }) }).where('id', '=', id).execute();
     }
   });
   afterAll(async () => {

@@ -19,7 +19,8 @@ describe('canonicalJson', () => {
 });
 
 describe('sampleDigest', () => {
-  const base = { id: 's1', task: 'asr', media: [{ kind: 'audio' as const, path: 'a.wav', sha256: 'ab'.repeat(32) }], reference: 'hello', tags: ['x', 'y'] };
+  const medium = { kind: 'audio' as const, path: 'a.wav', sha256: 'ab'.repeat(32) };
+  const base = { id: 's1', task: 'asr', media: [medium], reference: 'hello', tags: ['x', 'y'] };
 
   it('is the sha256 of the canonical JSON of the documented fields', () => {
     const expected = sha256Hex('{"id":"s1","media":[{"kind":"audio","path":"a.wav","sha256":"' + 'ab'.repeat(32) + '"}],"reference":"hello","tags":["x","y"],"task":"asr"}');
@@ -30,8 +31,8 @@ describe('sampleDigest', () => {
     const d = sampleDigest(base);
     expect(sampleDigest({ ...base, tags: ['y', 'x', 'x'], question: null, lang: undefined })).toBe(d);
     expect(sampleDigest({ ...base, reference: 'hello.' })).not.toBe(d);
-    expect(sampleDigest({ ...base, media: [{ ...base.media[0]!, sha256: 'ac'.repeat(32) }] })).not.toBe(d);
-    expect(sampleDigest({ ...base, media: [{ ...base.media[0]!, start_s: 1.5, end_s: 2 }] })).not.toBe(d);
+    expect(sampleDigest({ ...base, media: [{ ...medium, sha256: 'ac'.repeat(32) }] })).not.toBe(d);
+    expect(sampleDigest({ ...base, media: [{ ...medium, start_s: 1.5, end_s: 2 }] })).not.toBe(d);
   });
 });
 
@@ -44,16 +45,14 @@ describe('merkleRoot', () => {
   });
 
   it('orders leaves by id, pairs left to right and promotes the odd node', () => {
-    const leaves = [
-      { id: 'c', digest: d('3') },
-      { id: 'a', digest: d('1') },
-      { id: 'b', digest: d('2') },
-    ];
+    const c = { id: 'c', digest: d('3') };
+    const a = { id: 'a', digest: d('1') };
+    const leaves = [c, a, { id: 'b', digest: d('2') }];
     const expected = node(node(leaf(d('1')), leaf(d('2'))), leaf(d('3'))).toString('hex');
     expect(merkleRoot(leaves)).toBe(expected);
     // Input order does not matter; content does.
     expect(merkleRoot([...leaves].reverse())).toBe(expected);
-    expect(merkleRoot([leaves[0]!, leaves[1]!, { id: 'b', digest: d('4') }])).not.toBe(expected);
+    expect(merkleRoot([c, a, { id: 'b', digest: d('4') }])).not.toBe(expected);
   });
 
   it('compares ids by UTF-8 bytes', () => {

@@ -293,13 +293,14 @@ describe('Video-MME JSON', () => {
 
   it('reads the nested layout and rejects an answer that is not an option letter', async () => {
     await put(join(dir, 'data', '003.mp4'), 'mp4');
-    const nested = [{ video_id: '003', duration: 'long', domain: 'Sports Competition', questions: [{ question_id: '003-1', task_type: 'Action Reasoning', question: 'Why?', options: ['A. a', 'B. b', 'C. c', 'D. d'], answer: 'B' }] }];
+    const question = { question_id: '003-1', task_type: 'Action Reasoning', question: 'Why?', options: ['A. a', 'B. b', 'C. c', 'D. d'], answer: 'B' };
+    const nested = [{ video_id: '003', duration: 'long', domain: 'Sports Competition', questions: [question] }];
     await put(join(dir, 'nested.json'), JSON.stringify(nested));
     const set = await importVideoMme(join(dir, 'nested.json'), {});
     expect(set.samples[0]).toMatchObject({ id: '003-1', video: join(dir, 'data', '003.mp4'), choices: ['a', 'b', 'c', 'd'], answer: 'B' });
     expect(set.samples[0]?.tags).toContain('video/duration/long');
 
-    nested[0]!.questions[0]!.answer = 'E';
+    question.answer = 'E';
     await put(join(dir, 'nested.json'), JSON.stringify(nested));
     const err = await rejection(importVideoMme(join(dir, 'nested.json'), {}));
     expect([err.line, err.field]).toEqual([1, 'questions[0].answer']);

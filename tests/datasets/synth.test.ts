@@ -3,6 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { sha256File } from '../../datasets/dataset-digest.js';
 import { parseManifest } from '../../datasets/parse-manifest.js';
 import { planNeedles, synthNeedleVideo } from '../../datasets/synth/needle-video.js';
@@ -67,10 +68,10 @@ describe('needle video', () => {
       expect(q.tags).toContain('video/needle');
     }
     const codeQ = m.samples.find((s) => s.id === 'needle-2-code')!;
-    expect(codeQ.choices![codeQ.answer!.charCodeAt(0) - 65]).toBe(r.needles[1]!.code);
+    expect(codeQ.choices![codeQ.answer!.charCodeAt(0) - 65]).toBe(defined(r.needles[1], 'needle #1').code);
     const order = m.samples.find((s) => s.id === 'needle-order-first')!;
     expect(order.choices![order.answer!.charCodeAt(0) - 65]).toBe(
-      r.needles.filter((n) => order.choices!.includes(n.code)).sort((a, b) => a.startFrame - b.startFrame)[0]!.code,
+      defined(r.needles.filter((n) => order.choices!.includes(n.code)).sort((a, b) => a.startFrame - b.startFrame)[0], 'a needle among the choices').code,
     );
     const needlesJson = JSON.parse(await readFile(r.needlesPath, 'utf8')) as { needles: unknown[] };
     expect(needlesJson.needles).toEqual(JSON.parse(JSON.stringify(r.needles)));

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, isAbsolute } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { ManifestError, mediaPaths, parseManifest, parseManifestText, resolveMediaPath } from '../../datasets/parse-manifest.js';
 import { anyJson, fuzzParams, watchProcess } from './fuzz-kit.js';
 
@@ -33,7 +34,7 @@ const fieldValue: Record<string, fc.Arbitrary<unknown>> = {
 };
 const sampleLine = fc
   .dictionary(fc.constantFrom(...fields), fc.constant(null), { maxKeys: 8 })
-  .chain((keys) => fc.record(Object.fromEntries(Object.keys(keys).map((k) => [k, fc.oneof({ arbitrary: fieldValue[k]!, weight: 4 }, { arbitrary: anyJson, weight: 1 })]))))
+  .chain((keys) => fc.record(Object.fromEntries(Object.keys(keys).map((k) => [k, fc.oneof({ arbitrary: defined(fieldValue[k], `an arbitrary for field ${k}`), weight: 4 }, { arbitrary: anyJson, weight: 1 })]))))
   .map((o) => JSON.stringify(o));
 /** Well-formed samples per task, sometimes with one field replaced by anything. */
 const validSample = fc

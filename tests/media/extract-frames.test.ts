@@ -2,6 +2,7 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { extractFrames, type ExtractFramesResult } from '../../gateway/media/extract-frames.js';
 import { probeMedia } from '../../gateway/media/probe-media.js';
 import { uniformIndices, linspaceIndices, qwenFpsIndices } from '../../scorers/frames/frame-indices.js';
@@ -34,7 +35,7 @@ describe('extractFrames: exact frames', () => {
     expect(res.fps).toBe(25);
     expect(res.frames.map((f) => f.index)).toEqual(uniformIndices(300, 16));
     expect(await counters(res)).toEqual(uniformIndices(300, 16));
-    expect(res.frames[0]?.timestampS).toBeCloseTo(uniformIndices(300, 16)[0]! / 25, 6);
+    expect(res.frames[0]?.timestampS).toBeCloseTo(defined(uniformIndices(300, 16)[0], 'the first uniform index') / 25, 6);
     expect(res.cached).toBe(false);
   });
 
@@ -71,11 +72,11 @@ describe('extractFrames: awkward inputs', () => {
     const odd = join(dir, 'odd.mp4');
     await makeCounterVideo(odd, { width: 321, height: 97, frames: 120, pixFmt: 'yuv444p' });
     const res = await extractFrames(odd, { strategy: 'uniform', count: 8, format: 'png', cacheDir });
-    const meta = await sharp(res.frames[0]!.path).metadata();
+    const meta = await sharp(defined(res.frames[0], 'a frame').path).metadata();
     expect([meta.width, meta.height]).toEqual([321, 97]);
     expect(await counters(res)).toEqual(uniformIndices(120, 8));
     const small = await extractFrames(odd, { strategy: 'uniform', count: 4, maxSidePx: 161, cacheDir });
-    const m2 = await sharp(small.frames[0]!.path).metadata();
+    const m2 = await sharp(defined(small.frames[0], 'a scaled frame').path).metadata();
     expect(Math.max(m2.width ?? 0, m2.height ?? 0)).toBe(161);
     expect(small.assumptions.join(' ')).toMatch(/scaled/);
   });
@@ -100,7 +101,7 @@ describe('extractFrames: awkward inputs', () => {
     expect(res.totalFrames).toBe(300);
     expect(res.frames.map((f) => f.index)).toEqual(uniformIndices(300, 12));
     expect(await counters(res)).toEqual(uniformIndices(300, 12));
-    expect(res.frames[0]?.timestampS).toBeCloseTo(uniformIndices(300, 12)[0]! / 25, 3);
+    expect(res.frames[0]?.timestampS).toBeCloseTo(defined(uniformIndices(300, 12)[0], 'the first uniform index') / 25, 3);
   });
 
   it('maps indices by timestamp on a variable-frame-rate video', async () => {
@@ -128,7 +129,7 @@ describe('extractFrames: awkward inputs', () => {
     expect([90, 270]).toContain(info.video?.rotationDeg);
     expect([info.video?.displayWidth, info.video?.displayHeight]).toEqual([96, 320]);
     const res = await extractFrames(rotated, { strategy: 'uniform', count: 2, format: 'png', cacheDir });
-    const meta = await sharp(res.frames[0]!.path).metadata();
+    const meta = await sharp(defined(res.frames[0], 'a frame').path).metadata();
     expect([meta.width, meta.height]).toEqual([96, 320]);
     expect(res.assumptions.join(' ')).toMatch(/rotated (90|270)° clockwise/);
   });
@@ -170,7 +171,7 @@ describe.skipIf(!realdataDir)('extractFrames on real data (yoga.mp4)', () => {
     expect(res.fps).toBe(30);
     // Reference: decode everything, keep frame n by counting (select on n), same PNG conversion.
     for (const pick of [0, 7, 15]) {
-      const f = res.frames[pick]!;
+      const f = defined(res.frames[pick], `frame #${pick}`);
       const ref = join(dir, `yoga-ref-${f.index}.png`);
       await ffmpegRun(['-i', yoga, '-vf', `select=eq(n\\,${f.index})`, '-fps_mode', 'passthrough', '-frames:v', '1', ref]);
       const [a, b] = await Promise.all([sharp(f.path).raw().toBuffer(), sharp(ref).raw().toBuffer()]);

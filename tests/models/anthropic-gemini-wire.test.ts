@@ -38,15 +38,15 @@ async function sent(script: ProviderScript, request: ModelRequest, options: Reco
   server.script(script.ok('x'));
   const model = await createModel(script.config(server.url, options), { env });
   await model.doGenerate(request);
-  return server.requests[0]!.body;
+  return server.requests[0]?.body;
 }
 
 describe('anthropic wire format', () => {
   it('text: string content, max_tokens 1024, version header', async () => {
     const body = await sent(anthropicScript, { parts: [{ type: 'text', text: 'Hello, world' }] });
     expect(body).toEqual({ model: 'claude-3-5-sonnet-20241022', max_tokens: 1024, messages: [{ role: 'user', content: 'Hello, world' }] });
-    expect(server.requests[0]!.headers['anthropic-version']).toBe('2023-06-01');
-    expect(server.requests[0]!.headers.authorization).toBeUndefined();
+    expect(server.requests[0]?.headers['anthropic-version']).toBe('2023-06-01');
+    expect(server.requests[0]?.headers.authorization).toBeUndefined();
   });
 
   it('vision: base64 image source block, then text', async () => {
@@ -76,7 +76,7 @@ describe('anthropic wire format', () => {
     const model = await createModel(anthropicScript.config(server.url), { env });
     const events = [];
     for await (const ev of model.doStream!({ system: 'Today is January 1, 2024.', parts: [{ type: 'text', text: 'Hello' }], temperature: 0, maxOutputTokens: 256 })) events.push(ev);
-    expect(server.requests[0]!.body).toEqual({
+    expect(server.requests[0]?.body).toEqual({
       model: 'claude-3-5-sonnet-20241022',
       max_tokens: 256,
       system: 'Today is January 1, 2024.',
@@ -120,8 +120,8 @@ describe('gemini wire format', () => {
   it('text, with the key in x-goog-api-key and never in the URL', async () => {
     const body = await sent(geminiScript, { parts: [{ type: 'text', text: 'Explain how AI works' }] });
     expect(body).toEqual({ contents: [{ parts: [{ text: 'Explain how AI works' }] }] });
-    expect(server.requests[0]!.headers['x-goog-api-key']).toBe('k');
-    expect(server.requests[0]!.url).not.toContain('key=');
+    expect(server.requests[0]?.headers['x-goog-api-key']).toBe('k');
+    expect(server.requests[0]?.url).not.toContain('key=');
   });
 
   it('system_instruction and generationConfig', async () => {

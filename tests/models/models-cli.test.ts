@@ -64,13 +64,13 @@ describe('evalgate models', () => {
     const out = JSON.parse(r.stdout) as Record<string, unknown>;
     expect(out).toMatchObject({ id: 'oa', adapter: 'openai-chat', ok: true, text: 'OK', input: 'text prompt', warnings: [] });
     expect(typeof out.latencyMs).toBe('number');
-    expect(server.requests[0]!.body).toEqual({
+    expect(server.requests[0]?.body).toEqual({
       model: 'gpt-4o',
       messages: [{ role: 'user', content: 'Reply with the single word OK.' }],
       temperature: 0,
       max_tokens: 16,
     });
-    expect(server.requests[0]!.headers.authorization).toBe(`Bearer ${secret}`);
+    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${secret}`);
   });
 
   it('test --stream reports time to first token', async () => {

@@ -39,7 +39,7 @@ async function sentBody(cfg: ModelConfig, request: Parameters<NonNullable<Awaite
   const model = await createModel(cfg, { env: {} });
   await model.doGenerate(request);
   expect(server.requests).toHaveLength(1);
-  return server.requests[0]!.body;
+  return server.requests[0]?.body;
 }
 
 describe('openai-chat wire format', () => {
@@ -116,7 +116,7 @@ describe('openai-chat wire format', () => {
     const body = (await sentBody(config('q'), {
       parts: [{ type: 'audio', data: new Uint8Array([1, 2, 3]), mimeType: 'audio/flac', samples, sampleRateHz: 16000 }],
     })) as { messages: Array<{ content: Array<{ input_audio: { data: string } }> }> };
-    expect(body.messages[0]!.content[0]!.input_audio.data).toBe(b64(encodeWav16(samples, 16000)));
+    expect(body.messages[0]?.content[0]?.input_audio.data).toBe(b64(encodeWav16(samples, 16000)));
   });
 
   it('mp3 goes as input_audio format mp3; audio_url keeps the original file (vLLM decodes it)', async () => {
@@ -125,11 +125,11 @@ describe('openai-chat wire format', () => {
     const a = (await sentBody(config('gpt-4o-audio-preview'), { parts: [{ type: 'audio', data: mp3, mimeType: 'audio/mpeg' }] })) as {
       messages: Array<{ content: unknown[] }>;
     };
-    expect(a.messages[0]!.content).toEqual([{ type: 'input_audio', input_audio: { data: b64(mp3), format: 'mp3' } }]);
+    expect(a.messages[0]?.content).toEqual([{ type: 'input_audio', input_audio: { data: b64(mp3), format: 'mp3' } }]);
     const b = (await sentBody(config('q', { audioTransport: 'audio_url' }), { parts: [{ type: 'audio', data: ogg, mimeType: 'audio/ogg' }] })) as {
       messages: Array<{ content: unknown[] }>;
     };
-    expect(b.messages[0]!.content).toEqual([{ type: 'audio_url', audio_url: { url: `data:audio/ogg;base64,${b64(ogg)}` } }]);
+    expect(b.messages[0]?.content).toEqual([{ type: 'audio_url', audio_url: { url: `data:audio/ogg;base64,${b64(ogg)}` } }]);
     const model = await createModel(config('q'), { env: {} });
     await expect(model.doGenerate({ parts: [{ type: 'audio', data: ogg, mimeType: 'audio/ogg' }] })).rejects.toMatchObject({
       code: 'EVALGATE_ERR_BAD_INPUT',
@@ -143,7 +143,7 @@ describe('openai-chat wire format', () => {
       config('Qwen/Qwen2-Audio-7B-Instruct', { audioTransport: 'audio_url', maxTokensField: 'max_completion_tokens' }, '/v1'),
       { parts: [{ type: 'text', text: 'What’s in this audio?' }, { type: 'audio', data: wav, mimeType: 'audio/wav' }], maxOutputTokens: 64, temperature: 0 },
     );
-    expect(server.requests[0]!.url).toBe('/v1/chat/completions');
+    expect(server.requests[0]?.url).toBe('/v1/chat/completions');
     expect(body).toEqual({
       model: 'Qwen/Qwen2-Audio-7B-Instruct',
       messages: [
@@ -222,13 +222,13 @@ describe('openai-chat wire format', () => {
     const model = await createModel(config('gpt-4o'), { env: {} });
     let finish: unknown;
     for await (const ev of model.doStream!({ parts: [{ type: 'text', text: 'hi' }] })) if (ev.type === 'finish') finish = ev.result;
-    expect(server.requests[0]!.body).toEqual({
+    expect(server.requests[0]?.body).toEqual({
       model: 'gpt-4o',
       messages: [{ role: 'user', content: 'hi' }],
       stream: true,
       stream_options: { include_usage: true },
     });
-    expect(server.requests[0]!.headers.accept).toBe('text/event-stream');
+    expect(server.requests[0]?.headers.accept).toBe('text/event-stream');
     expect(finish).toMatchObject({ text: 'AB', usage: { inputTokens: 9, outputTokens: 2 } });
   });
 

@@ -5,6 +5,7 @@
  * field name that drifted from the API would fail to compile.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import type * as Beta from 'openai/resources/beta/realtime/realtime';
 import type * as Ga from 'openai/resources/realtime/realtime';
 import { createModel, createRealtimeModel } from '../../gateway/models/create-model.js';
@@ -248,7 +249,8 @@ describe('openai-realtime: batch doGenerate', () => {
     expect(result.text).toBe('Hello world');
     expect(result.finishReason).toBe('stop');
     expect(result.usage).toEqual({ inputTokens: 40, outputTokens: 10 });
-    const received = server.sessions[0]!.received;
+    const session = defined(server.sessions[0], 'a realtime session');
+    const received = session.received;
     expect(received.map((e) => e.type)).toEqual([
       'session.update',
       'conversation.item.create',
@@ -256,16 +258,16 @@ describe('openai-realtime: batch doGenerate', () => {
       'input_audio_buffer.commit',
       'response.create',
     ]);
-    expect((received[0]!.session as { instructions?: string }).instructions).toBe('Repeat after me.');
+    expect((received[0]?.session as { instructions?: string } | undefined)?.instructions).toBe('Repeat after me.');
     expect(received[1]).toEqual({
       type: 'conversation.item.create',
       item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'Please transcribe.' }] },
     } satisfies Beta.ConversationItemCreateEvent);
-    const sent = Buffer.from(received[2]!.audio as string, 'base64');
+    const sent = Buffer.from(defined(received[2], 'the appended audio').audio as string, 'base64');
     const pcm = new Int16Array(sent.buffer, sent.byteOffset, sent.byteLength / 2);
     expect(pcm.length).toBe(24000);
     expect(Array.from(pcm)).toEqual(Array.from(audioAsPcm16(audioPart, 24000)));
-    await expect(server.sessions[0]!.closed).resolves.toBe(1000);
+    await expect(session.closed).resolves.toBe(1000);
   });
 
   it('maps response.done status: incomplete max_output_tokens is length, content_filter is filter, turn_detected and cancelled are error', async () => {
@@ -326,7 +328,7 @@ describe('openai-realtime: batch doGenerate', () => {
     const err = await model.doGenerate({ parts: [audioPart], signal: controller.signal }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ModelCallError);
     expect(err).toMatchObject({ retryable: true });
-    await server.sessions[0]!.closed;
+    await defined(server.sessions[0], 'a realtime session').closed;
   });
 
   it('warns about temperature instead of failing', async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { isEvalgateError } from '../../gateway/errors.js';
 import { createModel } from '../../gateway/models/create-model.js';
 import { runDistributed } from '../../gateway/runner/distributed/run-distributed.js';
@@ -30,7 +31,7 @@ describe.skipIf(!hasPostgres)('distributed workers on pg-boss (PostgreSQL)', () 
 
   beforeAll(async () => {
     fixture = await writeMcqManifest(30, 'w');
-    const scripts = { [fixture.samples[3]!.id]: [{ kind: 'error' as const, status: 500 }, 'ok' as const], [fixture.samples[7]!.id]: ['drop' as const, 'ok' as const] };
+    const scripts = { [defined(fixture.samples[3], 'sample #3').id]: [{ kind: 'error' as const, status: 500 }, 'ok' as const], [defined(fixture.samples[7], 'sample #7').id]: ['drop' as const, 'ok' as const] };
     server = await startScriptedServer({ answers: answersFor(fixture.samples), scripts, latencyMs: 30 });
     ts = await createPostgresTestStore();
   });

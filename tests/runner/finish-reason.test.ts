@@ -7,6 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import type { FinishReason, ModelRequest, ModelResult, ModelV1 } from '../../gateway/models/spec/model-v1.js';
 import { executeLocalRun } from '../../gateway/runner/execute-run.js';
@@ -33,7 +34,7 @@ function scriptedModel(): ModelV1 & { calls: Map<string, number> } {
     doGenerate(request: ModelRequest): Promise<ModelResult> {
       const id = String(request.providerOptions?.sampleId);
       calls.set(id, (calls.get(id) ?? 0) + 1);
-      const a = answers[id]!;
+      const a = defined(answers[id], `an answer for ${id}`);
       return Promise.resolve({ text: a.text, finishReason: a.finish, warnings: [] });
     },
   };

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { openStore, type Store } from '../../gateway/store/open-store.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/test-stores.js';
 import { answersFor, writeMcqManifest } from './runner-fixtures.js';
@@ -95,12 +96,12 @@ describe.skipIf(!hasPostgres)('kill -9 in the middle of a run, then resume (buil
     expect(doneAtKill.size).toBeLessThan(40);
     const runs = await store.db.selectFrom('runs').select(['id', 'status']).execute();
     expect(runs).toHaveLength(1);
-    expect(runs[0]!.status).toBe('running');
-    const runId = runs[0]!.id;
+    expect(runs[0]?.status).toBe('running');
+    const runId = defined(runs[0], 'the run row').id;
 
     // The killed process stamped a heartbeat while it ran; the run is not stale yet.
     const listed = await runCli(['--config', configPath, 'runs', 'list', '--json']);
-    const listedRun = (JSON.parse(listed.stdout) as { runs: { runId: string; stale: boolean; heartbeatAt: string | null }[] }).runs[0]!;
+    const listedRun = defined((JSON.parse(listed.stdout) as { runs: { runId: string; stale: boolean; heartbeatAt: string | null }[] }).runs[0], 'a run in runs list');
     expect(listedRun).toMatchObject({ runId, stale: false });
     expect(Date.now() - Date.parse(listedRun.heartbeatAt!)).toBeLessThan(60_000);
     // A minute without heartbeats, without waiting a minute: age the stamp the dead process left.

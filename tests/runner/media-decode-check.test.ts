@@ -81,7 +81,7 @@ describe('media decode check before API model calls (openai-chat, PGlite)', () =
     expect(byKey.good).toMatchObject({ status: 'ok' });
     for (const key of ['empty', 'random']) {
       expect(byKey[key], key).toMatchObject({ status: 'failed', attempts: 0, error: expect.objectContaining({ code: 'input', retryable: false }) });
-      const message = (byKey[key]!.error as { message: string }).message;
+      const message = (byKey[key]?.error as { message: string } | undefined)?.message;
       expect(message).toContain(`${key}.wav`);
       expect(message).not.toContain(dir);
       expect(message).not.toMatch(/\/tmp\//);
@@ -96,7 +96,7 @@ describe('media decode check before API model calls (openai-chat, PGlite)', () =
       await writeFile(join(dir, 'bad.png'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), seededBytes(4000, 7)]));
     });
     expect(rows).toEqual([expect.objectContaining({ key: 'badpng', status: 'failed', attempts: 0, error: expect.objectContaining({ code: 'input' }) })]);
-    expect((rows[0]!.error as { message: string }).message).not.toContain(dir);
+    expect((rows[0]?.error as { message: string } | undefined)?.message).not.toContain(dir);
     expect(server.requests.get('badpng') ?? 0).toBe(0);
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import { createModel } from '../../gateway/models/create-model.js';
 import { executeLocalRun } from '../../gateway/runner/execute-run.js';
@@ -22,11 +23,14 @@ describe('a run with the predictions replay adapter (PGlite)', () => {
     fixture = await writeMcqManifest(6, 'p');
     fixture.samples.forEach((s, i) => {
       if (i === 5) return;
-      const wrong = 'ABCD'[('ABCD'.indexOf(s.answer) + 1) % 4]!;
+      const wrong = 'ABCD'.charAt(('ABCD'.indexOf(s.answer) + 1) % 4);
       replayed.set(i, i % 2 === 0 ? s.answer : i === 3 ? 'I cannot tell.' : `The answer is (${wrong}).`);
     });
     predictionsPath = join(fixture.dir, 'preds.jsonl');
-    const lines = [...replayed].map(([i, prediction]) => JSON.stringify({ id: fixture.samples[i]!.id, prediction }));
+    const lines = fixture.samples.flatMap((s, i) => {
+      const prediction = replayed.get(i);
+      return prediction === undefined ? [] : [JSON.stringify({ id: s.id, prediction })];
+    });
     await writeFile(predictionsPath, lines.join('\n') + '\n');
     ts = await createPgliteTestStore();
   }, 60_000);
@@ -60,12 +64,16 @@ describe('a run with the predictions replay adapter (PGlite)', () => {
     expect(rows.map((r) => [r.sample_key, r.status, r.output_text])).toEqual(
       fixture.samples.map((s, i) => [s.id, replayed.has(i) ? 'ok' : 'failed', replayed.get(i) ?? null]),
     );
-    const missing = rows.find((r) => r.sample_key === fixture.samples[5]!.id)!;
-    expect(missing.error?.message).toContain(`No prediction for sample "${fixture.samples[5]!.id}"`);
-    expect(missing.attempts).toBe(1); // not retryable
+    const missingId = defined(fixture.samples[5], 'sample #5').id;
+    const missing = rows.find((r) => r.sample_key === missingId);
+    expect(missing?.error?.message).toContain(`No prediction for sample "${missingId}"`);
+    expect(missing?.attempts).toBe(1); // not retryable
 
     const direct = scoreTask(
-      [...replayed].map(([i, prediction]) => ({ id: fixture.samples[i]!.id, answer: fixture.samples[i]!.answer, choices: fixture.samples[i]!.choices, prediction })),
+      fixture.samples.flatMap((s, i) => {
+        const prediction = replayed.get(i);
+        return prediction === undefined ? [] : [{ id: s.id, answer: s.answer, choices: s.choices, prediction }];
+      }),
       { task: 'mcq' },
     );
     expect(result.report.metrics).toEqual(direct.metrics);

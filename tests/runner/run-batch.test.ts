@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import { ModelCallError } from '../../gateway/models/spec/model-call-error.js';
 import type { ModelCapabilities, ModelRequest, ModelResult, ModelV1 } from '../../gateway/models/spec/model-v1.js';
@@ -60,7 +61,7 @@ function scriptedAsrModel(caps: Partial<ModelCapabilities> = {}): ModelV1 & { ca
       await new Promise((r) => setTimeout(r, 5));
       if (key === 'a2') throw new ModelCallError('invalid api key', { statusCode: 401 });
       if (key === 'a3' && n === 1) throw new ModelCallError('slow down', { statusCode: 429, retryAfterMs: 10 });
-      return { text: transcripts[key]!, warnings: key === 'a4' ? ['maxOutputTokens ignored'] : [] };
+      return { text: defined(transcripts[key], `a transcript for ${key}`), warnings: key === 'a4' ? ['maxOutputTokens ignored'] : [] };
     },
   };
 }
@@ -104,10 +105,10 @@ for (const backend of backends) {
       const failed = await ts.store.db.selectFrom('predictions').selectAll().where('status', '=', 'failed').execute();
       expect(failed).toHaveLength(1);
       expect(failed[0]).toMatchObject({ attempts: 1, output_text: null });
-      expect(failed[0]!.error).toMatchObject({ code: 'http', statusCode: 401, retryable: false });
+      expect(failed[0]?.error).toMatchObject({ code: 'http', statusCode: 401, retryable: false });
 
       const direct = scoreTask(
-        Object.keys(transcripts).map((id) => ({ id, reference: references[id]!, prediction: transcripts[id]! })),
+        Object.entries(transcripts).map(([id, prediction]) => ({ id, reference: defined(references[id], `a reference for ${id}`), prediction })),
         { task: 'asr' },
       );
       expect(report.metrics).toEqual(direct.metrics);

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { createModel } from '../../gateway/models/create-model.js';
 import { executeLocalRun } from '../../gateway/runner/execute-run.js';
 import { prepareRun } from '../../gateway/runner/prepare-run.js';
@@ -36,7 +37,7 @@ describe.skipIf(!hasPostgres)('batch run end to end over a fault-injecting OpenA
 
   beforeAll(async () => {
     fixture = await writeMcqManifest(24);
-    const scripts = Object.fromEntries(Object.entries(faults).map(([i, f]) => [fixture.samples[Number(i)]!.id, f.script]));
+    const scripts = Object.fromEntries(Object.entries(faults).map(([i, f]) => [defined(fixture.samples[Number(i)], `sample #${i}, which a fault names`).id, f.script]));
     server = await startScriptedServer({ answers: answersFor(fixture.samples), scripts, latencyMs: 5 });
     ts = await createPostgresTestStore();
     cacheDir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'));
@@ -114,7 +115,8 @@ describe.skipIf(!hasPostgres)('batch run end to end over a fault-injecting OpenA
     expect(result.totals.ok + result.totals.failed).toBe(4);
     fixture.samples.forEach((s, i) => {
       const delta = (server.requests.get(s.id) ?? 0) - (before.get(s.id) ?? 0);
-      expect(delta, s.id).toBe(faults[i]?.status === 'failed' ? faults[i]!.attempts : 0);
+      const fault = faults[i];
+      expect(delta, s.id).toBe(fault?.status === 'failed' ? fault.attempts : 0);
     });
     const n = await ts.store.db
       .selectFrom('predictions')

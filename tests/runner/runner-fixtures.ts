@@ -25,7 +25,7 @@ export async function writeMcqManifest(n: number, prefix = 's'): Promise<{ dir: 
       id,
       question: `${sampleMarker(id)} Which number comes after ${i}?`,
       choices: [`${i + 1}`, `${i + 2}`, `${i + 3}`, `${i + 4}`],
-      answer: 'ABCD'[i % 4]!,
+      answer: 'ABCD'.charAt(i % 4),
     };
   });
   const manifestPath = join(dir, 'mcq.jsonl');
@@ -46,7 +46,7 @@ export function configWithModel(baseUrl: string, extra: { databaseUrl?: string; 
 export function answersFor(samples: readonly McqFixtureSample[], wrongEvery = 3): Record<string, string> {
   return Object.fromEntries(
     samples.map((s, i) => {
-      const wrong = 'ABCD'[('ABCD'.indexOf(s.answer) + 1) % 4]!;
+      const wrong = 'ABCD'.charAt(('ABCD'.indexOf(s.answer) + 1) % 4);
       return [s.id, i % wrongEvery === 1 ? `The answer is ${wrong}.` : `${s.answer}`];
     }),
   );

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import { AdapterOptions, runnerOptionKeys } from '../../gateway/models/adapter-support.js';
 import { createModel } from '../../gateway/models/create-model.js';
@@ -193,7 +194,7 @@ describe('runner-read model options', () => {
     const read = new Set<string>();
     for (const f of ['prepare-run.ts', 'build-request.ts', 'execute-run.ts', 'run-batch.ts', 'distributed/run-worker.ts']) {
       const src = await readFile(join(dir, f), 'utf8');
-      for (const m of src.matchAll(/\b(?:modelConfig|model|config)\.options\.(\w+)/g)) read.add(m[1]!);
+      for (const m of src.matchAll(/\b(?:modelConfig|model|config)\.options\.(\w+)/g)) read.add(defined(m[1], `an option name in ${f}`));
     }
     expect(read.size).toBeGreaterThan(0);
     expect([...read].filter((k) => !runnerOptionKeys.includes(k))).toEqual([]);
@@ -201,13 +202,13 @@ describe('runner-read model options', () => {
 
   it('never reports them as unknown options, for any adapter', async () => {
     const options = { prompts: { mcq: '{question}' }, system: 'Be brief.', providerOptions: {}, videoTransport: 'frames' };
-    const bare = configSchema.parse({ models: [{ id: 'm', adapter: 'anthropic', kind: 'generalist', options }] }).models[0]!;
+    const bare = defined(configSchema.parse({ models: [{ id: 'm', adapter: 'anthropic', kind: 'generalist', options }] }).models[0], 'the parsed model');
     expect(new AdapterOptions(bare).unknownKeyWarnings('anthropic')).toEqual([]);
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-opts-'));
     try {
       const preds = join(dir, 'p.jsonl');
       await writeFile(preds, '{"id":"a","prediction":"x"}\n');
-      const cfg = configSchema.parse({ models: [{ id: 'r', adapter: 'predictions', kind: 'generalist', options: { ...options, path: preds } }] }).models[0]!;
+      const cfg = defined(configSchema.parse({ models: [{ id: 'r', adapter: 'predictions', kind: 'generalist', options: { ...options, path: preds } }] }).models[0], 'the parsed model');
       const result = await (await createModel(cfg)).doGenerate({ parts: [], providerOptions: { sampleId: 'a' } });
       expect(result.warnings).toEqual([]);
     } finally {

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { defined } from '../helpers/defined.js';
 
 /**
  * What the server does with one request for a sample:
@@ -119,7 +120,8 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       const body = JSON.parse(await readBody(req)) as { model?: string; stream?: boolean; messages?: { content?: unknown }[] };
       bodies.push(body);
       const key = keyOf(body);
-      if (!key || !(key in opts.answers)) {
+      const text = key ? opts.answers[key] : undefined;
+      if (!key || text === undefined) {
         res.writeHead(400, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ error: { message: 'no [sample:KEY] marker in the prompt', type: 'invalid_request_error', param: 'messages', code: null } }));
         return;
@@ -127,7 +129,8 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       const n = (requests.get(key) ?? 0) + 1;
       requests.set(key, n);
       const script = opts.scripts?.[key] ?? ['ok'];
-      const step = script[Math.min(n, script.length) - 1]!;
+      // The last step repeats; an empty script is a mistake in the test, said here.
+      const step = defined(script[Math.min(n, script.length) - 1], `a scripted step for ${key}`);
       if (step === 'drop') {
         req.socket.destroy();
         return;
@@ -143,7 +146,6 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       const delayMs = typeof step === 'object' ? step.delayMs : (opts.latencyMs ?? 0);
       if (delayMs > 0) await wait(delayMs);
       if (res.destroyed || req.socket.destroyed) return; // the client gave up (timeout): nothing was delivered
-      const text = opts.answers[key]!;
       served++;
       answered.set(key, text);
       if (body.stream) sendStream(res, body.model ?? 'scripted', text, served);

@@ -153,9 +153,9 @@ describe('lmms-eval extract_mcq_answer (test/eval/mcq_extract/cases.json)', () =
 
 describe('option letters when the choices are unknown', () => {
   it('lmms offers A–H (extract_mcq_answer with choices=None); MVBench keeps its four candidates', () => {
-    const items = [{ id: 'q', prediction: 'The answer is E.', answer: 'E' }];
-    expect(scoreTask(items, { task: 'mcq', extractor: 'lmms' }).metrics).toMatchObject({ accuracy: 1, answered: 1 });
-    expect(scoreTask([{ ...items[0]!, choices: ['a', 'b', 'c', 'd'] }], { task: 'mcq', extractor: 'lmms' }).metrics).toMatchObject({
+    const item = { id: 'q', prediction: 'The answer is E.', answer: 'E' };
+    expect(scoreTask([item], { task: 'mcq', extractor: 'lmms' }).metrics).toMatchObject({ accuracy: 1, answered: 1 });
+    expect(scoreTask([{ ...item, choices: ['a', 'b', 'c', 'd'] }], { task: 'mcq', extractor: 'lmms' }).metrics).toMatchObject({
       answered: 0,
     });
     expect(scoreTask([{ id: 'q', prediction: '(E) five', answer: 'E' }], { task: 'mcq', extractor: 'mvbench' }).metrics).toMatchObject({

@@ -3,6 +3,7 @@
 // metric sources with those refs, and scorerVersions() picks what a run used.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { EXTRACTOR_NAMES, extractors } from '../../scorers/mcq/mcq-extractors.js';
 import { NORMALIZER_NAMES, normalizers } from '../../scorers/normalizers/normalizer-registry.js';
 import { differingScorerVersions, scorerVersions, taskNames, tasks } from '../../scorers/tasks/index.js';
@@ -19,8 +20,9 @@ async function versionRows(heading: string): Promise<{ name: string; version: st
     .split('\n')
     .filter((l) => /^\| `[^`]+` \|/.test(l))
     .map((l) => {
-      const cells = l.split(' | ');
-      return { name: /`([^`]+)`/.exec(cells[0]!)![1]!, version: /`([^`]+)`/.exec(cells[1]!)![1]!, upstream: cells.slice(2).join(' | ') };
+      const [nameCell, versionCell, ...upstream] = l.split(' | ');
+      const code = (cell: string | undefined, what: string): string => defined(/`([^`]+)`/.exec(cell ?? '')?.[1], `a \`${what}\` cell in "${l}"`);
+      return { name: code(nameCell, 'name'), version: code(versionCell, 'version'), upstream: upstream.join(' | ') };
     });
 }
 
@@ -66,7 +68,7 @@ describe('docs/scoring.md lists the registries with their upstream refs', () => 
     expect(rows.map((r) => [r.name, r.version])).toEqual(expected.map((e) => [e.name, e.version]));
     for (const [k, e] of expected.entries()) {
       expectPinned(e.m, e.version);
-      for (const u of e.m.upstream) expect(rows[k]!.upstream).toContain(`\`${formatUpstream(u)}\``);
+      for (const u of e.m.upstream) expect(rows[k]?.upstream).toContain(`\`${formatUpstream(u)}\``);
     }
   });
 

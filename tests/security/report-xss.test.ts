@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { writeRunsReport } from '../../gateway/report/write-runs-report.js';
 import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';
 import { seedDataset, seedRun } from '../compare/seed-runs.js';
@@ -41,7 +42,7 @@ describe('report.html with hostile media names (finding 3)', () => {
 
   it('links media only by relative or http(s) URLs', async () => {
     const html = await readFile(out, 'utf8');
-    const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]!);
+    const hrefs = [...html.matchAll(/href="([^"]*)"/g)].map((m) => defined(m[1], `the URL of ${m[0]}`));
     expect(hrefs.length).toBeGreaterThan(0);
     for (const h of hrefs) {
       const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(h.replace(/&amp;/g, '&'))?.[1]?.toLowerCase();

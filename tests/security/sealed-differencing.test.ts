@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import { createApiKey } from '../../gateway/store/api-key-repo.js';
 import { createApp } from '../../gateway/server/create-app.js';
@@ -127,7 +128,7 @@ for (const backend of backends) {
       expect(ad.get(run.limited)!.metrics).not.toBeNull();
 
       type Board = { sealed: boolean; entries: { modelId: string; n: number; tiedWith: string[] }[]; withheld?: string[] };
-      const board = async (key: string): Promise<Board> => ((await get(`/v1/leaderboard?task=mcq&dataset=sealed-diff&iterations=20`, key)).boards as Board[])[0]!;
+      const board = async (key: string): Promise<Board> => defined(((await get(`/v1/leaderboard?task=mcq&dataset=sealed-diff&iterations=20`, key)).boards as Board[])[0], 'a leaderboard');
       const vb = await board(viewer);
       expect(vb.entries.map((e) => e.modelId).sort()).toEqual(['gen-a', 'spec-b']);
       expect(vb.entries.flatMap((e) => e.tiedWith).every((m) => m === 'gen-a' || m === 'spec-b')).toBe(true);

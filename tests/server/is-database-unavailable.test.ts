@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { EvalgateError } from '../../gateway/errors.js';
 import { isDatabaseUnavailable } from '../../gateway/store/is-database-unavailable.js';
 import { postgresAvailable, testDatabaseUrl } from '../helpers/test-stores.js';
@@ -42,7 +43,7 @@ describe('isDatabaseUnavailable', () => {
     const admin = new pg.Client({ connectionString: testDatabaseUrl });
     await admin.connect();
     // Kills only the backend this test opened.
-    await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+    await admin.query('select pg_terminate_backend($1)', [defined(rows[0], 'the victim backend pid').pid]);
     await admin.end();
     const err = await caught(victim.query('select 1'));
     await victim.end().catch(() => undefined);

@@ -2,6 +2,7 @@
 // the holder-aware beat, and the guarded reap statement.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import {
   beatRuns,
   beatSessions,
@@ -39,7 +40,8 @@ async function insertRun(ts: TestStore, status: Status, beatAgo: string | null):
 async function holderOf(ts: TestStore, id: string): Promise<{ host: string | null; pid: number | null; beatAgeS: number }> {
   const { rows } = await sql<{ heartbeat_host: string | null; heartbeat_pid: number | null; age: number | string }>`
     select heartbeat_host, heartbeat_pid, extract(epoch from now() - heartbeat_at) as age from runs where id = ${id}`.execute(ts.store.db);
-  return { host: rows[0]!.heartbeat_host, pid: rows[0]!.heartbeat_pid, beatAgeS: Number(rows[0]!.age) };
+  const row = defined(rows[0], `run ${id}`);
+  return { host: row.heartbeat_host, pid: row.heartbeat_pid, beatAgeS: Number(row.age) };
 }
 
 for (const backend of backends) {

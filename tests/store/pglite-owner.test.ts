@@ -86,7 +86,7 @@ describe('embedded database with several processes', () => {
               for (let k = 0; k < 4; k++) await sql`insert into tx_probe (tx, k) values (${tx}, ${k})`.execute(trx);
               const { rows } = await sql<{ n: number }>`select count(*)::int as n from tx_probe where tx = ${tx}`.execute(trx);
               if (tx % 3 === 0) throw new Error('roll back');
-              return rows[0]!.n;
+              return rows[0]?.n;
             });
           } catch (err) {
             if ((err as Error).message === 'roll back') return 'rolled back';
@@ -104,7 +104,7 @@ describe('embedded database with several processes', () => {
       await owner.close();
       closed = owner;
       const after = await sql<{ n: number }>`select count(*)::int as n from tx_probe`.execute(client.db);
-      expect(after.rows[0]!.n).toBe(64);
+      expect(after.rows[0]?.n).toBe(64);
       expect(await readOwnerLock(ownerLockPath(dbDir))).toMatchObject({ pid: process.pid });
     } finally {
       if (!closed) await owner.close();

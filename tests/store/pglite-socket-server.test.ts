@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { PgliteSocketServer } from '../../gateway/store/pglite-socket-server.js';
 import { freshPgliteDir } from './pglite-template.js';
 
@@ -38,7 +39,7 @@ describe('PgliteSocketServer', () => {
     // @electric-sql/pglite-socket's per-message queue, 74 of 300 failed here.
     const results = await Promise.all(
       Array.from({ length: 120 }, async (_, i) => {
-        const pool = pools[i % pools.length]!;
+        const pool = defined(pools[i % pools.length], 'a pool');
         if (i % 3 === 0) {
           const values: string[] = [];
           const params: unknown[] = [];
@@ -50,11 +51,11 @@ describe('PgliteSocketServer', () => {
           return r.rows.length === 500 && r.rows.every((row) => row.g === i);
         }
         const r = await pool.query<{ x: number }>(i % 2 ? 'select $1::int * 2 as x' : 'select $1::int * 3 + 0 as x, 1 as y', [i]);
-        return r.rows[0]!.x === i * (i % 2 ? 2 : 3);
+        return r.rows[0]?.x === i * (i % 2 ? 2 : 3);
       }),
     );
     expect(results.every(Boolean)).toBe(true);
-    const { rows } = await pools[0]!.query<{ n: number; g: number }>('select count(*)::int as n, count(distinct g)::int as g from big');
+    const { rows } = await defined(pools[0], 'pool #0').query<{ n: number; g: number }>('select count(*)::int as n, count(distinct g)::int as g from big');
     expect(rows[0]).toEqual({ n: 40 * 500, g: 40 });
   });
 
@@ -65,11 +66,11 @@ describe('PgliteSocketServer', () => {
     await a.query('begin');
     await a.query("insert into big (g, v) values (-1, 'orphan')");
     // Another connection's statement waits for that transaction…
-    const other = pools[1]!.query<{ n: number }>('select count(*)::int as n from big where g = -1');
+    const other = defined(pools[1], 'pool #1').query<{ n: number }>('select count(*)::int as n from big where g = -1');
     await new Promise((r) => setTimeout(r, 50));
     // …which ends with its connection: rolled back, so the waiting statement sees nothing.
     await a.end();
-    expect((await other).rows[0]!.n).toBe(0);
+    expect((await other).rows[0]?.n).toBe(0);
   });
 });
 
@@ -109,7 +110,7 @@ describe('PgliteSocketServer idle-in-transaction timeout', () => {
     const started = Date.now();
     const other = connect();
     const waited = other.then((c) => c.query<{ n: number }>("select count(*)::int as n from t where v = 'uncommitted'"));
-    const verdict = await Promise.race([waited.then((r) => r.rows[0]!.n), new Promise((r) => setTimeout(() => r('still blocked after 10 s'), 10_000).unref())]);
+    const verdict = await Promise.race([waited.then((r) => r.rows[0]?.n), new Promise((r) => setTimeout(() => r('still blocked after 10 s'), 10_000).unref())]);
     // …until the timeout drops the stalled connection: its write is rolled back.
     expect(verdict).toBe(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(timeoutMs - 50);
@@ -127,7 +128,7 @@ describe('PgliteSocketServer idle-in-transaction timeout', () => {
     }
     await c.query('commit');
     const { rows } = await c.query<{ n: number }>("select count(*)::int as n from t where v like 'busy-%'");
-    expect(rows[0]!.n).toBe(6);
+    expect(rows[0]?.n).toBe(6);
     await c.end();
   });
 });

@@ -153,7 +153,7 @@ for (const backend of backends) {
         ['b', 'ok', 'out-b'],
         ['c', 'failed', null],
       ]);
-      expect(page[1]!.error).toEqual({ message: 'timeout' });
+      expect(page[1]?.error).toEqual({ message: 'timeout' });
       expect((await listRunSamples(db, s.runs.gNew, { limit: 100, offset: 0, status: 'failed' })).map((r) => r.sample_key)).toEqual(['c']);
     });
   });

@@ -3,6 +3,7 @@
 // write modes) and the session listing with its counts and percentiles.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { writeLiveBatch, type UtteranceFinish, type UtteranceInsert } from '../../gateway/store/live-write-repo.js';
 import { findStreamSession, listStreamSessions, listUtterances, openStreamSession } from '../../gateway/store/stream-session-repo.js';
 import { backends, postgresAvailable, type TestStore } from '../helpers/test-stores.js';
@@ -85,9 +86,9 @@ for (const backend of backends) {
         [2, 'failed', 't300', 300],
         [3, 'open', null, null],
       ]);
-      expect(rows[0]!.scores).toEqual({ wer: 0.25 });
-      expect(rows[1]!.error).toEqual({ code: 'E', message: 'boom' });
-      expect(rows[0]!.created_at.toISOString()).toBe('2026-01-01T00:00:01.000Z');
+      expect(rows[0]?.scores).toEqual({ wer: 0.25 });
+      expect(rows[1]?.error).toEqual({ code: 'E', message: 'boom' });
+      expect(rows[0]?.created_at.toISOString()).toBe('2026-01-01T00:00:01.000Z');
     });
 
     it('a failing batch in a transaction leaves nothing behind', async () => {
@@ -108,8 +109,8 @@ for (const backend of backends) {
       await sql`update stream_sessions set created_at = now() + interval '1 hour', heartbeat_at = now() - interval '2 minutes' where id = ${id}`.execute(db);
 
       const all = await listStreamSessions(db, { limit: 50 });
-      expect(all[0]!.id).toBe(id);
-      const mine = all[0]!;
+      expect(all[0]?.id).toBe(id);
+      const mine = defined(all[0], 'a listed session');
       expect(Number(mine.utterances)).toBe(4);
       expect(mine.final_p50_ms).toBe(250);
       expect(mine.first_token_p50_ms).toBe(125);

@@ -3,12 +3,13 @@
 // scoreTask did before the registry existed.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import { manifestSampleSchema } from '../../datasets/manifest-schema.js';
 import { scoreOutcomes } from '../../gateway/compare/score-outcomes.js';
 import type { SampleOutcome } from '../../gateway/compare/load-run-outcomes.js';
 import { defaultPromptTemplates } from '../../gateway/models/prompt-templates.js';
 import { scoreTask, type ScoreItem } from '../../scorers/score-task.js';
-import { getTask, isTaskName, orList, scoreCommandTaskNames, taskNames, tasks } from '../../scorers/tasks/index.js';
+import { getTask, isTaskName, orList, scoreCommandTaskNames, taskNames, tasks, type TaskName } from '../../scorers/tasks/index.js';
 import { spawnCli } from '../helpers/run-cli.js';
 
 /** The text of a `--task` option in a command's --help output, wrapped lines joined. */
@@ -16,7 +17,7 @@ function taskOptionHelp(help: string): string {
   const lines = help.split('\n');
   const i = lines.findIndex((l) => /--task <task>/.test(l));
   expect(i, help).toBeGreaterThanOrEqual(0);
-  const out = [lines[i]!.replace(/^.*--task <task>\s*/, '')];
+  const out = [defined(lines[i], 'the --task line').replace(/^.*--task <task>\s*/, '')];
   for (const l of lines.slice(i + 1)) {
     if (!/^\s{10,}\S/.test(l) || /^\s*-/.test(l)) break;
     out.push(l.trim());
@@ -70,7 +71,7 @@ describe('the task registry is the one list', () => {
     const rows = section!.split('\n').filter((l) => /^\| `[^`]+` \|/.test(l));
     expect(rows.map((r) => /^\| `([^`]+)`/.exec(r)![1])).toEqual([...taskNames]);
     for (const [k, t] of taskNames.entries()) {
-      const primary = rows[k]!.split('|')[5]!;
+      const primary = rows[k]?.split('|')[5];
       expect(primary).toContain(`\`${tasks[t].primaryMetric()}\``);
     }
   });
@@ -116,7 +117,8 @@ describe('task metrics metadata', () => {
   });
 
   it('every primary metric is described, and the aggregate reports it', () => {
-    const items: Record<string, ScoreItem[]> = {
+    // Keyed by TaskName, so a task without items fails to compile.
+    const items: Record<TaskName, ScoreItem[]> = {
       asr: [{ id: 'a', reference: 'a b c', prediction: 'a c' }],
       ocr: [{ id: 'a', reference: ['Coca Cola'], prediction: 'CocaCola' }],
       vqa: [{ id: 'a', reference: ['58213'], prediction: '58213' }],
@@ -126,7 +128,7 @@ describe('task metrics metadata', () => {
       const spec = tasks[t];
       const primary = spec.primaryMetric();
       expect(spec.metrics.some((m) => m.name === primary), t).toBe(true);
-      expect(spec.aggregate(items[t]!).metrics, t).toHaveProperty(primary);
+      expect(spec.aggregate(items[t]).metrics, t).toHaveProperty(primary);
     }
   });
 

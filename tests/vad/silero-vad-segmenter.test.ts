@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { defined } from '../helpers/defined.js';
 import type { InferenceSessionLike, TensorFactory, TensorLike } from '../../experts/onnx/inference-session-like.js';
 import { resample } from '../../experts/audio-features/streaming-resampler.js';
 import { parseWav } from '../../experts/audio-features/wav-file.js';
@@ -136,7 +137,7 @@ describe.skipIf(!haveRealdata)('Silero VAD v5 on real speech', () => {
     const offS = lead / 16000;
     // Windows fall on different samples and the recurrent state differs, so a
     // boundary may move by up to three 32-ms windows.
-    shifted.forEach((e, i) => expect(Math.abs(e.timeS - offS - plain[i]!.timeS)).toBeLessThan(0.1));
+    shifted.forEach((e, i) => expect(Math.abs(e.timeS - offS - defined(plain[i], `event #${i} of the unpadded run`).timeS)).toBeLessThan(0.1));
     expect(starts(shifted)[0]).toBeGreaterThan(offS - 0.05);
     expect(ends(shifted).at(-1)).toBeLessThan(offS + speech.length / 16000 + 0.1);
   });
@@ -155,7 +156,7 @@ describe.skipIf(!haveRealdata)('Silero VAD v5 on real speech', () => {
     const at48 = await run(resample(speech, 16000, 48000), 48000, () => 4800);
     expect(at48.map((e) => e.type)).toEqual(at16.map((e) => e.type));
     at48.forEach((e, i) => {
-      expect(Math.abs(e.timeS - at16[i]!.timeS)).toBeLessThan(0.07);
+      expect(Math.abs(e.timeS - defined(at16[i], `event #${i} at 16 kHz`).timeS)).toBeLessThan(0.07);
       expect(e.sampleIndex).toBe(Math.round(e.timeS * 48000));
     });
   });
