@@ -35,6 +35,10 @@ describe('percentile (linear interpolation, numpy default)', () => {
     expect(percentile([3, 8], 1)).toBe(8);
   });
 
+  it('refuses a quantile outside [0, 1] instead of reading past the ends', () => {
+    for (const q of [-0.01, 1.5, 50, Number.NaN]) expect(() => percentile([3, 8], q), String(q)).toThrow(RangeError);
+  });
+
   it('is the definition the batch runner latency stats use too', () => {
     const s = latencyStats([100, 1000, 10, 1])!;
     expect([s.p50, s.p90, s.p99]).toEqual([55, 730, 973]);
