@@ -46,7 +46,7 @@ describe('live journal recovery at start', () => {
     expect(backlog.at(-1)).toBe(0);
     const rows = await ts.store.db.selectFrom('utterances').selectAll().where('session_id', '=', sid).execute();
     expect(rows.map((r) => [r.seq, r.status, r.transcript])).toEqual([[1, 'ok', 'from the journal']]);
-    expect(rows[0]!.finished_at?.toISOString()).toBe(at);
+    expect(rows[0]?.finished_at?.toISOString()).toBe(at);
     const session = await ts.store.db.selectFrom('stream_sessions').select(['status', 'ended_at']).where('id', '=', sid).executeTakeFirstOrThrow();
     expect(session.status).toBe('closed');
     expect(errors).toEqual([]);

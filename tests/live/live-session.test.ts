@@ -82,7 +82,7 @@ describe('LiveSession (no sockets)', () => {
     expect(done).toMatchObject({ responseId, seq: 1, status: 'completed', text: 'heard 0.5 s' });
     expect(done.latency.audioSeconds).toBe(0.5);
     expect(done.latency.finalMs).toBeGreaterThanOrEqual(0);
-    expect(model.requests[0]!.system).toBe('transcribe');
+    expect(model.requests[0]?.system).toBe('transcribe');
     expect(writes.find(([k]) => k === 'start')![1]).toMatchObject({ seq: 1, audioSeconds: 0.5, speechStartS: 0, speechEndS: 0.5 });
     expect(writes.find(([k]) => k === 'finish 1')![1]).toMatchObject({ status: 'ok', transcript: 'heard 0.5 s' });
     expect(s.summary()).toMatchObject({ utterances: 1, failed: 0, audioSeconds: 0.5 });

@@ -52,10 +52,10 @@ for (const backend of backends) {
         [1, 'ok', 'first'],
         [2, 'failed', 'second'],
       ]);
-      expect(rows[0]!.scores).toEqual({ wer: 0.25 });
-      expect(rows[0]!.latency_first_token_ms).toBe(12.5);
-      expect(rows[0]!.finished_at).not.toBeNull();
-      expect(rows[1]!.error).toEqual({ code: 'EVALGATE_ERR_MODEL_TIMEOUT', message: 'slow' });
+      expect(rows[0]?.scores).toEqual({ wer: 0.25 });
+      expect(rows[0]?.latency_first_token_ms).toBe(12.5);
+      expect(rows[0]?.finished_at).not.toBeNull();
+      expect(rows[1]?.error).toEqual({ code: 'EVALGATE_ERR_MODEL_TIMEOUT', message: 'slow' });
       const s = await ts.store.db.selectFrom('stream_sessions').selectAll().where('id', '=', sid).executeTakeFirstOrThrow();
       expect(s.status).toBe('closed');
       expect(s.audio_seconds).toBe(4.5);

@@ -135,7 +135,7 @@ describe('RealtimeResponder: commit ↔ response correlation', () => {
     up.play({ type: 'error', message: 'rate limited' });
     await tick();
     expect(reported.map((e) => e.code)).toEqual(['EVALGATE_ERR_MODEL_CALL_FAILED']);
-    expect(reported[0]!.message).toContain('rate limited');
+    expect(reported[0]?.message).toContain('rate limited');
   });
 
   it('without response ids, events belong to the utterance in progress', async () => {

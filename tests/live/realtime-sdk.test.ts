@@ -7,6 +7,7 @@ import { adapterNames } from '../../gateway/models/create-model.js';
 import { startScriptedChatUpstream } from './servers/scripted-chat-upstream.js';
 import { startScriptedRealtimeUpstream } from './servers/scripted-realtime-upstream.js';
 import { b64, chunksOf, eventually, hasRealdata, insertAsrSample, JFK_TEXT, startGateway, wavPcm16, type TestGateway } from './live-kit.js';
+import { defined } from '../helpers/defined.js';
 
 type AnyEvent = { type: string; [k: string]: unknown };
 
@@ -73,7 +74,7 @@ describe.skipIf(!hasRealdata)('OpenAI SDK realtime clients through the gateway (
     expect(types).not.toContain('error');
     const response = done.response as { status: string; output: { content: { text: string }[] }[]; evalgate: { latency: { final_ms: number; first_token_ms: number; audio_seconds: number }; scores: { wer: number } } };
     expect(response.status).toBe('completed');
-    expect(response.output[0]!.content[0]!.text).toBe(jfkHeard);
+    expect(response.output[0]?.content[0]?.text).toBe(jfkHeard);
     expect(response.evalgate.scores.wer).toBeCloseTo(1 / 22, 10);
     expect(response.evalgate.latency.audio_seconds).toBeCloseTo(11, 1);
     expect(response.evalgate.latency.final_ms).toBeGreaterThanOrEqual(response.evalgate.latency.first_token_ms);
@@ -146,9 +147,10 @@ describe.skipIf(!hasRealdata)('OpenAI SDK realtime clients through the gateway (
     let speech = 0;
     rows.forEach((r, i) => {
       expect(r.status).toBe('ok');
-      expect(r.transcript).toBe(`turn ${before + i} lasted ${reqs[i]!.audioSeconds.toFixed(2)} seconds`);
-      expect(reqs[i]!.sampleRateHz).toBe(24000);
-      expect(r.audio_seconds).toBeCloseTo(reqs[i]!.audioSeconds, 2);
+      const req = defined(reqs[i], `request ${i}`);
+      expect(r.transcript).toBe(`turn ${before + i} lasted ${req.audioSeconds.toFixed(2)} seconds`);
+      expect(req.sampleRateHz).toBe(24000);
+      expect(r.audio_seconds).toBeCloseTo(req.audioSeconds, 2);
       expect(r.speech_start_s!).toBeGreaterThanOrEqual(lastEnd);
       expect(r.speech_end_s!).toBeGreaterThan(r.speech_start_s!);
       expect(r.speech_end_s!).toBeLessThanOrEqual(12.6);
@@ -183,7 +185,7 @@ describe.skipIf(!hasRealdata)('OpenAI SDK realtime clients through the gateway (
     rt.close();
     const r = done.response as { status: string; output: { content: { text: string }[] }[]; evalgate: { scores: { wer: number } } };
     expect(r.status).toBe('completed');
-    expect(r.output[0]!.content[0]!.text.toLowerCase()).toContain('country');
+    expect(r.output[0]?.content[0]?.text.toLowerCase()).toContain('country');
     expect(r.evalgate.scores.wer).toBeLessThan(1);
   }, 90_000);
 });

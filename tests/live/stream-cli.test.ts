@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import register from '../../gateway/cli/commands/stream.js';
 import { hasRealdata, insertAsrSample, JFK_TEXT, realdataDir, scriptedModel, startGateway, useScriptedAdapter, type TestGateway } from './live-kit.js';
+import { defined } from '../helpers/defined.js';
 
 describe.skipIf(!hasRealdata)('evalgate stream', () => {
   let gw: TestGateway;
@@ -48,19 +49,19 @@ describe.skipIf(!hasRealdata)('evalgate stream', () => {
 
   it('passes --normalizer to the bound sample\'s scorer', async () => {
     const raw = await streamJson(['--model', 'shouting']);
-    expect(raw.files[0]!.utterances[0]!.scores.wer).toBe(1);
+    expect(raw.files[0]?.utterances[0]?.scores.wer).toBe(1);
     const normalized = await streamJson(['--model', 'shouting', '--normalizer', 'whisper-en']);
-    expect(normalized.files[0]!.utterances[0]!.scores.wer).toBe(0);
+    expect(normalized.files[0]?.utterances[0]?.scores.wer).toBe(0);
   });
 
   it('streams a file, prints the transcript, latency and the score as JSON', async () => {
     const doc = (await streamJson(['--model', 'm'])) as unknown as { files: { audioSeconds: number; utterances: { status: string; text: string; scores: { wer: number }; latency: { finalMs: number } }[]; summary: { utterances: number } }[] };
-    const f = doc.files[0]!;
+    const f = defined(doc.files[0], 'the first file');
     expect(f.audioSeconds).toBeCloseTo(11, 1);
     expect(f.utterances).toHaveLength(1);
-    expect(f.utterances[0]!.status).toBe('completed');
-    expect(f.utterances[0]!.scores.wer).toBe(0);
-    expect(f.utterances[0]!.latency.finalMs).toBeGreaterThan(0);
+    expect(f.utterances[0]?.status).toBe('completed');
+    expect(f.utterances[0]?.scores.wer).toBe(0);
+    expect(f.utterances[0]?.latency.finalMs).toBeGreaterThan(0);
     expect(f.summary.utterances).toBe(1);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { VadEvent } from '../../experts/vad/silero-vad-segmenter.js';
 import type { TurnDetection } from '../../gateway/live/live-event.js';
 import { TurnDetector, type DetectedTurn, type TurnDetectorOptions, type TurnVad } from '../../gateway/live/turn-detector.js';
+import { defined } from '../helpers/defined.js';
 
 const vadOn: TurnDetection = { type: 'server_vad', threshold: 0.5, silenceDurationMs: 500, prefixPaddingMs: 300, createResponse: true, interruptResponse: false };
 const rate16k = { encoding: 'pcm16', sampleRateHz: 16000 } as const;
@@ -106,7 +107,7 @@ describe('TurnDetector with VAD', () => {
     feed(ramp(3200, 3200));
     await d.settled();
     expect(turns).toHaveLength(1);
-    const t = turns[0]!;
+    const t = defined(turns[0], 'the first turn');
     expect(t.audio).toEqual(ramp(1000, 3800));
     expect([t.startS, t.endS]).toEqual([1000 / 16000, 4800 / 16000]);
     expect(log).toEqual([`started ${t.itemId} 63`, `stopped ${t.itemId} 300`]);
@@ -124,8 +125,8 @@ describe('TurnDetector with VAD', () => {
     feed(ramp(1600, 1600));
     await d.settled();
     expect(turns).toHaveLength(1);
-    expect(turns[0]!.audio).toEqual(ramp(1700, 800));
-    expect(turns[0]!.startS).toBeCloseTo(1700 / 16000, 12);
+    expect(turns[0]?.audio).toEqual(ramp(1700, 800));
+    expect(turns[0]?.startS).toBeCloseTo(1700 / 16000, 12);
   });
 
   it('ignores a speech end that leaves no audio, and results of a VAD that was replaced', async () => {
