@@ -56,7 +56,9 @@ export async function containMediaPath(root: string, manifestPath: string): Prom
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     // A dangling link is as missing as an absent file.
-    return code === 'ENOENT' ? { problem: 'missing', detail: `${manifestPath} does not exist` } : { problem: 'unreadable', detail: `${manifestPath}: ${code ?? (err as Error).message}` };
+    return code === 'ENOENT'
+      ? { problem: 'missing', detail: `${manifestPath} does not exist` }
+      : { problem: 'unreadable', detail: `${manifestPath}: ${code ?? (err as Error).message}` };
   }
   if (!isInsideRealRoot(realRoot, real)) return { problem: 'escape', detail: `${manifestPath} is a link to a file outside the dataset root` };
   try {

@@ -137,7 +137,15 @@ export function merkleRoot(leaves: readonly { readonly id: string; readonly dige
     for (let i = 0; i < level.length; i += 2) {
       const left = level[i]!;
       const right = level[i + 1];
-      next.push(right ? createHash('sha256').update(Buffer.from([1])).update(left).update(right).digest() : left);
+      next.push(
+        right
+          ? createHash('sha256')
+              .update(Buffer.from([1]))
+              .update(left)
+              .update(right)
+              .digest()
+          : left,
+      );
     }
     level = next;
   }

@@ -28,7 +28,10 @@ export const manifestSampleSchema = z
     /** Options for multiple choice, in letter order (A, B, C, …). */
     choices: z.array(z.string()).min(2).optional(),
     /** Correct option letter for multiple choice. */
-    answer: z.string().regex(/^[A-Z]$/, 'must be one capital letter').optional(),
+    answer: z
+      .string()
+      .regex(/^[A-Z]$/, 'must be one capital letter')
+      .optional(),
     /** BCP-47-ish language code, e.g. `en`, `zh`. */
     lang: z.string().optional(),
     /** Capability labels, e.g. `asr/accented`. */

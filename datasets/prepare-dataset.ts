@@ -100,7 +100,9 @@ export async function checkReadable(abs: string): Promise<{ problem: 'missing' |
     return undefined;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? { problem: 'missing', detail: `${abs} does not exist` } : { problem: 'unreadable', detail: `${abs}: ${code ?? (err as Error).message}` };
+    return code === 'ENOENT'
+      ? { problem: 'missing', detail: `${abs} does not exist` }
+      : { problem: 'unreadable', detail: `${abs}: ${code ?? (err as Error).message}` };
   }
 }
 

@@ -54,7 +54,11 @@ export const errorRegistry = {
       'Refusing to serve without authentication on {host}: anyone who can reach it could read references. Use --host 127.0.0.1, drop --no-auth, or pass --allow-unauthenticated-network if you really mean it.',
   },
   EVALGATE_ERR_RATE_LIMITED: { httpStatus: 429, wsCloseCode: 1013, message: 'Too many requests: {detail}' },
-  EVALGATE_ERR_COMPUTE_TIMEOUT: { httpStatus: 503, wsCloseCode: 1011, message: '{what} took longer than {timeoutMs} ms and was stopped; ask for fewer runs or iterations' },
+  EVALGATE_ERR_COMPUTE_TIMEOUT: {
+    httpStatus: 503,
+    wsCloseCode: 1011,
+    message: '{what} took longer than {timeoutMs} ms and was stopped; ask for fewer runs or iterations',
+  },
   EVALGATE_ERR_MANIFEST_INVALID: { httpStatus: 400, wsCloseCode: 1008, message: '{file}:{line}: {field}: {detail}' },
   EVALGATE_ERR_PATH_ESCAPE: {
     httpStatus: 400,
@@ -130,9 +134,7 @@ export type ErrorCode = keyof typeof errorRegistry;
 export type ErrorParams = Readonly<Record<string, string | number>>;
 
 function render(template: string, params: ErrorParams): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) =>
-    Object.hasOwn(params, name) ? String(params[name]) : whole,
-  );
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (Object.hasOwn(params, name) ? String(params[name]) : whole));
 }
 
 /** An error with a stable code from the registry. */

@@ -61,7 +61,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('dataset_id', 'text', (c) => c.references('datasets.id'))
     .addColumn('task', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('pending').check(sql`status in ('pending', 'running', 'completed', 'failed', 'cancelled')`),
+      c
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending', 'running', 'completed', 'failed', 'cancelled')`),
     )
     .addColumn('config', 'jsonb', (c) => c.notNull())
     .addColumn('config_hash', 'text', (c) => c.notNull())
@@ -128,7 +131,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('protocol', 'text', (c) => c.notNull().check(sql`protocol in ('realtime', 'native')`))
     .addColumn('dataset_id', 'text', (c) => c.references('datasets.id'))
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('open').check(sql`status in ('open', 'disconnected', 'closed', 'failed')`),
+      c
+        .notNull()
+        .defaultTo('open')
+        .check(sql`status in ('open', 'disconnected', 'closed', 'failed')`),
     )
     .addColumn('config', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('audio_seconds', 'double precision', (c) => c.notNull().defaultTo(0))
@@ -143,7 +149,10 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('seq', 'integer', (c) => c.notNull())
     .addColumn('sample_id', 'text', (c) => c.references('samples.id'))
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('open').check(sql`status in ('open', 'ok', 'failed', 'cancelled')`),
+      c
+        .notNull()
+        .defaultTo('open')
+        .check(sql`status in ('open', 'ok', 'failed', 'cancelled')`),
     )
     .addColumn('transcript', 'text')
     .addColumn('error', 'jsonb')

@@ -197,7 +197,13 @@ function scoreAsr(items: readonly ScoreItem[], opts: ScoreTaskOptions, normalize
   const metrics: AsrMetrics =
     unit === 'word'
       ? { wer: out.wer, mer: out.mer, wil: out.wil, wip: out.wip, ...counts }
-      : { cer: rateOf(out.wer, out.references.reduce((n, r) => n + r.length, 0)), ...counts };
+      : {
+          cer: rateOf(
+            out.wer,
+            out.references.reduce((n, r) => n + r.length, 0),
+          ),
+          ...counts,
+        };
   return {
     task: 'asr',
     normalizer: normalizerName,

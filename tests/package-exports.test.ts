@@ -12,6 +12,13 @@ describe.skipIf(!existsSync('dist/gateway/index.js'))('package exports', () => {
       console.log(JSON.stringify({ wer: r.metrics.wer, client: typeof StreamClient, app: typeof createApp, model: typeof createModel, codes: Object.keys(errorRegistry).length > 10, live: [liveGateway, realtimeRoute, streamRoute].map((f) => typeof f) }));
     `;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
-    expect(JSON.parse(out)).toEqual({ wer: 0.5, client: 'function', app: 'function', model: 'function', codes: true, live: ['function', 'function', 'function'] });
+    expect(JSON.parse(out)).toEqual({
+      wer: 0.5,
+      client: 'function',
+      app: 'function',
+      model: 'function',
+      codes: true,
+      live: ['function', 'function', 'function'],
+    });
   });
 });

@@ -47,9 +47,25 @@ async function ensureVideos(): Promise<{ tenMin: string; hour: string }> {
     console.log('generating the 10-minute video (once)…');
     const tmp = `${tenMin}.tmp.mp4`;
     await ffmpeg([
-      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=25:duration=600',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-g', '250', '-keyint_min', '250', '-sc_threshold', '0',
-      '-pix_fmt', 'yuv420p', '-movflags', '+faststart', tmp,
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=640x360:rate=25:duration=600',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-g',
+      '250',
+      '-keyint_min',
+      '250',
+      '-sc_threshold',
+      '0',
+      '-pix_fmt',
+      'yuv420p',
+      '-movflags',
+      '+faststart',
+      tmp,
     ]);
     renameSync(tmp, tenMin);
   }
@@ -104,8 +120,25 @@ async function psnr(a: string, b: string): Promise<number> {
 /** Slow exact reference: decode every frame, keep the chosen ones by decode count. */
 async function referenceFrames(video: string, indices: number[], dir: string): Promise<string[]> {
   const select = indices.map((i) => `eq(n\\,${i})`).join('+');
-  await ffmpeg(['-i', video, '-vf', `select='${select}'`, '-vsync', 'passthrough', '-frames:v', String(indices.length), '-c:v', 'mjpeg', '-q:v', '2', join(dir, 'ref_%04d.jpg')]);
-  return readdirSync(dir).filter((f) => f.startsWith('ref_')).sort().map((f) => join(dir, f));
+  await ffmpeg([
+    '-i',
+    video,
+    '-vf',
+    `select='${select}'`,
+    '-vsync',
+    'passthrough',
+    '-frames:v',
+    String(indices.length),
+    '-c:v',
+    'mjpeg',
+    '-q:v',
+    '2',
+    join(dir, 'ref_%04d.jpg'),
+  ]);
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('ref_'))
+    .sort()
+    .map((f) => join(dir, f));
 }
 
 async function fullPass(video: string, durationS: number, dir: string): Promise<void> {
@@ -165,7 +198,9 @@ async function main(): Promise<void> {
     const hRef = join(work, 'ref-hour');
     mkdirSync(hRef);
     const hRefs = await referenceFrames(hour, hIdx, hRef);
-    const mine = readdirSync(join(work, `hour-${runs - 1}`)).sort().map((f) => join(work, `hour-${runs - 1}`, f));
+    const mine = readdirSync(join(work, `hour-${runs - 1}`))
+      .sort()
+      .map((f) => join(work, `hour-${runs - 1}`, f));
     minPsnrHour = Math.min(...(await Promise.all(mine.map((p, i) => psnr(p, hRefs[i] ?? '')))));
   }
 

@@ -86,7 +86,12 @@ async function runClients(url: string, sessions: number, seconds: number, turnS:
         ws.once('open', () => resolve());
         ws.once('error', reject);
       });
-      ws.send(JSON.stringify({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: RATE_HZ }, turn_detection: null } } } }));
+      ws.send(
+        JSON.stringify({
+          type: 'session.update',
+          session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: RATE_HZ }, turn_detection: null } } },
+        }),
+      );
       let commitAt = 0;
       let inFlight = false;
       ws.on('message', (d) => {
@@ -146,7 +151,9 @@ async function level(url: string, sessions: number, seconds: number, turnS: numb
   const loop = monitorEventLoopDelay({ resolution: 5 });
   loop.enable();
   const cpu0 = process.cpuUsage();
-  const child = fork(fileURLToPath(import.meta.url), ['--client', url, String(sessions), String(seconds), String(turnS)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(fileURLToPath(import.meta.url), ['--client', url, String(sessions), String(seconds), String(turnS)], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const r = await new Promise<{ latencies: number[]; baseline: number[]; errors: number }>((resolve, reject) => {
     child.once('message', (m) => resolve(m as { latencies: number[]; baseline: number[]; errors: number }));
     child.once('exit', (code) => code !== 0 && reject(new Error(`client process exited ${code}`)));
@@ -179,7 +186,10 @@ async function main(): Promise<void> {
   const seconds = Number(arg('seconds', '10'));
   const runs = Math.max(1, Number(arg('runs', '3')));
   const turnS = Number(arg('turn-s', '2'));
-  const ramp = arg('ramp', '150,200,300,400').split(',').map(Number).filter((n) => n > 0);
+  const ramp = arg('ramp', '150,200,300,400')
+    .split(',')
+    .map(Number)
+    .filter((n) => n > 0);
   const rampSeconds = Number(arg('ramp-seconds', '6'));
   process.env.EVALGATE_LIVE_MAX_SESSIONS = String(Math.max(sessions, ...ramp) + 10);
   process.env.EVALGATE_LIVE_MAX_SESSIONS_PER_KEY = process.env.EVALGATE_LIVE_MAX_SESSIONS;
@@ -198,7 +208,11 @@ async function main(): Promise<void> {
   }
   const store = await openStore(dbUrl ? { url: dbUrl } : { pgliteDir: dir });
   console.log(JSON.stringify({ store: store.backend }));
-  const config = configSchema.parse({ server: { host: '127.0.0.1', port: 0, auth: false }, logLevel: 'silent', models: [{ id: 'bench', adapter: 'bench-fixed', kind: 'specialist' }] });
+  const config = configSchema.parse({
+    server: { host: '127.0.0.1', port: 0, auth: false },
+    logLevel: 'silent',
+    models: [{ id: 'bench', adapter: 'bench-fixed', kind: 'specialist' }],
+  });
   const app = await createApp({ config, store });
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
   const url = address.replace(/^http/, 'ws');
@@ -232,7 +246,9 @@ async function main(): Promise<void> {
       if (r.p99AddedMs > 50 || r.errors > 0) break;
       maxOk = n;
     }
-    console.log(JSON.stringify({ figure: 'max concurrent real-time sessions with p99 added latency ≤ 50 ms', sessions: maxOk, testedUpTo: Math.max(sessions, ...ramp) }));
+    console.log(
+      JSON.stringify({ figure: 'max concurrent real-time sessions with p99 added latency ≤ 50 ms', sessions: maxOk, testedUpTo: Math.max(sessions, ...ramp) }),
+    );
   } finally {
     await shutdownLiveSessions(app);
     await app.close();

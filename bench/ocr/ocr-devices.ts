@@ -78,7 +78,10 @@ async function main(): Promise<void> {
     const ms: Record<'cpu' | 'gpu', number[]> = { cpu: [], gpu: [] };
     const texts: Record<'cpu' | 'gpu', string[]> = { cpu: [], gpu: [] };
     for (let r = 0; r < Number(args.rounds); r++) {
-      for (const [name, engine] of [['cpu', cpu], ['gpu', gpu]] as const) {
+      for (const [name, engine] of [
+        ['cpu', cpu],
+        ['gpu', gpu],
+      ] as const) {
         const out = await timedRound(engine, samples);
         ms[name].push(out.ms);
         texts[name] = out.texts;
@@ -102,7 +105,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     process.stdout.write(`${device} ÷ cpu: ${summary.speedupVsCpu}× images/s; texts that differ: ${differ} of ${samples.length}\n`);
     for (const [i, s] of samples.entries()) {
-      if (texts.cpu[i] !== texts.gpu[i]) process.stdout.write(`  ${path.basename(s.file)}: cpu ${JSON.stringify(texts.cpu[i]?.slice(0, 80))} | ${device} ${JSON.stringify(texts.gpu[i]?.slice(0, 80))}\n`);
+      if (texts.cpu[i] !== texts.gpu[i])
+        process.stdout.write(
+          `  ${path.basename(s.file)}: cpu ${JSON.stringify(texts.cpu[i]?.slice(0, 80))} | ${device} ${JSON.stringify(texts.gpu[i]?.slice(0, 80))}\n`,
+        );
     }
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -80,7 +80,15 @@ async function main(): Promise<void> {
     const manifestPath = join(dir, 'bench.jsonl');
     const lines: string[] = [];
     for (let i = 0; i < samples; i++) {
-      lines.push(JSON.stringify({ id: `b${String(i).padStart(6, '0')}`, task: 'mcq', question: `Which comes after ${i}?`, choices: ['w', 'x', 'y', 'z'], answer: 'ABCD'[i % 4] }));
+      lines.push(
+        JSON.stringify({
+          id: `b${String(i).padStart(6, '0')}`,
+          task: 'mcq',
+          question: `Which comes after ${i}?`,
+          choices: ['w', 'x', 'y', 'z'],
+          answer: 'ABCD'[i % 4],
+        }),
+      );
     }
     await writeFile(manifestPath, lines.join('\n') + '\n');
     const config = configSchema.parse({ models: [{ id: 'bench', adapter: 'bench-scripted', kind: 'generalist' }] });

@@ -28,7 +28,8 @@ function makeCorpus(file: string): void {
     for (const w of ref) {
       const r = rnd();
       if (r < 0.05) continue; // deletion
-      if (r < 0.12) hyp.push(word()); // substitution
+      if (r < 0.12)
+        hyp.push(word()); // substitution
       else hyp.push(w);
       if (rnd() < 0.04) hyp.push(word()); // insertion
     }
@@ -118,9 +119,7 @@ function main(): void {
   }
   const agreeWer = nodeResult!.wer === pyResult!.wer;
   const agreeSplit =
-    nodeResult!.substitutions === pyResult!.substitutions &&
-    nodeResult!.deletions === pyResult!.deletions &&
-    nodeResult!.insertions === pyResult!.insertions;
+    nodeResult!.substitutions === pyResult!.substitutions && nodeResult!.deletions === pyResult!.deletions && nodeResult!.insertions === pyResult!.insertions;
   const ratio = median(pyMs) / median(nodeMs);
   process.stdout.write(
     [

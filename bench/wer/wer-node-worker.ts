@@ -18,6 +18,4 @@ while (pos < text.length) {
   pos = end + 1;
 }
 const o = acc.result();
-process.stdout.write(
-  `${JSON.stringify({ wer: o.wer, hits: o.hits, substitutions: o.substitutions, deletions: o.deletions, insertions: o.insertions })}\n`,
-);
+process.stdout.write(`${JSON.stringify({ wer: o.wer, hits: o.hits, substitutions: o.substitutions, deletions: o.deletions, insertions: o.insertions })}\n`);

@@ -34,7 +34,8 @@ export function parseFieldMap(pairs: readonly string[]): Record<string, string> 
     const field = p.slice(0, eq).trim();
     const path = p.slice(eq + 1).trim();
     if (eq < 1 || !path) throw new Error(`--map ${p}: expected field=path, e.g. reference=annotation.text`);
-    if (!(mappableFields as readonly string[]).includes(field)) throw new Error(`--map ${p}: unknown manifest field ${field} (one of ${mappableFields.join(', ')})`);
+    if (!(mappableFields as readonly string[]).includes(field))
+      throw new Error(`--map ${p}: unknown manifest field ${field} (one of ${mappableFields.join(', ')})`);
     out[field] = path;
   }
   return out;
@@ -43,7 +44,10 @@ export function parseFieldMap(pairs: readonly string[]): Record<string, string> 
 /** Reads `a.b[0].c` (or `a.b.0.c`) out of a JSON value. */
 export function getPath(obj: unknown, path: string): unknown {
   let cur: unknown = obj;
-  for (const part of path.replace(/\[(\d+)\]/g, '.$1').split('.').filter(Boolean)) {
+  for (const part of path
+    .replace(/\[(\d+)\]/g, '.$1')
+    .split('.')
+    .filter(Boolean)) {
     if (cur === null || typeof cur !== 'object') return undefined;
     cur = (cur as Record<string, unknown>)[part];
   }
@@ -66,7 +70,12 @@ function coerce(field: MappableField, v: unknown): unknown {
       // A 0-based option index is common in exports (`"answer": 2`).
       return typeof v === 'number' && Number.isInteger(v) ? String.fromCharCode(65 + v) : typeof v === 'string' ? v.trim().toUpperCase() : v;
     case 'tags':
-      return typeof v === 'string' ? v.split(',').map((t) => t.trim()).filter(Boolean) : v;
+      return typeof v === 'string'
+        ? v
+            .split(',')
+            .map((t) => t.trim())
+            .filter(Boolean)
+        : v;
     case 'images':
       return typeof v === 'string' ? [v] : v;
     case 'duration_s':

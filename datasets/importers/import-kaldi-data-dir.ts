@@ -30,7 +30,7 @@ export async function importKaldiDataDir(path: string, opts: ImporterOptions): P
     if (/\.ark:\d+$/.test(value)) {
       throw new ManifestError(scpFile, line, 'path', `${rec} points into an archive (${value}); extract it to a file first (e.g. with wav-copy)`);
     }
-    const abs = isAbsolute(value) ? value : [resolve(recipeDir, value), resolve(dir, value)].find((p) => existsSync(p)) ?? resolve(recipeDir, value);
+    const abs = isAbsolute(value) ? value : ([resolve(recipeDir, value), resolve(dir, value)].find((p) => existsSync(p)) ?? resolve(recipeDir, value));
     wavs.set(rec, abs);
   }
   const segments = new Map<string, { rec: string; startS: number; endS: number | undefined }>();
@@ -61,7 +61,12 @@ export async function importKaldiDataDir(path: string, opts: ImporterOptions): P
     const seg = segments.get(utt);
     const audio = seg ? wavs.get(seg.rec) : wavs.get(utt);
     if (!audio) {
-      throw new ManifestError(textFile, line, 'audio', segments.size > 0 ? `utterance ${utt} has no entry in segments` : `utterance ${utt} has no entry in wav.scp`);
+      throw new ManifestError(
+        textFile,
+        line,
+        'audio',
+        segments.size > 0 ? `utterance ${utt} has no entry in segments` : `utterance ${utt} has no entry in wav.scp`,
+      );
     }
     samples.push({
       id: utt,

@@ -70,7 +70,10 @@ export async function writeImportedManifest(set: ImportedSet, opts: WriteManifes
     await mkdir(dirname(to), { recursive: true });
     await copyFile(from, to);
   }
-  const rel = (p: string): string => relative(outDir, copies.get(resolve(p)) ?? resolve(p)).split(sep).join('/');
+  const rel = (p: string): string =>
+    relative(outDir, copies.get(resolve(p)) ?? resolve(p))
+      .split(sep)
+      .join('/');
   const lines = set.samples.map((s, i) => {
     const out: ManifestSample = {
       ...s,

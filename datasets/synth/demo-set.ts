@@ -150,7 +150,13 @@ export async function synthDemoSet(opts: DemoSetOptions): Promise<DemoSetResult>
     const roll = rng.next();
     const speedWpm = roll < 0.15 ? 230 : roll < 0.3 ? 115 : rng.int(150, 185);
     const noisy = rng.next() < 0.25;
-    const spec: SpeechSpec = { text, voice, speedWpm, pitch: rng.int(30, 70), ...(noisy ? { noiseSnrDb: 12, noiseSeed: opts.seed + i + (lang === 'zh' ? 100 : 0) } : {}) };
+    const spec: SpeechSpec = {
+      text,
+      voice,
+      speedWpm,
+      pitch: rng.int(30, 70),
+      ...(noisy ? { noiseSnrDb: 12, noiseSeed: opts.seed + i + (lang === 'zh' ? 100 : 0) } : {}),
+    };
     const file = `audio/${id}.wav`;
     const durationS = await synthSpeech(spec, join(out, file), { signal: opts.signal });
     const tags = ['asr/read-speech', 'asr/synthetic', `lang/${lang}`];
@@ -170,7 +176,16 @@ export async function synthDemoSet(opts: DemoSetOptions): Promise<DemoSetResult>
     const font = rng.pick(item.lang === 'en' ? enFonts : zhFonts);
     const sizePx = item.style === 'scene' ? rng.int(30, 40) : item.style === 'block' ? rng.int(16, 26) : rng.pick([14, 20, 28, 36]);
     const rotateDeg = item.style === 'scene' ? rng.pick([0, 0, -6, 4, 8]) : 0;
-    const spec: TextImageSpec = { lines: item.lines, font, sizePx, style: item.style, bold: rng.next() < 0.3, italic: item.lang === 'en' && rng.next() < 0.15, rotateDeg, seed: opts.seed * 7 + i };
+    const spec: TextImageSpec = {
+      lines: item.lines,
+      font,
+      sizePx,
+      style: item.style,
+      bold: rng.next() < 0.3,
+      italic: item.lang === 'en' && rng.next() < 0.15,
+      rotateDeg,
+      seed: opts.seed * 7 + i,
+    };
     const img = await renderTextImage(spec);
     const file = `images/${id}.${img.ext}`;
     await writeFile(join(out, file), img.data);

@@ -65,11 +65,21 @@ export function planShapesVideo(seed: number, file = 'shapes.mp4'): EventVideoPl
     const red = seq.filter((s) => s === 'red').length;
     const base = ['video/synthetic'];
     const questions = [
-      mcq('shapes-first-colour', 'Coloured squares appear one at a time. What colour is the first square?', seq[0]!, ['red', 'green', 'blue', 'yellow'], rng, [...base, 'video/temporal-order']),
-      mcq('shapes-last-colour', 'What colour is the last square that appears?', seq[n - 1]!, ['red', 'green', 'blue', 'yellow'], rng, [...base, 'video/temporal-order']),
+      mcq('shapes-first-colour', 'Coloured squares appear one at a time. What colour is the first square?', seq[0]!, ['red', 'green', 'blue', 'yellow'], rng, [
+        ...base,
+        'video/temporal-order',
+      ]),
+      mcq('shapes-last-colour', 'What colour is the last square that appears?', seq[n - 1]!, ['red', 'green', 'blue', 'yellow'], rng, [
+        ...base,
+        'video/temporal-order',
+      ]),
       mcq('shapes-red-count', 'How many times does a red square appear?', String(red), countChoices(red), rng, [...base, 'video/counting']),
       mcq('shapes-total-count', 'How many squares appear in total?', String(n), countChoices(n), rng, [...base, 'video/counting']),
-      mcq('shapes-most-colour', 'Which colour of square appears most often?', most, ['red', 'green', 'blue', 'yellow'], rng, [...base, 'video/counting', 'video/attribute']),
+      mcq('shapes-most-colour', 'Which colour of square appears most often?', most, ['red', 'green', 'blue', 'yellow'], rng, [
+        ...base,
+        'video/counting',
+        'video/attribute',
+      ]),
     ];
     return { file, durationS, events, filter, questions };
   }
@@ -86,16 +96,29 @@ export function planCaptionsVideo(seed: number, fontFile: string | undefined, fi
   const durationS = 1 + words.length * 4 + 1;
   const font = fontFile ? `fontfile=${fontFile}` : 'font=Sans';
   const filter = events
-    .map((e) => `drawtext=${font}:text=${e.label}:fontsize=40:fontcolor=${palette[e.color]}:x=(w-tw)/2:y=(h-th)/2:enable='between(t,${e.startS},${e.endS - 0.001})'`)
+    .map(
+      (e) =>
+        `drawtext=${font}:text=${e.label}:fontsize=40:fontcolor=${palette[e.color]}:x=(w-tw)/2:y=(h-th)/2:enable='between(t,${e.startS},${e.endS - 0.001})'`,
+    )
     .join(',');
   const base = ['video/synthetic', 'video/ocr-in-video'];
   const w = words;
   const questions = [
-    mcq('captions-first-word', 'Words appear on screen one after another. Which word is shown first?', w[0]!, rng.shuffle(w.slice(1)), rng, [...base, 'video/temporal-order']),
+    mcq('captions-first-word', 'Words appear on screen one after another. Which word is shown first?', w[0]!, rng.shuffle(w.slice(1)), rng, [
+      ...base,
+      'video/temporal-order',
+    ]),
     mcq('captions-after-word', `Which word is shown right after ${w[1]}?`, w[2]!, [w[0]!, w[3]!, w[4]!], rng, [...base, 'video/temporal-order']),
     mcq('captions-last-word', 'Which word is shown last?', w[4]!, rng.shuffle(w.slice(0, 4)), rng, [...base, 'video/temporal-order']),
     mcq('captions-word-count', 'How many different words are shown?', String(w.length), countChoices(w.length), rng, [...base, 'video/counting']),
-    mcq('captions-colour', `What colour is the word ${w[3]} written in?`, colorNames[3]!, rng.shuffle(['red', 'green', 'blue', 'yellow', 'orange', 'white']), rng, [...base, 'video/attribute']),
+    mcq(
+      'captions-colour',
+      `What colour is the word ${w[3]} written in?`,
+      colorNames[3]!,
+      rng.shuffle(['red', 'green', 'blue', 'yellow', 'orange', 'white']),
+      rng,
+      [...base, 'video/attribute'],
+    ),
     mcq('captions-not-shown', 'Which of these words is NOT shown in the video?', unused[0]!, rng.shuffle(w).slice(0, 3), rng, [...base, 'video/negation']),
   ];
   return { file, durationS, events, filter, questions };
@@ -107,12 +130,30 @@ export async function renderEventVideo(plan: EventVideoPlan, outPath: string, op
   await runTool(
     ffmpegBinary(opts.ffmpegPath),
     [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', `color=c=0x263238:s=${W}x${H}:r=${fps}`,
-      '-vf', `trim=end_frame=1,drawgrid=w=40:h=45:t=1:c=0x37474F,format=yuv420p,loop=loop=-1:size=1:start=0,setpts=N/${fps}/TB,${plan.filter}`,
-      '-frames:v', String(Math.round(plan.durationS * fps)),
-      '-c:v', 'libx264', '-preset', 'medium', '-crf', '30', '-x264-params', 'keyint=50:scenecut=0', '-pix_fmt', 'yuv420p',
-      '-threads', '1',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `color=c=0x263238:s=${W}x${H}:r=${fps}`,
+      '-vf',
+      `trim=end_frame=1,drawgrid=w=40:h=45:t=1:c=0x37474F,format=yuv420p,loop=loop=-1:size=1:start=0,setpts=N/${fps}/TB,${plan.filter}`,
+      '-frames:v',
+      String(Math.round(plan.durationS * fps)),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'medium',
+      '-crf',
+      '30',
+      '-x264-params',
+      'keyint=50:scenecut=0',
+      '-pix_fmt',
+      'yuv420p',
+      '-threads',
+      '1',
       ...bitexactFlags,
       outPath,
     ],

@@ -87,9 +87,37 @@ function encoderArgs(codec: NeedleCodec, gop: number): string[] {
     case 'h264':
       return ['-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '30', '-x264-params', `keyint=${gop}:min-keyint=${gop}:scenecut=0`, '-pix_fmt', 'yuv420p'];
     case 'hevc':
-      return ['-c:v', 'libx265', '-preset', 'ultrafast', '-crf', '32', '-x265-params', `keyint=${gop}:min-keyint=${gop}:scenecut=0:log-level=error`, '-pix_fmt', 'yuv420p', '-tag:v', 'hvc1'];
+      return [
+        '-c:v',
+        'libx265',
+        '-preset',
+        'ultrafast',
+        '-crf',
+        '32',
+        '-x265-params',
+        `keyint=${gop}:min-keyint=${gop}:scenecut=0:log-level=error`,
+        '-pix_fmt',
+        'yuv420p',
+        '-tag:v',
+        'hvc1',
+      ];
     case 'vp9':
-      return ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '200k', '-g', String(gop), '-keyint_min', String(gop), '-pix_fmt', 'yuv420p'];
+      return [
+        '-c:v',
+        'libvpx-vp9',
+        '-deadline',
+        'realtime',
+        '-cpu-used',
+        '8',
+        '-b:v',
+        '200k',
+        '-g',
+        String(gop),
+        '-keyint_min',
+        String(gop),
+        '-pix_fmt',
+        'yuv420p',
+      ];
     case 'mpeg4':
       return ['-c:v', 'mpeg4', '-q:v', '6', '-g', String(gop), '-sc_threshold', '1000000000', '-pix_fmt', 'yuv420p'];
   }
@@ -237,12 +265,21 @@ export async function synthNeedleVideo(opts: NeedleVideoOptions): Promise<Needle
   await runTool(
     ffmpegBinary(opts.ffmpegPath),
     [
-      '-hide_banner', '-loglevel', 'error', '-y',
-      '-f', 'lavfi', '-i', `color=c=0x1E2A36:s=${width}x${height}:r=${fps}`,
-      '-vf', filters.join(','),
-      '-frames:v', String(frameCount),
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `color=c=0x1E2A36:s=${width}x${height}:r=${fps}`,
+      '-vf',
+      filters.join(','),
+      '-frames:v',
+      String(frameCount),
       ...encoderArgs(codec, gop),
-      '-threads', '0',
+      '-threads',
+      '0',
       ...bitexactFlags,
       videoPath,
     ],

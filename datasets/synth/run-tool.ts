@@ -64,4 +64,3 @@ export async function findFontFile(pattern: string): Promise<string | undefined>
     return undefined;
   }
 }
-

@@ -64,7 +64,10 @@ export async function renderTextImage(spec: TextImageSpec): Promise<{ data: Buff
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}"><rect width="100%" height="100%" fill="${paper}"/>${texts}</svg>`;
     const pad = spec.style === 'line' ? Math.max(4, Math.round(spec.sizePx * 0.25)) : Math.round(spec.sizePx * 0.8);
     const trimmed = await sharp(Buffer.from(svg)).flatten({ background: paper }).trim({ background: paper, threshold: 20 }).toBuffer();
-    const out = await sharp(trimmed).extend({ top: pad, bottom: pad, left: pad, right: pad, background: paper }).png({ compressionLevel: 9, palette: true }).toBuffer({ resolveWithObject: true });
+    const out = await sharp(trimmed)
+      .extend({ top: pad, bottom: pad, left: pad, right: pad, background: paper })
+      .png({ compressionLevel: 9, palette: true })
+      .toBuffer({ resolveWithObject: true });
     return { data: out.data, ext: 'png', width: out.info.width, height: out.info.height };
   }
   const W = 360;
@@ -82,7 +85,10 @@ export async function renderTextImage(spec: TextImageSpec): Promise<{ data: Buff
   const sy = (H - signH) / 2;
   const signFill = hsl(rng.range(0, 360), rng.range(50, 85), rng.range(18, 35));
   const texts = spec.lines
-    .map((l, i) => `<text x="${W / 2}" y="${sy + spec.sizePx * 0.3 + lineH * i + spec.sizePx * 1.05}" text-anchor="middle" ${textAttrs(spec)} fill="#FFFFFF" stroke="#000000" stroke-width="${(spec.sizePx / 40).toFixed(2)}">${xml(l)}</text>`)
+    .map(
+      (l, i) =>
+        `<text x="${W / 2}" y="${sy + spec.sizePx * 0.3 + lineH * i + spec.sizePx * 1.05}" text-anchor="middle" ${textAttrs(spec)} fill="#FFFFFF" stroke="#000000" stroke-width="${(spec.sizePx / 40).toFixed(2)}">${xml(l)}</text>`,
+    )
     .join('');
   const rot = spec.rotateDeg ?? 0;
   const svg =

@@ -65,7 +65,7 @@ export function inferCtcFrontEnd(
   return {
     input: override?.input ?? (waveform ? 'waveform' : 'features'),
     sampleRateHz: override?.sampleRateHz ?? sampleRateHz,
-    normalizeWaveform: override?.normalizeWaveform ?? (hfPreprocessor?.do_normalize !== false),
+    normalizeWaveform: override?.normalizeWaveform ?? hfPreprocessor?.do_normalize !== false,
     features,
     featureLayout: override?.featureLayout ?? (nemo ? 'channels-first' : 'frames-first'),
   };

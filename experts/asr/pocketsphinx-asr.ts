@@ -48,7 +48,14 @@ export class PocketsphinxAsr implements AsrEngine {
       const wav = join(dir, 'input.wav');
       await writeFile(wav, encodeWav16(resample(samples, sampleRateHz, 16000), 16000));
       const stdout = await this.#run(['-infile', wav, '-logfn', '/dev/null', ...this.#extraArgs], opts.signal);
-      return { text: stdout.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).join(' '), language: 'en' };
+      return {
+        text: stdout
+          .split(/\r?\n/)
+          .map((l) => l.trim())
+          .filter(Boolean)
+          .join(' '),
+        language: 'en',
+      };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -164,7 +164,8 @@ export class WhisperOnnxAsr implements AsrEngine {
     let bestScore = -Infinity;
     for (const [token, id] of Object.entries(this.#gen.lang_to_id ?? {})) {
       const score = row[id];
-      if (score === undefined) throw new AsrModelError('generation_config.json', `language token ${token} has id ${id}, outside the vocabulary (${row.length})`);
+      if (score === undefined)
+        throw new AsrModelError('generation_config.json', `language token ${token} has id ${id}, outside the vocabulary (${row.length})`);
       if (score > bestScore) {
         bestScore = score;
         best = token;

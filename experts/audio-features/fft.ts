@@ -71,16 +71,7 @@ export class Fft {
     return { im: new Float64Array(this.size), outRe: new Float64Array(this.size), outIm: new Float64Array(this.size) };
   }
 
-  #work(
-    outRe: Float64Array,
-    outIm: Float64Array,
-    outOff: number,
-    inRe: Float64Array,
-    inIm: Float64Array,
-    inOff: number,
-    stride: number,
-    level: number,
-  ): void {
+  #work(outRe: Float64Array, outIm: Float64Array, outOff: number, inRe: Float64Array, inIm: Float64Array, inOff: number, stride: number, level: number): void {
     const p = this.#factors[level];
     if (p === undefined) {
       outRe[outOff] = inRe[inOff]!;
@@ -112,7 +103,7 @@ export class Fft {
         let accRe = 0;
         let accIm = 0;
         for (let q = 0; q < p; q++) {
-          const tw = ((q * u * m * stride) % size);
+          const tw = (q * u * m * stride) % size;
           const c = this.#cos[tw]!;
           const s = this.#sin[tw]!;
           accRe += sRe[q]! * c - sIm[q]! * s;

@@ -80,7 +80,7 @@ function sampleReader(view: DataView, format: number, bits: number): (off: numbe
   if (format === FORMAT_PCM) {
     if (bits === 8) return (o) => (view.getUint8(o) - 128) / 128;
     if (bits === 16) return (o) => view.getInt16(o, true) / 32768;
-    if (bits === 24) return (o) => ((view.getUint8(o) | (view.getUint8(o + 1) << 8) | (view.getInt8(o + 2) << 16)) / 8388608);
+    if (bits === 24) return (o) => (view.getUint8(o) | (view.getUint8(o + 1) << 8) | (view.getInt8(o + 2) << 16)) / 8388608;
     if (bits === 32) return (o) => view.getInt32(o, true) / 2147483648;
   }
   if (format === FORMAT_FLOAT) {

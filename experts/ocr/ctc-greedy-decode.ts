@@ -23,11 +23,7 @@ export function ctcCharset(keyFileText: string): string[] {
  * best class per step, merge repeats, drop blanks (PaddleOCR
  * `CTCLabelDecode` with `is_remove_duplicate=True`).
  */
-export function ctcGreedyDecode(
-  probs: Float32Array,
-  dims: readonly number[],
-  charset: readonly string[],
-): DecodedText[] {
+export function ctcGreedyDecode(probs: Float32Array, dims: readonly number[], charset: readonly string[]): DecodedText[] {
   const [batch, steps, classes] = dims as [number, number, number];
   if (dims.length !== 3) throw new RangeError(`CTC output must be [batch, steps, classes], got [${dims.join(', ')}]`);
   if (classes !== charset.length) {

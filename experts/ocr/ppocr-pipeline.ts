@@ -107,7 +107,13 @@ export class PpocrPipeline {
     if (found.length === 0) return this.#recognizeWhole(img, signal);
 
     let crops = found.map((d) => perspectiveCrop(padded, d.box));
-    if (isTightLine(found.map((d) => d.box), pad, img.height)) {
+    if (
+      isTightLine(
+        found.map((d) => d.box),
+        pad,
+        img.height,
+      )
+    ) {
       // A tight one-line crop: boxes grown from DB kernels land a few pixels
       // off when the text fills the height, which costs characters and
       // spaces. The image itself is already the line crop the recogniser was
@@ -126,10 +132,16 @@ export class PpocrPipeline {
       // a second chance turned round; the more confident reading wins.
       const weak = texts.flatMap((t, i) => (t.confidence < dropScore ? [i] : []));
       if (weak.length > 0) {
-        const again = await recognizeCrops(this.#s.rec, this.#s.tensor, weak.map((i) => rotate180(crops[i]!)), this.#s.charset, {
-          ...this.#o.rec,
-          signal,
-        });
+        const again = await recognizeCrops(
+          this.#s.rec,
+          this.#s.tensor,
+          weak.map((i) => rotate180(crops[i]!)),
+          this.#s.charset,
+          {
+            ...this.#o.rec,
+            signal,
+          },
+        );
         // recognizeCrops returns one reading per crop, so again[j] and texts[i] exist.
         weak.forEach((i, j) => {
           const turned = again[j]!;
@@ -161,7 +173,18 @@ export class PpocrPipeline {
     if (!t || t.confidence < (this.#o.dropScore ?? 0.5) || t.text.trim() === '') return { text: '', lines: [] };
     const w = img.width - 1;
     const h = img.height - 1;
-    return assemble([{ text: t.text, confidence: t.confidence, box: [[0, 0], [w, 0], [w, h], [0, h]] }]);
+    return assemble([
+      {
+        text: t.text,
+        confidence: t.confidence,
+        box: [
+          [0, 0],
+          [w, 0],
+          [w, h],
+          [0, h],
+        ],
+      },
+    ]);
   }
 }
 
@@ -176,10 +199,7 @@ export function isTightLine(boxes: readonly Quad[], pad: number, height: number)
 }
 
 function unpadBox(box: Quad, pad: number, width: number, height: number): OcrLine['box'] {
-  const p = (q: Point): [number, number] => [
-    Math.min(Math.max(q[0] - pad, 0), width - 1),
-    Math.min(Math.max(q[1] - pad, 0), height - 1),
-  ];
+  const p = (q: Point): [number, number] => [Math.min(Math.max(q[0] - pad, 0), width - 1), Math.min(Math.max(q[1] - pad, 0), height - 1)];
   return [p(box[0]), p(box[1]), p(box[2]), p(box[3])];
 }
 

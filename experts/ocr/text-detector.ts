@@ -31,12 +31,7 @@ export function detResizeSize(width: number, height: number, opts: DetResizeOpti
 }
 
 /** Runs the DB text detector on one image and returns its text boxes in image pixels. */
-export async function detectText(
-  session: InferenceSessionLike,
-  tensor: TensorFactory,
-  img: RgbImage,
-  opts: TextDetectorOptions = {},
-): Promise<DetectedBox[]> {
+export async function detectText(session: InferenceSessionLike, tensor: TensorFactory, img: RgbImage, opts: TextDetectorOptions = {}): Promise<DetectedBox[]> {
   const size = detResizeSize(img.width, img.height, opts);
   const resized = resizeBilinear(img, size.width, size.height);
   const input = new Float32Array(3 * size.width * size.height);

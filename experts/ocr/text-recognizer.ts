@@ -59,7 +59,7 @@ export async function recognizeCrops(
   const maxColumns = opts.maxBatchColumns ?? 1024;
   const results = new Array<DecodedText>(crops.length);
   const widthOf = (ratio: number): number => Math.trunc(imgH * Math.max(minW / imgH, ratio));
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     opts.signal?.throwIfAborted();
     // Sorted by ratio, so the last crop added is the widest of the batch.
     let end = start + 1;

@@ -154,8 +154,7 @@ async function openSession(modelPath: string, device: OnnxDevice, threads: numbe
     return {
       inputNames: session.inputNames,
       outputNames: session.outputNames,
-      run: async (feeds) =>
-        (await session.run(feeds as unknown as Parameters<typeof session.run>[0])) as unknown as Record<string, TensorLike>,
+      run: async (feeds) => (await session.run(feeds as unknown as Parameters<typeof session.run>[0])) as unknown as Record<string, TensorLike>,
     };
   } catch (err) {
     const message = (err as Error).message;

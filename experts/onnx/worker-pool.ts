@@ -30,7 +30,10 @@ export class WorkerPoolFullError extends Error {
 
 /** Raised for tasks that fail inside a worker, or when a worker dies. */
 export class WorkerTaskError extends Error {
-  constructor(message: string, /** The error name reported by the worker. */ readonly workerErrorName: string) {
+  constructor(
+    message: string,
+    /** The error name reported by the worker. */ readonly workerErrorName: string,
+  ) {
     super(message);
     this.name = 'WorkerTaskError';
   }
@@ -202,9 +205,7 @@ export interface WorkerHandlerContext {
  * Worker side: answers the pool's requests with `handler`, one at a time.
  * Call once from the worker script's top level.
  */
-export function serveWorkerTasks<TIn, TOut>(
-  handler: (input: TIn, ctx: WorkerHandlerContext) => Promise<{ output: TOut; transfer?: Transferable[] }>,
-): void {
+export function serveWorkerTasks<TIn, TOut>(handler: (input: TIn, ctx: WorkerHandlerContext) => Promise<{ output: TOut; transfer?: Transferable[] }>): void {
   const port = parentPort;
   if (!port) throw new Error('serveWorkerTasks must run inside a worker thread');
   const running = new Map<number, AbortController>();

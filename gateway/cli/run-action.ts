@@ -11,9 +11,7 @@ export interface CommonOptions {
  * and turns errors into a one-line message and a non-zero exit code, never a
  * stack trace for expected errors.
  */
-export function runAction<A extends unknown[]>(
-  action: (...args: A) => Promise<unknown>,
-): (...args: A) => Promise<void> {
+export function runAction<A extends unknown[]>(action: (...args: A) => Promise<unknown>): (...args: A) => Promise<void> {
   return async (...args: A) => {
     const opts = args.find((a): a is CommonOptions => typeof a === 'object' && a !== null && 'json' in a);
     try {
@@ -32,9 +30,7 @@ export function printResult(result: unknown, json: boolean): void {
 }
 
 export function reportError(err: unknown, json: boolean): void {
-  const body = isEvalgateError(err)
-    ? err.toJSON()
-    : { code: 'EVALGATE_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) };
+  const body = isEvalgateError(err) ? err.toJSON() : { code: 'EVALGATE_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) };
   if (json) process.stderr.write(`${JSON.stringify({ error: body })}\n`);
   else process.stderr.write(`evalgate: ${body.message} [${body.code}]\n`);
   if (!isEvalgateError(err) && process.env.EVALGATE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);

@@ -3,7 +3,15 @@ import WebSocket from 'ws';
 
 // The wire types are the server's own (gateway/live/native-wire.ts), imported
 // as types only: the client pulls no server code at runtime.
-import type { NativeClientMessage, NativeFinal, NativeLatency, NativeSampleRef, NativeServerMessage, NativeSessionSummary, NativeTurnDetectionRequest } from '../live/native-wire.js';
+import type {
+  NativeClientMessage,
+  NativeFinal,
+  NativeLatency,
+  NativeSampleRef,
+  NativeServerMessage,
+  NativeSessionSummary,
+  NativeTurnDetectionRequest,
+} from '../live/native-wire.js';
 
 /** Latency of one utterance, as the gateway measured it. */
 export type StreamLatency = NativeLatency;
@@ -115,13 +123,20 @@ export class StreamClient extends EventEmitter<{ message: [StreamServerMessage];
         }
       };
       this.on('message', on);
-      this.#send({ type: 'configure', format: { encoding: 'pcm16', sampleRateHz: opts.sampleRateHz ?? 16000 }, turnDetection: opts.turnDetection ?? 'manual', ...(opts.sample ? { sample: opts.sample } : {}) });
+      this.#send({
+        type: 'configure',
+        format: { encoding: 'pcm16', sampleRateHz: opts.sampleRateHz ?? 16000 },
+        turnDetection: opts.turnDetection ?? 'manual',
+        ...(opts.sample ? { sample: opts.sample } : {}),
+      });
     });
   }
 
   /** Sends PCM16 mono audio at the configured rate; resolves when the socket has taken it (backpressure). */
   sendAudio(pcm: Int16Array): Promise<void> {
-    return new Promise((resolve, reject) => this.#ws.send(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), { binary: true }, (err) => (err ? reject(err) : resolve())));
+    return new Promise((resolve, reject) =>
+      this.#ws.send(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength), { binary: true }, (err) => (err ? reject(err) : resolve())),
+    );
   }
 
   /** Ends the utterance and asks for a response, optionally scored against a sample. */

@@ -19,7 +19,11 @@ export type CompareJob =
   | { readonly kind: 'kinds'; readonly input: KindGapInput; readonly opts: StatsOptions };
 
 /** What each job kind returns. */
-export type CompareJobResult<J extends CompareJob> = J extends { kind: 'compare' } ? Comparison : J extends { kind: 'leaderboard' } ? Leaderboard[] : KindGapView;
+export type CompareJobResult<J extends CompareJob> = J extends { kind: 'compare' }
+  ? Comparison
+  : J extends { kind: 'leaderboard' }
+    ? Leaderboard[]
+    : KindGapView;
 
 /** A job's failure as it crosses the thread boundary. */
 export type SerializedJobError = { readonly code: ErrorCode; readonly params: ErrorParams } | { readonly message: string };

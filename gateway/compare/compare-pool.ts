@@ -88,7 +88,9 @@ export class ComparePool {
     if (signal?.aborted) return Promise.reject(signal.reason);
     const idle = this.#idleSlot();
     if (!idle && this.#queue.length >= this.#maxQueued) {
-      return Promise.reject(new EvalgateError('EVALGATE_ERR_RATE_LIMITED', { detail: `comparison workers are busy (${this.#maxQueued} requests waiting); retry shortly` }));
+      return Promise.reject(
+        new EvalgateError('EVALGATE_ERR_RATE_LIMITED', { detail: `comparison workers are busy (${this.#maxQueued} requests waiting); retry shortly` }),
+      );
     }
     return new Promise((resolve, reject) => {
       const j: Job = { id: this.#nextId++, job, signal, resolve: resolve as (v: unknown) => void, reject };
@@ -149,7 +151,10 @@ export class ComparePool {
   #start(slot: Slot, j: Job): void {
     slot.job = j;
     slot.worker.ref();
-    j.timer = setTimeout(() => this.#kill(slot, new EvalgateError('EVALGATE_ERR_COMPUTE_TIMEOUT', { what: `The ${j.job.kind} statistics`, timeoutMs: this.#timeoutMs })), this.#timeoutMs);
+    j.timer = setTimeout(
+      () => this.#kill(slot, new EvalgateError('EVALGATE_ERR_COMPUTE_TIMEOUT', { what: `The ${j.job.kind} statistics`, timeoutMs: this.#timeoutMs })),
+      this.#timeoutMs,
+    );
     slot.worker.postMessage({ id: j.id, job: j.job });
   }
 

@@ -133,7 +133,9 @@ function warningsFor(runs: readonly RunOutcomes[]): string[] {
   if (distinct((r) => r.scoring)) w.push('runs used different scoring options (unit/extractor)');
   // Runs recorded before scorer versions were stored have none: unknown, never a warning.
   for (const d of differingScorerVersions(runs.map((r) => r.run.scorerVersions))) {
-    w.push(`runs were scored with different ${d.component} versions (${d.versions.join(' vs ')}): their recorded numbers follow different upstream definitions`);
+    w.push(
+      `runs were scored with different ${d.component} versions (${d.versions.join(' vs ')}): their recorded numbers follow different upstream definitions`,
+    );
   }
   const failedBy = runs.map((r) => ({ id: r.run.id, failed: new Set(r.outcomes.filter((o) => o.status === 'failed').map((o) => o.sampleKey)) }));
   failedBy.forEach(({ id, failed }, i) => {
@@ -150,7 +152,14 @@ interface ScoredColumn {
   readonly byKey: ReadonlyMap<string, ScoredSample>;
 }
 
-function slice(label: string, keys: readonly string[], columns: readonly ScoredColumn[], opts: Required<Pick<CompareOptions, 'iterations' | 'seed'>>, accuracyTest: boolean, datasetN: number | undefined): SliceComparison {
+function slice(
+  label: string,
+  keys: readonly string[],
+  columns: readonly ScoredColumn[],
+  opts: Required<Pick<CompareOptions, 'iterations' | 'seed'>>,
+  accuracyTest: boolean,
+  datasetN: number | undefined,
+): SliceComparison {
   // Every key is shared (each run scored it ok), so every column has it.
   const withItems = columns.map(({ run, byKey }) => ({ run, items: keys.map((k) => byKey.get(k)!.item) }));
   const runMetrics = withItems.map(({ run, items }) => ({
@@ -167,7 +176,10 @@ function slice(label: string, keys: readonly string[], columns: readonly ScoredC
     for (const { run, items: b } of others) {
       const boot = pairedBootstrap(a, b, opts);
       const pValue = accuracyTest
-        ? mcnemar(a.map((x) => x.numerator >= 1), b.map((x) => x.numerator >= 1)).pValue
+        ? mcnemar(
+            a.map((x) => x.numerator >= 1),
+            b.map((x) => x.numerator >= 1),
+          ).pValue
         : pairedPermutationTest(a, b, { seed: opts.seed }).pValue;
       differences.push({ baselineRunId: baseline.run.id, runId: run.id, difference: boot.difference, pValue, test: accuracyTest ? 'mcnemar' : 'permutation' });
     }
@@ -199,7 +211,12 @@ export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions &
   const okKeys = runs.map(okKeysOf);
   const shared = [...okKeysOf(first)].filter((k) => okKeys.every((s) => s.has(k))).sort();
   const sampleByKey = new Map<string, SampleOutcome>(first.outcomes.map((o) => [o.sampleKey, o]));
-  const scoreShared = (r: RunOutcomes) => scoreOutcomes(task, r.outcomes.filter((o) => o.status === 'ok' && shared.includes(o.sampleKey)), r.run);
+  const scoreShared = (r: RunOutcomes) =>
+    scoreOutcomes(
+      task,
+      r.outcomes.filter((o) => o.status === 'ok' && shared.includes(o.sampleKey)),
+      r.run,
+    );
   // The baseline's metric and test name the comparison; it is scored once.
   const baselineScored = scoreShared(first);
   const { metric, lowerIsBetter, accuracyTest } = baselineScored;
@@ -214,7 +231,9 @@ export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions &
   }
   const breakdown = [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
-    .map(([label, keys]) => slice(label, keys, scored, { iterations, seed }, accuracyTest, by === 'task' ? definedSize(sizes, 'all') : definedSize(sizes, by, label)));
+    .map(([label, keys]) =>
+      slice(label, keys, scored, { iterations, seed }, accuracyTest, by === 'task' ? definedSize(sizes, 'all') : definedSize(sizes, by, label)),
+    );
 
   const latency = runs.map((r) => {
     const ok = r.outcomes.filter((o) => o.status === 'ok' && shared.includes(o.sampleKey));

@@ -62,7 +62,10 @@ export async function loadKindGapInput(db: Kysely<Database>, opts: { task: strin
   const rows = await listCompletedRuns(db, { task: opts.task, dataset: opts.dataset ? { name: opts.dataset } : undefined });
   const latest = new Map<string, (typeof rows)[number]>();
   for (const r of rows) if (!latest.has(`${r.dataset_name}\u0000${r.model_id}`)) latest.set(`${r.dataset_name}\u0000${r.model_id}`, r);
-  const runs = await loadRunOutcomes(db, [...latest.values()].map((r) => r.id));
+  const runs = await loadRunOutcomes(
+    db,
+    [...latest.values()].map((r) => r.id),
+  );
   return { task: opts.task, runs, datasetOf: [...latest.values()].map((r) => [r.id, r.dataset_name] as const) };
 }
 
@@ -74,7 +77,10 @@ export async function loadKindGapInput(db: Kysely<Database>, opts: { task: strin
 export function computeKindGap(input: KindGapInput, opts: { iterations?: number; seed?: number } = {}): KindGapView {
   const runs = input.runs;
   const datasetOf = new Map(input.datasetOf);
-  const runsByKind = { generalist: [] as { modelId: string; runId: string; dataset: string }[], specialist: [] as { modelId: string; runId: string; dataset: string }[] };
+  const runsByKind = {
+    generalist: [] as { modelId: string; runId: string; dataset: string }[],
+    specialist: [] as { modelId: string; runId: string; dataset: string }[],
+  };
   for (const r of runs) runsByKind[r.run.modelKind].push({ modelId: r.run.modelId, runId: r.run.id, dataset: datasetOf.get(r.run.id)! });
 
   let metric = '';
@@ -87,8 +93,7 @@ export function computeKindGap(input: KindGapInput, opts: { iterations?: number;
     const tags = new Set<string>(['all']);
     for (const r of dsRuns) for (const o of r.outcomes) for (const t of o.tags) tags.add(t);
     for (const slice of [...tags].sort((a, b) => (a === 'all' ? -1 : b === 'all' ? 1 : a.localeCompare(b)))) {
-      const inSlice = (r: RunOutcomes): RunOutcomes =>
-        slice === 'all' ? r : { run: r.run, outcomes: r.outcomes.filter((o) => o.tags.includes(slice)) };
+      const inSlice = (r: RunOutcomes): RunOutcomes => (slice === 'all' ? r : { run: r.run, outcomes: r.outcomes.filter((o) => o.tags.includes(slice)) });
       const best = (kind: 'generalist' | 'specialist') => {
         let top: { r: RunOutcomes; value: Interval; n: number } | null = null;
         for (const r of dsRuns.filter((x) => x.run.modelKind === kind)) {
@@ -106,7 +111,12 @@ export function computeKindGap(input: KindGapInput, opts: { iterations?: number;
       let gap: Interval | null = null;
       let n = 0;
       if (g && s) {
-        const ok = (r: RunOutcomes) => new Set(inSlice(r).outcomes.filter((o) => o.status === 'ok').map((o) => o.sampleKey));
+        const ok = (r: RunOutcomes) =>
+          new Set(
+            inSlice(r)
+              .outcomes.filter((o) => o.status === 'ok')
+              .map((o) => o.sampleKey),
+          );
         const gk = ok(g.r);
         const both = new Set([...ok(s.r)].filter((k) => gk.has(k)));
         n = both.size;
@@ -125,7 +135,7 @@ export function computeKindGap(input: KindGapInput, opts: { iterations?: number;
         specialist: s ? { modelId: s.r.run.modelId, runId: s.r.run.id, value: s.value } : null,
         gap,
         n,
-        sliceSamples: g && s ? Math.min(g.n, s.n) : (g ?? s)?.n ?? 0,
+        sliceSamples: g && s ? Math.min(g.n, s.n) : ((g ?? s)?.n ?? 0),
         sealed: dsRuns.some((r) => r.run.datasetSealed),
       });
     }
@@ -134,9 +144,6 @@ export function computeKindGap(input: KindGapInput, opts: { iterations?: number;
 }
 
 /** Loads and computes the view (see `computeKindGap`), in this thread: the CLI's path. */
-export async function kindGapView(
-  db: Kysely<Database>,
-  opts: { task: string; dataset?: string; iterations?: number; seed?: number },
-): Promise<KindGapView> {
+export async function kindGapView(db: Kysely<Database>, opts: { task: string; dataset?: string; iterations?: number; seed?: number }): Promise<KindGapView> {
   return computeKindGap(await loadKindGapInput(db, opts), opts);
 }

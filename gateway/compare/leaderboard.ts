@@ -79,7 +79,6 @@ export interface LeaderboardInput {
   }[];
 }
 
-
 /** Loads each model's latest completed run per dataset (the I/O half of `buildLeaderboards`). */
 export async function loadLeaderboardInput(db: Kysely<Database>, opts: Pick<LeaderboardOptions, 'task' | 'dataset' | 'freezeAt'>): Promise<LeaderboardInput> {
   const rows = await listCompletedRuns(db, { task: opts.task, dataset: opts.dataset ? { nameOrId: opts.dataset } : undefined });
@@ -96,7 +95,10 @@ export async function loadLeaderboardInput(db: Kysely<Database>, opts: Pick<Lead
     for (const r of eligible) if (!latest.has(r.model_id)) latest.set(r.model_id, r);
     datasets.push({
       dataset,
-      runs: await loadRunOutcomes(db, [...latest.values()].map((r) => r.id)),
+      runs: await loadRunOutcomes(
+        db,
+        [...latest.values()].map((r) => r.id),
+      ),
       excludedAfterFreeze: excluded.map((r) => ({ runId: r.id, modelId: r.model_id, finishedAt: r.finished_at?.toISOString() ?? null })),
     });
   }
@@ -129,10 +131,16 @@ export function computeLeaderboards(input: LeaderboardInput, opts: Pick<Leaderbo
         value: s.value,
         n: s.n,
         ...(s.o.run.sliceSizes ? { datasetN: definedSize(s.o.run.sliceSizes, 'all') } : {}),
-        tiedWith: scored.filter((t) => t !== s && !better(t.value, s.value) && !better(s.value, t.value)).map((t) => t.o.run.modelId).sort(),
+        tiedWith: scored
+          .filter((t) => t !== s && !better(t.value, s.value) && !better(s.value, t.value))
+          .map((t) => t.o.run.modelId)
+          .sort(),
         finishedAt: s.o.run.finishedAt?.toISOString() ?? null,
       }))
-      .sort((a, b) => a.rank - b.rank || (lowerIsBetter ? a.value.estimate - b.value.estimate : b.value.estimate - a.value.estimate) || a.modelId.localeCompare(b.modelId));
+      .sort(
+        (a, b) =>
+          a.rank - b.rank || (lowerIsBetter ? a.value.estimate - b.value.estimate : b.value.estimate - a.value.estimate) || a.modelId.localeCompare(b.modelId),
+      );
     return {
       task: input.task,
       dataset,

@@ -58,7 +58,8 @@ export function scoreOutcomes(task: string, outcomes: readonly SampleOutcome[], 
   for (const s of result.samples) {
     const prediction = predictionOf.get(s.id);
     // The scorer echoes each item's id; any other id is a scorer bug, not a sample without a prediction.
-    if (prediction === undefined) throw new EvalgateError('EVALGATE_ERR_INTERNAL', { detail: `the ${task} scorer returned sample ${s.id}, which it was not given` });
+    if (prediction === undefined)
+      throw new EvalgateError('EVALGATE_ERR_INTERNAL', { detail: `the ${task} scorer returned sample ${s.id}, which it was not given` });
     const { numerator, denominator, score, errors } = spec.pairedItem(s);
     byKey.set(s.id, { item: { numerator, denominator }, score, prediction, errors });
   }

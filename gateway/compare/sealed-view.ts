@@ -114,7 +114,10 @@ export function leaderboardsView(boards: readonly Leaderboard[], access: SealedA
     const entries = shown.map((e) => ({
       ...e,
       rank: 1 + shown.filter((t) => t !== e && better(t, e)).length,
-      tiedWith: shown.filter((t) => t !== e && !better(t, e) && !better(e, t)).map((t) => t.modelId).sort(),
+      tiedWith: shown
+        .filter((t) => t !== e && !better(t, e) && !better(e, t))
+        .map((t) => t.modelId)
+        .sort(),
     }));
     return { ...b, entries, withheld };
   });
@@ -126,7 +129,9 @@ export function kindGapFor(view: KindGapView, access: SealedAccess): KindGapView
   const withheld: string[] = [];
   const rows = view.rows.filter((r) => {
     // Each side's value covers `sliceSamples` or more, the gap covers `n`: both must be the whole set.
-    const why = aggregateWithheldReason(access, r.sealed, r.sliceSamples, r.datasetN) ?? (r.gap === null ? null : aggregateWithheldReason(access, r.sealed, r.n, r.datasetN));
+    const why =
+      aggregateWithheldReason(access, r.sealed, r.sliceSamples, r.datasetN) ??
+      (r.gap === null ? null : aggregateWithheldReason(access, r.sealed, r.n, r.datasetN));
     if (why !== null) withheld.push(`${r.dataset} slice "${r.slice}": ${why}`);
     return why === null;
   });

@@ -14,7 +14,10 @@ export const modelConfigSchema = z
     /** The provider's model name (e.g. `gpt-4o`, `Qwen/Qwen2-Audio-7B-Instruct`). */
     model: z.string().optional(),
     /** Name of the environment variable that holds the API key; read only when a call is made. */
-    apiKeyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name').optional(),
+    apiKeyEnv: z
+      .string()
+      .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name')
+      .optional(),
     /** Adapter-specific options (prompt templates, audio transport, model folders…). */
     options: z.record(z.string(), z.unknown()).default({}),
   })

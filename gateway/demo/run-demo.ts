@@ -115,13 +115,19 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
     const db = store.db;
     log(`database: ${store.backend} (${store.location})`);
     const { dataset, imported } = await importDemoSet(db, opts.progress ?? silentProgress);
-    log(`dataset: ${dataset.name} (${dataset.sample_count} samples, ${imported ? 'imported' : 'already imported'}; Merkle root ${dataset.merkle_root.slice(0, 12)}…)`);
+    log(
+      `dataset: ${dataset.name} (${dataset.sample_count} samples, ${imported ? 'imported' : 'already imported'}; Merkle root ${dataset.merkle_root.slice(0, 12)}…)`,
+    );
 
     const planned = demoModels(env);
-    const config: EvalgateConfig = { ...opts.config, models: [...opts.config.models.filter((m) => !planned.some((p) => p.model.id === m.id)), ...planned.map((p) => p.model)] };
+    const config: EvalgateConfig = {
+      ...opts.config,
+      models: [...opts.config.models.filter((m) => !planned.some((p) => p.model.id === m.id)), ...planned.map((p) => p.model)],
+    };
     const tasksPresent = new Set(await datasetTasks(db, dataset.id));
     const skipped: string[] = [];
-    if (!planned.some((p) => p.model.adapter === 'pocketsphinx')) skipped.push('asr specialist: pocketsphinx_continuous is not installed (apt-get install pocketsphinx pocketsphinx-en-us)');
+    if (!planned.some((p) => p.model.adapter === 'pocketsphinx'))
+      skipped.push('asr specialist: pocketsphinx_continuous is not installed (apt-get install pocketsphinx pocketsphinx-en-us)');
     if (!env.OPENAI_BASE_URL) skipped.push('generalist: set OPENAI_BASE_URL (and OPENAI_API_KEY, OPENAI_MODEL) to add an OpenAI-compatible model');
 
     const [{ prepareRun }, { executeLocalRun }, { createModel }] = await Promise.all([
@@ -179,18 +185,32 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
     const reportPath = resolve(opts.reportPath);
     const notes = [
       `Dataset ${dataset.name}: ${dataset.sample_count} samples, manifest digest ${dataset.manifest_digest}, Merkle root ${dataset.merkle_root}.`,
-      ...(vad ? [`Silero VAD v5 over ${vad.files} ASR clips: ${vad.segments} speech segments, ${vad.speechS.toFixed(1)} s of speech in ${vad.audioS.toFixed(1)} s of audio, RTFx ${vad.rtfx.toFixed(0)}.`] : []),
+      ...(vad
+        ? [
+            `Silero VAD v5 over ${vad.files} ASR clips: ${vad.segments} speech segments, ${vad.speechS.toFixed(1)} s of speech in ${vad.audioS.toFixed(1)} s of audio, RTFx ${vad.rtfx.toFixed(0)}.`,
+          ]
+        : []),
       ...skipped.map((s) => `Skipped: ${s}.`),
     ];
     await writeFile(reportPath, await renderReport({ title: 'evalgate demo report', sections, notes }));
 
-    const summary = { database: { backend: store.backend, location: store.location }, dataset: { name: dataset.name, samples: dataset.sample_count, merkleRoot: dataset.merkle_root }, runs, vad, comparisons, skipped, report: reportPath };
+    const summary = {
+      database: { backend: store.backend, location: store.location },
+      dataset: { name: dataset.name, samples: dataset.sample_count, merkleRoot: dataset.merkle_root },
+      runs,
+      vad,
+      comparisons,
+      skipped,
+      report: reportPath,
+    };
     if (opts.json) return summary;
     const lines = ['', 'evalgate demo: done', ''];
     for (const r of runs) {
       const m = r.metrics as Record<string, number | undefined>;
       const headline = taskSpecs[r.task].headline(m, taskSpecs[r.task].demoScorer);
-      lines.push(`  ${r.modelId.padEnd(26)} ${r.task.padEnd(4)} ${headline}  (ok ${(r.counts as Record<string, number>).ok ?? 0}, failed ${(r.counts as Record<string, number>).failed ?? 0})  run ${r.runId}`);
+      lines.push(
+        `  ${r.modelId.padEnd(26)} ${r.task.padEnd(4)} ${headline}  (ok ${(r.counts as Record<string, number>).ok ?? 0}, failed ${(r.counts as Record<string, number>).failed ?? 0})  run ${r.runId}`,
+      );
     }
     if (vad) lines.push(`  VAD (Silero v5)            ${vad.segments} segments over ${vad.files} clips, RTFx ${vad.rtfx.toFixed(0)}`);
     for (const s of skipped) lines.push(`  skipped: ${s}`);
@@ -198,7 +218,10 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
     lines.push(`  report:       ${reportPath}`);
     lines.push(`  runs:         npx evalgate runs list`);
     // Point at the first task two models ran (the demo's OCR pair when both ran).
-    const compared = [...new Set(runs.map((r) => r.task))].sort().map((task) => ({ task, ids: runs.filter((r) => r.task === task).map((r) => r.runId) })).find((t) => t.ids.length >= 2);
+    const compared = [...new Set(runs.map((r) => r.task))]
+      .sort()
+      .map((task) => ({ task, ids: runs.filter((r) => r.task === task).map((r) => r.runId) }))
+      .find((t) => t.ids.length >= 2);
     if (compared) lines.push(`  compare:      npx evalgate compare --runs ${compared.ids.join(',')} --samples`);
     lines.push(`  leaderboard:  npx evalgate leaderboard --task ${compared?.task ?? runs[0]?.task ?? 'ocr'}`);
     lines.push(`  web page:     npx evalgate serve --no-auth   (then open http://127.0.0.1:8080/)`);
@@ -214,7 +237,11 @@ function hearsAudio(task: string): boolean {
 }
 
 /** Runs the VAD specialist over the demo's audio samples and reports what it found and how fast. */
-async function measureVad(db: Kysely<Database>, dataset: Dataset, limit?: number): Promise<{ files: number; segments: number; speechS: number; audioS: number; rtfx: number }> {
+async function measureVad(
+  db: Kysely<Database>,
+  dataset: Dataset,
+  limit?: number,
+): Promise<{ files: number; segments: number; speechS: number; audioS: number; rtfx: number }> {
   const [{ listSamples, sampleMediaPath }, { decodeAudioFile }, { createSileroVad }] = await Promise.all([
     import('../store/dataset-repo.js'),
     import('../media/decode-audio.js'),

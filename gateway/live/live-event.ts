@@ -38,7 +38,11 @@ export interface LiveLatency {
 export type LiveEvent =
   | { readonly type: 'speech_started'; /** Item the speech becomes. */ readonly itemId: string; /** Stream offset, ms. */ readonly audioStartMs: number }
   | { readonly type: 'speech_stopped'; /** Item the speech becomes. */ readonly itemId: string; /** Stream offset, ms. */ readonly audioEndMs: number }
-  | { readonly type: 'committed'; /** New user item. */ readonly itemId: string; /** The conversation's item before it (null for the first). */ readonly previousItemId: string | null }
+  | {
+      readonly type: 'committed';
+      /** New user item. */ readonly itemId: string;
+      /** The conversation's item before it (null for the first). */ readonly previousItemId: string | null;
+    }
   | { readonly type: 'cleared' }
   | {
       readonly type: 'response_created';

@@ -9,7 +9,8 @@ export const defaultJournalDir = '.evalgate/journal';
 
 /** Journal files of this process that are open, across module reloads (vitest) and several apps per process. */
 const openFilesKey = Symbol.for('evalgate.liveJournal.openFiles');
-const openFiles: Set<string> = ((globalThis as Record<symbol, unknown>)[openFilesKey] as Set<string> | undefined) ??
+const openFiles: Set<string> =
+  ((globalThis as Record<symbol, unknown>)[openFilesKey] as Set<string> | undefined) ??
   ((globalThis as Record<symbol, unknown>)[openFilesKey] = new Set<string>());
 
 /**

@@ -65,11 +65,7 @@ const envNames: Record<keyof LiveLimits, string> = {
  * `EVALGATE_LIVE_*` environment variables, then `overrides` (tests, embedding
  * code). Validated once and frozen.
  */
-export function liveLimitsFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
-  overrides: Partial<LiveLimits> = {},
-  fromConfig: Partial<LiveLimits> = {},
-): LiveLimits {
+export function liveLimitsFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: Partial<LiveLimits> = {}, fromConfig: Partial<LiveLimits> = {}): LiveLimits {
   const out: Record<string, number> = { ...defaultLiveLimits, ...definedOnly(fromConfig) };
   for (const [key, name] of Object.entries(envNames)) {
     const raw = env[name];

@@ -43,6 +43,10 @@ export function createLiveMetrics(registry: Registry): LiveMetrics {
     }),
     errors: new Counter({ name: 'evalgate_live_errors_total', help: 'Live errors by code', labelNames: ['code'], registers }),
     droppedEvents: new Counter({ name: 'evalgate_live_dropped_events_total', help: 'Server events dropped for slow clients', registers }),
-    journalBacklog: new Gauge({ name: 'evalgate_live_journal_backlog', help: 'Live result rows journaled while the database was unavailable, not yet written to it', registers }),
+    journalBacklog: new Gauge({
+      name: 'evalgate_live_journal_backlog',
+      help: 'Live result rows journaled while the database was unavailable, not yet written to it',
+      registers,
+    }),
   };
 }

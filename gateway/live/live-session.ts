@@ -61,7 +61,12 @@ export class LiveSession {
       },
       onError: (err) => this.reportError(err),
     });
-    this.#responder = createResponder(opts.model, { upstream: opts.upstream, modelId: opts.modelConfig.id, isClosed: () => this.#closed, reportError: (err) => this.reportError(err) });
+    this.#responder = createResponder(opts.model, {
+      upstream: opts.upstream,
+      modelId: opts.modelConfig.id,
+      isClosed: () => this.#closed,
+      reportError: (err) => this.reportError(err),
+    });
     this.#responder.setInputFormat(this.#turns.format);
   }
 
@@ -115,7 +120,10 @@ export class LiveSession {
   async configure(change: { format?: AudioFormat; turnDetection?: TurnDetection; sample?: SampleRef | null; instructions?: string | null }): Promise<void> {
     const rate = this.#turns.format.sampleRateHz;
     try {
-      await this.#turns.configure({ ...(change.format ? { format: change.format } : {}), ...(change.turnDetection !== undefined ? { turnDetection: change.turnDetection } : {}) });
+      await this.#turns.configure({
+        ...(change.format ? { format: change.format } : {}),
+        ...(change.turnDetection !== undefined ? { turnDetection: change.turnDetection } : {}),
+      });
     } finally {
       // Also when opening the VAD failed: the new rate is in force by then.
       if (this.#turns.format.sampleRateHz !== rate) this.#responder.setInputFormat(this.#turns.format);
@@ -162,12 +170,18 @@ export class LiveSession {
    * joins the instructions. Returns the item id (the client's, when it chose
    * one) and the conversation's item before it.
    */
-  addParts(parts: readonly ModelInputPart[], opts: { itemId?: string; role?: 'user' | 'system'; audio?: Int16Array } = {}): { itemId: string; previousItemId: string | null } {
+  addParts(
+    parts: readonly ModelInputPart[],
+    opts: { itemId?: string; role?: 'user' | 'system'; audio?: Int16Array } = {},
+  ): { itemId: string; previousItemId: string | null } {
     if (opts.itemId !== undefined && this.#conversation.has(opts.itemId)) {
       throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `item id ${opts.itemId} is already in the conversation`, param: 'item.id' });
     }
     if (opts.audio && this.opts.model.kind === 'realtime') {
-      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `model ${this.opts.modelConfig.id} is a realtime audio model; send its audio with input_audio_buffer.append`, param: 'item.content' });
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+        detail: `model ${this.opts.modelConfig.id} is a realtime audio model; send its audio with input_audio_buffer.append`,
+        param: 'item.content',
+      });
     }
     const itemId = opts.itemId ?? newLiveId('item');
     const previousItemId = opts.role === 'system' ? this.#conversation.addSystemItem(itemId, parts) : this.#conversation.addUserItem(itemId, parts, opts.audio);
@@ -177,9 +191,12 @@ export class LiveSession {
   /** response.create: queues a response over the pending turn (bounded; policy: fail the new one). */
   createResponse(opts: { sample?: BoundSample; instructions?: string }): string {
     const pending = this.#conversation.pending;
-    if (pending.itemIds.length === 0) throw new EvalgateError('EVALGATE_ERR_WS_OUT_OF_ORDER', { detail: 'response.create with no new input; commit audio or create an item first' });
+    if (pending.itemIds.length === 0)
+      throw new EvalgateError('EVALGATE_ERR_WS_OUT_OF_ORDER', { detail: 'response.create with no new input; commit audio or create an item first' });
     if (this.opts.model.kind === 'realtime' && pending.parts.length > 0) {
-      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `model ${this.opts.modelConfig.id} is a realtime audio model; text and image items are not supported` });
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+        detail: `model ${this.opts.modelConfig.id} is a realtime audio model; text and image items are not supported`,
+      });
     }
     const turn = this.#conversation.takeTurn();
     if (turn.endOfSpeechMs === 0) turn.endOfSpeechMs = performance.now();
@@ -198,7 +215,13 @@ export class LiveSession {
     };
     const rate = this.#turns.format.sampleRateHz;
     this.opts.writer.updateSession({ audioSeconds: this.#stats.audioSeconds });
-    this.opts.writer.startUtterance({ seq: r.seq, sampleId: r.sample?.sampleId ?? null, audioSeconds: turn.audioSamples / rate, speechStartS: turn.speechStartS, speechEndS: turn.speechEndS });
+    this.opts.writer.startUtterance({
+      seq: r.seq,
+      sampleId: r.sample?.sampleId ?? null,
+      audioSeconds: turn.audioSamples / rate,
+      speechStartS: turn.speechStartS,
+      speechEndS: turn.speechEndS,
+    });
     this.#outbox.emit({ type: 'response_created', responseId: r.responseId, itemId: r.itemId, outputItemId, previousItemId: r.previousItemId, seq: r.seq });
     if (this.#responses.waiting >= this.opts.limits.maxPendingUtterances) {
       const detail = `more than ${this.opts.limits.maxPendingUtterances} utterances waiting for the model; this one was dropped`;
@@ -217,7 +240,9 @@ export class LiveSession {
   #cancelResponse(target: LiveResponse, reason: 'client_cancelled' | 'turn_detected'): void {
     target.cancelReason ??= reason;
     // A running realtime utterance also cancels upstream (see RealtimeResponder).
-    target.abort.abort(new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: reason === 'turn_detected' ? 'cancelled: new speech started' : 'cancelled by the client' }));
+    target.abort.abort(
+      new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: reason === 'turn_detected' ? 'cancelled: new speech started' : 'cancelled by the client' }),
+    );
   }
 
   async #run(r: LiveResponse): Promise<void> {
@@ -233,7 +258,13 @@ export class LiveSession {
     const { modelTimeoutMs } = this.opts.limits;
     const signal = AbortSignal.any([r.abort.signal, AbortSignal.timeout(modelTimeoutMs)]);
     try {
-      const turn = { audio: r.turn.audio, audioSamples: r.turn.audioSamples, sampleRateHz: this.#turns.format.sampleRateHz, parts: r.turn.parts, system: this.#conversation.systemPrompt(r.instructions) };
+      const turn = {
+        audio: r.turn.audio,
+        audioSamples: r.turn.audioSamples,
+        sampleRateHz: this.#turns.format.sampleRateHz,
+        parts: r.turn.parts,
+        system: this.#conversation.systemPrompt(r.instructions),
+      };
       const answer = await this.#responder.respond(turn, signal, onDelta);
       this.#finish(r, { status: 'completed', text: answer.text || text, firstMs, ...(answer.incomplete ? { incomplete: answer.incomplete } : {}) });
     } catch (err) {

@@ -97,7 +97,9 @@ export function runLiveSocket(opts: {
     if (ended || socket.readyState !== socket.OPEN) return;
     const buffered = socket.bufferedAmount;
     if (buffered > limits.outboundHardBytes) {
-      const e = new EvalgateError('EVALGATE_ERR_BUFFER_FULL', { detail: `the client is not reading (${buffered} bytes unsent); reconnect with the session id to resume` });
+      const e = new EvalgateError('EVALGATE_ERR_BUFFER_FULL', {
+        detail: `the client is not reading (${buffered} bytes unsent); reconnect with the session id to resume`,
+      });
       closeSocket(e.wsCloseCode, e.message);
       return;
     }

@@ -211,7 +211,10 @@ export class LiveWriteQueue {
     } catch (err) {
       if (isDatabaseUnavailable(err)) return batch;
     }
-    const singles: Batch[] = [...batch.sessions.map((s) => ({ sessions: [s], utterances: [] })), ...batch.utterances.map((u) => ({ sessions: [], utterances: [u] }))];
+    const singles: Batch[] = [
+      ...batch.sessions.map((s) => ({ sessions: [s], utterances: [] })),
+      ...batch.utterances.map((u) => ({ sessions: [], utterances: [u] })),
+    ];
     for (let i = 0; i < singles.length; i++) {
       try {
         await writeLiveBatch(this.#db, singles[i]!, { maxRowsPerStatement: this.#maxRows, transaction: false });
@@ -311,7 +314,9 @@ function reviveBatch(raw: unknown): Batch {
     sessions: b.sessions.map(([id, p]) => [id, 'endedAt' in p ? { ...p, endedAt: toDate(p.endedAt) } : p]),
     utterances: b.utterances.map((u) => {
       const finish = u.finish ? { ...u.finish, finishedAt: toDate(u.finish.finishedAt)! } : undefined;
-      return u.kind === 'insert' ? { kind: 'insert', row: { ...u.row, createdAt: toDate(u.row.createdAt)! }, finish } : { kind: 'update', id: u.id, finish: finish! };
+      return u.kind === 'insert'
+        ? { kind: 'insert', row: { ...u.row, createdAt: toDate(u.row.createdAt)! }, finish }
+        : { kind: 'update', id: u.id, finish: finish! };
     }),
   };
 }

@@ -10,7 +10,17 @@ import type { NativeClientType, NativeServerMessage } from './native-wire.js';
 import { findBoundSample, parseSampleRef } from './sample-binding.js';
 
 /** Messages the native protocol accepts (docs/protocol.md); typed so that the list and native-wire.ts agree. */
-const clientTypeList = { configure: true, commit: true, clear: true, cancel: true, text: true, image: true, video: true, respond: true, end: true } satisfies Record<NativeClientType, true>;
+const clientTypeList = {
+  configure: true,
+  commit: true,
+  clear: true,
+  cancel: true,
+  text: true,
+  image: true,
+  video: true,
+  respond: true,
+  end: true,
+} satisfies Record<NativeClientType, true>;
 const clientTypes = new Set<string>(Object.keys(clientTypeList));
 
 const mimeOf = (path: string): string => (/\.webm$/i.test(path) ? 'video/webm' : /\.mkv$/i.test(path) ? 'video/x-matroska' : 'video/mp4');
@@ -20,11 +30,15 @@ function turnDetectionOf(v: unknown): TurnDetection | undefined {
   if (v === null || v === 'manual') return null;
   const o = (v === 'server_vad' ? {} : v) as { threshold?: unknown; silenceDurationMs?: unknown; prefixPaddingMs?: unknown; type?: unknown };
   if (typeof o !== 'object' || (o.type !== undefined && o.type !== 'server_vad')) {
-    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'turnDetection must be "manual", "server_vad" or {type:"server_vad", …}', param: 'turnDetection' });
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+      detail: 'turnDetection must be "manual", "server_vad" or {type:"server_vad", …}',
+      param: 'turnDetection',
+    });
   }
   const num = (x: unknown, d: number, name: string): number => {
     if (x === undefined) return d;
-    if (typeof x !== 'number' || x < 0) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `turnDetection.${name} must be a non-negative number`, param: 'turnDetection' });
+    if (typeof x !== 'number' || x < 0)
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `turnDetection.${name} must be a non-negative number`, param: 'turnDetection' });
     return x;
   };
   return {
@@ -55,7 +69,12 @@ export class NativeProtocol implements WireProtocol {
   }
 
   closesOn(err: EvalgateError): boolean {
-    return err.code === 'EVALGATE_ERR_WS_MALFORMED_JSON' || err.code === 'EVALGATE_ERR_WS_BAD_AUDIO' || err.code === 'EVALGATE_ERR_WS_BAD_IMAGE' || err.code === 'EVALGATE_ERR_WS_UNSUPPORTED_DATA';
+    return (
+      err.code === 'EVALGATE_ERR_WS_MALFORMED_JSON' ||
+      err.code === 'EVALGATE_ERR_WS_BAD_AUDIO' ||
+      err.code === 'EVALGATE_ERR_WS_BAD_IMAGE' ||
+      err.code === 'EVALGATE_ERR_WS_UNSUPPORTED_DATA'
+    );
   }
 
   handleBinary(s: LiveSession, data: Buffer): Promise<void> {
@@ -116,7 +135,12 @@ export class NativeProtocol implements WireProtocol {
         }
         // Checked before it joins the turn: a broken image never reaches the model. Typed by its bytes.
         const image = decodeImageData(msg.data, '`data`');
-        const part: ModelInputPart = { type: 'image', mimeType: image.mimeType, data: image.data, ...(typeof msg.timestampS === 'number' ? { timestampS: msg.timestampS } : {}) };
+        const part: ModelInputPart = {
+          type: 'image',
+          mimeType: image.mimeType,
+          data: image.data,
+          ...(typeof msg.timestampS === 'number' ? { timestampS: msg.timestampS } : {}),
+        };
         s.addParts([part]);
         return;
       }

@@ -38,10 +38,19 @@ export type NativeClientMessage =
       /** Binds the whole stream to a sample. */
       readonly sample?: NativeSampleRef;
     }
-  | { readonly type: 'commit'; /** Binds this utterance. */ readonly sample?: NativeSampleRef; /** Also ask for the response (default true). */ readonly respond?: boolean }
+  | {
+      readonly type: 'commit';
+      /** Binds this utterance. */ readonly sample?: NativeSampleRef;
+      /** Also ask for the response (default true). */ readonly respond?: boolean;
+    }
   | { readonly type: 'respond'; /** Binds this utterance. */ readonly sample?: NativeSampleRef }
   | { readonly type: 'text'; /** A text part of the next response. */ readonly text: string }
-  | { readonly type: 'image'; /** image/…; the bytes decide the real type. */ readonly mimeType: string; /** Strict base64. */ readonly data: string; /** Video frame time. */ readonly timestampS?: number }
+  | {
+      readonly type: 'image';
+      /** image/…; the bytes decide the real type. */ readonly mimeType: string;
+      /** Strict base64. */ readonly data: string;
+      /** Video frame time. */ readonly timestampS?: number;
+    }
   | (NativeSampleRef & { readonly type: 'video'; /** Defaults to the sample's question. */ readonly question?: string })
   | { readonly type: 'clear' }
   | { readonly type: 'cancel'; /** Default: the running response. */ readonly responseId?: string }
@@ -93,13 +102,31 @@ export type NativeServerMessage =
       /** Current turn detection (null: manual). */
       readonly turnDetection: TurnDetection;
     }
-  | { readonly type: 'configured'; /** Accepted format. */ readonly format: AudioFormat; /** Accepted turn detection (null: manual). */ readonly turnDetection: TurnDetection }
+  | {
+      readonly type: 'configured';
+      /** Accepted format. */ readonly format: AudioFormat;
+      /** Accepted turn detection (null: manual). */ readonly turnDetection: TurnDetection;
+    }
   | { readonly type: 'speech.started'; /** Item id. */ readonly itemId: string; /** Stream offset, ms. */ readonly audioStartMs: number }
   | { readonly type: 'speech.stopped'; /** Item id. */ readonly itemId: string; /** Stream offset, ms. */ readonly audioEndMs: number }
   | { readonly type: 'committed'; /** Item id. */ readonly itemId: string }
   | { readonly type: 'cleared' }
   | { readonly type: 'response.started'; /** Response id. */ readonly responseId: string; /** Utterance number. */ readonly seq: number }
-  | { readonly type: 'response.delta'; /** Response id. */ readonly responseId: string; /** Utterance number. */ readonly seq: number; /** New text. */ readonly delta: string }
+  | {
+      readonly type: 'response.delta';
+      /** Response id. */ readonly responseId: string;
+      /** Utterance number. */ readonly seq: number;
+      /** New text. */ readonly delta: string;
+    }
   | NativeFinal
-  | { readonly type: 'error'; /** Registry code. */ readonly code: string; /** What was wrong. */ readonly message: string; /** Offending field. */ readonly param?: string }
-  | { readonly type: 'session.summary'; /** Session id. */ readonly sessionId: string; /** Counts and latency percentiles. */ readonly summary: NativeSessionSummary };
+  | {
+      readonly type: 'error';
+      /** Registry code. */ readonly code: string;
+      /** What was wrong. */ readonly message: string;
+      /** Offending field. */ readonly param?: string;
+    }
+  | {
+      readonly type: 'session.summary';
+      /** Session id. */ readonly sessionId: string;
+      /** Counts and latency percentiles. */ readonly summary: NativeSessionSummary;
+    };

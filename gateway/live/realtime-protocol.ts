@@ -56,7 +56,8 @@ function parseTurnDetection(td: unknown, param: string): TurnDetection {
   }
   const num = (v: unknown, d: number, min: number, max: number, name: string): number => {
     if (v === undefined || v === null) return d;
-    if (typeof v !== 'number' || v < min || v > max) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param}.${name} must be a number in [${min}, ${max}]`, param });
+    if (typeof v !== 'number' || v < min || v > max)
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param}.${name} must be a number in [${min}, ${max}]`, param });
     return v;
   };
   const flag = (v: unknown, d: boolean, name: string): boolean => {
@@ -106,7 +107,8 @@ function turnDetectionJson(td: TurnDetection): Record<string, unknown> | null {
 function parseImage(url: unknown): ModelInputPart {
   // MIME types are case-insensitive; base64 may be line-wrapped (Python's encodebytes).
   const m = typeof url === 'string' ? /^data:(image\/[a-z0-9+.-]+);base64,([A-Za-z0-9+/\r\n]*={0,2})\s*$/i.exec(url) : null;
-  if (!m) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'input_image.image_url must be a data: URL with base64 image bytes', param: 'item.content' });
+  if (!m)
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'input_image.image_url must be a data: URL with base64 image bytes', param: 'item.content' });
   // As in the native protocol: empty or non-image bytes never reach the model; typed by their bytes.
   const image = decodeImageData(m[2]!.replace(/\r/g, ''), 'input_image.image_url');
   return { type: 'image', mimeType: image.mimeType, data: image.data };
@@ -134,16 +136,44 @@ export class RealtimeProtocol implements WireProtocol {
     const td = turnDetectionJson(s.turnDetection);
     const rate = s.format.sampleRateHz;
     return this.#flavor === 'beta'
-      ? { id: s.id, object: 'realtime.session', model: this.#model, modalities: ['text'], instructions: s.instructions ?? '', input_audio_format: 'pcm16', turn_detection: td, evalgate: { sample_rate_hz: rate } }
-      : { type: 'realtime', object: 'realtime.session', id: s.id, model: this.#model, output_modalities: ['text'], instructions: s.instructions ?? '', audio: { input: { format: { type: 'audio/pcm', rate }, turn_detection: td } } };
+      ? {
+          id: s.id,
+          object: 'realtime.session',
+          model: this.#model,
+          modalities: ['text'],
+          instructions: s.instructions ?? '',
+          input_audio_format: 'pcm16',
+          turn_detection: td,
+          evalgate: { sample_rate_hz: rate },
+        }
+      : {
+          type: 'realtime',
+          object: 'realtime.session',
+          id: s.id,
+          model: this.#model,
+          output_modalities: ['text'],
+          instructions: s.instructions ?? '',
+          audio: { input: { format: { type: 'audio/pcm', rate }, turn_detection: td } },
+        };
   }
 
   greeting(s: LiveSession, info: { resumed: boolean; dropped: number }): object[] {
-    return [{ type: info.resumed ? 'session.updated' : 'session.created', event_id: eventId(), session: this.#session(s), ...(info.resumed ? { evalgate: { resumed: true, dropped_events: info.dropped } } : {}) }];
+    return [
+      {
+        type: info.resumed ? 'session.updated' : 'session.created',
+        event_id: eventId(),
+        session: this.#session(s),
+        ...(info.resumed ? { evalgate: { resumed: true, dropped_events: info.dropped } } : {}),
+      },
+    ];
   }
 
   handleBinary(): Promise<void> {
-    return Promise.reject(new EvalgateError('EVALGATE_ERR_WS_UNSUPPORTED_DATA', { detail: 'the realtime protocol takes JSON text frames; send audio base64 in input_audio_buffer.append' }));
+    return Promise.reject(
+      new EvalgateError('EVALGATE_ERR_WS_UNSUPPORTED_DATA', {
+        detail: 'the realtime protocol takes JSON text frames; send audio base64 in input_audio_buffer.append',
+      }),
+    );
   }
 
   closesOn(err: EvalgateError): boolean {
@@ -194,13 +224,15 @@ export class RealtimeProtocol implements WireProtocol {
       case 'response.cancel':
         return s.cancel(typeof ev.response_id === 'string' ? ev.response_id : undefined);
       default:
-        if (unsupported.has(type)) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${type} is not supported by the evalgate gateway`, param: 'type' });
+        if (unsupported.has(type))
+          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${type} is not supported by the evalgate gateway`, param: 'type' });
         throw new EvalgateError('EVALGATE_ERR_WS_UNKNOWN_EVENT', { type: type.slice(0, 80) });
     }
   }
 
   async #sessionUpdate(s: LiveSession, raw: unknown): Promise<object[]> {
-    if (typeof raw !== 'object' || raw === null) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'session.update needs a `session` object', param: 'session' });
+    if (typeof raw !== 'object' || raw === null)
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'session.update needs a `session` object', param: 'session' });
     const sess = raw as Record<string, unknown>;
     const ext = (sess.evalgate ?? {}) as { sample_rate_hz?: unknown; dataset?: unknown; sample?: unknown };
     let format;
@@ -215,7 +247,11 @@ export class RealtimeProtocol implements WireProtocol {
     // Beta shape: input_audio_format and turn_detection at the top; the rate extension under `evalgate`.
     if (sess.input_audio_format !== undefined || ext.sample_rate_hz !== undefined) {
       // Without the rate extension the current rate stays (a beta client re-sending "pcm16" keeps its 16 kHz).
-      format = checkAudioFormat(sess.input_audio_format ?? 'pcm16', ext.sample_rate_hz ?? format?.sampleRateHz ?? s.format.sampleRateHz, 'session.input_audio_format');
+      format = checkAudioFormat(
+        sess.input_audio_format ?? 'pcm16',
+        ext.sample_rate_hz ?? format?.sampleRateHz ?? s.format.sampleRateHz,
+        'session.input_audio_format',
+      );
     }
     if ('turn_detection' in sess) turnDetection = parseTurnDetection(sess.turn_detection, 'session.turn_detection');
     const sample = ext.dataset === undefined && ext.sample === undefined ? undefined : parseSampleRef(ext, 'session.evalgate');
@@ -235,7 +271,10 @@ export class RealtimeProtocol implements WireProtocol {
     }
     const role = item.role ?? 'user';
     if (role !== 'user' && role !== 'system') {
-      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'item.role must be "user" or "system" (the gateway answers as the assistant itself)', param: 'item.role' });
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+        detail: 'item.role must be "user" or "system" (the gateway answers as the assistant itself)',
+        param: 'item.role',
+      });
     }
     if (item.id !== undefined && (typeof item.id !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(item.id))) {
       throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'item.id must be 1–64 letters, digits, "_" or "-"', param: 'item.id' });
@@ -252,8 +291,18 @@ export class RealtimeProtocol implements WireProtocol {
         throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `content parts of a ${role} item must be ${allowed}`, param: 'item.content' });
       }
     }
-    const joined = audio.length > 0 ? concatPcm16(audio, audio.reduce((n, a) => n + a.length, 0)) : undefined;
-    const { itemId, previousItemId } = s.addParts(parts, { role, ...(typeof item.id === 'string' ? { itemId: item.id } : {}), ...(joined ? { audio: joined } : {}) });
+    const joined =
+      audio.length > 0
+        ? concatPcm16(
+            audio,
+            audio.reduce((n, a) => n + a.length, 0),
+          )
+        : undefined;
+    const { itemId, previousItemId } = s.addParts(parts, {
+      role,
+      ...(typeof item.id === 'string' ? { itemId: item.id } : {}),
+      ...(joined ? { audio: joined } : {}),
+    });
     const echoed = { id: itemId, object: 'realtime.item', type: 'message', role, status: 'completed', content: item.content };
     const events: object[] = [{ type: names[this.#flavor].itemAdded, event_id: eventId(), previous_item_id: previousItemId, item: echoed }];
     if (this.#flavor === 'ga') events.push({ type: 'conversation.item.done', event_id: eventId(), previous_item_id: previousItemId, item: echoed });
@@ -270,7 +319,14 @@ export class RealtimeProtocol implements WireProtocol {
       case 'speech_stopped':
         return [{ type: 'input_audio_buffer.speech_stopped', ...base, audio_end_ms: ev.audioEndMs, item_id: ev.itemId }];
       case 'committed': {
-        const item = { id: ev.itemId, object: 'realtime.item', type: 'message', role: 'user', status: 'completed', content: [{ type: 'input_audio', transcript: null }] };
+        const item = {
+          id: ev.itemId,
+          object: 'realtime.item',
+          type: 'message',
+          role: 'user',
+          status: 'completed',
+          content: [{ type: 'input_audio', transcript: null }],
+        };
         return [
           { type: 'input_audio_buffer.committed', ...base, item_id: ev.itemId, previous_item_id: ev.previousItemId },
           { type: n.itemAdded, event_id: eventId(), previous_item_id: ev.previousItemId, item },
@@ -285,7 +341,19 @@ export class RealtimeProtocol implements WireProtocol {
         const item = { id: ev.outputItemId, object: 'realtime.item', type: 'message', role: 'assistant', status: 'in_progress', content: [] };
         const at = { response_id: ev.responseId, output_index: 0 };
         return [
-          { type: 'response.created', ...base, response: { id: ev.responseId, object: 'realtime.response', status: 'in_progress', status_details: null, output: [], usage: null, evalgate: { seq: ev.seq, item_id: ev.itemId } } },
+          {
+            type: 'response.created',
+            ...base,
+            response: {
+              id: ev.responseId,
+              object: 'realtime.response',
+              status: 'in_progress',
+              status_details: null,
+              output: [],
+              usage: null,
+              evalgate: { seq: ev.seq, item_id: ev.itemId },
+            },
+          },
           { type: 'response.output_item.added', event_id: eventId(), ...at, item },
           { type: n.itemAdded, event_id: eventId(), previous_item_id: ev.previousItemId, item },
           { type: 'response.content_part.added', event_id: eventId(), ...at, item_id: ev.outputItemId, content_index: 0, part: { type: n.textPart, text: '' } },
@@ -297,7 +365,14 @@ export class RealtimeProtocol implements WireProtocol {
         // A completed answer the model cut short is the Realtime API's `incomplete`.
         const status = ev.status === 'completed' && ev.incompleteReason ? 'incomplete' : ev.status;
         const part = { type: n.textPart, text: ev.text };
-        const item = { id: ev.outputItemId, object: 'realtime.item', type: 'message', role: 'assistant', status: status === 'completed' ? 'completed' : 'incomplete', content: [part] };
+        const item = {
+          id: ev.outputItemId,
+          object: 'realtime.item',
+          type: 'message',
+          role: 'assistant',
+          status: status === 'completed' ? 'completed' : 'incomplete',
+          content: [part],
+        };
         const at = { response_id: ev.responseId, output_index: 0 };
         const statusDetails =
           status === 'cancelled'
@@ -325,7 +400,12 @@ export class RealtimeProtocol implements WireProtocol {
               evalgate: {
                 seq: ev.seq,
                 item_id: ev.itemId,
-                latency: { first_token_ms: ev.latency.firstTokenMs, final_ms: ev.latency.finalMs, audio_seconds: ev.latency.audioSeconds, real_time_factor: ev.latency.realTimeFactor },
+                latency: {
+                  first_token_ms: ev.latency.firstTokenMs,
+                  final_ms: ev.latency.finalMs,
+                  audio_seconds: ev.latency.audioSeconds,
+                  real_time_factor: ev.latency.realTimeFactor,
+                },
                 ...(ev.scores ? { scores: ev.scores } : {}),
               },
             },
@@ -336,7 +416,13 @@ export class RealtimeProtocol implements WireProtocol {
         // A response's failure is reported in its response.done status_details, as the Realtime API does;
         // a separate error event would reach SDK clients as an unhandled error.
         if (ev.responseId) return [];
-        return [{ type: 'error', ...base, error: { type: errorType(ev.code), code: ev.code, message: ev.message, param: ev.param ?? null, event_id: ev.clientEventId ?? null } }];
+        return [
+          {
+            type: 'error',
+            ...base,
+            error: { type: errorType(ev.code), code: ev.code, message: ev.message, param: ev.param ?? null, event_id: ev.clientEventId ?? null },
+          },
+        ];
       }
     }
   }

@@ -70,9 +70,11 @@ export function parseSampleRef(value: unknown, param: string): SampleRef | undef
   }
   const bad = (field: string, allowed: readonly string[]): EvalgateError =>
     new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${param}.${field} must be one of ${allowed.join(', ')}`, param: `${param}.${field}` });
-  if (v.normalizer !== undefined && (typeof v.normalizer !== 'string' || !isNormalizerName(v.normalizer))) throw bad('normalizer', ['whisper-en', 'whisper-basic', 'open-asr-en', 'wenet-zh', 'none']);
+  if (v.normalizer !== undefined && (typeof v.normalizer !== 'string' || !isNormalizerName(v.normalizer)))
+    throw bad('normalizer', ['whisper-en', 'whisper-basic', 'open-asr-en', 'wenet-zh', 'none']);
   if (v.unit !== undefined && (typeof v.unit !== 'string' || !units.includes(v.unit))) throw bad('unit', units);
-  if (v.extractor !== undefined && (typeof v.extractor !== 'string' || !(EXTRACTOR_NAMES as readonly string[]).includes(v.extractor))) throw bad('extractor', EXTRACTOR_NAMES);
+  if (v.extractor !== undefined && (typeof v.extractor !== 'string' || !(EXTRACTOR_NAMES as readonly string[]).includes(v.extractor)))
+    throw bad('extractor', EXTRACTOR_NAMES);
   return {
     dataset: v.dataset,
     sample: v.sample,

@@ -80,13 +80,15 @@ export class SessionRegistry {
       },
     });
     // Results a stopped gateway journaled during an outage and never wrote: replay them now.
-    this.#recovering = this.#writes.recoverOrphans(
-      (file, err) => this.#log.warn({ err, file }, 'skipped a torn live journal line'),
-      (file, host) => this.#log.warn({ file, host, dir: opts.journalDir }, 'left another host\'s live journal alone (a gateway on that host replays it)'),
-    ).then(
-      (n) => void (n > 0 && this.#log.info({ batches: n, dir: opts.journalDir }, 'replaying live results journaled by a stopped gateway')),
-      (err: unknown) => this.#log.error({ err, dir: opts.journalDir }, 'could not read the live journal folder'),
-    );
+    this.#recovering = this.#writes
+      .recoverOrphans(
+        (file, err) => this.#log.warn({ err, file }, 'skipped a torn live journal line'),
+        (file, host) => this.#log.warn({ file, host, dir: opts.journalDir }, "left another host's live journal alone (a gateway on that host replays it)"),
+      )
+      .then(
+        (n) => void (n > 0 && this.#log.info({ batches: n, dir: opts.journalDir }, 'replaying live results journaled by a stopped gateway')),
+        (err: unknown) => this.#log.error({ err, dir: opts.journalDir }, 'could not read the live journal folder'),
+      );
     // Stamps this process's sessions, and fails sessions that a killed gateway left open.
     this.#stopHeartbeat = startSessionHeartbeat(opts.store.db, () => [...this.#entries.keys()], {
       onError: (err) => this.#log.warn({ err }, 'stream session heartbeat failed'),
@@ -130,7 +132,10 @@ export class SessionRegistry {
   }
 
   /** Opens a new session or resumes a dropped one. */
-  async open(req: OpenSessionRequest, closeSocket: (code: number, reason: string) => void): Promise<{ session: LiveSession; resumed: boolean; dropped: number }> {
+  async open(
+    req: OpenSessionRequest,
+    closeSocket: (code: number, reason: string) => void,
+  ): Promise<{ session: LiveSession; resumed: boolean; dropped: number }> {
     if (this.#shuttingDown) throw new EvalgateError('EVALGATE_ERR_SHUTTING_DOWN');
     if (req.resumeId) {
       const e = this.#entries.get(req.resumeId);
@@ -249,7 +254,8 @@ export class SessionRegistry {
     await this.#recovering;
     // What the database has not taken stays in the journal for the next start.
     await this.#writes.close(this.#limits.shutdownDrainMs);
-    if (this.#writes.backlogRows > 0) this.#log.warn({ rows: this.#writes.backlogRows }, 'live results left in the journal: the database is unavailable; the next start replays them');
+    if (this.#writes.backlogRows > 0)
+      this.#log.warn({ rows: this.#writes.backlogRows }, 'live results left in the journal: the database is unavailable; the next start replays them');
     await this.#stopHeartbeat();
   }
 }

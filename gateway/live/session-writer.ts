@@ -43,12 +43,7 @@ export class SessionWriter {
   }
 
   /** Inserts the session row (upserting the model first) and resolves with its id. */
-  async open(opts: {
-    model: ModelConfig;
-    apiKeyId: string | null;
-    protocol: 'realtime' | 'native';
-    config: Record<string, unknown>;
-  }): Promise<string> {
+  async open(opts: { model: ModelConfig; apiKeyId: string | null; protocol: 'realtime' | 'native'; config: Record<string, unknown> }): Promise<string> {
     const id = await openStreamSession(this.#db, opts);
     this.#sessionId = id;
     return id;

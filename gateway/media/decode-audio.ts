@@ -60,11 +60,7 @@ function toSamples(bytes: Buffer, format: PcmFormat): Float32Array | Int16Array 
  * stream to mono with `-ac 1` and resamples with `-ar`, exactly like Whisper's
  * `load_audio`, writing raw PCM to a bounded pipe.
  */
-async function* decodePcm(
-  source: string | Readable,
-  label: string,
-  opts: DecodeAudioOptions,
-): AsyncGenerator<Float32Array | Int16Array, void, undefined> {
+async function* decodePcm(source: string | Readable, label: string, opts: DecodeAudioOptions): AsyncGenerator<Float32Array | Int16Array, void, undefined> {
   const { sampleRateHz, format, chunkSamples } = checkOptions(opts);
   const { signal } = opts;
   signal?.throwIfAborted();
@@ -78,10 +74,19 @@ async function* decodePcm(
   const command = ffmpeg(source)
     .inputOptions(typeof source === 'string' ? ['-nostdin'] : [])
     .outputOptions([
-      '-map', '0:a:0', '-vn', '-sn', '-dn',
-      '-ac', '1', '-ar', String(sampleRateHz),
-      '-c:a', format === 'f32' ? 'pcm_f32le' : 'pcm_s16le',
-      '-f', format === 'f32' ? 'f32le' : 's16le',
+      '-map',
+      '0:a:0',
+      '-vn',
+      '-sn',
+      '-dn',
+      '-ac',
+      '1',
+      '-ar',
+      String(sampleRateHz),
+      '-c:a',
+      format === 'f32' ? 'pcm_f32le' : 'pcm_s16le',
+      '-f',
+      format === 'f32' ? 'f32le' : 's16le',
     ]);
   let finished = false;
   const done = new Promise<void>((resolve, reject) => {
@@ -132,10 +137,7 @@ async function* decodePcm(
  * fails with EVALGATE_ERR_MEDIA_NOT_FOUND, a corrupt or audio-less one with
  * EVALGATE_ERR_MEDIA_DECODE_FAILED naming it.
  */
-export async function* decodeAudioStream(
-  path: string,
-  opts: DecodeAudioOptions = {},
-): AsyncGenerator<Float32Array | Int16Array, void, undefined> {
+export async function* decodeAudioStream(path: string, opts: DecodeAudioOptions = {}): AsyncGenerator<Float32Array | Int16Array, void, undefined> {
   checkOptions(opts);
   await assertReadableFile(path);
   yield* decodePcm(path, path, opts);
@@ -158,10 +160,7 @@ async function collect(chunks: AsyncIterable<Float32Array | Int16Array>, sampleR
 }
 
 /** Decodes a whole (short) file to mono Float32; use {@link decodeAudioStream} for long ones. */
-export async function decodeAudioFile(
-  path: string,
-  opts: Omit<DecodeAudioOptions, 'format'> = {},
-): Promise<DecodedAudio> {
+export async function decodeAudioFile(path: string, opts: Omit<DecodeAudioOptions, 'format'> = {}): Promise<DecodedAudio> {
   const sampleRateHz = opts.sampleRateHz ?? 16_000;
   return collect(decodeAudioStream(path, { ...opts, format: 'f32', chunkSamples: opts.chunkSamples ?? 1 << 16 }), sampleRateHz);
 }
@@ -171,17 +170,11 @@ export async function decodeAudioFile(
  * ffmpeg's stdin. Containers that need seeking (MP4 with its index at the end)
  * cannot be read from a pipe; WAV, FLAC, MP3, Ogg/Opus and WebM can.
  */
-export async function decodeAudioBuffer(
-  bytes: Uint8Array,
-  opts: Omit<DecodeAudioOptions, 'format'> & { readonly label?: string } = {},
-): Promise<DecodedAudio> {
+export async function decodeAudioBuffer(bytes: Uint8Array, opts: Omit<DecodeAudioOptions, 'format'> & { readonly label?: string } = {}): Promise<DecodedAudio> {
   const sampleRateHz = opts.sampleRateHz ?? 16_000;
   if (bytes.byteLength === 0) {
     throw new EvalgateError('EVALGATE_ERR_MEDIA_DECODE_FAILED', { path: opts.label ?? '(in-memory audio)', detail: 'no bytes' });
   }
   const source = Readable.from([Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)]);
-  return collect(
-    decodePcm(source, opts.label ?? '(in-memory audio)', { ...opts, format: 'f32', chunkSamples: opts.chunkSamples ?? 1 << 16 }),
-    sampleRateHz,
-  );
+  return collect(decodePcm(source, opts.label ?? '(in-memory audio)', { ...opts, format: 'f32', chunkSamples: opts.chunkSamples ?? 1 << 16 }), sampleRateHz);
 }

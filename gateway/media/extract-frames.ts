@@ -1,12 +1,7 @@
 import { availableParallelism, tmpdir } from 'node:os';
 import { copyFile, mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import {
-  FrameIndexError,
-  frameIndices,
-  frameStrategies,
-  type FrameStrategy,
-} from '../../scorers/frames/frame-indices.js';
+import { FrameIndexError, frameIndices, frameStrategies, type FrameStrategy } from '../../scorers/frames/frame-indices.js';
 import { loadConfig } from '../config/load-config.js';
 import { EvalgateError } from '../errors.js';
 import { resolveFfmpeg } from './ffmpeg-binaries.js';
@@ -279,9 +274,7 @@ export async function extractFrames(videoPath: string, opts: ExtractFramesOption
       // Seeking itself is unreliable in some containers (MPEG-TS and other files without an index can land
       // after the target): decode the remaining targets from the start of the file instead.
       const missing = new Set(result.mismatched.map((m) => m.index));
-      assumptions.push(
-        `seeking landed on the wrong frame for ${missing.size} frame(s) in this container; decoded them from the start of the file instead`,
-      );
+      assumptions.push(`seeking landed on the wrong frame for ${missing.size} frame(s) in this container; decoded them from the start of the file instead`);
       const retry = await decodeFrames(
         targets.filter((t) => missing.has(t.index)),
         { ...decodeOpts, noSeek: true, onFrames },
@@ -387,4 +380,3 @@ async function deliver(manifest: FrameCacheManifest, entryDir: string, opts: Ext
   for (const f of new Set(manifest.frames.map((x) => x.file))) await copyFile(join(entryDir, f), join(out, f));
   return toResult(manifest, out, cached);
 }
-

@@ -93,11 +93,7 @@ function npmBinary(pkg: '@ffmpeg-installer/ffmpeg' | '@ffprobe-installer/ffprobe
   }
 }
 
-async function checked(
-  ffmpegPath: string,
-  ffprobePath: string,
-  source: FfmpegBinaries['source'],
-): Promise<FfmpegBinaries> {
+async function checked(ffmpegPath: string, ffprobePath: string, source: FfmpegBinaries['source']): Promise<FfmpegBinaries> {
   const [version, ffprobeVersion] = await Promise.all([binaryVersion(ffmpegPath), binaryVersion(ffprobePath)]);
   return { ffmpegPath, ffprobePath, source, version, ffprobeVersion };
 }

@@ -162,11 +162,7 @@ async function ffprobeJson(path: string, args: readonly string[], signal: AbortS
 
 /** Counts the packets of one stream by demuxing the whole file (no decoding). */
 export async function countVideoPackets(path: string, streamIndex: number, signal?: AbortSignal): Promise<number> {
-  const raw = await ffprobeJson(
-    path,
-    ['-count_packets', '-select_streams', String(streamIndex), '-show_entries', 'stream=nb_read_packets'],
-    signal,
-  );
+  const raw = await ffprobeJson(path, ['-count_packets', '-select_streams', String(streamIndex), '-show_entries', 'stream=nb_read_packets'], signal);
   return num(raw.streams?.[0]?.nb_read_packets);
 }
 

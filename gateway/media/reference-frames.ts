@@ -63,8 +63,19 @@ export async function h264ReferenceTargets(targets: readonly DecodeTarget[], opt
   const intervals = targets.map((t) => `${Math.max(0, t.loS - opts.formatStartS).toFixed(6)}%+#${refProbePackets}`).join(',');
   const res = await runMediaTool(
     opts.ffprobePath,
-    ['-v', 'error', '-select_streams', String(opts.streamIndex), '-read_intervals', intervals,
-      '-show_entries', 'packet=pts_time,pos,size', '-of', 'csv=p=0', opts.path],
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      String(opts.streamIndex),
+      '-read_intervals',
+      intervals,
+      '-show_entries',
+      'packet=pts_time,pos,size',
+      '-of',
+      'csv=p=0',
+      opts.path,
+    ],
     { signal: opts.signal, maxStdoutBytes: 64 << 20 },
   );
   if (res.code !== 0) return refs;

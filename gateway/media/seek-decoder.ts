@@ -116,10 +116,7 @@ function balancedSum(terms: readonly string[]): string {
 type Run = DecodeTarget[];
 
 /** Groups sorted targets into runs and spreads them over the pool. */
-export function planBatches(
-  targets: readonly DecodeTarget[],
-  opts: Pick<SeekDecodeOptions, 'mode' | 'mergeGapFrames' | 'concurrency' | 'noSeek'>,
-): Run[][] {
+export function planBatches(targets: readonly DecodeTarget[], opts: Pick<SeekDecodeOptions, 'mode' | 'mergeGapFrames' | 'concurrency' | 'noSeek'>): Run[][] {
   if (opts.noSeek) {
     // Every run decodes from frame 0 anyway: as few runs as the expression allows, one per process.
     const runs: Run[][] = [];
@@ -204,10 +201,7 @@ async function runBatch(batch: Run[], batchNo: number, opts: SeekDecodeOptions, 
     if (seekS > 0 && !opts.noSeek) args.push('-ss', fmt(seekS));
     args.push('-i', opts.path);
     // Without a seek the first decoded frame is frame 0, so even a single target needs its window.
-    const select =
-      run.length > 1 || opts.noSeek
-        ? `select='${balancedSum(run.map((t) => `gte(t\\,${t.loS.toFixed(6)})*lt(t\\,${t.hiS.toFixed(6)})`))}',`
-        : '';
+    const select = run.length > 1 || opts.noSeek ? `select='${balancedSum(run.map((t) => `gte(t\\,${t.loS.toFixed(6)})*lt(t\\,${t.hiS.toFixed(6)})`))}',` : '';
     filters.push(`[${k}:${opts.streamIndex}]${select}showinfo@eg${k}${opts.filterTail}[o${k}]`);
     const target =
       run.length > 1

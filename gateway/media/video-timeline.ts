@@ -66,18 +66,11 @@ export function tableTimeline(times: Float64Array, fps: number): VideoTimeline {
  * packet=pts_time,dts_time,flags`), drops packets flagged for discard (edit-list
  * priming), and sorts them into presentation order.
  */
-export async function packetTimeline(
-  path: string,
-  video: Pick<VideoStreamInfo, 'streamIndex' | 'fps'>,
-  signal?: AbortSignal,
-): Promise<VideoTimeline> {
+export async function packetTimeline(path: string, video: Pick<VideoStreamInfo, 'streamIndex' | 'fps'>, signal?: AbortSignal): Promise<VideoTimeline> {
   const { ffprobePath } = await resolveFfmpeg();
   const res = await runMediaTool(
     ffprobePath,
-    [
-      '-v', 'error', '-select_streams', String(video.streamIndex),
-      '-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'csv=p=0', path,
-    ],
+    ['-v', 'error', '-select_streams', String(video.streamIndex), '-show_entries', 'packet=pts_time,dts_time,flags', '-of', 'csv=p=0', path],
     { signal },
   );
   if (res.code !== 0) {

@@ -48,7 +48,8 @@ function toneSamples(): Float32Array {
 
 async function tinyImage(): Promise<Uint8Array> {
   const { default: sharp } = await import('sharp');
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="48"><rect width="100%" height="100%" fill="white"/><text x="12" y="34" font-family="DejaVu Sans, sans-serif" font-size="28" fill="black">OK 42</text></svg>';
+  const svg =
+    '<svg xmlns="http://www.w3.org/2000/svg" width="160" height="48"><rect width="100%" height="100%" fill="white"/><text x="12" y="34" font-family="DejaVu Sans, sans-serif" font-size="28" fill="black">OK 42</text></svg>';
   return new Uint8Array(await sharp(Buffer.from(svg)).png().toBuffer());
 }
 
@@ -98,7 +99,16 @@ export async function probeModel(model: ModelV1, opts: ProbeOptions): Promise<Pr
     const ttft = ttftMs !== undefined ? { ttftMs: Math.round(ttftMs) } : {};
     // The runner fails such a call, so the probe does too.
     if (finishReason === 'error') {
-      return { ok: false, input, latencyMs, ...ttft, text: text.slice(0, 200), finishReason, warnings, error: { message: 'the model stopped without a finished answer (finish reason "error")', retryable: false } };
+      return {
+        ok: false,
+        input,
+        latencyMs,
+        ...ttft,
+        text: text.slice(0, 200),
+        finishReason,
+        warnings,
+        error: { message: 'the model stopped without a finished answer (finish reason "error")', retryable: false },
+      };
     }
     return { ok: true, input, latencyMs, ...ttft, text: text.slice(0, 200), finishReason: finishReason ?? 'stop', warnings };
   } catch (err) {

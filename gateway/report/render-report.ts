@@ -41,13 +41,19 @@ export function safeHref(target: string): string {
   if (/^https?:\/\/[^\s]+$/i.test(target)) return esc(target);
   const path = target.replace(/\\/g, '/');
   const lead = path.startsWith('/') ? '/' : path.startsWith('../') ? '' : './';
-  const segments = path.split('/').filter(Boolean).map((seg) => (seg === '..' || seg === '.' ? seg : encodeURIComponent(seg)));
+  const segments = path
+    .split('/')
+    .filter(Boolean)
+    .map((seg) => (seg === '..' || seg === '.' ? seg : encodeURIComponent(seg)));
   return esc(lead + segments.join('/'));
 }
 
 /** JSON safe to embed inside a <script> element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 let echartsSource: Promise<string> | undefined;
@@ -132,10 +138,16 @@ function renderSection(section: ReportSection, i: number): { html: string; data:
   }));
   const data = { metric: c.metric, lowerIsBetter: c.lowerIsBetter, bars, tags, models: c.overall.runs.map((r) => label(r.runId)), heat, latency };
   const values = c.overall.runs
-    .map((r) => `<tr><td>${esc(label(r.runId))}</td><td>${esc(r.modelKind)}</td><td>${r.value.estimate.toFixed(4)} [${r.value.low.toFixed(4)}, ${r.value.high.toFixed(4)}]</td></tr>`)
+    .map(
+      (r) =>
+        `<tr><td>${esc(label(r.runId))}</td><td>${esc(r.modelKind)}</td><td>${r.value.estimate.toFixed(4)} [${r.value.low.toFixed(4)}, ${r.value.high.toFixed(4)}]</td></tr>`,
+    )
     .join('');
   const diffRows = c.overall.differences
-    .map((d) => `<tr><td>${esc(label(d.runId))}</td><td>${d.difference.estimate.toFixed(4)} [${d.difference.low.toFixed(4)}, ${d.difference.high.toFixed(4)}]</td><td>${d.pValue.toFixed(4)} (${esc(d.test)})</td></tr>`)
+    .map(
+      (d) =>
+        `<tr><td>${esc(label(d.runId))}</td><td>${d.difference.estimate.toFixed(4)} [${d.difference.low.toFixed(4)}, ${d.difference.high.toFixed(4)}]</td><td>${d.pValue.toFixed(4)} (${esc(d.test)})</td></tr>`,
+    )
     .join('');
   const disagreementRows = c.disagreements
     .map(
@@ -146,7 +158,10 @@ function renderSection(section: ReportSection, i: number): { html: string; data:
     )
     .join('');
   const latencyRows = c.latency
-    .map((l) => `<tr><td>${esc(label(l.runId))}</td><td>${fmt(l.totalMs.p50)} / ${fmt(l.totalMs.p90)} / ${fmt(l.totalMs.p99)}</td><td>${fmt(l.firstTokenMs.p50)}</td><td>${l.rtfx == null ? '-' : l.rtfx.toFixed(2)}</td></tr>`)
+    .map(
+      (l) =>
+        `<tr><td>${esc(label(l.runId))}</td><td>${fmt(l.totalMs.p50)} / ${fmt(l.totalMs.p90)} / ${fmt(l.totalMs.p99)}</td><td>${fmt(l.firstTokenMs.p50)}</td><td>${l.rtfx == null ? '-' : l.rtfx.toFixed(2)}</td></tr>`,
+    )
     .join('');
   const html = `<section>
 <h2>${esc(section.heading ?? `${c.task}: ${c.metric}`)}</h2>

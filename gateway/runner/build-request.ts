@@ -127,7 +127,7 @@ export function wavDurationS(bytes: Uint8Array): number | undefined {
   const tag = (o: number): string => String.fromCharCode(...bytes.subarray(o, o + 4));
   if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE') return undefined;
   let byteRate: number | undefined;
-  for (let o = 12; o + 8 <= bytes.length; ) {
+  for (let o = 12; o + 8 <= bytes.length;) {
     const id = tag(o);
     const size = view.getUint32(o + 4, true);
     if (id === 'fmt ' && o + 16 <= bytes.length) byteRate = view.getUint32(o + 16, true);

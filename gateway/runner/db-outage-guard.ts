@@ -74,7 +74,9 @@ export class DbOutageGuard {
         if (waitedMs >= this.#maxMs) {
           this.#gaveUp ??= new EvalgateError(
             'EVALGATE_ERR_DB_UNAVAILABLE',
-            { detail: `${this.#o.label ?? `run ${this.#o.runId}`}: the database did not answer for ${Math.round(waitedMs / 1000)} s (bound ${Math.round(this.#maxMs / 1000)} s): ${(err as Error).message}` },
+            {
+              detail: `${this.#o.label ?? `run ${this.#o.runId}`}: the database did not answer for ${Math.round(waitedMs / 1000)} s (bound ${Math.round(this.#maxMs / 1000)} s): ${(err as Error).message}`,
+            },
             { cause: err },
           );
           throw this.#gaveUp;

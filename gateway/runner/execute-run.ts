@@ -61,7 +61,8 @@ export interface ExecuteResult {
 /** Per-sample scoring with the task scorer; undefined when it cannot be loaded (the run still stores answers). */
 export function perSampleScorer(task: string, scoreTask: ScoreTaskFn | undefined, scorerOptions?: Readonly<Record<string, unknown>>) {
   if (!scoreTask) return undefined;
-  return (sample: RunnerSample, text: string): ScoreRow[] => scoreRowsOf(scoreTask(task, [scoreItemOf(sample, text)], scorerOptionsOf(scorerOptions)).samples[0]);
+  return (sample: RunnerSample, text: string): ScoreRow[] =>
+    scoreRowsOf(scoreTask(task, [scoreItemOf(sample, text)], scorerOptionsOf(scorerOptions)).samples[0]);
 }
 
 async function tryLoadScoreTask(given: ScoreTaskFn | undefined, warnings: string[]): Promise<ScoreTaskFn | undefined> {

@@ -19,7 +19,9 @@ export function formatRunReport(r: RunReport, extra: { totals?: BatchTotals; enq
   lines.push(`samples: ok ${c.ok}  failed ${c.failed}  skipped ${c.skipped}${c.pending ? `  pending ${c.pending}` : ''}  (of ${c.total})`);
   if (extra.totals) {
     const t = extra.totals;
-    lines.push(`this execution: ok ${t.ok}  failed ${t.failed}  skipped ${t.skipped}${t.cached ? `  from cache ${t.cached}` : ''}${t.cancelled ? '  (stopped early)' : ''}`);
+    lines.push(
+      `this execution: ok ${t.ok}  failed ${t.failed}  skipped ${t.skipped}${t.cached ? `  from cache ${t.cached}` : ''}${t.cancelled ? '  (stopped early)' : ''}`,
+    );
   }
   if (extra.enqueued !== undefined) lines.push(`enqueued: ${extra.enqueued}`);
   if (r.metrics) {
@@ -36,9 +38,11 @@ export function formatRunReport(r: RunReport, extra: { totals?: BatchTotals; enq
     );
   }
   if (r.rtfx !== null) lines.push(`RTFx: ${r.rtfx} (${(r.audioSeconds ?? 0).toFixed(1)} s of audio)`);
-  const lat = [fmtLatency('request', r.latencyMs.request), fmtLatency('first token', r.latencyMs.firstToken), fmtLatency('per sample', r.latencyMs.total)].filter(
-    (x): x is string => x !== undefined,
-  );
+  const lat = [
+    fmtLatency('request', r.latencyMs.request),
+    fmtLatency('first token', r.latencyMs.firstToken),
+    fmtLatency('per sample', r.latencyMs.total),
+  ].filter((x): x is string => x !== undefined);
   if (lat.length) lines.push('latency (ms):', ...lat);
   if (r.warnings.length) lines.push('warnings:', ...r.warnings.slice(0, 10).map((w) => `  - ${w}`));
   return lines.join('\n');

@@ -165,7 +165,9 @@ export async function resolveDataset(db: Kysely<Database>, nameOrPath: string): 
   if (named) return named;
   const abs = resolve(nameOrPath);
   if (!existsSync(abs)) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset (name or manifest file)', id: nameOrPath });
-  const digest = createHash('sha256').update(await readFile(abs)).digest('hex');
+  const digest = createHash('sha256')
+    .update(await readFile(abs))
+    .digest('hex');
   const same = await findDatasetByManifest(db, abs, digest);
   if (same) return same;
   const { parseManifest, ManifestError } = await import('../../datasets/parse-manifest.js');
@@ -203,7 +205,12 @@ async function pendingKeys(db: Kysely<Database>, runId: string, cfg: ResolvedRun
  * the run with a per-sample report ({@link RunMediaError}). The run is marked
  * `running`.
  */
-export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, req: RunRequest, loadModel: (m: ModelConfig) => Promise<ModelV1>): Promise<PreparedRun & { model: ModelV1 }> {
+export async function prepareRun(
+  db: Kysely<Database>,
+  config: EvalgateConfig,
+  req: RunRequest,
+  loadModel: (m: ModelConfig) => Promise<ModelV1>,
+): Promise<PreparedRun & { model: ModelV1 }> {
   const executor = newExecutor();
   const spillDir = req.spillDir ?? spillDirOf(config.cacheDir);
   // A continued run: refused while another live process holds it (issue 13 #11), then the answers a
@@ -220,7 +227,13 @@ export async function prepareRun(db: Kysely<Database>, config: EvalgateConfig, r
     const versions = scorerVersions(ctx.config.task, req.scorer ?? ctx.config.scorer);
     const cfg: ResolvedRunConfig =
       req.limit !== undefined || req.failedAsWrong || req.scorer || stableJson(versions) !== stableJson(ctx.config.scorerVersions ?? null)
-        ? { ...ctx.config, limit: req.limit ?? ctx.config.limit, failedAsWrong: req.failedAsWrong ?? ctx.config.failedAsWrong, scorer: req.scorer ?? ctx.config.scorer, scorerVersions: versions }
+        ? {
+            ...ctx.config,
+            limit: req.limit ?? ctx.config.limit,
+            failedAsWrong: req.failedAsWrong ?? ctx.config.failedAsWrong,
+            scorer: req.scorer ?? ctx.config.scorer,
+            scorerVersions: versions,
+          }
         : ctx.config;
     const dataset = await getDatasetById(db, cfg.dataset.id);
     if (!dataset) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: cfg.dataset.id });
@@ -302,7 +315,8 @@ export async function loadRunContext(db: Kysely<Database>, config: EvalgateConfi
   const run = await getRun(db, runId);
   if (!run) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Run', id: runId });
   const cfg = run.config as unknown as ResolvedRunConfig;
-  if (!cfg.model || !cfg.dataset) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `run ${run.id} was not created by evalgate run and cannot be resumed` });
+  if (!cfg.model || !cfg.dataset)
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `run ${run.id} was not created by evalgate run and cannot be resumed` });
   const modelConfig = config.models.find((m) => m.id === cfg.modelId) ?? cfg.model;
   const ds = await getDatasetById(db, cfg.dataset.id);
   if (!ds) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: cfg.dataset.id });

@@ -149,7 +149,11 @@ export class SampleProcessor {
 
     const missing = missingCapability(o.model, sample, o.build);
     if (missing) {
-      const error: PredictionError = { code: 'unsupported', message: `model ${o.model.modelName} (${o.model.adapter}) does not take ${missing}`, retryable: false };
+      const error: PredictionError = {
+        code: 'unsupported',
+        message: `model ${o.model.modelName} (${o.model.adapter}) does not take ${missing}`,
+        retryable: false,
+      };
       const written = await this.#writer.write({ runId: o.runId, sampleId: sample.id, status: 'skipped', error, attempts: 0 });
       return { ...base, status: 'skipped', attempts: 0, written, cached: false, error };
     }

@@ -137,7 +137,14 @@ export async function reapStaleRuns(db: Db, opts: { staleAfterS?: number; dryRun
       summary: { status: 'failed', error, ...(code ? { code } : {}), counts },
       audit: {
         actor: 'runs reap',
-        details: { status: 'failed', reason: replay?.runFailed ? 'database' : 'stale', lastSeen: lastSeen.toISOString(), counts, modelId: run.model_id, task: run.task },
+        details: {
+          status: 'failed',
+          reason: replay?.runFailed ? 'database' : 'stale',
+          lastSeen: lastSeen.toISOString(),
+          counts,
+          modelId: run.model_id,
+          task: run.task,
+        },
       },
     });
     if (done) reaped.push(entry);

@@ -110,7 +110,8 @@ export async function createApp(opts: CreateAppOptions): Promise<FastifyInstance
   app.addHook('preHandler', async (request) => {
     const q = request.query as Record<string, unknown> | undefined;
     for (const [k, v] of Object.entries(q ?? {})) {
-      if (typeof v === 'number' && !Number.isFinite(v)) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `querystring/${k} must be a finite number` });
+      if (typeof v === 'number' && !Number.isFinite(v))
+        throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `querystring/${k} must be a finite number` });
     }
   });
 
@@ -136,7 +137,11 @@ export async function createApp(opts: CreateAppOptions): Promise<FastifyInstance
       v1.addHook('preHandler', requireScope('viewer'));
       await v1.register(runsRoutes);
       // Live code does not import the server: its routes are handed to it here.
-      const [{ liveGateway }, { realtimeRoute }, { streamRoute }] = await Promise.all([import('../live/live-gateway.js'), import('./routes/realtime-route.js'), import('./routes/stream-route.js')]);
+      const [{ liveGateway }, { realtimeRoute }, { streamRoute }] = await Promise.all([
+        import('../live/live-gateway.js'),
+        import('./routes/realtime-route.js'),
+        import('./routes/stream-route.js'),
+      ]);
       await v1.register(liveGateway, { routes: [realtimeRoute, streamRoute] });
       await v1.register(compareRoutes);
       await v1.register(mediaRoutes);

@@ -53,10 +53,7 @@ export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> 
     );
   }
   const store = await storeFromConfig(config);
-  const https =
-    opts.tlsCertFile && opts.tlsKeyFile
-      ? { cert: await readFile(opts.tlsCertFile), key: await readFile(opts.tlsKeyFile) }
-      : undefined;
+  const https = opts.tlsCertFile && opts.tlsKeyFile ? { cert: await readFile(opts.tlsCertFile), key: await readFile(opts.tlsKeyFile) } : undefined;
   const app = await createApp({ config, store, https, logger: { level: config.logLevel } });
   for (const w of warnings) app.log.warn(w);
   const address = await app.listen({ host, port: opts.port ?? config.server.port });
@@ -94,7 +91,10 @@ loopback.addAddress('::1', 'ipv6');
  * any other name count as network addresses, since a name can resolve anywhere.
  */
 export function isLoopbackHost(host: string): boolean {
-  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, '');
+  const h = host
+    .trim()
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '');
   if (h === 'localhost' || h.endsWith('.localhost')) return true;
   const family = isIP(h);
   return family !== 0 && loopback.check(h, family === 4 ? 'ipv4' : 'ipv6');

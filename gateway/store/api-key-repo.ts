@@ -23,10 +23,7 @@ export interface CreatedApiKey {
 }
 
 /** Creates a key and records it (hashed) plus an audit entry. */
-export async function createApiKey(
-  db: Kysely<Database>,
-  opts: { scopes: readonly ApiKeyScope[]; name?: string; actor?: string },
-): Promise<CreatedApiKey> {
+export async function createApiKey(db: Kysely<Database>, opts: { scopes: readonly ApiKeyScope[]; name?: string; actor?: string }): Promise<CreatedApiKey> {
   const prefix = randomBytes(4).toString('hex');
   const key = `eg_${prefix}_${randomBytes(32).toString('base64url')}`;
   const row = await db
@@ -52,11 +49,7 @@ export interface VerifiedKey {
 /** Looks up a presented key; undefined when unknown or revoked. */
 export async function verifyApiKey(db: Kysely<Database>, presented: string): Promise<VerifiedKey | undefined> {
   const hash = hashApiKey(presented);
-  const row = await db
-    .selectFrom('api_keys')
-    .select(['id', 'key_hash', 'scopes', 'revoked_at'])
-    .where('key_hash', '=', hash)
-    .executeTakeFirst();
+  const row = await db.selectFrom('api_keys').select(['id', 'key_hash', 'scopes', 'revoked_at']).where('key_hash', '=', hash).executeTakeFirst();
   if (!row || row.revoked_at) return undefined;
   // The lookup is by hash already; the constant-time compare guards against
   // a future change to a prefix lookup.

@@ -165,7 +165,10 @@ async function insertPrepared(db: Kysely<Database>, manifest: Manifest, prepared
     }));
     // Chunked so one statement stays well under PostgreSQL's 65535-parameter limit.
     for (let i = 0; i < rows.length; i += 1000) {
-      await trx.insertInto('samples').values(rows.slice(i, i + 1000)).execute();
+      await trx
+        .insertInto('samples')
+        .values(rows.slice(i, i + 1000))
+        .execute();
     }
     return ds;
   });
@@ -197,8 +200,7 @@ export async function listSamples(db: Kysely<Database>, datasetId: string, opts:
 /** One sample by its manifest id. */
 export async function findSample(db: Kysely<Database>, datasetId: string, key: string): Promise<StoredSample | undefined> {
   return (await db.selectFrom('samples').selectAll().where('dataset_id', '=', datasetId).where('sample_key', '=', key).executeTakeFirst()) as
-    | StoredSample
-    | undefined;
+    StoredSample | undefined;
 }
 
 /** A sample as an API may return it. */
@@ -415,7 +417,12 @@ export async function findSampleMediaRecord(db: Kysely<Database>, datasetNameOrI
 /** Which of these datasets are sealed (ids; unknown ids are left out). */
 export async function sealedDatasetIds(db: Kysely<Database>, datasetIds: readonly string[]): Promise<string[]> {
   if (datasetIds.length === 0) return [];
-  const rows = await db.selectFrom('datasets').select('id').where('id', 'in', [...datasetIds]).where('sealed', '=', true).execute();
+  const rows = await db
+    .selectFrom('datasets')
+    .select('id')
+    .where('id', 'in', [...datasetIds])
+    .where('sealed', '=', true)
+    .execute();
   return rows.map((d) => d.id);
 }
 

@@ -79,7 +79,11 @@ export async function runningRunsOfHost(db: Db, host: string): Promise<{ id: str
 /** The runs with these ids (any order; unknown ids are left out). */
 export async function runsByIds(db: Db, ids: readonly string[]): Promise<Run[]> {
   if (ids.length === 0) return [];
-  return db.selectFrom('runs').selectAll().where('id', 'in', [...ids]).execute();
+  return db
+    .selectFrom('runs')
+    .selectAll()
+    .where('id', 'in', [...ids])
+    .execute();
 }
 
 /** What {@link failAbandonedRun} writes. */
@@ -144,7 +148,11 @@ export function staleSessionColumn(table = 'stream_sessions', staleAfterS = stal
 /** Stamps these stream sessions now. */
 export async function beatSessions(db: Db, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  await db.updateTable('stream_sessions').set({ heartbeat_at: sql<Date>`now()` }).where('id', 'in', ids).execute();
+  await db
+    .updateTable('stream_sessions')
+    .set({ heartbeat_at: sql<Date>`now()` })
+    .where('id', 'in', ids)
+    .execute();
 }
 
 /** Marks abandoned stream sessions failed (ended now); returns their ids. */

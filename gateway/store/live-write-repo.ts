@@ -128,8 +128,9 @@ function sessionUpdate(patches: readonly (readonly [string, SessionPatch])[]): R
 }
 
 function utteranceInsert(items: readonly { readonly row: UtteranceInsert; readonly finish: UtteranceFinish | undefined }[]): RawBuilder<unknown> {
-  const rows = items.map(({ row: r, finish: f }) =>
-    sql`(${r.id}, ${r.sessionId}, ${r.seq}::integer, ${r.sampleId}, ${f?.status ?? 'open'}, ${f?.transcript ?? null}, ${json(f?.error)}::jsonb, ${r.audioSeconds}::double precision, ${r.speechStartS}::double precision, ${r.speechEndS}::double precision, ${f?.latencyFirstTokenMs ?? null}::double precision, ${f?.latencyFinalMs ?? null}::double precision, ${f?.realTimeFactor ?? null}::double precision, ${json(f?.scores)}::jsonb, ${r.createdAt}::timestamptz, ${f?.finishedAt ?? null}::timestamptz)`,
+  const rows = items.map(
+    ({ row: r, finish: f }) =>
+      sql`(${r.id}, ${r.sessionId}, ${r.seq}::integer, ${r.sampleId}, ${f?.status ?? 'open'}, ${f?.transcript ?? null}, ${json(f?.error)}::jsonb, ${r.audioSeconds}::double precision, ${r.speechStartS}::double precision, ${r.speechEndS}::double precision, ${f?.latencyFirstTokenMs ?? null}::double precision, ${f?.latencyFinalMs ?? null}::double precision, ${f?.realTimeFactor ?? null}::double precision, ${json(f?.scores)}::jsonb, ${r.createdAt}::timestamptz, ${f?.finishedAt ?? null}::timestamptz)`,
   );
   // At most once per (session, seq): a journaled batch replayed after its commit had landed does nothing.
   return sql`insert into utterances (id, session_id, seq, sample_id, status, transcript, error, audio_seconds, speech_start_s, speech_end_s, latency_first_token_ms, latency_final_ms, real_time_factor, scores, created_at, finished_at)
@@ -138,8 +139,9 @@ function utteranceInsert(items: readonly { readonly row: UtteranceInsert; readon
 }
 
 function utteranceUpdate(items: readonly { readonly id: string; readonly finish: UtteranceFinish }[]): RawBuilder<unknown> {
-  const rows = items.map(({ id, finish: f }) =>
-    sql`(${id}::text, ${f.status}::text, ${f.transcript}::text, ${json(f.error)}::jsonb, ${f.latencyFirstTokenMs}::double precision, ${f.latencyFinalMs}::double precision, ${f.realTimeFactor}::double precision, ${json(f.scores)}::jsonb, ${f.finishedAt}::timestamptz)`,
+  const rows = items.map(
+    ({ id, finish: f }) =>
+      sql`(${id}::text, ${f.status}::text, ${f.transcript}::text, ${json(f.error)}::jsonb, ${f.latencyFirstTokenMs}::double precision, ${f.latencyFinalMs}::double precision, ${f.realTimeFactor}::double precision, ${json(f.scores)}::jsonb, ${f.finishedAt}::timestamptz)`,
   );
   return sql`update utterances as u set
     status = v.status, transcript = v.transcript, error = v.error, latency_first_token_ms = v.first_ms,

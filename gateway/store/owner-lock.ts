@@ -27,8 +27,7 @@ const processToken = randomBytes(8).toString('hex');
 
 /** The outcome of {@link tryAcquireOwnerLock}. */
 export type AcquireResult =
-  | { readonly acquired: true; readonly info: OwnerLockInfo }
-  | { readonly acquired: false; readonly holder: OwnerLockInfo | undefined; readonly stale: boolean };
+  { readonly acquired: true; readonly info: OwnerLockInfo } | { readonly acquired: false; readonly holder: OwnerLockInfo | undefined; readonly stale: boolean };
 
 /** The lock file of a data folder. */
 export function ownerLockPath(dataDir: string): string {
@@ -47,7 +46,13 @@ export async function readOwnerLock(lockPath: string): Promise<OwnerLockInfo | u
   try {
     const v = JSON.parse(text) as Partial<OwnerLockInfo>;
     if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.socketPath === 'string') {
-      return { pid: v.pid, host: v.host, startedAt: String(v.startedAt ?? ''), socketPath: v.socketPath, ...(typeof v.token === 'string' ? { token: v.token } : {}) };
+      return {
+        pid: v.pid,
+        host: v.host,
+        startedAt: String(v.startedAt ?? ''),
+        socketPath: v.socketPath,
+        ...(typeof v.token === 'string' ? { token: v.token } : {}),
+      };
     }
   } catch {
     // fall through: an unparsable lock is reported as held by an unknown owner

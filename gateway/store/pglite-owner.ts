@@ -65,7 +65,11 @@ async function assertPrivateFolder(folder: string, dataDir: string): Promise<voi
   const st = await lstat(folder);
   const uid = process.getuid?.();
   if (!st.isDirectory() || (uid !== undefined && st.uid !== uid)) {
-    throw new EvalgateError('EVALGATE_ERR_DB_LOCKED', { dir: dataDir, owner: `the socket folder ${folder}`, detail: 'it is not a folder of this user; remove it, or use a shorter database path' });
+    throw new EvalgateError('EVALGATE_ERR_DB_LOCKED', {
+      dir: dataDir,
+      owner: `the socket folder ${folder}`,
+      detail: 'it is not a folder of this user; remove it, or use a shorter database path',
+    });
   }
   if ((st.mode & 0o077) !== 0) await chmod(folder, 0o700);
 }
@@ -186,7 +190,11 @@ export async function openSharedPglite(dataDir: string, opts: SharedPgliteOption
       if (owned) {
         // Our own socket refuses us: something is wrong with it; do not spin.
         if (waited >= opts.ownerWaitMs) {
-          throw new EvalgateError('EVALGATE_ERR_DB_UNAVAILABLE', { detail: `embedded database at ${dataDir}: ${(lastError as Error).message}` }, { cause: lastError });
+          throw new EvalgateError(
+            'EVALGATE_ERR_DB_UNAVAILABLE',
+            { detail: `embedded database at ${dataDir}: ${(lastError as Error).message}` },
+            { cause: lastError },
+          );
         }
         await sleep(50);
         continue;

@@ -129,7 +129,8 @@ export class PgliteSocketServer {
         const msg = conn.buf.subarray(0, len);
         conn.buf = conn.buf.subarray(len);
         if (code === SSL_REQUEST || code === GSSENC_REQUEST) conn.socket.write('N');
-        else if (code === CANCEL_REQUEST) return void conn.socket.end(); // nothing to signal: one backend, in-process
+        else if (code === CANCEL_REQUEST)
+          return void conn.socket.end(); // nothing to signal: one backend, in-process
         else {
           conn.started = true;
           this.#jobs.push({ conn, messages: [new Uint8Array(msg)] });

@@ -15,7 +15,9 @@ export async function upsertModel(db: Db, model: ModelConfig): Promise<void> {
     .insertInto('models')
     .values({ id: model.id, adapter: model.adapter, kind: model.kind, model: model.model ?? null, base_url: model.baseUrl ?? null })
     .onConflict((oc) =>
-      oc.column('id').doUpdateSet({ adapter: model.adapter, kind: model.kind, model: model.model ?? null, base_url: model.baseUrl ?? null, updated_at: sql`now()` }),
+      oc
+        .column('id')
+        .doUpdateSet({ adapter: model.adapter, kind: model.kind, model: model.model ?? null, base_url: model.baseUrl ?? null, updated_at: sql`now()` }),
     )
     .execute();
 }
@@ -29,7 +31,12 @@ export async function findRunByConfigHash(db: Db, configHash: string): Promise<R
 export async function getRun(db: Db, id: string): Promise<Run | undefined> {
   const exact = await db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
   if (exact || id.length < 8) return exact;
-  const byPrefix = await db.selectFrom('runs').selectAll().where('id', 'like', `${id.replace(/[%_]/g, '')}%`).limit(2).execute();
+  const byPrefix = await db
+    .selectFrom('runs')
+    .selectAll()
+    .where('id', 'like', `${id.replace(/[%_]/g, '')}%`)
+    .limit(2)
+    .execute();
   return byPrefix.length === 1 ? byPrefix[0] : undefined;
 }
 
@@ -71,7 +78,11 @@ export async function updateRunConfig(db: Db, runId: string, config: object, opt
 
 /** Replaces a run's warnings. */
 export async function setRunWarnings(db: Db, runId: string, warnings: readonly string[]): Promise<void> {
-  await db.updateTable('runs').set({ warnings: JSON.stringify(warnings) }).where('id', '=', runId).execute();
+  await db
+    .updateTable('runs')
+    .set({ warnings: JSON.stringify(warnings) })
+    .where('id', '=', runId)
+    .execute();
 }
 
 /** Marks a run as running (again). */
@@ -119,7 +130,12 @@ export async function finishRun(db: Db, runId: string, status: RunStatus, summar
 
 /** Runs, newest first, each with whether its heartbeat is stale. */
 export async function listRuns(db: Db, opts: { limit?: number; modelId?: string } = {}): Promise<(Run & { stale: boolean })[]> {
-  let q = db.selectFrom('runs').selectAll().select(staleColumn()).orderBy('created_at', 'desc').limit(opts.limit ?? 50);
+  let q = db
+    .selectFrom('runs')
+    .selectAll()
+    .select(staleColumn())
+    .orderBy('created_at', 'desc')
+    .limit(opts.limit ?? 50);
   if (opts.modelId) q = q.where('model_id', '=', opts.modelId);
   return q.execute();
 }

@@ -135,13 +135,7 @@ export async function listPendingSamples(db: Db, run: RunScope & { id: string })
     .selectAll('s')
     .where(({ not, exists, selectFrom }) =>
       not(
-        exists(
-          selectFrom('predictions as p')
-            .select('p.id')
-            .whereRef('p.sample_id', '=', 's.id')
-            .where('p.run_id', '=', run.id)
-            .where('p.status', '=', 'ok'),
-        ),
+        exists(selectFrom('predictions as p').select('p.id').whereRef('p.sample_id', '=', 's.id').where('p.run_id', '=', run.id).where('p.status', '=', 'ok')),
       ),
     )
     .orderBy('s.sample_key')

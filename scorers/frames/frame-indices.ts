@@ -79,11 +79,7 @@ function requirePositive(name: string, value: number): number {
  * MVBench / InternVL `get_index(bound, fps, max_frame, first_idx=0)` with
  * `max_frame = len(vr) - 1`: the centre of each of `count` equal segments.
  */
-export function uniformIndices(
-  totalFrames: number,
-  count: number,
-  opts: { fps?: number; boundS?: readonly [number, number] } = {},
-): number[] {
+export function uniformIndices(totalFrames: number, count: number, opts: { fps?: number; boundS?: readonly [number, number] } = {}): number[] {
   requirePositiveInt('totalFrames', totalFrames);
   requirePositiveInt('count', count);
   const maxFrame = totalFrames - 1;

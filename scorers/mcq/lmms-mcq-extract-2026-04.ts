@@ -12,12 +12,34 @@ const DEFAULT_CHOICES = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
 
 // Lower-case markers searched in the lower-cased text; only the first occurrence of each counts.
 const ANSWER_PHRASES = [
-  'the answer is', 'answer is', 'the correct answer is', 'correct answer is', 'the best answer is',
-  'best answer is', 'the correct option is', 'correct option is', 'the best option is', 'best option is',
-  'the choice is', 'choice is', 'the correct choice is', 'correct choice is', 'i choose', 'i select',
-  'i pick', 'my answer is', 'my choice is',
+  'the answer is',
+  'answer is',
+  'the correct answer is',
+  'correct answer is',
+  'the best answer is',
+  'best answer is',
+  'the correct option is',
+  'correct option is',
+  'the best option is',
+  'best option is',
+  'the choice is',
+  'choice is',
+  'the correct choice is',
+  'correct choice is',
+  'i choose',
+  'i select',
+  'i pick',
+  'my answer is',
+  'my choice is',
   // added upstream on 2026-04-11 for Korean, Chinese and Japanese replies
-  '옵션', '정답은', '답은', '답:', '答案是', '答案为', '选', '答えは',
+  '옵션',
+  '정답은',
+  '답은',
+  '답:',
+  '答案是',
+  '答案为',
+  '选',
+  '答えは',
 ];
 
 // Characters stripped from both ends one after the other, in this order (so "A,." keeps its comma).

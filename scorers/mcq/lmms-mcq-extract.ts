@@ -25,17 +25,27 @@ const OPTION_PREFIX = anchored(pyRegex('(?:option|choice)\\b\\s*[:：]?\\s*', 'i
 const LATEX_WRAPPER = anchored(pyRegex('\\\\(?:text|mathrm|mathbf|textbf)\\s*\\{'));
 const PAREN_CHOICE = pyRegex('(?<!\\w)(?:\\(\\s*([A-Za-z])\\s*\\)|（\\s*([A-Za-z])\\s*）)(?!\\w)', 'g');
 const OPTION_LABEL = pyRegex('(?<!\\w)([A-Za-z])[.):](?=\\s|$)', 'g');
-const ASSERTION = anchored(
-  pyRegex('(?:because\\b|(?:is|seems|looks|appears)\\s+(?:(?:the|a)\\s+)?(?:correct|right|best|answer|option|choice)\\b)', 'i'),
-);
+const ASSERTION = anchored(pyRegex('(?:because\\b|(?:is|seems|looks|appears)\\s+(?:(?:the|a)\\s+)?(?:correct|right|best|answer|option|choice)\\b)', 'i'));
 const ALTERNATIVE = anchored(pyRegex('(?:and\\s*/\\s*or\\b|and\\b|or\\b|[/&,+|]|或(?:者)?|和|또는|か|と)\\s*', 'i'));
 const IMPLICIT_ALTERNATIVES = pyRegex('(?<!\\w)[A-Z]\\s*(?:[,/&+|]|and\\b|or\\b)\\s*[A-Z](?!\\w)', 'g');
 const URL = pyRegex('(?<!\\w)(?:[a-z][a-z0-9+.-]*://|www\\.)\\S*', 'gi');
 const TRAILING_SEGMENT = pyRegex('(?:^|[\\n,;，；])\\s*([^\\n,;，；]+)\\s*$', 'd');
 const TAG_LIKE = pyRegex('</?\\w');
 const WRAPPERS: readonly (readonly [string, string])[] = [
-  ['**', '**'], ['__', '__'], ['`', '`'], ['*', '*'], ['_', '_'], ['"', '"'], ["'", "'"], ['“', '”'], ['‘', '’'],
-  ['(', ')'], ['（', '）'], ['[', ']'], ['{', '}'], ['$', '$'],
+  ['**', '**'],
+  ['__', '__'],
+  ['`', '`'],
+  ['*', '*'],
+  ['_', '_'],
+  ['"', '"'],
+  ["'", "'"],
+  ['“', '”'],
+  ['‘', '’'],
+  ['(', ')'],
+  ['（', '）'],
+  ['[', ']'],
+  ['{', '}'],
+  ['$', '$'],
 ];
 const PUNCTUATION = ' \t\r\n.!?,;:。！？，；：';
 const WORD_CHAR = /^[\p{L}\p{N}_\p{M}\p{Cf}]$/u;
@@ -215,14 +225,13 @@ function implicitAnswer(text: string, allowed: ReadonlySet<string>): string {
   const urls = [...text.matchAll(URL)].map((m) => [m.index, m.index + m[0].length] as const);
   const inUrl = (pos: number): boolean => urls.some(([s, e]) => s <= pos && pos < e);
   const matches: { m: RegExpMatchArray & { index: number }; paren: boolean }[] = [];
-  for (const [pattern, paren] of [[PAREN_CHOICE, true], [OPTION_LABEL, false]] as const) {
+  for (const [pattern, paren] of [
+    [PAREN_CHOICE, true],
+    [OPTION_LABEL, false],
+  ] as const) {
     for (const m of text.matchAll(pattern)) {
       const end = m.index + m[0].length;
-      if (
-        (m.index === 0 || !isWordChar(codePointBefore(text, m.index))) &&
-        (end === text.length || !isWordChar(codePointAt(text, end))) &&
-        !inUrl(m.index)
-      ) {
+      if ((m.index === 0 || !isWordChar(codePointBefore(text, m.index))) && (end === text.length || !isWordChar(codePointAt(text, end))) && !inUrl(m.index)) {
         matches.push({ m, paren });
       }
     }
@@ -244,12 +253,7 @@ function implicitAnswer(text: string, allowed: ReadonlySet<string>): string {
   if (leading && hasAlternative(leading)) return '';
   if (leading) {
     const tail = lstripWs(leading.tail);
-    if (
-      leading.wrapped ||
-      !stripChars(tail, PUNCTUATION) ||
-      ['.', ':', ')', '：'].some((p) => tail.startsWith(p)) ||
-      ASSERTION.test(tail)
-    ) {
+    if (leading.wrapped || !stripChars(tail, PUNCTUATION) || ['.', ':', ')', '：'].some((p) => tail.startsWith(p)) || ASSERTION.test(tail)) {
       candidates.add(leading.letter);
     }
   }

@@ -72,7 +72,14 @@ export const extractors: Readonly<Record<ExtractorName, ExtractorSpec>> = {
   videomme: {
     name: 'videomme',
     version: 'videomme@4e7566d',
-    upstream: [{ repo: 'BradyFU/Video-MME', ref: '4e7566d36f63121fc72f040654d6f38f83f30125', path: 'evaluation/eval_your_results.py', symbol: 'extract_characters_regex' }],
+    upstream: [
+      {
+        repo: 'BradyFU/Video-MME',
+        ref: '4e7566d36f63121fc72f040654d6f38f83f30125',
+        path: 'evaluation/eval_your_results.py',
+        symbol: 'extract_characters_regex',
+      },
+    ],
     extract: (prediction) => extractVideoMme(prediction),
   },
   // The conservative rewrite (lmms-eval PR #1564): its reviewed contract, test/eval/mcq_extract/cases.json

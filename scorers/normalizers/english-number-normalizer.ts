@@ -6,14 +6,29 @@ import { PY_B, pySplit, pyRegex } from './python-text.js';
 type Value = bigint | string | null;
 
 const ONES_LIST = [
-  'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve',
-  'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
 ];
 const ZEROS = new Set(['o', 'oh', 'zero']);
 const ONES = new Map<string, number>(ONES_LIST.map((n, i) => [n, i + 1]));
-const ONES_PLURAL = new Map<string, [number, string]>(
-  ONES_LIST.map((n, i) => [n === 'six' ? 'sixes' : `${n}s`, [i + 1, 's']]),
-);
+const ONES_PLURAL = new Map<string, [number, string]>(ONES_LIST.map((n, i) => [n === 'six' ? 'sixes' : `${n}s`, [i + 1, 's']]));
 const ONES_ORDINAL = new Map<string, [number, string]>([
   ['zeroth', [0, 'th']],
   ['first', [1, 'st']],
@@ -21,13 +36,18 @@ const ONES_ORDINAL = new Map<string, [number, string]>([
   ['third', [3, 'rd']],
   ['fifth', [5, 'th']],
   ['twelfth', [12, 'th']],
-  ...ONES_LIST.map((n, i): [string, [number, string]] => [n + (n.endsWith('t') ? 'h' : 'th'), [i + 1, 'th']]).filter(
-    ([, [v]]) => v > 3 && v !== 5 && v !== 12,
-  ),
+  ...ONES_LIST.map((n, i): [string, [number, string]] => [n + (n.endsWith('t') ? 'h' : 'th'), [i + 1, 'th']]).filter(([, [v]]) => v > 3 && v !== 5 && v !== 12),
 ]);
 const ONES_SUFFIXED = new Map([...ONES_PLURAL, ...ONES_ORDINAL]);
 const TENS = new Map<string, number>([
-  ['twenty', 20], ['thirty', 30], ['forty', 40], ['fifty', 50], ['sixty', 60], ['seventy', 70], ['eighty', 80], ['ninety', 90],
+  ['twenty', 20],
+  ['thirty', 30],
+  ['forty', 40],
+  ['fifty', 50],
+  ['sixty', 60],
+  ['seventy', 70],
+  ['eighty', 80],
+  ['ninety', 90],
 ]);
 // Python's str.replace replaces every "y": only the final one exists in these words.
 const TENS_SUFFIXED = new Map<string, [number, string]>([
@@ -35,20 +55,40 @@ const TENS_SUFFIXED = new Map<string, [number, string]>([
   ...[...TENS].map(([n, v]): [string, [number, string]] => [n.replace(/y/g, 'ieth'), [v, 'th']]),
 ]);
 const MULTIPLIER_NAMES = [
-  'hundred', 'thousand', 'million', 'billion', 'trillion', 'quadrillion', 'quintillion', 'sextillion',
-  'septillion', 'octillion', 'nonillion', 'decillion',
+  'hundred',
+  'thousand',
+  'million',
+  'billion',
+  'trillion',
+  'quadrillion',
+  'quintillion',
+  'sextillion',
+  'septillion',
+  'octillion',
+  'nonillion',
+  'decillion',
 ];
-const MULTIPLIERS = new Map<string, bigint>(
-  MULTIPLIER_NAMES.map((n, i) => [n, i === 0 ? 100n : 10n ** BigInt(3 * i)]),
-);
+const MULTIPLIERS = new Map<string, bigint>(MULTIPLIER_NAMES.map((n, i) => [n, i === 0 ? 100n : 10n ** BigInt(3 * i)]));
 const MULTIPLIERS_SUFFIXED = new Map<string, [bigint, string]>([
   ...[...MULTIPLIERS].map(([n, v]): [string, [bigint, string]] => [`${n}s`, [v, 's']]),
   ...[...MULTIPLIERS].map(([n, v]): [string, [bigint, string]] => [`${n}th`, [v, 'th']]),
 ]);
 const DECIMALS = new Set([...ONES.keys(), ...TENS.keys(), ...ZEROS]);
-const PRECEDING_PREFIXERS = new Map([['minus', '-'], ['negative', '-'], ['plus', '+'], ['positive', '+']]);
+const PRECEDING_PREFIXERS = new Map([
+  ['minus', '-'],
+  ['negative', '-'],
+  ['plus', '+'],
+  ['positive', '+'],
+]);
 const FOLLOWING_PREFIXERS = new Map([
-  ['pound', '£'], ['pounds', '£'], ['euro', '€'], ['euros', '€'], ['dollar', '$'], ['dollars', '$'], ['cent', '¢'], ['cents', '¢'],
+  ['pound', '£'],
+  ['pounds', '£'],
+  ['euro', '€'],
+  ['euros', '€'],
+  ['dollar', '$'],
+  ['dollars', '$'],
+  ['cent', '¢'],
+  ['cents', '¢'],
 ]);
 const PREFIXES = new Set([...PRECEDING_PREFIXERS.values(), ...FOLLOWING_PREFIXERS.values()]);
 const SUFFIXERS = new Map<string, string | ReadonlyMap<string, string>>([
@@ -57,8 +97,16 @@ const SUFFIXERS = new Map<string, string | ReadonlyMap<string, string>>([
 ]);
 const SPECIALS = new Set(['and', 'double', 'triple', 'point']);
 const WORDS = new Set<string>([
-  ...ZEROS, ...ONES.keys(), ...ONES_SUFFIXED.keys(), ...TENS.keys(), ...TENS_SUFFIXED.keys(), ...MULTIPLIERS.keys(),
-  ...MULTIPLIERS_SUFFIXED.keys(), ...PRECEDING_PREFIXERS.keys(), ...FOLLOWING_PREFIXERS.keys(), ...SUFFIXERS.keys(),
+  ...ZEROS,
+  ...ONES.keys(),
+  ...ONES_SUFFIXED.keys(),
+  ...TENS.keys(),
+  ...TENS_SUFFIXED.keys(),
+  ...MULTIPLIERS.keys(),
+  ...MULTIPLIERS_SUFFIXED.keys(),
+  ...PRECEDING_PREFIXERS.keys(),
+  ...FOLLOWING_PREFIXERS.keys(),
+  ...SUFFIXERS.keys(),
   ...SPECIALS,
 ]);
 
@@ -277,10 +325,7 @@ export function processNumberWords(words: readonly string[]): string[] {
 }
 
 const AND_A_HALF = pyRegex('\\band\\s+a\\s+half\\b');
-const HALF_MULTIPLIER = pyRegex(
-  `\\b(?:a\\s+half\\s+|half\\s+(?:a\\s+)?)(${[...MULTIPLIERS.keys()].sort((a, b) => b.length - a.length).join('|')})\\b`,
-  'g',
-);
+const HALF_MULTIPLIER = pyRegex(`\\b(?:a\\s+half\\s+|half\\s+(?:a\\s+)?)(${[...MULTIPLIERS.keys()].sort((a, b) => b.length - a.length).join('|')})\\b`, 'g');
 const LETTER_DIGIT = /([a-z])([0-9])/gu;
 const DIGIT_LETTER = /([0-9])([a-z])/gu;
 const DIGIT_SUFFIX = pyRegex('([0-9])\\s+(st|nd|rd|th|s)\\b', 'g');
@@ -310,9 +355,7 @@ export function preprocessNumbers(s: string, halfMultiplier: boolean): string {
 
 /** `postprocess`: currency cents and "1(s)" → "one(s)". */
 export function postprocessNumbers(s: string): string {
-  s = s.replace(COMBINE_CENTS, (_m, currency: string, integer: string, cents: string) =>
-    `${currency}${integer}.${String(Number(cents)).padStart(2, '0')}`,
-  );
+  s = s.replace(COMBINE_CENTS, (_m, currency: string, integer: string, cents: string) => `${currency}${integer}.${String(Number(cents)).padStart(2, '0')}`);
   s = s.replace(EXTRACT_CENTS, (_m, cents: string) => `¢${Number(cents)}`);
   return s.replace(ONE_WORD, 'one$1');
 }

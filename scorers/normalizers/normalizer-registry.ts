@@ -48,8 +48,18 @@ export const normalizers: Readonly<Record<NormalizerName, NormalizerSpec>> = {
     // and compound maps, not applied here); the repository has no release tags.
     version: 'open-asr-en@b61c3d3',
     upstream: [
-      { repo: 'huggingface/open_asr_leaderboard', ref: 'b61c3d3700b217e973937b561308b0c223e95b42', path: 'normalizer/normalizer.py', symbol: 'EnglishTextNormalizer' },
-      { repo: 'huggingface/open_asr_leaderboard', ref: 'b61c3d3700b217e973937b561308b0c223e95b42', path: 'normalizer/english_abbreviations.py', symbol: 'english_spelling_normalizer' },
+      {
+        repo: 'huggingface/open_asr_leaderboard',
+        ref: 'b61c3d3700b217e973937b561308b0c223e95b42',
+        path: 'normalizer/normalizer.py',
+        symbol: 'EnglishTextNormalizer',
+      },
+      {
+        repo: 'huggingface/open_asr_leaderboard',
+        ref: 'b61c3d3700b217e973937b561308b0c223e95b42',
+        path: 'normalizer/english_abbreviations.py',
+        symbol: 'english_spelling_normalizer',
+      },
     ],
     normalize: openAsrEnglishNormalize,
   },

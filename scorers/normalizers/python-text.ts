@@ -3,8 +3,7 @@
 // Unicode-aware ones, and those differences change normalized text (and WER).
 
 /** Characters for which Python's `str.isspace()` is true (also Python `re`'s `\s`). */
-export const PY_WS_CLASS =
-  '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+export const PY_WS_CLASS = '\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 
 /** Python `re` `\s` as a JS regex fragment (a character class). */
 export const PY_S = `[${PY_WS_CLASS}]`;

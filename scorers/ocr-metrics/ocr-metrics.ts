@@ -56,8 +56,7 @@ export const OCRBENCH_MATH_DATASETS: ReadonlySet<string> = new Set(['HME100k']);
  */
 export function ocrbench(groundTruths: readonly string[], prediction: string, datasetName?: string): number {
   const math = datasetName !== undefined && OCRBENCH_MATH_DATASETS.has(datasetName);
-  const prep = (s: string): string =>
-    math ? pyStrip(s).replaceAll('\n', ' ').replaceAll(' ', '') : pyStrip(s.toLowerCase()).replaceAll('\n', ' ');
+  const prep = (s: string): string => (math ? pyStrip(s).replaceAll('\n', ' ').replaceAll(' ', '') : pyStrip(s.toLowerCase()).replaceAll('\n', ' '));
   const pred = prep(prediction);
   return groundTruths.some((gt) => pred.includes(prep(gt))) ? 1 : 0;
 }

@@ -51,7 +51,12 @@ export const asrTask = {
   pairedItem: (s) => {
     const errs = (s.substitutions ?? 0) + (s.deletions ?? 0) + (s.insertions ?? 0);
     const words = (s.hits ?? 0) + (s.substitutions ?? 0) + (s.deletions ?? 0);
-    return { numerator: errs, denominator: words, score: words === 0 ? errs : errs / words, errors: `S=${s.substitutions ?? 0} D=${s.deletions ?? 0} I=${s.insertions ?? 0}` };
+    return {
+      numerator: errs,
+      denominator: words,
+      score: words === 0 ? errs : errs / words,
+      errors: `S=${s.substitutions ?? 0} D=${s.deletions ?? 0} I=${s.insertions ?? 0}`,
+    };
   },
   defaultNormalizer: (options = {}) => (options.unit === 'mixed' ? 'wenet-zh' : 'none'),
   metricSource: (options = {}) => (options.unit === 'mixed' ? WENET : JIWER),

@@ -9,7 +9,9 @@ import type { VersionedScorer } from './upstream-ref.js';
 // Accuracy with unanswered outputs counted (or excluded) as Video-MME's evaluation script does.
 const MCQ_ACCURACY: VersionedScorer = {
   version: 'mcq-accuracy@4e7566d',
-  upstream: [{ repo: 'BradyFU/Video-MME', ref: '4e7566d36f63121fc72f040654d6f38f83f30125', path: 'evaluation/eval_your_results.py', symbol: 'eval_your_results' }],
+  upstream: [
+    { repo: 'BradyFU/Video-MME', ref: '4e7566d36f63121fc72f040654d6f38f83f30125', path: 'evaluation/eval_your_results.py', symbol: 'eval_your_results' },
+  ],
 };
 
 /** Multiple choice (long-video QA): a letter extracted by a named rule, unanswered outputs counted apart. */

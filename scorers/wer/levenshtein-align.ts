@@ -62,16 +62,7 @@ function ensureMatrix(cells: number): Int32Array {
  * Aligns s1[b1, e1) with s2[b2, e2) on the full DP matrix and appends the edit
  * operations in forward order to `out`. `counts` (when given) is incremented.
  */
-function alignDense(
-  s1: Tokens,
-  b1: number,
-  e1: number,
-  s2: Tokens,
-  b2: number,
-  e2: number,
-  out: EditOp[] | null,
-  counts: AlignmentCounts,
-): void {
+function alignDense(s1: Tokens, b1: number, e1: number, s2: Tokens, b2: number, e2: number, out: EditOp[] | null, counts: AlignmentCounts): void {
   const len1 = e1 - b1;
   const len2 = e2 - b2;
   if (len1 === 0 || len2 === 0) {
@@ -220,11 +211,7 @@ function alignHirschberg(
  * equal tokens) exactly as rapidfuzz `Levenshtein.editops(reference, hypothesis)`.
  * Returns the counts and, when `withOps` is true, the edit operations in order.
  */
-export function alignTokens(
-  reference: Tokens,
-  hypothesis: Tokens,
-  withOps = false,
-): { counts: AlignmentCounts; editops: EditOp[] | null } {
+export function alignTokens(reference: Tokens, hypothesis: Tokens, withOps = false): { counts: AlignmentCounts; editops: EditOp[] | null } {
   const counts: AlignmentCounts = { hits: 0, substitutions: 0, deletions: 0, insertions: 0 };
   const out: EditOp[] | null = withOps ? [] : null;
   alignHirschberg(reference, 0, reference.length, hypothesis, 0, hypothesis.length, Number.MAX_SAFE_INTEGER, out, counts);
@@ -240,7 +227,8 @@ export function editopsToChunks(editops: readonly EditOp[], srcLen: number, dest
   let dest = 0;
   let i = 0;
   // Whether `next` extends the run of `type` that ends at (src, dest).
-  const extendsRun = (next: EditOp | undefined, type: EditOp['type']): boolean => next !== undefined && next.type === type && src === next.srcPos && dest === next.destPos;
+  const extendsRun = (next: EditOp | undefined, type: EditOp['type']): boolean =>
+    next !== undefined && next.type === type && src === next.srcPos && dest === next.destPos;
   for (let op = editops[i]; op !== undefined; op = editops[i]) {
     if (src < op.srcPos || dest < op.destPos) {
       chunks.push({ type: 'equal', refStartIdx: src, refEndIdx: op.srcPos, hypStartIdx: dest, hypEndIdx: op.destPos });

@@ -61,9 +61,7 @@ function comparison(
       let hp = hyp[k]!;
       const strLen = Math.max(pyLen(rf), pyLen(hp), 1);
       if (lineWidth !== undefined && pyLen(refStr) + strLen > lineWidth) {
-        agg += sep
-          ? `${refStr.slice(0, -1)}\n${hypStr.slice(0, -1)}\n${opStr.slice(0, -1)}\n\n`
-          : `${refStr}\n${hypStr}\n${opStr}\n\n`;
+        agg += sep ? `${refStr.slice(0, -1)}\n${hypStr.slice(0, -1)}\n${opStr.slice(0, -1)}\n\n` : `${refStr}\n${hypStr}\n${opStr}\n\n`;
         refStr = 'REF: ';
         hypStr = 'HYP: ';
         opStr = '     ';
@@ -80,9 +78,7 @@ function comparison(
       }
     }
   }
-  return sep
-    ? `${agg}${refStr.slice(0, -1)}\n${hypStr.slice(0, -1)}\n${opStr.slice(0, -1)}\n`
-    : `${agg}${refStr}\n${hypStr}\n${opStr}\n`;
+  return sep ? `${agg}${refStr.slice(0, -1)}\n${hypStr.slice(0, -1)}\n${opStr.slice(0, -1)}\n` : `${agg}${refStr}\n${hypStr}\n${opStr}\n`;
 }
 
 /** Renders the alignment of a {@link ProcessOutput} computed with `alignments: true`. */
@@ -96,7 +92,10 @@ export function visualizeAlignment(output: ProcessOutput, options: VisualizeOpti
     if (skipCorrect && (chunks.length === 0 || (chunks.length === 1 && chunks[0]?.type === 'equal'))) return;
     const reference = output.references[idx];
     const hypothesis = output.hypotheses[idx];
-    if (!reference || !hypothesis) throw new Error(`visualizeAlignment: sentence ${idx + 1} has an alignment but no tokens (${output.references.length} references, ${output.hypotheses.length} hypotheses)`);
+    if (!reference || !hypothesis)
+      throw new Error(
+        `visualizeAlignment: sentence ${idx + 1} has an alignment but no tokens (${output.references.length} references, ${output.hypotheses.length} hypotheses)`,
+      );
     s += `=== SENTENCE ${idx + 1} ===\n\n`;
     s += comparison(reference, hypothesis, chunks, !isCer, lineWidth);
     s += '\n';

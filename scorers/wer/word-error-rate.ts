@@ -74,9 +74,7 @@ export function processTokens(
   options: ProcessOptions = {},
 ): ProcessOutput {
   if (references.length !== hypotheses.length) {
-    throw new RangeError(
-      `references and hypotheses must have the same length (got ${references.length} and ${hypotheses.length})`,
-    );
+    throw new RangeError(`references and hypotheses must have the same length (got ${references.length} and ${hypotheses.length})`);
   }
   const ids = new Map<string, number>();
   const intern = (tokens: readonly string[]): Int32Array => {
@@ -126,20 +124,12 @@ function asList(x: string | readonly string[]): readonly string[] {
 }
 
 /** jiwer `process_words` with the default transforms. */
-export function processWords(
-  reference: string | readonly string[],
-  hypothesis: string | readonly string[],
-  options: ProcessOptions = {},
-): ProcessOutput {
+export function processWords(reference: string | readonly string[], hypothesis: string | readonly string[], options: ProcessOptions = {}): ProcessOutput {
   return processUnit(reference, hypothesis, 'word', options);
 }
 
 /** jiwer `process_characters` with the default transforms (spaces count). */
-export function processCharacters(
-  reference: string | readonly string[],
-  hypothesis: string | readonly string[],
-  options: ProcessOptions = {},
-): ProcessOutput {
+export function processCharacters(reference: string | readonly string[], hypothesis: string | readonly string[], options: ProcessOptions = {}): ProcessOutput {
   return processUnit(reference, hypothesis, 'char', options);
 }
 

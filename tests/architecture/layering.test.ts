@@ -30,7 +30,11 @@ function target(file: string, spec: string): string {
 }
 
 function violations(dir: string, forbidden: (t: string) => boolean): string[] {
-  return sourceFiles(dir).flatMap((f) => importsOf(f).filter((s) => forbidden(target(f, s))).map((s) => `${f} imports ${s}`));
+  return sourceFiles(dir).flatMap((f) =>
+    importsOf(f)
+      .filter((s) => forbidden(target(f, s)))
+      .map((s) => `${f} imports ${s}`),
+  );
 }
 
 describe('layering', () => {
@@ -61,13 +65,20 @@ describe('layering', () => {
     };
     const files = ['gateway', 'experts', 'scorers', 'datasets'].flatMap(sourceFiles).filter((f) => !f.startsWith(cli + path.sep));
     expect(files.length).toBeGreaterThan(0);
-    expect(files.flatMap((f) => importsOf(f).filter((s) => intoCli(f, s)).map((s) => `${f} imports ${s}`))).toEqual([]);
+    expect(
+      files.flatMap((f) =>
+        importsOf(f)
+          .filter((s) => intoCli(f, s))
+          .map((s) => `${f} imports ${s}`),
+      ),
+    ).toEqual([]);
   });
 
   it('no SQL outside gateway/store and migrations: routes, the runner, live and the demo call repositories', () => {
     // Kysely's query builder (selectFrom…), its raw-SQL tag and helpers (sql`…`, sql<T>`…`, sql.join…) and
     // driver-level calls (.query(, .executeQuery() are all ways to build SQL; migrations/ is outside the scan.
-    const sqlUse = /\b(?:selectFrom|insertInto|updateTable|deleteFrom)\s*\(|\bsql\s*(?:`|<)|\bsql\.(?:raw|ref|join|lit|id|table|val)\s*\(|\.query\s*\(|\.executeQuery\s*\(/;
+    const sqlUse =
+      /\b(?:selectFrom|insertInto|updateTable|deleteFrom)\s*\(|\bsql\s*(?:`|<)|\bsql\.(?:raw|ref|join|lit|id|table|val)\s*\(|\.query\s*\(|\.executeQuery\s*\(/;
     const store = path.join('gateway', 'store') + path.sep;
     const matching = ['gateway', 'datasets', 'bench'].flatMap(sourceFiles).filter((f) => sqlUse.test(readFileSync(path.join(root, f), 'utf8')));
     // The pattern is not vacuous: the repositories themselves match it.

@@ -24,7 +24,9 @@ describe('ONNX CTC, waveform input (HF wav2vec2 layout: model.onnx + vocab.json 
   });
 
   it('says which layout is expected when the folder or files are missing', async () => {
-    await expect(createAsr({ kind: 'onnx-ctc', modelDir: '/nonexistent/ctc' })).rejects.toThrow(/folder not found.*model\.onnx and tokens\.txt.*Nothing is downloaded/);
+    await expect(createAsr({ kind: 'onnx-ctc', modelDir: '/nonexistent/ctc' })).rejects.toThrow(
+      /folder not found.*model\.onnx and tokens\.txt.*Nothing is downloaded/,
+    );
     const empty = mkdtempSync(join(tmpdir(), 'ctc-empty-'));
     await expect(createAsr({ kind: 'onnx-ctc', modelDir: empty })).rejects.toThrow(/no model\.onnx/);
     await expect(createAsr({ kind: 'onnx-ctc' })).rejects.toThrow(/modelDir is required/);
@@ -79,7 +81,11 @@ describe('ONNX CTC, feature input (NeMo / sherpa-onnx layout: model.onnx + token
     const dir = featureCtcDir('nemo');
     expect(await readOnnxMetadata(join(dir, 'model.onnx'))).toMatchObject({ model_type: 'EncDecCTCModelBPE', feat_dim: '80' });
     const asr = await createOnnxCtcAsr(dir);
-    expect(asr.frontEnd).toMatchObject({ input: 'features', featureLayout: 'channels-first', features: { style: 'nemo', nMels: 80, normalize: 'per_feature' } });
+    expect(asr.frontEnd).toMatchObject({
+      input: 'features',
+      featureLayout: 'channels-first',
+      features: { style: 'nemo', nMels: 80, normalize: 'per_feature' },
+    });
     // tone → ▁a, silence → blank, tone → ▁a: two words.
     expect((await asr.transcribe(toneGaps(), 16000)).text).toBe('a a');
   });

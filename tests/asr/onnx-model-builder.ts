@@ -62,7 +62,12 @@ export interface ModelSpec {
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
-export const node = (op: string, inputs: string[], outputs: string[], attrs?: Record<string, Attr>): NodeSpec => ({ op, inputs, outputs, ...(attrs ? { attrs } : {}) });
+export const node = (op: string, inputs: string[], outputs: string[], attrs?: Record<string, Attr>): NodeSpec => ({
+  op,
+  inputs,
+  outputs,
+  ...(attrs ? { attrs } : {}),
+});
 export const value = (name: string, type: Elem, dims: (number | string)[]): ValueSpec => ({ name, type, dims });
 export const floats = (name: string, dims: number[], data: ArrayLike<number>): InitSpec => ({ name, dims, data: Float32Array.from(data) });
 export const int64s = (name: string, dims: number[], data: number[]): InitSpec => ({ name, dims, data: BigInt64Array.from(data.map(BigInt)) });

@@ -18,7 +18,14 @@ export function waveformCtcDir(): string {
     buildOnnxModel({
       inputs: [value('input_values', 'float', [1, 'n'])],
       outputs: [value('logits', 'float', [1, 't', VOCAB.length])],
-      initializers: [int64s('shape', [3], [1, -1, FRAME]), floats('centers', [VOCAB.length], VOCAB.map((_, v) => 0.05 * v))],
+      initializers: [
+        int64s('shape', [3], [1, -1, FRAME]),
+        floats(
+          'centers',
+          [VOCAB.length],
+          VOCAB.map((_, v) => 0.05 * v),
+        ),
+      ],
       nodes: [
         node('Reshape', ['input_values', 'shape'], ['frames']),
         node('ReduceMean', ['frames'], ['m'], { axes: [2], keepdims: 1 }),
@@ -41,4 +48,3 @@ export function spell(classes: string[]): Float32Array {
 
 // Repeats merge, blanks (<pad>) separate the double L, "|" is the word delimiter.
 export const HELLO_WORLD = ['H', 'H', 'E', '<pad>', 'L', 'L', '<pad>', 'L', 'O', '|', 'W', 'O', 'O', 'R', 'L', 'D', '<pad>'];
-

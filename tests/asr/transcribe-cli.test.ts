@@ -37,7 +37,10 @@ describe('evalgate transcribe', () => {
   it('fails with a registry error for an undeclared model or a model folder that is missing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'transcribe-cli-'));
     const configPath = join(dir, 'c.json');
-    writeFileSync(configPath, JSON.stringify({ models: [{ id: 'w', adapter: 'whisper-onnx', kind: 'specialist', options: { modelDir: join(dir, 'absent') } }] }));
+    writeFileSync(
+      configPath,
+      JSON.stringify({ models: [{ id: 'w', adapter: 'whisper-onnx', kind: 'specialist', options: { modelDir: join(dir, 'absent') } }] }),
+    );
     const a = await runCli(['--config', configPath, 'transcribe', 'x.wav', '--model', 'nope']);
     expect(a.exitCode).toBe(1);
     expect(a.stderr).toContain('EVALGATE_ERR_MODEL_NOT_CONFIGURED');

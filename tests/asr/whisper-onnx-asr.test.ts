@@ -203,6 +203,8 @@ describe('Whisper decoding loop', () => {
       { nMels: 80, language: 'fr' },
     );
     await expect(asr.transcribe(noise(1), 16000)).rejects.toThrow(/English-only/);
-    await expect(createAsr({ kind: 'whisper-onnx', modelDir: '/nonexistent/whisper' })).rejects.toThrow(/encoder_model\.onnx.*optimum-cli export onnx.*Nothing is downloaded/);
+    await expect(createAsr({ kind: 'whisper-onnx', modelDir: '/nonexistent/whisper' })).rejects.toThrow(
+      /encoder_model\.onnx.*optimum-cli export onnx.*Nothing is downloaded/,
+    );
   });
 });

@@ -91,13 +91,17 @@ describe('kill -9 of serve with live results journaled during an outage', () => 
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     try {
-      const rows = await eventually(async () => {
-        const { rows } = await client.query<{ seq: number; status: string; transcript: string }>(
-          'select seq, status, transcript from utterances where session_id = $1 order by seq',
-          [ready.sessionId],
-        );
-        return rows.length === 5 && rows.every((r) => r.status === 'ok') ? rows : undefined;
-      }, 'the killed gateway\'s results in the database', 20_000);
+      const rows = await eventually(
+        async () => {
+          const { rows } = await client.query<{ seq: number; status: string; transcript: string }>(
+            'select seq, status, transcript from utterances where session_id = $1 order by seq',
+            [ready.sessionId],
+          );
+          return rows.length === 5 && rows.every((r) => r.status === 'ok') ? rows : undefined;
+        },
+        "the killed gateway's results in the database",
+        20_000,
+      );
       expect(rows.map((r) => [r.seq, r.transcript])).toEqual(finals().map((f) => [f.seq, f.text]));
     } finally {
       await client.end();

@@ -98,9 +98,7 @@ export async function startPrivatePostgres(): Promise<PrivatePostgres> {
     await waitReady(url, 30_000);
     const c = new pg.Client({ connectionString: url });
     await c.connect();
-    const { rows } = await c.query<{ pid: number }>(
-      "select pid from pg_stat_activity where backend_type = 'checkpointer'",
-    );
+    const { rows } = await c.query<{ pid: number }>("select pid from pg_stat_activity where backend_type = 'checkpointer'");
     await c.end();
     // The postmaster is the checkpointer's parent; read it from /proc to crash it on demand.
     const checkpointer = rows[0]?.pid;

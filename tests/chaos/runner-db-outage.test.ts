@@ -102,7 +102,12 @@ describe('batch runner and a PostgreSQL outage (private PostgreSQL, scripted mod
       expect([...server.requests.values()].every((c) => c === 1)).toBe(true);
       expect(notices.some((m) => /database unavailable/.test(m))).toBe(true);
       expect(notices.some((m) => /database back/.test(m))).toBe(true);
-      const finished = await store.db.selectFrom('audit_log').select('id').where('subject', '=', prepared.run.id).where('action', '=', 'run.finished').execute();
+      const finished = await store.db
+        .selectFrom('audit_log')
+        .select('id')
+        .where('subject', '=', prepared.run.id)
+        .where('action', '=', 'run.finished')
+        .execute();
       expect(finished).toHaveLength(1);
       // Everything spilled during the outage was written: the spill file is gone.
       expect(existsSync(spillPathOf(join(fixture.dir, 'cache/spill'), prepared.run.id))).toBe(false);
@@ -129,7 +134,11 @@ describe('batch runner and a PostgreSQL outage (private PostgreSQL, scripted mod
       }),
     );
     const start = (args: string[], stdio: 'pipe' | 'ignore' = 'pipe'): ChildProcess =>
-      spawn(process.execPath, [cli, '--config', configPath, ...args], { cwd: repo, env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', stdio, stdio] });
+      spawn(process.execPath, [cli, '--config', configPath, ...args], {
+        cwd: repo,
+        env: { ...process.env, DATABASE_URL: '' },
+        stdio: ['ignore', stdio, stdio],
+      });
     const runCli = (args: string[]) =>
       new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolvePromise, reject) => {
         const child = start(args);
@@ -141,7 +150,12 @@ describe('batch runner and a PostgreSQL outage (private PostgreSQL, scripted mod
         child.on('close', (code, signal) => resolvePromise({ code, signal, stdout, stderr }));
       });
     const runArgs = ['run', '--dataset', fixture.manifestPath, '--model', 'scripted', '--concurrency', '4', '--json'];
-    const newestRun = async () => (await store.db.selectFrom('runs').select(['id', 'status', 'summary']).where('dataset_id', 'in', store.db.selectFrom('datasets').select('id').where('manifest_path', '=', fixture.manifestPath)).executeTakeFirst())!;
+    const newestRun = async () =>
+      (await store.db
+        .selectFrom('runs')
+        .select(['id', 'status', 'summary'])
+        .where('dataset_id', 'in', store.db.selectFrom('datasets').select('id').where('manifest_path', '=', fixture.manifestPath))
+        .executeTakeFirst())!;
     return {
       fixture,
       server,
@@ -161,7 +175,10 @@ describe('batch runner and a PostgreSQL outage (private PostgreSQL, scripted mod
     const t = await cliSetup('b', 1500);
     try {
       const exited = t.runCli(t.runArgs);
-      await waitFor(async () => (await stored()) > 0 && (await t.newestRun().catch(() => undefined)) !== undefined && (await stored((await t.newestRun()).id)) >= 8, '8 stored predictions');
+      await waitFor(
+        async () => (await stored()) > 0 && (await t.newestRun().catch(() => undefined)) !== undefined && (await stored((await t.newestRun()).id)) >= 8,
+        '8 stored predictions',
+      );
       const { id: runId } = await t.newestRun();
       await stopDb();
       const out = await exited;
@@ -173,7 +190,10 @@ describe('batch runner and a PostgreSQL outage (private PostgreSQL, scripted mod
       expect(err.message).toContain(runId);
       const spill = spillPathOf(join(t.cacheDir, 'spill'), runId);
       expect(err.message).toContain(spill);
-      const spilled = (await readFile(spill, 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { type: string });
+      const spilled = (await readFile(spill, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string });
       expect(spilled.some((r) => r.type === 'prediction')).toBe(true);
       expect(spilled.some((r) => r.type === 'run-failed')).toBe(true);
 
@@ -206,7 +226,10 @@ describe('batch runner and a PostgreSQL outage (private PostgreSQL, scripted mod
     try {
       const child = t.start(t.runArgs, 'ignore');
       const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
-      await waitFor(async () => (await t.newestRun().catch(() => undefined)) !== undefined && (await stored((await t.newestRun()).id)) >= 8, '8 stored predictions');
+      await waitFor(
+        async () => (await t.newestRun().catch(() => undefined)) !== undefined && (await stored((await t.newestRun()).id)) >= 8,
+        '8 stored predictions',
+      );
       const { id: runId } = await t.newestRun();
       await stopDb();
       // Let the calls in flight at the stop come back (no new call starts while the database is away),

@@ -164,7 +164,19 @@ describe('distributed workers and a PostgreSQL outage (private PostgreSQL, scrip
         const boss = await openSampleQueue(pg.url, { onError: () => undefined });
         try {
           // Concurrency 4 holds 8 jobs: the other 4 stay queued for the next worker.
-          return await runWorker({ db: store.db, boss, config, loadModel: (m) => createModel(m), concurrency: 4, timeoutMs: 10_000, retry, exitWhenIdleMs: 800, pollIntervalMs: 100, dbOutageMaxMs: maxOutageMs, spillDir });
+          return await runWorker({
+            db: store.db,
+            boss,
+            config,
+            loadModel: (m) => createModel(m),
+            concurrency: 4,
+            timeoutMs: 10_000,
+            retry,
+            exitWhenIdleMs: 800,
+            pollIntervalMs: 100,
+            dbOutageMaxMs: maxOutageMs,
+            spillDir,
+          });
         } finally {
           await boss.stop({ graceful: true, wait: true, close: true, timeout: 3000 }).catch(() => undefined);
         }
@@ -189,7 +201,9 @@ describe('distributed workers and a PostgreSQL outage (private PostgreSQL, scrip
       down = false;
 
       await work(30_000);
-      const okIds = new Set((await store.db.selectFrom('predictions').select('sample_id').where('run_id', '=', runId).where('status', '=', 'ok').execute()).map((r) => r.sample_id));
+      const okIds = new Set(
+        (await store.db.selectFrom('predictions').select('sample_id').where('run_id', '=', runId).where('status', '=', 'ok').execute()).map((r) => r.sample_id),
+      );
       for (const r of kept) if (r.type === 'prediction') expect(okIds.has(r.write.sampleId)).toBe(true);
       expect(existsSync(spillPathOf(spillDir, runId))).toBe(false);
       // Every answer the first worker received was kept and never asked for again. (An answer still on

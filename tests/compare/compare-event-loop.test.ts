@@ -14,7 +14,11 @@ const TAGS = ['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7'];
 
 async function seed(ts: TestStore): Promise<string[]> {
   const db = ts.store.db;
-  const ds = await db.insertInto('datasets').values({ name: 'load', manifest_digest: 'd', merkle_root: 'm', sample_count: SAMPLES }).returning('id').executeTakeFirstOrThrow();
+  const ds = await db
+    .insertInto('datasets')
+    .values({ name: 'load', manifest_digest: 'd', merkle_root: 'm', sample_count: SAMPLES })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   const words = 'the quick brown fox jumps over the lazy dog again and again'.split(' ');
   const samples = await db
     .insertInto('samples')
@@ -33,10 +37,23 @@ async function seed(ts: TestStore): Promise<string[]> {
     .execute();
   const runs: string[] = [];
   for (let r = 0; r < compareLimits.maxRuns; r++) {
-    await db.insertInto('models').values({ id: `m${r}`, adapter: 'test', kind: r % 2 ? 'specialist' : 'generalist', model: null, base_url: null }).execute();
+    await db
+      .insertInto('models')
+      .values({ id: `m${r}`, adapter: 'test', kind: r % 2 ? 'specialist' : 'generalist', model: null, base_url: null })
+      .execute();
     const run = await db
       .insertInto('runs')
-      .values({ model_id: `m${r}`, dataset_id: ds.id, task: 'asr', status: 'completed', config: JSON.stringify({}), config_hash: `h${r}`, dataset_digest: 'd', evalgate_version: '0.1.0', finished_at: new Date() })
+      .values({
+        model_id: `m${r}`,
+        dataset_id: ds.id,
+        task: 'asr',
+        status: 'completed',
+        config: JSON.stringify({}),
+        config_hash: `h${r}`,
+        dataset_digest: 'd',
+        evalgate_version: '0.1.0',
+        finished_at: new Date(),
+      })
       .returning('id')
       .executeTakeFirstOrThrow();
     runs.push(run.id);

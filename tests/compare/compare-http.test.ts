@@ -12,7 +12,6 @@ import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js
 import { seedDataset, seedRun } from './seed-runs.js';
 import { chromiumPath, hasChromium } from '../helpers/chromium.js';
 
-
 describe('comparison over HTTP, the HTML report and the web page', () => {
   let ts: TestStore;
   let runA: string;
@@ -34,8 +33,22 @@ describe('comparison over HTTP, the HTML report and the web page', () => {
       keys.map((key, i) => ({ key, task: 'mcq' as const, answer: 'B', choices, tags: [i < 3 ? 'video/count' : 'video/order'] })),
       { rootDir: root, media: (key) => (key === 'q1' ? [{ kind: 'audio', path: 'q1.wav', sha256: 'x' }] : []) },
     );
-    runA = await seedRun(db, { model: 'gpt-4o', kind: 'generalist', datasetId, ids, task: 'mcq', predictions: keys.map((key, i) => ({ key, text: i % 2 ? 'B' : 'A', latencyMs: 300 + i })) });
-    runB = await seedRun(db, { model: 'expert', kind: 'specialist', datasetId, ids, task: 'mcq', predictions: keys.map((key) => ({ key, text: '(B) dog', latencyMs: 40 })) });
+    runA = await seedRun(db, {
+      model: 'gpt-4o',
+      kind: 'generalist',
+      datasetId,
+      ids,
+      task: 'mcq',
+      predictions: keys.map((key, i) => ({ key, text: i % 2 ? 'B' : 'A', latencyMs: 300 + i })),
+    });
+    runB = await seedRun(db, {
+      model: 'expert',
+      kind: 'specialist',
+      datasetId,
+      ids,
+      task: 'mcq',
+      predictions: keys.map((key) => ({ key, text: '(B) dog', latencyMs: 40 })),
+    });
     viewer = (await createApiKey(db, { scopes: ['viewer'] })).key;
     admin = (await createApiKey(db, { scopes: ['admin'] })).key;
   });
@@ -105,7 +118,15 @@ describe('comparison over HTTP, the HTML report and the web page', () => {
     const url = await a.listen({ host: '127.0.0.1', port: 0 });
     const browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     try {
       const page = await browser.newPage();

@@ -15,7 +15,12 @@ const refs: Record<string, string> = {
   a4: 'one two three four',
 };
 const generalist: Record<string, string> = { a1: 'the cat sat on mat', a2: 'hello word', a3: 'ask not what your country can do for you', a4: 'one two three' };
-const specialist: Record<string, string> = { a1: 'the cat sat on the mat', a2: 'hello world', a3: 'ask what your country can do for you', a4: 'one two tree four' };
+const specialist: Record<string, string> = {
+  a1: 'the cat sat on the mat',
+  a2: 'hello world',
+  a3: 'ask what your country can do for you',
+  a4: 'one two tree four',
+};
 
 describe('compare, leaderboard and the kind view', () => {
   let ts: TestStore;
@@ -46,7 +51,9 @@ describe('compare, leaderboard and the kind view', () => {
       ids,
       task: 'asr',
       predictions: [
-        ...Object.keys(refs).filter((k) => k !== 'a4').map((key) => ({ key, text: specialist[key], latencyMs: 50, audioS: 2 })),
+        ...Object.keys(refs)
+          .filter((k) => k !== 'a4')
+          .map((key) => ({ key, text: specialist[key], latencyMs: 50, audioS: 2 })),
         { key: 'a4', status: 'failed' as const },
       ],
     });
@@ -70,7 +77,10 @@ describe('compare, leaderboard and the kind view', () => {
     expect(c.sharedSamples).toBe(3);
     expect(c.samplesPerRun[sRun]).toEqual({ ok: 3, failed: 1, skipped: 0 });
     const direct = (hyp: Record<string, string>) =>
-      scoreTask(shared.map((id) => ({ id, reference: refs[id], prediction: defined(hyp[id], `a prediction for ${id}`) })), { task: 'asr' }).metrics as { wer: number };
+      scoreTask(
+        shared.map((id) => ({ id, reference: refs[id], prediction: defined(hyp[id], `a prediction for ${id}`) })),
+        { task: 'asr' },
+      ).metrics as { wer: number };
     expect(c.metric).toBe('wer');
     expect(c.overall.runs[0]?.value.estimate).toBeCloseTo(direct(generalist).wer, 12);
     expect(c.overall.runs[1]?.value.estimate).toBeCloseTo(direct(specialist).wer, 12);
@@ -139,8 +149,19 @@ describe('compare, leaderboard and the kind view', () => {
     const db = ts.store.db;
     const choices = ['red', 'green', 'blue', 'black'];
     const keys = Array.from({ length: 12 }, (_, i) => `q${i}`);
-    const { datasetId, ids } = await seedDataset(db, 'mcq-set', keys.map((key) => ({ key, task: 'mcq' as const, answer: 'A', choices })));
-    const a = await seedRun(db, { model: 'mc-a', kind: 'generalist', datasetId, ids, task: 'mcq', predictions: keys.map((key) => ({ key, text: 'The answer is A.' })) });
+    const { datasetId, ids } = await seedDataset(
+      db,
+      'mcq-set',
+      keys.map((key) => ({ key, task: 'mcq' as const, answer: 'A', choices })),
+    );
+    const a = await seedRun(db, {
+      model: 'mc-a',
+      kind: 'generalist',
+      datasetId,
+      ids,
+      task: 'mcq',
+      predictions: keys.map((key) => ({ key, text: 'The answer is A.' })),
+    });
     const b = await seedRun(db, {
       model: 'mc-b',
       kind: 'generalist',

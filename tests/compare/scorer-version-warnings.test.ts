@@ -19,14 +19,30 @@ describe('compare: scorer version warnings', () => {
   beforeAll(async () => {
     ts = await createPgliteTestStore();
     const db = ts.store.db;
-    const { datasetId, ids } = await seedDataset(db, 'asr-versions', Object.entries(refs).map(([key, reference]) => ({ key, task: 'asr' as const, reference })));
+    const { datasetId, ids } = await seedDataset(
+      db,
+      'asr-versions',
+      Object.entries(refs).map(([key, reference]) => ({ key, task: 'asr' as const, reference })),
+    );
     const current = scorerVersions('asr');
     // `legacy` predates stored versions; `older` was scored by a jiwer 3 era build (same options).
     const records: Record<string, unknown> = { legacy: undefined, a: current, b: current, older: { ...current, metric: 'jiwer@v3.0.4' } };
     for (const [name, versions] of Object.entries(records)) {
-      const id = await seedRun(db, { model: `m-${name}`, kind: 'generalist', datasetId, ids, task: 'asr', predictions: Object.keys(refs).map((key) => ({ key, text: refs[key] })) });
+      const id = await seedRun(db, {
+        model: `m-${name}`,
+        kind: 'generalist',
+        datasetId,
+        ids,
+        task: 'asr',
+        predictions: Object.keys(refs).map((key) => ({ key, text: refs[key] })),
+      });
       run[name] = id;
-      if (versions) await db.updateTable('runs').set({ config: JSON.stringify({ scorer: {}, scorerVersions: versions }) }).where('id', '=', id).execute();
+      if (versions)
+        await db
+          .updateTable('runs')
+          .set({ config: JSON.stringify({ scorer: {}, scorerVersions: versions }) })
+          .where('id', '=', id)
+          .execute();
     }
   });
   afterAll(async () => {

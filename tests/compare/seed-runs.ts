@@ -14,7 +14,15 @@ export interface SeedPrediction {
 export async function seedDataset(
   db: Kysely<Database>,
   name: string,
-  samples: readonly { key: string; task: 'asr' | 'mcq' | 'ocr'; reference?: string | string[]; answer?: string; choices?: string[]; tags?: string[]; lang?: string }[],
+  samples: readonly {
+    key: string;
+    task: 'asr' | 'mcq' | 'ocr';
+    reference?: string | string[];
+    answer?: string;
+    choices?: string[];
+    tags?: string[];
+    lang?: string;
+  }[],
   opts: { rootDir?: string; media?: (key: string) => { kind: string; path: string; sha256: string }[] } = {},
 ): Promise<{ datasetId: string; ids: Map<string, string> }> {
   const ds = await db

@@ -23,7 +23,9 @@ describe('sampleDigest', () => {
   const base = { id: 's1', task: 'asr', media: [medium], reference: 'hello', tags: ['x', 'y'] };
 
   it('is the sha256 of the canonical JSON of the documented fields', () => {
-    const expected = sha256Hex('{"id":"s1","media":[{"kind":"audio","path":"a.wav","sha256":"' + 'ab'.repeat(32) + '"}],"reference":"hello","tags":["x","y"],"task":"asr"}');
+    const expected = sha256Hex(
+      '{"id":"s1","media":[{"kind":"audio","path":"a.wav","sha256":"' + 'ab'.repeat(32) + '"}],"reference":"hello","tags":["x","y"],"task":"asr"}',
+    );
     expect(sampleDigest(base)).toBe(expected);
   });
 

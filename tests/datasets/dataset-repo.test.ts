@@ -149,7 +149,15 @@ for (const backend of backends) {
       expect(JSON.stringify(publicSampleView(q1!, { sealed: true, isAdmin: false }))).not.toMatch(/"answer"/);
       expect(publicSampleView(o1!, { sealed: true, isAdmin: true }).reference).toBe('EXIT');
       expect(publicSampleView(o1!, { sealed: false, isAdmin: false }).reference).toBe('EXIT');
-      expect(Object.keys(publicDatasetView(ds, { isAdmin: false })).sort()).toEqual(['createdAt', 'id', 'manifestDigest', 'merkleRoot', 'name', 'sampleCount', 'sealed']);
+      expect(Object.keys(publicDatasetView(ds, { isAdmin: false })).sort()).toEqual([
+        'createdAt',
+        'id',
+        'manifestDigest',
+        'merkleRoot',
+        'name',
+        'sampleCount',
+        'sealed',
+      ]);
       expect(publicDatasetView(ds, { isAdmin: true }).rootDir).toBe(dir);
       await expect(requireDataset(ts.store.db, 'nope')).rejects.toMatchObject({ code: 'EVALGATE_ERR_NOT_FOUND' });
     });

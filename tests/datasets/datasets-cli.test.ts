@@ -31,14 +31,46 @@ describe('evalgate datasets', () => {
     await put(join(dir, 'src', 'wavs', 'u2.wav'), toneWav(1.25, 2));
     await put(join(dir, 'src', 'export.jsonl'), ['u1', 'u2'].map((u) => JSON.stringify({ key: u, wav: `wavs/${u}.wav`, text: `text of ${u}` })).join('\n'));
     const name = `cli-${unique()}`;
-    const imp = await runCli(['-c', cfg, 'datasets', 'import', 'jsonl', join(dir, 'src', 'export.jsonl'), '--name', name, '--map', 'id=key', '--map', 'audio=wav', '--map', 'reference=text', '--task', 'asr', '--lang', 'en', '--tag', 'src/test', '--out', join(dir, 'set'), '--json']);
+    const imp = await runCli([
+      '-c',
+      cfg,
+      'datasets',
+      'import',
+      'jsonl',
+      join(dir, 'src', 'export.jsonl'),
+      '--name',
+      name,
+      '--map',
+      'id=key',
+      '--map',
+      'audio=wav',
+      '--map',
+      'reference=text',
+      '--task',
+      'asr',
+      '--lang',
+      'en',
+      '--tag',
+      'src/test',
+      '--out',
+      join(dir, 'set'),
+      '--json',
+    ]);
     expect(imp.stderr).toBe('');
     expect(imp.exitCode).toBeUndefined();
     const doc = JSON.parse(imp.stdout) as { name: string; samples: number; copiedFiles: number; manifestPath: string; merkleRoot: string };
     expect(doc).toMatchObject({ name, samples: 2, copiedFiles: 2, manifestPath: join(dir, 'set', 'evalgate-manifest.jsonl') });
 
     const show = JSON.parse((await runCli(['-c', cfg, 'datasets', 'show', name, '--json'])).stdout) as Record<string, unknown>;
-    expect(show).toMatchObject({ name, sampleCount: 2, tasks: { asr: 2 }, tags: { 'src/test': 2 }, langs: { en: 2 }, merkleRoot: doc.merkleRoot, videoDurationS: 0 });
+    expect(show).toMatchObject({
+      name,
+      sampleCount: 2,
+      tasks: { asr: 2 },
+      tags: { 'src/test': 2 },
+      langs: { en: 2 },
+      merkleRoot: doc.merkleRoot,
+      videoDurationS: 0,
+    });
     expect(show.audioDurationS as number).toBeCloseTo(2, 3);
     expect((await runCli(['-c', cfg, 'datasets', 'list'])).stdout).toContain(name);
 
@@ -67,17 +99,27 @@ describe('evalgate datasets', () => {
     expect(unknown.stderr).toContain('EVALGATE_ERR_BAD_INPUT');
   });
 
-  it.skipIf(!hasRealdata)('imports a LibriSpeech folder built from the real LibriSpeech utterance (skips without ../shared/realdata)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'eg-cli-'));
-    const cfg = await configIn(dir);
-    const ch = join(dir, 'LibriSpeech', 'test-clean', '1995', '1837');
-    await put(join(ch, '1995-1837.trans.txt'), '1995-1837-0001 IT WAS THE FIRST GREAT SORROW OF HIS LIFE IT WAS NOT SO MUCH THE LOSS OF THE COTTON ITSELF BUT THE FANTASY THE HOPES THE DREAMS BUILT AROUND IT\n');
-    await copyFile(join(realdata, 'librispeech-1995-1837-0001.wav'), join(ch, '1995-1837-0001.wav'));
-    const name = `ls-${unique()}`;
-    const r = await runCli(['-c', cfg, 'datasets', 'import', 'librispeech', join(dir, 'LibriSpeech'), '--name', name, '--json']);
-    expect(r.stderr).toBe('');
-    const show = JSON.parse((await runCli(['-c', cfg, 'datasets', 'show', name, '--json'])).stdout) as { audioDurationS: number; tags: Record<string, number> };
-    expect(show.audioDurationS).toBeCloseTo(8.73, 2);
-    expect(show.tags).toEqual({ 'asr/read-speech': 1, 'librispeech/test-clean': 1 });
-  }, 300_000);
+  it.skipIf(!hasRealdata)(
+    'imports a LibriSpeech folder built from the real LibriSpeech utterance (skips without ../shared/realdata)',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'eg-cli-'));
+      const cfg = await configIn(dir);
+      const ch = join(dir, 'LibriSpeech', 'test-clean', '1995', '1837');
+      await put(
+        join(ch, '1995-1837.trans.txt'),
+        '1995-1837-0001 IT WAS THE FIRST GREAT SORROW OF HIS LIFE IT WAS NOT SO MUCH THE LOSS OF THE COTTON ITSELF BUT THE FANTASY THE HOPES THE DREAMS BUILT AROUND IT\n',
+      );
+      await copyFile(join(realdata, 'librispeech-1995-1837-0001.wav'), join(ch, '1995-1837-0001.wav'));
+      const name = `ls-${unique()}`;
+      const r = await runCli(['-c', cfg, 'datasets', 'import', 'librispeech', join(dir, 'LibriSpeech'), '--name', name, '--json']);
+      expect(r.stderr).toBe('');
+      const show = JSON.parse((await runCli(['-c', cfg, 'datasets', 'show', name, '--json'])).stdout) as {
+        audioDurationS: number;
+        tags: Record<string, number>;
+      };
+      expect(show.audioDurationS).toBeCloseTo(8.73, 2);
+      expect(show.tags).toEqual({ 'asr/read-speech': 1, 'librispeech/test-clean': 1 });
+    },
+    300_000,
+  );
 });

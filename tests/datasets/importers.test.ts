@@ -154,7 +154,10 @@ describe('NeMo manifest', () => {
   });
 
   it('names the line and field of a bad entry', async () => {
-    await put(join(dir, 'm.json'), `${JSON.stringify({ audio_filepath: 'x.wav', text: 'ok', duration: 1 })}\n${JSON.stringify({ audio_filepath: 'y.wav', offset: 1 , text: 't'})}\n`);
+    await put(
+      join(dir, 'm.json'),
+      `${JSON.stringify({ audio_filepath: 'x.wav', text: 'ok', duration: 1 })}\n${JSON.stringify({ audio_filepath: 'y.wav', offset: 1, text: 't' })}\n`,
+    );
     const err = await rejection(importNemoManifest(join(dir, 'm.json'), {}));
     expect([err.line, err.field]).toEqual([2, 'duration']);
   });
@@ -181,7 +184,14 @@ describe('Common Voice TSV', () => {
         lang: 'en',
         tags: ['asr/crowd-sourced', 'asr/accented', 'speaker/gender/female', 'speaker/age/twenties'],
       },
-      { id: 'common_voice_en_2', task: 'asr', audio: join(dir, 'clips', 'common_voice_en_2.mp3'), reference: 'Hello there.', lang: 'en', tags: ['asr/crowd-sourced'] },
+      {
+        id: 'common_voice_en_2',
+        task: 'asr',
+        audio: join(dir, 'clips', 'common_voice_en_2.mp3'),
+        reference: 'Hello there.',
+        lang: 'en',
+        tags: ['asr/crowd-sourced'],
+      },
     ]);
     expect(set.skipped).toEqual([{ id: 'common_voice_en_3', reason: expect.stringMatching(/not found/) as unknown }]);
   });
@@ -196,7 +206,10 @@ describe('Common Voice TSV', () => {
 describe('AISHELL transcript', () => {
   it('joins space-separated words and finds audio under wav/<split>/<speaker>/', async () => {
     const root = join(dir, 'data_aishell');
-    await put(join(root, 'transcript', 'aishell_transcript_v0.8.txt'), 'BAC009S0724W0121 广州市 房地产 中介 协会 分析\nBAC009S0002W0122 而 对 楼市 成交 抑制 作用 最 大 的 限 购\n');
+    await put(
+      join(root, 'transcript', 'aishell_transcript_v0.8.txt'),
+      'BAC009S0724W0121 广州市 房地产 中介 协会 分析\nBAC009S0002W0122 而 对 楼市 成交 抑制 作用 最 大 的 限 购\n',
+    );
     await put(join(root, 'wav', 'test', 'S0724', 'BAC009S0724W0121.wav'), toneWav(0.1));
     for (const p of [root, join(root, 'transcript', 'aishell_transcript_v0.8.txt')]) {
       const set = await importAishell(p, {});
@@ -222,8 +235,22 @@ describe('OCRBench JSON', () => {
     await put(
       join(dir, 'OCRBench.json'),
       JSON.stringify([
-        { dataset_name: 'IIIT5K', id: 0, image_path: './OCRBench_Images/IIIT5K/1.png', question: 'what is written in the image?', answers: 'CHAIN', type: 'Regular Text Recognition' },
-        { dataset_name: 'docVQA', id: 1, image_path: './OCRBench_Images/docVQA/2.png', question: 'What is the date?', answers: ['May 3', 'May 3rd'], type: 'Doc-oriented VQA' },
+        {
+          dataset_name: 'IIIT5K',
+          id: 0,
+          image_path: './OCRBench_Images/IIIT5K/1.png',
+          question: 'what is written in the image?',
+          answers: 'CHAIN',
+          type: 'Regular Text Recognition',
+        },
+        {
+          dataset_name: 'docVQA',
+          id: 1,
+          image_path: './OCRBench_Images/docVQA/2.png',
+          question: 'What is the date?',
+          answers: ['May 3', 'May 3rd'],
+          type: 'Doc-oriented VQA',
+        },
       ]),
     );
     const set = await importOcrBench(join(dir, 'OCRBench.json'), {});
@@ -248,7 +275,13 @@ describe('OCRBench JSON', () => {
   });
 
   it('names the entry with a missing field', async () => {
-    await put(join(dir, 'o.json'), JSON.stringify([{ id: 0, image_path: 'a.png', answers: 'x' }, { id: 1, answers: 'y' }]));
+    await put(
+      join(dir, 'o.json'),
+      JSON.stringify([
+        { id: 0, image_path: 'a.png', answers: 'x' },
+        { id: 1, answers: 'y' },
+      ]),
+    );
     const err = await rejection(importOcrBench(join(dir, 'o.json'), {}));
     expect([err.line, err.field]).toEqual([2, 'image_path']);
   });
@@ -329,12 +362,23 @@ describe('generic JSONL with --map', () => {
     const set = await importGenericJsonl(join(dir, 'export.jsonl'), { map, task: 'asr', tags: ['src/export'] });
     expect(set.samples).toEqual([
       { id: '7', task: 'asr', audio: join(dir, 'clips', 'x.wav'), reference: 'hi there', lang: 'en', tags: ['src/export'] },
-      { id: '8', task: 'mcq', image: join(dir, 'img', 'p.png'), question: 'Which?', choices: ['a', 'b', 'c'], answer: 'C', tags: ['ocr/chart', 'hard', 'src/export'] },
+      {
+        id: '8',
+        task: 'mcq',
+        image: join(dir, 'img', 'p.png'),
+        question: 'Which?',
+        choices: ['a', 'b', 'c'],
+        answer: 'C',
+        tags: ['ocr/chart', 'hard', 'src/export'],
+      },
     ]);
   });
 
   it('names the source line and the mapping of an invalid result', async () => {
-    await put(join(dir, 'e.jsonl'), `${JSON.stringify({ id: 'a', task: 'asr', audio: 'a.wav', text: 'x' })}\n${JSON.stringify({ id: 'b', task: 'asr', audio: 'b.wav' })}\n`);
+    await put(
+      join(dir, 'e.jsonl'),
+      `${JSON.stringify({ id: 'a', task: 'asr', audio: 'a.wav', text: 'x' })}\n${JSON.stringify({ id: 'b', task: 'asr', audio: 'b.wav' })}\n`,
+    );
     const err = await rejection(importGenericJsonl(join(dir, 'e.jsonl'), { map: { reference: 'text' } }));
     expect([err.line, err.field]).toEqual([2, 'reference']);
     expect(err.detail).toMatch(/mapped from text/);

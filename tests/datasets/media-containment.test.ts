@@ -45,7 +45,10 @@ describe.skipIf(!available)('media containment by real path', () => {
     for (const [f, data] of Object.entries(files)) await put(join(root, f), data);
     for (const [f, target] of Object.entries(links)) await symlink(target, join(root, f));
     const ids = [...Object.keys(files), ...Object.keys(links)].sort();
-    await writeFile(join(root, 'manifest.jsonl'), ids.map((f) => JSON.stringify({ id: f.replace(/\W/g, '_'), task: 'asr', audio: f, reference: 'x' })).join('\n'));
+    await writeFile(
+      join(root, 'manifest.jsonl'),
+      ids.map((f) => JSON.stringify({ id: f.replace(/\W/g, '_'), task: 'asr', audio: f, reference: 'x' })).join('\n'),
+    );
     return root;
   }
 

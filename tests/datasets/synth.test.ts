@@ -17,7 +17,21 @@ const speechTools = has('espeak-ng') && has('sox');
 
 /** The RGB pixel at (x, y) of frame `index`, decoded exactly (select by frame number). */
 function pixelAt(ffmpeg: string, video: string, index: number, x: number, y: number): number[] {
-  const r = spawnSync(ffmpeg, ['-v', 'error', '-i', video, '-vf', `select=eq(n\\,${index}),format=rgb24,crop=1:1:${x}:${y}`, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']);
+  const r = spawnSync(ffmpeg, [
+    '-v',
+    'error',
+    '-i',
+    video,
+    '-vf',
+    `select=eq(n\\,${index}),format=rgb24,crop=1:1:${x}:${y}`,
+    '-frames:v',
+    '1',
+    '-f',
+    'rawvideo',
+    '-pix_fmt',
+    'rgb24',
+    '-',
+  ]);
   if (r.status !== 0) throw new Error(r.stderr.toString());
   return [...r.stdout];
 }

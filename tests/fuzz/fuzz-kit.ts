@@ -72,5 +72,4 @@ export const anyJson: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** Standard base64 of random bytes (valid base64, almost never a valid image). */
-export const base64Bytes = (maxLength: number): fc.Arbitrary<string> =>
-  fc.uint8Array({ maxLength }).map((b) => Buffer.from(b).toString('base64'));
+export const base64Bytes = (maxLength: number): fc.Arbitrary<string> => fc.uint8Array({ maxLength }).map((b) => Buffer.from(b).toString('base64'));

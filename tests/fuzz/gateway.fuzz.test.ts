@@ -48,7 +48,10 @@ const nativeConfigure: fc.Arbitrary<Frame> = fc
       ),
       turnDetection: fc.oneof(
         fc.constantFrom('manual', 'server_vad', null, 'nope'),
-        fc.record({ type: fc.constantFrom('server_vad', 'semantic_vad', 'x'), threshold: fc.double(), silenceDurationMs: fc.integer(), prefixPaddingMs: fc.integer() }, { requiredKeys: ['type'] }),
+        fc.record(
+          { type: fc.constantFrom('server_vad', 'semantic_vad', 'x'), threshold: fc.double(), silenceDurationMs: fc.integer(), prefixPaddingMs: fc.integer() },
+          { requiredKeys: ['type'] },
+        ),
       ),
     },
     { requiredKeys: [] },
@@ -59,7 +62,13 @@ const nativeImage: fc.Arbitrary<Frame> = fc
   .map((r) => asText({ type: 'image', ...r }));
 const nativeFrame: fc.Arbitrary<Frame> = fc.oneof(
   { arbitrary: nativeConfigure, weight: 2 },
-  { arbitrary: vocabularyMessage(nativeTypes.filter((t) => t !== 'end'), nativeFields), weight: 4 },
+  {
+    arbitrary: vocabularyMessage(
+      nativeTypes.filter((t) => t !== 'end'),
+      nativeFields,
+    ),
+    weight: 4,
+  },
   { arbitrary: fc.constantFrom(asText({ type: 'commit' }), asText({ type: 'respond' }), asText({ type: 'text', text: 'hello' })), weight: 2 },
   { arbitrary: nativeImage, weight: 1 },
   { arbitrary: pcmFrame, weight: 3 },
@@ -96,10 +105,25 @@ const realtimeSession: fc.Arbitrary<Frame> = fc
     {
       type: fc.constantFrom('realtime', 'transcription', 5),
       input_audio_format: fc.constantFrom('pcm16', 'g711_ulaw', 'x', null),
-      turn_detection: fc.oneof(fc.constant(null), fc.record({ type: fc.constantFrom('server_vad', 'semantic_vad', 'x'), threshold: fc.double(), silence_duration_ms: fc.integer() }, { requiredKeys: ['type'] }), anyJson),
+      turn_detection: fc.oneof(
+        fc.constant(null),
+        fc.record(
+          { type: fc.constantFrom('server_vad', 'semantic_vad', 'x'), threshold: fc.double(), silence_duration_ms: fc.integer() },
+          { requiredKeys: ['type'] },
+        ),
+        anyJson,
+      ),
       instructions: fc.oneof(fc.string({ maxLength: 20 }), anyJson),
-      audio: fc.oneof(fc.record({ input: fc.record({ format: fc.record({ type: fc.constantFrom('audio/pcm', 'audio/pcmu', 1), rate: fc.constantFrom(24000, 16000, 44100, 0, -5) }) }) }), anyJson),
-      evalgate: fc.oneof(fc.record({ sample_rate_hz: fc.constantFrom(16000, 24000, 1, 'x'), dataset: anyJson, sample: anyJson }, { requiredKeys: [] }), anyJson),
+      audio: fc.oneof(
+        fc.record({
+          input: fc.record({ format: fc.record({ type: fc.constantFrom('audio/pcm', 'audio/pcmu', 1), rate: fc.constantFrom(24000, 16000, 44100, 0, -5) }) }),
+        }),
+        anyJson,
+      ),
+      evalgate: fc.oneof(
+        fc.record({ sample_rate_hz: fc.constantFrom(16000, 24000, 1, 'x'), dataset: anyJson, sample: anyJson }, { requiredKeys: [] }),
+        anyJson,
+      ),
     },
     { requiredKeys: [] },
   )
@@ -122,7 +146,14 @@ const realtimeItem: fc.Arbitrary<Frame> = fc
         fc.array(
           fc.oneof(
             fc.record({ type: fc.constant('input_text'), text: fc.oneof(fc.string({ maxLength: 20 }), anyJson) }),
-            fc.record({ type: fc.constant('input_image'), image_url: fc.oneof(base64Bytes(128).map((d) => `data:image/png;base64,${d}`), fc.string({ maxLength: 30 }), anyJson) }),
+            fc.record({
+              type: fc.constant('input_image'),
+              image_url: fc.oneof(
+                base64Bytes(128).map((d) => `data:image/png;base64,${d}`),
+                fc.string({ maxLength: 30 }),
+                anyJson,
+              ),
+            }),
             fc.record({ type: fc.constant('input_audio'), audio: fc.oneof(base64Bytes(128), anyJson) }),
             anyJson,
           ),
@@ -139,7 +170,10 @@ const realtimeFrame: fc.Arbitrary<Frame> = fc.oneof(
   { arbitrary: realtimeAppend, weight: 3 },
   { arbitrary: realtimeItem, weight: 2 },
   { arbitrary: vocabularyMessage(realtimeTypes, realtimeFields), weight: 3 },
-  { arbitrary: fc.constantFrom(asText({ type: 'input_audio_buffer.commit' }), asText({ type: 'response.create' }), asText({ type: 'response.cancel' })), weight: 2 },
+  {
+    arbitrary: fc.constantFrom(asText({ type: 'input_audio_buffer.commit' }), asText({ type: 'response.create' }), asText({ type: 'response.cancel' })),
+    weight: 2,
+  },
   { arbitrary: fc.uint8Array({ maxLength: 64 }).map((b) => ({ binary: b })), weight: 1 },
   { arbitrary: rawText, weight: 1 },
 );
@@ -192,8 +226,15 @@ describe('fuzzing the gateway: both WebSocket protocols over real sockets and ev
     // A little real data, so routes with ids do real work.
     const db = ts.store.db;
     await db.insertInto('models').values({ id: 'm', adapter: 'openai-chat', kind: 'generalist', model: null, base_url: null }).execute();
-    const ds = await db.insertInto('datasets').values({ name: 'fz', manifest_digest: 'd', merkle_root: 'r', root_dir: '/nonexistent' }).returning('id').executeTakeFirstOrThrow();
-    await db.insertInto('samples').values({ dataset_id: ds.id, sample_key: 's1', task: 'asr', reference: JSON.stringify('hello world'), sample_digest: 'x' }).execute();
+    const ds = await db
+      .insertInto('datasets')
+      .values({ name: 'fz', manifest_digest: 'd', merkle_root: 'r', root_dir: '/nonexistent' })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    await db
+      .insertInto('samples')
+      .values({ dataset_id: ds.id, sample_key: 's1', task: 'asr', reference: JSON.stringify('hello world'), sample_digest: 'x' })
+      .execute();
     await db
       .insertInto('runs')
       .values({ model_id: 'm', dataset_id: ds.id, task: 'asr', config: JSON.stringify({}), config_hash: 'h', evalgate_version: '0', status: 'completed' })
@@ -291,7 +332,12 @@ describe('fuzzing the gateway: both WebSocket protocols over real sockets and ev
         const msgs = o.messages as { type: string; responseId?: string }[];
         const summaryAt = msgs.findIndex((m) => m.type === 'session.summary');
         if (summaryAt >= 0) {
-          const finals = new Set(msgs.slice(0, summaryAt).filter((m) => m.type === 'response.final').map((m) => m.responseId));
+          const finals = new Set(
+            msgs
+              .slice(0, summaryAt)
+              .filter((m) => m.type === 'response.final')
+              .map((m) => m.responseId),
+          );
           for (const m of msgs.filter((x) => x.type === 'response.started')) expect(finals, `no final for ${m.responseId}`).toContain(m.responseId);
         }
       }),
@@ -299,7 +345,8 @@ describe('fuzzing the gateway: both WebSocket protocols over real sockets and ev
     );
     await healthy();
     console.log('native reached', [...reached.native].sort().join(' '));
-    for (const r of ['response.final', 'session.summary', 'configured', 'close 1000', 'close 1007', 'EVALGATE_ERR_WS_OUT_OF_ORDER']) expect(reached.native, r).toContain(r);
+    for (const r of ['response.final', 'session.summary', 'configured', 'close 1000', 'close 1007', 'EVALGATE_ERR_WS_OUT_OF_ORDER'])
+      expect(reached.native, r).toContain(r);
   });
 
   it('realtime protocol: any event sequence ends in documented errors and close codes', async () => {
@@ -313,7 +360,8 @@ describe('fuzzing the gateway: both WebSocket protocols over real sockets and ev
     );
     await healthy();
     console.log('realtime reached', [...reached.realtime].sort().join(' '));
-    for (const r of ['response.done', 'session.updated', 'conversation.item.added', 'close 1000', 'EVALGATE_ERR_WS_BAD_AUDIO']) expect(reached.realtime, r).toContain(r);
+    for (const r of ['response.done', 'session.updated', 'conversation.item.added', 'close 1000', 'EVALGATE_ERR_WS_BAD_AUDIO'])
+      expect(reached.realtime, r).toContain(r);
   });
 
   it('REST: any method, query string and body on every route answers 2xx or a documented error, never 5xx', async () => {
@@ -336,15 +384,30 @@ describe('fuzzing the gateway: both WebSocket protocols over real sockets and ev
     const query = fc
       .array(fc.tuple(fc.constantFrom(...params), value), { maxLength: 5 })
       .map((pairs) => (pairs.length ? `?${pairs.map(([k, v]) => `${k}=${v}`).join('&')}` : ''));
-    const pathParam = fc.oneof(fc.constantFrom('1', '0', 'fz', 's1', 'm', '00000000-0000-0000-0000-000000000000', '..', '%2e%2e', '-1', '99999999999999999999'), fc.string({ minLength: 1, maxLength: 12 }).map(encodeURIComponent));
+    const pathParam = fc.oneof(
+      fc.constantFrom('1', '0', 'fz', 's1', 'm', '00000000-0000-0000-0000-000000000000', '..', '%2e%2e', '-1', '99999999999999999999'),
+      fc.string({ minLength: 1, maxLength: 12 }).map(encodeURIComponent),
+    );
     const statuses = new Set<number>();
     const request = fc.record({
       route: fc.constantFrom(...routes),
       ids: fc.array(pathParam, { minLength: 4, maxLength: 4 }),
       query,
       method: fc.constantFrom('GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
-      contentType: fc.constantFrom(undefined, 'application/json', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'x/y'),
-      body: fc.oneof(fc.constant(undefined), fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)), fc.string({ maxLength: 60 })),
+      contentType: fc.constantFrom(
+        undefined,
+        'application/json',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+        'application/json; charset=latin1',
+        'x/y',
+      ),
+      body: fc.oneof(
+        fc.constant(undefined),
+        fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v)),
+        fc.string({ maxLength: 60 }),
+      ),
       key: fc.constantFrom('admin', 'admin', 'admin', 'submitter', 'none'),
     });
     await fc.assert(
@@ -355,7 +418,12 @@ describe('fuzzing the gateway: both WebSocket protocols over real sockets and ev
         if (r.key === 'admin') headers.authorization = `Bearer ${adminKey}`;
         if (r.key === 'submitter') headers.authorization = `Bearer ${submitterKey}`;
         if (r.contentType) headers['content-type'] = r.contentType;
-        const res = await app.inject({ method: r.method as 'GET', url, headers, ...(r.body !== undefined && r.method !== 'GET' && r.method !== 'HEAD' ? { payload: r.body } : {}) });
+        const res = await app.inject({
+          method: r.method as 'GET',
+          url,
+          headers,
+          ...(r.body !== undefined && r.method !== 'GET' && r.method !== 'HEAD' ? { payload: r.body } : {}),
+        });
         statuses.add(res.statusCode);
         expect(res.statusCode, `${r.method} ${url} → ${res.statusCode} ${res.body.slice(0, 300)}`).toBeLessThan(500);
         if (res.statusCode >= 400 && r.method !== 'HEAD') {
@@ -367,7 +435,10 @@ describe('fuzzing the gateway: both WebSocket protocols over real sockets and ev
       fuzzParams(200),
     );
     // Positive control: the generator reached working requests as well as refusals.
-    expect([...statuses].some((c) => c >= 200 && c < 300), `statuses seen: ${[...statuses].join(' ')}`).toBe(true);
+    expect(
+      [...statuses].some((c) => c >= 200 && c < 300),
+      `statuses seen: ${[...statuses].join(' ')}`,
+    ).toBe(true);
     expect([...statuses].some((c) => c >= 400 && c < 500)).toBe(true);
     await healthy();
   });

@@ -8,7 +8,24 @@ import { ManifestError, mediaPaths, parseManifest, parseManifestText, resolveMed
 import { anyJson, fuzzParams, watchProcess } from './fuzz-kit.js';
 
 const root = '/data/set';
-const fields = ['id', 'task', 'audio', 'image', 'images', 'video', 'reference', 'question', 'choices', 'answer', 'lang', 'tags', 'duration_s', 'start_s', 'end_s', 'extra'];
+const fields = [
+  'id',
+  'task',
+  'audio',
+  'image',
+  'images',
+  'video',
+  'reference',
+  'question',
+  'choices',
+  'answer',
+  'lang',
+  'tags',
+  'duration_s',
+  'start_s',
+  'end_s',
+  'extra',
+];
 const pathLike = fc.oneof(
   fc.constantFrom('a.wav', 'sub/b.png', '../x.wav', '/etc/passwd', '/data/set/in.wav', './c.mp4', 'a/../../b', '', '.', 'a\u0000b', '..\\..\\w'),
   fc.string({ maxLength: 16 }),
@@ -34,16 +51,49 @@ const fieldValue: Record<string, fc.Arbitrary<unknown>> = {
 };
 const sampleLine = fc
   .dictionary(fc.constantFrom(...fields), fc.constant(null), { maxKeys: 8 })
-  .chain((keys) => fc.record(Object.fromEntries(Object.keys(keys).map((k) => [k, fc.oneof({ arbitrary: defined(fieldValue[k], `an arbitrary for field ${k}`), weight: 4 }, { arbitrary: anyJson, weight: 1 })]))))
+  .chain((keys) =>
+    fc.record(
+      Object.fromEntries(
+        Object.keys(keys).map((k) => [
+          k,
+          fc.oneof({ arbitrary: defined(fieldValue[k], `an arbitrary for field ${k}`), weight: 4 }, { arbitrary: anyJson, weight: 1 }),
+        ]),
+      ),
+    ),
+  )
   .map((o) => JSON.stringify(o));
 /** Well-formed samples per task, sometimes with one field replaced by anything. */
 const validSample = fc
   .tuple(
     fc.oneof(
-      fc.record({ id: fieldValue.id!, task: fc.constant('asr'), audio: pathLike, reference: fieldValue.reference!, start_s: fc.integer({ min: 0, max: 3 }), end_s: fc.integer({ min: 1, max: 6 }) }, { requiredKeys: ['id', 'task', 'audio', 'reference'] }),
+      fc.record(
+        {
+          id: fieldValue.id!,
+          task: fc.constant('asr'),
+          audio: pathLike,
+          reference: fieldValue.reference!,
+          start_s: fc.integer({ min: 0, max: 3 }),
+          end_s: fc.integer({ min: 1, max: 6 }),
+        },
+        { requiredKeys: ['id', 'task', 'audio', 'reference'] },
+      ),
       fc.record({ id: fieldValue.id!, task: fc.constant('ocr'), image: pathLike, reference: fieldValue.reference!, tags: fieldValue.tags! }),
-      fc.record({ id: fieldValue.id!, task: fc.constant('mcq'), video: pathLike, question: fieldValue.question!, choices: fc.array(fc.string({ maxLength: 5 }), { minLength: 2, maxLength: 4 }), answer: fc.constantFrom('A', 'B', 'C') }),
-      fc.record({ id: fieldValue.id!, task: fc.constant('vqa'), images: fc.array(pathLike, { minLength: 1, maxLength: 2 }), question: fieldValue.question!, reference: fieldValue.reference!, lang: fieldValue.lang! }),
+      fc.record({
+        id: fieldValue.id!,
+        task: fc.constant('mcq'),
+        video: pathLike,
+        question: fieldValue.question!,
+        choices: fc.array(fc.string({ maxLength: 5 }), { minLength: 2, maxLength: 4 }),
+        answer: fc.constantFrom('A', 'B', 'C'),
+      }),
+      fc.record({
+        id: fieldValue.id!,
+        task: fc.constant('vqa'),
+        images: fc.array(pathLike, { minLength: 1, maxLength: 2 }),
+        question: fieldValue.question!,
+        reference: fieldValue.reference!,
+        lang: fieldValue.lang!,
+      }),
     ),
     fc.option(fc.tuple(fc.constantFrom(...fields), anyJson), { freq: 3 }),
   )

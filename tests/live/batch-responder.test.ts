@@ -56,7 +56,11 @@ describe('BatchResponder', () => {
   it('streams the deltas of a streaming model and answers with its final text', async () => {
     const m = model('ask not what your country', true);
     const deltas: string[] = [];
-    const answer = await new BatchResponder(m).respond({ audio: [], audioSamples: 0, sampleRateHz: 24000, parts: [{ type: 'text', text: 'q' }] }, new AbortController().signal, (d) => deltas.push(d));
+    const answer = await new BatchResponder(m).respond(
+      { audio: [], audioSamples: 0, sampleRateHz: 24000, parts: [{ type: 'text', text: 'q' }] },
+      new AbortController().signal,
+      (d) => deltas.push(d),
+    );
     expect(answer).toEqual({ text: 'ask not what your country' });
     expect(deltas.join('')).toBe('ask not what your country ');
     expect(m.requests[0]?.temperature).toBe(0);
@@ -64,7 +68,11 @@ describe('BatchResponder', () => {
 
   it('gives the whole answer of a non-streaming model as one delta', async () => {
     const deltas: string[] = [];
-    const answer = await new BatchResponder(model('whole', false)).respond({ audio: [], audioSamples: 0, sampleRateHz: 24000, parts: [] }, new AbortController().signal, (d) => deltas.push(d));
+    const answer = await new BatchResponder(model('whole', false)).respond(
+      { audio: [], audioSamples: 0, sampleRateHz: 24000, parts: [] },
+      new AbortController().signal,
+      (d) => deltas.push(d),
+    );
     expect(answer.text).toBe('whole');
     expect(deltas).toEqual(['whole']);
   });
@@ -73,7 +81,9 @@ describe('BatchResponder', () => {
     const ac = new AbortController();
     const m = model('late', false);
     const slow = { ...m, doGenerate: async (req: ModelRequest) => (ac.abort(new Error('cancelled by the client')), m.doGenerate(req)) } as ModelV1;
-    await expect(new BatchResponder(slow).respond({ audio: [], audioSamples: 0, sampleRateHz: 24000, parts: [] }, ac.signal, () => undefined)).rejects.toThrow('cancelled by the client');
+    await expect(new BatchResponder(slow).respond({ audio: [], audioSamples: 0, sampleRateHz: 24000, parts: [] }, ac.signal, () => undefined)).rejects.toThrow(
+      'cancelled by the client',
+    );
   });
 });
 
@@ -103,17 +113,27 @@ describe('BatchResponder: calls that did not finish', () => {
 
   for (const streaming of [false, true]) {
     it(`rejects a finish reason "error" instead of answering with its text (${streaming ? 'streamed' : 'one call'})`, async () => {
-      await expect(new BatchResponder(ending('error', streaming)).respond(turn, new AbortController().signal, () => {})).rejects.toThrow(/finish reason "error"/);
+      await expect(new BatchResponder(ending('error', streaming)).respond(turn, new AbortController().signal, () => {})).rejects.toThrow(
+        /finish reason "error"/,
+      );
     });
 
     it(`marks an answer cut at the token limit or by a filter as incomplete (${streaming ? 'streamed' : 'one call'})`, async () => {
       const signal = new AbortController().signal;
-      expect(await new BatchResponder(ending('length', streaming)).respond(turn, signal, () => {})).toEqual({ text: 'half an answ', incomplete: 'max_output_tokens' });
-      expect(await new BatchResponder(ending('filter', streaming)).respond(turn, signal, () => {})).toEqual({ text: 'half an answ', incomplete: 'content_filter' });
+      expect(await new BatchResponder(ending('length', streaming)).respond(turn, signal, () => {})).toEqual({
+        text: 'half an answ',
+        incomplete: 'max_output_tokens',
+      });
+      expect(await new BatchResponder(ending('filter', streaming)).respond(turn, signal, () => {})).toEqual({
+        text: 'half an answ',
+        incomplete: 'content_filter',
+      });
     });
   }
 
   it('rejects a stream that ends without its finish event (its text is partial)', async () => {
-    await expect(new BatchResponder(ending('stop', true, false)).respond(turn, new AbortController().signal, () => {})).rejects.toThrow(/without a finish event after 12 characters/);
+    await expect(new BatchResponder(ending('stop', true, false)).respond(turn, new AbortController().signal, () => {})).rejects.toThrow(
+      /without a finish event after 12 characters/,
+    );
   });
 });

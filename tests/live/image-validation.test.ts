@@ -57,7 +57,10 @@ describe('live image messages are checked before the model sees them', () => {
   it('realtime: an input_image that is not an image is refused with an error event; the next response carries no image', async () => {
     const before = up.requests.length;
     const c = await rawClient(gw, '/v1/realtime?model=vlm', key);
-    const item = (url: string) => ({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_image', image_url: url }] } });
+    const item = (url: string) => ({
+      type: 'conversation.item.create',
+      item: { type: 'message', role: 'user', content: [{ type: 'input_image', image_url: url }] },
+    });
     c.send(item(`data:image/png;base64,${Buffer.from('GIF? no. text.').toString('base64')}`));
     c.send(item('data:image/jpeg;base64,'));
     await eventually(() => errorCodes(c.msgs).length >= 2 || undefined, 'two errors');

@@ -22,13 +22,40 @@ describe('live journal recovery at start', () => {
   }, 60_000);
   afterAll(async () => ts?.dispose());
 
-  it('replays an orphan journal in order and once, skips a torn last line, and leaves a live process\'s journal alone', async () => {
+  it("replays an orphan journal in order and once, skips a torn last line, and leaves a live process's journal alone", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-journal-'));
     const sid = (await ts.store.db.insertInto('stream_sessions').values({ model_id: 'm', protocol: 'native' }).returning('id').executeTakeFirstOrThrow()).id;
     const id = randomUUID();
     const at = new Date('2026-12-04T10:00:00Z').toISOString();
-    const insert = { sessions: [], utterances: [{ kind: 'insert', row: { id, sessionId: sid, seq: 1, sampleId: null, audioSeconds: 1, speechStartS: 0, speechEndS: 1, createdAt: at }, finish: undefined }] };
-    const finish = { sessions: [[sid, { status: 'closed', audioSeconds: 1, endedAt: at }]], utterances: [{ kind: 'update', id, finish: { status: 'ok', transcript: 'from the journal', error: null, latencyFirstTokenMs: 5, latencyFinalMs: 9, realTimeFactor: 0.1, scores: null, finishedAt: at } }] };
+    const insert = {
+      sessions: [],
+      utterances: [
+        {
+          kind: 'insert',
+          row: { id, sessionId: sid, seq: 1, sampleId: null, audioSeconds: 1, speechStartS: 0, speechEndS: 1, createdAt: at },
+          finish: undefined,
+        },
+      ],
+    };
+    const finish = {
+      sessions: [[sid, { status: 'closed', audioSeconds: 1, endedAt: at }]],
+      utterances: [
+        {
+          kind: 'update',
+          id,
+          finish: {
+            status: 'ok',
+            transcript: 'from the journal',
+            error: null,
+            latencyFirstTokenMs: 5,
+            latencyFinalMs: 9,
+            realTimeFactor: 0.1,
+            scores: null,
+            finishedAt: at,
+          },
+        },
+      ],
+    };
     // The insert twice: a batch whose commit landed before the process died is replayed again.
     const orphan = `live-${deadPid()}-x-1.jsonl`;
     await writeFile(join(dir, orphan), `${JSON.stringify(insert)}\n${JSON.stringify(insert)}\n${JSON.stringify(finish)}\n{"sessions":[["${sid}",{"stat`);
@@ -88,7 +115,7 @@ describe('live journal recovery at start', () => {
     await q.close();
   });
 
-  it('never claims a journal named for another host (its pid may run there), reports it once, and claims this host\'s named orphans', async () => {
+  it("never claims a journal named for another host (its pid may run there), reports it once, and claims this host's named orphans", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-journal-'));
     const sid = (await ts.store.db.insertInto('stream_sessions').values({ model_id: 'm', protocol: 'native' }).returning('id').executeTakeFirstOrThrow()).id;
     const patch = (audioSeconds: number): string => `${JSON.stringify({ sessions: [[sid, { audioSeconds }]], utterances: [] })}\n`;
@@ -116,7 +143,7 @@ describe('live journal recovery at start', () => {
     expect(await readdir(dir)).toEqual([foreign]);
   });
 
-  it('replays orphans of several dead processes oldest first (by the time in the name, not the pid\'s spelling), old names and host-named ones alike', async () => {
+  it("replays orphans of several dead processes oldest first (by the time in the name, not the pid's spelling), old names and host-named ones alike", async () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-journal-'));
     const sid = (await ts.store.db.insertInto('stream_sessions').values({ model_id: 'm', protocol: 'native' }).returning('id').executeTakeFirstOrThrow()).id;
     const patch = (audioSeconds: number): string => `${JSON.stringify({ sessions: [[sid, { audioSeconds }]], utterances: [] })}\n`;

@@ -26,7 +26,27 @@ export async function selfSignedCert(): Promise<{ cert: Buffer; key: Buffer; cer
   const dir = await mkdtemp(join(tmpdir(), 'evalgate-tls-'));
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    ],
+    { stdio: 'ignore' },
+  );
   return { cert: await readFile(certFile), key: await readFile(keyFile), certFile, keyFile };
 }
 
@@ -50,14 +70,19 @@ export const b64 = (pcm: Int16Array): string => Buffer.from(pcm.buffer, pcm.byte
 /** In-process scripted model: answers after `latencyMs` with `reply(request)`, streamed as `deltas` pieces. */
 export function scriptedModel(opts: { latencyMs?: number; reply?: (req: ModelRequest) => string; deltas?: number; hang?: boolean }): ModelV1 {
   const latencyMs = opts.latencyMs ?? 10;
-  const reply = opts.reply ?? ((req) => `heard ${(req.parts.find((p) => p.type === 'audio') as { durationS?: number } | undefined)?.durationS?.toFixed(2) ?? 'nothing'} s`);
+  const reply =
+    opts.reply ?? ((req) => `heard ${(req.parts.find((p) => p.type === 'audio') as { durationS?: number } | undefined)?.durationS?.toFixed(2) ?? 'nothing'} s`);
   const wait = (ms: number, signal?: AbortSignal): Promise<void> =>
     new Promise((res, rej) => {
       const t = setTimeout(res, ms);
-      signal?.addEventListener('abort', () => {
-        clearTimeout(t);
-        rej(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-      }, { once: true });
+      signal?.addEventListener(
+        'abort',
+        () => {
+          clearTimeout(t);
+          rej(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
+        },
+        { once: true },
+      );
     });
   return {
     specificationVersion: 'v1',
@@ -135,8 +160,15 @@ export async function startGateway(opts: {
 /** Inserts a one-sample ASR dataset and returns its name. */
 export async function insertAsrSample(gw: TestGateway, opts: { name: string; sample: string; reference: string; lang?: string }): Promise<void> {
   const db = gw.ts.store.db;
-  const ds = await db.insertInto('datasets').values({ name: opts.name, manifest_digest: 'd', merkle_root: 'm', root_dir: realdataDir }).returning('id').executeTakeFirstOrThrow();
-  await db.insertInto('samples').values({ dataset_id: ds.id, sample_key: opts.sample, task: 'asr', reference: JSON.stringify(opts.reference), lang: opts.lang ?? 'en', sample_digest: 's' }).execute();
+  const ds = await db
+    .insertInto('datasets')
+    .values({ name: opts.name, manifest_digest: 'd', merkle_root: 'm', root_dir: realdataDir })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('samples')
+    .values({ dataset_id: ds.id, sample_key: opts.sample, task: 'asr', reference: JSON.stringify(opts.reference), lang: opts.lang ?? 'en', sample_digest: 's' })
+    .execute();
 }
 
 /** Polls until `check` passes (real async state; no wall-clock assertions). */

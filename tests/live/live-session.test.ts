@@ -28,7 +28,10 @@ function batchModel(reply: (req: ModelRequest) => string, gate?: () => Promise<v
     capabilities: { streaming: false },
     doGenerate: async (req: ModelRequest) => {
       requests.push(req);
-      await Promise.race([gate ? gate() : Promise.resolve(), new Promise((_, rej) => req.signal?.addEventListener('abort', () => rej(req.signal!.reason as Error), { once: true }))]);
+      await Promise.race([
+        gate ? gate() : Promise.resolve(),
+        new Promise((_, rej) => req.signal?.addEventListener('abort', () => rej(req.signal!.reason as Error), { once: true })),
+      ]);
       return { text: reply(req), finishReason: 'stop' };
     },
   } as unknown as ModelV1 & { requests: ModelRequest[] };
@@ -98,7 +101,16 @@ describe('LiveSession (no sockets)', () => {
   it('bounds the responses waiting for the model: past the limit a new one fails with BUFFER_FULL', async () => {
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
-    const { s, events } = session({ kind: 'batch', model: batchModel(() => 'ok', () => gate) }, { limits: { maxPendingUtterances: 1 } });
+    const { s, events } = session(
+      {
+        kind: 'batch',
+        model: batchModel(
+          () => 'ok',
+          () => gate,
+        ),
+      },
+      { limits: { maxPendingUtterances: 1 } },
+    );
     for (let i = 0; i < 3; i++) {
       s.addParts([{ type: 'text', text: `q${i}` }]);
       s.createResponse({});
@@ -117,7 +129,13 @@ describe('LiveSession (no sockets)', () => {
   });
 
   it('cancels the running response for the client, keeping what it said so far', async () => {
-    const { s, events } = session({ kind: 'batch', model: batchModel(() => 'never', () => new Promise(() => undefined)) });
+    const { s, events } = session({
+      kind: 'batch',
+      model: batchModel(
+        () => 'never',
+        () => new Promise(() => undefined),
+      ),
+    });
     s.addParts([{ type: 'text', text: 'q' }]);
     s.createResponse({});
     await until(() => s.busy);
@@ -129,7 +147,13 @@ describe('LiveSession (no sockets)', () => {
   it('with server VAD, a detected turn is committed and answered, and new speech interrupts when asked to', async () => {
     const ev = (type: VadEvent['type'], sampleIndex: number): VadEvent => ({ type, sampleIndex, timeS: sampleIndex / 16000 });
     const { s, events } = session(
-      { kind: 'batch', model: batchModel(() => 'slow', () => new Promise((r) => setTimeout(r, 10_000))) },
+      {
+        kind: 'batch',
+        model: batchModel(
+          () => 'slow',
+          () => new Promise((r) => setTimeout(r, 10_000)),
+        ),
+      },
       { vad: [[ev('speech_start', 0)], [ev('speech_end', 3200)], [ev('speech_start', 4800)]] },
     );
     await s.configure({
@@ -175,7 +199,10 @@ describe('LiveSession (no sockets)', () => {
         }
       },
     };
-    const rt: LiveModel = { kind: 'realtime', model: { specificationVersion: 'v1', adapter: 'rt', adapterVersion: '0', inputSampleRateHz: 24000, connect: async () => upstream } };
+    const rt: LiveModel = {
+      kind: 'realtime',
+      model: { specificationVersion: 'v1', adapter: 'rt', adapterVersion: '0', inputSampleRateHz: 24000, connect: async () => upstream },
+    };
     const { s, writes } = session(rt, { upstream });
     s.appendAudio(new Int16Array(2400));
     expect(appended).toEqual([2400]);
@@ -184,6 +211,9 @@ describe('LiveSession (no sockets)', () => {
     expect(() => s.createResponse({})).toThrow(/realtime audio model/);
     await s.close('closed');
     expect(closed).toBe(true);
-    expect(writes.slice(-2)).toEqual([['session', { status: 'closed', audioSeconds: 0.1, ended: true }], ['flush', null]]);
+    expect(writes.slice(-2)).toEqual([
+      ['session', { status: 'closed', audioSeconds: 0.1, ended: true }],
+      ['flush', null],
+    ]);
   });
 });

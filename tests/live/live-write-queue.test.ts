@@ -71,7 +71,16 @@ for (const backend of backends) {
       const good = randomUUID();
       q.insertUtterance({ id: good, sessionId: sid, seq: 1, sampleId: null, audioSeconds: 1, speechStartS: null, speechEndS: null, createdAt: new Date() });
       // No such session: a foreign-key violation that fails the batch's transaction.
-      q.insertUtterance({ id: randomUUID(), sessionId: 'no-such-session', seq: 1, sampleId: null, audioSeconds: 1, speechStartS: null, speechEndS: null, createdAt: new Date() });
+      q.insertUtterance({
+        id: randomUUID(),
+        sessionId: 'no-such-session',
+        seq: 1,
+        sampleId: null,
+        audioSeconds: 1,
+        speechStartS: null,
+        speechEndS: null,
+        createdAt: new Date(),
+      });
       q.updateSession(sid, { audioSeconds: 1 });
       await q.flush();
       expect(seen).toHaveLength(1);
@@ -84,12 +93,25 @@ for (const backend of backends) {
       const q = new LiveWriteQueue(ts.store.db, { maxPendingRows: 4, onError: (e) => errors.push(e), onPressure: (full) => pressure.push(full) });
       const sid = await newSession();
       for (let seq = 1; seq <= 5; seq++) {
-        q.insertUtterance({ id: randomUUID(), sessionId: sid, seq, sampleId: null, audioSeconds: 1, speechStartS: null, speechEndS: null, createdAt: new Date() });
+        q.insertUtterance({
+          id: randomUUID(),
+          sessionId: sid,
+          seq,
+          sampleId: null,
+          audioSeconds: 1,
+          speechStartS: null,
+          speechEndS: null,
+          createdAt: new Date(),
+        });
       }
       expect(pressure).toEqual([true]);
       await q.flush();
       expect(pressure).toEqual([true, false]);
-      const n = await ts.store.db.selectFrom('utterances').select((eb) => eb.fn.countAll().as('n')).where('session_id', '=', sid).executeTakeFirstOrThrow();
+      const n = await ts.store.db
+        .selectFrom('utterances')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('session_id', '=', sid)
+        .executeTakeFirstOrThrow();
       expect(Number(n.n)).toBe(5);
     });
   });

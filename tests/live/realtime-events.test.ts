@@ -4,7 +4,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelRequest } from '../../gateway/models/spec/model-v1.js';
 import { startScriptedRealtimeUpstream } from './servers/scripted-realtime-upstream.js';
-import { b64, chunksOf, eventually, hasRealdata, rawClient, scriptedModel, startGateway, useScriptedAdapter, wavPcm16, type Msg, type TestGateway } from './live-kit.js';
+import {
+  b64,
+  chunksOf,
+  eventually,
+  hasRealdata,
+  rawClient,
+  scriptedModel,
+  startGateway,
+  useScriptedAdapter,
+  wavPcm16,
+  type Msg,
+  type TestGateway,
+} from './live-kit.js';
 
 /** What the scripted model answers: enough to see what reached it. */
 function describeRequest(req: ModelRequest): string {
@@ -16,7 +28,8 @@ function describeRequest(req: ModelRequest): string {
 
 const after = (msgs: Msg[], from: number): Msg[] => msgs.slice(from);
 const typesOf = (msgs: Msg[]): string[] => msgs.map((m) => m.type).filter((t, i, a) => !(t.endsWith('.delta') && a[i - 1] === t));
-const pcm = (seconds: number, rate: number): Int16Array => Int16Array.from({ length: Math.round(seconds * rate) }, (_, i) => Math.round(3000 * Math.sin(i / 9)));
+const pcm = (seconds: number, rate: number): Int16Array =>
+  Int16Array.from({ length: Math.round(seconds * rate) }, (_, i) => Math.round(3000 * Math.sin(i / 9)));
 
 describe('Realtime event sequence and items', () => {
   let gw: TestGateway;
@@ -43,13 +56,19 @@ describe('Realtime event sequence and items', () => {
 
   it('beta: committed audio → user item; response → output item, content part, deltas, then done events, with one assistant item id', async () => {
     const c = await rawClient(gw, '/v1/realtime?model=m', key, { 'OpenAI-Beta': 'realtime=v1' });
-    c.send({ type: 'session.update', session: { input_audio_format: 'pcm16', turn_detection: null, instructions: 'Transcribe.', evalgate: { sample_rate_hz: 16000 } } });
+    c.send({
+      type: 'session.update',
+      session: { input_audio_format: 'pcm16', turn_detection: null, instructions: 'Transcribe.', evalgate: { sample_rate_hz: 16000 } },
+    });
     await eventually(() => c.msgs.find((m) => m.type === 'session.updated'), 'session.updated');
     // Re-sending the format without the rate extension keeps 16 kHz.
     const n0 = c.msgs.length;
     c.send({ type: 'session.update', session: { input_audio_format: 'pcm16' } });
     const updated = await eventually(() => after(c.msgs, n0).find((m) => m.type === 'session.updated'), 'second session.updated');
-    expect((updated.session as { evalgate: { sample_rate_hz: number }; instructions: string })).toMatchObject({ evalgate: { sample_rate_hz: 16000 }, instructions: 'Transcribe.' });
+    expect(updated.session as { evalgate: { sample_rate_hz: number }; instructions: string }).toMatchObject({
+      evalgate: { sample_rate_hz: 16000 },
+      instructions: 'Transcribe.',
+    });
 
     const start = c.msgs.length;
     c.send({ type: 'input_audio_buffer.append', audio: b64(pcm(0.5, 16000)) });
@@ -82,9 +101,16 @@ describe('Realtime event sequence and items', () => {
       expect(m.response_id, m.type).toBe(responseId);
       if (m.type !== 'response.output_item.added' && m.type !== 'response.output_item.done') expect(m.item_id, m.type).toBe(assistantId);
     }
-    const deltas = turn.filter((m) => m.type === 'response.text.delta').map((m) => m.delta as string).join('');
+    const deltas = turn
+      .filter((m) => m.type === 'response.text.delta')
+      .map((m) => m.delta as string)
+      .join('');
     expect(deltas).toBe('system="Transcribe." parts=audio text= audio=0.50');
-    const done = turn.at(-1)!.response as { status: string; status_details: unknown; output: { id: string; status: string; content: { type: string; text: string }[] }[] };
+    const done = turn.at(-1)!.response as {
+      status: string;
+      status_details: unknown;
+      output: { id: string; status: string; content: { type: string; text: string }[] }[];
+    };
     expect(done).toMatchObject({ status: 'completed', status_details: null });
     expect(done.output).toEqual([expect.objectContaining({ id: assistantId, status: 'completed', content: [{ type: 'text', text: deltas }] })]);
 
@@ -100,7 +126,10 @@ describe('Realtime event sequence and items', () => {
     expect(items[0]).toMatchObject({ previous_item_id: assistantId, item: { id: 'my_item_1', role: 'user' } });
     expect(items[1]).toMatchObject({ previous_item_id: 'my_item_1', item: { role: 'system' } });
     expect(second.find((m) => m.type === 'error')?.error).toMatchObject({ code: 'EVALGATE_ERR_BAD_INPUT', param: 'item.id' });
-    const text = second.filter((m) => m.type === 'response.text.delta').map((m) => m.delta as string).join('');
+    const text = second
+      .filter((m) => m.type === 'response.text.delta')
+      .map((m) => m.delta as string)
+      .join('');
     expect(text).toBe('system="Transcribe.\\n\\nBe brief." parts=text text=hello audio=-');
     c.ws.close(1000);
     await c.closed;
@@ -113,7 +142,14 @@ describe('Realtime event sequence and items', () => {
     const start = c.msgs.length;
     c.send({
       type: 'conversation.item.create',
-      item: { type: 'message', role: 'user', content: [{ type: 'input_audio', audio: b64(pcm(0.25, 24000)) }, { type: 'input_text', text: 'what was said?' }] },
+      item: {
+        type: 'message',
+        role: 'user',
+        content: [
+          { type: 'input_audio', audio: b64(pcm(0.25, 24000)) },
+          { type: 'input_text', text: 'what was said?' },
+        ],
+      },
     });
     c.send({ type: 'response.create' });
     await eventually(() => after(c.msgs, start).find((m) => m.type === 'response.done'), 'response.done');
@@ -165,7 +201,11 @@ describe('Realtime event sequence and items', () => {
     await eventually(() => slow.msgs.find((m) => m.type === 'response.content_part.added'), 'response started');
     slow.send({ type: 'response.cancel' });
     const cancelled = await eventually(() => slow.msgs.find((m) => m.type === 'response.done'), 'cancelled response.done');
-    expect(cancelled.response).toMatchObject({ status: 'cancelled', status_details: { type: 'cancelled', reason: 'client_cancelled' }, output: [{ status: 'incomplete' }] });
+    expect(cancelled.response).toMatchObject({
+      status: 'cancelled',
+      status_details: { type: 'cancelled', reason: 'client_cancelled' },
+      output: [{ status: 'incomplete' }],
+    });
     expect(slow.msgs.find((m) => m.type === 'response.output_item.done')?.item).toMatchObject({ status: 'incomplete' });
     slow.ws.close(1000);
     await slow.closed;
@@ -174,7 +214,11 @@ describe('Realtime event sequence and items', () => {
     c.send({ type: 'conversation.item.create', item: { type: 'message', role: 'user', content: [{ type: 'input_text', text: 'please fail' }] } });
     c.send({ type: 'response.create' });
     const failed = await eventually(() => c.msgs.find((m) => m.type === 'response.done'), 'failed response.done');
-    expect(failed.response).toMatchObject({ status: 'failed', status_details: { type: 'failed', error: { code: 'EVALGATE_ERR_MODEL_CALL_FAILED' } }, output: [{ status: 'incomplete' }] });
+    expect(failed.response).toMatchObject({
+      status: 'failed',
+      status_details: { type: 'failed', error: { code: 'EVALGATE_ERR_MODEL_CALL_FAILED' } },
+      output: [{ status: 'incomplete' }],
+    });
     expect(c.msgs.filter((m) => m.type === 'error')).toEqual([]);
     c.ws.close(1000);
     await c.closed;
@@ -184,7 +228,15 @@ describe('Realtime event sequence and items', () => {
     const c = await rawClient(gw, '/v1/realtime?model=m', key);
     c.send({
       type: 'session.update',
-      session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: { type: 'semantic_vad', eagerness: 'high', create_response: false, interrupt_response: true } } } },
+      session: {
+        type: 'realtime',
+        audio: {
+          input: {
+            format: { type: 'audio/pcm', rate: 24000 },
+            turn_detection: { type: 'semantic_vad', eagerness: 'high', create_response: false, interrupt_response: true },
+          },
+        },
+      },
     });
     const updated = await eventually(() => c.msgs.find((m) => m.type === 'session.updated'), 'session.updated');
     expect((updated.session as { audio: { input: { turn_detection: unknown } } }).audio.input.turn_detection).toEqual({
@@ -211,7 +263,12 @@ describe('Realtime event sequence and items', () => {
     const c = await rawClient(gw, '/v1/realtime?model=slow', key);
     c.send({
       type: 'session.update',
-      session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: { type: 'server_vad', silence_duration_ms: 200, interrupt_response: true } } } },
+      session: {
+        type: 'realtime',
+        audio: {
+          input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: { type: 'server_vad', silence_duration_ms: 200, interrupt_response: true } },
+        },
+      },
     });
     await eventually(() => c.msgs.find((m) => m.type === 'session.updated'), 'session.updated');
     const speech = await wavPcm16('jfk.wav', 24000);
@@ -219,7 +276,10 @@ describe('Realtime event sequence and items', () => {
     const done = await eventually(() => c.msgs.find((m) => m.type === 'response.done'), 'an interrupted response', 30_000);
     expect(done.response).toMatchObject({ status: 'cancelled', status_details: { type: 'cancelled', reason: 'turn_detected' } });
     const doneAt = c.msgs.indexOf(done);
-    const lastStart = c.msgs.slice(0, doneAt).map((m) => m.type).lastIndexOf('input_audio_buffer.speech_started');
+    const lastStart = c.msgs
+      .slice(0, doneAt)
+      .map((m) => m.type)
+      .lastIndexOf('input_audio_buffer.speech_started');
     expect(lastStart).toBeGreaterThan(c.msgs.findIndex((m) => m.type === 'response.created'));
     c.ws.close(1000);
     await c.closed;
@@ -236,7 +296,11 @@ async function withRealtimeUpstream(
   body: (c: Client, up: Upstream) => Promise<void>,
 ): Promise<void> {
   const up = await startScriptedRealtimeUpstream(upstream);
-  const gw = await startGateway({ tls: false, models: [{ id: 'rt', adapter: 'openai-realtime', kind: 'generalist', model: 'gpt-realtime', baseUrl: up.url, options: {} }], live });
+  const gw = await startGateway({
+    tls: false,
+    models: [{ id: 'rt', adapter: 'openai-realtime', kind: 'generalist', model: 'gpt-realtime', baseUrl: up.url, options: {} }],
+    live,
+  });
   try {
     const c = await rawClient(gw, '/v1/realtime?model=rt', await gw.key('submitter'));
     c.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: null } } } });
@@ -278,7 +342,12 @@ describe('a realtime upstream behind the session', () => {
       const mark = c.msgs.length;
       const second = await turn(c, 'second response.done');
       expect(second.response).toMatchObject({ status: 'completed', output: [{ content: [{ text: 'answer 1' }] }] });
-      expect(after(c.msgs, mark).filter((m) => m.type.endsWith('text.delta')).map((m) => m.delta).join('')).toBe('answer 1');
+      expect(
+        after(c.msgs, mark)
+          .filter((m) => m.type.endsWith('text.delta'))
+          .map((m) => m.delta)
+          .join(''),
+      ).toBe('answer 1');
       // The upstream was asked to cancel; its "no active response" reply did not fail anything.
       expect(up.cancels).toBeGreaterThanOrEqual(1);
       expect(c.msgs.filter((m) => m.type === 'error')).toEqual([]);
@@ -290,7 +359,8 @@ describe('a realtime upstream behind the session', () => {
       await cancelledTurn(c);
       // Long enough for the upstream to answer the cancelled request while nothing waits.
       await new Promise((r) => setTimeout(r, 800));
-      for (const n of [1, 2]) expect((await turn(c, `turn ${n}`)).response).toMatchObject({ status: 'completed', output: [{ content: [{ text: `answer ${n}` }] }] });
+      for (const n of [1, 2])
+        expect((await turn(c, `turn ${n}`)).response).toMatchObject({ status: 'completed', output: [{ content: [{ text: `answer ${n}` }] }] });
     });
   });
 
@@ -307,7 +377,11 @@ describe('a realtime upstream behind the session', () => {
 
   it('refuses input_audio items for a realtime model, whose audio goes through the input buffer', async () => {
     await withRealtimeUpstream({ reply: () => 'ok', latencyMs: 20 }, undefined, async (c) => {
-      c.send({ type: 'conversation.item.create', event_id: 'evt_item', item: { type: 'message', role: 'user', content: [{ type: 'input_audio', audio: b64(pcm(0.1, 24000)) }] } });
+      c.send({
+        type: 'conversation.item.create',
+        event_id: 'evt_item',
+        item: { type: 'message', role: 'user', content: [{ type: 'input_audio', audio: b64(pcm(0.1, 24000)) }] },
+      });
       const err = await eventually(() => c.msgs.find((m) => m.type === 'error'), 'error');
       expect(err.error).toMatchObject({ code: 'EVALGATE_ERR_BAD_INPUT', param: 'item.content', event_id: 'evt_item' });
       expect(c.msgs.some((m) => m.type === 'conversation.item.added')).toBe(false);

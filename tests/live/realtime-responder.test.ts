@@ -117,7 +117,11 @@ describe('RealtimeResponder: commit ↔ response correlation', () => {
     const { up, ask } = setup();
     const a = ask();
     const b = ask();
-    up.play({ type: 'error', message: 'bad request', clientEventId: 'evalgate_response_1' }, { type: 'response-created', responseId: 'r9' }, { type: 'response-done', responseId: 'r9', text: 'for b' });
+    up.play(
+      { type: 'error', message: 'bad request', clientEventId: 'evalgate_response_1' },
+      { type: 'response-created', responseId: 'r9' },
+      { type: 'response-done', responseId: 'r9', text: 'for b' },
+    );
     await expect(a.answer).rejects.toMatchObject({ code: 'EVALGATE_ERR_MODEL_CALL_FAILED' });
     await expect(b.answer).resolves.toEqual({ text: 'for b' });
   });
@@ -125,7 +129,11 @@ describe('RealtimeResponder: commit ↔ response correlation', () => {
   it('fails a response the upstream cancelled, and ignores benign codes', async () => {
     const { up, ask, reported } = setup();
     const a = ask();
-    up.play({ type: 'error', message: 'late cancel', code: 'response_cancel_not_active' }, { type: 'response-created', responseId: 'r1' }, { type: 'response-done', responseId: 'r1', text: '', status: 'cancelled', statusReason: 'turn_detected' });
+    up.play(
+      { type: 'error', message: 'late cancel', code: 'response_cancel_not_active' },
+      { type: 'response-created', responseId: 'r1' },
+      { type: 'response-done', responseId: 'r1', text: '', status: 'cancelled', statusReason: 'turn_detected' },
+    );
     await expect(a.answer).rejects.toThrow(/the upstream cancelled the response \(turn_detected\)/);
     expect(reported).toEqual([]);
   });

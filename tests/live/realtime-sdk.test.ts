@@ -72,7 +72,11 @@ describe.skipIf(!hasRealdata)('OpenAI SDK realtime clients through the gateway (
     expect(types).toContain('response.output_text.delta');
     expect(types).not.toContain('response.text.delta');
     expect(types).not.toContain('error');
-    const response = done.response as { status: string; output: { content: { text: string }[] }[]; evalgate: { latency: { final_ms: number; first_token_ms: number; audio_seconds: number }; scores: { wer: number } } };
+    const response = done.response as {
+      status: string;
+      output: { content: { text: string }[] }[];
+      evalgate: { latency: { final_ms: number; first_token_ms: number; audio_seconds: number }; scores: { wer: number } };
+    };
     expect(response.status).toBe('completed');
     expect(response.output[0]?.content[0]?.text).toBe(jfkHeard);
     expect(response.evalgate.scores.wer).toBeCloseTo(1 / 22, 10);
@@ -126,7 +130,13 @@ describe.skipIf(!hasRealdata)('OpenAI SDK realtime clients through the gateway (
     const rt = new OpenAIRealtimeWS({ model: 'chat', options: { ca: gw.cert } }, client);
     const events = collect(rt);
     await opened(rt.socket);
-    rt.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: { type: 'server_vad', silence_duration_ms: 500 } } } } });
+    rt.send({
+      type: 'session.update',
+      session: {
+        type: 'realtime',
+        audio: { input: { format: { type: 'audio/pcm', rate: 24000 }, turn_detection: { type: 'server_vad', silence_duration_ms: 500 } } },
+      },
+    });
     const before = chatUp.requests.length;
     const pcm = await wavPcm16('jfk.wav', 24000);
     const silence = new Int16Array(24000 * 1.5);
@@ -162,30 +172,39 @@ describe.skipIf(!hasRealdata)('OpenAI SDK realtime clients through the gateway (
     expect(events.filter((e) => e.type === 'input_audio_buffer.speech_started').length).toBeGreaterThanOrEqual(1);
   });
 
-  const sphinx = adapterNames.includes('pocketsphinx') && (() => {
-    try {
-      execFileSync('which', ['pocketsphinx_continuous'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  it.skipIf(!sphinx)('GA client → pocketsphinx specialist (skips unless the pocketsphinx adapter and Debian pocketsphinx are installed)', async () => {
-    const key = await gw.key('evaluator');
-    const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1` });
-    const rt = new OpenAIRealtimeWS({ model: 'sphinx', options: { ca: gw.cert } }, client);
-    const events = collect(rt);
-    await opened(rt.socket);
-    rt.send({ type: 'session.update', session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 16000 as 24000 }, turn_detection: null } } } });
-    const pcm = await wavPcm16('jfk.wav', 16000);
-    for (const c of chunksOf(pcm, 16000, 100)) rt.send({ type: 'input_audio_buffer.append', audio: b64(c) });
-    rt.send({ type: 'input_audio_buffer.commit' });
-    rt.send({ type: 'response.create', response: { evalgate: { dataset: 'realdata', sample: 'jfk' } } as never });
-    const done = await eventually(() => events.find((e) => e.type === 'response.done'), 'pocketsphinx response', 60_000);
-    rt.close();
-    const r = done.response as { status: string; output: { content: { text: string }[] }[]; evalgate: { scores: { wer: number } } };
-    expect(r.status).toBe('completed');
-    expect(r.output[0]?.content[0]?.text.toLowerCase()).toContain('country');
-    expect(r.evalgate.scores.wer).toBeLessThan(1);
-  }, 90_000);
+  const sphinx =
+    adapterNames.includes('pocketsphinx') &&
+    (() => {
+      try {
+        execFileSync('which', ['pocketsphinx_continuous'], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    })();
+  it.skipIf(!sphinx)(
+    'GA client → pocketsphinx specialist (skips unless the pocketsphinx adapter and Debian pocketsphinx are installed)',
+    async () => {
+      const key = await gw.key('evaluator');
+      const client = new OpenAI({ apiKey: key, baseURL: `${gw.url}/v1` });
+      const rt = new OpenAIRealtimeWS({ model: 'sphinx', options: { ca: gw.cert } }, client);
+      const events = collect(rt);
+      await opened(rt.socket);
+      rt.send({
+        type: 'session.update',
+        session: { type: 'realtime', audio: { input: { format: { type: 'audio/pcm', rate: 16000 as 24000 }, turn_detection: null } } },
+      });
+      const pcm = await wavPcm16('jfk.wav', 16000);
+      for (const c of chunksOf(pcm, 16000, 100)) rt.send({ type: 'input_audio_buffer.append', audio: b64(c) });
+      rt.send({ type: 'input_audio_buffer.commit' });
+      rt.send({ type: 'response.create', response: { evalgate: { dataset: 'realdata', sample: 'jfk' } } as never });
+      const done = await eventually(() => events.find((e) => e.type === 'response.done'), 'pocketsphinx response', 60_000);
+      rt.close();
+      const r = done.response as { status: string; output: { content: { text: string }[] }[]; evalgate: { scores: { wer: number } } };
+      expect(r.status).toBe('completed');
+      expect(r.output[0]?.content[0]?.text.toLowerCase()).toContain('country');
+      expect(r.evalgate.scores.wer).toBeLessThan(1);
+    },
+    90_000,
+  );
 });

@@ -38,7 +38,10 @@ describe('live scoring goes through scoreTask', () => {
   it('vqa and ocr use the OCR metrics; mcq uses the chosen extractor and reports answered', () => {
     const v = scoreBoundSample(sample({ task: 'vqa', reference: ['Paris', 'paris, france'] }), 'Paris')!;
     expect(v).toMatchObject({ anls: 1, exact_match: 1, ocrbench: 1 });
-    const m = scoreBoundSample(sample({ task: 'mcq', answer: 'B', choices: ['red', 'blue', 'green', 'white'], scoring: { extractor: 'lmms' } }), 'The answer is (B) blue.')!;
+    const m = scoreBoundSample(
+      sample({ task: 'mcq', answer: 'B', choices: ['red', 'blue', 'green', 'white'], scoring: { extractor: 'lmms' } }),
+      'The answer is (B) blue.',
+    )!;
     expect(m).toEqual({ correct: 1, answered: 1 });
     const u = scoreBoundSample(sample({ task: 'mcq', answer: 'B', choices: ['red', 'blue'] }), 'I cannot tell.')!;
     expect(u).toEqual({ correct: 0, answered: 0 });
@@ -46,7 +49,13 @@ describe('live scoring goes through scoreTask', () => {
   });
 
   it('the evalgate extension takes scorer options and refuses unknown ones', () => {
-    expect(parseSampleRef({ dataset: 'd', sample: 's', normalizer: 'whisper-en', unit: 'word', extractor: 'mvbench' }, 'response.evalgate')).toEqual({ dataset: 'd', sample: 's', normalizer: 'whisper-en', unit: 'word', extractor: 'mvbench' });
+    expect(parseSampleRef({ dataset: 'd', sample: 's', normalizer: 'whisper-en', unit: 'word', extractor: 'mvbench' }, 'response.evalgate')).toEqual({
+      dataset: 'd',
+      sample: 's',
+      normalizer: 'whisper-en',
+      unit: 'word',
+      extractor: 'mvbench',
+    });
     expect(() => parseSampleRef({ dataset: 'd', sample: 's', normalizer: 'lowercase' }, 'response.evalgate')).toThrow(/normalizer must be one of/);
     expect(() => parseSampleRef({ dataset: 'd', sample: 's', unit: 'token' }, 'response.evalgate')).toThrow(/unit must be one of/);
   });

@@ -69,9 +69,16 @@ describe('live session lifecycle', () => {
     c.commit();
     const db = gw.ts.store.db;
     // The server has taken the commit (its utterance row exists) before the client drops.
-    await eventually(async () => (await db.selectFrom('utterances').select('seq').where('session_id', '=', c.sessionId).executeTakeFirst()) ?? undefined, 'the committed utterance');
+    await eventually(
+      async () => (await db.selectFrom('utterances').select('seq').where('session_id', '=', c.sessionId).executeTakeFirst()) ?? undefined,
+      'the committed utterance',
+    );
     c.drop();
-    await eventually(async () => (await db.selectFrom('stream_sessions').select('status').where('id', '=', c.sessionId).executeTakeFirst())?.status === 'disconnected' || undefined, 'disconnected');
+    await eventually(
+      async () =>
+        (await db.selectFrom('stream_sessions').select('status').where('id', '=', c.sessionId).executeTakeFirst())?.status === 'disconnected' || undefined,
+      'disconnected',
+    );
     const again = await StreamClient.connect({ url: gw.url, model: 'slow', apiKey: key, resumeSessionId: c.sessionId });
     expect(again.sessionId).toBe(c.sessionId);
     const f = await again.nextFinal();
@@ -83,10 +90,15 @@ describe('live session lifecycle', () => {
     const summary = await again.end();
     expect(summary.utterances).toBe(2);
     const rows = await db.selectFrom('utterances').select(['seq', 'status']).where('session_id', '=', c.sessionId).orderBy('seq').execute();
-    expect(rows).toEqual([{ seq: 1, status: 'ok' }, { seq: 2, status: 'ok' }]);
+    expect(rows).toEqual([
+      { seq: 1, status: 'ok' },
+      { seq: 2, status: 'ok' },
+    ]);
     // Another key cannot take the session over.
     const other = await gw.key('submitter');
-    await expect(StreamClient.connect({ url: gw.url, model: 'slow', apiKey: other, resumeSessionId: c.sessionId })).rejects.toThrow(/EVALGATE_ERR_NOT_FOUND|closed/);
+    await expect(StreamClient.connect({ url: gw.url, model: 'slow', apiKey: other, resumeSessionId: c.sessionId })).rejects.toThrow(
+      /EVALGATE_ERR_NOT_FOUND|closed/,
+    );
   });
 
   it('a client that stops reading gets deltas dropped (bounded) but the full final text', async () => {
@@ -119,7 +131,12 @@ describe('graceful shutdown', () => {
     const dir = await mkdtemp(join(tmpdir(), 'evalgate-live-shutdown-'));
     const slow = useScriptedAdapter(() => scriptedModel({ latencyMs: 500 }));
     try {
-      const config = configSchema.parse({ database: { pgliteDir: dir }, server: { host: '127.0.0.1', port: 0, auth: false }, logLevel: 'silent', models: [{ id: 'slow', adapter: slow.adapter, kind: 'specialist' }] });
+      const config = configSchema.parse({
+        database: { pgliteDir: dir },
+        server: { host: '127.0.0.1', port: 0, auth: false },
+        logLevel: 'silent',
+        models: [{ id: 'slow', adapter: slow.adapter, kind: 'specialist' }],
+      });
       const server = await serveGateway({ config });
       const c = await StreamClient.connect({ url: server.url, model: 'slow' });
       await c.configure({ sampleRateHz: 16000 });

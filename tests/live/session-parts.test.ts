@@ -9,7 +9,8 @@ import { doneEvents, failureOf, latencyOf, type LiveResponse } from '../../gatew
 import { ResponseQueue } from '../../gateway/live/response-queue.js';
 import { SessionStats } from '../../gateway/live/session-stats.js';
 
-const metricValue = async (registry: Registry, name: string): Promise<number> => ((await registry.getSingleMetric(name)!.get()).values as { value: number }[]).reduce((a, v) => a + v.value, 0);
+const metricValue = async (registry: Registry, name: string): Promise<number> =>
+  ((await registry.getSingleMetric(name)!.get()).values as { value: number }[]).reduce((a, v) => a + v.value, 0);
 
 describe('Conversation', () => {
   it('links items in order and assembles the pending turn until a response takes it', () => {
@@ -113,7 +114,13 @@ describe('SessionStats', () => {
   });
 
   it('has no percentiles before the first completed utterance', () => {
-    expect(new SessionStats(createLiveMetrics(new Registry())).summary()).toEqual({ utterances: 0, failed: 0, audioSeconds: 0, firstTokenMs: null, finalMs: null });
+    expect(new SessionStats(createLiveMetrics(new Registry())).summary()).toEqual({
+      utterances: 0,
+      failed: 0,
+      audioSeconds: 0,
+      firstTokenMs: null,
+      finalMs: null,
+    });
   });
 });
 
@@ -123,7 +130,12 @@ describe('live-response', () => {
     expect(latencyOf(done, 1_000, 2, 1_400)).toEqual({ firstTokenMs: 150, finalMs: 400, audioSeconds: 2, realTimeFactor: 0.2 });
     // No delta before the answer: the first token is the final.
     expect(latencyOf({ ...done, firstMs: null }, 1_000, 0, 1_012.345)).toEqual({ firstTokenMs: 12.35, finalMs: 12.35, audioSeconds: 0, realTimeFactor: null });
-    expect(latencyOf({ status: 'cancelled', text: '', firstMs: 1_100 }, 1_000, 1, 1_400)).toEqual({ firstTokenMs: null, finalMs: null, audioSeconds: 1, realTimeFactor: null });
+    expect(latencyOf({ status: 'cancelled', text: '', firstMs: 1_100 }, 1_000, 1, 1_400)).toEqual({
+      firstTokenMs: null,
+      finalMs: null,
+      audioSeconds: 1,
+      realTimeFactor: null,
+    });
   });
 
   it('maps failures: its own registry error, a timeout, or MODEL_CALL_FAILED', () => {
@@ -143,7 +155,18 @@ describe('live-response', () => {
     expect(err).toMatchObject({ type: 'error', code: 'EVALGATE_ERR_MODEL_CALL_FAILED', responseId: 'resp_1' });
     expect(done).toMatchObject({ type: 'response_done', status: 'failed', seq: 3, error: { code: 'EVALGATE_ERR_MODEL_CALL_FAILED' } });
     expect(doneEvents({ ...r, cancelReason: 'turn_detected' }, { status: 'cancelled', text: 'par', firstMs: null }, latency, undefined)).toEqual([
-      { type: 'response_done', responseId: 'resp_1', itemId: 'u', outputItemId: 'a', previousItemId: 'u', cancelReason: 'turn_detected', seq: 3, status: 'cancelled', text: 'par', latency },
+      {
+        type: 'response_done',
+        responseId: 'resp_1',
+        itemId: 'u',
+        outputItemId: 'a',
+        previousItemId: 'u',
+        cancelReason: 'turn_detected',
+        seq: 3,
+        status: 'cancelled',
+        text: 'par',
+        latency,
+      },
     ]);
   });
 });

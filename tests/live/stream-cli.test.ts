@@ -40,14 +40,27 @@ describe.skipIf(!hasRealdata)('evalgate stream', () => {
     try {
       const program = new Command().exitOverride();
       register(program);
-      await program.parseAsync(['node', 'evalgate', 'stream', join(realdataDir, 'jfk.wav'), '--url', gw.url, '--dataset', 'realdata', '--sample', 'jfk', '--json', ...args]);
+      await program.parseAsync([
+        'node',
+        'evalgate',
+        'stream',
+        join(realdataDir, 'jfk.wav'),
+        '--url',
+        gw.url,
+        '--dataset',
+        'realdata',
+        '--sample',
+        'jfk',
+        '--json',
+        ...args,
+      ]);
     } finally {
       spy.mockRestore();
     }
     return JSON.parse(out.join('')) as { files: { utterances: { scores: { wer: number } }[] }[] };
   }
 
-  it('passes --normalizer to the bound sample\'s scorer', async () => {
+  it("passes --normalizer to the bound sample's scorer", async () => {
     const raw = await streamJson(['--model', 'shouting']);
     expect(raw.files[0]?.utterances[0]?.scores.wer).toBe(1);
     const normalized = await streamJson(['--model', 'shouting', '--normalizer', 'whisper-en']);
@@ -55,7 +68,13 @@ describe.skipIf(!hasRealdata)('evalgate stream', () => {
   });
 
   it('streams a file, prints the transcript, latency and the score as JSON', async () => {
-    const doc = (await streamJson(['--model', 'm'])) as unknown as { files: { audioSeconds: number; utterances: { status: string; text: string; scores: { wer: number }; latency: { finalMs: number } }[]; summary: { utterances: number } }[] };
+    const doc = (await streamJson(['--model', 'm'])) as unknown as {
+      files: {
+        audioSeconds: number;
+        utterances: { status: string; text: string; scores: { wer: number }; latency: { finalMs: number } }[];
+        summary: { utterances: number };
+      }[];
+    };
     const f = defined(doc.files[0], 'the first file');
     expect(f.audioSeconds).toBeCloseTo(11, 1);
     expect(f.utterances).toHaveLength(1);

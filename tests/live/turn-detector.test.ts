@@ -4,7 +4,14 @@ import type { TurnDetection } from '../../gateway/live/live-event.js';
 import { TurnDetector, type DetectedTurn, type TurnDetectorOptions, type TurnVad } from '../../gateway/live/turn-detector.js';
 import { defined } from '../helpers/defined.js';
 
-const vadOn: TurnDetection = { type: 'server_vad', threshold: 0.5, silenceDurationMs: 500, prefixPaddingMs: 300, createResponse: true, interruptResponse: false };
+const vadOn: TurnDetection = {
+  type: 'server_vad',
+  threshold: 0.5,
+  silenceDurationMs: 500,
+  prefixPaddingMs: 300,
+  createResponse: true,
+  interruptResponse: false,
+};
 const rate16k = { encoding: 'pcm16', sampleRateHz: 16000 } as const;
 
 /** Samples whose values are their stream positions (mod 2^15), so a cut can be checked sample by sample. */
@@ -18,7 +25,10 @@ const ev = (type: VadEvent['type'], sampleIndex: number): VadEvent => ({ type, s
 class ScriptedVad implements TurnVad {
   readonly pushed: number[] = [];
   resets = 0;
-  constructor(readonly script: VadEvent[][] = [], readonly gate?: Promise<void>) {}
+  constructor(
+    readonly script: VadEvent[][] = [],
+    readonly gate?: Promise<void>,
+  ) {}
   async push(samples: Float32Array): Promise<VadEvent[]> {
     this.pushed.push(samples.length);
     await this.gate;

@@ -16,7 +16,11 @@ describe('apiImage', () => {
   }, 60_000);
 
   it('passes PNG, JPEG and WebP through unchanged, typed by their bytes rather than their names', async () => {
-    for (const [ext, type] of [['png', 'image/png'], ['jpg', 'image/jpeg'], ['webp', 'image/webp']] as const) {
+    for (const [ext, type] of [
+      ['png', 'image/png'],
+      ['jpg', 'image/jpeg'],
+      ['webp', 'image/webp'],
+    ] as const) {
       const bytes = new Uint8Array(readFileSync(file(ext)));
       const out = await apiImage(bytes, `mislabelled.gif`);
       expect(out.mimeType).toBe(type);
@@ -26,7 +30,11 @@ describe('apiImage', () => {
   });
 
   it('converts BMP, GIF and TIFF to a PNG of the same size', async () => {
-    for (const [ext, type] of [['bmp', 'image/bmp'], ['gif', 'image/gif'], ['tiff', 'image/tiff']] as const) {
+    for (const [ext, type] of [
+      ['bmp', 'image/bmp'],
+      ['gif', 'image/gif'],
+      ['tiff', 'image/tiff'],
+    ] as const) {
       const bytes = new Uint8Array(readFileSync(file(ext)));
       expect(sniffImageType(bytes)).toBe(type);
       const out = await apiImage(bytes, file(ext));

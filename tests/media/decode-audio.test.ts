@@ -17,9 +17,21 @@ beforeAll(async () => {
   // 1.5 s of 440 Hz at 44.1 kHz, and 2.25 s of stereo at 48 kHz (left 300 Hz, right silent).
   await ffmpegRun(['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=1.5', '-c:a', 'pcm_s16le', toneWav]);
   await ffmpegRun([
-    '-f', 'lavfi', '-i', 'sine=frequency=300:sample_rate=48000:duration=2.25',
-    '-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=mono', '-filter_complex', '[0:a][1:a]amerge=inputs=2,atrim=duration=2.25',
-    '-ac', '2', '-c:a', 'flac', stereoFlac,
+    '-f',
+    'lavfi',
+    '-i',
+    'sine=frequency=300:sample_rate=48000:duration=2.25',
+    '-f',
+    'lavfi',
+    '-i',
+    'anullsrc=r=48000:cl=mono',
+    '-filter_complex',
+    '[0:a][1:a]amerge=inputs=2,atrim=duration=2.25',
+    '-ac',
+    '2',
+    '-c:a',
+    'flac',
+    stereoFlac,
   ]);
 });
 

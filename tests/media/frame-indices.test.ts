@@ -53,17 +53,13 @@ describe('linspace (lmms-eval)', () => {
 describe('fps (Qwen2-VL / Qwen2.5-VL smart_nframes)', () => {
   it('samples 2 fps by default, a multiple of FRAME_FACTOR=2', () => {
     expect(qwenSmartNframes(300, 30)).toBe(20);
-    expect(qwenFpsIndices(300, 30)).toEqual([
-      0, 16, 31, 47, 63, 79, 94, 110, 126, 142, 157, 173, 189, 205, 220, 236, 252, 268, 283, 299,
-    ]);
+    expect(qwenFpsIndices(300, 30)).toEqual([0, 16, 31, 47, 63, 79, 94, 110, 126, 142, 157, 173, 189, 205, 220, 236, 252, 268, 283, 299]);
   });
   it('caps at max_frames (768 by default) and raises short clips to min_frames', () => {
     expect(qwenSmartNframes(90000, 25)).toBe(768);
     expect(qwenSmartNframes(50, 25)).toBe(4);
     expect(qwenFpsIndices(50, 25)).toEqual([0, 16, 33, 49]);
-    expect(frameIndices('fps', { totalFrames: 300, fps: 30, targetFps: 1, maxFrames: 8 })).toEqual([
-      0, 43, 85, 128, 171, 214, 256, 299,
-    ]);
+    expect(frameIndices('fps', { totalFrames: 300, fps: 30, targetFps: 1, maxFrames: 8 })).toEqual([0, 43, 85, 128, 171, 214, 256, 299]);
     const long = qwenFpsIndices(90000, 25);
     expect(long.slice(0, 5)).toEqual([0, 117, 235, 352, 469]);
     expect(long.slice(-3)).toEqual([89764, 89882, 89999]);

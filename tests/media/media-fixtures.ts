@@ -43,9 +43,24 @@ export async function makeCounterVideo(
   const half = Math.floor(height / 2);
   const geq = `lum='if(lt(Y\\,${half})\\,255*bitand(floor(N/pow(2\\,floor(X*${counterBits}/W)))\\,1)\\,mod(X+Y+N*7\\,256))'`;
   await ffmpegRun([
-    '-f', 'lavfi', '-i', `nullsrc=s=${width}x${height}:r=${fps},format=gray,geq=${geq},format=${opts.pixFmt ?? 'yuv420p'}`,
-    '-frames:v', String(frames),
-    '-c:v', 'libx264', '-preset', 'veryfast', '-g', String(frames), '-keyint_min', String(frames), '-sc_threshold', '0', '-bf', '3',
+    '-f',
+    'lavfi',
+    '-i',
+    `nullsrc=s=${width}x${height}:r=${fps},format=gray,geq=${geq},format=${opts.pixFmt ?? 'yuv420p'}`,
+    '-frames:v',
+    String(frames),
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-g',
+    String(frames),
+    '-keyint_min',
+    String(frames),
+    '-sc_threshold',
+    '0',
+    '-bf',
+    '3',
     ...(opts.extra ?? []),
     path,
   ]);

@@ -9,7 +9,14 @@ import { adapterDescriptors, adapterNames, adapterPcmRateHz, findAdapter, isReal
 import { createModel, createRealtimeModel } from '../../gateway/models/create-model.js';
 import { audioDecodeRateFor } from '../../gateway/runner/build-request.js';
 
-const cfg = (adapter: string, extra: Partial<ModelConfig> = {}): ModelConfig => ({ id: `m-${adapter}`, adapter, kind: 'generalist', model: 'some-model', options: {}, ...extra });
+const cfg = (adapter: string, extra: Partial<ModelConfig> = {}): ModelConfig => ({
+  id: `m-${adapter}`,
+  adapter,
+  kind: 'generalist',
+  model: 'some-model',
+  options: {},
+  ...extra,
+});
 
 describe('adapter descriptors', () => {
   it('list every built-in adapter once, with the aliases that were accepted before', () => {
@@ -51,7 +58,13 @@ describe('adapter descriptors', () => {
     // An alias loads the canonical adapter.
     expect((await createModel(cfg('gemini-generate'))).adapter).toBe('gemini');
     expect((await createRealtimeModel(cfg('openai-realtime'))).adapter).toBe('openai-realtime');
-    await expect(createRealtimeModel(cfg('openai-chat'))).rejects.toMatchObject({ code: 'EVALGATE_ERR_CONFIG_INVALID', message: expect.stringContaining('openai-realtime') });
-    await expect(createModel(cfg('nope'))).rejects.toMatchObject({ code: 'EVALGATE_ERR_CONFIG_INVALID', message: expect.stringContaining('known adapters: openai-chat') });
+    await expect(createRealtimeModel(cfg('openai-chat'))).rejects.toMatchObject({
+      code: 'EVALGATE_ERR_CONFIG_INVALID',
+      message: expect.stringContaining('openai-realtime'),
+    });
+    await expect(createModel(cfg('nope'))).rejects.toMatchObject({
+      code: 'EVALGATE_ERR_CONFIG_INVALID',
+      message: expect.stringContaining('known adapters: openai-chat'),
+    });
   });
 });

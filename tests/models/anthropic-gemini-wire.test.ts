@@ -75,7 +75,13 @@ describe('anthropic wire format', () => {
     server.script(anthropicScript.stream(['Hi']));
     const model = await createModel(anthropicScript.config(server.url), { env });
     const events = [];
-    for await (const ev of model.doStream!({ system: 'Today is January 1, 2024.', parts: [{ type: 'text', text: 'Hello' }], temperature: 0, maxOutputTokens: 256 })) events.push(ev);
+    for await (const ev of model.doStream!({
+      system: 'Today is January 1, 2024.',
+      parts: [{ type: 'text', text: 'Hello' }],
+      temperature: 0,
+      maxOutputTokens: 256,
+    }))
+      events.push(ev);
     expect(server.requests[0]?.body).toEqual({
       model: 'claude-3-5-sonnet-20241022',
       max_tokens: 256,
@@ -102,7 +108,13 @@ describe('anthropic wire format', () => {
 
   it('maps stop_reason: stop_sequence and tool_use stop, model_context_window_exceeded is length, pause_turn is no answer', async () => {
     const model = await createModel(anthropicScript.config(server.url), { env });
-    for (const [wire, expected] of [['stop_sequence', 'stop'], ['tool_use', 'stop'], ['model_context_window_exceeded', 'length'], ['refusal', 'filter'], ['pause_turn', 'error']] as const) {
+    for (const [wire, expected] of [
+      ['stop_sequence', 'stop'],
+      ['tool_use', 'stop'],
+      ['model_context_window_exceeded', 'length'],
+      ['refusal', 'filter'],
+      ['pause_turn', 'error'],
+    ] as const) {
       server.script(anthropicScript.ok('Partial', wire));
       expect((await model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).finishReason, wire).toBe(expected);
     }
@@ -165,24 +177,42 @@ describe('gemini wire format', () => {
     await writeFile(video, bytes);
     const inline = await sent(
       geminiScript,
-      { parts: [{ type: 'video', path: video, mimeType: 'video/mp4' }, { type: 'text', text: 'Summarize this video.' }] },
+      {
+        parts: [
+          { type: 'video', path: video, mimeType: 'video/mp4' },
+          { type: 'text', text: 'Summarize this video.' },
+        ],
+      },
       { videoTransport: 'video_url' },
     );
     expect(inline).toEqual({ contents: [{ parts: [{ inline_data: { mime_type: 'video/mp4', data: b64(bytes) } }, { text: 'Summarize this video.' }] }] });
     server.requests.length = 0;
-    const frames = await sent(
-      geminiScript,
-      { parts: [{ type: 'image', data: jpeg, mimeType: 'image/jpeg', timestampS: 1.25 }, { type: 'text', text: 'Q?' }] },
-    );
+    const frames = await sent(geminiScript, {
+      parts: [
+        { type: 'image', data: jpeg, mimeType: 'image/jpeg', timestampS: 1.25 },
+        { type: 'text', text: 'Q?' },
+      ],
+    });
     expect(frames).toEqual({
-      contents: [{ parts: [{ text: 'The following 1 frames were sampled from the video at 1.25s.' }, { inline_data: { mime_type: 'image/jpeg', data: b64(jpeg) } }, { text: 'Q?' }] }],
+      contents: [
+        {
+          parts: [
+            { text: 'The following 1 frames were sampled from the video at 1.25s.' },
+            { inline_data: { mime_type: 'image/jpeg', data: b64(jpeg) } },
+            { text: 'Q?' },
+          ],
+        },
+      ],
     });
   });
 
   it('a blocked prompt is a failed call, not an empty answer', async () => {
     server.script({ kind: 'json', status: 200, body: { promptFeedback: { blockReason: 'SAFETY' } } });
     const model = await createModel(geminiScript.config(server.url), { env });
-    await expect(model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('SAFETY') });
+    await expect(model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringContaining('SAFETY'),
+    });
   });
 
   it('a safety stop after some text keeps the partial answer as finishReason filter; with no text it fails', async () => {
@@ -192,14 +222,26 @@ describe('gemini wire format', () => {
     expect(partial.text).toBe('The sign says');
     expect(partial.finishReason).toBe('filter');
     expect(partial.warnings).toEqual([]);
-    for (const [reason, expected] of [['RECITATION', 'filter'], ['PROHIBITED_CONTENT', 'filter'], ['OTHER', 'error'], ['MALFORMED_FUNCTION_CALL', 'error'], ['LANGUAGE', 'error']] as const) {
+    for (const [reason, expected] of [
+      ['RECITATION', 'filter'],
+      ['PROHIBITED_CONTENT', 'filter'],
+      ['OTHER', 'error'],
+      ['MALFORMED_FUNCTION_CALL', 'error'],
+      ['LANGUAGE', 'error'],
+    ] as const) {
       server.script({ kind: 'json', status: 200, body: { candidates: [{ content: { parts: [{ text: 'Some' }] }, finishReason: reason }] } });
       expect((await model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).finishReason, reason).toBe(expected);
     }
     // A reason this adapter has never seen keeps the answer, and says so.
     server.script({ kind: 'json', status: 200, body: { candidates: [{ content: { parts: [{ text: 'Some' }] }, finishReason: 'SOMETHING_NEW' }] } });
-    expect(await model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).toMatchObject({ finishReason: 'stop', warnings: [expect.stringContaining('SOMETHING_NEW')] });
+    expect(await model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).toMatchObject({
+      finishReason: 'stop',
+      warnings: [expect.stringContaining('SOMETHING_NEW')],
+    });
     server.script({ kind: 'json', status: 200, body: { candidates: [{ content: { parts: [] }, finishReason: 'SAFETY' }] } });
-    await expect(model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).rejects.toMatchObject({ retryable: false, message: expect.stringContaining('SAFETY') });
+    await expect(model.doGenerate({ parts: [{ type: 'text', text: 'x' }] })).rejects.toMatchObject({
+      retryable: false,
+      message: expect.stringContaining('SAFETY'),
+    });
   });
 });

@@ -14,7 +14,8 @@ import { hasRealdata, realdataDir } from '../helpers/realdata.js';
 const realdata = realdataDir;
 const hasPocketsphinx = (process.env.PATH ?? '').split(delimiter).some((d) => existsSync(join(d, 'pocketsphinx_continuous')));
 if (!hasRealdata) console.warn(`[models] skipping real-media adapter tests: ${realdata} is missing`);
-if (!hasPocketsphinx) console.warn('[models] skipping pocketsphinx adapter test: pocketsphinx_continuous is not on PATH (apt install pocketsphinx pocketsphinx-en-us)');
+if (!hasPocketsphinx)
+  console.warn('[models] skipping pocketsphinx adapter test: pocketsphinx_continuous is not on PATH (apt install pocketsphinx pocketsphinx-en-us)');
 
 const cfg = (adapter: string, options: Record<string, unknown> = {}): ModelConfig => ({ id: adapter, adapter, kind: 'specialist', options });
 
@@ -24,7 +25,12 @@ describe('ppocr adapter', () => {
     expect(model.capabilities).toMatchObject({ image: true, audio: false, streaming: false });
     const zh = await readFile(join(realdata, 'text_rec.jpg'));
     const en = await readFile(join(realdata, 'en_rec.jpg'));
-    const r1 = await model.doGenerate({ parts: [{ type: 'text', text: 'ignored prompt' }, { type: 'image', data: zh, mimeType: 'image/jpeg' }] });
+    const r1 = await model.doGenerate({
+      parts: [
+        { type: 'text', text: 'ignored prompt' },
+        { type: 'image', data: zh, mimeType: 'image/jpeg' },
+      ],
+    });
     expect(r1.text).toBe('韩国小馆');
     expect(r1.warnings).toEqual([]);
     const r2 = await model.doGenerate({ parts: [{ type: 'image', data: en, mimeType: 'image/jpeg' }] });

@@ -78,12 +78,22 @@ describe('openai-chat wire format', () => {
   });
 
   it('uses max_completion_tokens for OpenAI reasoning models, which refuse max_tokens (others keep max_tokens)', async () => {
-    for (const [model, field] of [['o3-mini', 'max_completion_tokens'], ['gpt-5-mini', 'max_completion_tokens'], ['Qwen/Qwen2-VL-7B-Instruct', 'max_tokens']] as const) {
+    for (const [model, field] of [
+      ['o3-mini', 'max_completion_tokens'],
+      ['gpt-5-mini', 'max_completion_tokens'],
+      ['Qwen/Qwen2-VL-7B-Instruct', 'max_tokens'],
+    ] as const) {
       const body = (await sentBody(config(model), { parts: [{ type: 'text', text: 'hi' }], maxOutputTokens: 50 })) as Record<string, unknown>;
       expect(body[field], model).toBe(50);
-      expect(Object.keys(body).filter((k) => k.startsWith('max_')), model).toEqual([field]);
+      expect(
+        Object.keys(body).filter((k) => k.startsWith('max_')),
+        model,
+      ).toEqual([field]);
     }
-    const forced = (await sentBody(config('o3-mini', { maxTokensField: 'max_tokens' }), { parts: [{ type: 'text', text: 'hi' }], maxOutputTokens: 5 })) as Record<string, unknown>;
+    const forced = (await sentBody(config('o3-mini', { maxTokensField: 'max_tokens' }), {
+      parts: [{ type: 'text', text: 'hi' }],
+      maxOutputTokens: 5,
+    })) as Record<string, unknown>;
     expect(forced.max_tokens).toBe(5);
   });
 
@@ -139,10 +149,14 @@ describe('openai-chat wire format', () => {
 
   it('audio_url and max_completion_tokens, as in the vLLM Qwen2-Audio example; baseUrl may end in /v1', async () => {
     const wav = encodeWav16(new Float32Array(8), 16000);
-    const body = await sentBody(
-      config('Qwen/Qwen2-Audio-7B-Instruct', { audioTransport: 'audio_url', maxTokensField: 'max_completion_tokens' }, '/v1'),
-      { parts: [{ type: 'text', text: 'What’s in this audio?' }, { type: 'audio', data: wav, mimeType: 'audio/wav' }], maxOutputTokens: 64, temperature: 0 },
-    );
+    const body = await sentBody(config('Qwen/Qwen2-Audio-7B-Instruct', { audioTransport: 'audio_url', maxTokensField: 'max_completion_tokens' }, '/v1'), {
+      parts: [
+        { type: 'text', text: 'What’s in this audio?' },
+        { type: 'audio', data: wav, mimeType: 'audio/wav' },
+      ],
+      maxOutputTokens: 64,
+      temperature: 0,
+    });
     expect(server.requests[0]?.url).toBe('/v1/chat/completions');
     expect(body).toEqual({
       model: 'Qwen/Qwen2-Audio-7B-Instruct',

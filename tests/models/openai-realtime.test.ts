@@ -72,11 +72,26 @@ const betaAnswer: RealtimeScript = (ev, send) => {
 function unfinishedAnswer(status: 'incomplete' | 'cancelled', reason: string): RealtimeScript {
   return (ev, send) => {
     if (ev.type !== 'response.create') return;
-    send({ type: 'response.text.delta', event_id: 'event_1', response_id: 'resp_002', item_id: 'msg_008', output_index: 0, content_index: 0, delta: 'Hello wo' });
+    send({
+      type: 'response.text.delta',
+      event_id: 'event_1',
+      response_id: 'resp_002',
+      item_id: 'msg_008',
+      output_index: 0,
+      content_index: 0,
+      delta: 'Hello wo',
+    });
     send({
       type: 'response.done',
       event_id: 'event_2',
-      response: { id: 'resp_002', object: 'realtime.response', status, status_details: { type: status, reason }, output: [], usage: { total_tokens: 45, input_tokens: 40, output_tokens: 5 } },
+      response: {
+        id: 'resp_002',
+        object: 'realtime.response',
+        status,
+        status_details: { type: status, reason },
+        output: [],
+        usage: { total_tokens: 45, input_tokens: 40, output_tokens: 5 },
+      },
     });
   };
 }
@@ -103,16 +118,17 @@ const gaAnswer: RealtimeScript = (ev, send) => {
     usage: { type: 'duration', seconds: 1 },
   };
   send(transcript);
-  const done: Ga.ResponseDoneEvent = { type: 'response.done', event_id: 'event_3', response: { id: 'resp_1', object: 'realtime.response', status: 'completed' } };
+  const done: Ga.ResponseDoneEvent = {
+    type: 'response.done',
+    event_id: 'event_3',
+    response: { id: 'resp_1', object: 'realtime.response', status: 'completed' },
+  };
   send(done);
 };
 
 describe('openai-realtime: session and handshake', () => {
   it('GA: Bearer auth, no beta header, documented session.update, model in the query', async () => {
-    const model = await createRealtimeModel(
-      config({ api: 'ga', instructions: 'Transcribe the user.', transcriptionModel: 'whisper-1' }),
-      { env },
-    );
+    const model = await createRealtimeModel(config({ api: 'ga', instructions: 'Transcribe the user.', transcriptionModel: 'whisper-1' }), { env });
     expect(model.inputSampleRateHz).toBe(24000);
     const next = server.nextSession();
     const conn = await model.connect({});

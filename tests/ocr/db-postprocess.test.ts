@@ -16,7 +16,7 @@ describe('textComponents', () => {
   });
 
   it('handles U shapes whose arms join lower down', () => {
-    const m = map(10, 6, (x, y) => ((x === 1 || x === 8) && y < 5) || (y === 5 && x >= 1 && x <= 8) ? 1 : 0);
+    const m = map(10, 6, (x, y) => (((x === 1 || x === 8) && y < 5) || (y === 5 && x >= 1 && x <= 8) ? 1 : 0));
     expect(textComponents(m, 10, 6, 0.3)).toHaveLength(1);
   });
 });

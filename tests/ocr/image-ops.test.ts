@@ -15,9 +15,25 @@ const channel0 = (img: RgbImage): number[] => Array.from({ length: img.width * i
 describe('resizeBilinear', () => {
   it('matches cv2.resize INTER_LINEAR (half-pixel centres, replicated edges)', () => {
     // cv2.resize(np.array([[0, 100]], np.uint8), (4, 1)) → [[0, 25, 75, 100]]
-    expect(channel0(resizeBilinear(grey(2, 1, (x) => x * 100), 4, 1))).toEqual([0, 25, 75, 100]);
+    expect(
+      channel0(
+        resizeBilinear(
+          grey(2, 1, (x) => x * 100),
+          4,
+          1,
+        ),
+      ),
+    ).toEqual([0, 25, 75, 100]);
     // Halving averages pairs: [[10, 20, 30, 40]] → [[15, 35]]
-    expect(channel0(resizeBilinear(grey(4, 1, (x) => 10 * (x + 1)), 2, 1))).toEqual([15, 35]);
+    expect(
+      channel0(
+        resizeBilinear(
+          grey(4, 1, (x) => 10 * (x + 1)),
+          2,
+          1,
+        ),
+      ),
+    ).toEqual([15, 35]);
   });
 });
 

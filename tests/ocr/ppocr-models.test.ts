@@ -93,13 +93,22 @@ describe('PP-OCRv4 on rendered pages', () => {
       height: 120,
       lines: [{ text: 'Evaluation results are stored in Postgres', x: 30, baselineY: 70, fontSizePx: 30, font: 'DejaVu Sans' }],
     };
-    const flipped = new Uint8Array(await sharp(await renderTextImage(upright)).rotate(180).png().toBuffer());
+    const flipped = new Uint8Array(
+      await sharp(await renderTextImage(upright))
+        .rotate(180)
+        .png()
+        .toBuffer(),
+    );
     const r = await ocr.recognize(flipped);
     expect(similarity(r.text, 'Evaluation results are stored in Postgres')).toBeGreaterThanOrEqual(0.9);
   });
 
   it('returns nothing for a blank image', async () => {
-    const blank = new Uint8Array(await sharp({ create: { width: 200, height: 100, channels: 3, background: '#fff' } }).png().toBuffer());
+    const blank = new Uint8Array(
+      await sharp({ create: { width: 200, height: 100, channels: 3, background: '#fff' } })
+        .png()
+        .toBuffer(),
+    );
     expect(await ocr.recognize(blank)).toEqual({ text: '', lines: [] });
   });
 });

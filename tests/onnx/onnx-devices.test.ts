@@ -6,9 +6,7 @@ import { availableDevices, getSession, isProviderLoadFailure, ortBindingDir } fr
 
 const require = createRequire(import.meta.url);
 const silero = require.resolve('@ricky0123/vad-web/dist/silero_vad_v5.onnx');
-const cudaFilesPresent = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'].every((f) =>
-  existsSync(join(ortBindingDir(), f)),
-);
+const cudaFilesPresent = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'].every((f) => existsSync(join(ortBindingDir(), f)));
 
 describe('ONNX Runtime devices', () => {
   it('always offers the CPU backend, and cuda only when its provider files are installed', async () => {

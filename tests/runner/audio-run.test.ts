@@ -51,9 +51,12 @@ describe('an ASR run over FLAC and Ogg audio with openai-chat (PGlite)', () => {
     expect(result.report.counts).toMatchObject({ ok: 2, failed: 0, skipped: 0 });
 
     const audios = server.bodies.flatMap((b) =>
-      ((b as { messages: { content: unknown }[] }).messages.flatMap((m) => (Array.isArray(m.content) ? m.content : [])) as { type: string; input_audio?: { data: string; format: string } }[]).filter(
-        (p) => p.type === 'input_audio',
-      ),
+      (
+        (b as { messages: { content: unknown }[] }).messages.flatMap((m) => (Array.isArray(m.content) ? m.content : [])) as {
+          type: string;
+          input_audio?: { data: string; format: string };
+        }[]
+      ).filter((p) => p.type === 'input_audio'),
     );
     expect(audios).toHaveLength(2);
     for (const a of audios) {

@@ -62,13 +62,19 @@ describe('buildRequest with media', () => {
   }, 60_000);
 
   it('sends the whole file as a video part when the model takes video', async () => {
-    const { request } = await buildRequest({ ...base, media: [{ kind: 'video', path: 'v.mp4', sha256: '' }] }, opts({ video: { mode: 'video', strategy: 'uniform', count: 4 } }));
+    const { request } = await buildRequest(
+      { ...base, media: [{ kind: 'video', path: 'v.mp4', sha256: '' }] },
+      opts({ video: { mode: 'video', strategy: 'uniform', count: 4 } }),
+    );
     expect(request.parts[0]).toMatchObject({ type: 'video', path: join(dir, 'v.mp4'), mimeType: 'video/mp4', durationS: 2 });
   });
 
   it('decodes FLAC and Ogg audio (adapters can only pass WAV/MP3 bytes through) and leaves WAV as bytes', async () => {
     const asr = (path: string): RunnerSample => ({ ...base, task: 'asr', durationS: null, media: [{ kind: 'audio', path, sha256: '' }] });
-    for (const [name, mimeType] of [['tone.flac', 'audio/flac'], ['tone.ogg', 'audio/ogg']] as const) {
+    for (const [name, mimeType] of [
+      ['tone.flac', 'audio/flac'],
+      ['tone.ogg', 'audio/ogg'],
+    ] as const) {
       const { request, audioSeconds } = await buildRequest(asr(name), opts());
       const part = request.parts[0];
       expect(part).toMatchObject({ type: 'audio', mimeType, sampleRateHz: 16_000 });
@@ -103,7 +109,11 @@ describe('buildRequest with media', () => {
     const ocr = (path: string): RunnerSample => ({ ...base, task: 'ocr', media: [{ kind: 'image', path, sha256: '' }] });
     const bmp = (await buildRequest(ocr('page.bmp'), opts())).request.parts[0];
     expect(bmp).toMatchObject({ type: 'image', mimeType: 'image/png' });
-    expect(Buffer.from(bmp?.type === 'image' ? bmp.data : []).subarray(1, 4).toString()).toBe('PNG');
+    expect(
+      Buffer.from(bmp?.type === 'image' ? bmp.data : [])
+        .subarray(1, 4)
+        .toString(),
+    ).toBe('PNG');
     expect((await buildRequest(ocr('page.jpg'), opts())).request.parts[0]).toMatchObject({ type: 'image', mimeType: 'image/jpeg' });
   });
 
@@ -127,7 +137,10 @@ describe('buildRequest with media', () => {
   it('refuses a link inside the root that leads out of it (a file swapped for a link after import never reaches a model)', async () => {
     await symlink('/etc/passwd', join(dir, 'leak.wav'));
     await symlink('/etc/hostname', join(dir, 'leak.png'));
-    for (const m of [{ kind: 'audio', path: 'leak.wav' }, { kind: 'image', path: 'leak.png' }] as const) {
+    for (const m of [
+      { kind: 'audio', path: 'leak.wav' },
+      { kind: 'image', path: 'leak.png' },
+    ] as const) {
       await expect(buildRequest({ ...base, media: [{ ...m, sha256: '' }] }, opts())).rejects.toMatchObject({ code: 'EVALGATE_ERR_PATH_ESCAPE' });
     }
   });

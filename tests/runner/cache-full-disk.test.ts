@@ -58,7 +58,9 @@ describe('a full disk under the response cache (real tmpfs, PGlite)', () => {
     await rm(join(mnt, 'probe'), { force: true });
 
     const cacheDir = join(mnt, 'responses');
-    const prepared = await prepareRun(ts.store.db, configWithModel(server.baseUrl), { dataset: fixture.manifestPath, modelId: 'scripted' }, (m) => createModel(m));
+    const prepared = await prepareRun(ts.store.db, configWithModel(server.baseUrl), { dataset: fixture.manifestPath, modelId: 'scripted' }, (m) =>
+      createModel(m),
+    );
     const result = await executeLocalRun(ts.store.db, prepared, { concurrency: 2, timeoutMs: 10_000, cacheDir });
     expect(result.report.status).toBe('completed');
     expect(result.report.counts).toMatchObject({ ok: 6, failed: 0, pending: 0 });

@@ -47,7 +47,12 @@ describe.each(backends.filter((b) => b.name === 'pglite' || hasPostgres))('two e
     // Each executor did part of the work; the other one's samples were left to it.
     expect(a.totals.ok + b.totals.ok).toBe(n);
     expect(a.totals.claimedElsewhere + b.totals.claimedElsewhere).toBeGreaterThan(0);
-    const finished = await ts.store.db.selectFrom('audit_log').select('details').where('subject', '=', prepared.run.id).where('action', '=', 'run.finished').execute();
+    const finished = await ts.store.db
+      .selectFrom('audit_log')
+      .select('details')
+      .where('subject', '=', prepared.run.id)
+      .where('action', '=', 'run.finished')
+      .execute();
     expect(finished).toHaveLength(1);
     const run = await ts.store.db.selectFrom('runs').select('status').where('id', '=', prepared.run.id).executeTakeFirstOrThrow();
     expect(run.status).toBe('completed');
@@ -57,7 +62,9 @@ describe.each(backends.filter((b) => b.name === 'pglite' || hasPostgres))('two e
 
   it('lets exactly one of two simultaneous resumes of a failed run take it over', async () => {
     const config = configWithModel(server.baseUrl);
-    const prepared = await prepareRun(ts.store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted', forceNew: true, limit: 2 }, (m) => createModel(m));
+    const prepared = await prepareRun(ts.store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted', forceNew: true, limit: 2 }, (m) =>
+      createModel(m),
+    );
     const runId = prepared.run.id;
     await ts.store.db.updateTable('runs').set({ status: 'failed' }).where('id', '=', runId).execute();
     await sql`update runs set heartbeat_host = null, heartbeat_pid = null where id = ${runId}`.execute(ts.store.db);
@@ -72,11 +79,17 @@ describe.each(backends.filter((b) => b.name === 'pglite' || hasPostgres))('two e
 
   it('refuses --resume while another live process holds the heartbeat, naming its host and pid', async () => {
     const config = configWithModel(server.baseUrl);
-    const prepared = await prepareRun(ts.store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted', forceNew: true, limit: 3 }, (m) => createModel(m));
+    const prepared = await prepareRun(ts.store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted', forceNew: true, limit: 3 }, (m) =>
+      createModel(m),
+    );
     const runId = prepared.run.id;
     const hold = (host: string, pid: number) =>
       sql`update runs set status = 'running', heartbeat_at = now(), heartbeat_host = ${host}, heartbeat_pid = ${pid} where id = ${runId}`.execute(ts.store.db);
-    const resume = () => prepareRun(ts.store.db, config, { resume: runId }, (m) => createModel(m)).then(() => undefined, (e: unknown) => e);
+    const resume = () =>
+      prepareRun(ts.store.db, config, { resume: runId }, (m) => createModel(m)).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
 
     // A process on another machine.
     await hold('gpu-box-7', 4242);
@@ -85,7 +98,9 @@ describe.each(backends.filter((b) => b.name === 'pglite' || hasPostgres))('two e
     expect((err as Error).message).toContain('gpu-box-7');
     expect((err as Error).message).toContain('4242');
     // The same command without --resume continues the same run: refused too.
-    const again = await prepareRun(ts.store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted', limit: 3 }, (m) => createModel(m)).catch((e: unknown) => e);
+    const again = await prepareRun(ts.store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted', limit: 3 }, (m) => createModel(m)).catch(
+      (e: unknown) => e,
+    );
     expect(isEvalgateError(again) && again.code).toBe('EVALGATE_ERR_CONFLICT');
 
     // A live process on this machine; once it is gone, the run is free at once (no minute's wait).

@@ -31,7 +31,10 @@ describe.skipIf(!hasPostgres)('distributed workers on pg-boss (PostgreSQL)', () 
 
   beforeAll(async () => {
     fixture = await writeMcqManifest(30, 'w');
-    const scripts = { [defined(fixture.samples[3], 'sample #3').id]: [{ kind: 'error' as const, status: 500 }, 'ok' as const], [defined(fixture.samples[7], 'sample #7').id]: ['drop' as const, 'ok' as const] };
+    const scripts = {
+      [defined(fixture.samples[3], 'sample #3').id]: [{ kind: 'error' as const, status: 500 }, 'ok' as const],
+      [defined(fixture.samples[7], 'sample #7').id]: ['drop' as const, 'ok' as const],
+    };
     server = await startScriptedServer({ answers: answersFor(fixture.samples), scripts, latencyMs: 30 });
     ts = await createPostgresTestStore();
   });
@@ -127,7 +130,17 @@ describe.skipIf(!hasPostgres)('distributed workers on pg-boss (PostgreSQL)', () 
       const work = async () => {
         const b = await openSampleQueue(ts.url!);
         try {
-          return await runWorker({ db: ts.store.db, boss: b, config, loadModel: (m) => createModel(m), concurrency: 6, timeoutMs: 5000, retry, exitWhenIdleMs: 1000, pollIntervalMs: 50 });
+          return await runWorker({
+            db: ts.store.db,
+            boss: b,
+            config,
+            loadModel: (m) => createModel(m),
+            concurrency: 6,
+            timeoutMs: 5000,
+            retry,
+            exitWhenIdleMs: 1000,
+            pollIntervalMs: 50,
+          });
         } finally {
           await b.stop({ graceful: true, wait: true, close: true });
         }
@@ -137,7 +150,12 @@ describe.skipIf(!hasPostgres)('distributed workers on pg-boss (PostgreSQL)', () 
       expect(a.ok + b.ok).toBe(6);
       expect([...slow.requests.values()].reduce((x, y) => x + y, 0)).toBe(6);
       expect([...slow.requests.values()].every((c) => c === 1)).toBe(true);
-      const finished = await ts.store.db.selectFrom('audit_log').select('id').where('subject', '=', prepared.run.id).where('action', '=', 'run.finished').execute();
+      const finished = await ts.store.db
+        .selectFrom('audit_log')
+        .select('id')
+        .where('subject', '=', prepared.run.id)
+        .where('action', '=', 'run.finished')
+        .execute();
       expect(finished).toHaveLength(1);
     } finally {
       await slow.close();
@@ -164,7 +182,11 @@ describe('distributed mode on the embedded database', () => {
     try {
       const cfg = join(dir, 'evalgate.config.json');
       await writeFile(cfg, JSON.stringify({ database: { pgliteDir: join(dir, 'db') } }));
-      const out = spawnSync(process.execPath, [cli, '--config', cfg, 'worker', '--json'], { cwd: repo, env: { ...process.env, DATABASE_URL: '' }, encoding: 'utf8' });
+      const out = spawnSync(process.execPath, [cli, '--config', cfg, 'worker', '--json'], {
+        cwd: repo,
+        env: { ...process.env, DATABASE_URL: '' },
+        encoding: 'utf8',
+      });
       expect(out.status).toBe(1);
       expect(out.stderr).toContain('EVALGATE_ERR_DISTRIBUTED_NEEDS_POSTGRES');
     } finally {

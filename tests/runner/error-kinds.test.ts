@@ -16,7 +16,11 @@ function crc32(bytes: Uint8Array): number {
 
 /** A valid 1×1 PNG whose header then claims `side`×`side` pixels (sharp refuses it: "Input image exceeds pixel limit"). */
 async function pngClaiming(side: number): Promise<Uint8Array> {
-  const png = Buffer.from(await sharp({ create: { width: 1, height: 1, channels: 3, background: '#fff' } }).png().toBuffer());
+  const png = Buffer.from(
+    await sharp({ create: { width: 1, height: 1, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer(),
+  );
   // Signature (8) + IHDR length (4) + "IHDR" (4): width and height follow.
   png.writeUInt32BE(side, 16);
   png.writeUInt32BE(side, 20);

@@ -49,7 +49,12 @@ describe('runner and finishReason', () => {
     ts = await createPgliteTestStore();
     dir = await mkdtemp(join(tmpdir(), 'evalgate-finish-'));
     manifestPath = join(dir, 'vqa.jsonl');
-    await writeFile(manifestPath, Object.entries(answers).map(([id, a]) => JSON.stringify({ id, task: 'vqa', question: `question ${id}?`, reference: a.reference })).join('\n'));
+    await writeFile(
+      manifestPath,
+      Object.entries(answers)
+        .map(([id, a]) => JSON.stringify({ id, task: 'vqa', question: `question ${id}?`, reference: a.reference }))
+        .join('\n'),
+    );
   }, 120_000);
   afterAll(async () => {
     await ts?.dispose();
@@ -60,7 +65,11 @@ describe('runner and finishReason', () => {
     const config = configSchema.parse({ models: [{ id: 'finish-test', adapter: 'in-test', kind: 'generalist' }] });
     const model = scriptedModel();
     const prepared = await prepareRun(ts.store.db, config, { dataset: manifestPath, modelId: 'finish-test' }, () => Promise.resolve(model));
-    const { report, totals } = await executeLocalRun(ts.store.db, prepared, { concurrency: 2, timeoutMs: 5000, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 50 } });
+    const { report, totals } = await executeLocalRun(ts.store.db, prepared, {
+      concurrency: 2,
+      timeoutMs: 5000,
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 50 },
+    });
 
     expect(totals).toMatchObject({ ok: 3, failed: 1, skipped: 0 });
     expect(model.calls.get('q3')).toBe(1);

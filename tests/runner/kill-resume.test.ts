@@ -29,11 +29,7 @@ function runCli(args: string[]): Promise<{ code: number | null; stdout: string; 
 }
 
 async function okKeys(store: Store, runId?: string): Promise<Set<string>> {
-  let q = store.db
-    .selectFrom('predictions as p')
-    .innerJoin('samples as s', 's.id', 'p.sample_id')
-    .select('s.sample_key')
-    .where('p.status', '=', 'ok');
+  let q = store.db.selectFrom('predictions as p').innerJoin('samples as s', 's.id', 'p.sample_id').select('s.sample_key').where('p.status', '=', 'ok');
   if (runId) q = q.where('p.run_id', '=', runId);
   return new Set((await q.execute()).map((r) => r.sample_key));
 }
@@ -70,11 +66,15 @@ describe.skipIf(!hasPostgres)('kill -9 in the middle of a run, then resume (buil
 
   it('predicts no sample twice and never requests a completed sample again', async () => {
     expect(existsSync(cli), `${cli} must be built`).toBe(true);
-    const child = spawn(process.execPath, [cli, '--config', configPath, 'run', '--dataset', fixture.manifestPath, '--model', 'scripted', '--concurrency', '4', '--json'], {
-      cwd: repo,
-      env: { ...process.env, DATABASE_URL: '' },
-      stdio: 'ignore',
-    });
+    const child = spawn(
+      process.execPath,
+      [cli, '--config', configPath, 'run', '--dataset', fixture.manifestPath, '--model', 'scripted', '--concurrency', '4', '--json'],
+      {
+        cwd: repo,
+        env: { ...process.env, DATABASE_URL: '' },
+        stdio: 'ignore',
+      },
+    );
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
     // Kill once some, but not all, samples are stored.
     let seen = 0;
@@ -101,16 +101,21 @@ describe.skipIf(!hasPostgres)('kill -9 in the middle of a run, then resume (buil
 
     // The killed process stamped a heartbeat while it ran; the run is not stale yet.
     const listed = await runCli(['--config', configPath, 'runs', 'list', '--json']);
-    const listedRun = defined((JSON.parse(listed.stdout) as { runs: { runId: string; stale: boolean; heartbeatAt: string | null }[] }).runs[0], 'a run in runs list');
+    const listedRun = defined(
+      (JSON.parse(listed.stdout) as { runs: { runId: string; stale: boolean; heartbeatAt: string | null }[] }).runs[0],
+      'a run in runs list',
+    );
     expect(listedRun).toMatchObject({ runId, stale: false });
     expect(Date.now() - Date.parse(listedRun.heartbeatAt!)).toBeLessThan(60_000);
     // A minute without heartbeats, without waiting a minute: age the stamp the dead process left.
-    await store.db.updateTable('runs').set({ heartbeat_at: sql<Date>`heartbeat_at - interval '5 minutes'` }).where('id', '=', runId).execute();
+    await store.db
+      .updateTable('runs')
+      .set({ heartbeat_at: sql<Date>`heartbeat_at - interval '5 minutes'` })
+      .where('id', '=', runId)
+      .execute();
     const dry = await runCli(['--config', configPath, 'runs', 'reap', '--dry-run', '--json']);
     expect(dry.code, dry.stderr).toBe(0);
-    expect((JSON.parse(dry.stdout) as { runs: { runId: string; ok: number }[] }).runs).toEqual([
-      expect.objectContaining({ runId, ok: doneAtKill.size }),
-    ]);
+    expect((JSON.parse(dry.stdout) as { runs: { runId: string; ok: number }[] }).runs).toEqual([expect.objectContaining({ runId, ok: doneAtKill.size })]);
     const reaped = await runCli(['--config', configPath, 'runs', 'reap', '--json']);
     expect(reaped.code, reaped.stderr).toBe(0);
     expect((JSON.parse(reaped.stdout) as { runs: { runId: string }[] }).runs.map((r) => r.runId)).toEqual([runId]);

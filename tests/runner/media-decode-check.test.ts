@@ -48,7 +48,10 @@ describe('media decode check before API model calls (openai-chat, PGlite)', () =
       { id: 'random', task: 'asr', audio: 'random.wav', reference: 'a tone', question: sampleMarker('random') },
     ];
     await writeFile(join(dir, 'asr.jsonl'), lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
-    await writeFile(join(dir, 'ocr.jsonl'), JSON.stringify({ id: 'badpng', task: 'ocr', image: 'bad.png', reference: 'x', question: sampleMarker('badpng') }) + '\n');
+    await writeFile(
+      join(dir, 'ocr.jsonl'),
+      JSON.stringify({ id: 'badpng', task: 'ocr', image: 'bad.png', reference: 'x', question: sampleMarker('badpng') }) + '\n',
+    );
     server = await startScriptedServer({ answers, latencyMs: 1 });
     ts = await createPgliteTestStore();
   }, 60_000);
@@ -59,7 +62,12 @@ describe('media decode check before API model calls (openai-chat, PGlite)', () =
   });
 
   async function run(manifest: string, template: string, spoil: () => Promise<void>) {
-    const prepared = await prepareRun(ts.store.db, configWithModel(server.baseUrl), { dataset: join(dir, manifest), modelId: 'scripted', promptTemplate: template }, (m) => createModel(m));
+    const prepared = await prepareRun(
+      ts.store.db,
+      configWithModel(server.baseUrl),
+      { dataset: join(dir, manifest), modelId: 'scripted', promptTemplate: template },
+      (m) => createModel(m),
+    );
     // The files change on disk after import and after the pre-run check (which only stats them).
     await spoil();
     await executeLocalRun(ts.store.db, prepared, { concurrency: 2, timeoutMs: 10_000 });

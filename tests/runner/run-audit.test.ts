@@ -27,7 +27,13 @@ for (const [dialect, open, skip] of [
       fixture = await writeMcqManifest(4, 'u');
       const preds = join(fixture.dir, 'preds.jsonl');
       // The last sample has no line: it fails, and the counts must say so.
-      await writeFile(preds, fixture.samples.slice(0, 3).map((s) => JSON.stringify({ id: s.id, prediction: s.answer })).join('\n') + '\n');
+      await writeFile(
+        preds,
+        fixture.samples
+          .slice(0, 3)
+          .map((s) => JSON.stringify({ id: s.id, prediction: s.answer }))
+          .join('\n') + '\n',
+      );
       config = configSchema.parse({ models: [{ id: 'replay', adapter: 'predictions', kind: 'generalist', options: { path: preds } }] });
       ts = await open();
     }, 60_000);

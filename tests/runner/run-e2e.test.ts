@@ -37,7 +37,9 @@ describe.skipIf(!hasPostgres)('batch run end to end over a fault-injecting OpenA
 
   beforeAll(async () => {
     fixture = await writeMcqManifest(24);
-    const scripts = Object.fromEntries(Object.entries(faults).map(([i, f]) => [defined(fixture.samples[Number(i)], `sample #${i}, which a fault names`).id, f.script]));
+    const scripts = Object.fromEntries(
+      Object.entries(faults).map(([i, f]) => [defined(fixture.samples[Number(i)], `sample #${i}, which a fault names`).id, f.script]),
+    );
     server = await startScriptedServer({ answers: answersFor(fixture.samples), scripts, latencyMs: 5 });
     ts = await createPostgresTestStore();
     cacheDir = await mkdtemp(join(tmpdir(), 'evalgate-cache-'));

@@ -52,7 +52,12 @@ for (const backend of backends) {
       expect(stale.sort()).toEqual([ids.stale, ids.legacy].sort());
       expect((await findStaleRuns(ts.store.db, 3 * 3600)).map((r) => r.id)).toEqual([]);
       const rows = await listRuns(ts.store.db);
-      expect(rows.filter((r) => r.stale).map((r) => r.id).sort()).toEqual(stale.sort());
+      expect(
+        rows
+          .filter((r) => r.stale)
+          .map((r) => r.id)
+          .sort(),
+      ).toEqual(stale.sort());
     });
 
     it('stamps held runs on a timer and stops when released', async () => {
@@ -72,7 +77,11 @@ for (const backend of backends) {
       expect(later?.getTime()).toBe(released?.getTime());
       await hb.stop();
       // Age it again for the reaping test.
-      await db.updateTable('runs').set({ heartbeat_at: sql<Date>`now() - interval '10 minutes'` }).where('id', '=', ids.stale).execute();
+      await db
+        .updateTable('runs')
+        .set({ heartbeat_at: sql<Date>`now() - interval '10 minutes'` })
+        .where('id', '=', ids.stale)
+        .execute();
     });
 
     it('reaps stale runs as failed with an interrupted error and an audit entry; a dry run changes nothing', async () => {

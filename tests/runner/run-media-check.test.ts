@@ -23,7 +23,14 @@ describe('the pre-run media check (PGlite)', () => {
   // Counts model calls, so a refused run provably sent nothing.
   const loadModel = async (m: Parameters<typeof createModel>[0]): Promise<ModelV1> => {
     const inner = await createModel(m);
-    return { ...inner, capabilities: inner.capabilities, adapter: inner.adapter, adapterVersion: inner.adapterVersion, modelName: inner.modelName, doGenerate: (r) => (calls++, inner.doGenerate(r)) };
+    return {
+      ...inner,
+      capabilities: inner.capabilities,
+      adapter: inner.adapter,
+      adapterVersion: inner.adapterVersion,
+      modelName: inner.modelName,
+      doGenerate: (r) => (calls++, inner.doGenerate(r)),
+    };
   };
 
   beforeAll(async () => {

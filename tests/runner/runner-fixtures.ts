@@ -17,7 +17,10 @@ export interface McqFixtureSample {
 }
 
 /** A manifest of `n` text-only multiple-choice samples in a fresh folder. */
-export async function writeMcqManifest(n: number, prefix = 's'): Promise<{ dir: string; manifestPath: string; samples: McqFixtureSample[]; dispose(): Promise<void> }> {
+export async function writeMcqManifest(
+  n: number,
+  prefix = 's',
+): Promise<{ dir: string; manifestPath: string; samples: McqFixtureSample[]; dispose(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'evalgate-runner-'));
   const samples: McqFixtureSample[] = Array.from({ length: n }, (_, i) => {
     const id = `${prefix}${String(i).padStart(4, '0')}`;

@@ -23,7 +23,11 @@ describe('classifyError', () => {
     expect(classifyError(new ModelCallError('x', { statusCode: 500 }), noCtx)).toMatchObject({ retryable: true, code: 'http', statusCode: 500 });
     expect(classifyError(new ModelCallError('x', { statusCode: 503 }), noCtx).retryable).toBe(true);
     expect(classifyError(new ModelCallError('x', { statusCode: 408 }), noCtx).retryable).toBe(true);
-    expect(classifyError(new ModelCallError('x', { statusCode: 429, retryAfterMs: 2000 }), noCtx)).toMatchObject({ retryable: true, rateLimited: true, retryAfterMs: 2000 });
+    expect(classifyError(new ModelCallError('x', { statusCode: 429, retryAfterMs: 2000 }), noCtx)).toMatchObject({
+      retryable: true,
+      rateLimited: true,
+      retryAfterMs: 2000,
+    });
     for (const status of [400, 401, 403, 404, 422]) expect(classifyError(new ModelCallError('x', { statusCode: status }), noCtx).retryable).toBe(false);
     expect(classifyError(new ModelCallError('connection refused', {}), noCtx)).toMatchObject({ retryable: true, code: 'connection' });
     const reset = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }) });
@@ -163,7 +167,12 @@ describe('prompts, media and run identity', () => {
   it('hashes what changes answers, not operational choices, and never stores secrets', () => {
     const cfg: ResolvedRunConfig = {
       modelId: 'm',
-      model: redactModelConfig({ id: 'm', adapter: 'openai-chat', kind: 'generalist', options: { apiKey: 'sk-123', headers: { Authorization: 'Bearer x' }, maxTokensField: 'max_tokens' } }),
+      model: redactModelConfig({
+        id: 'm',
+        adapter: 'openai-chat',
+        kind: 'generalist',
+        options: { apiKey: 'sk-123', headers: { Authorization: 'Bearer x' }, maxTokensField: 'max_tokens' },
+      }),
       task: 'mcq',
       dataset: { id: 'a', name: 'n', manifestDigest: 'd', merkleRoot: 'r' },
       promptTemplate: 'p',
@@ -208,7 +217,10 @@ describe('runner-read model options', () => {
     try {
       const preds = join(dir, 'p.jsonl');
       await writeFile(preds, '{"id":"a","prediction":"x"}\n');
-      const cfg = defined(configSchema.parse({ models: [{ id: 'r', adapter: 'predictions', kind: 'generalist', options: { ...options, path: preds } }] }).models[0], 'the parsed model');
+      const cfg = defined(
+        configSchema.parse({ models: [{ id: 'r', adapter: 'predictions', kind: 'generalist', options: { ...options, path: preds } }] }).models[0],
+        'the parsed model',
+      );
       const result = await (await createModel(cfg)).doGenerate({ parts: [], providerOptions: { sampleId: 'a' } });
       expect(result.warnings).toEqual([]);
     } finally {

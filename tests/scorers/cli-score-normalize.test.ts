@@ -18,28 +18,49 @@ const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n')
 beforeAll(async () => {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: run \`npx tsc -p tsconfig.build.json\` (npm test does) first`);
   dir = await mkdtemp(path.join(tmpdir(), 'evalgate-score-'));
-  await writeFile(path.join(dir, 'asr-refs.jsonl'), jsonl([
-    { id: 'u1', task: 'asr', reference: 'i' },
-    { id: 'u2', task: 'asr', reference: 'am i good' },
-    { id: 'u3', task: 'asr', reference: 'hello world' },
-  ]));
-  await writeFile(path.join(dir, 'asr-preds.jsonl'), jsonl([{ id: 'u1', prediction: 'i am' }, { id: 'u2', prediction: 'i good' }]));
+  await writeFile(
+    path.join(dir, 'asr-refs.jsonl'),
+    jsonl([
+      { id: 'u1', task: 'asr', reference: 'i' },
+      { id: 'u2', task: 'asr', reference: 'am i good' },
+      { id: 'u3', task: 'asr', reference: 'hello world' },
+    ]),
+  );
+  await writeFile(
+    path.join(dir, 'asr-preds.jsonl'),
+    jsonl([
+      { id: 'u1', prediction: 'i am' },
+      { id: 'u2', prediction: 'i good' },
+    ]),
+  );
   await writeFile(path.join(dir, 'zh-refs.jsonl'), jsonl([{ id: 'z', reference: '我爱北京天安门' }]));
   await writeFile(path.join(dir, 'zh-preds.jsonl'), jsonl([{ id: 'z', prediction: '我爱背景天安门广场' }]));
   await writeFile(path.join(dir, 'ocr-refs.jsonl'), jsonl([{ id: 'o', reference: ['Coca Cola', 'Coca Cola Company'] }]));
   await writeFile(path.join(dir, 'ocr-preds.jsonl'), jsonl([{ id: 'o', prediction: 'CocaCola' }]));
-  await writeFile(path.join(dir, 'mcq-refs.jsonl'), jsonl([
-    { id: 'q1', answer: 'B', choices: ['a', 'b', 'c', 'd'] },
-    { id: 'q2', answer: 'A', choices: ['a', 'b', 'c', 'd'] },
-    { id: 'q3', answer: 'C', choices: ['a', 'b', 'c', 'd'] },
-  ]));
-  await writeFile(path.join(dir, 'mcq-preds.jsonl'), jsonl([
-    { id: 'q1', prediction: 'The best answer is B.' },
-    { id: 'q2', prediction: 'the video shows a man walking his dog along the beach at sunset today' },
-    { id: 'q3', prediction: 'D' },
-  ]));
+  await writeFile(
+    path.join(dir, 'mcq-refs.jsonl'),
+    jsonl([
+      { id: 'q1', answer: 'B', choices: ['a', 'b', 'c', 'd'] },
+      { id: 'q2', answer: 'A', choices: ['a', 'b', 'c', 'd'] },
+      { id: 'q3', answer: 'C', choices: ['a', 'b', 'c', 'd'] },
+    ]),
+  );
+  await writeFile(
+    path.join(dir, 'mcq-preds.jsonl'),
+    jsonl([
+      { id: 'q1', prediction: 'The best answer is B.' },
+      { id: 'q2', prediction: 'the video shows a man walking his dog along the beach at sunset today' },
+      { id: 'q3', prediction: 'D' },
+    ]),
+  );
   await writeFile(path.join(dir, 'malformed.jsonl'), '{"id":"u1","prediction":"x"}\n{oops\n');
-  await writeFile(path.join(dir, 'dup.jsonl'), jsonl([{ id: 'u1', prediction: 'a' }, { id: 'u1', prediction: 'b' }]));
+  await writeFile(
+    path.join(dir, 'dup.jsonl'),
+    jsonl([
+      { id: 'u1', prediction: 'a' },
+      { id: 'u1', prediction: 'b' },
+    ]),
+  );
   await writeFile(path.join(dir, 'unknown.jsonl'), jsonl([{ id: 'nope', prediction: 'a' }]));
 });
 

@@ -46,7 +46,12 @@ describe('docs/scoring.md lists the registries with their upstream refs', () => 
       expect(r.version).toBe(spec.version);
       for (const u of spec.upstream) expect(r.upstream).toContain(`\`${formatUpstream(u)}\``);
     }
-    expect(normalizers['whisper-en'].upstream[0]).toEqual({ repo: 'openai/whisper', ref: 'v20250625', path: 'whisper/normalizers/english.py', symbol: 'EnglishTextNormalizer' });
+    expect(normalizers['whisper-en'].upstream[0]).toEqual({
+      repo: 'openai/whisper',
+      ref: 'v20250625',
+      path: 'whisper/normalizers/english.py',
+      symbol: 'EnglishTextNormalizer',
+    });
   });
 
   it('extractors: exactly the registry, in order, each version and upstream', async () => {
@@ -75,7 +80,10 @@ describe('docs/scoring.md lists the registries with their upstream refs', () => 
   it('the multiple-choice table describes every extractor', async () => {
     const doc = await readFile(new URL('../../docs/scoring.md', import.meta.url), 'utf8');
     const section = doc.split(/^## /m).find((s) => s.startsWith('Multiple choice\n'))!;
-    const rows = section.split('\n').filter((l) => /^\| `[^`]+`/.test(l)).map((l) => /^\| `([^`]+)`/.exec(l)![1]);
+    const rows = section
+      .split('\n')
+      .filter((l) => /^\| `[^`]+`/.test(l))
+      .map((l) => /^\| `([^`]+)`/.exec(l)![1]);
     expect(rows).toEqual([...EXTRACTOR_NAMES]);
   });
 });
@@ -83,7 +91,11 @@ describe('docs/scoring.md lists the registries with their upstream refs', () => 
 describe('scorerVersions', () => {
   it('asr: the default normalizer and jiwer, or wenet for the mixed unit', () => {
     expect(scorerVersions('asr')).toEqual({ task: 'asr', normalizer: 'none@1', metric: 'jiwer@v4.0.0' });
-    expect(scorerVersions('asr', { normalizer: 'whisper-en', unit: 'char' })).toEqual({ task: 'asr', normalizer: 'whisper-en@v20250625', metric: 'jiwer@v4.0.0' });
+    expect(scorerVersions('asr', { normalizer: 'whisper-en', unit: 'char' })).toEqual({
+      task: 'asr',
+      normalizer: 'whisper-en@v20250625',
+      metric: 'jiwer@v4.0.0',
+    });
     expect(scorerVersions('asr', { unit: 'mixed' })).toEqual({ task: 'asr', normalizer: 'wenet-zh@v3.1.0', metric: 'wenet-compute-wer@v3.1.0' });
   });
 
@@ -92,7 +104,11 @@ describe('scorerVersions', () => {
     expect(scorerVersions('mcq', { extractor: 'lmms-2026-04' }).extractor).toBe('lmms-2026-04@7a69a9a');
     expect(scorerVersions('mcq', { extractor: 'lmms' }).extractor).toBe('lmms@1174fc0');
     expect(scorerVersions('ocr')).toEqual({ task: 'ocr', normalizer: 'none@1', metric: 'ocr-metrics@2026-11-28' });
-    expect(scorerVersions('vqa', { normalizer: 'whisper-basic' })).toEqual({ task: 'vqa', normalizer: 'whisper-basic@v20250625', metric: 'ocr-metrics@2026-11-28' });
+    expect(scorerVersions('vqa', { normalizer: 'whisper-basic' })).toEqual({
+      task: 'vqa',
+      normalizer: 'whisper-basic@v20250625',
+      metric: 'ocr-metrics@2026-11-28',
+    });
   });
 
   it('an unregistered component is recorded as unknown; an unknown task throws', () => {

@@ -23,7 +23,8 @@ describe('jiwer measures', () => {
     for (const [g, h] of [
       ['This is a test', 'This is a test'],
       [['This is a test'], ['This is a test']],
-    ] as const) expectMeasures(g as string, h as string, m(0, 0, 0));
+    ] as const)
+      expectMeasures(g as string, h as string, m(0, 0, 0));
     expectMeasures('This is a test', '', m(1, 1, 1));
     expectMeasures(['This is a test'], [''], m(1, 1, 1));
     expectMeasures('This is a test', 'This test', m(0.5, 0.5, 0.5));
@@ -93,7 +94,14 @@ describe('jiwer empty references (test_empty_ref.py)', () => {
     const a = processWords(['hello world'], ['hello world']);
     const b = processWords(['hello world', ''], ['hello world', '']);
     expect([b.hits, b.substitutions, b.insertions, b.deletions, b.wer, b.mer, b.wip, b.wil]).toEqual([
-      a.hits, a.substitutions, a.insertions, a.deletions, a.wer, a.mer, a.wip, a.wil,
+      a.hits,
+      a.substitutions,
+      a.insertions,
+      a.deletions,
+      a.wer,
+      a.mer,
+      a.wip,
+      a.wil,
     ]);
   });
   it('cer with empty reference', () => {
@@ -123,9 +131,7 @@ describe('visualize_alignment and rapidfuzz tie-breaking (test_alignment.py)', (
   it('words', () => {
     expect(vis(words('this is a', 'this is a test'))).toBe('=== SENTENCE 1 ===\n\nREF: this is a ****\nHYP: this is a test\n                  I\n');
     expect(vis(words('this is a test', 'this is a'))).toBe('=== SENTENCE 1 ===\n\nREF: this is a test\nHYP: this is a ****\n                  D\n');
-    expect(vis(words('this is a test', 'this was a test'))).toBe(
-      '=== SENTENCE 1 ===\n\nREF: this  is a test\nHYP: this was a test\n            S       \n',
-    );
+    expect(vis(words('this is a test', 'this was a test'))).toBe('=== SENTENCE 1 ===\n\nREF: this  is a test\nHYP: this was a test\n            S       \n');
     expect(vis(words('this is a test of skill', 'this was a messy test'))).toBe(
       '=== SENTENCE 1 ===\n\nREF: this  is a ***** test of skill\nHYP: this was a messy test ** *****\n            S       I       D     D\n',
     );
@@ -159,9 +165,7 @@ describe('visualize_alignment and rapidfuzz tie-breaking (test_alignment.py)', (
       '=== SENTENCE 1 ===\n\nREF: this *is a tes*t of skill\nHYP: this was a messy te*st***\n          IS    S  IS SSD SDDD\n',
     );
     expect(c('empty', '')).toBe('=== SENTENCE 1 ===\n\nREF: empty\nHYP: *****\n     DDDDD\n');
-    expect(c(['one', 'two'], ['1', '2'])).toBe(
-      '=== SENTENCE 1 ===\n\nREF: one\nHYP: 1**\n     SDD\n\n=== SENTENCE 2 ===\n\nREF: two\nHYP: 2**\n     SDD\n',
-    );
+    expect(c(['one', 'two'], ['1', '2'])).toBe('=== SENTENCE 1 ===\n\nREF: one\nHYP: 1**\n     SDD\n\n=== SENTENCE 2 ===\n\nREF: two\nHYP: 2**\n     SDD\n');
     expect(c('', '')).toBe('');
     expect(c('', 'inserted')).toBe('=== SENTENCE 1 ===\n\nREF: ********\nHYP: inserted\n     IIIIIIII\n');
     expect(c('this sentence could be split', 'this sentence will be split by ai', { lineWidth: 30 })).toBe(
@@ -180,14 +184,13 @@ describe('visualize_alignment and rapidfuzz tie-breaking (test_alignment.py)', (
 describe('alignment core', () => {
   it('agrees with a plain DP on the edit distance for random inputs', () => {
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     for (let t = 0; t < 300; t++) {
       const a = Array.from({ length: Math.floor(rnd() * 12) }, () => Math.floor(rnd() * 4));
       const b = Array.from({ length: Math.floor(rnd() * 12) }, () => Math.floor(rnd() * 4));
       const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
       for (let i = 1; i <= a.length; i++)
-        for (let j = 1; j <= b.length; j++)
-          d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+        for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
       const { counts } = alignTokens(a, b);
       expect(counts.substitutions + counts.deletions + counts.insertions).toBe(d[a.length]?.[b.length]);
       expect(counts.hits + counts.substitutions + counts.deletions).toBe(a.length);

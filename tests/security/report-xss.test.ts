@@ -9,9 +9,14 @@ import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js
 import { seedDataset, seedRun } from '../compare/seed-runs.js';
 import { chromiumPath, hasChromium } from '../helpers/chromium.js';
 
-
 // Names an attacker can give media files (and sample ids) in a dataset folder.
-const hostileMedia = ['javascript:alert(1)', 'JaVaScRiPt:alert(2)', 'data:text/html,<script>alert(3)</script>', '"><img src=x onerror=alert(4)>', '//evil.example/x.wav'];
+const hostileMedia = [
+  'javascript:alert(1)',
+  'JaVaScRiPt:alert(2)',
+  'data:text/html,<script>alert(3)</script>',
+  '"><img src=x onerror=alert(4)>',
+  '//evil.example/x.wav',
+];
 
 describe('report.html with hostile media names (finding 3)', () => {
   let ts: TestStore;

@@ -52,16 +52,44 @@ for (const backend of backends) {
       const seed = async (model: string, kind: 'generalist' | 'specialist', predictions: SeedPrediction[], ok: number, accuracy: number): Promise<string> => {
         const id = await seedRun(db, { model, kind, datasetId, ids: seeded.ids, task: 'mcq', predictions });
         const failed = predictions.length - ok;
-        await db.updateTable('runs').set({ summary: JSON.stringify({ counts: { ok, failed, skipped: 0, pending: 0, total: predictions.length }, metrics: { accuracy } }) }).where('id', '=', id).execute();
+        await db
+          .updateTable('runs')
+          .set({ summary: JSON.stringify({ counts: { ok, failed, skipped: 0, pending: 0, total: predictions.length }, metrics: { accuracy } }) })
+          .where('id', '=', id)
+          .execute();
         return id;
       };
       const correct = (f: (i: number) => string, pick: (i: number) => boolean): number => keys.filter((_, i) => pick(i) && f(i) === 'B').length;
-      run.a = await seed('gen-a', 'generalist', keys.map((key, i) => ({ key, text: aText(i) })), N, correct(aText, () => true) / N);
-      run.b = await seed('spec-b', 'specialist', keys.map((key, i) => ({ key, text: bText(i) })), N, correct(bText, () => true) / N);
+      run.a = await seed(
+        'gen-a',
+        'generalist',
+        keys.map((key, i) => ({ key, text: aText(i) })),
+        N,
+        correct(aText, () => true) / N,
+      );
+      run.b = await seed(
+        'spec-b',
+        'specialist',
+        keys.map((key, i) => ({ key, text: bText(i) })),
+        N,
+        correct(bText, () => true) / N,
+      );
       // The same model as A, run again: one sample failed.
-      run.c = await seed('gen-c', 'generalist', keys.map((key, i) => (key === FAILED ? { key, status: 'failed' as const } : { key, text: aText(i) })), N - 1, correct(aText, (i) => keys[i] !== FAILED) / (N - 1));
+      run.c = await seed(
+        'gen-c',
+        'generalist',
+        keys.map((key, i) => (key === FAILED ? { key, status: 'failed' as const } : { key, text: aText(i) })),
+        N - 1,
+        correct(aText, (i) => keys[i] !== FAILED) / (N - 1),
+      );
       // `--limit 11`: 11 ≥ minSliceSize, yet not the whole set; all right, so it is the best specialist where it answered.
-      run.limited = await seed('spec-limited', 'specialist', keys.slice(0, 11).map((key) => ({ key, text: 'B' })), 11, 1);
+      run.limited = await seed(
+        'spec-limited',
+        'specialist',
+        keys.slice(0, 11).map((key) => ({ key, text: 'B' })),
+        11,
+        1,
+      );
       viewer = (await createApiKey(db, { scopes: ['viewer'] })).key;
       admin = (await createApiKey(db, { scopes: ['admin'] })).key;
       app = await createApp({ config: configSchema.parse({ server: { auth: true } }), store: ts.store });
@@ -88,7 +116,10 @@ for (const backend of backends) {
       const c = await compare([run.a, run.b], viewer);
       expect((c.overall as Slice).n).toBe(N);
       expect((c.overall as Slice).runs).toHaveLength(2);
-      expect((c.breakdown as Slice[]).map((s) => [s.slice, s.n])).toEqual([['first', 12], ['second', 12]]);
+      expect((c.breakdown as Slice[]).map((s) => [s.slice, s.n])).toEqual([
+        ['first', 12],
+        ['second', 12],
+      ]);
       expect(c.withheld).toEqual([]);
     });
 
@@ -128,18 +159,24 @@ for (const backend of backends) {
       expect(ad.get(run.limited)!.metrics).not.toBeNull();
 
       type Board = { sealed: boolean; entries: { modelId: string; n: number; tiedWith: string[] }[]; withheld?: string[] };
-      const board = async (key: string): Promise<Board> => defined(((await get(`/v1/leaderboard?task=mcq&dataset=sealed-diff&iterations=20`, key)).boards as Board[])[0], 'a leaderboard');
+      const board = async (key: string): Promise<Board> =>
+        defined(((await get(`/v1/leaderboard?task=mcq&dataset=sealed-diff&iterations=20`, key)).boards as Board[])[0], 'a leaderboard');
       const vb = await board(viewer);
       expect(vb.entries.map((e) => e.modelId).sort()).toEqual(['gen-a', 'spec-b']);
       expect(vb.entries.flatMap((e) => e.tiedWith).every((m) => m === 'gen-a' || m === 'spec-b')).toBe(true);
       expect(vb.withheld!.join('\n')).toContain(`entry of model spec-limited: covers 11 of ${N} samples`);
       const ab = await board(admin);
-      expect(ab.entries.map((e) => [e.modelId, e.n]).sort()).toEqual([['gen-a', N], ['gen-c', N - 1], ['spec-b', N], ['spec-limited', 11]]);
+      expect(ab.entries.map((e) => [e.modelId, e.n]).sort()).toEqual([
+        ['gen-a', N],
+        ['gen-c', N - 1],
+        ['spec-b', N],
+        ['spec-limited', 11],
+      ]);
     });
 
     it('kind-gap rows reach a viewer only over whole sets', async () => {
       type Row = { slice: string; sliceSamples: number; n: number; gap: unknown };
-      const rows = ((await get(`/v1/compare/kinds?task=mcq&dataset=sealed-diff&iterations=20`, viewer)).rows as Row[]);
+      const rows = (await get(`/v1/compare/kinds?task=mcq&dataset=sealed-diff&iterations=20`, viewer)).rows as Row[];
       const size = (slice: string): number => (slice === 'all' ? N : 12);
       // The limited run is the best specialist on "all" and "first" (partial there); on "second" it answered nothing.
       expect(rows.map((r) => r.slice)).toEqual(['second']);

@@ -135,19 +135,50 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
         keysOf.map((key, i) => ({ key, task: 'asr' as const, reference: refOf(marker, i), tags: [i < 10 ? 'big' : 'tiny'], lang: 'en' })),
         { rootDir: root, media: () => [{ kind: 'audio', path: 'a.wav', sha256: 'x' }] },
       );
-      await db.updateTable('datasets').set({ sealed: kind === 'sealed' }).where('id', '=', datasetId).execute();
-      const a = await seedRun(db, { model: `gen-${kind}`, kind: 'generalist', datasetId, ids, task: 'asr', predictions: keysOf.map((key, i) => ({ key, text: i % 3 ? ANSWER : 'kumquat', latencyMs: 100 })) });
-      const b = await seedRun(db, { model: `spec-${kind}`, kind: 'specialist', datasetId, ids, task: 'asr', predictions: keysOf.map((key) => ({ key, text: ANSWER, latencyMs: 50 })) });
+      await db
+        .updateTable('datasets')
+        .set({ sealed: kind === 'sealed' })
+        .where('id', '=', datasetId)
+        .execute();
+      const a = await seedRun(db, {
+        model: `gen-${kind}`,
+        kind: 'generalist',
+        datasetId,
+        ids,
+        task: 'asr',
+        predictions: keysOf.map((key, i) => ({ key, text: i % 3 ? ANSWER : 'kumquat', latencyMs: 100 })),
+      });
+      const b = await seedRun(db, {
+        model: `spec-${kind}`,
+        kind: 'specialist',
+        datasetId,
+        ids,
+        task: 'asr',
+        predictions: keysOf.map((key) => ({ key, text: ANSWER, latencyMs: 50 })),
+      });
       // A small run (4 samples) whose stored summary carries metrics: an aggregate under the bound.
-      const small = await seedRun(db, { model: `small-${kind}`, kind: 'specialist', datasetId, ids, task: 'asr', predictions: keysOf.slice(0, 4).map((key) => ({ key, text: 'kumquat' })) });
-      await db.updateTable('runs').set({ summary: JSON.stringify({ counts: { ok: 4, failed: 0 }, metrics: { wer: 0.3333 } }) }).where('id', '=', small).execute();
+      const small = await seedRun(db, {
+        model: `small-${kind}`,
+        kind: 'specialist',
+        datasetId,
+        ids,
+        task: 'asr',
+        predictions: keysOf.slice(0, 4).map((key) => ({ key, text: 'kumquat' })),
+      });
+      await db
+        .updateTable('runs')
+        .set({ summary: JSON.stringify({ counts: { ok: 4, failed: 0 }, metrics: { wer: 0.3333 } }) })
+        .where('id', '=', small)
+        .execute();
       fixtures.push({ name, id: datasetId, sealed: kind === 'sealed', runs: [a, b, small], sampleKey: defined(keysOf[0], 'a sample key'), sessions: [] });
     }
     // Live sessions bound to each dataset, made by an admin, so the session pages have scored utterances.
     for (const d of fixtures) {
       for (const kind of ['native', 'realtime'] as const) {
         const { messages } = await wsExchange(kind, 'admin', d);
-        const ready = messages.map((m) => parse(m) as { type?: string; sessionId?: string; session?: { id?: string } }).find((m) => m.type === 'session.ready' || m.type === 'session.created');
+        const ready = messages
+          .map((m) => parse(m) as { type?: string; sessionId?: string; session?: { id?: string } })
+          .find((m) => m.type === 'session.ready' || m.type === 'session.created');
         (d.sessions as string[]).push((ready?.sessionId ?? ready?.session?.id)!);
       }
     }
@@ -165,7 +196,15 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
   });
 
   it('never gives a reference, a per-sample score or a small sealed slice to a lower scope', async () => {
-    const seen = { adminSealedRef: false, adminSealedRows: false, adminSealedTiny: false, viewerOpenRows: false, evaluatorOpenScores: false, adminSealedScores: false, wsRuns: 0 };
+    const seen = {
+      adminSealedRef: false,
+      adminSealedRows: false,
+      adminSealedTiny: false,
+      viewerOpenRows: false,
+      evaluatorOpenScores: false,
+      adminSealedScores: false,
+      wsRuns: 0,
+    };
     const failures: string[] = [];
     const routes = [...new Set(gw.app.routeList)];
     for (const route of routes) {
@@ -197,7 +236,8 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
             const violations = sealedViolations(json, d.sealed ? open : { name: '', id: '' });
             if (d.sealed && scope !== 'admin') for (const v of violations) failures.push(`${where}: ${v}`);
             // Per-sample scores on an open dataset stay with evaluator keys on sockets and session pages.
-            if (!d.sealed && (scope === 'viewer' || scope === 'submitter' || scope === 'none') && /"scores":\{/.test(body)) failures.push(`${where}: scores below evaluator`);
+            if (!d.sealed && (scope === 'viewer' || scope === 'submitter' || scope === 'none') && /"scores":\{/.test(body))
+              failures.push(`${where}: scores below evaluator`);
             // Positive controls: the markers and checks can see what they guard.
             if (d.sealed && scope === 'admin' && violations.some((v) => v.includes('disagreements'))) seen.adminSealedRows = true;
             if (d.sealed && scope === 'admin' && violations.some((v) => v.includes('n=2 '))) seen.adminSealedTiny = true;
@@ -210,6 +250,14 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
     }
     expect(failures).toEqual([]);
     // Without these the matrix would pass by seeing nothing.
-    expect(seen).toEqual({ adminSealedRef: true, adminSealedRows: true, adminSealedTiny: true, viewerOpenRows: true, evaluatorOpenScores: true, adminSealedScores: true, wsRuns: 2 * 2 * 3 });
+    expect(seen).toEqual({
+      adminSealedRef: true,
+      adminSealedRows: true,
+      adminSealedTiny: true,
+      viewerOpenRows: true,
+      evaluatorOpenScores: true,
+      adminSealedScores: true,
+      wsRuns: 2 * 2 * 3,
+    });
   });
 });

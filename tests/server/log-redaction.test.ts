@@ -41,7 +41,9 @@ describe('log redaction (finding 5)', () => {
     expect((await app.inject({ method: 'GET', url: `/healthz?token=${s2}` })).statusCode).toBe(200);
     expect((await app.inject({ method: 'GET', url: `/nope?access_token=${s3}`, headers: auth })).statusCode).toBe(404);
     expect((await app.inject({ method: 'GET', url: `/v1/runs?Authorization=${encodeURIComponent(`Bearer ${s4}`)}` })).statusCode).toBe(401);
-    expect((await app.inject({ method: 'GET', url: '/v1/runs', headers: { authorization: `Bearer ${s5}`, cookie: `session=${s6}`, 'x-api-key': s7 } })).statusCode).toBe(401);
+    expect(
+      (await app.inject({ method: 'GET', url: '/v1/runs', headers: { authorization: `Bearer ${s5}`, cookie: `session=${s6}`, 'x-api-key': s7 } })).statusCode,
+    ).toBe(401);
     expect((await app.inject({ method: 'GET', url: '/v1/runs?limit=1', headers: auth })).statusCode).toBe(200);
 
     // A real socket: the realtime subprotocol carries a key; the upgrade is refused before it happens.
@@ -62,7 +64,9 @@ describe('log redaction (finding 5)', () => {
     app.log.info({ headers: { 'x-api-key': s7, 'sec-websocket-protocol': `realtime, openai-insecure-api-key.${s9}` } }, 'bare headers');
 
     // Errors carry secrets in their text too: an upstream's `?key=` in a fetch error, a bearer token, one of our keys.
-    const upstream = new Error(`request to https://upstream.example/v1/models?alt=sse&key=${s10} failed`, { cause: new Error(`sent Authorization: Bearer ${s11}`) });
+    const upstream = new Error(`request to https://upstream.example/v1/models?alt=sse&key=${s10} failed`, {
+      cause: new Error(`sent Authorization: Bearer ${s11}`),
+    });
     app.log.error({ err: upstream }, 'model call failed');
     app.log.warn({ err: new AggregateError([new Error(`key ${validKey} rejected`)], 'all failed') }, 'aggregate');
 

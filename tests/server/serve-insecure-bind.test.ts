@@ -8,7 +8,10 @@ import { createTestDatabase, postgresAvailable } from '../helpers/test-stores.js
  * Starts the real `evalgate serve`; resolves when it prints its listening
  * line (then it is still running: `stop()` sends SIGTERM) or when it exits.
  */
-function startServe(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ listening: boolean; stdout: string; stderr: string; code: number | null; stop(): Promise<number | null> }> {
+function startServe(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ listening: boolean; stdout: string; stderr: string; code: number | null; stop(): Promise<number | null> }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [cliBin, 'serve', ...args], { env });
     let stdout = '';

@@ -136,7 +136,10 @@ describe('bad bodies are 400/413 at debug level; unknown methods 404 (finding 15
     const weird = await app.inject({ method: 'POST', url: '/healthz', headers: { 'content-type': 'application/x-weird' }, payload: 'a' });
     expect(weird.statusCode).toBeLessThan(500);
     const lines = log.lines();
-    expect(lines.filter((l) => l.level >= 40), JSON.stringify(lines.filter((l) => l.level >= 40))).toEqual([]);
+    expect(
+      lines.filter((l) => l.level >= 40),
+      JSON.stringify(lines.filter((l) => l.level >= 40)),
+    ).toEqual([]);
     expect(lines.filter((l) => l.level === 20 && l.code === 'EVALGATE_ERR_PAYLOAD_TOO_LARGE')).toHaveLength(1);
   });
 
@@ -181,7 +184,10 @@ describe('a database outage is 503 DB_UNAVAILABLE, not 500 (finding 15)', () => 
     try {
       expect((await authed.inject({ method: 'GET', url: '/v1/runs', headers: { authorization: `Bearer ${key}` } })).statusCode).toBe(200);
       await pgs.stop();
-      for (const [app, headers] of [[authed, { authorization: `Bearer ${key}` }], [open, {}]] as const) {
+      for (const [app, headers] of [
+        [authed, { authorization: `Bearer ${key}` }],
+        [open, {}],
+      ] as const) {
         const res = await app.inject({ method: 'GET', url: '/v1/runs', headers });
         expect(res.statusCode).toBe(503);
         expect(res.json().error.code).toBe('EVALGATE_ERR_DB_UNAVAILABLE');

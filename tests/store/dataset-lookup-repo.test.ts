@@ -68,7 +68,11 @@ for (const backend of backends) {
     it('finds a sample media record by dataset name or id', async () => {
       const db = ts.store.db;
       const byName = await findSampleMediaRecord(db, 'open', 's1');
-      expect(byName).toEqual({ media: [{ kind: 'audio', path: 'a.wav', sha256: 'x' }], media_files: [{ realPath: '/real/a.wav', sizeBytes: 44 }], root_dir: '/data/open-2026-01-01T00:00:00Z' });
+      expect(byName).toEqual({
+        media: [{ kind: 'audio', path: 'a.wav', sha256: 'x' }],
+        media_files: [{ realPath: '/real/a.wav', sizeBytes: 44 }],
+        root_dir: '/data/open-2026-01-01T00:00:00Z',
+      });
       expect(await findSampleMediaRecord(db, sealed, 's1')).toMatchObject({ root_dir: '/data/sealed-2026-01-01T00:00:00Z' });
       expect(await findSampleMediaRecord(db, 'open', 'nope')).toBeUndefined();
     });
@@ -79,7 +83,12 @@ for (const backend of backends) {
       expect(await sealedDatasetIds(db, [])).toEqual([]);
       const samples = await db.selectFrom('samples').select(['id', 'dataset_id']).execute();
       const sealedSample = samples.find((r) => r.dataset_id === sealed)!.id;
-      expect(await sealedSampleIds(db, samples.map((r) => r.id))).toEqual([sealedSample]);
+      expect(
+        await sealedSampleIds(
+          db,
+          samples.map((r) => r.id),
+        ),
+      ).toEqual([sealedSample]);
       expect(await sealedSampleIds(db, [])).toEqual([]);
       expect(await isDatasetSealed(db, sealed)).toBe(true);
       expect(await isDatasetSealed(db, open)).toBe(false);
@@ -89,7 +98,15 @@ for (const backend of backends) {
     it('finds a bindable sample by dataset name or id, with root and sealing', async () => {
       const db = ts.store.db;
       const s = await findBindableSample(db, 'sealed', 's1');
-      expect(s).toMatchObject({ datasetId: sealed, sampleKey: 's1', task: 'asr', reference: 'sealed ref', lang: 'en', rootDir: '/data/sealed-2026-01-01T00:00:00Z', sealed: true });
+      expect(s).toMatchObject({
+        datasetId: sealed,
+        sampleKey: 's1',
+        task: 'asr',
+        reference: 'sealed ref',
+        lang: 'en',
+        rootDir: '/data/sealed-2026-01-01T00:00:00Z',
+        sealed: true,
+      });
       expect((await findBindableSample(db, open, 's1'))?.reference).toBe('open ref');
       expect(await findBindableSample(db, 'open', 'missing')).toBeUndefined();
       expect(await findBindableSample(db, 'no-such-dataset', 's1')).toBeUndefined();

@@ -67,7 +67,11 @@ for (const backend of backends) {
       expect(stale).not.toContain(done);
       // Oldest first: legacy counts from its start, three hours ago.
       expect(stale.indexOf(legacy)).toBeLessThan(stale.indexOf(old));
-      const listed = await ts.store.db.selectFrom('runs').select(['id', staleColumn(60)]).where('id', 'in', [fresh, old, done, legacy]).execute();
+      const listed = await ts.store.db
+        .selectFrom('runs')
+        .select(['id', staleColumn(60)])
+        .where('id', 'in', [fresh, old, done, legacy])
+        .execute();
       expect(Object.fromEntries(listed.map((r) => [r.id, r.stale]))).toEqual({ [fresh]: false, [old]: true, [done]: false, [legacy]: true });
     });
 
@@ -80,11 +84,19 @@ for (const backend of backends) {
       expect(await holderOf(ts, done)).toMatchObject({ host: null, pid: null });
       expect((await holderOf(ts, done)).beatAgeS).toBeGreaterThan(500);
       // A finished run whose heartbeat names this holder is still stamped by it.
-      await ts.store.db.updateTable('runs').set({ status: 'completed', heartbeat_at: sql<Date>`now() - interval '10 minutes'` }).where('id', '=', running).execute();
+      await ts.store.db
+        .updateTable('runs')
+        .set({ status: 'completed', heartbeat_at: sql<Date>`now() - interval '10 minutes'` })
+        .where('id', '=', running)
+        .execute();
       await beatRuns(ts.store.db, [running], { host: 'hb-host', pid: 4242 });
       expect((await holderOf(ts, running)).beatAgeS).toBeLessThan(30);
       // Without a holder only running runs are stamped, and nothing else changes.
-      await ts.store.db.updateTable('runs').set({ heartbeat_at: sql<Date>`now() - interval '10 minutes'` }).where('id', '=', running).execute();
+      await ts.store.db
+        .updateTable('runs')
+        .set({ heartbeat_at: sql<Date>`now() - interval '10 minutes'` })
+        .where('id', '=', running)
+        .execute();
       await beatRuns(ts.store.db, [running]);
       expect((await holderOf(ts, running)).beatAgeS).toBeGreaterThan(500);
       await beatRuns(ts.store.db, []);
@@ -142,12 +154,20 @@ for (const backend of backends) {
       const closed = await session('closed', '1 hour');
       const beaten = await session('open', '5 minutes');
       await beatSessions(db, [beaten]);
-      const flags = await db.selectFrom('stream_sessions as ss').select(['ss.id', staleSessionColumn('ss', 60)]).execute();
+      const flags = await db
+        .selectFrom('stream_sessions as ss')
+        .select(['ss.id', staleSessionColumn('ss', 60)])
+        .execute();
       expect(Object.fromEntries(flags.map((f) => [f.id, f.stale]))).toEqual({ [open]: true, [dropped]: true, [closed]: false, [beaten]: false });
       expect((await reapStaleSessions(db, 60)).sort()).toEqual([open, dropped].sort());
       expect(await reapStaleSessions(db, 60)).toEqual([]);
       const statuses = await db.selectFrom('stream_sessions').select(['id', 'status']).execute();
-      expect(Object.fromEntries(statuses.map((s) => [s.id, s.status]))).toEqual({ [open]: 'failed', [dropped]: 'failed', [closed]: 'closed', [beaten]: 'open' });
+      expect(Object.fromEntries(statuses.map((s) => [s.id, s.status]))).toEqual({
+        [open]: 'failed',
+        [dropped]: 'failed',
+        [closed]: 'closed',
+        [beaten]: 'open',
+      });
     });
   });
 }

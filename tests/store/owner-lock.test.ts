@@ -103,7 +103,10 @@ describe('owner lock', () => {
     await rm(folder, { recursive: true, force: true });
     await symlink(planted, folder);
     dirs.push(folder);
-    await expect(openStore({ pgliteDir: dataDir, ownerWaitMs: 2_000 })).rejects.toMatchObject({ code: 'EVALGATE_ERR_DB_LOCKED', message: expect.stringContaining('not a folder of this user') as unknown });
+    await expect(openStore({ pgliteDir: dataDir, ownerWaitMs: 2_000 })).rejects.toMatchObject({
+      code: 'EVALGATE_ERR_DB_LOCKED',
+      message: expect.stringContaining('not a folder of this user') as unknown,
+    });
     expect(await readdir(planted)).toEqual([]);
   });
 });

@@ -91,7 +91,11 @@ for (const backend of backends) {
       await releaseSample(db, run, 's1', 'ex-b');
       expect(await claimsOf(ts, run)).toEqual({});
       // A sample with an ok prediction is never claimed.
-      const ds = await db.insertInto('datasets').values({ name: `d-${Math.random()}`, manifest_digest: 'd', merkle_root: 'r' }).returning('id').executeTakeFirstOrThrow();
+      const ds = await db
+        .insertInto('datasets')
+        .values({ name: `d-${Math.random()}`, manifest_digest: 'd', merkle_root: 'r' })
+        .returning('id')
+        .executeTakeFirstOrThrow();
       const sample = await db
         .insertInto('samples')
         .values({ dataset_id: ds.id, sample_key: 'k', task: 'asr', sample_digest: 'x' })

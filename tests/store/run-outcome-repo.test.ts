@@ -25,7 +25,13 @@ async function seed(db: Kysely<Database>): Promise<Seed> {
     ])
     .execute();
   const ds = async (name: string, sealed: boolean): Promise<string> =>
-    (await db.insertInto('datasets').values({ name, manifest_digest: `d-${name}`, merkle_root: `r-${name}`, sealed }).returning('id').executeTakeFirstOrThrow()).id;
+    (
+      await db
+        .insertInto('datasets')
+        .values({ name, manifest_digest: `d-${name}`, merkle_root: `r-${name}`, sealed })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    ).id;
   const open = await ds('open-set', false);
   const sealed = await ds('sealed-set', true);
   const samples = [
@@ -36,10 +42,23 @@ async function seed(db: Kysely<Database>): Promise<Seed> {
   for (const dataset_id of [open, sealed]) {
     await db
       .insertInto('samples')
-      .values(samples.map((s) => ({ dataset_id, sample_key: s.key, task: 'asr', lang: s.lang, tags: JSON.stringify(s.tags), reference: JSON.stringify(s.reference), sample_digest: s.key })))
+      .values(
+        samples.map((s) => ({
+          dataset_id,
+          sample_key: s.key,
+          task: 'asr',
+          lang: s.lang,
+          tags: JSON.stringify(s.tags),
+          reference: JSON.stringify(s.reference),
+          sample_digest: s.key,
+        })),
+      )
       .execute();
   }
-  await db.insertInto('samples').values({ dataset_id: open, sample_key: 'q', task: 'mcq', answer: 'B', choices: JSON.stringify(['x', 'y']), sample_digest: 'q' }).execute();
+  await db
+    .insertInto('samples')
+    .values({ dataset_id: open, sample_key: 'q', task: 'mcq', answer: 'B', choices: JSON.stringify(['x', 'y']), sample_digest: 'q' })
+    .execute();
   const run = async (model: string, dataset: string, status: 'completed' | 'failed', finishedHoursAgo: number): Promise<string> =>
     (
       await db
@@ -98,7 +117,14 @@ for (const backend of backends) {
 
     it('reads a run header with its model kind and dataset sealing', async () => {
       const db = ts.store.db;
-      expect(await findRunHeader(db, s.runs.spec)).toMatchObject({ id: s.runs.spec, model_id: 'spec', kind: 'specialist', sealed: false, normalizer: 'whisper-en', config: { scorer: { unit: 'word' } } });
+      expect(await findRunHeader(db, s.runs.spec)).toMatchObject({
+        id: s.runs.spec,
+        model_id: 'spec',
+        kind: 'specialist',
+        sealed: false,
+        normalizer: 'whisper-en',
+        config: { scorer: { unit: 'word' } },
+      });
       expect((await findRunHeader(db, s.runs.sealedRun))?.sealed).toBe(true);
       expect(await findRunHeader(db, crypto.randomUUID())).toBeUndefined();
     });
@@ -126,7 +152,11 @@ for (const backend of backends) {
       expect((await listCompletedRuns(db, { task: 'asr' })).map((r) => r.id)).toEqual([s.runs.gNew, s.runs.sealedRun, s.runs.spec, s.runs.gOld]);
       const byId = await listCompletedRuns(db, { task: 'asr', dataset: { nameOrId: s.sealed } });
       expect(byId.map((r) => [r.id, r.dataset_name, r.dataset_id])).toEqual([[s.runs.sealedRun, 'sealed-set', s.sealed]]);
-      expect((await listCompletedRuns(db, { task: 'asr', dataset: { nameOrId: 'open-set' } })).map((r) => r.id)).toEqual([s.runs.gNew, s.runs.spec, s.runs.gOld]);
+      expect((await listCompletedRuns(db, { task: 'asr', dataset: { nameOrId: 'open-set' } })).map((r) => r.id)).toEqual([
+        s.runs.gNew,
+        s.runs.spec,
+        s.runs.gOld,
+      ]);
       expect((await listCompletedRuns(db, { task: 'asr', dataset: { name: 'sealed-set' } })).map((r) => r.id)).toEqual([s.runs.sealedRun]);
       expect(await listCompletedRuns(db, { task: 'ocr' })).toEqual([]);
     });
@@ -146,7 +176,13 @@ for (const backend of backends) {
 
     it('reads a run with its dataset, and pages its samples by key and status', async () => {
       const db = ts.store.db;
-      expect(await findRunWithDataset(db, s.runs.sealedRun)).toEqual({ id: s.runs.sealedRun, task: 'asr', model_id: 'gen', dataset: 'sealed-set', sealed: true });
+      expect(await findRunWithDataset(db, s.runs.sealedRun)).toEqual({
+        id: s.runs.sealedRun,
+        task: 'asr',
+        model_id: 'gen',
+        dataset: 'sealed-set',
+        sealed: true,
+      });
       expect(await findRunWithDataset(db, crypto.randomUUID())).toBeUndefined();
       const page = await listRunSamples(db, s.runs.gNew, { limit: 2, offset: 1 });
       expect(page.map((r) => [r.sample_key, r.status, r.output_text])).toEqual([

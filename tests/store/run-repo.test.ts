@@ -79,7 +79,10 @@ for (const backend of backends) {
       await finishRun(db, run.id, 'completed', { counts: { ok: 2 } });
       await finishRun(db, run.id, 'completed', { counts: { ok: 2 } });
       expect(await getRun(db, run.id)).toMatchObject({ status: 'completed', summary: { counts: { ok: 2 } } });
-      const { rows } = await sql<{ heartbeat_host: string | null; heartbeat_pid: number | null }>`select heartbeat_host, heartbeat_pid from runs where id = ${run.id}`.execute(db);
+      const { rows } = await sql<{
+        heartbeat_host: string | null;
+        heartbeat_pid: number | null;
+      }>`select heartbeat_host, heartbeat_pid from runs where id = ${run.id}`.execute(db);
       expect(rows[0]).toEqual({ heartbeat_host: null, heartbeat_pid: null });
       const finished = await db.selectFrom('audit_log').select(['details']).where('subject', '=', run.id).where('action', '=', 'run.finished').execute();
       expect(finished).toEqual([{ details: { status: 'completed', counts: { ok: 2 }, modelId: 'rm', task: 'asr' } }]);
@@ -89,7 +92,11 @@ for (const backend of backends) {
       const { db } = ts.store;
       const stale = await createRun(db, newRun('list-stale'));
       await markRunRunning(db, stale.id, []);
-      await db.updateTable('runs').set({ heartbeat_at: sql<Date>`now() - interval '10 minutes'` }).where('id', '=', stale.id).execute();
+      await db
+        .updateTable('runs')
+        .set({ heartbeat_at: sql<Date>`now() - interval '10 minutes'` })
+        .where('id', '=', stale.id)
+        .execute();
       const rows = await listRuns(db, { modelId: 'rm' });
       expect(rows[0]?.id).toBe(stale.id);
       expect(rows.find((r) => r.id === stale.id)?.stale).toBe(true);

@@ -31,7 +31,12 @@ for (const backend of backends) {
         .executeTakeFirstOrThrow();
       datasetId = ds.id;
       // Inserted out of order: the scope is ordered by manifest id.
-      for (const [key, task] of [['c', 'asr'], ['a', 'asr'], ['b', 'asr'], ['q1', 'mcq']] as const) {
+      for (const [key, task] of [
+        ['c', 'asr'],
+        ['a', 'asr'],
+        ['b', 'asr'],
+        ['q1', 'mcq'],
+      ] as const) {
         const row = await db
           .insertInto('samples')
           .values({
@@ -48,7 +53,8 @@ for (const backend of backends) {
           .executeTakeFirstOrThrow();
         ids[key] = row.id;
       }
-      runId = (await createRun(db, { model_id: 'm', dataset_id: datasetId, task: 'asr', config: JSON.stringify({}), config_hash: 'h', evalgate_version: '0' })).id;
+      runId = (await createRun(db, { model_id: 'm', dataset_id: datasetId, task: 'asr', config: JSON.stringify({}), config_hash: 'h', evalgate_version: '0' }))
+        .id;
     });
     afterAll(async () => {
       await ts?.dispose();
@@ -77,7 +83,15 @@ for (const backend of backends) {
       expect(await savePrediction(db, { runId, sampleId: ids.a!, status: 'failed', attempts: 2, error: { code: 'timeout', message: 'slow' } })).toBe(true);
       expect(await hasOkPrediction(db, runId, ids.a!)).toBe(false);
       expect(
-        await savePrediction(db, { runId, sampleId: ids.a!, status: 'ok', outputText: 'ref a', attempts: 1, latencyTotalMs: 12, scores: [{ metric: 'wer', value: 0, details: { hits: 2 } }] }),
+        await savePrediction(db, {
+          runId,
+          sampleId: ids.a!,
+          status: 'ok',
+          outputText: 'ref a',
+          attempts: 1,
+          latencyTotalMs: 12,
+          scores: [{ metric: 'wer', value: 0, details: { hits: 2 } }],
+        }),
       ).toBe(true);
       expect(await hasOkPrediction(db, runId, ids.a!)).toBe(true);
       expect(await savePrediction(db, { runId, sampleId: ids.a!, status: 'failed', attempts: 1, error: { message: 'late' } })).toBe(false);

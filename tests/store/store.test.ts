@@ -9,11 +9,7 @@ const pgUp = await postgresAvailable();
 async function seedRunAndSample(ts: TestStore): Promise<{ runId: string; sampleId: string }> {
   const { db } = ts.store;
   await db.insertInto('models').values({ id: 'm1', adapter: 'openai-chat', kind: 'generalist', model: 'gpt-4o', base_url: null }).execute();
-  const ds = await db
-    .insertInto('datasets')
-    .values({ name: 'ds', manifest_digest: 'd', merkle_root: 'r' })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const ds = await db.insertInto('datasets').values({ name: 'ds', manifest_digest: 'd', merkle_root: 'r' }).returning('id').executeTakeFirstOrThrow();
   const sample = await db
     .insertInto('samples')
     .values({ dataset_id: ds.id, sample_key: 's1', task: 'asr', reference: JSON.stringify('hello world'), sample_digest: 'x' })
@@ -63,9 +59,9 @@ for (const backend of backends) {
       const { db } = ts.store;
       const { runId, sampleId } = await seedRunAndSample(ts);
       await db.insertInto('predictions').values({ run_id: runId, sample_id: sampleId, status: 'ok', output_text: 'hello' }).execute();
-      await expect(
-        db.insertInto('predictions').values({ run_id: runId, sample_id: sampleId, status: 'failed' }).execute(),
-      ).rejects.toThrow(/predictions_run_sample_unique|duplicate key/);
+      await expect(db.insertInto('predictions').values({ run_id: runId, sample_id: sampleId, status: 'failed' }).execute()).rejects.toThrow(
+        /predictions_run_sample_unique|duplicate key/,
+      );
       const rows = await db.selectFrom('predictions').selectAll().where('run_id', '=', runId).execute();
       expect(rows).toHaveLength(1);
       expect(rows[0]?.status).toBe('ok');
@@ -73,14 +69,20 @@ for (const backend of backends) {
 
     it('rolls back a failed transaction', async () => {
       const { db } = ts.store;
-      const before = await db.selectFrom('models').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const before = await db
+        .selectFrom('models')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       await expect(
         db.transaction().execute(async (trx) => {
           await trx.insertInto('models').values({ id: 'tx-model', adapter: 'a', kind: 'specialist', model: null, base_url: null }).execute();
           throw new Error('abort');
         }),
       ).rejects.toThrow('abort');
-      const after = await db.selectFrom('models').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      const after = await db
+        .selectFrom('models')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
       expect(after.n).toBe(before.n);
       expect(await db.selectFrom('models').selectAll().where('id', '=', 'tx-model').execute()).toEqual([]);
     });
@@ -90,7 +92,10 @@ for (const backend of backends) {
       const row = await db.selectFrom('runs').select(['config', 'created_at']).executeTakeFirstOrThrow();
       expect(row.config).toEqual({ a: 1 });
       expect(row.created_at).toBeInstanceOf(Date);
-      const counted = await db.selectFrom('runs').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      const counted = await db
+        .selectFrom('runs')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
       expect(counted.n).toBe(1);
       const summed = await sql<{ s: number }>`select sum(attempts)::numeric + 0.5 as s from predictions`.execute(db);
       expect(summed.rows[0]?.s).toBe(0.5);

@@ -76,7 +76,14 @@ for (const backend of backends) {
       // Two rows per statement: the three inserts go out as two statements.
       await writeLiveBatch(db, batch, { maxRowsPerStatement: 2, transaction: true });
       await writeLiveBatch(db, batch, { maxRowsPerStatement: 2, transaction: true });
-      await writeLiveBatch(db, { sessions: [[id, { status: 'closed', endedAt: new Date(Date.UTC(2026, 0, 2)) }]], utterances: [{ kind: 'update', id: u2.id, finish: finish(300, 'failed') }] }, { maxRowsPerStatement: 500, transaction: false });
+      await writeLiveBatch(
+        db,
+        {
+          sessions: [[id, { status: 'closed', endedAt: new Date(Date.UTC(2026, 0, 2)) }]],
+          utterances: [{ kind: 'update', id: u2.id, finish: finish(300, 'failed') }],
+        },
+        { maxRowsPerStatement: 500, transaction: false },
+      );
 
       const s = (await findStreamSession(db, id))!;
       expect([s.status, s.audio_seconds, s.config, s.ended_at?.toISOString()]).toEqual(['closed', 4.5, { a: 1 }, '2026-01-02T00:00:00.000Z']);
@@ -96,7 +103,11 @@ for (const backend of backends) {
       const id = await openStreamSession(db, { model, apiKeyId: null, protocol: 'native', config: {} });
       const bad = { ...utterance(id, 1), sessionId: crypto.randomUUID() };
       await expect(
-        writeLiveBatch(db, { sessions: [[id, { audioSeconds: 9 }]], utterances: [{ kind: 'insert', row: bad, finish: undefined }] }, { maxRowsPerStatement: 500, transaction: true }),
+        writeLiveBatch(
+          db,
+          { sessions: [[id, { audioSeconds: 9 }]], utterances: [{ kind: 'insert', row: bad, finish: undefined }] },
+          { maxRowsPerStatement: 500, transaction: true },
+        ),
       ).rejects.toThrow();
       expect((await findStreamSession(db, id))!.audio_seconds).toBe(0);
     });

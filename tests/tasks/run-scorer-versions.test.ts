@@ -30,7 +30,9 @@ describe('runs record their scorer versions', () => {
 
   it('stores scorerVersions(task, scorer options); the hash ignores them', async () => {
     const config = configWithModel(server.baseUrl);
-    const first = await prepareRun(ts.store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted', scorer: { extractor: 'lmms-2026-04' } }, (m) => createModel(m));
+    const first = await prepareRun(ts.store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted', scorer: { extractor: 'lmms-2026-04' } }, (m) =>
+      createModel(m),
+    );
     expect(first.config.scorerVersions).toEqual({ task: 'mcq', normalizer: 'none@1', extractor: 'lmms-2026-04@7a69a9a', metric: 'mcq-accuracy@4e7566d' });
     expect((await stored(first.run.id)).scorerVersions).toEqual(first.config.scorerVersions);
     const { scorerVersions: _v, ...withoutVersions } = first.config;
@@ -39,7 +41,9 @@ describe('runs record their scorer versions', () => {
     await first.model.close?.();
 
     // Same identity, other extractor: the run is continued and records the new versions.
-    const again = await prepareRun(ts.store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted', scorer: { extractor: 'lmms' } }, (m) => createModel(m));
+    const again = await prepareRun(ts.store.db, config, { dataset: fixture.manifestPath, modelId: 'scripted', scorer: { extractor: 'lmms' } }, (m) =>
+      createModel(m),
+    );
     expect(again.resumed).toBe(true);
     expect(again.run.id).toBe(first.run.id);
     expect((await stored(first.run.id)).scorerVersions).toEqual(scorerVersions('mcq', { extractor: 'lmms' }));
@@ -52,7 +56,11 @@ describe('runs record their scorer versions', () => {
     await old.model.close?.();
     const { scorerVersions: _v, ...legacy } = await stored(old.run.id);
     void _v;
-    await ts.store.db.updateTable('runs').set({ config: JSON.stringify(legacy) }).where('id', '=', old.run.id).execute();
+    await ts.store.db
+      .updateTable('runs')
+      .set({ config: JSON.stringify(legacy) })
+      .where('id', '=', old.run.id)
+      .execute();
     await ts.store.db.updateTable('runs').set({ status: 'failed' }).where('id', '=', old.run.id).execute();
     const resumed = await prepareRun(ts.store.db, config, { resume: old.run.id }, (m) => createModel(m));
     expect(resumed.config.scorerVersions).toEqual(scorerVersions('mcq'));

@@ -9,7 +9,9 @@ import { backends, postgresAvailable, type TestStore } from '../helpers/test-sto
 const pgUp = await postgresAvailable();
 
 async function insertSample(db: Kysely<Database>, datasetId: string, key: string, task: string): Promise<void> {
-  await sql`insert into samples (dataset_id, sample_key, task, reference, sample_digest) values (${datasetId}, ${key}, ${task}, ${JSON.stringify('x')}::jsonb, 'd')`.execute(db);
+  await sql`insert into samples (dataset_id, sample_key, task, reference, sample_digest) values (${datasetId}, ${key}, ${task}, ${JSON.stringify('x')}::jsonb, 'd')`.execute(
+    db,
+  );
 }
 
 for (const backend of backends) {

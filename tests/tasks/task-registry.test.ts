@@ -76,7 +76,7 @@ describe('the task registry is the one list', () => {
     }
   });
 
-  it('gateway prompt defaults are the specs\' prompts', () => {
+  it("gateway prompt defaults are the specs' prompts", () => {
     for (const t of taskNames) expect(defaultPromptTemplates[t]).toBe(tasks[t].defaultPrompt);
   });
 });
@@ -127,17 +127,37 @@ describe('task metrics metadata', () => {
     for (const t of taskNames) {
       const spec = tasks[t];
       const primary = spec.primaryMetric();
-      expect(spec.metrics.some((m) => m.name === primary), t).toBe(true);
+      expect(
+        spec.metrics.some((m) => m.name === primary),
+        t,
+      ).toBe(true);
       expect(spec.aggregate(items[t]).metrics, t).toHaveProperty(primary);
     }
   });
 
   it("compare's direction and test for each task are today's (asr lower/permutation, ocr and vqa anls, mcq McNemar)", () => {
     const outcome = (o: Partial<SampleOutcome>): SampleOutcome =>
-      ({ sampleId: '1', sampleKey: 'k', status: 'ok', prediction: 'a b', reference: null, answer: null, choices: null, lang: null, tags: [], media: [], latencyTotalMs: null, ...o }) as SampleOutcome;
+      ({
+        sampleId: '1',
+        sampleKey: 'k',
+        status: 'ok',
+        prediction: 'a b',
+        reference: null,
+        answer: null,
+        choices: null,
+        lang: null,
+        tags: [],
+        media: [],
+        latencyTotalMs: null,
+        ...o,
+      }) as SampleOutcome;
     const header = { normalizer: null, scoring: {} };
     expect(scoreOutcomes('asr', [outcome({ reference: 'a b c' })], header)).toMatchObject({ metric: 'wer', lowerIsBetter: true, accuracyTest: false });
-    expect(scoreOutcomes('asr', [outcome({ reference: 'a b c' })], { normalizer: null, scoring: { unit: 'char' } })).toMatchObject({ metric: 'cer', lowerIsBetter: true, accuracyTest: false });
+    expect(scoreOutcomes('asr', [outcome({ reference: 'a b c' })], { normalizer: null, scoring: { unit: 'char' } })).toMatchObject({
+      metric: 'cer',
+      lowerIsBetter: true,
+      accuracyTest: false,
+    });
     for (const t of ['ocr', 'vqa']) {
       expect(scoreOutcomes(t, [outcome({ reference: ['a b'] })], header)).toMatchObject({ metric: 'anls', lowerIsBetter: false, accuracyTest: false });
     }

@@ -36,7 +36,10 @@ export default function register(program: Command): void {
             return opts.json ? view : format.formatKindGap(view);
           }
           const samples = opts.samples === undefined || opts.samples === false ? 0 : opts.samples === true ? 20 : Number.parseInt(opts.samples, 10);
-          const ids = opts.runs!.split(',').map((s) => s.trim()).filter(Boolean);
+          const ids = opts
+            .runs!.split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
           const { loadRunOutcomes } = await import('../../compare/load-run-outcomes.js');
           const { compareRuns } = await import('../../compare/compare-runs.js');
           const comparison = await withStore(cmd, async (store) =>

@@ -174,8 +174,9 @@ export default function register(program: Command): void {
             if (opts.json) return result;
             const [firstSkipped] = skipped;
             return [
-              `imported ${dataset.name}: ${stats.sampleCount} samples (${Object.entries(stats.tasks).map(([t, n]) => `${t} ${n}`).join(', ')})` +
-                (firstSkipped ? `, ${skipped.length} skipped (e.g. ${firstSkipped.id}: ${firstSkipped.reason})` : ''),
+              `imported ${dataset.name}: ${stats.sampleCount} samples (${Object.entries(stats.tasks)
+                .map(([t, n]) => `${t} ${n}`)
+                .join(', ')})` + (firstSkipped ? `, ${skipped.length} skipped (e.g. ${firstSkipped.id}: ${firstSkipped.reason})` : ''),
               `  manifest: ${manifest.path}`,
               `  manifest digest: ${dataset.manifest_digest}`,
               `  merkle root:     ${dataset.merkle_root}`,
@@ -209,7 +210,8 @@ export default function register(program: Command): void {
         }
         for (const c of report.changed.slice(0, 50)) lines.push(`  ${c.id}: ${c.reasons.join('; ')}`);
         if (report.changed.length > 50) lines.push(`  … and ${report.changed.length - 50} more changed samples`);
-        if (report.added.length) lines.push(`  added to the manifest since import: ${report.added.slice(0, 10).join(', ')}${report.added.length > 10 ? ' …' : ''}`);
+        if (report.added.length)
+          lines.push(`  added to the manifest since import: ${report.added.slice(0, 10).join(', ')}${report.added.length > 10 ? ' …' : ''}`);
         return lines.join('\n');
       }),
     );
@@ -273,7 +275,9 @@ export default function register(program: Command): void {
         }));
         if (opts.json) return out;
         if (out.length === 0) return 'no datasets (import one with `evalgate datasets import manifest datasets/demo/manifest.jsonl --name demo`)';
-        return out.map((d) => `${d.name.padEnd(24)} ${String(d.samples).padStart(7)} samples  ${d.sealed ? 'sealed ' : '       '} ${d.merkleRoot.slice(0, 16)}…`).join('\n');
+        return out
+          .map((d) => `${d.name.padEnd(24)} ${String(d.samples).padStart(7)} samples  ${d.sealed ? 'sealed ' : '       '} ${d.merkleRoot.slice(0, 16)}…`)
+          .join('\n');
       }),
     );
 
@@ -292,7 +296,9 @@ export default function register(program: Command): void {
         const seed = positiveInt('--seed', opts.seed)!;
         const r = await synthDemoSet({ outDir: opts.out, seed, ffmpegPath: (await resolveFfmpeg()).ffmpegPath });
         if (opts.json) return r;
-        return `wrote ${r.manifestPath}: ${r.sampleCount} samples (${Object.entries(r.tasks).map(([t, n]) => `${t} ${n}`).join(', ')}), ${(r.totalBytes / 1e6).toFixed(2)} MB`;
+        return `wrote ${r.manifestPath}: ${r.sampleCount} samples (${Object.entries(r.tasks)
+          .map(([t, n]) => `${t} ${n}`)
+          .join(', ')}), ${(r.totalBytes / 1e6).toFixed(2)} MB`;
       }),
     );
 
@@ -353,7 +359,9 @@ export default function register(program: Command): void {
           return [
             `wrote ${r.videoPath} (${r.frameCount} frames) with ${r.needles.length} needles and ${r.questions.length} questions`,
             `  manifest: ${r.manifestPath}`,
-            ...r.needles.map((n) => `  needle ${n.index + 1}: ${n.code} (${n.color}) frames ${n.startFrame}-${n.endFrame - 1}, ${n.startS.toFixed(2)}-${n.endS.toFixed(2)} s`),
+            ...r.needles.map(
+              (n) => `  needle ${n.index + 1}: ${n.code} (${n.color}) frames ${n.startFrame}-${n.endFrame - 1}, ${n.startS.toFixed(2)}-${n.endS.toFixed(2)} s`,
+            ),
           ].join('\n');
         },
       ),

@@ -4,7 +4,9 @@ import { runAction } from '../run-action.js';
 export default function register(program: Command): void {
   program
     .command('demo')
-    .description('quick start, offline, on the embedded database: import the demo set, run the local specialists (and any generalist configured by environment), compare, write report.html')
+    .description(
+      'quick start, offline, on the embedded database: import the demo set, run the local specialists (and any generalist configured by environment), compare, write report.html',
+    )
     .option('--out <file>', 'where to write the HTML report', 'report.html')
     .option('--limit <n>', 'samples per task (default: all)', (v) => Number.parseInt(v, 10))
     .option('--json', 'print a JSON summary')
@@ -14,7 +16,13 @@ export default function register(program: Command): void {
         const { configFor } = await import('../cli-context.js');
         const { createProgress } = await import('../progress.js');
         const json = Boolean(opts.json);
-        return runDemo({ config: await configFor(cmd), reportPath: opts.out, limit: opts.limit, json, progress: (label, total) => createProgress(label, total, { json }) });
+        return runDemo({
+          config: await configFor(cmd),
+          reportPath: opts.out,
+          limit: opts.limit,
+          json,
+          progress: (label, total) => createProgress(label, total, { json }),
+        });
       }),
     );
 }

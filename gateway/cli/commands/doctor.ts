@@ -73,7 +73,10 @@ export default function register(program: Command): void {
         const { existsSync } = await import('node:fs');
         const { delimiter, join } = await import('node:path');
         const onPath = (bin: string): string | undefined =>
-          (process.env.PATH ?? '').split(delimiter).map((d) => join(d, bin)).find((p) => existsSync(p));
+          (process.env.PATH ?? '')
+            .split(delimiter)
+            .map((d) => join(d, bin))
+            .find((p) => existsSync(p));
         const optional: Record<string, string | null> = {};
         for (const bin of ['espeak-ng', 'sox', 'pocketsphinx_continuous', 'chromium']) optional[bin] = onPath(bin) ?? null;
         report.optionalTools = optional;

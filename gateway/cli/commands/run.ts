@@ -127,9 +127,18 @@ export default function register(program: Command): void {
               const { runDistributed } = await import('../../runner/distributed/run-distributed.js');
               const { createProgress } = await import('../progress.js');
               const progress = (label: string, total: number): ReturnType<typeof createProgress> => createProgress(label, total, { json: opts.json });
-              const out = await runDistributed(store, config, prepared, { wait: opts.wait, progress, timeoutMs, retry, ...(outageMaxMs !== undefined ? { dbOutageMaxMs: outageMaxMs } : {}) });
-              if (opts.json) return { ...(out.report ?? {}), runId: out.runId, enqueued: out.enqueued, counts: out.counts, metrics: out.report?.metrics ?? null };
-              return out.report ? formatRunReport(out.report, { enqueued: out.enqueued }) : `run ${out.runId}: enqueued ${out.enqueued} samples; start \`evalgate worker\` on any machine with the same DATABASE_URL, and follow with \`evalgate runs show ${out.runId}\``;
+              const out = await runDistributed(store, config, prepared, {
+                wait: opts.wait,
+                progress,
+                timeoutMs,
+                retry,
+                ...(outageMaxMs !== undefined ? { dbOutageMaxMs: outageMaxMs } : {}),
+              });
+              if (opts.json)
+                return { ...(out.report ?? {}), runId: out.runId, enqueued: out.enqueued, counts: out.counts, metrics: out.report?.metrics ?? null };
+              return out.report
+                ? formatRunReport(out.report, { enqueued: out.enqueued })
+                : `run ${out.runId}: enqueued ${out.enqueued} samples; start \`evalgate worker\` on any machine with the same DATABASE_URL, and follow with \`evalgate runs show ${out.runId}\``;
             }
             const { executeLocalRun } = await import('../../runner/execute-run.js');
             const { spillDirOf } = await import('../../runner/run-spill.js');
@@ -160,7 +169,9 @@ export default function register(program: Command): void {
                 onOutcome: (o) => progress?.increment(1, o.status === 'ok' ? 0 : 1),
               });
               progress?.stop();
-              return opts.json ? { ...result.report, resumed: result.resumed, thisExecution: result.totals } : formatRunReport(result.report, { totals: result.totals });
+              return opts.json
+                ? { ...result.report, resumed: result.resumed, thisExecution: result.totals }
+                : formatRunReport(result.report, { totals: result.totals });
             } finally {
               progress?.stop();
               process.off('SIGINT', onSignal);

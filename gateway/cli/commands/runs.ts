@@ -40,13 +40,15 @@ export default function register(program: Command): void {
           if (list.length === 0) return 'no runs yet (start one with `evalgate run --dataset … --model …`)';
           const stale = list.filter((r) => r.stale).length;
           const footer = stale ? `\n${stale} run(s) marked stale are running with no heartbeat for over a minute: see \`evalgate runs reap --help\`` : '';
-          return list
-            .map((r) => {
-              const c = r.counts ? `ok ${r.counts.ok ?? 0} failed ${r.counts.failed ?? 0} skipped ${r.counts.skipped ?? 0}` : '';
-              const status = r.stale ? 'stale' : r.status;
-              return `${r.runId}  ${status.padEnd(9)}  ${r.modelId}  ${r.task}  ${r.dataset ?? ''}  ${new Date(r.createdAt).toISOString()}  ${c}`;
-            })
-            .join('\n') + footer;
+          return (
+            list
+              .map((r) => {
+                const c = r.counts ? `ok ${r.counts.ok ?? 0} failed ${r.counts.failed ?? 0} skipped ${r.counts.skipped ?? 0}` : '';
+                const status = r.stale ? 'stale' : r.status;
+                return `${r.runId}  ${status.padEnd(9)}  ${r.modelId}  ${r.task}  ${r.dataset ?? ''}  ${new Date(r.createdAt).toISOString()}  ${c}`;
+              })
+              .join('\n') + footer
+          );
         });
       }),
     );
@@ -75,9 +77,7 @@ export default function register(program: Command): void {
           if (reaped.length === 0) return `no running run has gone ${staleAfterS} s without a heartbeat`;
           const verb = opts.dryRun ? 'would mark failed' : 'marked failed';
           return [
-            ...reaped.map(
-              (r) => `${verb}: ${r.runId}  ${r.modelId}  ${r.task}  last heartbeat ${r.lastSeen.toISOString()}  ok ${r.ok}, pending ${r.pending}`,
-            ),
+            ...reaped.map((r) => `${verb}: ${r.runId}  ${r.modelId}  ${r.task}  last heartbeat ${r.lastSeen.toISOString()}  ok ${r.ok}, pending ${r.pending}`),
             opts.dryRun ? '' : 'continue any of them with `evalgate run --resume RUN_ID`',
           ]
             .filter(Boolean)

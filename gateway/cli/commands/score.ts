@@ -87,8 +87,7 @@ export default function register(program: Command): void {
     .action(
       runAction(async (opts: ScoreOptions) => {
         const { EvalgateError } = await import('../../errors.js');
-        const bad: Bad = (file, line, field, detail) =>
-          new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file, line, field, detail });
+        const bad: Bad = (file, line, field, detail) => new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file, line, field, detail });
         const input = (detail: string) => new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
         const task = scoreCommandTaskNames.find((t) => t === opts.task);
         if (!task) throw input(`--task must be ${orList(scoreCommandTaskNames)}, not "${opts.task}"`);
@@ -163,7 +162,11 @@ export default function register(program: Command): void {
           const n = opts.alignment === true ? 10 : Number.parseInt(String(opts.alignment), 10);
           if (!Number.isFinite(n) || n < 1) throw input(`--alignment takes a positive count, not "${String(opts.alignment)}"`);
           const errors = alignment.sentences.map((c, k) => ({ k, e: c.substitutions + c.deletions + c.insertions }));
-          const worst = errors.filter((x) => x.e > 0).sort((a, b) => b.e - a.e || a.k - b.k).slice(0, n).map((x) => x.k);
+          const worst = errors
+            .filter((x) => x.e > 0)
+            .sort((a, b) => b.e - a.e || a.k - b.k)
+            .slice(0, n)
+            .map((x) => x.k);
           const { visualizeAlignment } = await import('../../../scorers/wer/visualize-alignment.js');
           alignmentText = visualizeAlignment(alignment, { onlySentences: worst, isCer: unit !== 'word', showMeasures: true });
           alignmentText = alignmentText.replace(/=== SENTENCE (\d+) ===/g, (_m, k: string) => {

@@ -13,29 +13,38 @@ export default function register(program: Command): void {
     .option('--allow-unauthenticated-network', 'allow --no-auth on a non-loopback --host: anyone who can reach it gets every scope')
     .option('--json', 'print the listening address as JSON')
     .action(
-      runAction(async (opts: { host?: string; port?: number; tlsCert?: string; tlsKey?: string; auth: boolean; allowUnauthenticatedNetwork?: boolean; json?: boolean }, cmd: Command) => {
-        const { serveGateway } = await import('../../server/serve-gateway.js');
-        const { configFor } = await import('../cli-context.js');
-        const config = await configFor(cmd);
-        if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
-          const { EvalgateError } = await import('../../errors.js');
-          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--tls-cert and --tls-key must be given together' });
-        }
-        const server = await serveGateway({
-          config,
-          host: opts.host,
-          port: opts.port,
-          tlsCertFile: opts.tlsCert,
-          tlsKeyFile: opts.tlsKey,
-          auth: opts.auth === false ? false : undefined,
-          allowUnauthenticatedNetwork: opts.allowUnauthenticatedNetwork === true,
-        });
-        // stderr even in --json mode: stdout stays machine-readable, and the operator still sees it.
-        for (const w of server.warnings) process.stderr.write(`\n${w}\n\n`);
-        const line = { url: server.url, backend: server.backend, auth: server.auth };
-        process.stdout.write(opts.json ? `${JSON.stringify(line)}\n` : `evalgate listening on ${server.url} (database: ${server.backend}, auth: ${server.auth ? 'on' : 'off'})\n`);
-        await server.closed;
-        return undefined;
-      }),
+      runAction(
+        async (
+          opts: { host?: string; port?: number; tlsCert?: string; tlsKey?: string; auth: boolean; allowUnauthenticatedNetwork?: boolean; json?: boolean },
+          cmd: Command,
+        ) => {
+          const { serveGateway } = await import('../../server/serve-gateway.js');
+          const { configFor } = await import('../cli-context.js');
+          const config = await configFor(cmd);
+          if (Boolean(opts.tlsCert) !== Boolean(opts.tlsKey)) {
+            const { EvalgateError } = await import('../../errors.js');
+            throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--tls-cert and --tls-key must be given together' });
+          }
+          const server = await serveGateway({
+            config,
+            host: opts.host,
+            port: opts.port,
+            tlsCertFile: opts.tlsCert,
+            tlsKeyFile: opts.tlsKey,
+            auth: opts.auth === false ? false : undefined,
+            allowUnauthenticatedNetwork: opts.allowUnauthenticatedNetwork === true,
+          });
+          // stderr even in --json mode: stdout stays machine-readable, and the operator still sees it.
+          for (const w of server.warnings) process.stderr.write(`\n${w}\n\n`);
+          const line = { url: server.url, backend: server.backend, auth: server.auth };
+          process.stdout.write(
+            opts.json
+              ? `${JSON.stringify(line)}\n`
+              : `evalgate listening on ${server.url} (database: ${server.backend}, auth: ${server.auth ? 'on' : 'off'})\n`,
+          );
+          await server.closed;
+          return undefined;
+        },
+      ),
     );
 }

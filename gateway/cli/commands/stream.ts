@@ -80,8 +80,10 @@ export default function register(program: Command): void {
         const { EvalgateError } = await import('../../errors.js');
         if (Boolean(opts.dataset) !== Boolean(opts.sample)) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--dataset and --sample go together' });
         if (opts.sample && files.length > 1) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--sample binds one file; pass one AUDIO' });
-        if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--concurrency must be a positive integer' });
-        if (opts.turnDetection !== 'manual' && opts.turnDetection !== 'server_vad') throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--turn-detection is manual or server_vad' });
+        if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1)
+          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--concurrency must be a positive integer' });
+        if (opts.turnDetection !== 'manual' && opts.turnDetection !== 'server_vad')
+          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--turn-detection is manual or server_vad' });
         let url = opts.url;
         if (!url) {
           const { configFor } = await import('../cli-context.js');
@@ -104,7 +106,9 @@ export default function register(program: Command): void {
               }
             : undefined;
         if (!sample && (opts.normalizer || opts.unit || opts.extractor)) {
-          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--normalizer, --unit and --extractor apply to a bound sample: give --dataset and --sample' });
+          throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+            detail: '--normalizer, --unit and --extractor apply to a bound sample: give --dataset and --sample',
+          });
         }
 
         const streamOne = async (file: string): Promise<FileResult> => {
@@ -112,9 +116,21 @@ export default function register(program: Command): void {
           const client = await StreamClient.connect({ url: url!, model: opts.model, apiKey: opts.apiKey ?? process.env.EVALGATE_API_KEY, ca });
           const finals: FileResult['utterances'] = [];
           client.on('message', (m) => {
-            if (m.type === 'response.final') finals.push({ seq: m.seq, status: m.status, text: m.text, latency: m.latency, ...(m.scores ? { scores: m.scores } : {}), ...(m.error ? { error: m.error } : {}) });
+            if (m.type === 'response.final')
+              finals.push({
+                seq: m.seq,
+                status: m.status,
+                text: m.text,
+                latency: m.latency,
+                ...(m.scores ? { scores: m.scores } : {}),
+                ...(m.error ? { error: m.error } : {}),
+              });
           });
-          await client.configure({ sampleRateHz: RATE_HZ, turnDetection: opts.turnDetection, ...(sample && opts.turnDetection === 'server_vad' ? { sample } : {}) });
+          await client.configure({
+            sampleRateHz: RATE_HZ,
+            turnDetection: opts.turnDetection,
+            ...(sample && opts.turnDetection === 'server_vad' ? { sample } : {}),
+          });
           const chunk = RATE_HZ / 10;
           const t0 = performance.now();
           for (let i = 0; i < pcm.length; i += chunk) {
@@ -145,7 +161,13 @@ export default function register(program: Command): void {
         if (opts.json) return { model: opts.model, files: results };
         return results
           .map((r) =>
-            [`${r.file} (session ${r.sessionId}, ${r.audioSeconds.toFixed(2)} s)`, ...r.utterances.map((u) => `  #${u.seq} [${u.status}] ${u.text}\n     latency ${JSON.stringify(u.latency)}${u.scores ? `\n     scores ${JSON.stringify(u.scores)}` : ''}`)].join('\n'),
+            [
+              `${r.file} (session ${r.sessionId}, ${r.audioSeconds.toFixed(2)} s)`,
+              ...r.utterances.map(
+                (u) =>
+                  `  #${u.seq} [${u.status}] ${u.text}\n     latency ${JSON.stringify(u.latency)}${u.scores ? `\n     scores ${JSON.stringify(u.scores)}` : ''}`,
+              ),
+            ].join('\n'),
           )
           .join('\n');
       }),

@@ -27,7 +27,10 @@ export default function register(program: Command): void {
     .command('transcribe')
     .description('transcribe audio files with a local ASR expert (ONNX CTC, Whisper ONNX or pocketsphinx) and report RTFx')
     .argument('<audio...>', 'audio or video files (anything ffmpeg decodes)')
-    .requiredOption('--model <id>', 'model id from the configuration (adapter onnx-ctc, whisper-onnx or pocketsphinx); "pocketsphinx" works without configuration')
+    .requiredOption(
+      '--model <id>',
+      'model id from the configuration (adapter onnx-ctc, whisper-onnx or pocketsphinx); "pocketsphinx" works without configuration',
+    )
     .option('--device <device>', 'cpu, cuda or webgpu for ONNX models (overrides the model options; see docs/experts.md)')
     .option('--language <code>', 'language code, e.g. en or zh (overrides the model options; Whisper only forces it)')
     .option('--json', 'print one JSON document with per-file transcripts, durations and the RTFx')

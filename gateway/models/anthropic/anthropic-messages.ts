@@ -10,9 +10,7 @@ import type { FinishReason, ModelCapabilities, ModelRequest, ModelResult, ModelS
 const adapterName = 'anthropic';
 
 /** A content block of a user message. */
-type AnthropicBlock =
-  | { type: 'text'; text: string }
-  | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } };
+type AnthropicBlock = { type: 'text'; text: string } | { type: 'image'; source: { type: 'base64'; media_type: string; data: string } };
 
 interface AnthropicMessage {
   content?: Array<{ type?: string; text?: string }>;
@@ -92,8 +90,17 @@ export class AnthropicMessagesModel implements ModelV1 {
   async doGenerate(request: ModelRequest): Promise<ModelResult> {
     const { body, warnings } = this.buildBody(request, false);
     const { json } = await postJson<AnthropicMessage>({ url: this.#url, headers: this.#headers(), body, fetch: this.#fetch, signal: request.signal });
-    const text = (json.content ?? []).filter((b) => b.type === 'text').map((b) => b.text ?? '').join('');
-    return { text, finishReason: stopReasonOf(json.stop_reason, warnings), raw: json, warnings, usage: { inputTokens: json.usage?.input_tokens, outputTokens: json.usage?.output_tokens } };
+    const text = (json.content ?? [])
+      .filter((b) => b.type === 'text')
+      .map((b) => b.text ?? '')
+      .join('');
+    return {
+      text,
+      finishReason: stopReasonOf(json.stop_reason, warnings),
+      raw: json,
+      warnings,
+      usage: { inputTokens: json.usage?.input_tokens, outputTokens: json.usage?.output_tokens },
+    };
   }
 
   async *doStream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
@@ -143,7 +150,13 @@ export class AnthropicMessagesModel implements ModelV1 {
         case 'message_stop':
           yield {
             type: 'finish',
-            result: { text, finishReason: stopReasonOf(stopReason, warnings), raw: { id, stop_reason: stopReason, usage: { input_tokens: inputTokens, output_tokens: outputTokens } }, warnings, usage: { inputTokens, outputTokens } },
+            result: {
+              text,
+              finishReason: stopReasonOf(stopReason, warnings),
+              raw: { id, stop_reason: stopReason, usage: { input_tokens: inputTokens, output_tokens: outputTokens } },
+              warnings,
+              usage: { inputTokens, outputTokens },
+            },
           };
           return;
         default:

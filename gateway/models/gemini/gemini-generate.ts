@@ -183,11 +183,23 @@ export class GeminiGenerateModel implements ModelV1 {
 
 function answerText(r: GeminiResponse): string {
   // Thought summaries (thinking models) are not the answer.
-  return (r.candidates?.[0]?.content?.parts ?? []).filter((p) => !p.thought).map((p) => p.text ?? '').join('');
+  return (r.candidates?.[0]?.content?.parts ?? [])
+    .filter((p) => !p.thought)
+    .map((p) => p.text ?? '')
+    .join('');
 }
 
 /** Gemini finish reasons where a safety, recitation, blocklist or PII filter stopped the answer. */
-const filterReasons = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'IMAGE_PROHIBITED_CONTENT', 'IMAGE_RECITATION']);
+const filterReasons = new Set([
+  'SAFETY',
+  'RECITATION',
+  'BLOCKLIST',
+  'PROHIBITED_CONTENT',
+  'SPII',
+  'IMAGE_SAFETY',
+  'IMAGE_PROHIBITED_CONTENT',
+  'IMAGE_RECITATION',
+]);
 /**
  * Gemini finish reasons that make the text no answer: an unspecified or
  * "other" stop, an unsupported language, malformed or unexpected tool calls,
@@ -215,13 +227,19 @@ const errorReasons = new Set([
  */
 function checkFinish(r: GeminiResponse, text: string, warnings: string[]): FinishReason {
   const blocked = r.promptFeedback?.blockReason;
-  if (blocked) throw new ModelCallError(`Gemini blocked the prompt (${blocked})`, { statusCode: 200, retryable: false, responseBody: JSON.stringify(r).slice(0, 2000) });
+  if (blocked)
+    throw new ModelCallError(`Gemini blocked the prompt (${blocked})`, { statusCode: 200, retryable: false, responseBody: JSON.stringify(r).slice(0, 2000) });
   const reason = r.candidates?.[0]?.finishReason;
-  if (!r.candidates?.length) throw new ModelCallError('Gemini answered without a candidate', { statusCode: 200, retryable: false, responseBody: JSON.stringify(r).slice(0, 2000) });
+  if (!r.candidates?.length)
+    throw new ModelCallError('Gemini answered without a candidate', { statusCode: 200, retryable: false, responseBody: JSON.stringify(r).slice(0, 2000) });
   if (!reason || reason === 'STOP') return 'stop';
   if (reason === 'MAX_TOKENS') return 'length';
   if (!text) {
-    throw new ModelCallError(`Gemini stopped without an answer (finishReason ${reason})`, { statusCode: 200, retryable: false, responseBody: JSON.stringify(r).slice(0, 2000) });
+    throw new ModelCallError(`Gemini stopped without an answer (finishReason ${reason})`, {
+      statusCode: 200,
+      retryable: false,
+      responseBody: JSON.stringify(r).slice(0, 2000),
+    });
   }
   if (filterReasons.has(reason)) return 'filter';
   if (errorReasons.has(reason)) return 'error';

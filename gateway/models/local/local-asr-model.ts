@@ -66,7 +66,8 @@ export class LocalAsrModel implements ModelV1 {
     const audio = request.parts.filter((p) => p.type === 'audio');
     if (audio.length === 0) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${this.adapter} needs an audio part` });
     const warnings = [...this.#configWarnings, ...unknownProviderOptionWarnings(request.providerOptions, [], this.adapter)];
-    if (request.temperature !== undefined && request.temperature !== 0) warnings.push(`temperature ${request.temperature} ignored: ${this.adapter} decodes greedily`);
+    if (request.temperature !== undefined && request.temperature !== 0)
+      warnings.push(`temperature ${request.temperature} ignored: ${this.adapter} decodes greedily`);
     const engine = await this.#open();
     const texts: string[] = [];
     let language: string | undefined;

@@ -1,13 +1,6 @@
 import type { ModelConfig } from '../../config/config-schema.js';
 import { EvalgateError } from '../../errors.js';
-import {
-  AdapterOptions,
-  baseUrlOf,
-  joinVersioned,
-  readApiKey,
-  unknownProviderOptionWarnings,
-  type AdapterDeps,
-} from '../adapter-support.js';
+import { AdapterOptions, baseUrlOf, joinVersioned, readApiKey, unknownProviderOptionWarnings, type AdapterDeps } from '../adapter-support.js';
 import { postForResponse, postJson, type FetchLike } from '../http/post-json.js';
 import { sseEvents } from '../http/sse-events.js';
 import { audioAsWav, dataUrl, frameTimestampsText, readVideo, toBase64, type ImagePart } from '../media/media-encoding.js';
@@ -135,7 +128,11 @@ export class OpenAiChatModel implements ModelV1 {
     });
     const choice = json.choices?.[0];
     if (!choice) {
-      throw new ModelCallError('Provider answered without any choice', { statusCode: 200, retryable: false, responseBody: JSON.stringify(json).slice(0, 2000) });
+      throw new ModelCallError('Provider answered without any choice', {
+        statusCode: 200,
+        retryable: false,
+        responseBody: JSON.stringify(json).slice(0, 2000),
+      });
     }
     const content = choice.message?.content;
     let text = typeof content === 'string' ? content : Array.isArray(content) ? content.map((c) => c.text ?? '').join('') : '';

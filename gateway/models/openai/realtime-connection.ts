@@ -100,7 +100,11 @@ export class OpenAiRealtimeConnection implements RealtimeConnection {
     ws.on('error', (err) => this.#push({ type: 'error', message: `upstream socket error: ${err.message}`, code: 'upstream_error' }));
     ws.on('close', (code, reason) => {
       if (!this.#closedByUs && code !== 1000) {
-        this.#push({ type: 'error', message: `upstream closed the connection (${code}${reason.length ? ` ${reason.toString()}` : ''})`, code: 'upstream_closed' });
+        this.#push({
+          type: 'error',
+          message: `upstream closed the connection (${code}${reason.length ? ` ${reason.toString()}` : ''})`,
+          code: 'upstream_closed',
+        });
       }
       this.#ended = true;
       this.#wake?.();

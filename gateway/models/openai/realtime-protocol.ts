@@ -153,7 +153,12 @@ export class RealtimeEventTranslator {
     const status = ev.response?.status;
     if (status === 'failed') {
       const e = ev.response?.status_details?.error;
-      out.push({ type: 'error', message: `response failed: ${e?.message ?? 'no detail'}`, code: e?.code ?? e?.type ?? 'response_failed', ...(id ? { responseId: id } : {}) });
+      out.push({
+        type: 'error',
+        message: `response failed: ${e?.message ?? 'no detail'}`,
+        code: e?.code ?? e?.type ?? 'response_failed',
+        ...(id ? { responseId: id } : {}),
+      });
     }
     out.push({
       type: 'response-done',
@@ -161,7 +166,9 @@ export class RealtimeEventTranslator {
       raw,
       ...(id ? { responseId: id } : {}),
       ...(status === 'cancelled' || status === 'incomplete' ? { status } : {}),
-      ...((status === 'cancelled' || status === 'incomplete') && ev.response?.status_details?.reason ? { statusReason: ev.response.status_details.reason } : {}),
+      ...((status === 'cancelled' || status === 'incomplete') && ev.response?.status_details?.reason
+        ? { statusReason: ev.response.status_details.reason }
+        : {}),
     });
     return out;
   }

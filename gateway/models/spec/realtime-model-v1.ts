@@ -9,7 +9,11 @@ export type RealtimeUpstreamEvent =
   | { readonly type: 'speech-started'; /** Audio offset, ms. */ readonly audioStartMs?: number }
   | { readonly type: 'speech-stopped'; /** Audio offset, ms. */ readonly audioEndMs?: number }
   | { readonly type: 'response-created'; /** Upstream response id. */ readonly responseId: string }
-  | { readonly type: 'transcript-delta'; /** New transcript text. */ readonly delta: string; /** Upstream response id, when sent. */ readonly responseId?: string }
+  | {
+      readonly type: 'transcript-delta';
+      /** New transcript text. */ readonly delta: string;
+      /** Upstream response id, when sent. */ readonly responseId?: string;
+    }
   | { readonly type: 'text-delta'; /** New text output. */ readonly delta: string; /** Upstream response id, when sent. */ readonly responseId?: string }
   | {
       readonly type: 'response-done';

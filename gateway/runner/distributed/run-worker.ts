@@ -263,8 +263,15 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerTotals> {
     if (guard.gaveUp && rh?.spill && rh.spill.records > 0) kept.push(rh.spill.path);
   }
   if (guard.gaveUp) {
-    const where = kept.length > 0 ? `; the answers received are kept in ${kept.join(', ')} and written by the next worker on this machine that gets a job of the run (or evalgate run --resume)` : '';
-    throw new EvalgateError('EVALGATE_ERR_DB_UNAVAILABLE', { detail: `${guard.gaveUp.message}${where}; the worker stopped, its jobs are delivered again` }, { cause: guard.gaveUp });
+    const where =
+      kept.length > 0
+        ? `; the answers received are kept in ${kept.join(', ')} and written by the next worker on this machine that gets a job of the run (or evalgate run --resume)`
+        : '';
+    throw new EvalgateError(
+      'EVALGATE_ERR_DB_UNAVAILABLE',
+      { detail: `${guard.gaveUp.message}${where}; the worker stopped, its jobs are delivered again` },
+      { cause: guard.gaveUp },
+    );
   }
   return totals;
 }

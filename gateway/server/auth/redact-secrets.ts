@@ -9,7 +9,8 @@ export const redactedMark = '[REDACTED]';
  * refused by the auth hook, but the request line is logged before that
  * decision, so the log must never carry the value.
  */
-const secretParam = /^(?:key|api[-_]?key|apikey|token|access[-_]?token|refresh[-_]?token|id[-_]?token|auth|authorization|password|passwd|pwd|secret|client[-_]?secret|signature|sig|x-api-key|session[-_]?token)$/i;
+const secretParam =
+  /^(?:key|api[-_]?key|apikey|token|access[-_]?token|refresh[-_]?token|id[-_]?token|auth|authorization|password|passwd|pwd|secret|client[-_]?secret|signature|sig|x-api-key|session[-_]?token)$/i;
 
 /** Replaces the values of secret-looking query parameters; the rest of the URL is kept byte for byte. */
 export function redactUrl(url: string): string {

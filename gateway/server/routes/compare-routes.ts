@@ -51,9 +51,18 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const q = request.query;
       // Duplicates name the same run: they are compared once.
-      const ids = [...new Set(q.runs.split(',').map((s) => s.trim()).filter(Boolean))];
+      const ids = [
+        ...new Set(
+          q.runs
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean),
+        ),
+      ];
       if (ids.length > compareLimits.maxRuns) {
-        throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `runs: at most ${compareLimits.maxRuns} distinct runs per comparison (got ${ids.length})` });
+        throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+          detail: `runs: at most ${compareLimits.maxRuns} distinct runs per comparison (got ${ids.length})`,
+        });
       }
       if (ids.length < 2) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'compare needs at least two distinct runs' });
       checkIterations(q.iterations);

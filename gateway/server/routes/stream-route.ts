@@ -51,7 +51,10 @@ export async function streamRoute(app: FastifyInstance, opts: LiveRouteOptions):
     const ok = rows.filter((r) => r.status === 'ok');
     return {
       session,
-      utterances: rows.map((r) => ({ ...r, scores: liveScoresVisible(scopes, sealedSession || (r.sample_id !== null && sealedSamples.has(r.sample_id))) ? r.scores : undefined })),
+      utterances: rows.map((r) => ({
+        ...r,
+        scores: liveScoresVisible(scopes, sealedSession || (r.sample_id !== null && sealedSamples.has(r.sample_id))) ? r.scores : undefined,
+      })),
       latency: {
         firstTokenMs: percentiles(ok.map((r) => r.latency_first_token_ms ?? 0)),
         finalMs: percentiles(ok.map((r) => r.latency_final_ms ?? 0)),

@@ -16,13 +16,19 @@ export interface ChatAudioRequest {
  * A scripted OpenAI Chat Completions upstream for audio (`input_audio` WAV):
  * answers request k with `reply(k, audioSeconds)`, streamed as SSE when asked.
  */
-export async function startScriptedChatUpstream(opts: { reply: (index: number, audioSeconds: number) => string; latencyMs?: number }): Promise<{ url: string; requests: ChatAudioRequest[]; close(): Promise<void> }> {
+export async function startScriptedChatUpstream(opts: {
+  reply: (index: number, audioSeconds: number) => string;
+  latencyMs?: number;
+}): Promise<{ url: string; requests: ChatAudioRequest[]; close(): Promise<void> }> {
   const requests: ChatAudioRequest[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString()) as { stream?: boolean; messages: { content: string | { type: string; input_audio?: { data: string } }[] }[] };
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as {
+        stream?: boolean;
+        messages: { content: string | { type: string; input_audio?: { data: string } }[] }[];
+      };
       let audioSeconds = 0;
       let images = 0;
       let sampleRateHz = 0;
@@ -43,14 +49,24 @@ export async function startScriptedChatUpstream(opts: { reply: (index: number, a
       setTimeout(() => {
         if (!body.stream) {
           res.writeHead(200, { 'content-type': 'application/json' });
-          res.end(JSON.stringify({ id: `c${index}`, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }] }));
+          res.end(
+            JSON.stringify({
+              id: `c${index}`,
+              object: 'chat.completion',
+              choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+            }),
+          );
           return;
         }
         res.writeHead(200, { 'content-type': 'text/event-stream' });
         for (const word of text.split(/(?<= )/)) {
-          res.write(`data: ${JSON.stringify({ id: `c${index}`, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: word }, finish_reason: null }] })}\n\n`);
+          res.write(
+            `data: ${JSON.stringify({ id: `c${index}`, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: word }, finish_reason: null }] })}\n\n`,
+          );
         }
-        res.write(`data: ${JSON.stringify({ id: `c${index}`, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`);
+        res.write(
+          `data: ${JSON.stringify({ id: `c${index}`, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`,
+        );
         res.end('data: [DONE]\n\n');
       }, opts.latencyMs ?? 20);
     });

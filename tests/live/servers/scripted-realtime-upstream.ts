@@ -55,14 +55,28 @@ export async function startScriptedRealtimeUpstream(opts: {
             send({ type: 'response.created', response: { id: `resp_${turn}`, status: 'in_progress' } });
             for (const word of text.split(/(?<= )/)) send({ type: 'response.output_text.delta', response_id: `resp_${turn}`, delta: word });
             send({ type: 'response.output_text.done', response_id: `resp_${turn}`, text });
-            const ending = opts.incompleteReason ? { status: 'incomplete', status_details: { type: 'incomplete', reason: opts.incompleteReason } } : { status: 'completed' };
-            send({ type: 'response.done', response: { id: `resp_${turn}`, ...ending, output: [{ type: 'message', content: [{ type: 'output_text', text }] }] } });
+            const ending = opts.incompleteReason
+              ? { status: 'incomplete', status_details: { type: 'incomplete', reason: opts.incompleteReason } }
+              : { status: 'completed' };
+            send({
+              type: 'response.done',
+              response: { id: `resp_${turn}`, ...ending, output: [{ type: 'message', content: [{ type: 'output_text', text }] }] },
+            });
           }, opts.latencyMs ?? 20);
           return;
         }
         case 'response.cancel':
           counters.cancels++;
-          if (opts.cancelNotActive) send({ type: 'error', error: { type: 'invalid_request_error', code: 'response_cancel_not_active', message: 'Cancellation failed: no active response found', param: null } });
+          if (opts.cancelNotActive)
+            send({
+              type: 'error',
+              error: {
+                type: 'invalid_request_error',
+                code: 'response_cancel_not_active',
+                message: 'Cancellation failed: no active response found',
+                param: null,
+              },
+            });
           return;
         default:
           return;

@@ -107,7 +107,15 @@ function anthropicEvents(deltas: readonly string[], reason = 'end_turn'): Array<
 
 export const anthropicScript: ProviderScript = {
   adapter: 'anthropic',
-  config: (baseUrl, options = {}) => ({ id: 'claude', adapter: 'anthropic', kind: 'generalist', baseUrl, model: 'claude-3-5-sonnet-20241022', apiKeyEnv, options }),
+  config: (baseUrl, options = {}) => ({
+    id: 'claude',
+    adapter: 'anthropic',
+    kind: 'generalist',
+    baseUrl,
+    model: 'claude-3-5-sonnet-20241022',
+    apiKeyEnv,
+    options,
+  }),
   paths: { generate: '/v1/messages', stream: '/v1/messages' },
   ok: (text, reason = 'end_turn') => ({
     kind: 'json',
@@ -153,7 +161,10 @@ export const geminiScript: ProviderScript = {
   },
   ok: (text, reason = 'STOP') => ({ kind: 'json', status: 200, body: geminiChunk(text, reason) }),
   // Gemini's SSE stream has no [DONE]; the last chunk carries finishReason.
-  stream: (deltas, reason = 'STOP') => ({ kind: 'sse', chunks: deltas.map((d, i) => `data: ${JSON.stringify(geminiChunk(d, i === deltas.length - 1 ? reason : undefined))}\r\n\r\n`) }),
+  stream: (deltas, reason = 'STOP') => ({
+    kind: 'sse',
+    chunks: deltas.map((d, i) => `data: ${JSON.stringify(geminiChunk(d, i === deltas.length - 1 ? reason : undefined))}\r\n\r\n`),
+  }),
   stopReasons: { length: 'MAX_TOKENS', filter: 'SAFETY' },
   streamDropped: (deltas) => ({ kind: 'sse', chunks: deltas.map((d) => `data: ${JSON.stringify(geminiChunk(d))}\r\n\r\n`), drop: true }),
   streamEndsEarly: (deltas) => ({ kind: 'sse', chunks: deltas.map((d) => `data: ${JSON.stringify(geminiChunk(d))}\r\n\r\n`) }),

@@ -40,7 +40,9 @@ export class ScriptedRealtimeServer {
       if (refuse) {
         this.refuse = undefined;
         const body = refuse.body ?? JSON.stringify({ error: { message: 'refused', type: 'invalid_request_error' } });
-        const extra = Object.entries(refuse.headers ?? {}).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+        const extra = Object.entries(refuse.headers ?? {})
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join('');
         socket.end(`HTTP/1.1 ${refuse.status} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}\r\n${body}`);
         return;
       }
