@@ -28,16 +28,13 @@ export function registerLiveModelProvider(adapter: string, provider: LiveModelPr
   };
 }
 
-/** Adapters that stream audio upstream as it arrives. */
-const realtimeAdapters = new Set(['openai-realtime']);
-
 /** Resolves a configured model to a live model; the built-in adapters are imported lazily. */
 export async function resolveLiveModel(config: ModelConfig): Promise<LiveModel> {
   const provider = providers.get(config.adapter);
   if (provider) return provider(config);
   // Imported lazily: the adapters (and their heavy dependencies) stay out of start-up.
-  const mod = await import('../models/create-model.js');
-  if (realtimeAdapters.has(config.adapter)) {
+  const [mod, { isRealtimeAdapter }] = await Promise.all([import('../models/create-model.js'), import('../models/adapters.js')]);
+  if (isRealtimeAdapter(config.adapter)) {
     return { kind: 'realtime', model: await mod.createRealtimeModel(config) };
   }
   return { kind: 'batch', model: await mod.createModel(config) };

@@ -1,3 +1,4 @@
+import type { AsrKind } from '../../experts/asr/asr-engine.js';
 import type { ModelConfig } from '../config/config-schema.js';
 import type { AdapterDeps } from './adapter-support.js';
 import type { ModelV1 } from './spec/model-v1.js';
@@ -27,6 +28,8 @@ export interface AdapterDescriptor {
    * rate with ffmpeg.
    */
   readonly pcmRateHz?: number;
+  /** The local speech-recognition engine behind it, which `evalgate transcribe` runs directly; absent for other adapters. */
+  readonly asrEngine?: AsrKind;
   /** Builds the batch model (imported lazily). */
   readonly load: (config: ModelConfig, deps: AdapterDeps) => Promise<ModelV1>;
   /** Builds the realtime model for the live gateway; present exactly when `realtime` is true. */

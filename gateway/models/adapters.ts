@@ -51,6 +51,9 @@ export function isRealtimeAdapter(name: string): boolean {
   return findAdapter(name)?.realtime ?? false;
 }
 
+/** Adapters backed by a local speech-recognition engine (`evalgate transcribe` runs these). */
+export const localAsrAdapterNames: readonly string[] = Object.freeze(adapterDescriptors.filter((d) => d.asrEngine).map((d) => d.name));
+
 /** The decoded-PCM rate an adapter (or alias) consumes, or undefined when it takes file bytes. */
 export function adapterPcmRateHz(name: string): number | undefined {
   return findAdapter(name)?.pcmRateHz;

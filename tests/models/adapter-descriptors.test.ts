@@ -5,7 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ModelConfig } from '../../gateway/config/config-schema.js';
-import { adapterDescriptors, adapterNames, adapterPcmRateHz, findAdapter, isRealtimeAdapter, realtimeAdapterNames } from '../../gateway/models/adapters.js';
+import {
+  adapterDescriptors,
+  adapterNames,
+  adapterPcmRateHz,
+  findAdapter,
+  isRealtimeAdapter,
+  localAsrAdapterNames,
+  realtimeAdapterNames,
+} from '../../gateway/models/adapters.js';
 import { createModel, createRealtimeModel } from '../../gateway/models/create-model.js';
 import { audioDecodeRateFor } from '../../gateway/runner/build-request.js';
 
@@ -46,6 +54,13 @@ describe('adapter descriptors', () => {
     expect(audioDecodeRateFor({ adapter: 'openai-realtime', kind: 'generalist' }, 'asr')).toBe(24_000);
     expect(audioDecodeRateFor({ adapter: 'pocketsphinx', kind: 'specialist' }, 'ocr')).toBe(16_000);
     expect(audioDecodeRateFor({ adapter: 'openai-chat', kind: 'generalist' }, 'asr')).toBeUndefined();
+  });
+
+  it('name the local ASR engine `evalgate transcribe` runs for exactly the three local speech experts', () => {
+    expect([...localAsrAdapterNames].sort()).toEqual(['onnx-ctc', 'pocketsphinx', 'whisper-onnx']);
+    for (const name of localAsrAdapterNames) expect(findAdapter(name)?.asrEngine).toBe(name);
+    expect(findAdapter('ppocr')?.asrEngine).toBeUndefined();
+    expect(findAdapter('openai-realtime')?.asrEngine).toBeUndefined();
   });
 
   it('load the adapter they name (remote adapters and PP-OCR build without I/O)', async () => {

@@ -43,13 +43,13 @@ export default function register(program: Command): void {
         const globals = cmd.optsWithGlobals<{ config?: string }>();
         const config = loadConfig(globals.config ? { file: globals.config } : {});
         const declared = config.models.find((m) => m.id === opts.model);
-        const adapters = ['onnx-ctc', 'whisper-onnx', 'pocketsphinx'] as const;
-        type Kind = (typeof adapters)[number];
+        const { findAdapter, localAsrAdapterNames } = await import('../../models/adapters.js');
         if (!declared && opts.model !== 'pocketsphinx') throw new EvalgateError('EVALGATE_ERR_MODEL_NOT_CONFIGURED', { id: opts.model });
-        const kind = (declared?.adapter ?? 'pocketsphinx') as Kind;
-        if (!adapters.includes(kind)) {
+        const adapter = declared?.adapter ?? 'pocketsphinx';
+        const kind = findAdapter(adapter)?.asrEngine;
+        if (!kind) {
           throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
-            detail: `model ${opts.model} uses adapter "${kind}"; transcribe runs the local experts ${adapters.join(', ')} only`,
+            detail: `model ${opts.model} uses adapter "${adapter}"; transcribe runs the local experts ${localAsrAdapterNames.join(', ')} only`,
           });
         }
         const o = (declared?.options ?? {}) as Record<string, unknown>;

@@ -5,5 +5,6 @@ export const onnxCtcDescriptor: AdapterDescriptor = {
   name: 'onnx-ctc',
   realtime: false,
   pcmRateHz: 16_000,
+  asrEngine: 'onnx-ctc',
   load: async (c) => (await import('./onnx-ctc-model.js')).createOnnxCtcModel(c),
 };

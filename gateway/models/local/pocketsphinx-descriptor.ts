@@ -5,5 +5,6 @@ export const pocketsphinxDescriptor: AdapterDescriptor = {
   name: 'pocketsphinx',
   realtime: false,
   pcmRateHz: 16_000,
+  asrEngine: 'pocketsphinx',
   load: async (c) => (await import('./pocketsphinx-model.js')).createPocketsphinxModel(c),
 };

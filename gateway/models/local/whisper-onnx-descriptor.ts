@@ -5,5 +5,6 @@ export const whisperOnnxDescriptor: AdapterDescriptor = {
   name: 'whisper-onnx',
   realtime: false,
   pcmRateHz: 16_000,
+  asrEngine: 'whisper-onnx',
   load: async (c) => (await import('./whisper-onnx-model.js')).createWhisperOnnxModel(c),
 };
