@@ -38,5 +38,3 @@ export const scoreCommandTaskNames = taskNames.filter((t) => tasks[t].scoreComma
 export function orList(names: readonly string[]): string {
   return names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names[names.length - 1]}`;
 }
-
-export { differingScorerVersions, scorerVersions, type ScorerVersionDifference, type ScorerVersions } from './scorer-versions.js';

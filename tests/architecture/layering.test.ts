@@ -85,4 +85,54 @@ describe('layering', () => {
     expect(matching.filter((f) => f.startsWith(store)).length).toBeGreaterThan(3);
     expect(matching.filter((f) => !f.startsWith(store))).toEqual([]);
   });
+
+  it('has no cycles of static value imports between the project modules (type-only imports excepted)', () => {
+    const graph = new Map<string, string[]>();
+    for (const dir of ['gateway', 'scorers', 'experts', 'datasets']) for (const f of sourceFiles(dir)) graph.set(f, valueImportsOf(f));
+    const cycles = findCycles(graph);
+    // Not vacuous: the same search finds a planted cycle.
+    expect(
+      findCycles(
+        new Map([
+          ['a.ts', ['b.ts']],
+          ['b.ts', ['c.ts']],
+          ['c.ts', ['a.ts']],
+        ]),
+      ),
+    ).toEqual(['a.ts -> b.ts -> c.ts']);
+    expect(graph.size).toBeGreaterThan(100);
+    expect(cycles).toEqual([]);
+  });
 });
+
+/** The project files a file imports as values at load time (`import type`/`export type` and dynamic imports excepted). */
+function valueImportsOf(file: string): string[] {
+  const text = readFileSync(path.join(root, file), 'utf8');
+  const out: string[] = [];
+  for (const m of text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?\bfrom\s+'(\.[^']+)'/gms)) {
+    const spec = m[1] ?? '';
+    out.push(path.relative(root, path.resolve(root, path.dirname(file), spec.replace(/\.js$/, '.ts'))));
+  }
+  return out;
+}
+
+/** Every cycle a depth-first search meets, each as "a -> b -> c". */
+function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[] {
+  const cycles: string[] = [];
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const done = new Set<string>();
+  const visit = (node: string): void => {
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (onStack.has(next)) cycles.push(stack.slice(stack.indexOf(next)).join(' -> '));
+      else if (!done.has(next) && graph.has(next)) visit(next);
+    }
+    stack.pop();
+    onStack.delete(node);
+    done.add(node);
+  };
+  for (const node of graph.keys()) if (!done.has(node)) visit(node);
+  return cycles;
+}

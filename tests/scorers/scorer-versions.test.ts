@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { defined } from '../helpers/defined.js';
 import { EXTRACTOR_NAMES, extractors } from '../../scorers/mcq/mcq-extractors.js';
 import { NORMALIZER_NAMES, normalizers } from '../../scorers/normalizers/normalizer-registry.js';
-import { differingScorerVersions, scorerVersions, taskNames, tasks } from '../../scorers/tasks/index.js';
+import { taskNames, tasks } from '../../scorers/tasks/index.js';
+import { differingScorerVersions, scorerVersions } from '../../scorers/tasks/scorer-versions.js';
 import { formatUpstream, type VersionedScorer } from '../../scorers/tasks/upstream-ref.js';
 
 /** Table rows (`| `name` | `version` | upstream |`) of one `### heading` under "## Scorer versions". */
