@@ -14,7 +14,8 @@ import { audioDecodeRateFor, defaultVideoOptions, type BuildRequestOptions, type
 import { stableJson } from './response-cache.js';
 import { assertRunMediaReadable } from './check-run-media.js';
 import { newExecutor, takeOverRun, type Executor } from './run-claims.js';
-import { createRun, findRunByConfigHash, getRun, markRunRunning, updateRunConfig, upsertModel } from '../store/run-repo.js';
+import { createRun, findRunByConfigHash, getRun, markRunRunning, updateRunConfig } from '../store/run-repo.js';
+import { upsertModel } from '../store/model-repo.js';
 import { datasetTasks, findDatasetByManifest, getDatasetById, listPendingSamples, scopeSampleKeys } from '../store/run-scope-repo.js';
 import { replaySpill, spillDirOf, type SpillReplay } from './run-spill.js';
 

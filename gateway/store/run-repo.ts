@@ -1,26 +1,12 @@
 import { sql, type Kysely } from 'kysely';
-import type { ModelConfig } from '../config/config-schema.js';
 import type { Database, NewRun, Run, RunStatus } from './database.js';
 import { clearRunHolder, staleColumn } from './heartbeat-repo.js';
 
-// Runs (and the models they name) in the store, with the audit entries that
+// Runs in the store (their models: model-repo.ts), with the audit entries that
 // go with their creation and their end. Every write is idempotent so that a
 // run can be killed at any instant and resumed.
 
 type Db = Kysely<Database>;
-
-/** Declares (or refreshes) a configured model in `models`. */
-export async function upsertModel(db: Db, model: ModelConfig): Promise<void> {
-  await db
-    .insertInto('models')
-    .values({ id: model.id, adapter: model.adapter, kind: model.kind, model: model.model ?? null, base_url: model.baseUrl ?? null })
-    .onConflict((oc) =>
-      oc
-        .column('id')
-        .doUpdateSet({ adapter: model.adapter, kind: model.kind, model: model.model ?? null, base_url: model.baseUrl ?? null, updated_at: sql`now()` }),
-    )
-    .execute();
-}
 
 /** The newest run with this configuration hash, if any. */
 export async function findRunByConfigHash(db: Db, configHash: string): Promise<Run | undefined> {

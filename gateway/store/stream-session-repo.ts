@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { ModelConfig } from '../config/config-schema.js';
 import type { Database, StreamSessionsTable, UtterancesTable } from './database.js';
 import { staleSessionColumn } from './heartbeat-repo.js';
+import { upsertModel } from './model-repo.js';
 
 // Live stream sessions and their utterances in the store: opening a session,
 // reading one back, and the listing with latency percentiles. The batched
@@ -31,17 +32,12 @@ export interface OpenStreamSession {
 }
 
 /**
- * Upserts the session's model (adapter, kind, model name, base URL; a model
- * already known keeps its `updated_at`), then inserts the session row and
- * returns its id.
+ * Upserts the session's model (as runs do, model-repo.ts), then inserts the
+ * session row and returns its id.
  */
 export async function openStreamSession(db: Db, s: OpenStreamSession): Promise<string> {
   const { model } = s;
-  await db
-    .insertInto('models')
-    .values({ id: model.id, adapter: model.adapter, kind: model.kind, model: model.model ?? null, base_url: model.baseUrl ?? null })
-    .onConflict((oc) => oc.column('id').doUpdateSet({ adapter: model.adapter, kind: model.kind, model: model.model ?? null, base_url: model.baseUrl ?? null }))
-    .execute();
+  await upsertModel(db, model);
   const row = await db
     .insertInto('stream_sessions')
     .values({ model_id: model.id, api_key_id: s.apiKeyId, protocol: s.protocol, config: JSON.stringify(s.config) })

@@ -3,17 +3,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { beatRuns } from '../../gateway/store/heartbeat-repo.js';
-import {
-  createRun,
-  findRunByConfigHash,
-  finishRun,
-  getRun,
-  listRuns,
-  markRunRunning,
-  setRunWarnings,
-  updateRunConfig,
-  upsertModel,
-} from '../../gateway/store/run-repo.js';
+import { createRun, findRunByConfigHash, finishRun, getRun, listRuns, markRunRunning, setRunWarnings, updateRunConfig } from '../../gateway/store/run-repo.js';
+import { upsertModel } from '../../gateway/store/model-repo.js';
 import type { ModelConfig } from '../../gateway/config/config-schema.js';
 import { backends, type TestStore } from '../helpers/test-stores.js';
 
