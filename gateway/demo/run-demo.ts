@@ -217,13 +217,11 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
     lines.push('', 'Where to look:');
     lines.push(`  report:       ${reportPath}`);
     lines.push(`  runs:         npx evalgate runs list`);
-    // Point at the first task two models ran (the demo's OCR pair when both ran).
-    const compared = [...new Set(runs.map((r) => r.task))]
-      .sort()
-      .map((task) => ({ task, ids: runs.filter((r) => r.task === task).map((r) => r.runId) }))
-      .find((t) => t.ids.length >= 2);
-    if (compared) lines.push(`  compare:      npx evalgate compare --runs ${compared.ids.join(',')} --samples`);
-    lines.push(`  leaderboard:  npx evalgate leaderboard --task ${compared?.task ?? runs[0]?.task ?? 'ocr'}`);
+    // Point at the task most models ran (the demo's OCR pair, joined by a generalist when one is set).
+    const byTask = [...new Set(runs.map((r) => r.task))].map((task) => ({ task, ids: runs.filter((r) => r.task === task).map((r) => r.runId) }));
+    const compared = byTask.sort((x, y) => y.ids.length - x.ids.length || x.task.localeCompare(y.task))[0];
+    if (compared && compared.ids.length >= 2) lines.push(`  compare:      npx evalgate compare --runs ${compared.ids.join(',')} --samples`);
+    lines.push(`  leaderboard:  npx evalgate leaderboard --task ${compared?.task ?? 'ocr'}`);
     lines.push(`  web page:     npx evalgate serve --no-auth   (then open http://127.0.0.1:8080/)`);
     return lines.join('\n');
   } finally {
