@@ -2,16 +2,18 @@ import { EvalgateError, isEvalgateError } from '../errors.js';
 import type { ModelInputPart } from '../models/spec/model-v1.js';
 import type { AudioFormat } from './audio-format.js';
 import { Conversation } from './conversation.js';
+import { createResponder } from './create-responder.js';
 import { EventOutbox } from './event-outbox.js';
 import type { LiveEvent, TurnDetection } from './live-event.js';
 import { newLiveId } from './live-ids.js';
 import type { LiveSessionOptions } from './live-session-options.js';
-import { doneEvents, failureOf, latencyOf, type LiveResponse, type ResponseOutcome } from './live-response.js';
-import { createResponder, type Responder } from './responder.js';
+import { failureOf, type LiveResponse, type ResponseOutcome } from './live-response.js';
+import type { Responder } from './responder.js';
 import { ResponseQueue } from './response-queue.js';
-import { findBoundSample, scoreBoundSample, type BoundSample, type SampleRef } from './sample-binding.js';
+import { findBoundSample, type BoundSample, type SampleRef } from './sample-binding.js';
 import { SessionStats, type LiveSessionSummary } from './session-stats.js';
 import { TurnDetector, type DetectedTurn } from './turn-detector.js';
+import { UtteranceRecorder } from './utterance-recorder.js';
 
 export type { LiveSessionOptions } from './live-session-options.js';
 export type { LiveSessionSummary } from './session-stats.js';
@@ -20,9 +22,9 @@ export type { LiveSessionSummary } from './session-stats.js';
  * One live session, independent of the wire protocol. An orchestrator: the
  * TurnDetector buffers audio and cuts turns, the Conversation assembles them,
  * the ResponseQueue runs their responses one at a time (bounded) through the
- * Responder (batch or realtime model), and the session times, scores and
- * persists each outcome. Protocol layers translate client messages into calls
- * here and LiveEvents out.
+ * Responder (batch or realtime model), and the UtteranceRecorder times,
+ * scores and persists each outcome. Protocol layers translate client
+ * messages into calls here and LiveEvents out.
  */
 export class LiveSession {
   readonly id: string;
@@ -31,10 +33,10 @@ export class LiveSession {
   readonly #turns: TurnDetector;
   readonly #responder: Responder;
   readonly #stats: SessionStats;
+  readonly #recorder: UtteranceRecorder;
   readonly #conversation = new Conversation();
   readonly #responses = new ResponseQueue<LiveResponse>((r) => this.#run(r));
   #sessionSample: BoundSample | undefined;
-  #cumulative: string[] = [];
   #seq = 0;
   #closed = false;
 
@@ -43,6 +45,7 @@ export class LiveSession {
     this.opts = opts;
     this.#outbox = new EventOutbox(opts.limits.replayEvents, opts.metrics);
     this.#stats = new SessionStats(opts.metrics);
+    this.#recorder = new UtteranceRecorder({ writer: opts.writer, stats: this.#stats, outbox: this.#outbox, canSeeScores: opts.canSeeScores });
     this.#turns = new TurnDetector({
       maxBufferedAudioS: opts.limits.maxBufferedAudioS,
       maxVadQueue: opts.limits.maxVadQueue,
@@ -132,7 +135,7 @@ export class LiveSession {
     if (change.instructions !== undefined) this.#conversation.instructions = change.instructions ?? undefined;
     if (change.sample !== undefined) {
       this.#sessionSample = change.sample ? await findBoundSample(this.opts.db, change.sample) : undefined;
-      this.#cumulative = [];
+      this.#recorder.restartCumulative();
       this.opts.writer.updateSession({ datasetId: this.#sessionSample?.datasetId ?? null });
     }
   }
@@ -213,15 +216,7 @@ export class LiveSession {
       ...(opts.instructions !== undefined ? { instructions: opts.instructions } : {}),
       abort: new AbortController(),
     };
-    const rate = this.#turns.format.sampleRateHz;
-    this.opts.writer.updateSession({ audioSeconds: this.#stats.audioSeconds });
-    this.opts.writer.startUtterance({
-      seq: r.seq,
-      sampleId: r.sample?.sampleId ?? null,
-      audioSeconds: turn.audioSamples / rate,
-      speechStartS: turn.speechStartS,
-      speechEndS: turn.speechEndS,
-    });
+    this.#recorder.started(r, this.#turns.format.sampleRateHz);
     this.#outbox.emit({ type: 'response_created', responseId: r.responseId, itemId: r.itemId, outputItemId, previousItemId: r.previousItemId, seq: r.seq });
     if (this.#responses.waiting >= this.opts.limits.maxPendingUtterances) {
       const detail = `more than ${this.opts.limits.maxPendingUtterances} utterances waiting for the model; this one was dropped`;
@@ -274,30 +269,7 @@ export class LiveSession {
   }
 
   #finish(r: LiveResponse, o: ResponseOutcome): void {
-    const latency = latencyOf(o, r.turn.endOfSpeechMs, r.turn.audioSamples / this.#turns.format.sampleRateHz, performance.now());
-    this.#stats.addUtterance(o.status, latency);
-    // Scores the client may see travel in the final event, so they are computed first;
-    // otherwise the client gets its answer before the scoring work.
-    const visible = this.opts.canSeeScores(r.sample?.sealed === true);
-    let scores = visible ? this.#score(r, o) : undefined;
-    for (const ev of doneEvents(r, o, latency, scores)) this.#outbox.emit(ev);
-    if (!visible) scores = this.#score(r, o);
-    this.opts.writer.finishUtterance(r.seq, {
-      status: o.status === 'completed' ? 'ok' : o.status,
-      transcript: o.status === 'failed' && !o.text ? null : o.text,
-      error: o.error ? { code: o.error.code, message: o.error.message } : null,
-      latencyFirstTokenMs: latency.firstTokenMs,
-      latencyFinalMs: latency.finalMs,
-      realTimeFactor: latency.realTimeFactor,
-      scores: scores ?? null,
-    });
-  }
-
-  #score(r: LiveResponse, o: ResponseOutcome): Record<string, number> | undefined {
-    if (o.status !== 'completed' || !r.sample) return undefined;
-    if (!r.cumulative) return scoreBoundSample(r.sample, o.text);
-    this.#cumulative.push(o.text);
-    return scoreBoundSample(r.sample, this.#cumulative.join(' '));
+    this.#recorder.finished(r, o, this.#turns.format.sampleRateHz);
   }
 
   /** Waits (bounded) for queued and running responses. Returns whether they all finished. */

@@ -1,8 +1,5 @@
 import type { ModelInputPart } from '../models/spec/model-v1.js';
 import type { AudioFormat } from './audio-format.js';
-import { BatchResponder } from './batch-responder.js';
-import type { LiveModel } from './live-model.js';
-import { RealtimeResponder, type RealtimeResponderOptions } from './realtime-responder.js';
 
 /** One user turn to answer, as the session assembled it. */
 export interface ResponderTurn {
@@ -42,10 +39,4 @@ export interface Responder {
   respond(turn: ResponderTurn, signal: AbortSignal, onDelta: (delta: string) => void): Promise<ResponderAnswer>;
   /** The session has ended: releases the model connection. Never rejects. */
   close(): Promise<void>;
-}
-
-/** The responder for a session's model: a request per turn for a batch model, the upstream connection for a realtime one. */
-export function createResponder(model: LiveModel, realtime: Omit<RealtimeResponderOptions, 'inputSampleRateHz'>): Responder {
-  if (model.kind === 'batch') return new BatchResponder(model.model);
-  return new RealtimeResponder({ ...realtime, inputSampleRateHz: model.model.inputSampleRateHz });
 }
