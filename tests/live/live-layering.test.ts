@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
 import { describe, expect, it } from 'vitest';
 
 // No import points upward: the server registers the live routes and hands them
@@ -38,5 +39,22 @@ describe('live layering', () => {
     const live = imports('gateway/client').filter((i) => i.target.startsWith(path.join('gateway', 'live') + path.sep));
     expect(live.length).toBeGreaterThan(0);
     expect(live.filter((i) => !i.typeOnly)).toEqual([]);
+  });
+
+  it('the responder interface imports none of its implementations (createResponder lives apart)', () => {
+    const impls = ['batch-responder.js', 'realtime-responder.js'].map((f) => path.join('gateway', 'live', f));
+    const live = imports('gateway/live');
+    // The factory does import both, so the scan would see such an import.
+    expect(impls.filter((t) => live.some((i) => i.file === path.join('gateway', 'live', 'create-responder.ts') && i.target === t))).toEqual(impls);
+    expect(live.filter((i) => i.file === path.join('gateway', 'live', 'responder.ts') && impls.includes(i.target))).toEqual([]);
+  });
+
+  // Issue 14: the session stays an orchestrator; its parts live in their own files.
+  it('live-session.ts is at most 300 lines as formatted', async () => {
+    const file = path.join(root, 'gateway', 'live', 'live-session.ts');
+    const formatted = await format(readFileSync(file, 'utf8'), { ...(await resolveConfig(file)), filepath: file });
+    const lines = formatted.trimEnd().split('\n').length;
+    expect(lines).toBeGreaterThan(100);
+    expect(lines).toBeLessThanOrEqual(300);
   });
 });
