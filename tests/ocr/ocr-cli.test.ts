@@ -6,10 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ortBindingDir } from '../../experts/onnx/onnx-runtime.js';
+import { hasRealdata, realdataDir } from '../helpers/realdata.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const bin = path.join(repoRoot, 'dist/gateway/cli/main.js');
-const textRec = path.resolve(repoRoot, '../shared/realdata/text_rec.jpg');
+const textRec = path.join(realdataDir, 'text_rec.jpg');
 const cudaInstalled = existsSync(path.join(ortBindingDir(), 'libonnxruntime_providers_cuda.so'));
 if (!existsSync(bin)) console.warn(`[ocr] skipping CLI checks: ${bin} is missing (run npm run build)`);
 
@@ -20,7 +21,7 @@ const run = (args: string[]): Promise<{ code: number; stdout: string; stderr: st
   );
 
 describe.skipIf(!existsSync(bin))('evalgate ocr', () => {
-  it.skipIf(!existsSync(textRec))('prints lines, boxes and confidences with --json', async () => {
+  it.skipIf(!hasRealdata)('prints lines, boxes and confidences with --json', async () => {
     const { code, stdout } = await run(['ocr', textRec, '--json']);
     expect(code).toBe(0);
     const doc = JSON.parse(stdout) as { images: { image: string; text: string; lines: { confidence: number; box: number[][] }[] }[] };

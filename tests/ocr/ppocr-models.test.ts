@@ -11,11 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderTextImage, type TextImageSpec } from '../../bench/ocr/render-text-image.js';
 import { createPpocr, type Ppocr } from '../../experts/ocr/ppocr-pipeline.js';
 import { PPOCR_FILE_NAMES, resolvePpocrModels } from '../../experts/ocr/ppocr-models.js';
+import { hasRealdata, realdataDir } from '../helpers/realdata.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const realdata = path.resolve(repoRoot, '../shared/realdata');
-const haveRealdata = existsSync(path.join(realdata, 'en_rec.jpg'));
-if (!haveRealdata) console.warn(`[ocr] skipping realdata checks: ${realdata} is missing`);
+// Missing real media fail in CI (tests/helpers/realdata.ts) instead of skipping.
+const realdata = realdataDir;
+const haveRealdata = hasRealdata;
 
 /** 1 − Levenshtein / max length, spaces ignored (PaddleOCR's norm_edit_dis). */
 const similarity = (a: string, b: string): number => {
