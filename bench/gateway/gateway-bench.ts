@@ -30,6 +30,7 @@ import { registerLiveModelProvider } from '../../gateway/live/live-model.js';
 import type { ModelV1 } from '../../gateway/models/spec/model-v1.js';
 import { createApp } from '../../gateway/server/create-app.js';
 import { openStore } from '../../gateway/store/open-store.js';
+import { percentile, sortedCopy } from '../../scorers/stats/percentile.js';
 
 const MODEL_LATENCY_MS = 100;
 const RATE_HZ = 24000;
@@ -39,10 +40,9 @@ function arg(name: string, fallback: string): string {
   return (i >= 0 && process.argv[i + 1]) || fallback;
 }
 
+/** The p-th percentile (0–100) by the project's one definition (scorers/stats/percentile.ts); NaN when empty. */
 function pct(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const s = [...values].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+  return values.length === 0 ? Number.NaN : percentile(sortedCopy(values), p / 100);
 }
 
 const median = (v: number[]): number => pct(v, 50);
