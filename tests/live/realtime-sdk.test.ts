@@ -198,13 +198,14 @@ describe.skipIf(!hasRealdata)('OpenAI SDK realtime clients through the gateway (
       for (const c of chunksOf(pcm, 16000, 100)) rt.send({ type: 'input_audio_buffer.append', audio: b64(c) });
       rt.send({ type: 'input_audio_buffer.commit' });
       rt.send({ type: 'response.create', response: { evalgate: { dataset: 'realdata', sample: 'jfk' } } as never });
-      const done = await eventually(() => events.find((e) => e.type === 'response.done'), 'pocketsphinx response', 60_000);
+      const done = await eventually(() => events.find((e) => e.type === 'response.done'), 'pocketsphinx response', 150_000);
       rt.close();
       const r = done.response as { status: string; output: { content: { text: string }[] }[]; evalgate: { scores: { wer: number } } };
       expect(r.status).toBe('completed');
       expect(r.output[0]?.content[0]?.text.toLowerCase()).toContain('country');
       expect(r.evalgate.scores.wer).toBeLessThan(1);
     },
-    90_000,
+    // A real pocketsphinx decode of 11 s: about 14 s alone, several times that on a loaded CI machine.
+    180_000,
   );
 });
