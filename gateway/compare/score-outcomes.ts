@@ -1,10 +1,7 @@
-import type { NormalizerName } from '../../scorers/normalizers/normalizer-registry.js';
 import { isNormalizerName } from '../../scorers/normalizers/normalizer-registry.js';
-import type { ExtractorName } from '../../scorers/mcq/mcq-extractors.js';
 import { getTask } from '../../scorers/tasks/index.js';
 import { EvalgateError } from '../errors.js';
 import type { RatioItem } from '../../scorers/stats/ratio-stat.js';
-import type { TokenUnit } from '../../scorers/wer/tokenize.js';
 import type { RunHeader, SampleOutcome } from './load-run-outcomes.js';
 
 /** One sample's contribution to a run's primary metric. */
@@ -39,9 +36,10 @@ export interface ScoredRun {
 export function scoreOutcomes(task: string, outcomes: readonly SampleOutcome[], run: Pick<RunHeader, 'normalizer' | 'scoring'>): ScoredRun {
   const spec = getTask(task);
   if (!spec) throw new Error(`no scorer for task ${task}`);
-  const normalizer = run.normalizer && isNormalizerName(run.normalizer) ? (run.normalizer as NormalizerName) : undefined;
-  const unit = typeof run.scoring.unit === 'string' ? (run.scoring.unit as TokenUnit) : undefined;
-  const extractor = typeof run.scoring.extractor === 'string' ? (run.scoring.extractor as ExtractorName) : undefined;
+  // The task's options schema checks these values; compare reads only the normalizer, unit and extractor a run records.
+  const normalizer = run.normalizer && isNormalizerName(run.normalizer) ? run.normalizer : undefined;
+  const unit = typeof run.scoring.unit === 'string' ? run.scoring.unit : undefined;
+  const extractor = typeof run.scoring.extractor === 'string' ? run.scoring.extractor : undefined;
   const options = { normalizer, unit, extractor };
   const result = spec.aggregate(
     outcomes.map((o) => ({

@@ -139,7 +139,7 @@ export function scoreBoundSample(sample: BoundSample, prediction: string): Recor
       ...(sample.answer !== null ? { answer: sample.answer } : {}),
       ...(sample.choices !== null ? { choices: sample.choices } : {}),
     },
-    sample.scoring,
+    { ...sample.scoring },
   );
   const scores: Record<string, number> = {};
   for (const [k, v] of Object.entries(entry)) {

@@ -1,8 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database, Run } from '../store/database.js';
-import type { ScoredSample, ScoreTaskResult } from '../../scorers/score-task.js';
+import type { ScoredSample, ScoreTaskResult, TaskScoreOptions } from '../../scorers/score-task.js';
 import { percentile, sortedCopy } from '../../scorers/stats/percentile.js';
-import type { TaskScoreOptions } from '../../scorers/tasks/index.js';
 import { predictionsForScoring, runCounts, type RunCounts, type ScoreRow, type ScoredPredictionRow } from '../store/prediction-repo.js';
 import { runScopeSize } from '../store/run-scope-repo.js';
 
@@ -26,9 +25,13 @@ export type TaskScore = Pick<ScoreTaskResult, 'metrics' | 'samples'>;
 /** A task scorer by task name: the registry's `aggregate` (tests inject their own). */
 export type ScoreTaskFn = (task: string, items: readonly ScoreItem[], options?: TaskScoreOptions) => TaskScore;
 
-/** Scorer options as a run config stores them (`run` built them from its validated flags). */
+/**
+ * Scorer options as a run config stores them (`run` built them from its
+ * validated flags). They go to the task as they are: its `aggregate` parses
+ * them with the task's `options` schema, so no cast is needed here.
+ */
 export function scorerOptionsOf(stored: Readonly<Record<string, unknown>> | undefined): TaskScoreOptions | undefined {
-  return stored as TaskScoreOptions | undefined;
+  return stored;
 }
 
 /** The task registry's scorer, loaded on first use; a task scored as another (vqa as ocr) says so in its spec. */

@@ -12,6 +12,9 @@ export const EXTRACTOR_NAMES = ['videomme', 'lmms', 'lmms-2026-04', 'mvbench'] a
 /** One of {@link EXTRACTOR_NAMES}. */
 export type ExtractorName = (typeof EXTRACTOR_NAMES)[number];
 
+/** The extractor mcq scoring applies when the options name none (scoring, `evalgate score` and recorded scorer versions). */
+export const DEFAULT_EXTRACTOR: ExtractorName = 'videomme';
+
 // Video-MME eval_your_results.py, including its missing commas: Python joins
 // "The best option is" "The correct option is" into one prefix (same for "Best answer:").
 const VIDEOMME_PREFIXES = [

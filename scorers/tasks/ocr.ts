@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { NORMALIZER_NAMES } from '../normalizers/normalizer-registry.js';
-import { scoreTask } from '../score-task.js';
+import { getNormalizer, NORMALIZER_NAMES } from '../normalizers/normalizer-registry.js';
+import { anls, anlsLmms, exactMatch, normalizedEditDistance, normEditDis, ocrbench } from '../ocr-metrics/ocr-metrics.js';
+import type { ScoredSample, ScoreItem, ScoreTaskResult, TaskScoreOptions } from '../score-task.js';
+import { missingIds, referenceList } from './sample-fields.js';
 import { scoreOne } from './score-one.js';
 import { formatMetric, type TaskSpec } from './task-spec.js';
 import type { VersionedScorer } from './upstream-ref.js';
@@ -15,6 +17,84 @@ const OCR_METRICS: VersionedScorer = {
     { repo: 'PaddlePaddle/PaddleOCR', ref: 'df64d404e72ac67e524da872d88e2ef6df0a12ab', path: 'ppocr/metrics/rec_metric.py', symbol: 'RecMetric' },
   ],
 };
+
+/** The scorer options ocr reads. */
+const ocrOptions = z.object({
+  /** Normalizer applied to references and prediction first (default `none`). */
+  normalizer: z.enum(NORMALIZER_NAMES).optional(),
+});
+
+/** ocr scorer options, as its `options` schema reads them. */
+export type OcrScoreOptions = z.infer<typeof ocrOptions>;
+
+/** ocr metrics, each the mean over samples (a type, not an interface, so it reads as a metric record). */
+export type OcrMetrics = {
+  /** Official ANLS. */
+  readonly anls: number;
+  /** lmms-eval / VLMEvalKit ANLS. */
+  readonly anls_lmms: number;
+  /** OCRBench containment accuracy. */
+  readonly ocrbench: number;
+  /** Exact-match accuracy. */
+  readonly exact_match: number;
+  /** PaddleOCR `norm_edit_dis` (1 − Σ NED / (n + 1e-5)). */
+  readonly norm_edit_dis: number;
+};
+
+/** One ocr sample's values. */
+export interface OcrScoredSample extends ScoredSample {
+  /** Raw reference(s). */
+  readonly reference?: string | readonly string[];
+  /** Normalized prediction. */
+  readonly normalized_prediction: string;
+  /** Official ANLS. */
+  readonly anls: number;
+  /** lmms ANLS. */
+  readonly anls_lmms: number;
+  /** OCRBench 0/1. */
+  readonly ocrbench: number;
+  /** Exact match 0/1. */
+  readonly exact_match: number;
+  /** Normalized edit distance (PaddleOCR, ignore_space). */
+  readonly ned: number;
+}
+
+function mean(xs: readonly number[]): number {
+  if (xs.length === 0) return 0;
+  let s = 0;
+  for (const x of xs) s += x;
+  return s / xs.length;
+}
+
+/** Scores ocr samples: each metric per sample, averaged over the corpus (norm_edit_dis as PaddleOCR pools it). */
+export function scoreOcr(items: readonly ScoreItem[], options: TaskScoreOptions = {}): ScoreTaskResult<OcrMetrics, OcrScoredSample> {
+  const normalizerName = ocrOptions.parse(options).normalizer ?? 'none';
+  const norm = getNormalizer(normalizerName).normalize;
+  const samples = items.map((it): OcrScoredSample => {
+    const refs = referenceList(it.reference).map(norm);
+    const pred = norm(it.prediction ?? '');
+    return {
+      id: it.id,
+      missing: it.prediction === null,
+      reference: it.reference,
+      prediction: it.prediction ?? '',
+      normalized_prediction: pred,
+      anls: anls(refs, pred),
+      anls_lmms: anlsLmms(refs, pred),
+      ocrbench: ocrbench(refs, pred, it.datasetName),
+      exact_match: exactMatch(refs, pred),
+      ned: normalizedEditDistance(refs, pred),
+    };
+  });
+  const metrics: OcrMetrics = {
+    anls: mean(samples.map((s) => s.anls)),
+    anls_lmms: mean(samples.map((s) => s.anls_lmms)),
+    ocrbench: mean(samples.map((s) => s.ocrbench)),
+    exact_match: mean(samples.map((s) => s.exact_match)),
+    norm_edit_dis: normEditDis(samples.map((s) => s.ned)),
+  };
+  return { task: 'ocr', normalizer: normalizerName, metrics, samples, missing: missingIds(items) };
+}
 
 /** Text reading: ANLS (official and lmms-eval), OCRBench, exact match, PaddleOCR norm_edit_dis, each a mean over samples. */
 export const ocrTask = {
@@ -35,11 +115,11 @@ export const ocrTask = {
       dataset_name: z.string().optional(),
     }),
   },
-  options: z.object({ normalizer: z.enum(NORMALIZER_NAMES).optional() }),
+  options: ocrOptions,
   defaultPrompt: 'Read all the text in this image. Answer with the text only.',
   scoreCommand: true,
-  scoreSample: (item, options) => scoreOne('ocr', item, options),
-  aggregate: (items, options = {}) => scoreTask(items, { ...options, task: 'ocr' }),
+  scoreSample: (item, options) => scoreOne('ocr', scoreOcr, item, options),
+  aggregate: scoreOcr,
   metrics: [
     { name: 'anls', description: 'ANLS, official definition (threshold 0.5)', direction: 'higher', pairedTest: 'permutation' },
     { name: 'anls_lmms', description: 'ANLS as lmms-eval / VLMEvalKit compute it', direction: 'higher', pairedTest: 'permutation' },
@@ -49,11 +129,11 @@ export const ocrTask = {
   ],
   primaryMetric: () => 'anls',
   pairedItem: (s) => {
-    const v = s.anls ?? 0;
+    const v = s.anls;
     return { numerator: v, denominator: 1, score: v, errors: s.exact_match ? 'exact' : '' };
   },
   defaultNormalizer: () => 'none',
   metricSource: () => OCR_METRICS,
   metricSources: [OCR_METRICS],
   headline: (m) => `anls ${formatMetric(m.anls)} exact ${formatMetric(m.exact_match)}`,
-} as const satisfies TaskSpec<'ocr'>;
+} as const satisfies TaskSpec<'ocr', OcrScoredSample, OcrMetrics>;

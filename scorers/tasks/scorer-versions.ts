@@ -1,7 +1,7 @@
 // The exact scorer components a run's numbers come from. A run stores this
 // (runs.config.scorerVersions) and compare warns when two runs' differ, so
 // numbers produced by different upstream definitions are never silently mixed.
-import { extractors, isExtractorName } from '../mcq/mcq-extractors.js';
+import { DEFAULT_EXTRACTOR, extractors, isExtractorName } from '../mcq/mcq-extractors.js';
 import { isNormalizerName, normalizers } from '../normalizers/normalizer-registry.js';
 import { getTask } from './index.js';
 
@@ -34,8 +34,7 @@ export function scorerVersions(task: string, options: Readonly<Record<string, un
     metric: spec.metricSource({ unit }).version,
   };
   if (spec.sample.target === 'choice') {
-    // scoreTask's default extractor
-    const extractor = typeof options.extractor === 'string' ? options.extractor : 'videomme';
+    const extractor = typeof options.extractor === 'string' ? options.extractor : DEFAULT_EXTRACTOR;
     out.extractor = versionOf(extractor, isExtractorName(extractor), (n) => extractors[n as keyof typeof extractors].version);
   }
   return out;

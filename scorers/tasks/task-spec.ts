@@ -3,14 +3,13 @@
 // choices, run, score, compare and live binding all derive from that list.
 import type { z } from 'zod';
 import type { NormalizerName } from '../normalizers/normalizer-registry.js';
-import type { ScoredSample, ScoreItem, ScoreTaskOptions, ScoreTaskResult } from '../score-task.js';
+import type { MetricValues, ScoredSample, ScoreItem, ScoreTaskResult, TaskScoreOptions } from '../score-task.js';
 import type { VersionedScorer } from './upstream-ref.js';
 
 /** A media kind a manifest sample can carry. */
 export type MediaKind = 'audio' | 'image' | 'video';
 
-/** Options every task scorer accepts (each task's `options` schema says which ones it reads). */
-export type TaskScoreOptions = Omit<ScoreTaskOptions, 'task'>;
+export type { TaskScoreOptions } from '../score-task.js';
 
 /** The paired significance test compare runs on a metric. */
 export type PairedTest = 'permutation' | 'mcnemar';
@@ -51,30 +50,42 @@ export interface TaskSampleSpec {
   readonly fields: z.ZodType;
 }
 
-/** One evaluation task. */
-export interface TaskSpec<Name extends string = string> {
+/**
+ * One evaluation task. `Sample` and `Metrics` are the task's own per-sample
+ * and corpus result types (its file declares them); the registry and the
+ * generic consumers (runner, compare, live) see the defaults.
+ */
+export interface TaskSpec<Name extends string = string, Sample extends ScoredSample = ScoredSample, Metrics extends MetricValues = MetricValues> {
   /** The manifest's `task` value. */
   readonly name: Name;
   /** One line for `--help` and docs/scoring.md. */
   readonly description: string;
   /** Sample requirements and the fields scoring reads. */
   readonly sample: TaskSampleSpec;
-  /** The scorer options it reads (normalizer, unit, extractor…). */
+  /**
+   * The scorer options it reads (normalizer, unit, extractor…): the source of
+   * the task's options type. Its functions parse the options bag they are
+   * given with it (unknown keys dropped).
+   */
   readonly options: z.ZodType<TaskScoreOptions>;
   /** Default prompt template for generalist models; `{question}`, `{options}`, `{lang}` are filled per sample. */
   readonly defaultPrompt: string;
   /** Whether `evalgate score --task` accepts it by name. */
   readonly scoreCommand: boolean;
   /** Scores one sample (the runner's and the live gateway's per-sample numbers). */
-  readonly scoreSample: (item: ScoreItem, options?: TaskScoreOptions) => ScoredSample;
+  readonly scoreSample: (item: ScoreItem, options?: TaskScoreOptions) => Sample;
   /** Scores a list of samples: corpus metrics and per-sample entries (the `evalgate score --json` document). */
-  readonly aggregate: (items: readonly ScoreItem[], options?: TaskScoreOptions) => ScoreTaskResult;
+  readonly aggregate: (items: readonly ScoreItem[], options?: TaskScoreOptions) => ScoreTaskResult<Metrics, Sample>;
   /** The metrics `aggregate` reports, ranked ones first. */
   readonly metrics: readonly MetricSpec[];
   /** Name of the primary metric (the one compare and the leaderboard rank by) under these options. */
   readonly primaryMetric: (options?: TaskScoreOptions) => string;
-  /** A scored sample's contribution to the primary metric. */
-  readonly pairedItem: (sample: ScoredSample) => PairedItem;
+  /**
+   * A scored sample's contribution to the primary metric. Method syntax on
+   * purpose: it reads the task's own sample type, and the generic view
+   * (`TaskSpec`) only ever hands it samples from the same spec's `aggregate`.
+   */
+  pairedItem(sample: Sample): PairedItem;
   /** The normalizer scoring applies when the options name none. */
   readonly defaultNormalizer: (options?: TaskScoreOptions) => NormalizerName;
   /** The metric implementation used under these options, with its upstream version. */

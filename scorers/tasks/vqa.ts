@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ocrTask } from './ocr.js';
+import { ocrTask, type OcrMetrics, type OcrScoredSample } from './ocr.js';
 import type { TaskSpec } from './task-spec.js';
 
 /**
@@ -23,4 +23,4 @@ export const vqaTask = {
   },
   defaultPrompt: '{question}\nAnswer the question using a single word or phrase.',
   scoreCommand: false,
-} as const satisfies TaskSpec<'vqa'>;
+} as const satisfies TaskSpec<'vqa', OcrScoredSample, OcrMetrics>;

@@ -230,7 +230,7 @@ describe('WeNet mixed unit', () => {
     ];
     const mixed = scoreTask(items, { task: 'asr', unit: 'mixed' });
     expect(mixed.metrics).toMatchObject({ cer: 0, insertions: 3 });
-    expect(mixed.samples.map((x) => (x as { cer: number }).cer)).toEqual([0, 0]);
+    expect(mixed.samples.map((x) => x.cer)).toEqual([0, 0]);
     const silent = [
       { id: 'a', reference: '', prediction: '你好' },
       { id: 'b', reference: ' ', prediction: 'ok then' },

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { EXTRACTOR_NAMES, type ExtractorName } from '../../../scorers/mcq/mcq-extractors.js';
-import { isNormalizerName, NORMALIZER_NAMES, type NormalizerName } from '../../../scorers/normalizers/normalizer-registry.js';
+import { DEFAULT_EXTRACTOR, EXTRACTOR_NAMES } from '../../../scorers/mcq/mcq-extractors.js';
+import { isNormalizerName, NORMALIZER_NAMES } from '../../../scorers/normalizers/normalizer-registry.js';
 import type { ScoreItem, ScoreTaskResult } from '../../../scorers/score-task.js';
 import { orList, scoreCommandTaskNames, taskSpecs } from '../../../scorers/tasks/index.js';
 import { runAction } from '../run-action.js';
@@ -63,9 +63,10 @@ function formatTable(result: ScoreTaskResult): string {
   }
   rows.push(['samples', String(result.samples.length)], ['missing', String(result.missing.length)]);
   const w = Math.max(...rows.map(([k]) => k.length));
-  const head = [`task ${result.task}`, `normalizer ${result.normalizer}`];
-  if (result.unit) head.push(`unit ${result.unit}`);
-  if (result.extractor) head.push(`extractor ${result.extractor}`);
+  // The result's settings (task, normalizer, then a task's own: asr unit, mcq extractor), in the order the task wrote them.
+  const head = Object.entries(result)
+    .filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')
+    .map(([k, v]) => `${k} ${v}`);
   return `${head.join('  ')}\n${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}`;
 }
 
@@ -79,7 +80,7 @@ export default function register(program: Command): void {
     .requiredOption('--predictions <file>', 'JSONL lines {"id": …, "prediction": …}')
     .option('--normalizer <name>', `${NORMALIZER_NAMES.join(' | ')} (default none; wenet-zh for --unit mixed)`)
     .option('--unit <unit>', 'asr token unit: word | char | mixed', 'word')
-    .option('--extractor <name>', `mcq answer extractor: ${EXTRACTOR_NAMES.join(' | ')}`, 'videomme')
+    .option('--extractor <name>', `mcq answer extractor: ${EXTRACTOR_NAMES.join(' | ')}`, DEFAULT_EXTRACTOR)
     .option('--exclude-unanswered', 'mcq: accuracy over answered samples only (Video-MME option)')
     .option('--strict', 'fail when a reference has no prediction (default: score it as empty output)')
     .option('--alignment [n]', 'asr: print jiwer-style aligned pairs for the n worst samples (default 10)')
@@ -97,7 +98,7 @@ export default function register(program: Command): void {
         }
         const unit = opts.unit ?? 'word';
         if (!['word', 'char', 'mixed'].includes(unit)) throw input(`--unit must be word, char or mixed, not "${unit}"`);
-        const extractor = opts.extractor ?? 'videomme';
+        const extractor = opts.extractor ?? DEFAULT_EXTRACTOR;
         if (!(EXTRACTOR_NAMES as readonly string[]).includes(extractor)) {
           throw input(`unknown extractor "${extractor}"; use one of ${EXTRACTOR_NAMES.join(', ')}`);
         }
@@ -149,10 +150,11 @@ export default function register(program: Command): void {
         }
 
         const wantAlignment = spec.alignment === true && opts.alignment !== undefined && opts.alignment !== false;
+        // Every flag goes to the task; its options schema keeps the ones it reads (all were checked above).
         const result = spec.aggregate(items, {
-          normalizer: opts.normalizer as NormalizerName | undefined,
-          unit: unit as 'word' | 'char' | 'mixed',
-          extractor: extractor as ExtractorName,
+          normalizer: opts.normalizer,
+          unit,
+          extractor,
           excludeUnanswered: Boolean(opts.excludeUnanswered),
           keepAlignments: wantAlignment,
         });
