@@ -1,5 +1,5 @@
 import { isNormalizerName } from '../../scorers/normalizers/normalizer-registry.js';
-import { getTask } from '../../scorers/tasks/index.js';
+import { getTask, type TaskSpec } from '../../scorers/tasks/index.js';
 import { EvalgateError } from '../errors.js';
 import type { RatioItem } from '../../scorers/stats/ratio-stat.js';
 import type { RunHeader, SampleOutcome } from './load-run-outcomes.js';
@@ -36,6 +36,12 @@ export interface ScoredRun {
 export function scoreOutcomes(task: string, outcomes: readonly SampleOutcome[], run: Pick<RunHeader, 'normalizer' | 'scoring'>): ScoredRun {
   const spec = getTask(task);
   if (!spec) throw new Error(`no scorer for task ${task}`);
+  return scoreOutcomesWith(spec, outcomes, run);
+}
+
+/** {@link scoreOutcomes} with the task's spec in hand (any TaskSpec, registered or not). */
+export function scoreOutcomesWith(spec: TaskSpec, outcomes: readonly SampleOutcome[], run: Pick<RunHeader, 'normalizer' | 'scoring'>): ScoredRun {
+  const task = spec.name;
   // The task's options schema checks these values; compare reads only the normalizer, unit and extractor a run records.
   const normalizer = run.normalizer && isNormalizerName(run.normalizer) ? run.normalizer : undefined;
   const unit = typeof run.scoring.unit === 'string' ? run.scoring.unit : undefined;

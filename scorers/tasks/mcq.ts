@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_EXTRACTOR, EXTRACTOR_NAMES, extractChoice, type ExtractorName } from '../mcq/mcq-extractors.js';
-import { getNormalizer, NORMALIZER_NAMES } from '../normalizers/normalizer-registry.js';
+import { getNormalizer, NORMALIZER_NAMES, type NormalizerName } from '../normalizers/normalizer-registry.js';
 import type { ScoredSample, ScoreItem, ScoreTaskResult, TaskScoreOptions } from '../score-task.js';
 import { missingIds } from './sample-fields.js';
 import { scoreOne } from './score-one.js';
@@ -58,10 +58,13 @@ export interface McqScoreResult extends ScoreTaskResult<McqMetrics, McqScoredSam
   readonly extractor: ExtractorName;
 }
 
+/** The normalizer mcq applies when the options name none (the spec's `defaultNormalizer`, so recorded versions match). */
+const defaultNormalizer = (): NormalizerName => 'none';
+
 /** Scores mcq samples: a letter extracted by the named rule, unanswered outputs counted apart. */
 export function scoreMcq(items: readonly ScoreItem[], options: TaskScoreOptions = {}): McqScoreResult {
   const opts = mcqOptions.parse(options);
-  const normalizerName = opts.normalizer ?? 'none';
+  const normalizerName = opts.normalizer ?? defaultNormalizer();
   const extractor = opts.extractor ?? DEFAULT_EXTRACTOR;
   const norm = getNormalizer(normalizerName).normalize;
   let answered = 0;
@@ -120,7 +123,7 @@ export const mcqTask = {
     const v = s.correct ? 1 : 0;
     return { numerator: v, denominator: 1, score: v, errors: s.extracted ? `extracted ${s.extracted}` : 'unanswered' };
   },
-  defaultNormalizer: () => 'none',
+  defaultNormalizer,
   metricSource: () => MCQ_ACCURACY,
   metricSources: [MCQ_ACCURACY],
   headline: (m) => `accuracy ${formatMetric(m.accuracy)}`,

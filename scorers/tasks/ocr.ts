@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getNormalizer, NORMALIZER_NAMES } from '../normalizers/normalizer-registry.js';
+import { getNormalizer, NORMALIZER_NAMES, type NormalizerName } from '../normalizers/normalizer-registry.js';
 import { anls, anlsLmms, exactMatch, normalizedEditDistance, normEditDis, ocrbench } from '../ocr-metrics/ocr-metrics.js';
 import type { ScoredSample, ScoreItem, ScoreTaskResult, TaskScoreOptions } from '../score-task.js';
 import { missingIds, referenceList } from './sample-fields.js';
@@ -66,9 +66,12 @@ function mean(xs: readonly number[]): number {
   return s / xs.length;
 }
 
+/** The normalizer ocr applies when the options name none (the spec's `defaultNormalizer`, so recorded versions match). */
+const defaultNormalizer = (): NormalizerName => 'none';
+
 /** Scores ocr samples: each metric per sample, averaged over the corpus (norm_edit_dis as PaddleOCR pools it). */
 export function scoreOcr(items: readonly ScoreItem[], options: TaskScoreOptions = {}): ScoreTaskResult<OcrMetrics, OcrScoredSample> {
-  const normalizerName = ocrOptions.parse(options).normalizer ?? 'none';
+  const normalizerName = ocrOptions.parse(options).normalizer ?? defaultNormalizer();
   const norm = getNormalizer(normalizerName).normalize;
   const samples = items.map((it): OcrScoredSample => {
     const refs = referenceList(it.reference).map(norm);
@@ -132,7 +135,7 @@ export const ocrTask = {
     const v = s.anls;
     return { numerator: v, denominator: 1, score: v, errors: s.exact_match ? 'exact' : '' };
   },
-  defaultNormalizer: () => 'none',
+  defaultNormalizer,
   metricSource: () => OCR_METRICS,
   metricSources: [OCR_METRICS],
   headline: (m) => `anls ${formatMetric(m.anls)} exact ${formatMetric(m.exact_match)}`,
