@@ -3,7 +3,8 @@
 // over a sample's references, the closest reference length (ties: the shorter) for the
 // brevity penalty, and sacrebleu's four smoothing methods, in the same float operation order.
 import { getBleuTokenizer } from './bleu-tokenizers.js';
-import { checkCorpus, pyRstrip, pySplitSpans, type SampleReferences, type TokenSpans } from './corpus-input.js';
+import { checkCorpus, pyRstrip, pyTokens, tokenSpans, type SampleReferences, type TokenSpans } from './corpus-input.js';
+import { clippedMatches, LocalIds, ngramIds } from './ngram-multiset.js';
 import { bleuSignature, nrefsOf } from './sacrebleu-signature.js';
 
 export type BleuSmoothMethod = 'exp' | 'floor' | 'add-k' | 'none';
@@ -112,18 +113,6 @@ export function computeBleu(
   return { score: bp * Math.exp(logSum / effOrder), counts, totals, precisions, bp, sysLen, refLen };
 }
 
-function ngramCounts(spans: TokenSpans, maxOrder: number): Map<string, number> {
-  const m = new Map<string, number>();
-  const len = spans.starts.length;
-  for (let n = 1; n <= maxOrder; n++) {
-    for (let i = 0; i + n <= len; i++) {
-      const key = spans.text.slice(spans.starts[i], spans.ends[i + n - 1]);
-      m.set(key, (m.get(key) ?? 0) + 1);
-    }
-  }
-  return m;
-}
-
 /** sacrebleu's `_get_closest_ref_len`: nearest length, the shorter one on a tie. */
 export function closestRefLength(hypLen: number, refLens: readonly number[]): number {
   let bestDiff = -1;
@@ -139,38 +128,49 @@ export function closestRefLength(hypLen: number, refLens: readonly number[]): nu
 }
 
 interface Prepared {
-  tokenizeLine: (s: string) => string;
+  /** A line to its tokens: preprocessing, tokenizer, then Python's split(). */
+  tokens: (s: string) => string[];
   maxOrder: number;
 }
 
+// These tokenizers already return tokens joined by single spaces, so split(' ') is split().
+const CANONICAL_OUTPUT = new Set(['13a', 'intl', 'zh']);
+
 function prepare(options: BleuOptions): Prepared {
-  const tokenizer = getBleuTokenizer(options.tokenize ?? '13a');
+  const name = options.tokenize ?? '13a';
+  const tokenizer = getBleuTokenizer(name);
   const lowercase = options.lowercase ?? false;
   const maxOrder = options.maxNgramOrder ?? 4;
   if (!Number.isInteger(maxOrder) || maxOrder < 1) throw new RangeError(`BLEU: maxNgramOrder must be a positive integer`);
   checkSmoothing(options.smoothMethod ?? 'exp');
+  const split = CANONICAL_OUTPUT.has(name) ? (t: string) => (t === '' ? [] : t.split(' ')) : pyTokens;
   // sacrebleu's _preprocess_segment: lowercase, strip trailing whitespace, tokenize.
-  return { tokenizeLine: (s) => tokenizer(pyRstrip(lowercase ? s.toLowerCase() : s)), maxOrder };
+  return { tokens: (s) => split(tokenizer(pyRstrip(lowercase ? s.toLowerCase() : s))), maxOrder };
 }
 
-/** Adds one sample's [hypLen, refLen, correct…, total…] to `acc` (sacrebleu's segment statistics). */
-function addSegmentStats(acc: number[], hyp: string, refs: readonly string[], p: Prepared): void {
-  const { maxOrder } = p;
+/** String-keyed n-gram counts (the fallback for samples too large for exact numeric keys). */
+function ngramCounts(spans: TokenSpans, maxOrder: number): Map<string, number> {
+  const m = new Map<string, number>();
+  const len = spans.starts.length;
+  for (let n = 1; n <= maxOrder; n++) {
+    for (let i = 0; i + n <= len; i++) {
+      const key = spans.text.slice(spans.starts[i], spans.ends[i + n - 1]);
+      m.set(key, (m.get(key) ?? 0) + 1);
+    }
+  }
+  return m;
+}
+
+function addMatchesWithStrings(acc: number[], hyp: readonly string[], refs: readonly (readonly string[])[], maxOrder: number): void {
   let refNgrams: Map<string, number> | undefined;
-  const refLens: number[] = [];
   for (const ref of refs) {
-    const spans = pySplitSpans(p.tokenizeLine(ref));
-    refLens.push(spans.starts.length);
-    const counts = ngramCounts(spans, maxOrder);
+    const counts = ngramCounts(tokenSpans(ref), maxOrder);
     if (refNgrams === undefined) refNgrams = counts;
     else for (const [k, c] of counts) if (c > (refNgrams.get(k) ?? 0)) refNgrams.set(k, c);
   }
-  const spans = pySplitSpans(p.tokenizeLine(hyp));
-  const hypLen = spans.starts.length;
-  acc[0]! += hypLen;
-  acc[1]! += closestRefLength(hypLen, refLens);
+  const spans = tokenSpans(hyp);
   for (let n = 1; n <= maxOrder; n++) {
-    const positions = hypLen - n + 1;
+    const positions = hyp.length - n + 1;
     if (positions <= 0) break;
     acc[1 + maxOrder + n]! += positions;
     const seen = new Map<string, number>();
@@ -184,6 +184,32 @@ function addSegmentStats(acc: number[], hyp: string, refs: readonly string[], p:
       if (r !== undefined) correct += Math.min(c, r);
     }
     acc[1 + n]! += correct;
+  }
+}
+
+/** Adds one sample's [hypLen, refLen, correct…, total…] to `acc` (sacrebleu's segment statistics). */
+function addSegmentStats(acc: number[], hyp: string, refs: readonly string[], p: Prepared): void {
+  const { maxOrder } = p;
+  const refTokens = refs.map(p.tokens);
+  const hypTokens = p.tokens(hyp);
+  acc[0]! += hypTokens.length;
+  acc[1]! += closestRefLength(
+    hypTokens.length,
+    refTokens.map((r) => r.length),
+  );
+  const local = new LocalIds();
+  const seqs = [local.idsOf(hypTokens), ...refTokens.map((r) => local.idsOf(r))];
+  const grams = ngramIds(seqs, maxOrder, local.size);
+  if (grams === undefined) {
+    addMatchesWithStrings(acc, hypTokens, refTokens, maxOrder);
+    return;
+  }
+  for (let n = 1; n <= maxOrder; n++) {
+    const [hyp, ...refs] = grams.ids[n - 1]!;
+    if (hyp!.length === 0) break;
+    acc[1 + maxOrder + n]! += hyp!.length;
+    // Clipped at each n-gram's largest count in any one reference.
+    acc[1 + n]! += clippedMatches(hyp!, refs, grams.distinct[n - 1]!);
   }
 }
 

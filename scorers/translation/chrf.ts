@@ -5,6 +5,7 @@
 // default effective-order averaging (or chrF++.py's epsilon smoothing).
 import { codePoints, pySplit } from '../normalizers/python-text.js';
 import { checkCorpus, removePyWhitespace, tokenSpans, type SampleReferences } from './corpus-input.js';
+import { clippedMatches, LocalIds, ngramIds, type NgramIds } from './ngram-multiset.js';
 import { chrfSignature, nrefsOf } from './sacrebleu-signature.js';
 
 export interface ChrfOptions {
@@ -174,33 +175,87 @@ export function chrfFScore(stats: readonly number[], beta = 2, epsSmoothing = fa
   return 100 * (((1 + factor) * avgPrec * avgRec) / (factor * avgPrec + avgRec));
 }
 
-/** One sample's [hyp, ref, match] triples against its best reference (first best on ties). */
-function segmentStats(hyp: string, refs: readonly string[], r: Resolved): number[] {
-  const hypGrams = allNgrams(hyp, r);
-  const hypTotals = hypGrams.map(total);
+function pickBest(candidates: number[][], r: Resolved): number[] {
   let best: number[] = [];
   let bestF = -1;
-  for (const ref of refs) {
-    const refGrams = allNgrams(ref, r);
-    const stats: number[] = [];
-    for (let o = 0; o < hypGrams.length; o++) {
-      const h = hypGrams[o]!;
-      const rg = refGrams[o]!;
-      let match = 0;
-      for (const [k, c] of h) {
-        const rc = rg.get(k);
-        if (rc !== undefined) match += Math.min(c, rc);
-      }
-      // sacrebleu does not count hypothesis n-grams of an order the reference lacks.
-      stats.push(rg.size > 0 ? hypTotals[o]! : 0, total(rg), match);
-    }
+  for (const stats of candidates) {
     const f = chrfFScore(stats, r.beta, r.epsSmoothing);
+    // First best on ties, as sacrebleu.
     if (f > bestF) {
       bestF = f;
       best = stats;
     }
   }
   return best;
+}
+
+/** String-keyed statistics (the fallback for samples too large for exact numeric keys). */
+function segmentStatsWithStrings(hyp: string, refs: readonly string[], r: Resolved): number[] {
+  const hypGrams = allNgrams(hyp, r);
+  const hypTotals = hypGrams.map(total);
+  const candidates = refs.map((ref) => {
+    const refGrams = allNgrams(ref, r);
+    const stats: number[] = [];
+    for (let o = 0; o < hypGrams.length; o++) {
+      const rg = refGrams[o]!;
+      let match = 0;
+      for (const [k, c] of hypGrams[o]!) {
+        const rc = rg.get(k);
+        if (rc !== undefined) match += Math.min(c, rc);
+      }
+      // sacrebleu does not count hypothesis n-grams of an order the reference lacks.
+      stats.push(rg.size > 0 ? hypTotals[o]! : 0, total(rg), match);
+    }
+    return stats;
+  });
+  return pickBest(candidates, r);
+}
+
+/** One sample's [hyp, ref, match] triples against its best reference by f-score. */
+function segmentStats(hyp: string, refs: readonly string[], r: Resolved): number[] {
+  const chars = new LocalIds();
+  const words = new LocalIds();
+  const sides = [hyp, ...refs].map((sent) => {
+    const s = r.lowercase ? sent.toLowerCase() : sent;
+    return {
+      chars: chars.codePointIdsOf(r.whitespace ? s : removePyWhitespace(s)),
+      words: r.wordOrder > 0 ? words.idsOf(chrfWords(s)) : new Int32Array(0),
+    };
+  });
+  let charGrams: NgramIds | undefined;
+  let wordGrams: NgramIds | undefined;
+  if (r.charOrder > 0) {
+    charGrams = ngramIds(
+      sides.map((x) => x.chars),
+      r.charOrder,
+      chars.size,
+    );
+    if (charGrams === undefined) return segmentStatsWithStrings(hyp, refs, r);
+  }
+  if (r.wordOrder > 0) {
+    wordGrams = ngramIds(
+      sides.map((x) => x.words),
+      r.wordOrder,
+      words.size,
+    );
+    if (wordGrams === undefined) return segmentStatsWithStrings(hyp, refs, r);
+  }
+  // Character orders first, then word orders, as sacrebleu's statistics.
+  const orders: { ids: Int32Array[]; distinct: number }[] = [];
+  for (const g of [charGrams, wordGrams]) {
+    if (g !== undefined) g.ids.forEach((ids, o) => orders.push({ ids, distinct: g.distinct[o]! }));
+  }
+  const candidates = refs.map((_, k) => {
+    const stats: number[] = [];
+    for (const { ids, distinct } of orders) {
+      const h = ids[0]!;
+      const g = ids[k + 1]!;
+      // sacrebleu does not count hypothesis n-grams of an order the reference lacks.
+      stats.push(g.length > 0 ? h.length : 0, g.length, clippedMatches(h, [g], distinct));
+    }
+    return stats;
+  });
+  return pickBest(candidates, r);
 }
 
 /**

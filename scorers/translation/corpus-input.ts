@@ -61,8 +61,8 @@ export function tokenSpans(tokens: readonly string[]): TokenSpans {
   return { text: tokens.join(' '), starts, ends };
 }
 
-/** {@link tokenSpans} of `s.split()` in Python. */
-export function pySplitSpans(s: string): TokenSpans {
+/** Python `s.split()`. */
+export function pyTokens(s: string): string[] {
   const tokens: string[] = [];
   let start = -1;
   for (let i = 0; i <= s.length; i++) {
@@ -74,5 +74,5 @@ export function pySplitSpans(s: string): TokenSpans {
       start = -1;
     }
   }
-  return tokenSpans(tokens);
+  return tokens;
 }

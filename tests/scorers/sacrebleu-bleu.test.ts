@@ -205,6 +205,7 @@ interface Oracle {
   lowercase: { line: string; lower: string }[];
   corpora: { hyps: string[]; refs: string[][]; bleu: OracleBleu[] }[];
   sentences: { hyp: string; refs: string[]; bleu: number }[];
+  large: { hyps: string[]; refs: string[][]; bleu: { options: BleuOptions; score: number; counts: number[]; totals: number[] }[] };
 }
 
 const oracle = JSON.parse(readFileSync(new URL('./sacrebleu-oracle.json', import.meta.url), 'utf8')) as Oracle;
@@ -245,5 +246,14 @@ describe('sacrebleu oracle (seeded random text, v2.6.0 run from source)', () => 
 
   it('sentence BLEU (sacrebleu.sentence_bleu) with one to three references', () => {
     for (const c of oracle.sentences) expect(Math.abs(sentenceBleu(c.hyp, c.refs).score - c.bleu), c.hyp).toBeLessThan(1e-9);
+  });
+
+  it('samples with 6,000 distinct tokens (counted with string keys, not the id tables)', () => {
+    for (const want of oracle.large.bleu) {
+      const got = corpusBleu(oracle.large.hyps, oracle.large.refs, want.options);
+      expect(got.counts, JSON.stringify(want.options)).toEqual(want.counts);
+      expect(got.totals, JSON.stringify(want.options)).toEqual(want.totals);
+      expect(Math.abs(got.score - want.score)).toBeLessThan(1e-9);
+    }
   });
 });

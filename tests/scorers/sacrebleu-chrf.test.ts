@@ -134,6 +134,7 @@ describe('chrF semantics not covered upstream', () => {
 interface Oracle {
   corpora: { hyps: string[]; refs: string[][]; chrf: { options: ChrfOptions; score: number; name: string; signature: string }[] }[];
   sentences: { hyp: string; refs: string[]; chrf: number; chrfpp: number }[];
+  large: { hyps: string[]; refs: string[][]; chrf: { options: ChrfOptions; score: number }[] };
 }
 
 const oracle = JSON.parse(readFileSync(new URL('./sacrebleu-oracle.json', import.meta.url), 'utf8')) as Oracle;
@@ -158,6 +159,12 @@ describe('sacrebleu oracle (seeded random text, v2.6.0 run from source)', () => 
     for (const c of oracle.sentences) {
       expect(Math.abs(sentenceChrf(c.hyp, c.refs).score - c.chrf), c.hyp).toBeLessThan(1e-9);
       expect(Math.abs(sentenceChrf(c.hyp, c.refs, { wordOrder: 2 }).score - c.chrfpp), c.hyp).toBeLessThan(1e-9);
+    }
+  });
+
+  it('samples with 6,000 distinct characters and words (counted with string keys, not the id tables)', () => {
+    for (const want of oracle.large.chrf) {
+      expect(Math.abs(corpusChrf(oracle.large.hyps, oracle.large.refs, want.options).score - want.score), JSON.stringify(want.options)).toBeLessThan(1e-9);
     }
   });
 });

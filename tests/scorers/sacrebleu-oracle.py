@@ -151,6 +151,21 @@ for _ in range(40):
     cpp = sacrebleu.sentence_chrf(hyp, refs, word_order=2)
     sentence_cases.append({"hyp": hyp, "refs": refs, "bleu": b.score, "chrf": c.score, "chrfpp": cpp.score})
 
+# Samples with over 4,096 distinct tokens and characters: the TypeScript code counts them
+# with string keys instead of its direct-address tables (ngram-multiset.ts MAX_TABLE).
+big_ref_chars = [chr(0x4E00 + i) for i in range(6000)]
+big_hyp_chars = [c for c in big_ref_chars if rng.random() > 0.1]
+for i in range(0, len(big_hyp_chars) - 1, 7):
+    big_hyp_chars[i], big_hyp_chars[i + 1] = big_hyp_chars[i + 1], big_hyp_chars[i]
+large_hyps = [" ".join(big_hyp_chars), "the cat sat on the mat ."]
+large_refs = [[" ".join(big_ref_chars), "".join(big_ref_chars)], ["the cat sat on a mat .", "a cat sat on the mat ."]]
+large = {"hyps": large_hyps, "refs": large_refs, "bleu": [], "chrf": []}
+for cfg in [{}, {"tokenize": "zh"}, {"tokenize": "char"}]:
+    s = BLEU(**cfg).corpus_score(large_hyps, streams(large_refs))
+    large["bleu"].append({"options": ts_options(cfg), "score": s.score, "counts": list(s.counts), "totals": list(s.totals)})
+for cfg in [{}, {"word_order": 2}]:
+    large["chrf"].append({"options": ts_options(cfg), "score": CHRF(**cfg).corpus_score(large_hyps, streams(large_refs)).score})
+
 json.dump({
     "sacrebleu": "mjpost/sacrebleu@v2.6.0 (f591c7e4eb631ff11b740da2100ae6f33af4ae0a), run from source",
     "python": sys.version.split()[0],
@@ -158,5 +173,6 @@ json.dump({
     "lowercase": lower_cases,
     "corpora": corpora,
     "sentences": sentence_cases,
+    "large": large,
 }, sys.stdout, ensure_ascii=False, indent=1)
 sys.stdout.write("\n")
