@@ -222,6 +222,17 @@ function scoreFromStats(acc: readonly number[], options: BleuOptions, maxOrder: 
   });
 }
 
+function signatureOf(references: SampleReferences, options: BleuOptions): string {
+  return bleuSignature({
+    nrefs: nrefsOf(references.map((r) => r.length)),
+    lowercase: options.lowercase ?? false,
+    effectiveOrder: options.effectiveOrder ?? false,
+    tokenize: options.tokenize ?? '13a',
+    smoothMethod: options.smoothMethod ?? 'exp',
+    smoothValue: options.smoothValue,
+  });
+}
+
 /**
  * sacrebleu `BLEU(**options).corpus_score(hypotheses, refs)` with `references[i]` the
  * references of sample i, plus the signature sacrebleu prints for the same call.
@@ -231,16 +242,33 @@ export function corpusBleu(hypotheses: readonly string[], references: SampleRefe
   const p = prepare(options);
   const acc = new Array<number>(2 + 2 * p.maxOrder).fill(0);
   for (let i = 0; i < hypotheses.length; i++) addSegmentStats(acc, hypotheses[i]!, references[i]!, p);
-  const score = scoreFromStats(acc, options, p.maxOrder);
-  const signature = bleuSignature({
-    nrefs: nrefsOf(references.map((r) => r.length)),
-    lowercase: options.lowercase ?? false,
-    effectiveOrder: options.effectiveOrder ?? false,
-    tokenize: options.tokenize ?? '13a',
-    smoothMethod: options.smoothMethod ?? 'exp',
-    smoothValue: options.smoothValue,
+  return { ...scoreFromStats(acc, options, p.maxOrder), signature: signatureOf(references, options) };
+}
+
+/**
+ * Each sample's sufficient statistics, `[hypLen, refLen, correct_1..N, total_1..N]`
+ * (sacrebleu's segment statistics): sum any subset and pass it to {@link bleuFromStatistics}
+ * for bootstrap resampling or paired tests without re-tokenizing.
+ */
+export function bleuSegmentStatistics(hypotheses: readonly string[], references: SampleReferences, options: BleuOptions = {}): number[][] {
+  checkCorpus('BLEU', hypotheses, references);
+  const p = prepare(options);
+  return hypotheses.map((h, i) => {
+    const acc = new Array<number>(2 + 2 * p.maxOrder).fill(0);
+    addSegmentStats(acc, h, references[i]!, p);
+    return acc;
   });
-  return { ...score, signature };
+}
+
+/** BLEU of the sum of some samples' {@link bleuSegmentStatistics} (the same options). */
+export function bleuFromStatistics(stats: readonly (readonly number[])[], options: BleuOptions = {}): BleuScore {
+  const maxOrder = options.maxNgramOrder ?? 4;
+  const acc = new Array<number>(2 + 2 * maxOrder).fill(0);
+  for (const row of stats) {
+    if (row.length !== acc.length) throw new RangeError(`BLEU: statistics rows must have ${acc.length} entries for maxNgramOrder ${maxOrder}`);
+    for (let j = 0; j < acc.length; j++) acc[j]! += row[j]!;
+  }
+  return scoreFromStats(acc, options, maxOrder);
 }
 
 /** sacrebleu's `sentence_bleu`: one hypothesis, its references, `effectiveOrder` on unless set. */

@@ -263,15 +263,10 @@ function segmentStats(hyp: string, refs: readonly string[], r: Resolved): number
  * references of sample i, plus the signature sacrebleu prints for the same call.
  */
 export function corpusChrf(hypotheses: readonly string[], references: SampleReferences, options: ChrfOptions = {}): ChrfScore {
-  checkCorpus('chrF', hypotheses, references);
   const r = resolve(options);
-  const acc = new Array<number>(3 * (r.charOrder + r.wordOrder)).fill(0);
-  for (let i = 0; i < hypotheses.length; i++) {
-    const stats = segmentStats(hypotheses[i]!, references[i]!, r);
-    for (let j = 0; j < acc.length; j++) acc[j]! += stats[j]!;
-  }
+  const score = chrfFromStatistics(chrfSegmentStatistics(hypotheses, references, options), options);
   return {
-    score: chrfFScore(acc, r.beta, r.epsSmoothing),
+    score,
     name: `chrF${r.beta}${'+'.repeat(r.wordOrder)}`,
     charOrder: r.charOrder,
     wordOrder: r.wordOrder,
@@ -285,6 +280,28 @@ export function corpusChrf(hypotheses: readonly string[], references: SampleRefe
       whitespace: r.whitespace,
     }),
   };
+}
+
+/**
+ * Each sample's [hyp, ref, match] triples per order against its best reference
+ * (sacrebleu's segment statistics): sum any subset with {@link chrfFromStatistics}
+ * for bootstrap resampling or paired tests.
+ */
+export function chrfSegmentStatistics(hypotheses: readonly string[], references: SampleReferences, options: ChrfOptions = {}): number[][] {
+  checkCorpus('chrF', hypotheses, references);
+  const r = resolve(options);
+  return hypotheses.map((h, i) => segmentStats(h, references[i]!, r));
+}
+
+/** chrF (0–100) of the sum of some samples' {@link chrfSegmentStatistics} (the same options). */
+export function chrfFromStatistics(stats: readonly (readonly number[])[], options: ChrfOptions = {}): number {
+  const r = resolve(options);
+  const acc = new Array<number>(3 * (r.charOrder + r.wordOrder)).fill(0);
+  for (const row of stats) {
+    if (row.length !== acc.length) throw new RangeError(`chrF: statistics rows must have ${acc.length} entries for these orders`);
+    for (let j = 0; j < acc.length; j++) acc[j]! += row[j]!;
+  }
+  return chrfFScore(acc, r.beta, r.epsSmoothing);
 }
 
 /** sacrebleu's `sentence_chrf`: one hypothesis against its references. */

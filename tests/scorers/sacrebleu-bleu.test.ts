@@ -6,7 +6,7 @@
 // upstream lists are transposed.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { computeBleu, corpusBleu, sentenceBleu, type BleuOptions } from '../../scorers/translation/bleu.js';
+import { bleuFromStatistics, bleuSegmentStatistics, computeBleu, corpusBleu, sentenceBleu, type BleuOptions } from '../../scorers/translation/bleu.js';
 import { getBleuTokenizer, tokenize13a, tokenizeChar, tokenizeIntl, tokenizeZh } from '../../scorers/translation/bleu-tokenizers.js';
 import { sacrebleuSignatureVersion, sacrebleuVersion } from '../../scorers/translation/sacrebleu-version.js';
 
@@ -242,6 +242,21 @@ describe('sacrebleu oracle (seeded random text, v2.6.0 run from source)', () => 
       }
     }
     expect(n).toBe(oracle.corpora.length * 13);
+  });
+
+  it('segment statistics: their sum gives corpus BLEU, one row gives sentence BLEU', () => {
+    const corpus = oracle.corpora[4]!;
+    for (const want of corpus.bleu) {
+      const stats = bleuSegmentStatistics(corpus.hyps, corpus.refs, want.options);
+      expect(stats).toHaveLength(corpus.hyps.length);
+      expect(Math.abs(bleuFromStatistics(stats, want.options).score - want.score)).toBeLessThan(1e-9);
+    }
+    const rows = bleuSegmentStatistics(
+      oracle.sentences.map((c) => c.hyp),
+      oracle.sentences.map((c) => c.refs),
+    );
+    rows.forEach((row, i) => expect(Math.abs(bleuFromStatistics([row], { effectiveOrder: true }).score - oracle.sentences[i]!.bleu)).toBeLessThan(1e-9));
+    expect(() => bleuFromStatistics([[1, 2, 3]])).toThrow(/10 entries/);
   });
 
   it('sentence BLEU (sacrebleu.sentence_bleu) with one to three references', () => {

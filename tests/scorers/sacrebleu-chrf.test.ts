@@ -4,7 +4,15 @@
 // (tests/scorers/sacrebleu-oracle.json, written by sacrebleu-oracle.py from that commit).
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { chrfFScore, chrfWords, corpusChrf, sentenceChrf, type ChrfOptions } from '../../scorers/translation/chrf.js';
+import {
+  chrfFromStatistics,
+  chrfFScore,
+  chrfSegmentStatistics,
+  chrfWords,
+  corpusChrf,
+  sentenceChrf,
+  type ChrfOptions,
+} from '../../scorers/translation/chrf.js';
 
 const EPSILON = 1e-4; // test_chrf.py's
 
@@ -153,6 +161,21 @@ describe('sacrebleu oracle (seeded random text, v2.6.0 run from source)', () => 
       }
     }
     expect(n).toBe(oracle.corpora.length * 7);
+  });
+
+  it('segment statistics: their sum gives corpus chrF, one row gives sentence chrF++', () => {
+    const corpus = oracle.corpora[4]!;
+    for (const want of corpus.chrf) {
+      const stats = chrfSegmentStatistics(corpus.hyps, corpus.refs, want.options);
+      expect(Math.abs(chrfFromStatistics(stats, want.options) - want.score)).toBeLessThan(1e-9);
+    }
+    const rows = chrfSegmentStatistics(
+      oracle.sentences.map((c) => c.hyp),
+      oracle.sentences.map((c) => c.refs),
+      { wordOrder: 2 },
+    );
+    rows.forEach((row, i) => expect(Math.abs(chrfFromStatistics([row], { wordOrder: 2 }) - oracle.sentences[i]!.chrfpp)).toBeLessThan(1e-9));
+    expect(() => chrfFromStatistics(rows, { wordOrder: 0 })).toThrow(/18 entries/);
   });
 
   it('sentence chrF and chrF++ with one to three references', () => {
