@@ -148,7 +148,7 @@ function prepare(options: BleuOptions): Prepared {
   return { tokens: (s) => split(tokenizer(pyRstrip(lowercase ? s.toLowerCase() : s))), maxOrder };
 }
 
-/** String-keyed n-gram counts (the fallback for samples too large for exact numeric keys). */
+/** String-keyed n-gram counts (the fallback for samples whose n-gram id tables would pass MAX_TABLE). */
 function ngramCounts(spans: TokenSpans, maxOrder: number): Map<string, number> {
   const m = new Map<string, number>();
   const len = spans.starts.length;

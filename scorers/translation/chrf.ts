@@ -189,7 +189,7 @@ function pickBest(candidates: number[][], r: Resolved): number[] {
   return best;
 }
 
-/** String-keyed statistics (the fallback for samples too large for exact numeric keys). */
+/** String-keyed statistics (the fallback for samples whose n-gram id tables would pass MAX_TABLE). */
 function segmentStatsWithStrings(hyp: string, refs: readonly string[], r: Resolved): number[] {
   const hypGrams = allNgrams(hyp, r);
   const hypTotals = hypGrams.map(total);
