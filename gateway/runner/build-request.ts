@@ -10,30 +10,10 @@ import type { ModelInputPart, ModelRequest } from '../models/spec/model-v1.js';
 import type { SampleMedia, SampleTask } from '../store/database.js';
 import type { FrameStrategy } from '../../scorers/frames/frame-indices.js';
 import { getTask } from '../../scorers/tasks/index.js';
+import type { RunSample } from '../store/run-scope-repo.js';
 
-/** A sample as the runner sees it (one `samples` row, parsed). */
-export interface RunnerSample {
-  /** `samples.id` (database id). */
-  readonly id: string;
-  /** The manifest id. */
-  readonly key: string;
-  /** The task. */
-  readonly task: SampleTask;
-  /** Expected text (one or several acceptable strings). */
-  readonly reference: string | string[] | null;
-  /** Question for VQA / multiple choice. */
-  readonly question: string | null;
-  /** Multiple-choice options in letter order. */
-  readonly choices: string[] | null;
-  /** Correct option letter. */
-  readonly answer: string | null;
-  /** Language code. */
-  readonly lang: string | null;
-  /** Media files, paths relative to the dataset root. */
-  readonly media: readonly SampleMedia[];
-  /** Media duration from the manifest, in seconds. */
-  readonly durationS: number | null;
-}
+/** A sample as the runner sees it: one parsed `samples` row (gateway/store/run-scope-repo.ts). */
+export type RunnerSample = RunSample;
 
 /** How video reaches the model. */
 export interface VideoInputOptions {
