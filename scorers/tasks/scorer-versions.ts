@@ -33,7 +33,8 @@ export function scorerVersions(task: string, options: Readonly<Record<string, un
     normalizer: versionOf(normalizer, isNormalizerName(normalizer), (n) => normalizers[n as keyof typeof normalizers].version),
     metric: spec.metricSource({ unit }).version,
   };
-  if (spec.sample.target === 'choice') {
+  // Only tasks whose options take an extractor (mcq) use one; mmau matches choice texts.
+  if (spec.sample.target === 'choice' && 'extractor' in spec.options.parse({ extractor: DEFAULT_EXTRACTOR })) {
     const extractor = typeof options.extractor === 'string' ? options.extractor : DEFAULT_EXTRACTOR;
     out.extractor = versionOf(extractor, isExtractorName(extractor), (n) => extractors[n as keyof typeof extractors].version);
   }

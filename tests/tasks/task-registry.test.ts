@@ -32,7 +32,7 @@ function namesIn(text: string, candidates: readonly string[]): string[] {
 
 describe('the task registry is the one list', () => {
   it('lists asr, ocr, vqa and mcq, each under its own name', () => {
-    expect(taskNames).toEqual(['asr', 'ocr', 'vqa', 'mcq']);
+    expect(taskNames).toEqual(['asr', 'ocr', 'vqa', 'mcq', 'mmau']);
     for (const t of taskNames) {
       expect(tasks[t].name).toBe(t);
       expect(getTask(t)).toBe(tasks[t]);
@@ -40,7 +40,7 @@ describe('the task registry is the one list', () => {
     }
     expect(getTask('bleu')).toBeUndefined();
     expect(isTaskName('toString')).toBe(false);
-    expect(orList(taskNames)).toBe('asr, ocr, vqa or mcq');
+    expect(orList(taskNames)).toBe('asr, ocr, vqa, mcq or mmau');
   });
 
   it('CLI --help of run and datasets import lists exactly the registry tasks; score lists its subset', async () => {
@@ -55,7 +55,7 @@ describe('the task registry is the one list', () => {
     const score = await spawnCli(['score', '--help']);
     expect(score.code).toBe(0);
     expect(namesIn(taskOptionHelp(score.stdout), candidates)).toEqual([...scoreCommandTaskNames]);
-    expect(scoreCommandTaskNames).toEqual(['asr', 'ocr', 'mcq']);
+    expect(scoreCommandTaskNames).toEqual(['asr', 'ocr', 'mcq', 'mmau']);
   });
 
   it('the manifest schema accepts exactly the registry tasks', () => {
@@ -116,6 +116,11 @@ describe('task metrics metadata', () => {
     expect(tasks.mcq.metrics).toEqual([expect.objectContaining({ name: 'accuracy', direction: 'higher', pairedTest: 'mcnemar' })]);
   });
 
+  it('mmau: accuracy, higher is better, McNemar', () => {
+    expect(tasks.mmau.primaryMetric()).toBe('accuracy');
+    expect(tasks.mmau.metrics).toEqual([expect.objectContaining({ name: 'accuracy', direction: 'higher', pairedTest: 'mcnemar' })]);
+  });
+
   it('every primary metric is described, and the aggregate reports it', () => {
     // Keyed by TaskName, so a task without items fails to compile.
     const items: Record<TaskName, ScoreItem[]> = {
@@ -123,6 +128,7 @@ describe('task metrics metadata', () => {
       ocr: [{ id: 'a', reference: ['Coca Cola'], prediction: 'CocaCola' }],
       vqa: [{ id: 'a', reference: ['58213'], prediction: '58213' }],
       mcq: [{ id: 'a', answer: 'B', choices: ['x', 'y'], prediction: 'B' }],
+      mmau: [{ id: 'a', answer: 'B', choices: ['x', 'y'], prediction: 'y' }],
     };
     for (const t of taskNames) {
       const spec = tasks[t];
