@@ -123,7 +123,7 @@ export async function findBoundSample(db: Kysely<Database>, ref: SampleRef): Pro
  * Scores a live answer against a bound sample through its task spec (scoreTask, the code
  * behind `evalgate score` and the batch runner), with the options the client
  * bound the sample with. Returns the per-sample numbers (booleans as 0/1,
- * plus `answered` for mcq), or undefined when the sample's task has no scorer
+ * plus `answered` for tasks that extract an answer), or undefined when the sample's task has no scorer
  * or no reference/answer to score against. The reference never leaves here.
  */
 export function scoreBoundSample(sample: BoundSample, prediction: string): Record<string, number> | undefined {
@@ -146,6 +146,7 @@ export function scoreBoundSample(sample: BoundSample, prediction: string): Recor
     if (typeof v === 'number' && Number.isFinite(v)) scores[k] = v;
     else if (typeof v === 'boolean' && k !== 'missing') scores[k] = v ? 1 : 0;
   }
-  if (choice) scores.answered = entry.extracted != null ? 1 : 0;
+  // Tasks that extract an answer (mcq's letter) say whether they found one; mmau matches text and has no such step.
+  if ('extracted' in entry) scores.answered = entry.extracted != null ? 1 : 0;
   return scores;
 }

@@ -48,6 +48,12 @@ describe('live scoring goes through scoreTask', () => {
     expect(scoreBoundSample(sample({ task: 'asr', reference: null }), 'x')).toBeUndefined();
   });
 
+  it('mmau matches the choice text and reports no answered flag (it extracts nothing)', () => {
+    const choices = ['Dog barking', 'Cat meowing', 'Bird singing'];
+    expect(scoreBoundSample(sample({ task: 'mmau', answer: 'A', choices }), 'I hear a dog barking.')).toEqual({ correct: 1 });
+    expect(scoreBoundSample(sample({ task: 'mmau', answer: 'A', choices }), 'A cat meowing.')).toEqual({ correct: 0 });
+  });
+
   it('the evalgate extension takes scorer options and refuses unknown ones', () => {
     expect(parseSampleRef({ dataset: 'd', sample: 's', normalizer: 'whisper-en', unit: 'word', extractor: 'mvbench' }, 'response.evalgate')).toEqual({
       dataset: 'd',
