@@ -2,7 +2,7 @@ import { mcnemar } from '../../scorers/stats/mcnemar.js';
 import { bootstrapInterval, pairedBootstrap, type Interval } from '../../scorers/stats/paired-bootstrap.js';
 import { percentiles } from '../../scorers/stats/percentile.js';
 import { pairedPermutationTest } from '../../scorers/stats/paired-permutation.js';
-import type { RatioItem } from '../../scorers/stats/ratio-stat.js';
+import { pooledRatio, type CorpusStatistic, type RatioItem } from '../../scorers/stats/ratio-stat.js';
 import { EvalgateError } from '../errors.js';
 import { definedSize, type RunHeader, type RunOutcomes, type SampleOutcome } from './load-run-outcomes.js';
 import { scoreOutcomes, type ScoredSample } from './score-outcomes.js';
@@ -150,6 +150,8 @@ function warningsFor(runs: readonly RunOutcomes[]): string[] {
 interface ScoredColumn {
   readonly run: RunHeader;
   readonly byKey: ReadonlyMap<string, ScoredSample>;
+  /** The run's corpus statistic when its task has one (see ScoredRun). */
+  readonly corpusStatistic?: CorpusStatistic<ScoredSample> | undefined;
 }
 
 function slice(
@@ -161,30 +163,52 @@ function slice(
   datasetN: number | undefined,
 ): SliceComparison {
   // Every key is shared (each run scored it ok), so every column has it.
-  const withItems = columns.map(({ run, byKey }) => ({ run, items: keys.map((k) => byKey.get(k)!.item) }));
-  const runMetrics = withItems.map(({ run, items }) => ({
+  const statistics = columns.map((c) => c.corpusStatistic);
+  const { runs, differences } = statistics.every((f): f is CorpusStatistic<ScoredSample> => f !== undefined)
+    ? // A task's own corpus score (BLEU): each run's samples resampled through its statistic.
+      resample(
+        columns.map(({ run, byKey }, i) => ({ run, items: keys.map((k) => byKey.get(k)!), stat: statistics[i]! })),
+        opts,
+        accuracyTest,
+        (x) => x.item.numerator >= 1,
+        (a, b, statA, statB) => pairedPermutationTest(a, b, { seed: opts.seed, statA, statB }).pValue,
+      )
+    : resample(
+        columns.map(({ run, byKey }) => ({ run, items: keys.map((k) => byKey.get(k)!.item), stat: pooledRatio })),
+        opts,
+        accuracyTest,
+        (x) => x.numerator >= 1,
+        (a, b) => pairedPermutationTest(a, b, { seed: opts.seed }).pValue,
+      );
+  return { slice: label, n: keys.length, ...(datasetN === undefined ? {} : { datasetN }), runs, differences };
+}
+
+/** Each run's interval and the paired differences against the first, resampling `stat` over each run's items (McNemar on `correct`, or `permutationP`). */
+function resample<T>(
+  withItems: readonly { run: RunHeader; items: readonly T[]; stat: CorpusStatistic<T> }[],
+  opts: Required<Pick<CompareOptions, 'iterations' | 'seed'>>,
+  accuracyTest: boolean,
+  correct: (x: T) => boolean,
+  permutationP: (a: readonly T[], b: readonly T[], statA: CorpusStatistic<T>, statB: CorpusStatistic<T>) => number,
+): { runs: RunMetric[]; differences: PairedDifference[] } {
+  const runMetrics = withItems.map(({ run, items, stat }) => ({
     runId: run.id,
     modelId: run.modelId,
     modelKind: run.modelKind,
-    value: bootstrapInterval(items, opts),
+    value: bootstrapInterval(items, opts, stat),
   }));
   const differences: PairedDifference[] = [];
   const [baseline, ...others] = withItems;
   // No baseline means no runs, and nothing to pair.
   if (baseline) {
     const a = baseline.items;
-    for (const { run, items: b } of others) {
-      const boot = pairedBootstrap(a, b, opts);
-      const pValue = accuracyTest
-        ? mcnemar(
-            a.map((x) => x.numerator >= 1),
-            b.map((x) => x.numerator >= 1),
-          ).pValue
-        : pairedPermutationTest(a, b, { seed: opts.seed }).pValue;
+    for (const { run, items: b, stat } of others) {
+      const boot = pairedBootstrap(a, b, opts, baseline.stat, stat);
+      const pValue = accuracyTest ? mcnemar(a.map(correct), b.map(correct)).pValue : permutationP(a, b, baseline.stat, stat);
       differences.push({ baselineRunId: baseline.run.id, runId: run.id, difference: boot.difference, pValue, test: accuracyTest ? 'mcnemar' : 'permutation' });
     }
   }
-  return { slice: label, n: keys.length, ...(datasetN === undefined ? {} : { datasetN }), runs: runMetrics, differences };
+  return { runs: runMetrics, differences };
 }
 
 /**
@@ -220,7 +244,10 @@ export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions &
   // The baseline's metric and test name the comparison; it is scored once.
   const baselineScored = scoreShared(first);
   const { metric, lowerIsBetter, accuracyTest } = baselineScored;
-  const scored: ScoredColumn[] = runs.map((r) => ({ run: r.run, byKey: (r === first ? baselineScored : scoreShared(r)).byKey }));
+  const scored: ScoredColumn[] = runs.map((r) => {
+    const { byKey, corpusStatistic } = r === first ? baselineScored : scoreShared(r);
+    return { run: r.run, byKey, corpusStatistic };
+  });
 
   // The sets a sealed dataset defines (every run here is on the same dataset and task).
   const sizes = first.run.sliceSizes;

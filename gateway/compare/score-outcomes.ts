@@ -1,7 +1,8 @@
 import { isNormalizerName } from '../../scorers/normalizers/normalizer-registry.js';
 import { getTask, type TaskSpec } from '../../scorers/tasks/index.js';
+import type { ScoredSample as TaskScoredSample } from '../../scorers/score-task.js';
 import { EvalgateError } from '../errors.js';
-import type { RatioItem } from '../../scorers/stats/ratio-stat.js';
+import type { CorpusStatistic, RatioItem } from '../../scorers/stats/ratio-stat.js';
 import type { RunHeader, SampleOutcome } from './load-run-outcomes.js';
 
 /** One sample's contribution to a run's primary metric. */
@@ -26,7 +27,20 @@ export interface ScoredRun {
   readonly accuracyTest: boolean;
   /** Per sample key. */
   readonly byKey: ReadonlyMap<string, ScoredSample>;
+  /**
+   * The primary metric of any (re)sample of this run's samples, for tasks whose
+   * metric is not a pooled ratio (the spec's `corpusScore`, under the run's
+   * options); undefined: resampling pools the `item` ratios.
+   */
+  readonly corpusStatistic?: CorpusStatistic<ScoredSample>;
 }
+
+/**
+ * The task scorer's own sample behind each entry, which a task's `corpusScore`
+ * reads. Module-wide, not per run: the permutation test swaps entries between
+ * two runs' sides. Weak, so entries leave with their runs.
+ */
+const taskSample = new WeakMap<ScoredSample, TaskScoredSample>();
 
 /**
  * Scores a run's predictions with the library `evalgate score` uses, under
@@ -46,7 +60,9 @@ export function scoreOutcomesWith(spec: TaskSpec, outcomes: readonly SampleOutco
   const normalizer = run.normalizer && isNormalizerName(run.normalizer) ? run.normalizer : undefined;
   const unit = typeof run.scoring.unit === 'string' ? run.scoring.unit : undefined;
   const extractor = typeof run.scoring.extractor === 'string' ? run.scoring.extractor : undefined;
-  const options = { normalizer, unit, extractor };
+  // A task with its own corpus score reads every option its run recorded (BLEU tokenizer, smoothing…);
+  // the others keep compare's historic subset.
+  const options = spec.corpusScore ? { ...run.scoring, normalizer, unit, extractor } : { normalizer, unit, extractor };
   const result = spec.aggregate(
     outcomes.map((o) => ({
       id: o.sampleKey,
@@ -65,9 +81,21 @@ export function scoreOutcomesWith(spec: TaskSpec, outcomes: readonly SampleOutco
     if (prediction === undefined)
       throw new EvalgateError('EVALGATE_ERR_INTERNAL', { detail: `the ${task} scorer returned sample ${s.id}, which it was not given` });
     const { numerator, denominator, score, errors } = spec.pairedItem(s);
-    byKey.set(s.id, { item: { numerator, denominator }, score, prediction, errors });
+    const entry = { item: { numerator, denominator }, score, prediction, errors };
+    byKey.set(s.id, entry);
+    taskSample.set(entry, s);
   }
   const metric = spec.primaryMetric(options);
   const meta = spec.metrics.find((m) => m.name === metric)!;
-  return { metric, lowerIsBetter: meta.direction === 'lower', accuracyTest: meta.pairedTest === 'mcnemar', byKey };
+  const scoreOf = spec.corpusScore?.bind(spec);
+  const corpusStatistic: CorpusStatistic<ScoredSample> | undefined = scoreOf
+    ? (xs, indices) => scoreOf(indices ? Array.from(indices, (i) => taskSample.get(xs[i]!)!) : xs.map((x) => taskSample.get(x)!), options)
+    : undefined;
+  return {
+    metric,
+    lowerIsBetter: meta.direction === 'lower',
+    accuracyTest: meta.pairedTest === 'mcnemar',
+    byKey,
+    ...(corpusStatistic ? { corpusStatistic } : {}),
+  };
 }

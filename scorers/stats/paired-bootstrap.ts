@@ -1,5 +1,5 @@
 import { percentile } from './percentile.js';
-import { pooledRatio, type RatioItem } from './ratio-stat.js';
+import { pooledRatio, type CorpusStatistic, type RatioItem } from './ratio-stat.js';
 import { seededRandom } from './seeded-random.js';
 
 /** A point estimate with a percentile interval. */
@@ -43,8 +43,14 @@ function interval(estimate: number, values: Float64Array, alpha: number): Interv
   return { estimate, low: percentile(sorted, alpha / 2), high: percentile(sorted, 1 - alpha / 2) };
 }
 
-/** Bootstrap interval of one system's pooled metric. */
-export function bootstrapInterval(items: readonly RatioItem[], opts: BootstrapOptions = {}): Interval {
+/** Bootstrap interval of one system's pooled metric (or of `stat`, a task's own corpus statistic). */
+export function bootstrapInterval(items: readonly RatioItem[], opts?: BootstrapOptions): Interval;
+export function bootstrapInterval<T>(items: readonly T[], opts: BootstrapOptions, stat: CorpusStatistic<T>): Interval;
+export function bootstrapInterval<T>(
+  items: readonly T[],
+  opts: BootstrapOptions = {},
+  stat: CorpusStatistic<T> = pooledRatio as CorpusStatistic<unknown>,
+): Interval {
   const iterations = opts.iterations ?? 1000;
   const rand = seededRandom(opts.seed ?? 1);
   const n = items.length;
@@ -52,16 +58,33 @@ export function bootstrapInterval(items: readonly RatioItem[], opts: BootstrapOp
   const stats = new Float64Array(iterations);
   for (let r = 0; r < iterations; r++) {
     for (let i = 0; i < n; i++) idx[i] = Math.floor(rand() * n);
-    stats[r] = pooledRatio(items, idx);
+    stats[r] = stat(items, idx);
   }
-  return interval(pooledRatio(items), stats, opts.alpha ?? 0.05);
+  return interval(stat(items), stats, opts.alpha ?? 0.05);
 }
 
 /**
  * Paired bootstrap: each resample draws sample indices once and applies them
  * to both systems, so per-sample difficulty cancels out of the difference.
+ *
+ * `statA`/`statB` replace the pooled ratio with each system's own corpus
+ * statistic (default: {@link pooledRatio} for both).
  */
-export function pairedBootstrap(a: readonly RatioItem[], b: readonly RatioItem[], opts: BootstrapOptions = {}): PairedBootstrapResult {
+export function pairedBootstrap(a: readonly RatioItem[], b: readonly RatioItem[], opts?: BootstrapOptions): PairedBootstrapResult;
+export function pairedBootstrap<T>(
+  a: readonly T[],
+  b: readonly T[],
+  opts: BootstrapOptions,
+  statA: CorpusStatistic<T>,
+  statB?: CorpusStatistic<T>,
+): PairedBootstrapResult;
+export function pairedBootstrap<T>(
+  a: readonly T[],
+  b: readonly T[],
+  opts: BootstrapOptions = {},
+  statA: CorpusStatistic<T> = pooledRatio as CorpusStatistic<unknown>,
+  statB: CorpusStatistic<T> = statA,
+): PairedBootstrapResult {
   if (a.length !== b.length) throw new RangeError(`paired bootstrap needs the same samples: ${a.length} vs ${b.length}`);
   const iterations = opts.iterations ?? 1000;
   const seed = opts.seed ?? 1;
@@ -74,14 +97,14 @@ export function pairedBootstrap(a: readonly RatioItem[], b: readonly RatioItem[]
   const sd = new Float64Array(iterations);
   for (let r = 0; r < iterations; r++) {
     for (let i = 0; i < n; i++) idx[i] = Math.floor(rand() * n);
-    const ra = pooledRatio(a, idx);
-    const rb = pooledRatio(b, idx);
+    const ra = statA(a, idx);
+    const rb = statB(b, idx);
     sa[r] = ra;
     sb[r] = rb;
     sd[r] = rb - ra;
   }
-  const estA = pooledRatio(a);
-  const estB = pooledRatio(b);
+  const estA = statA(a);
+  const estB = statB(b);
   const diff = estB - estA;
   let opposite = 0;
   for (const d of sd) if (diff >= 0 ? d <= 0 : d >= 0) opposite++;

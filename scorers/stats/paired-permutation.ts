@@ -1,4 +1,4 @@
-import { pooledRatio, type RatioItem } from './ratio-stat.js';
+import { pooledRatio, type CorpusStatistic, type RatioItem } from './ratio-stat.js';
 import { seededRandom } from './seeded-random.js';
 
 /** Result of a paired permutation test on a pooled metric. */
@@ -23,22 +23,44 @@ const exactLimit = 16;
  * enumerated exactly; larger ones use `permutations` seeded draws with the
  * (k + 1) / (N + 1) estimator so p is never 0.
  */
-export function pairedPermutationTest(
-  a: readonly RatioItem[],
-  b: readonly RatioItem[],
-  opts: { permutations?: number; seed?: number } = {},
+export function pairedPermutationTest(a: readonly RatioItem[], b: readonly RatioItem[], opts?: { permutations?: number; seed?: number }): PermutationResult;
+/**
+ * The same test on each system's own corpus statistic (`statA` scores the
+ * A side of every permutation, `statB` the B side), for metrics that are not
+ * pooled ratios (corpus BLEU from summed sufficient statistics).
+ */
+export function pairedPermutationTest<T>(
+  a: readonly T[],
+  b: readonly T[],
+  opts: { permutations?: number; seed?: number; statA: CorpusStatistic<T>; statB?: CorpusStatistic<T> },
+): PermutationResult;
+export function pairedPermutationTest<T>(
+  a: readonly T[],
+  b: readonly T[],
+  opts: { permutations?: number; seed?: number; statA?: CorpusStatistic<T>; statB?: CorpusStatistic<T> } = {},
 ): PermutationResult {
   if (a.length !== b.length) throw new RangeError(`paired permutation needs the same samples: ${a.length} vs ${b.length}`);
   const n = a.length;
-  const observed = pooledRatio(b) - pooledRatio(a);
+  const { statA } = opts;
+  const statB = opts.statB ?? statA;
+  // Without a statistic the first overload applies: the items are RatioItems.
+  const ra = a as readonly RatioItem[];
+  const rb = b as readonly RatioItem[];
+  const observed = statA && statB ? statB(b) - statA(a) : pooledRatio(rb) - pooledRatio(ra);
   const target = Math.abs(observed) - 1e-12;
-  const stat = (swap: (i: number) => boolean): number => {
+  const xs = new Array<T>(n);
+  const ys = new Array<T>(n);
+  const corpusStat = (sa: CorpusStatistic<T>, sb: CorpusStatistic<T>, swap: (i: number) => boolean): number => {
+    for (let i = 0; i < n; i++) [xs[i], ys[i]] = swap(i) ? [b[i]!, a[i]!] : [a[i]!, b[i]!];
+    return Math.abs(sb(ys) - sa(xs));
+  };
+  const ratioStat = (swap: (i: number) => boolean): number => {
     let na = 0;
     let da = 0;
     let nb = 0;
     let db = 0;
     for (let i = 0; i < n; i++) {
-      const [x, y] = swap(i) ? [b[i]!, a[i]!] : [a[i]!, b[i]!];
+      const [x, y] = swap(i) ? [rb[i]!, ra[i]!] : [ra[i]!, rb[i]!];
       na += x.numerator;
       da += x.denominator;
       nb += y.numerator;
@@ -46,6 +68,7 @@ export function pairedPermutationTest(
     }
     return Math.abs((db === 0 ? nb : nb / db) - (da === 0 ? na : na / da));
   };
+  const stat = statA && statB ? (swap: (i: number) => boolean) => corpusStat(statA, statB, swap) : ratioStat;
   if (n <= exactLimit) {
     const total = 2 ** n;
     let hits = 0;

@@ -29,3 +29,10 @@ export function pooledRatio(items: readonly RatioItem[], indices?: ArrayLike<num
   // jiwer's convention for an empty reference: the rate is the error count.
   return den === 0 ? num : num / den;
 }
+
+/**
+ * A corpus statistic over items (all of them, or those at `indices`, with
+ * repeats): {@link pooledRatio} for ratio metrics, or a task's own corpus
+ * score (BLEU from summed sufficient statistics) where pooling does not apply.
+ */
+export type CorpusStatistic<T> = (items: readonly T[], indices?: ArrayLike<number>) => number;

@@ -86,6 +86,13 @@ export interface TaskSpec<Name extends string = string, Sample extends ScoredSam
    * (`TaskSpec`) only ever hands it samples from the same spec's `aggregate`.
    */
   pairedItem(sample: Sample): PairedItem;
+  /**
+   * The primary metric of a set of scored samples, for metrics that are
+   * neither means nor ratios of sums (corpus BLEU): compare's bootstrap and
+   * permutation test resample with it instead of pooling `pairedItem`
+   * ratios. Method syntax for the same reason as `pairedItem`.
+   */
+  corpusScore?(samples: readonly Sample[], options?: TaskScoreOptions): number;
   /** The normalizer scoring applies when the options name none. */
   readonly defaultNormalizer: (options?: TaskScoreOptions) => NormalizerName;
   /** The metric implementation used under these options, with its upstream version. */
