@@ -32,7 +32,7 @@ function namesIn(text: string, candidates: readonly string[]): string[] {
 
 describe('the task registry is the one list', () => {
   it('lists asr, ocr, vqa and mcq, each under its own name', () => {
-    expect(taskNames).toEqual(['asr', 'ocr', 'vqa', 'mcq', 'mmau']);
+    expect(taskNames).toEqual(['asr', 'ocr', 'vqa', 'mcq', 'mmau', 'ast']);
     for (const t of taskNames) {
       expect(tasks[t].name).toBe(t);
       expect(getTask(t)).toBe(tasks[t]);
@@ -40,7 +40,7 @@ describe('the task registry is the one list', () => {
     }
     expect(getTask('bleu')).toBeUndefined();
     expect(isTaskName('toString')).toBe(false);
-    expect(orList(taskNames)).toBe('asr, ocr, vqa, mcq or mmau');
+    expect(orList(taskNames)).toBe('asr, ocr, vqa, mcq, mmau or ast');
   });
 
   it('CLI --help of run and datasets import lists exactly the registry tasks; score lists its subset', async () => {
@@ -55,7 +55,7 @@ describe('the task registry is the one list', () => {
     const score = await spawnCli(['score', '--help']);
     expect(score.code).toBe(0);
     expect(namesIn(taskOptionHelp(score.stdout), candidates)).toEqual([...scoreCommandTaskNames]);
-    expect(scoreCommandTaskNames).toEqual(['asr', 'ocr', 'mcq', 'mmau']);
+    expect(scoreCommandTaskNames).toEqual(['asr', 'ocr', 'mcq', 'mmau', 'ast']);
   });
 
   it('the manifest schema accepts exactly the registry tasks', () => {
@@ -121,6 +121,12 @@ describe('task metrics metadata', () => {
     expect(tasks.mmau.metrics).toEqual([expect.objectContaining({ name: 'accuracy', direction: 'higher', pairedTest: 'mcnemar' })]);
   });
 
+  it('ast: bleu primary; bleu, chrf and chrf_pp higher is better (permutation)', () => {
+    expect(tasks.ast.primaryMetric()).toBe('bleu');
+    expect(tasks.ast.metrics.map((m) => m.name)).toEqual(['bleu', 'chrf', 'chrf_pp']);
+    expect(tasks.ast.metrics.every((m) => m.direction === 'higher' && m.pairedTest === 'permutation')).toBe(true);
+  });
+
   it('every primary metric is described, and the aggregate reports it', () => {
     // Keyed by TaskName, so a task without items fails to compile.
     const items: Record<TaskName, ScoreItem[]> = {
@@ -129,6 +135,7 @@ describe('task metrics metadata', () => {
       vqa: [{ id: 'a', reference: ['58213'], prediction: '58213' }],
       mcq: [{ id: 'a', answer: 'B', choices: ['x', 'y'], prediction: 'B' }],
       mmau: [{ id: 'a', answer: 'B', choices: ['x', 'y'], prediction: 'y' }],
+      ast: [{ id: 'a', reference: ['the cat sat', 'a cat sat'], prediction: 'the cat sat' }],
     };
     for (const t of taskNames) {
       const spec = tasks[t];

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { DEFAULT_EXTRACTOR, EXTRACTOR_NAMES } from '../../../scorers/mcq/mcq-extractors.js';
 import { isNormalizerName, NORMALIZER_NAMES } from '../../../scorers/normalizers/normalizer-registry.js';
 import type { ScoreItem, ScoreTaskResult } from '../../../scorers/score-task.js';
+import { BLEU_SMOOTH_DEFAULTS } from '../../../scorers/translation/bleu.js';
+import { BLEU_TOKENIZERS, getBleuTokenizer } from '../../../scorers/translation/bleu-tokenizers.js';
 import { orList, scoreCommandTaskNames, taskSpecs } from '../../../scorers/tasks/index.js';
 import { runAction } from '../run-action.js';
 
@@ -15,6 +17,10 @@ interface ScoreOptions {
   excludeUnanswered?: boolean;
   strict?: boolean;
   alignment?: string | boolean;
+  tokenize?: string;
+  smoothMethod?: string;
+  smoothValue?: string;
+  lowercase?: boolean;
   json?: boolean;
 }
 
@@ -84,6 +90,10 @@ export default function register(program: Command): void {
     .option('--exclude-unanswered', 'mcq: accuracy over answered samples only (Video-MME option)')
     .option('--strict', 'fail when a reference has no prediction (default: score it as empty output)')
     .option('--alignment [n]', 'asr: print jiwer-style aligned pairs for the n worst samples (default 10)')
+    .option('--tokenize <name>', `ast: BLEU tokenizer, ${BLEU_TOKENIZERS.join(' | ')} (default 13a)`)
+    .option('--smooth-method <name>', 'ast: BLEU smoothing, exp | floor | add-k | none (default exp)')
+    .option('--smooth-value <x>', 'ast: value for floor (default 0.1) or add-k (default 1)')
+    .option('--lowercase', 'ast: case-insensitive BLEU (sacrebleu -lc)')
     .option('--json', 'print one JSON document {metrics, samples, missing, …}')
     .action(
       runAction(async (opts: ScoreOptions) => {
@@ -102,6 +112,20 @@ export default function register(program: Command): void {
         if (!(EXTRACTOR_NAMES as readonly string[]).includes(extractor)) {
           throw input(`unknown extractor "${extractor}"; use one of ${EXTRACTOR_NAMES.join(', ')}`);
         }
+
+        if (opts.tokenize !== undefined) {
+          try {
+            // Its message names a known-but-unsupported tokenizer (flores101…) as such, and lists the supported ones.
+            getBleuTokenizer(opts.tokenize);
+          } catch (err) {
+            throw input(`--tokenize: ${(err as Error).message}`);
+          }
+        }
+        if (opts.smoothMethod !== undefined && !Object.hasOwn(BLEU_SMOOTH_DEFAULTS, opts.smoothMethod)) {
+          throw input(`--smooth-method must be exp, floor, add-k or none, not "${opts.smoothMethod}"`);
+        }
+        const smoothValue = opts.smoothValue === undefined ? undefined : Number(opts.smoothValue);
+        if (smoothValue !== undefined && !Number.isFinite(smoothValue)) throw input(`--smooth-value takes a number, not "${opts.smoothValue}"`);
 
         const refRows = await readJsonl(opts.references, bad);
         const refs = new Map<string, { row: JsonlRow; item: Omit<ScoreItem, 'prediction'> }>();
@@ -157,6 +181,10 @@ export default function register(program: Command): void {
           extractor,
           excludeUnanswered: Boolean(opts.excludeUnanswered),
           keepAlignments: wantAlignment,
+          ...(opts.tokenize === undefined ? {} : { tokenize: opts.tokenize }),
+          ...(opts.smoothMethod === undefined ? {} : { smoothMethod: opts.smoothMethod }),
+          ...(smoothValue === undefined ? {} : { smoothValue }),
+          lowercase: Boolean(opts.lowercase),
         });
         const { alignment, ...doc } = result;
         let alignmentText = '';
