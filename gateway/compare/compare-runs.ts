@@ -1,5 +1,5 @@
 import { mcnemar } from '../../scorers/stats/mcnemar.js';
-import { bootstrapInterval, pairedBootstrap, type Interval } from '../../scorers/stats/paired-bootstrap.js';
+import { bootstrapInterval, pairedBootstrap, type BootstrapOptions, type Interval } from '../../scorers/stats/paired-bootstrap.js';
 import { percentiles } from '../../scorers/stats/percentile.js';
 import { pairedPermutationTest } from '../../scorers/stats/paired-permutation.js';
 import { pooledRatio, type CorpusStatistic, type RatioItem } from '../../scorers/stats/ratio-stat.js';
@@ -313,10 +313,39 @@ export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions &
   };
 }
 
-/** Per-sample ratio items of a run, for callers outside a paired comparison. */
-export function runItems(run: RunOutcomes): { metric: string; lowerIsBetter: boolean; items: RatioItem[]; keys: string[] } {
+/** A run's scored samples, for callers outside a paired comparison (leaderboard, kind gap). */
+export interface RunItems {
+  /** Primary metric name. */
+  readonly metric: string;
+  /** Whether lower is better. */
+  readonly lowerIsBetter: boolean;
+  /** Per-sample ratio items, in `keys` order. */
+  readonly items: RatioItem[];
+  /** Sample keys, sorted. */
+  readonly keys: string[];
+  /** The scored samples, in `keys` order. */
+  readonly samples: ScoredSample[];
+  /** The task's own corpus statistic, when it has one (see ScoredRun). */
+  readonly corpusStatistic?: CorpusStatistic<ScoredSample> | undefined;
+}
+
+/** Per-sample items of a run's ok samples. */
+export function runItems(run: RunOutcomes): RunItems {
   const ok = run.outcomes.filter((o) => o.status === 'ok');
   const s = scoreOutcomes(run.run.task, ok, run.run);
   const keys = ok.map((o) => o.sampleKey).sort();
-  return { metric: s.metric, lowerIsBetter: s.lowerIsBetter, items: keys.map((k) => s.byKey.get(k)!.item), keys };
+  const samples = keys.map((k) => s.byKey.get(k)!);
+  return { metric: s.metric, lowerIsBetter: s.lowerIsBetter, items: samples.map((x) => x.item), keys, samples, corpusStatistic: s.corpusStatistic };
+}
+
+/** Bootstrap interval of a run's primary metric: its task's corpus score when it has one, else the pooled ratio. */
+export function runInterval(it: RunItems, opts: BootstrapOptions): Interval {
+  return it.corpusStatistic ? bootstrapInterval(it.samples, opts, it.corpusStatistic) : bootstrapInterval(it.items, opts);
+}
+
+/** Paired bootstrap interval of metric(b) − metric(a) over the same samples (see {@link runInterval}). */
+export function runDifference(a: RunItems, b: RunItems, opts: BootstrapOptions): Interval {
+  return a.corpusStatistic && b.corpusStatistic
+    ? pairedBootstrap(a.samples, b.samples, opts, a.corpusStatistic, b.corpusStatistic).difference
+    : pairedBootstrap(a.items, b.items, opts).difference;
 }

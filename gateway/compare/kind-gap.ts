@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import { bootstrapInterval, pairedBootstrap, type Interval } from '../../scorers/stats/paired-bootstrap.js';
+import type { Interval } from '../../scorers/stats/paired-bootstrap.js';
 import type { Database } from '../store/database.js';
 import { listCompletedRuns } from '../store/run-outcome-repo.js';
-import { runItems } from './compare-runs.js';
+import { runDifference, runInterval, runItems } from './compare-runs.js';
 import { definedSize, loadRunOutcomes, type RunOutcomes } from './load-run-outcomes.js';
 
 /** Best generalist vs best specialist on one slice. */
@@ -101,7 +101,7 @@ export function computeKindGap(input: KindGapInput, opts: { iterations?: number;
           if (it.items.length === 0) continue;
           metric = it.metric;
           lowerIsBetter = it.lowerIsBetter;
-          const value = bootstrapInterval(it.items, { iterations, seed });
+          const value = runInterval(it, { iterations, seed });
           if (!top || (lowerIsBetter ? value.estimate < top.value.estimate : value.estimate > top.value.estimate)) top = { r, value, n: it.items.length };
         }
         return top;
@@ -123,7 +123,7 @@ export function computeKindGap(input: KindGapInput, opts: { iterations?: number;
         if (n > 0) {
           const gi = runItems(restrict(g.r, both));
           const si = runItems(restrict(s.r, both));
-          gap = pairedBootstrap(si.items, gi.items, { iterations, seed }).difference;
+          gap = runDifference(si, gi, { iterations, seed });
         }
       }
       const sizes = dsRuns.find((r) => r.run.sliceSizes)?.run.sliceSizes;

@@ -1,10 +1,10 @@
 import type { Kysely } from 'kysely';
-import { bootstrapInterval, type Interval } from '../../scorers/stats/paired-bootstrap.js';
+import type { Interval } from '../../scorers/stats/paired-bootstrap.js';
 import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { findDataset } from '../store/dataset-repo.js';
 import { listCompletedRuns } from '../store/run-outcome-repo.js';
-import { runItems } from './compare-runs.js';
+import { runInterval, runItems } from './compare-runs.js';
 import { definedSize, loadRunOutcomes, type RunOutcomes } from './load-run-outcomes.js';
 
 /** Leaderboard settings. */
@@ -119,7 +119,7 @@ export function computeLeaderboards(input: LeaderboardInput, opts: Pick<Leaderbo
       const it = runItems(o);
       metric = it.metric;
       lowerIsBetter = it.lowerIsBetter;
-      return { o, value: bootstrapInterval(it.items, { iterations: opts.iterations, seed: opts.seed }), n: it.items.length };
+      return { o, value: runInterval(it, { iterations: opts.iterations, seed: opts.seed }), n: it.items.length };
     });
     const better = (x: Interval, y: Interval): boolean => (lowerIsBetter ? x.high < y.low : x.low > y.high);
     const entries = scored

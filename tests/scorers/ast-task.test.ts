@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareRuns } from '../../gateway/compare/compare-runs.js';
+import { computeLeaderboards } from '../../gateway/compare/leaderboard.js';
 import type { RunHeader, RunOutcomes, SampleOutcome } from '../../gateway/compare/load-run-outcomes.js';
 import { scoreTask, type ScoreItem } from '../../scorers/score-task.js';
 import type { AstScoreResult, AstScoredSample } from '../../scorers/tasks/ast.js';
@@ -220,6 +221,13 @@ describe('ast: compare resamples corpus BLEU', () => {
     );
     expect(c.overall.runs[0]!.value.estimate).toBe(corpusBleu(upper, refs, { lowercase: true }).score);
     expect(c.overall.runs[0]!.value.estimate).toBe(corpusBleu(a, refs).score);
+  });
+
+  it('the leaderboard ranks by corpus BLEU too', () => {
+    const [board] = computeLeaderboards({ task: 'ast', frozenAt: null, datasets: [{ dataset: 'd', runs, excludedAfterFreeze: [] }] }, { iterations: 50 });
+    const byRun = new Map(board!.entries.map((e) => [e.runId, e.value.estimate]));
+    expect(byRun.get('A')).toBe(corpusBleu(a, refs).score);
+    expect(byRun.get('B')).toBe(corpusBleu(b, refs).score);
   });
 
   it('per-sample statistics sum to the corpus statistics', () => {
