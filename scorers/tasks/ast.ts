@@ -94,6 +94,13 @@ function signaturesOf(opts: AstScoreOptions, nrefs: NRefs): AstSignatures {
   };
 }
 
+/** The three signatures without the data-dependent `nrefs` field (a run's recorded settings, before any data). */
+export function astMetricSignature(options: TaskScoreOptions = {}): string {
+  const sig = signaturesOf(parseOptions(options), 0);
+  const settings = (x: string) => x.replace(/^nrefs:[^|]*\|/, '');
+  return `BLEU ${settings(sig.bleu)}; chrF2 ${settings(sig.chrf)}; chrF2++ ${settings(sig.chrf_pp)}`;
+}
+
 /** Corpus BLEU of scored ast samples, from their stored statistics (compare's resampling statistic). */
 export function astCorpusBleu(samples: readonly AstScoredSample[], options: TaskScoreOptions = {}): number {
   return bleuFromStatistics(
@@ -181,6 +188,7 @@ export const astTask = {
   corpusScore: astCorpusBleu,
   defaultNormalizer: () => 'none',
   metricSource: () => SACREBLEU,
+  metricSignature: astMetricSignature,
   metricSources: [SACREBLEU],
   headline: (m) => `bleu ${formatMetric(m.bleu)}  chrf ${formatMetric(m.chrf)}`,
 } as const satisfies TaskSpec<'ast', AstScoredSample, AstMetrics>;

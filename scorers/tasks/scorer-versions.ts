@@ -15,6 +15,8 @@ export interface ScorerVersions {
   readonly extractor?: string;
   /** Metric implementation version (`jiwer@v4.0.0`). */
   readonly metric: string;
+  /** The metric's settings, for tasks that sign them (ast: sacrebleu's signatures without `nrefs`). */
+  readonly signature?: string;
 }
 
 const versionOf = (name: string, known: boolean, version: (n: string) => string): string => (known ? version(name) : `${name}@unknown`);
@@ -28,7 +30,7 @@ export function scorerVersions(task: string, options: Readonly<Record<string, un
   if (!spec) throw new RangeError(`unknown task "${task}"`);
   const unit = options.unit === 'word' || options.unit === 'char' || options.unit === 'mixed' ? options.unit : undefined;
   const normalizer = typeof options.normalizer === 'string' ? options.normalizer : spec.defaultNormalizer({ unit });
-  const out: { task: string; normalizer: string; extractor?: string; metric: string } = {
+  const out: { task: string; normalizer: string; extractor?: string; metric: string; signature?: string } = {
     task: spec.name,
     normalizer: versionOf(normalizer, isNormalizerName(normalizer), (n) => normalizers[n as keyof typeof normalizers].version),
     metric: spec.metricSource({ unit }).version,
@@ -38,13 +40,21 @@ export function scorerVersions(task: string, options: Readonly<Record<string, un
     const extractor = typeof options.extractor === 'string' ? options.extractor : DEFAULT_EXTRACTOR;
     out.extractor = versionOf(extractor, isExtractorName(extractor), (n) => extractors[n as keyof typeof extractors].version);
   }
+  if (spec.metricSignature) {
+    // Options the task rejects are scoring's error to report; the record then simply has no signature.
+    try {
+      out.signature = spec.metricSignature(options);
+    } catch {
+      // no signature
+    }
+  }
   return out;
 }
 
 /** A scorer component whose recorded versions differ among runs. */
 export interface ScorerVersionDifference {
-  /** `normalizer`, `extractor` or `metric`. */
-  readonly component: 'normalizer' | 'extractor' | 'metric';
+  /** `normalizer`, `extractor`, `metric` or `signature`. */
+  readonly component: 'normalizer' | 'extractor' | 'metric' | 'signature';
   /** The distinct versions, in the runs' order. */
   readonly versions: readonly string[];
 }
@@ -56,7 +66,7 @@ export interface ScorerVersionDifference {
  */
 export function differingScorerVersions(records: readonly unknown[]): ScorerVersionDifference[] {
   const out: ScorerVersionDifference[] = [];
-  for (const component of ['normalizer', 'extractor', 'metric'] as const) {
+  for (const component of ['normalizer', 'extractor', 'metric', 'signature'] as const) {
     const versions = new Set<string>();
     for (const r of records) {
       const v = r && typeof r === 'object' ? (r as Record<string, unknown>)[component] : undefined;

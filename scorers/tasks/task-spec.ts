@@ -97,6 +97,12 @@ export interface TaskSpec<Name extends string = string, Sample extends ScoredSam
   readonly defaultNormalizer: (options?: TaskScoreOptions) => NormalizerName;
   /** The metric implementation used under these options, with its upstream version. */
   readonly metricSource: (options?: TaskScoreOptions) => VersionedScorer;
+  /**
+   * The metric's settings under these options as a signature string (ast:
+   * sacrebleu's signatures less the data-dependent `nrefs`), recorded with a
+   * run's scorer versions; undefined: the version says it all.
+   */
+  readonly metricSignature?: (options?: TaskScoreOptions) => string;
   /** Every metric implementation the task can use (docs/scoring.md's versions table). */
   readonly metricSources: readonly VersionedScorer[];
   /** Rate (Hz) local specialist models get this task's audio decoded at; undefined: no such rule. */

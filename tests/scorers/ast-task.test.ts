@@ -13,6 +13,7 @@ import type { RunHeader, RunOutcomes, SampleOutcome } from '../../gateway/compar
 import { scoreTask, type ScoreItem } from '../../scorers/score-task.js';
 import type { AstScoreResult, AstScoredSample } from '../../scorers/tasks/ast.js';
 import { tasks } from '../../scorers/tasks/index.js';
+import { differingScorerVersions, scorerVersions } from '../../scorers/tasks/scorer-versions.js';
 import { corpusBleu, sentenceBleu } from '../../scorers/translation/bleu.js';
 import { cliBin, spawnCli } from '../helpers/run-cli.js';
 
@@ -111,6 +112,23 @@ describe('ast: sacrebleu BLEU, chrF and chrF++ through scoreTask', () => {
     // Lowercased, the second reference is the prediction itself.
     expect(got.samples[0]!.bleu).toBeCloseTo(100, 9);
     expect(tasks.ast.scoreSample(items[0]!, { lowercase: true, tokenize: 'intl' }).bleu).toBe(got.samples[0]!.bleu);
+  });
+
+  it("a run's recorded scorer versions carry the signatures' settings, and compare tells differing ones apart", () => {
+    expect(scorerVersions('ast')).toEqual({
+      task: 'ast',
+      normalizer: 'none@1',
+      metric: 'sacrebleu@v2.6.0',
+      signature:
+        'BLEU case:mixed|eff:no|tok:13a|smooth:exp|version:2.6.0; chrF2 case:mixed|eff:yes|nc:6|nw:0|space:no|version:2.6.0; chrF2++ case:mixed|eff:yes|nc:6|nw:2|space:no|version:2.6.0',
+    });
+    const zh = scorerVersions('ast', { tokenize: 'zh', lowercase: true, smoothMethod: 'floor' });
+    expect(zh.signature).toMatch(/^BLEU case:lc\|eff:no\|tok:zh\|smooth:floor\[0\.10\]\|version:2\.6\.0; chrF2 case:mixed\|/);
+    expect(differingScorerVersions([scorerVersions('ast'), zh])).toEqual([
+      { component: 'signature', versions: [scorerVersions('ast').signature, zh.signature] },
+    ]);
+    // Tasks without a signature record none, as before.
+    expect(scorerVersions('asr')).not.toHaveProperty('signature');
   });
 
   it('the task metadata: bleu primary, every metric higher is better', () => {
