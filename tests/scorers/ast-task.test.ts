@@ -297,6 +297,7 @@ describe('evalgate score --task ast (built CLI)', () => {
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stdout).toMatch(/^task ast {2}normalizer none {2}tokenize 13a\n/);
     expect(plain.stdout).toMatch(/\nbleu +\d+\.\d{4}\n/);
+    expect(plain.stdout).toContain(`\nsignatures.bleu  ${corpusBleu(hyps, refs, {}).signature}`);
   });
 
   it('an unsupported tokenizer is a bad-input error that names it', async () => {

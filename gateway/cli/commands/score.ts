@@ -73,7 +73,14 @@ function formatTable(result: ScoreTaskResult): string {
   const head = Object.entries(result)
     .filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')
     .map(([k, v]) => `${k} ${v}`);
-  return `${head.join('  ')}\n${rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n')}`;
+  // Named strings a task reports beside its metrics (ast's sacrebleu signatures), one line each, so the
+  // text output says how the numbers were made as the JSON does.
+  const named = Object.entries(result).flatMap(([k, v]) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string')
+      ? Object.entries(v as Record<string, string>).map(([n, s]) => `${k}.${n}  ${s}`)
+      : [],
+  );
+  return [`${head.join('  ')}`, ...rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`), ...named].join('\n');
 }
 
 /** `evalgate score`: scores a predictions file against a references manifest. */
@@ -137,7 +144,7 @@ export default function register(program: Command): void {
           const v = row.value;
           const datasetName = typeof v.dataset_name === 'string' ? v.dataset_name : typeof v.dataset === 'string' ? v.dataset : undefined;
           if (spec.sample.target === 'choice') {
-            if (typeof v.answer !== 'string' || v.answer.trim() === '') throw bad(opts.references, row.line, 'answer', 'mcq needs a letter');
+            if (typeof v.answer !== 'string' || v.answer.trim() === '') throw bad(opts.references, row.line, 'answer', `${task} needs the correct answer`);
             if (v.choices !== undefined && !(Array.isArray(v.choices) && v.choices.every((c) => typeof c === 'string'))) {
               throw bad(opts.references, row.line, 'choices', 'must be a list of strings');
             }
