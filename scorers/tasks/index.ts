@@ -3,6 +3,7 @@
 // task table is kept in step by tests/tasks/task-registry.test.ts.
 import { asrTask } from './asr.js';
 import { astTask } from './ast.js';
+import { clsTask } from './cls.js';
 import { mcqTask } from './mcq.js';
 import { mmauTask } from './mmau.js';
 import { ocrTask } from './ocr.js';
@@ -12,7 +13,10 @@ import { vqaTask } from './vqa.js';
 export type { MediaKind, MetricSpec, PairedItem, PairedTest, TaskSampleSpec, TaskScoreOptions, TaskSpec } from './task-spec.js';
 
 /** Every task, keyed by its manifest name. */
-export const tasks = Object.freeze({ asr: asrTask, ocr: ocrTask, vqa: vqaTask, mcq: mcqTask, mmau: mmauTask, ast: astTask } satisfies Record<string, TaskSpec>);
+export const tasks = Object.freeze({ asr: asrTask, ocr: ocrTask, vqa: vqaTask, mcq: mcqTask, mmau: mmauTask, ast: astTask, cls: clsTask } satisfies Record<
+  string,
+  TaskSpec
+>);
 
 /** A task's manifest name. */
 export type TaskName = keyof typeof tasks;

@@ -32,7 +32,7 @@ function namesIn(text: string, candidates: readonly string[]): string[] {
 
 describe('the task registry is the one list', () => {
   it('lists asr, ocr, vqa and mcq, each under its own name', () => {
-    expect(taskNames).toEqual(['asr', 'ocr', 'vqa', 'mcq', 'mmau', 'ast']);
+    expect(taskNames).toEqual(['asr', 'ocr', 'vqa', 'mcq', 'mmau', 'ast', 'cls']);
     for (const t of taskNames) {
       expect(tasks[t].name).toBe(t);
       expect(getTask(t)).toBe(tasks[t]);
@@ -40,7 +40,7 @@ describe('the task registry is the one list', () => {
     }
     expect(getTask('bleu')).toBeUndefined();
     expect(isTaskName('toString')).toBe(false);
-    expect(orList(taskNames)).toBe('asr, ocr, vqa, mcq, mmau or ast');
+    expect(orList(taskNames)).toBe('asr, ocr, vqa, mcq, mmau, ast or cls');
   });
 
   it('CLI --help of run and datasets import lists exactly the registry tasks; score lists its subset', async () => {
@@ -55,7 +55,7 @@ describe('the task registry is the one list', () => {
     const score = await spawnCli(['score', '--help']);
     expect(score.code).toBe(0);
     expect(namesIn(taskOptionHelp(score.stdout), candidates)).toEqual([...scoreCommandTaskNames]);
-    expect(scoreCommandTaskNames).toEqual(['asr', 'ocr', 'mcq', 'mmau', 'ast']);
+    expect(scoreCommandTaskNames).toEqual(['asr', 'ocr', 'mcq', 'mmau', 'ast', 'cls']);
   });
 
   it('the manifest schema accepts exactly the registry tasks', () => {
@@ -127,6 +127,14 @@ describe('task metrics metadata', () => {
     expect(tasks.ast.metrics.every((m) => m.direction === 'higher' && m.pairedTest === 'permutation')).toBe(true);
   });
 
+  it('cls: accuracy primary (McNemar), macro_f1 higher is better (permutation)', () => {
+    expect(tasks.cls.primaryMetric()).toBe('accuracy');
+    expect(tasks.cls.metrics.map((m) => [m.name, m.direction, m.pairedTest])).toEqual([
+      ['accuracy', 'higher', 'mcnemar'],
+      ['macro_f1', 'higher', 'permutation'],
+    ]);
+  });
+
   it('every primary metric is described, and the aggregate reports it', () => {
     // Keyed by TaskName, so a task without items fails to compile.
     const items: Record<TaskName, ScoreItem[]> = {
@@ -136,6 +144,7 @@ describe('task metrics metadata', () => {
       mcq: [{ id: 'a', answer: 'B', choices: ['x', 'y'], prediction: 'B' }],
       mmau: [{ id: 'a', answer: 'B', choices: ['x', 'y'], prediction: 'y' }],
       ast: [{ id: 'a', reference: ['the cat sat', 'a cat sat'], prediction: 'the cat sat' }],
+      cls: [{ id: 'a', reference: 'happy', choices: ['happy', 'sad'], prediction: 'Happy.' }],
     };
     for (const t of taskNames) {
       const spec = tasks[t];

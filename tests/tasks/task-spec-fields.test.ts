@@ -13,9 +13,9 @@ describe('TaskSpec fields that replace task branches', () => {
     expect(audioDecodeRateFor({ adapter: 'openai-chat', kind: 'generalist' }, 'asr')).toBeUndefined();
   });
 
-  it('only asr prints alignments and takes a single reference', () => {
+  it('only asr prints alignments; asr and cls (one true label) take a single reference', () => {
     expect(taskNames.filter((t) => taskSpecs[t].alignment)).toEqual(['asr']);
-    expect(taskNames.filter((t) => taskSpecs[t].singleReference)).toEqual(['asr']);
+    expect(taskNames.filter((t) => taskSpecs[t].singleReference)).toEqual(['asr', 'cls']);
   });
 
   it("demo scorer options and headlines are the demo's previous ones", () => {
