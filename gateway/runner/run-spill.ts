@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rm, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Database } from '../store/database.js';
@@ -26,6 +26,15 @@ export function spillDirOf(cacheDir: string): string {
 /** Path of a run's spill file. */
 export function spillPathOf(spillDir: string, runId: string): string {
   return join(spillDir, `${runId}.jsonl`);
+}
+
+/** The runs that have a spill file in `spillDir` (none when the folder is absent). */
+export async function spilledRunIds(spillDir: string): Promise<string[]> {
+  const names = await readdir(spillDir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [] as string[];
+    throw err;
+  });
+  return names.filter((n) => n.endsWith('.jsonl')).map((n) => n.slice(0, -'.jsonl'.length));
 }
 
 /**

@@ -12,6 +12,7 @@ import { runDistributed } from '../../gateway/runner/distributed/run-distributed
 import { runWorker } from '../../gateway/runner/distributed/run-worker.js';
 import { assertDistributable, enqueueSamples, openSampleQueue } from '../../gateway/runner/distributed/sample-queue.js';
 import { prepareRun } from '../../gateway/runner/prepare-run.js';
+import { RunSpill, spillPathOf } from '../../gateway/runner/run-spill.js';
 import type { RetryPolicy } from '../../gateway/runner/retry-policy.js';
 import { getRun } from '../../gateway/store/run-repo.js';
 import { listPendingSamples } from '../../gateway/store/run-scope-repo.js';
@@ -160,6 +161,49 @@ describe.skipIf(!hasPostgres)('distributed workers on pg-boss (PostgreSQL)', () 
     } finally {
       await slow.close();
       await dup.dispose();
+    }
+  }, 60_000);
+
+  it('a worker writes the answers another one spilled before giving up, even with no job of that run to fetch', async () => {
+    // The jobs those answers came from may stay active in pg-boss until they expire: no worker
+    // would fetch them, so replaying only when a job of the run arrives would leave them on disk.
+    const spilled = await writeMcqManifest(3, 'sp');
+    const spillDir = join(spilled.dir, 'spill');
+    try {
+      const config = configWithModel(server.baseUrl, { databaseUrl: ts.url });
+      const prepared = await prepareRun(ts.store.db, config, { dataset: spilled.manifestPath, modelId: 'scripted' }, (m) => createModel(m));
+      await prepared.model.close?.();
+      const samples = await listPendingSamples(ts.store.db, { id: prepared.run.id, datasetId: prepared.config.dataset.id, task: 'mcq' });
+      expect(samples).toHaveLength(3);
+      const spill = new RunSpill(spillDir, prepared.run.id);
+      const kept = samples.slice(0, 2).map((x) => ({ runId: prepared.run.id, sampleId: x.id, status: 'ok' as const, outputText: 'B', attempts: 1 }));
+      await spill.append(kept.map((write) => ({ type: 'prediction' as const, write })));
+      await spill.close(false);
+
+      const boss = await openSampleQueue(ts.url!);
+      try {
+        const totals = await runWorker({
+          db: ts.store.db,
+          boss,
+          config,
+          loadModel: (m) => createModel(m),
+          concurrency: 1,
+          timeoutMs: 2000,
+          retry,
+          exitWhenIdleMs: 300,
+          pollIntervalMs: 50,
+          spillDir,
+        });
+        expect(totals.jobs).toBe(0);
+      } finally {
+        await boss.stop({ graceful: true, wait: true, close: true });
+      }
+      const rows = await ts.store.db.selectFrom('predictions').select(['sample_id', 'status', 'output_text']).where('run_id', '=', prepared.run.id).execute();
+      expect(rows.map((r) => r.sample_id).sort()).toEqual(kept.map((k) => k.sampleId).sort());
+      expect(rows.every((r) => r.status === 'ok' && r.output_text === 'B')).toBe(true);
+      expect(existsSync(spillPathOf(spillDir, prepared.run.id))).toBe(false);
+    } finally {
+      await spilled.dispose();
     }
   }, 60_000);
 });

@@ -17,7 +17,7 @@ import { releaseExecutor } from '../../store/run-claim-repo.js';
 import { RunHeartbeat } from '../run-heartbeat.js';
 import { hasOkPrediction, runCounts } from '../../store/prediction-repo.js';
 import { getSample, runScopeSize } from '../../store/run-scope-repo.js';
-import { replaySpill, RunSpill, spillPathOf } from '../run-spill.js';
+import { replaySpill, RunSpill, spilledRunIds, spillPathOf } from '../run-spill.js';
 import { loadScoreTask, type ScoreTaskFn } from '../score-run.js';
 import { sampleQueueName, type SampleJobData } from './sample-queue.js';
 
@@ -213,6 +213,12 @@ export async function runWorker(opts: WorkerOptions): Promise<WorkerTotals> {
       heartbeat.release(runId);
     }
   };
+
+  // Answers a worker on this machine kept when it gave up on the database are written first, whether or
+  // not this worker gets a job of their run: the jobs they came from may stay active in pg-boss until they
+  // expire, and nobody else would write them before then.
+  const spillDir = opts.spillDir;
+  if (spillDir) for (const runId of await spilledRunIds(spillDir)) await db(() => replaySpill(opts.db, spillDir, runId));
 
   while (!signal.aborted) {
     const free = maxHeld - active.size;
