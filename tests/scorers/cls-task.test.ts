@@ -1,7 +1,12 @@
 // cls: the label a free-text answer names (whole words, longest first, two
 // different labels → unanswered) and the classification metrics, checked on a
 // confusion matrix computed by hand (python3 here has no scikit-learn to ask).
-import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cliBin, spawnCli } from '../helpers/run-cli.js';
 import { scoreTask, type ScoreItem } from '../../scorers/score-task.js';
 import { classScores, clsTask, findLabels, labelMatcher, matchLabel, normalizeLabelText, scoreCls } from '../../scorers/tasks/cls.js';
 import { tasks } from '../../scorers/tasks/index.js';
@@ -197,5 +202,52 @@ describe('cls through the registry', () => {
       { numerator: 0, denominator: 1, score: 0, errors: 'unanswered' },
     ]);
     expect(clsTask.headline(r.metrics)).toBe('accuracy 0.500  macro-F1 0.567');
+  });
+});
+
+describe('evalgate score --task cls (built CLI)', () => {
+  let dir = '';
+  beforeAll(async () => {
+    if (!existsSync(cliBin)) throw new Error(`${cliBin} is missing: run \`npm run build\` first`);
+    dir = await mkdtemp(path.join(tmpdir(), 'evalgate-cls-'));
+    const refs = [
+      { id: 'c1', task: 'cls', audio: 'c1.wav', reference: 'happy' },
+      { id: 'c2', task: 'cls', audio: 'c2.wav', reference: 'sad' },
+      { id: 'c3', task: 'cls', audio: 'c3.wav', reference: 'angry' },
+    ];
+    const preds = [
+      { id: 'c1', prediction: 'The speaker sounds joyful.' },
+      { id: 'c2', prediction: 'Sad.' },
+      { id: 'c3', prediction: 'Full of anger.' },
+    ];
+    const jsonl = (rows: unknown[]) => rows.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    await writeFile(path.join(dir, 'refs.jsonl'), jsonl(refs));
+    await writeFile(path.join(dir, 'preds.jsonl'), jsonl(preds));
+    await writeFile(path.join(dir, 'synonyms.json'), JSON.stringify({ happy: ['joyful'], angry: ['anger'] }));
+    await writeFile(path.join(dir, 'bad.json'), JSON.stringify({ happy: 'joyful' }));
+  });
+  const run = (args: string[]) =>
+    spawnCli(['score', '--task', 'cls', '--references', 'refs.jsonl', '--predictions', 'preds.jsonl', '--json', ...args], { cwd: dir });
+
+  it('--labels and --synonyms reach the scorer', async () => {
+    const plain = await run(['--labels', 'happy,sad,angry,neutral']);
+    expect(plain.code, plain.stderr).toBe(0);
+    const without = JSON.parse(plain.stdout) as { labels: string[]; metrics: { correct: number; unanswered: number } };
+    expect(without.labels).toEqual(['happy', 'sad', 'angry', 'neutral']);
+    // Without synonyms only "Sad." names a label.
+    expect(without.metrics).toMatchObject({ correct: 1, unanswered: 2 });
+    const withSynonyms = await run(['--labels', 'happy,sad,angry,neutral', '--synonyms', 'synonyms.json']);
+    expect(withSynonyms.code, withSynonyms.stderr).toBe(0);
+    expect((JSON.parse(withSynonyms.stdout) as { metrics: { correct: number } }).metrics).toMatchObject({ correct: 3, unanswered: 0 });
+  });
+
+  it('a malformed synonyms file or an empty label is a bad-input error', async () => {
+    const bad = await run(['--synonyms', 'bad.json']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('EVALGATE_ERR_BAD_INPUT');
+    expect(bad.stderr).toContain('label → list of non-empty strings');
+    const empty = await run(['--labels', 'happy,,sad']);
+    expect(empty.code).not.toBe(0);
+    expect(empty.stderr).toContain('--labels takes comma-separated non-empty labels');
   });
 });

@@ -21,6 +21,8 @@ interface ScoreOptions {
   smoothMethod?: string;
   smoothValue?: string;
   lowercase?: boolean;
+  labels?: string;
+  synonyms?: string;
   json?: boolean;
 }
 
@@ -83,6 +85,24 @@ function formatTable(result: ScoreTaskResult): string {
   return [`${head.join('  ')}`, ...rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`), ...named].join('\n');
 }
 
+/** The `--synonyms` file: a JSON object mapping each label to the other words that name it. */
+async function readSynonyms(file: string, input: (detail: string) => Error): Promise<Record<string, string[]>> {
+  const { readFile } = await import('node:fs/promises');
+  let value: unknown;
+  try {
+    value = JSON.parse(await readFile(file, 'utf8'));
+  } catch (err) {
+    throw input(`--synonyms ${file}: ${(err as Error).message}`);
+  }
+  const ok =
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => Array.isArray(v) && v.every((w) => typeof w === 'string' && w !== ''));
+  if (!ok) throw input(`--synonyms ${file}: must be a JSON object of label → list of non-empty strings, e.g. {"happy": ["joy"]}`);
+  return value as Record<string, string[]>;
+}
+
 /** `evalgate score`: scores a predictions file against a references manifest. */
 export default function register(program: Command): void {
   program
@@ -101,6 +121,8 @@ export default function register(program: Command): void {
     .option('--smooth-method <name>', 'ast: BLEU smoothing, exp | floor | add-k | none (default exp)')
     .option('--smooth-value <x>', 'ast: value for floor (default 0.1) or add-k (default 1)')
     .option('--lowercase', 'ast: case-insensitive BLEU (sacrebleu -lc)')
+    .option('--labels <a,b,…>', "cls: the label set, comma-separated (default: the samples' choices)")
+    .option('--synonyms <file.json>', 'cls: a JSON object of label → other words naming it, e.g. {"happy": ["joy"]}')
     .option('--json', 'print one JSON document {metrics, samples, missing, …}')
     .action(
       runAction(async (opts: ScoreOptions) => {
@@ -133,6 +155,10 @@ export default function register(program: Command): void {
         }
         const smoothValue = opts.smoothValue === undefined ? undefined : Number(opts.smoothValue);
         if (smoothValue !== undefined && !Number.isFinite(smoothValue)) throw input(`--smooth-value takes a number, not "${opts.smoothValue}"`);
+        const labels = opts.labels === undefined ? undefined : opts.labels.split(',').map((l) => l.trim());
+        if (labels && (labels.length === 0 || labels.some((l) => l === '')))
+          throw input(`--labels takes comma-separated non-empty labels, not "${opts.labels}"`);
+        const synonyms = opts.synonyms === undefined ? undefined : await readSynonyms(opts.synonyms, input);
 
         const refRows = await readJsonl(opts.references, bad);
         const refs = new Map<string, { row: JsonlRow; item: Omit<ScoreItem, 'prediction'> }>();
@@ -192,6 +218,8 @@ export default function register(program: Command): void {
           ...(opts.smoothMethod === undefined ? {} : { smoothMethod: opts.smoothMethod }),
           ...(smoothValue === undefined ? {} : { smoothValue }),
           lowercase: Boolean(opts.lowercase),
+          ...(labels ? { labels } : {}),
+          ...(synonyms ? { synonyms } : {}),
         });
         const { alignment, ...doc } = result;
         let alignmentText = '';
