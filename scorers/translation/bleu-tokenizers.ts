@@ -2,7 +2,7 @@
 // at the release named in sacrebleu-version.ts), reimplemented on JavaScript regexes with
 // Python 3 `str` semantics: Python whitespace for split/strip and code points (not UTF-16
 // units) for "characters".
-import { codePoints, isPyWsCode, pyStrip } from '../normalizers/python-text.js';
+import { codePoints, pySplit, pyStrip } from '../normalizers/python-text.js';
 
 /** The tokenizers implemented here, by sacrebleu's `-tok` names. */
 export const BLEU_TOKENIZERS = ['13a', 'zh', 'intl', 'char', 'none'] as const;
@@ -24,18 +24,7 @@ const RE_DASH_AFTER_DIGIT = /([0-9])(-)/gu;
 
 /** Python `' '.join(s.split())`: collapse runs of Python whitespace, trim the ends. */
 export function pyCollapseSpaces(s: string): string {
-  let out = '';
-  let start = -1;
-  for (let i = 0; i <= s.length; i++) {
-    const ws = i === s.length || isPyWsCode(s.charCodeAt(i));
-    if (!ws) {
-      if (start < 0) start = i;
-    } else if (start >= 0) {
-      out += out.length > 0 ? ' ' + s.slice(start, i) : s.slice(start, i);
-      start = -1;
-    }
-  }
-  return out;
+  return pySplit(s).join(' ');
 }
 
 /** sacrebleu's `TokenizerRegexp` (the mteval-v13a rules after the language-independent part). */

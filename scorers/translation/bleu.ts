@@ -3,7 +3,8 @@
 // over a sample's references, the closest reference length (ties: the shorter) for the
 // brevity penalty, and sacrebleu's four smoothing methods, in the same float operation order.
 import { getBleuTokenizer } from './bleu-tokenizers.js';
-import { checkCorpus, pyRstrip, pyTokens, tokenSpans, type SampleReferences, type TokenSpans } from './corpus-input.js';
+import { pySplit } from '../normalizers/python-text.js';
+import { checkCorpus, pyRstrip, tokenSpans, type SampleReferences, type TokenSpans } from './corpus-input.js';
 import { clippedMatches, LocalIds, ngramIds } from './ngram-multiset.js';
 import { bleuSignature, nrefsOf } from './sacrebleu-signature.js';
 
@@ -143,7 +144,7 @@ function prepare(options: BleuOptions): Prepared {
   const maxOrder = options.maxNgramOrder ?? 4;
   if (!Number.isInteger(maxOrder) || maxOrder < 1) throw new RangeError(`BLEU: maxNgramOrder must be a positive integer`);
   checkSmoothing(options.smoothMethod ?? 'exp');
-  const split = CANONICAL_OUTPUT.has(name) ? (t: string) => (t === '' ? [] : t.split(' ')) : pyTokens;
+  const split = CANONICAL_OUTPUT.has(name) ? (t: string) => (t === '' ? [] : t.split(' ')) : pySplit;
   // sacrebleu's _preprocess_segment: lowercase, strip trailing whitespace, tokenize.
   return { tokens: (s) => split(tokenizer(pyRstrip(lowercase ? s.toLowerCase() : s))), maxOrder };
 }

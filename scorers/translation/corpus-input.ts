@@ -60,19 +60,3 @@ export function tokenSpans(tokens: readonly string[]): TokenSpans {
   }
   return { text: tokens.join(' '), starts, ends };
 }
-
-/** Python `s.split()`. */
-export function pyTokens(s: string): string[] {
-  const tokens: string[] = [];
-  let start = -1;
-  for (let i = 0; i <= s.length; i++) {
-    const ws = i === s.length || isPyWsCode(s.charCodeAt(i));
-    if (!ws) {
-      if (start < 0) start = i;
-    } else if (start >= 0) {
-      tokens.push(s.slice(start, i));
-      start = -1;
-    }
-  }
-  return tokens;
-}
