@@ -4,11 +4,12 @@ import { isNormalizerName, NORMALIZER_NAMES } from '../../../scorers/normalizers
 import type { ScoreItem, ScoreTaskResult } from '../../../scorers/score-task.js';
 import { BLEU_SMOOTH_DEFAULTS } from '../../../scorers/translation/bleu.js';
 import { BLEU_TOKENIZERS, getBleuTokenizer } from '../../../scorers/translation/bleu-tokenizers.js';
-import { orList, scoreCommandTaskNames, taskSpecs } from '../../../scorers/tasks/index.js';
+import { orList, scoreCommandTaskNames, taskSpecs, type TaskName } from '../../../scorers/tasks/index.js';
+import type { BadLine } from '../../score-file/jsonl-rows.js';
 import { runAction } from '../run-action.js';
 
 interface ScoreOptions {
-  task: string;
+  task?: string;
   references: string;
   predictions: string;
   normalizer?: string;
@@ -24,44 +25,6 @@ interface ScoreOptions {
   labels?: string;
   synonyms?: string;
   json?: boolean;
-}
-
-type Bad = (file: string, line: number, field: string, detail: string) => Error;
-
-interface JsonlRow {
-  readonly line: number;
-  readonly value: Record<string, unknown>;
-}
-
-async function readJsonl(file: string, bad: Bad): Promise<JsonlRow[]> {
-  const { readFile } = await import('node:fs/promises');
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw bad(file, 0, 'file', `cannot read: ${(err as Error).message}`);
-  }
-  const rows: JsonlRow[] = [];
-  const lines = text.split(/\r?\n/);
-  for (const [i, raw] of lines.entries()) {
-    if (raw.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch (err) {
-      throw bad(file, i + 1, 'line', `malformed JSON (${(err as Error).message})`);
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(file, i + 1, 'line', 'expected a JSON object');
-    rows.push({ line: i + 1, value: value as Record<string, unknown> });
-  }
-  return rows;
-}
-
-function idOf(row: JsonlRow, file: string, bad: Bad): string {
-  const id = row.value.id;
-  if (typeof id === 'string' && id.length > 0) return id;
-  if (typeof id === 'number' && Number.isFinite(id)) return String(id);
-  throw bad(file, row.line, 'id', 'missing or not a string');
 }
 
 function formatTable(result: ScoreTaskResult): string {
@@ -103,13 +66,46 @@ async function readSynonyms(file: string, input: (detail: string) => Error): Pro
   return value as Record<string, string[]>;
 }
 
+/** Everything `score` passes a task besides the samples: the validated flags (each task keeps the ones it reads). */
+type ScoreFlags = Readonly<Record<string, unknown>> & { readonly unit: string };
+
+/** Scores one task's items; prints its table (and asr's aligned worst samples when asked). */
+async function scoreSection(task: TaskName, items: ScoreItem[], flags: ScoreFlags, opts: ScoreOptions): Promise<{ doc: object; text: string }> {
+  const { EvalgateError } = await import('../../errors.js');
+  const spec = taskSpecs[task];
+  const wantAlignment = spec.alignment === true && opts.alignment !== undefined && opts.alignment !== false;
+  const result = spec.aggregate(items, { ...flags, keepAlignments: wantAlignment });
+  const { alignment, ...doc } = result;
+  if (!wantAlignment || !alignment) return { doc, text: formatTable(result) };
+  const n = opts.alignment === true ? 10 : Number.parseInt(String(opts.alignment), 10);
+  const errors = alignment.sentences.map((c, k) => ({ k, e: c.substitutions + c.deletions + c.insertions }));
+  const worst = errors
+    .filter((x) => x.e > 0)
+    .sort((a, b) => b.e - a.e || a.k - b.k)
+    .slice(0, n)
+    .map((x) => x.k);
+  const { visualizeAlignment } = await import('../../../scorers/wer/visualize-alignment.js');
+  const shown = visualizeAlignment(alignment, { onlySentences: worst, isCer: flags.unit !== 'word', showMeasures: true }).replace(
+    /=== SENTENCE (\d+) ===/g,
+    (_m, k: string) => {
+      // visualizeAlignment numbers the sentences of `alignment` from 1, one per item.
+      const item = items[Number(k) - 1];
+      if (!item) throw new EvalgateError('EVALGATE_ERR_INTERNAL', { detail: `alignment sentence ${k} has no item (${items.length} scored)` });
+      return `=== SENTENCE ${k} (id ${item.id}) ===`;
+    },
+  );
+  return { doc: { ...doc, alignment: shown }, text: `${formatTable(result)}\n\n${shown}` };
+}
+
 /** `evalgate score`: scores a predictions file against a references manifest. */
 export default function register(program: Command): void {
   program
     .command('score')
-    .description('score predictions (JSONL {id, prediction}) against references (dataset manifest JSONL)')
-    .requiredOption('--task <task>', scoreCommandTaskNames.join(' | '))
-    .requiredOption('--references <file>', 'manifest JSONL: id + reference (string or list) or answer + choices')
+    .description(
+      'score predictions (JSONL {id, prediction}) against references (dataset manifest JSONL); each row is scored as its own task, a mixed manifest in one section per task',
+    )
+    .option('--task <task>', `score only the rows of this task (rows without a task take it): ${scoreCommandTaskNames.join(' | ')}`)
+    .requiredOption('--references <file>', 'manifest JSONL: id, task, and reference (string or list) or answer + choices')
     .requiredOption('--predictions <file>', 'JSONL lines {"id": …, "prediction": …}')
     .option('--normalizer <name>', `${NORMALIZER_NAMES.join(' | ')} (default none; wenet-zh for --unit mixed)`)
     .option('--unit <unit>', 'asr token unit: word | char | mixed', 'word')
@@ -123,15 +119,17 @@ export default function register(program: Command): void {
     .option('--lowercase', 'ast: case-insensitive BLEU (sacrebleu -lc)')
     .option('--labels <a,b,…>', "cls: the label set, comma-separated (default: the samples' choices)")
     .option('--synonyms <file.json>', 'cls: a JSON object of label → other words naming it, e.g. {"happy": ["joy"]}')
-    .option('--json', 'print one JSON document {metrics, samples, missing, …}')
+    .option('--json', 'print one JSON document {metrics, samples, missing, …}; a mixed manifest prints {sections: [one per task]}')
     .action(
       runAction(async (opts: ScoreOptions) => {
         const { EvalgateError } = await import('../../errors.js');
-        const bad: Bad = (file, line, field, detail) => new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file, line, field, detail });
+        const bad: BadLine = (file, line, field, detail) => new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file, line, field, detail });
         const input = (detail: string) => new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
-        const task = scoreCommandTaskNames.find((t) => t === opts.task);
-        if (!task) throw input(`--task must be ${orList(scoreCommandTaskNames)}, not "${opts.task}"`);
-        const spec = taskSpecs[task];
+        let onlyTask: TaskName | undefined;
+        if (opts.task !== undefined) {
+          onlyTask = scoreCommandTaskNames.find((t) => t === opts.task);
+          if (!onlyTask) throw input(`--task must be ${orList(scoreCommandTaskNames)}, not "${opts.task}"`);
+        }
         if (opts.normalizer !== undefined && !isNormalizerName(opts.normalizer)) {
           throw input(`unknown normalizer "${opts.normalizer}"; use one of ${NORMALIZER_NAMES.join(', ')}`);
         }
@@ -140,6 +138,10 @@ export default function register(program: Command): void {
         const extractor = opts.extractor ?? DEFAULT_EXTRACTOR;
         if (!(EXTRACTOR_NAMES as readonly string[]).includes(extractor)) {
           throw input(`unknown extractor "${extractor}"; use one of ${EXTRACTOR_NAMES.join(', ')}`);
+        }
+        if (opts.alignment !== undefined && opts.alignment !== true && opts.alignment !== false) {
+          const n = Number(opts.alignment);
+          if (!Number.isInteger(n) || n < 1) throw input(`--alignment takes a positive count, not "${String(opts.alignment)}"`);
         }
 
         if (opts.tokenize !== undefined) {
@@ -160,89 +162,53 @@ export default function register(program: Command): void {
           throw input(`--labels takes comma-separated non-empty labels, not "${opts.labels}"`);
         const synonyms = opts.synonyms === undefined ? undefined : await readSynonyms(opts.synonyms, input);
 
-        const refRows = await readJsonl(opts.references, bad);
-        const refs = new Map<string, { row: JsonlRow; item: Omit<ScoreItem, 'prediction'> }>();
-        for (const row of refRows) {
-          const id = idOf(row, opts.references, bad);
-          if (refs.has(id)) {
-            throw bad(opts.references, row.line, 'id', `duplicate id "${id}" (first on line ${refs.get(id)!.row.line})`);
-          }
-          const v = row.value;
-          const datasetName = typeof v.dataset_name === 'string' ? v.dataset_name : typeof v.dataset === 'string' ? v.dataset : undefined;
-          if (spec.sample.target === 'choice') {
-            if (typeof v.answer !== 'string' || v.answer.trim() === '') throw bad(opts.references, row.line, 'answer', `${task} needs the correct answer`);
-            if (v.choices !== undefined && !(Array.isArray(v.choices) && v.choices.every((c) => typeof c === 'string'))) {
-              throw bad(opts.references, row.line, 'choices', 'must be a list of strings');
-            }
-            refs.set(id, { row, item: { id, answer: v.answer, choices: v.choices as string[] | undefined } });
-          } else {
-            const r = v.reference;
-            const ok = typeof r === 'string' || (Array.isArray(r) && r.length > 0 && r.every((x) => typeof x === 'string'));
-            if (!ok) throw bad(opts.references, row.line, 'reference', 'must be a string or a non-empty list of strings');
-            if (spec.singleReference && Array.isArray(r) && r.length !== 1) {
-              throw bad(opts.references, row.line, 'reference', `${task} takes one reference string`);
-            }
-            refs.set(id, { row, item: { id, reference: r as string | string[], datasetName } });
-          }
+        const { readReferences } = await import('../../score-file/read-references.js');
+        const refs = await readReferences(opts.references, onlyTask, bad);
+        if (refs.rows.size === 0) {
+          throw bad(opts.references, 0, 'file', onlyTask ? `no rows of task ${onlyTask} (${refs.skipped.size} of other tasks)` : 'no rows to score');
         }
-
-        const predRows = await readJsonl(opts.predictions, bad);
+        const { forEachJsonlRow, rowId } = await import('../../score-file/jsonl-rows.js');
         const preds = new Map<string, { line: number; prediction: string }>();
-        for (const row of predRows) {
-          const id = idOf(row, opts.predictions, bad);
-          if (!refs.has(id)) throw bad(opts.predictions, row.line, 'id', `unknown id "${id}" (not in ${opts.references})`);
-          if (preds.has(id)) throw bad(opts.predictions, row.line, 'id', `duplicate id "${id}" (first on line ${preds.get(id)!.line})`);
+        await forEachJsonlRow(opts.predictions, bad, (row) => {
+          const id = rowId(row, opts.predictions, bad);
+          const first = preds.get(id);
+          if (first) throw bad(opts.predictions, row.line, 'id', `duplicate id "${id}" (first on line ${first.line})`);
           const p = row.value.prediction;
           if (typeof p !== 'string' && p !== null) throw bad(opts.predictions, row.line, 'prediction', 'must be a string');
-          preds.set(id, { line: row.line, prediction: p ?? '' });
-        }
-
-        const items: ScoreItem[] = [];
-        for (const [id, { row, item }] of refs) {
-          const p = preds.get(id);
-          if (!p) {
-            if (opts.strict) throw bad(opts.references, row.line, 'id', `no prediction for "${id}" in ${opts.predictions} (--strict)`);
+          if (!refs.rows.has(id)) {
+            if (refs.skipped.has(id)) return;
+            throw bad(opts.predictions, row.line, 'id', `unknown id "${id}" (not in ${opts.references})`);
           }
-          items.push({ ...item, prediction: p ? p.prediction : null });
+          preds.set(id, { line: row.line, prediction: p ?? '' });
+        });
+
+        // One section per task, in the order the manifest first names them.
+        const sections = new Map<TaskName, ScoreItem[]>();
+        for (const [id, ref] of refs.rows) {
+          const p = preds.get(id);
+          if (!p && opts.strict) throw bad(opts.references, ref.line, 'id', `no prediction for "${id}" in ${opts.predictions} (--strict)`);
+          let items = sections.get(ref.task);
+          if (!items) sections.set(ref.task, (items = []));
+          items.push({ ...ref.item, prediction: p ? p.prediction : null });
         }
 
-        const wantAlignment = spec.alignment === true && opts.alignment !== undefined && opts.alignment !== false;
-        // Every flag goes to the task; its options schema keeps the ones it reads (all were checked above).
-        const result = spec.aggregate(items, {
+        const flags: ScoreFlags = {
           normalizer: opts.normalizer,
           unit,
           extractor,
           excludeUnanswered: Boolean(opts.excludeUnanswered),
-          keepAlignments: wantAlignment,
           ...(opts.tokenize === undefined ? {} : { tokenize: opts.tokenize }),
           ...(opts.smoothMethod === undefined ? {} : { smoothMethod: opts.smoothMethod }),
           ...(smoothValue === undefined ? {} : { smoothValue }),
           lowercase: Boolean(opts.lowercase),
           ...(labels ? { labels } : {}),
           ...(synonyms ? { synonyms } : {}),
-        });
-        const { alignment, ...doc } = result;
-        let alignmentText = '';
-        if (wantAlignment && alignment) {
-          const n = opts.alignment === true ? 10 : Number.parseInt(String(opts.alignment), 10);
-          if (!Number.isFinite(n) || n < 1) throw input(`--alignment takes a positive count, not "${String(opts.alignment)}"`);
-          const errors = alignment.sentences.map((c, k) => ({ k, e: c.substitutions + c.deletions + c.insertions }));
-          const worst = errors
-            .filter((x) => x.e > 0)
-            .sort((a, b) => b.e - a.e || a.k - b.k)
-            .slice(0, n)
-            .map((x) => x.k);
-          const { visualizeAlignment } = await import('../../../scorers/wer/visualize-alignment.js');
-          alignmentText = visualizeAlignment(alignment, { onlySentences: worst, isCer: unit !== 'word', showMeasures: true });
-          alignmentText = alignmentText.replace(/=== SENTENCE (\d+) ===/g, (_m, k: string) => {
-            // visualizeAlignment numbers the sentences of `alignment` from 1, one per item.
-            const item = items[Number(k) - 1];
-            if (!item) throw new EvalgateError('EVALGATE_ERR_INTERNAL', { detail: `alignment sentence ${k} has no item (${items.length} scored)` });
-            return `=== SENTENCE ${k} (id ${item.id}) ===`;
-          });
-        }
-        if (opts.json) return alignmentText ? { ...doc, alignment: alignmentText } : doc;
-        return alignmentText ? `${formatTable(result)}\n\n${alignmentText}` : formatTable(result);
+        };
+        const scored: { doc: object; text: string }[] = [];
+        for (const [task, items] of sections) scored.push(await scoreSection(task, items, flags, opts));
+        // A single task prints as it always has; a mixed manifest prints one section per task.
+        if (scored.length === 1) return opts.json ? scored[0]!.doc : scored[0]!.text;
+        return opts.json ? { sections: scored.map((s) => s.doc) } : scored.map((s) => s.text).join('\n\n');
       }),
     );
 }

@@ -1,0 +1,62 @@
+import type { ScoreItem } from '../../scorers/score-task.js';
+import { orList, scoreCommandTaskNames, taskSpecs, type TaskName } from '../../scorers/tasks/index.js';
+import { forEachJsonlRow, rowId, type BadLine } from './jsonl-rows.js';
+
+/** A references row ready to score: where it is, its task, and the scorer input without the prediction. */
+export interface ReferenceRow {
+  readonly line: number;
+  readonly task: TaskName;
+  readonly item: Omit<ScoreItem, 'prediction'>;
+}
+
+/** The references manifest as `score` reads it. */
+export interface References {
+  /** Rows to score by id, in file order. */
+  readonly rows: Map<string, ReferenceRow>;
+  /** Ids of rows another task owns, left out by `--task` (their predictions are not "unknown ids"). */
+  readonly skipped: Set<string>;
+}
+
+/**
+ * Reads a references manifest (JSONL). Each row is scored as its own `task`;
+ * a row without one takes `onlyTask`, and with `onlyTask` set the rows of
+ * other tasks are skipped, so one mixed manifest serves every task.
+ */
+export async function readReferences(file: string, onlyTask: TaskName | undefined, bad: BadLine): Promise<References> {
+  const rows = new Map<string, ReferenceRow>();
+  const skipped = new Set<string>();
+  await forEachJsonlRow(file, bad, (row) => {
+    const { line, value: v } = row;
+    const id = rowId(row, file, bad);
+    const first = rows.get(id)?.line ?? (skipped.has(id) ? -1 : undefined);
+    if (first !== undefined) throw bad(file, line, 'id', `duplicate id "${id}"${first > 0 ? ` (first on line ${first})` : ''}`);
+    const named = v.task;
+    if (named !== undefined && typeof named !== 'string') throw bad(file, line, 'task', 'must be a string');
+    if (onlyTask && named !== undefined && named !== onlyTask) {
+      skipped.add(id);
+      return;
+    }
+    const taskName = named ?? onlyTask;
+    if (taskName === undefined) throw bad(file, line, 'task', 'the row names no task; give each row a "task" or pass --task');
+    const task = scoreCommandTaskNames.find((t) => t === taskName);
+    if (!task) throw bad(file, line, 'task', `"${taskName}" cannot be scored here; use ${orList(scoreCommandTaskNames)}`);
+    const spec = taskSpecs[task];
+    if (spec.sample.target === 'choice') {
+      if (typeof v.answer !== 'string' || v.answer.trim() === '') throw bad(file, line, 'answer', `${task} needs the correct answer`);
+      const choices = v.choices;
+      if (choices !== undefined && !(Array.isArray(choices) && choices.every((c) => typeof c === 'string'))) {
+        throw bad(file, line, 'choices', 'must be a list of strings');
+      }
+      rows.set(id, { line, task, item: { id, answer: v.answer, ...(choices === undefined ? {} : { choices: choices as string[] }) } });
+      return;
+    }
+    const r = v.reference;
+    const ok = typeof r === 'string' || (Array.isArray(r) && r.length > 0 && r.every((x) => typeof x === 'string'));
+    if (!ok) throw bad(file, line, 'reference', 'must be a string or a non-empty list of strings');
+    if (spec.singleReference && Array.isArray(r) && r.length !== 1) throw bad(file, line, 'reference', `${task} takes one reference string`);
+    // OCRBench's handwritten-math rule is chosen by the sample's source dataset.
+    const datasetName = typeof v.dataset_name === 'string' ? v.dataset_name : typeof v.dataset === 'string' ? v.dataset : undefined;
+    rows.set(id, { line, task, item: { id, reference: r as string | string[], ...(datasetName === undefined ? {} : { datasetName }) } });
+  });
+  return { rows, skipped };
+}
