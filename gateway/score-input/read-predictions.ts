@@ -1,0 +1,47 @@
+import { detectPredictionFormat } from './detect-prediction-format.js';
+import { readLmmsEvalSamples } from './lmms-eval-samples.js';
+import { readPlainJsonl } from './plain-jsonl.js';
+import { DEFAULT_KEYS, PREDICTION_FORMATS, type PredictionFormat, type PredictionRows } from './prediction-rows.js';
+import { EvalgateError } from '../errors.js';
+import { readVlmevalkitTable, tableKindOf } from './vlmevalkit-table.js';
+
+export { detectPredictionFormat } from './detect-prediction-format.js';
+export { matchByPosition } from './match-by-position.js';
+export { DEFAULT_KEYS, PREDICTION_FORMATS, type PredictionFormat, type PredictionRow, type PredictionRows } from './prediction-rows.js';
+
+/** How to read a prediction file. */
+export interface ReadPredictionsOptions {
+  /** Force a layout (`--format`); detected from the file when absent. */
+  readonly format?: PredictionFormat;
+  /**
+   * The field (JSONL; a dotted path such as `doc.question_id` reaches into objects) or column (tables)
+   * holding each prediction's id. Defaults: `id` (jsonl), `doc_id` (lmms-eval), `index` (vlmevalkit).
+   */
+  readonly key?: string;
+}
+
+/** Whether a string names a prediction layout. */
+export function isPredictionFormat(value: string): value is PredictionFormat {
+  return (PREDICTION_FORMATS as readonly string[]).includes(value);
+}
+
+/**
+ * Reads a prediction file written by evalgate ({id, prediction} JSONL), lmms-eval (--log_samples JSONL)
+ * or VLMEvalKit (xlsx/tsv/csv result table). Ids are unique; each row says where it came from.
+ */
+export async function readPredictions(file: string, opts: ReadPredictionsOptions = {}): Promise<PredictionRows> {
+  if (opts.format !== undefined && !isPredictionFormat(opts.format)) {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--format must be ${PREDICTION_FORMATS.join(', ')}, not "${String(opts.format)}"` });
+  }
+  if (opts.key !== undefined && opts.key.trim() === '') throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--key must name a field or column' });
+  const format = opts.format ?? (await detectPredictionFormat(file));
+  const key = opts.key ?? DEFAULT_KEYS[format];
+  switch (format) {
+    case 'jsonl':
+      return readPlainJsonl(file, key);
+    case 'lmms-eval':
+      return readLmmsEvalSamples(file, key);
+    case 'vlmevalkit':
+      return readVlmevalkitTable(file, key, tableKindOf(file));
+  }
+}
