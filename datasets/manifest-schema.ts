@@ -23,6 +23,8 @@ export const manifestSampleSchema = z
     video: relPath.optional(),
     /** Expected output: one string, or a list of acceptable strings. */
     reference: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
+    /** vqa: the human answers (VQAv2/VizWiz/TextVQA annotations, usually ten), scored with VQA accuracy; instead of `reference`. */
+    answers: z.array(z.string()).min(1).optional(),
     /** Question for VQA / multiple choice. */
     question: z.string().optional(),
     /** Options for multiple choice, in letter order (A, B, C, …). */
@@ -52,6 +54,10 @@ export const manifestSampleSchema = z
       if (s.choices && s.answer && s.answer.charCodeAt(0) - 65 >= s.choices.length) {
         ctx.addIssue({ code: 'custom', path: ['answer'], message: `letter ${s.answer} is beyond the ${s.choices.length} choices` });
       }
+    } else if (s.answers !== undefined) {
+      // Human answers replace the reference list; only vqa scores them (VQA accuracy).
+      if (s.task !== 'vqa') ctx.addIssue({ code: 'custom', path: ['answers'], message: `human answers are for task vqa, not ${s.task}` });
+      if (s.reference !== undefined) ctx.addIssue({ code: 'custom', path: ['answers'], message: 'give either reference or answers, not both' });
     } else if (s.reference === undefined) {
       ctx.addIssue({ code: 'custom', path: ['reference'], message: `required for task ${s.task}` });
     }

@@ -17,6 +17,8 @@ export interface ScoreItem {
   readonly answer?: string;
   /** mcq: the option texts (their count decides the letters A, B, …). */
   readonly choices?: readonly string[];
+  /** vqa: the human answers (VQAv2/VizWiz/TextVQA `answers`, ≥ 1); present, the sample is scored with VQA accuracy instead of against `reference`. */
+  readonly humanAnswers?: readonly string[];
   /** ocr: source dataset name; "HME100k" switches OCRBench to its handwritten-math rule. */
   readonly datasetName?: string;
   /** The model output; null when no prediction exists (scored as empty output, listed in `missing`). */

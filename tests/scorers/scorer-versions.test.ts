@@ -108,7 +108,7 @@ describe('scorerVersions', () => {
     expect(scorerVersions('vqa', { normalizer: 'whisper-basic' })).toEqual({
       task: 'vqa',
       normalizer: 'whisper-basic@v20250625',
-      metric: 'ocr-metrics@2026-11-28',
+      metric: 'vqa-accuracy@a013f00+ocr-metrics@2026-11-28',
     });
   });
 

@@ -102,11 +102,11 @@ describe('task metrics metadata', () => {
     expect(tasks.ocr.metrics.find((m) => m.name === 'exact_match')!.pairedTest).toBe('mcnemar');
   });
 
-  it('vqa reuses ocr scoring (one definition), with its own prompt and no `score --task vqa`', () => {
-    expect(tasks.vqa.aggregate).toBe(tasks.ocr.aggregate);
-    expect(tasks.vqa.scoreSample).toBe(tasks.ocr.scoreSample);
-    expect(tasks.vqa.metrics).toBe(tasks.ocr.metrics);
-    expect(tasks.vqa.pairedItem).toBe(tasks.ocr.pairedItem);
+  it('vqa: vqa_accuracy for human answers, then ocr metrics (one definition) for reference lists; its own prompt; no `score --task vqa`', () => {
+    expect(tasks.vqa.metrics.map((m) => m.name)).toEqual(['vqa_accuracy', ...tasks.ocr.metrics.map((m) => m.name)]);
+    expect(tasks.vqa.metrics.slice(1)).toEqual(tasks.ocr.metrics);
+    expect(tasks.vqa.options).toBe(tasks.ocr.options);
+    expect(tasks.vqa.primaryMetric()).toBe('anls');
     expect(tasks.vqa.defaultPrompt).not.toBe(tasks.ocr.defaultPrompt);
     expect(tasks.vqa.scoreCommand).toBe(false);
   });
@@ -226,7 +226,7 @@ describe('scoreSample and aggregate equal scoreTask', () => {
     }
   });
 
-  it('vqa scores as ocr', () => {
-    expect(tasks.vqa.aggregate(ocrItems)).toEqual(scoreTask(ocrItems, { task: 'ocr' }));
+  it('vqa scores reference lists as ocr', () => {
+    expect(tasks.vqa.aggregate(ocrItems)).toEqual({ ...scoreTask(ocrItems, { task: 'ocr' }), task: 'vqa' });
   });
 });
