@@ -219,6 +219,14 @@ describe('VLMEvalKit result tables', () => {
     ]);
   });
 
+  it('keeps a stray quote inside an unquoted tsv field (a dataset tsv written without quoting)', async () => {
+    const f = await file('minimal.tsv', 'index\tprediction\n0\tHe said "hi" there\n1\t"quoted, with\ttab"\n');
+    expect(pairs(await readPredictions(f))).toEqual([
+      ['0', 'He said "hi" there'],
+      ['1', 'quoted, with\ttab'],
+    ]);
+  });
+
   it('reads an xlsx written with exceljs: numeric index cells become string ids, blank cells null predictions', async () => {
     const book = new ExcelJS.Workbook();
     const sheet = book.addWorksheet('Sheet1');
