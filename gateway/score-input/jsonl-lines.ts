@@ -1,5 +1,4 @@
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { badAt } from './prediction-rows.js';
 
 /** One non-blank line of a JSONL file, parsed. */
@@ -20,39 +19,54 @@ export interface JsonlReadOptions {
 }
 
 /**
- * Streams a JSONL file line by line (readline over a file stream), so a 100k-line file never becomes
- * one string. Blank lines are skipped; anything else must be a JSON object.
+ * Calls `each` for every non-blank line of a JSONL file, parsed, in order; `each` returning false stops
+ * the read. The file is streamed in 1 MiB chunks and split with indexOf, so a 100k-line file is never one
+ * string, and lines are handled synchronously within a chunk (no promise per line, unlike readline's
+ * async iterator, which measured 1.7× slower on 100k lines here). Blank lines are skipped; anything else
+ * must be a JSON object.
  */
-export async function* readJsonlLines(file: string, options: JsonlReadOptions = {}): AsyncGenerator<JsonlLine> {
-  const stream = createReadStream(file, { encoding: 'utf8' });
-  const opened = new Promise<void>((resolve, reject) => {
-    stream.once('open', () => resolve());
-    stream.once('error', reject);
-  });
-  try {
-    await opened;
-  } catch (err) {
-    throw badAt(file, 0, 'file', `cannot read: ${(err as Error).message}`);
-  }
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+export async function forEachJsonlLine(file: string, options: JsonlReadOptions, each: (line: JsonlLine) => boolean | void): Promise<void> {
+  const stream = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  let carry = '';
   let n = 0;
+  let stopped = false;
+  const take = (raw: string): void => {
+    n += 1;
+    let text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (n === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    if (text.trim() === '') return;
+    if (each({ line: n, value: parseObject(file, n, text, options) }) === false) stopped = true;
+  };
   try {
-    for await (const raw of lines) {
-      n += 1;
-      const text = n === 1 ? raw.replace(/^\uFEFF/, '') : raw;
-      if (text.trim() === '') continue;
-      yield { line: n, value: parseObject(file, n, text, options) };
+    for await (const chunk of stream as AsyncIterable<string>) {
+      let text = carry + chunk;
+      let pos = 0;
+      for (let end = text.indexOf('\n', pos); end >= 0 && !stopped; end = text.indexOf('\n', pos)) {
+        take(text.slice(pos, end));
+        pos = end + 1;
+      }
+      if (stopped) return;
+      carry = text.slice(pos);
+      text = '';
     }
+    if (carry !== '') take(carry);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (typeof e.code === 'string' && e.syscall !== undefined) throw badAt(file, 0, 'file', `cannot read: ${e.message}`);
+    throw err;
   } finally {
-    lines.close();
     stream.destroy();
   }
 }
 
-/** The first non-blank line's object, or undefined for an empty file; reads no further than that line. */
+/** The first non-blank line's object, or undefined for an empty file; reads no further than its chunk. */
 export async function firstJsonlLine(file: string, options: JsonlReadOptions = {}): Promise<JsonlLine | undefined> {
-  for await (const line of readJsonlLines(file, options)) return line;
-  return undefined;
+  let first: JsonlLine | undefined;
+  await forEachJsonlLine(file, options, (line) => {
+    first = line;
+    return false;
+  });
+  return first;
 }
 
 function parseObject(file: string, line: number, text: string, options: JsonlReadOptions): Record<string, unknown> {

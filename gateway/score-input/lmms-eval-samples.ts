@@ -1,5 +1,5 @@
 import { valueAtKey } from './json-key.js';
-import { readJsonlLines } from './jsonl-lines.js';
+import { forEachJsonlLine } from './jsonl-lines.js';
 import { describe } from './plain-jsonl.js';
 import { badAt, DEFAULT_KEYS, idFromValue, nameList, RowCollector, type PredictionRows } from './prediction-rows.js';
 
@@ -25,7 +25,7 @@ import { badAt, DEFAULT_KEYS, idFromValue, nameList, RowCollector, type Predicti
  */
 export async function readLmmsEvalSamples(file: string, key: string = DEFAULT_KEYS['lmms-eval']): Promise<PredictionRows> {
   const out = new RowCollector(file, key, "; lmms-eval logs a doc once per filter pipeline when a task defines several: keep one pipeline's lines");
-  for await (const { line, value } of readJsonlLines(file, { pythonFloats: true })) {
+  await forEachJsonlLine(file, { pythonFloats: true }, ({ line, value }) => {
     const id = idFromValue(valueAtKey(value, key));
     if (id === undefined) {
       const docNote =
@@ -35,7 +35,7 @@ export async function readLmmsEvalSamples(file: string, key: string = DEFAULT_KE
       throw badAt(file, line, key, `missing, or not a non-empty string or finite number (keys on this line: ${nameList(Object.keys(value))})${docNote}`);
     }
     out.add({ id, prediction: predictionOf(file, line, value), where: `line ${line}` });
-  }
+  });
   return { format: 'lmms-eval', key, rows: out.rows };
 }
 

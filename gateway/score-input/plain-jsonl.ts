@@ -1,5 +1,5 @@
 import { valueAtKey } from './json-key.js';
-import { readJsonlLines } from './jsonl-lines.js';
+import { forEachJsonlLine } from './jsonl-lines.js';
 import { badAt, DEFAULT_KEYS, idFromValue, nameList, RowCollector, type PredictionRows } from './prediction-rows.js';
 
 /**
@@ -9,7 +9,7 @@ import { badAt, DEFAULT_KEYS, idFromValue, nameList, RowCollector, type Predicti
  */
 export async function readPlainJsonl(file: string, key: string = DEFAULT_KEYS.jsonl): Promise<PredictionRows> {
   const out = new RowCollector(file, key);
-  for await (const { line, value } of readJsonlLines(file)) {
+  await forEachJsonlLine(file, {}, ({ line, value }) => {
     const where = `line ${line}`;
     const id = idFromValue(valueAtKey(value, key));
     if (id === undefined) {
@@ -21,7 +21,7 @@ export async function readPlainJsonl(file: string, key: string = DEFAULT_KEYS.js
     const p = value.prediction;
     if (typeof p !== 'string' && p !== null) throw badAt(file, line, 'prediction', `must be a string or null, not ${describe(p)}`);
     out.add({ id, prediction: p, where });
-  }
+  });
   return { format: 'jsonl', key, rows: out.rows };
 }
 

@@ -72,13 +72,25 @@ describe('plain {id, prediction} JSONL', () => {
     ]);
   });
 
-  it('streams a large file', async () => {
+  it('streams a large file in chunks: lines and multi-byte characters split across chunk ends, CRLF, no final newline', async () => {
     const n = 100_000;
-    const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ id: `s${i}`, prediction: `answer ${i}` }));
-    const f = await file('big.jsonl', lines.join('\n'));
+    const lines = Array.from({ length: n }, (_, i) => JSON.stringify({ id: `s${i}`, prediction: `answer ${i} 两个，逗号` }));
+    const f = await file('big.jsonl', lines.join('\r\n'));
     const r = await readPredictions(f);
     expect(r.rows.length).toBe(n);
-    expect(r.rows[n - 1]).toEqual({ id: `s${n - 1}`, prediction: `answer ${n - 1}`, where: `line ${n}` });
+    r.rows.forEach((row, i) => {
+      if (row.id !== `s${i}` || row.prediction !== `answer ${i} 两个，逗号` || row.where !== `line ${i + 1}`) {
+        throw new Error(`row ${i}: ${JSON.stringify(row)}`);
+      }
+    });
+  });
+
+  it('says a missing file cannot be read', async () => {
+    const f = join(dir, 'absent.jsonl');
+    expect((await failure(readPredictions(f, { format: 'jsonl' }))).message).toContain(`${f}:0: file: cannot read`);
+    expect((await failure(readPredictions(f))).message).toContain(`${f}:0: file: cannot read`);
+    expect((await failure(readPredictions(join(dir, 'absent.tsv')))).message).toContain('cannot read');
+    expect((await failure(readPredictions(join(dir, 'absent.xlsx')))).message).toContain('cannot read');
   });
 });
 
