@@ -39,6 +39,8 @@ export interface DigestInput {
   readonly choices?: readonly string[] | null;
   /** Correct option letter. */
   readonly answer?: string | null;
+  /** vqa: the human answers (in the digest only when present, so digests of samples without them are unchanged). */
+  readonly answers?: readonly string[] | null;
   /** Language code. */
   readonly lang?: string | null;
   /** Capability tags (a set: order does not affect the digest). */
@@ -100,6 +102,7 @@ export function canonicalSample(s: DigestInput): Record<string, unknown> {
   if (s.question != null) out.question = s.question;
   if (s.choices != null) out.choices = s.choices;
   if (s.answer != null) out.answer = s.answer;
+  if (s.answers != null) out.answers = s.answers;
   if (s.lang != null) out.lang = s.lang;
   return out;
 }

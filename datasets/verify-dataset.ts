@@ -55,7 +55,7 @@ export interface VerifyInput {
   readonly signal?: AbortSignal;
 }
 
-const fieldNames = ['task', 'reference', 'question', 'choices', 'answer', 'lang', 'tags'] as const;
+const fieldNames = ['task', 'reference', 'question', 'choices', 'answer', 'answers', 'lang', 'tags'] as const;
 
 function fieldValue(s: DigestInput, f: (typeof fieldNames)[number]): string {
   const v = s[f];

@@ -5,6 +5,7 @@ import * as streamSessionHeartbeat from './20261128130000_stream_session_heartbe
 import * as runClaims from './20261204120000_run_claims.js';
 import * as sampleMediaFiles from './20261204160000_sample_media_files.js';
 import * as taskAsText from './20261204170000_task_as_text.js';
+import * as sampleHumanAnswers from './20261204210000_sample_human_answers.js';
 
 /**
  * Every migration, keyed by its file name. Append-only: add a new file
@@ -19,4 +20,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '20261204120000_run_claims': runClaims,
   '20261204160000_sample_media_files': sampleMediaFiles,
   '20261204170000_task_as_text': taskAsText,
+  '20261204210000_sample_human_answers': sampleHumanAnswers,
 });

@@ -29,6 +29,8 @@ export interface BoundSample {
   readonly answer: string | null;
   /** Option texts of an mcq sample. */
   readonly choices: readonly string[] | null;
+  /** vqa: the human answers (scored with VQA accuracy); references, so they never leave the server either. */
+  readonly humanAnswers?: readonly string[] | null;
   /** Scorer options the client chose when it bound the sample. */
   readonly scoring: LiveScoring;
   /** Whether its dataset is sealed: per-sample scores then go to admin keys only (gateway/compare/sealed-view.ts). */
@@ -109,6 +111,7 @@ export async function findBoundSample(db: Kysely<Database>, ref: SampleRef): Pro
     question: row.question,
     answer: row.answer,
     choices: row.choices,
+    humanAnswers: row.humanAnswers,
     sealed: row.sealed === true,
     scoring: {
       ...(ref.normalizer ? { normalizer: ref.normalizer } : {}),
@@ -124,13 +127,14 @@ export async function findBoundSample(db: Kysely<Database>, ref: SampleRef): Pro
  * behind `evalgate score` and the batch runner), with the options the client
  * bound the sample with. Returns the per-sample numbers (booleans as 0/1,
  * plus `answered` for tasks that extract an answer), or undefined when the sample's task has no scorer
- * or no reference/answer to score against. The reference never leaves here.
+ * or no reference/answer (or vqa human answers) to score against. The reference never leaves here.
  */
 export function scoreBoundSample(sample: BoundSample, prediction: string): Record<string, number> | undefined {
   const spec = getTask(sample.task);
   if (!spec) return undefined;
   const choice = spec.sample.target === 'choice';
-  if (choice ? !sample.answer : sample.reference === null) return undefined;
+  const humanAnswers = sample.humanAnswers ?? null;
+  if (choice ? !sample.answer : sample.reference === null && humanAnswers === null) return undefined;
   const entry = spec.scoreSample(
     {
       id: sample.sampleKey,
@@ -138,6 +142,7 @@ export function scoreBoundSample(sample: BoundSample, prediction: string): Recor
       ...(sample.reference !== null ? { reference: sample.reference } : {}),
       ...(sample.answer !== null ? { answer: sample.answer } : {}),
       ...(sample.choices !== null ? { choices: sample.choices } : {}),
+      ...(humanAnswers !== null ? { humanAnswers } : {}),
     },
     { ...sample.scoring },
   );

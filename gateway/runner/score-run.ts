@@ -15,6 +15,8 @@ export interface ScoreItem {
   readonly answer?: string;
   /** Options for multiple choice. */
   readonly choices?: string[];
+  /** vqa: the human answers (scored with VQA accuracy). */
+  readonly humanAnswers?: readonly string[];
   /** The model's answer. */
   readonly prediction: string;
 }
@@ -46,7 +48,13 @@ export async function loadScoreTask(): Promise<ScoreTaskFn> {
 
 /** The scorer input for one prediction; a failed one counts as '' only with failedAsWrong. */
 export function scoreItemOf(
-  sample: { key: string; reference: string | string[] | null; answer: string | null; choices: string[] | null },
+  sample: {
+    key: string;
+    reference: string | string[] | null;
+    answer: string | null;
+    choices: string[] | null;
+    humanAnswers?: readonly string[] | null;
+  },
   prediction: string,
 ): ScoreItem {
   return {
@@ -54,6 +62,7 @@ export function scoreItemOf(
     ...(sample.reference !== null ? { reference: sample.reference } : {}),
     ...(sample.answer !== null ? { answer: sample.answer } : {}),
     ...(sample.choices !== null ? { choices: sample.choices } : {}),
+    ...(sample.humanAnswers != null ? { humanAnswers: sample.humanAnswers } : {}),
     prediction,
   };
 }
@@ -64,7 +73,8 @@ export function scoreRowsOf(entry: ScoredSample | undefined): ScoreRow[] {
   const rows: ScoreRow[] = [];
   const details: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(entry)) {
-    if (k === 'id' || k === 'prediction' || k === 'reference') continue;
+    // References never go into score rows (their details reach viewers who may not read references).
+    if (k === 'id' || k === 'prediction' || k === 'reference' || k === 'humanAnswers' || k === 'human_answers') continue;
     if (k === 'missing') {
       details[k] = v;
       continue;
@@ -166,7 +176,10 @@ export async function buildRunReport(
     try {
       const scoreTask = opts.scoreTask ?? (await loadScoreTask());
       const items = toScore.map((r) =>
-        scoreItemOf({ key: r.sampleKey, reference: r.reference, answer: r.answer, choices: r.choices }, r.status === 'ok' ? (r.outputText ?? '') : ''),
+        scoreItemOf(
+          { key: r.sampleKey, reference: r.reference, answer: r.answer, choices: r.choices, humanAnswers: r.humanAnswers },
+          r.status === 'ok' ? (r.outputText ?? '') : '',
+        ),
       );
       metrics = { ...scoreTask(run.task, items, scorerOptionsOf(opts.scorerOptions ?? cfg.scorer)).metrics };
     } catch (err) {

@@ -62,6 +62,8 @@ export interface SamplesTable {
   question: string | null;
   choices: Json<string[] | null> | null;
   answer: string | null;
+  /** vqa: the human answers (VQAv2/VizWiz/TextVQA `answers`), scored with VQA accuracy; null otherwise. A reference: withheld wherever `reference` is. */
+  human_answers: Json<string[] | null> | null;
   lang: string | null;
   tags: JsonDefault<string[]>;
   media: JsonDefault<SampleMedia[]>;

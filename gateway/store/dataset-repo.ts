@@ -156,6 +156,7 @@ async function insertPrepared(db: Kysely<Database>, manifest: Manifest, prepared
       question: p.sample.question ?? null,
       choices: p.sample.choices ? JSON.stringify(p.sample.choices) : null,
       answer: p.sample.answer ?? null,
+      human_answers: p.sample.answers ? JSON.stringify(p.sample.answers) : null,
       lang: p.sample.lang ?? null,
       tags: JSON.stringify(p.sample.tags),
       media: JSON.stringify(p.media),
@@ -229,12 +230,15 @@ export interface PublicSample {
   readonly reference?: string | string[] | null;
   /** Correct option letter; absent for sealed datasets unless the caller is admin. */
   readonly answer?: string | null;
+  /** vqa: the human answers; a reference, so absent exactly when `reference` is. */
+  readonly humanAnswers?: string[] | null;
 }
 
 /**
  * The one place that decides whether references leave the server: for a
- * sealed dataset, `reference` and `answer` (the answer is the reference of a
- * multiple-choice item) are dropped unless the caller holds the admin scope.
+ * sealed dataset, `reference`, `answer` (the answer is the reference of a
+ * multiple-choice item) and `humanAnswers` (vqa's references) are dropped
+ * unless the caller holds the admin scope.
  */
 export function publicSampleView(sample: StoredSample, access: { readonly sealed: boolean; readonly isAdmin: boolean }): PublicSample {
   const base: PublicSample = {
@@ -250,7 +254,7 @@ export function publicSampleView(sample: StoredSample, access: { readonly sealed
     digest: sample.sample_digest,
   };
   if (access.sealed && !access.isAdmin) return base;
-  return { ...base, reference: sample.reference, answer: sample.answer };
+  return { ...base, reference: sample.reference, answer: sample.answer, humanAnswers: sample.human_answers };
 }
 
 /** A dataset as an API may return it. */
@@ -359,6 +363,7 @@ export async function verifyDataset(
       question: r.question,
       choices: r.choices,
       answer: r.answer,
+      answers: r.human_answers,
       lang: r.lang,
       tags: r.tags,
       digest: r.sample_digest,
@@ -462,6 +467,8 @@ export interface BindableSample {
   readonly question: string | null;
   /** Correct option letter, if multiple choice. */
   readonly answer: string | null;
+  /** vqa: the human answers (scored with VQA accuracy), if any. Never leaves the server. */
+  readonly humanAnswers: string[] | null;
   /** Options, if multiple choice. */
   readonly choices: string[] | null;
   /** Media entries (paths relative to the root). */
@@ -489,6 +496,7 @@ export async function findBindableSample(db: Kysely<Database>, datasetNameOrId: 
       'samples.lang as lang',
       'samples.question as question',
       'samples.answer as answer',
+      'samples.human_answers as humanAnswers',
       'samples.choices as choices',
       'samples.media as media',
       'datasets.root_dir as rootDir',

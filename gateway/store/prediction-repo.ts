@@ -192,6 +192,8 @@ export interface ScoredPredictionRow {
   readonly answer: string | null;
   /** Options. */
   readonly choices: string[] | null;
+  /** vqa: the human answers. */
+  readonly humanAnswers: string[] | null;
   /** Request duration, ms. */
   readonly latencyRequestMs: number | null;
   /** First token, ms. */
@@ -215,6 +217,7 @@ export async function predictionsForScoring(db: Db, runId: string): Promise<Scor
       's.reference',
       's.answer',
       's.choices',
+      's.human_answers as humanAnswers',
       'p.latency_request_ms as latencyRequestMs',
       'p.latency_first_token_ms as latencyFirstTokenMs',
       'p.latency_total_ms as latencyTotalMs',

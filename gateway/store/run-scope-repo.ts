@@ -23,6 +23,8 @@ export interface RunSample {
   readonly choices: string[] | null;
   /** Correct option letter. */
   readonly answer: string | null;
+  /** vqa: the human answers, scored with VQA accuracy (a reference: never sent to the model). */
+  readonly humanAnswers?: string[] | null;
   /** Language code. */
   readonly lang: string | null;
   /** Media files, paths relative to the dataset root. */
@@ -49,6 +51,7 @@ type SampleRow = {
   question: string | null;
   choices: string[] | null;
   answer: string | null;
+  human_answers: string[] | null;
   lang: string | null;
   media: SampleMedia[];
   duration_s: number | null;
@@ -63,13 +66,14 @@ function toRunSample(r: SampleRow): RunSample {
     question: r.question,
     choices: r.choices,
     answer: r.answer,
+    humanAnswers: r.human_answers,
     lang: r.lang,
     media: r.media,
     durationS: r.duration_s,
   };
 }
 
-const sampleColumns = ['id', 'sample_key', 'task', 'reference', 'question', 'choices', 'answer', 'lang', 'media', 'duration_s'] as const;
+const sampleColumns = ['id', 'sample_key', 'task', 'reference', 'question', 'choices', 'answer', 'human_answers', 'lang', 'media', 'duration_s'] as const;
 
 /** A dataset by id (ids only: names are gateway/store/dataset-repo.ts's findDataset). */
 export async function getDatasetById(db: Db, datasetId: string): Promise<Dataset | undefined> {

@@ -24,6 +24,8 @@ type Scope = (typeof scopes)[number];
 const ANSWER = 'kumquat lantern';
 const refOf = (marker: string, i: number): string => `kumquat ${marker}${String(i).padStart(2, '0')} lantern`;
 const markers = { sealed: 'ZQXREFSEALED', open: 'ZQXREFOPEN' } as const;
+// vqa human answers are references too: planted in every sample's human_answers, they must never reach a lower scope either.
+const humanMarkers = { sealed: 'ZQXHUMSEALED', open: 'ZQXHUMOPEN' } as const;
 
 type Json = unknown;
 
@@ -140,6 +142,11 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
         .set({ sealed: kind === 'sealed' })
         .where('id', '=', datasetId)
         .execute();
+      await db
+        .updateTable('samples')
+        .set({ human_answers: JSON.stringify([`kumquat ${humanMarkers[kind]} lantern`, 'kumquat']) })
+        .where('dataset_id', '=', datasetId)
+        .execute();
       const a = await seedRun(db, {
         model: `gen-${kind}`,
         kind: 'generalist',
@@ -227,7 +234,7 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
           for (const body of bodies) {
             const where = `${route} as ${scope} on ${d.name}`;
             // References: admin only, on every dataset. Sockets never send them, not even to admin.
-            for (const marker of Object.values(markers)) {
+            for (const marker of [...Object.values(markers), ...Object.values(humanMarkers)]) {
               if (body.includes(marker) && (scope !== 'admin' || 'ws' in filler)) failures.push(`${where}: reference marker ${marker} leaked`);
             }
             if (scope === 'admin' && d.sealed && body.includes(markers.sealed)) seen.adminSealedRef = true;
