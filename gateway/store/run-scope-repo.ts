@@ -66,7 +66,8 @@ function toRunSample(r: SampleRow): RunSample {
     question: r.question,
     choices: r.choices,
     answer: r.answer,
-    humanAnswers: r.human_answers,
+    // Only vqa samples with human answers carry the field (other samples keep their shape).
+    ...(r.human_answers !== null ? { humanAnswers: r.human_answers } : {}),
     lang: r.lang,
     media: r.media,
     durationS: r.duration_s,
