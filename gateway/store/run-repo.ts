@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, NewRun, Run, RunStatus } from './database.js';
+import { EvalgateError } from '../errors.js';
 import { clearRunHolder, staleColumn } from './heartbeat-repo.js';
 
 // Runs in the store (their models: model-repo.ts), with the audit entries that
@@ -13,17 +14,77 @@ export async function findRunByConfigHash(db: Db, configHash: string): Promise<R
   return db.selectFrom('runs').selectAll().where('config_hash', '=', configHash).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
 }
 
-/** One run by id (or a unique id prefix of at least 8 characters). */
+/** Shortest run id prefix accepted wherever a run id is. */
+export const minRunIdPrefix = 8;
+
+/** How many candidates an ambiguous prefix's error names. */
+const maxCandidatesNamed = 5;
+
+/** Ids of runs starting with `prefix` (at most `limit`), oldest first. */
+async function runIdsWithPrefix(db: Db, prefix: string, limit: number): Promise<string[]> {
+  // starts_with, not LIKE: a prefix is matched as text, with no wildcard to escape.
+  const rows = await db
+    .selectFrom('runs')
+    .select('id')
+    .where(sql<boolean>`starts_with(id, ${prefix})`)
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/**
+ * The one run id resolver: every command and route that takes a run id passes
+ * it through here. A full id is taken as it is; otherwise a prefix of at least
+ * 8 characters names the one run whose id starts with it. Throws
+ * EVALGATE_ERR_BAD_INPUT for a shorter prefix or one that matches several runs
+ * (naming them), EVALGATE_ERR_NOT_FOUND when nothing matches.
+ */
+export async function resolveRunId(db: Db, idOrPrefix: string): Promise<string> {
+  const id = idOrPrefix.trim();
+  const exact = await db.selectFrom('runs').select('id').where('id', '=', id).executeTakeFirst();
+  if (exact) return exact.id;
+  if (id.length < minRunIdPrefix) {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+      detail: `run id "${id}" is shorter than ${minRunIdPrefix} characters: give the full id or a prefix of at least ${minRunIdPrefix} (see \`evalgate runs list\`)`,
+    });
+  }
+  const ids = await runIdsWithPrefix(db, id, maxCandidatesNamed + 1);
+  if (ids.length === 0) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Run', id });
+  if (ids.length > 1) {
+    const named = ids.slice(0, maxCandidatesNamed).join(', ');
+    const more = ids.length > maxCandidatesNamed ? ' and more' : '';
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+      detail: `run id prefix "${id}" is ambiguous: it matches ${named}${more}; give more characters`,
+    });
+  }
+  return ids[0]!;
+}
+
+/** {@link resolveRunId} for each id, in order (two spellings of one run resolve to the same id). */
+export async function resolveRunIds(db: Db, idsOrPrefixes: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of idsOrPrefixes) out.push(await resolveRunId(db, id));
+  return out;
+}
+
+/**
+ * One run by id or by a prefix of at least 8 characters; undefined when no run
+ * matches (a shorter prefix matches nothing). Throws EVALGATE_ERR_BAD_INPUT,
+ * naming the candidates, when a prefix matches several runs.
+ */
 export async function getRun(db: Db, id: string): Promise<Run | undefined> {
   const exact = await db.selectFrom('runs').selectAll().where('id', '=', id).executeTakeFirst();
-  if (exact || id.length < 8) return exact;
-  const byPrefix = await db
-    .selectFrom('runs')
-    .selectAll()
-    .where('id', 'like', `${id.replace(/[%_]/g, '')}%`)
-    .limit(2)
-    .execute();
-  return byPrefix.length === 1 ? byPrefix[0] : undefined;
+  if (exact || id.length < minRunIdPrefix) return exact;
+  let resolved: string;
+  try {
+    resolved = await resolveRunId(db, id);
+  } catch (err) {
+    if (err instanceof EvalgateError && err.code === 'EVALGATE_ERR_NOT_FOUND') return undefined;
+    throw err;
+  }
+  return db.selectFrom('runs').selectAll().where('id', '=', resolved).executeTakeFirst();
 }
 
 /** Who writes the runner's audit entries. */

@@ -5,7 +5,7 @@ export default function register(program: Command): void {
   program
     .command('compare')
     .description('compare runs on their shared samples: metrics with 95% bootstrap intervals, paired tests, latency, per-tag breakdown')
-    .option('--runs <ids>', 'comma-separated run ids (the first is the baseline)')
+    .option('--runs <ids>', 'comma-separated run ids or unique 8+ character prefixes (the first is the baseline)')
     .option('--task <task>', 'instead of --runs: the generalist-vs-specialist view of every model on this task')
     .option('--dataset <name>', 'with --task: restrict to one dataset')
     .option('--by <key>', 'breakdown: task, tag or lang', 'tag')
@@ -42,8 +42,10 @@ export default function register(program: Command): void {
             .filter(Boolean);
           const { loadRunOutcomes } = await import('../../compare/load-run-outcomes.js');
           const { compareRuns } = await import('../../compare/compare-runs.js');
+          const { resolveRunIds } = await import('../../store/run-repo.js');
           const comparison = await withStore(cmd, async (store) =>
-            compareRuns(await loadRunOutcomes(store.db, ids), {
+            // Full ids or 8+ character prefixes, as everywhere a run id is taken.
+            compareRuns(await loadRunOutcomes(store.db, await resolveRunIds(store.db, ids)), {
               by: opts.by as 'task' | 'tag' | 'lang',
               iterations: opts.iterations,
               seed: opts.seed,

@@ -5,7 +5,7 @@ export default function register(program: Command): void {
   program
     .command('report')
     .description('write a single self-contained HTML report (charts inlined) comparing runs')
-    .requiredOption('--runs <ids>', 'comma-separated run ids (the first is the baseline)')
+    .requiredOption('--runs <ids>', 'comma-separated run ids or unique 8+ character prefixes (the first is the baseline)')
     .option('--out <file>', 'output file', 'report.html')
     .option('--by <key>', 'heat-map dimension: tag, lang or task', 'tag')
     .option('--samples <n>', 'disagreement rows', (v) => Number.parseInt(v, 10), 20)
@@ -21,9 +21,11 @@ export default function register(program: Command): void {
             .split(',')
             .map((s) => s.trim())
             .filter(Boolean);
-          const result = await withStore(cmd, (store, config) =>
+          const { resolveRunIds } = await import('../../store/run-repo.js');
+          const result = await withStore(cmd, async (store, config) =>
             writeRunsReport(store.db, {
-              runIds: ids,
+              // Full ids or 8+ character prefixes, as everywhere a run id is taken.
+              runIds: await resolveRunIds(store.db, ids),
               out: opts.out,
               by: opts.by as 'tag' | 'lang' | 'task',
               samples: opts.samples,

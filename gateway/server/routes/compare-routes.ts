@@ -7,6 +7,7 @@ import { comparisonView, kindGapFor, leaderboardsView, mayReadReferences, sealed
 import { EvalgateError } from '../../errors.js';
 import type { PredictionStatus } from '../../store/database.js';
 import { findRunWithDataset, listRunSamples } from '../../store/run-listing-repo.js';
+import { resolveRunId, resolveRunIds } from '../../store/run-repo.js';
 
 // The cap on iterations is checked in the handler, so the 400 names it in words.
 const statsQuery = {
@@ -66,7 +67,8 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
       }
       if (ids.length < 2) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'compare needs at least two distinct runs' });
       checkIterations(q.iterations);
-      const runs = await loadRunOutcomes(app.store.db, ids);
+      // Full ids or 8+ character prefixes, as everywhere a run id is taken.
+      const runs = await loadRunOutcomes(app.store.db, await resolveRunIds(app.store.db, ids));
       const comparison = await pool.run({ kind: 'compare', runs, opts: { by: q.by, samples: q.samples, iterations: q.iterations, seed: q.seed } });
       return comparisonView(comparison, accessOf(request));
     },
@@ -129,12 +131,12 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
     },
     async (request) => {
       const { id } = request.params;
-      const run = await findRunWithDataset(app.store.db, id);
+      const run = await findRunWithDataset(app.store.db, await resolveRunId(app.store.db, id));
       if (!run) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Run', id });
       const { limit = 100, offset = 0, status } = request.query;
       // Only inputs and outputs here, never scores; references go to admin keys on every dataset.
       const admin = mayReadReferences(accessOf(request));
-      const rows = await listRunSamples(app.store.db, id, { limit, offset, status: status as PredictionStatus | undefined });
+      const rows = await listRunSamples(app.store.db, run.id, { limit, offset, status: status as PredictionStatus | undefined });
       return {
         run: { id: run.id, task: run.task, modelId: run.model_id, dataset: run.dataset },
         samples: rows.map(({ reference, answer, ...r }) => ({
