@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { badAt } from './prediction-rows.js';
 
 /** One non-blank line of a JSONL file, parsed. */
@@ -67,6 +68,31 @@ export async function firstJsonlLine(file: string, options: JsonlReadOptions = {
     return false;
   });
   return first;
+}
+
+/**
+ * A whole JSON document (VLMEvalKit's PRED_FORMAT=json, lmms-eval 0.1/0.2's `<task>.json`), with Python's
+ * NaN / Infinity read as null (both are written by Python's json.dump). Undefined when the text is not JSON.
+ */
+export async function readJsonDocument(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw badAt(file, 0, 'file', `cannot read: ${(err as Error).message}`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    const retry = withoutPythonFloats(text);
+    if (retry === undefined) return undefined;
+    try {
+      return JSON.parse(retry) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 function parseObject(file: string, line: number, text: string, options: JsonlReadOptions): Record<string, unknown> {

@@ -1,5 +1,6 @@
+import { extname } from 'node:path';
 import { valueAtKey } from './json-key.js';
-import { forEachJsonlLine } from './jsonl-lines.js';
+import { forEachJsonlLine, readJsonDocument } from './jsonl-lines.js';
 import { describe } from './plain-jsonl.js';
 import { badAt, DEFAULT_KEYS, idFromValue, nameList, RowCollector, type PredictionRows } from './prediction-rows.js';
 
@@ -15,7 +16,9 @@ import { badAt, DEFAULT_KEYS, idFromValue, nameList, RowCollector, type Predicti
  *   per repeat), and `doc` kept;
  * - v0.4–v0.6: the same, but `doc` and `arguments` dropped, and `resps` dropped when it equals
  *   `filtered_resps`;
- * - v0.7 and later: one-element wrappers flattened, so `filtered_resps` is "answer".
+ * - v0.7 and later: one-element wrappers flattened, so `filtered_resps` is "answer";
+ * - v0.1/v0.2 wrote `<output_path>/<task>.json`, one document whose `logs` array holds the samples
+ *   (doc kept); a `.json` file of that shape is read the same way, `where` being "logs[i]".
  *
  * The prediction is the filtered response: a string, or single-element lists around one string
  * (unwrapped). Without `filtered_resps`, it is the first response of the first request (`resps[0][0]`,
@@ -25,21 +28,36 @@ import { badAt, DEFAULT_KEYS, idFromValue, nameList, RowCollector, type Predicti
  */
 export async function readLmmsEvalSamples(file: string, key: string = DEFAULT_KEYS['lmms-eval']): Promise<PredictionRows> {
   const out = new RowCollector(file, key, "; lmms-eval logs a doc once per filter pipeline when a task defines several: keep one pipeline's lines");
-  await forEachJsonlLine(file, { pythonFloats: true }, ({ line, value }) => {
+  const add = (value: Record<string, unknown>, where: string): void => {
     const id = idFromValue(valueAtKey(value, key));
     if (id === undefined) {
       const docNote =
         key.startsWith('doc.') && !Object.hasOwn(value, 'doc')
           ? "; lmms-eval 0.4 and later drop `doc` from --log_samples lines, so join on doc_id (the position in the task's docs)"
           : '';
-      throw badAt(file, line, key, `missing, or not a non-empty string or finite number (keys on this line: ${nameList(Object.keys(value))})${docNote}`);
+      throw badAt(file, where, key, `missing, or not a non-empty string or finite number (keys on this line: ${nameList(Object.keys(value))})${docNote}`);
     }
-    out.add({ id, prediction: predictionOf(file, line, value), where: `line ${line}` });
-  });
+    out.add({ id, prediction: predictionOf(file, where, value), where });
+  };
+  if (extname(file).toLowerCase() === '.json') {
+    // lmms-eval 0.1/0.2 wrote one `<task>.json` document: {"args", "model_configs", "logs": [samples], "time"}.
+    const doc = await readJsonDocument(file);
+    const logs = doc !== null && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>).logs : undefined;
+    if (Array.isArray(logs)) {
+      logs.forEach((value: unknown, i) => {
+        const where = `logs[${i}]`;
+        if (value === null || typeof value !== 'object' || Array.isArray(value))
+          throw badAt(file, where, 'logs', `expected a sample object, not ${describe(value)}`);
+        add(value as Record<string, unknown>, where);
+      });
+      return { format: 'lmms-eval', key, rows: out.rows };
+    }
+  }
+  await forEachJsonlLine(file, { pythonFloats: true }, ({ line, value }) => add(value, `line ${line}`));
   return { format: 'lmms-eval', key, rows: out.rows };
 }
 
-function predictionOf(file: string, line: number, value: Record<string, unknown>): string | null {
+function predictionOf(file: string, line: string, value: Record<string, unknown>): string | null {
   if (Object.hasOwn(value, 'filtered_resps')) return single(file, line, 'filtered_resps', value.filtered_resps);
   if (!Object.hasOwn(value, 'resps')) {
     throw badAt(file, line, 'filtered_resps', `missing, and no resps either (keys on this line: ${nameList(Object.keys(value))})`);
@@ -53,7 +71,7 @@ function predictionOf(file: string, line: number, value: Record<string, unknown>
 }
 
 /** One string out of single-element lists; null stays null; an empty list is no answer. */
-function single(file: string, line: number, field: string, value: unknown): string | null {
+function single(file: string, line: string, field: string, value: unknown): string | null {
   let at = value;
   while (Array.isArray(at)) {
     if (at.length === 0) return null;

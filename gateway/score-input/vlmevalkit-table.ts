@@ -1,10 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import type { CellValue } from 'exceljs';
+import { readJsonDocument } from './jsonl-lines.js';
 import { badAt, DEFAULT_KEYS, nameList, RowCollector, type PredictionRows } from './prediction-rows.js';
 
 /** The table kinds VLMEvalKit writes its result files in. */
-export type TableKind = 'xlsx' | 'csv' | 'tsv';
+export type TableKind = 'xlsx' | 'csv' | 'tsv' | 'json';
 
 /** One table row: its raw cells (strings for csv/tsv, exceljs values for xlsx) and where it is. */
 interface TableRow {
@@ -26,7 +27,7 @@ interface TableRow {
  * (the sheet's row number; the header is row 1) for xlsx and "line N" (the record's first line) for csv/tsv.
  */
 export async function readVlmevalkitTable(file: string, key: string = DEFAULT_KEYS.vlmevalkit, kind: TableKind = tableKindOf(file)): Promise<PredictionRows> {
-  const rows = kind === 'xlsx' ? xlsxRows(file) : delimitedRows(file, kind === 'tsv' ? '\t' : ',');
+  const rows = kind === 'xlsx' ? xlsxRows(file) : kind === 'json' ? jsonRecordRows(file) : delimitedRows(file, kind === 'tsv' ? '\t' : ',');
   let keyAt = -1;
   let predAt = -1;
   let header: readonly string[] | undefined;
@@ -61,10 +62,10 @@ export async function readVlmevalkitTable(file: string, key: string = DEFAULT_KE
   return { format: 'vlmevalkit', key, rows: out.rows };
 }
 
-/** The table kind a file's extension names; csv unless it says xlsx or tsv. */
+/** The table kind a file's extension names; csv unless it says xlsx, tsv or json. */
 export function tableKindOf(file: string): TableKind {
   const ext = extname(file).toLowerCase();
-  return ext === '.xlsx' ? 'xlsx' : ext === '.tsv' ? 'tsv' : 'csv';
+  return ext === '.xlsx' ? 'xlsx' : ext === '.tsv' ? 'tsv' : ext === '.json' ? 'json' : 'csv';
 }
 
 function onlyColumn(file: string, where: string, names: readonly string[], name: string): number {
@@ -95,6 +96,31 @@ async function* delimitedRows(file: string, delimiter: string): AsyncGenerator<T
     throw badAt(file, e.lines !== undefined ? `line ${e.lines}` : 0, 'table', `malformed ${delimiter === '\t' ? 'TSV' : 'CSV'} (${e.message})`);
   } finally {
     input.destroy();
+  }
+}
+
+/**
+ * PRED_FORMAT=json: `dump` writes the DataFrame as `to_dict('records')` through json.dump (indent 4,
+ * NaN as a bare NaN token). The header is every key, in first-seen order; `where` is "record N", from 1.
+ */
+async function* jsonRecordRows(file: string): AsyncGenerator<TableRow> {
+  const doc = await readJsonDocument(file);
+  if (!Array.isArray(doc)) throw badAt(file, 0, 'file', 'expected a JSON array of records (VLMEvalKit PRED_FORMAT=json)');
+  const names: string[] = [];
+  const seen = new Set<string>();
+  for (const [i, rec] of doc.entries()) {
+    if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) throw badAt(file, `record ${i + 1}`, 'record', 'expected a JSON object');
+    for (const k of Object.keys(rec)) {
+      if (!seen.has(k)) {
+        seen.add(k);
+        names.push(k);
+      }
+    }
+  }
+  yield { where: 'header', cells: names };
+  for (const [i, rec] of doc.entries()) {
+    const r = rec as Record<string, unknown>;
+    yield { where: `record ${i + 1}`, cells: names.map((k) => (Object.hasOwn(r, k) ? (r[k] as CellValue) : null)) };
   }
 }
 

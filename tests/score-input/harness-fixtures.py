@@ -56,7 +56,7 @@ def vlmevalkit(file_py):
         'is_circular': [True, False, False, True, False],
         'prediction': [str(x) for x in ['A, because "yes"', 'first line\nsecond line', '', '是的，A', 42]],
     })
-    for ext in ['xlsx', 'tsv', 'csv']:
+    for ext in ['xlsx', 'tsv', 'csv', 'json']:
         ns['dump'](data, str(HERE / f'GPT4o_MMBench_DEV_EN.{ext}'))
     # What each reader must return: index as a string id, an empty cell as null.
     expected = [[str(i), p if p != '' else None] for i, p in zip(data['index'], data['prediction'])]

@@ -10,7 +10,7 @@ const json = async <T>(path: string): Promise<T> => JSON.parse(await readFile(pa
 const pairs = (r: { rows: readonly { id: string; prediction: string | null }[] }) => r.rows.map((x) => [x.id, x.prediction]);
 
 describe('VLMEvalKit dump() output (pandas 1.5.3 + xlsxwriter 3.0.2, VLMEvalKit@e8e78f05)', () => {
-  for (const ext of ['xlsx', 'tsv', 'csv']) {
+  for (const ext of ['xlsx', 'tsv', 'csv', 'json']) {
     it(`reads the ${ext} file`, async () => {
       const file = join(FIXTURES, `GPT4o_MMBench_DEV_EN.${ext}`);
       const expected = await json<[string, string | null][]>(join(FIXTURES, 'GPT4o_MMBench_DEV_EN.expected.json'));

@@ -179,6 +179,43 @@ describe('lmms-eval --log_samples JSONL', () => {
     expect(e.message).toContain('filter pipeline');
   });
 
+  it("reads 0.1/0.2's <task>.json document (its logs array), by doc_id or a doc field", async () => {
+    // __main__.py of v0.2.0: json.dumps({"args", "model_configs", "logs": sorted samples, "time"}, indent=4); no str() yet.
+    const logs = [
+      {
+        doc_id: 0,
+        target: 'A cat',
+        doc: { question_id: 'q-17' },
+        arguments: ['q', { max_new_tokens: 16 }],
+        resps: [['A cat on a mat.']],
+        filtered_resps: ['A cat on a mat.'],
+        anls: 1,
+      },
+      {
+        doc_id: 1,
+        target: 'B',
+        doc: { question_id: 'q-18' },
+        arguments: ['q', { max_new_tokens: 16 }],
+        resps: [['The answer is (B).']],
+        filtered_resps: ['B'],
+        exact_match: 1,
+      },
+    ];
+    const text = JSON.stringify({ args: { model: 'llava' }, model_configs: { task: 'docvqa_val' }, logs, time: '2024-06-13' }, null, 4);
+    const f = await file('docvqa_val.json', text.replace('"anls": 1', '"anls": NaN'));
+    expect(await detectPredictionFormat(f)).toBe('lmms-eval');
+    expect(pairs(await readPredictions(f))).toEqual([
+      ['0', 'A cat on a mat.'],
+      ['1', 'B'],
+    ]);
+    const r = await readPredictions(f, { key: 'doc.question_id' });
+    expect(pairs(r)).toEqual([
+      ['q-17', 'A cat on a mat.'],
+      ['q-18', 'B'],
+    ]);
+    expect(r.rows.map((x) => x.where)).toEqual(['logs[0]', 'logs[1]']);
+  });
+
   it('maps doc_id positions onto manifest ids with matchByPosition', async () => {
     const f = await file('pos.jsonl', LMMS_V07);
     const r = matchByPosition(await readPredictions(f), ['docvqa-a', 'docvqa-b', 'docvqa-c'], f);
@@ -275,6 +312,17 @@ describe('VLMEvalKit result tables', () => {
     expect((await failure(readPredictions(f))).message).toContain(`${f}:row 3: prediction: a boolean (true)`);
     const g = await file('dup.tsv', 'index\tprediction\n0\ta\n1\tb\n0\tc\n');
     expect((await failure(readPredictions(g))).message).toContain(`${g}:4: index: duplicate id "0" (first at line 2)`);
+  });
+
+  it('names the keys of a JSON array that is not a VLMEvalKit PRED_FORMAT=json file', async () => {
+    const f = await file('records.json', '[{"qid": 1, "answer": "x"}]');
+    const e = await failure(readPredictions(f));
+    expect(e.message).toContain('first record has keys "qid", "answer"');
+    const g = await file('records2.json', '[{"index": 3, "prediction": "x"}, {"index": 4, "prediction": NaN}]');
+    expect(pairs(await readPredictions(g))).toEqual([
+      ['3', 'x'],
+      ['4', null],
+    ]);
   });
 
   it('names the columns found when the table is not a VLMEvalKit result', async () => {
