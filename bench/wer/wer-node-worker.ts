@@ -1,11 +1,13 @@
 // One whole-process run of corpus WER over a TSV of "reference\thypothesis" lines,
-// with jiwer's default word split and pooled counts (WerAccumulator).
+// with jiwer's default word split and pooled counts (WerAccumulator). Prints the
+// counts and `scoringMs`, the time of the scoring loop alone (file already read).
 import { readFileSync } from 'node:fs';
 import { WerAccumulator } from '../../scorers/wer/wer-accumulator.js';
 
 const file = process.argv[2];
 if (!file) throw new Error('usage: wer-node-worker <pairs.tsv>');
 const text = readFileSync(file, 'utf8');
+const t0 = process.hrtime.bigint();
 const acc = new WerAccumulator();
 let pos = 0;
 while (pos < text.length) {
@@ -18,4 +20,7 @@ while (pos < text.length) {
   pos = end + 1;
 }
 const o = acc.result();
-process.stdout.write(`${JSON.stringify({ wer: o.wer, hits: o.hits, substitutions: o.substitutions, deletions: o.deletions, insertions: o.insertions })}\n`);
+const scoringMs = Number(process.hrtime.bigint() - t0) / 1e6;
+process.stdout.write(
+  `${JSON.stringify({ wer: o.wer, hits: o.hits, substitutions: o.substitutions, deletions: o.deletions, insertions: o.insertions, scoringMs })}\n`,
+);

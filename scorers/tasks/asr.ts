@@ -4,6 +4,9 @@ import { getNormalizer, NORMALIZER_NAMES } from '../normalizers/normalizer-regis
 import type { ScoredSample, ScoreItem, ScoreTaskResult, TaskScoreOptions } from '../score-task.js';
 import type { TokenUnit } from '../wer/tokenize.js';
 import { tokenize } from '../wer/tokenize.js';
+import { addEditCounts } from '../wer/levenshtein-align.js';
+import { TokenIds, TokenInterner } from '../wer/token-interner.js';
+import { alignTokensWenet } from '../wer/wenet-align.js';
 import { computeMeasures, processTokens } from '../wer/word-error-rate.js';
 import { missingIds, referenceList } from './sample-fields.js';
 import { scoreOne } from './score-one.js';
@@ -82,6 +85,7 @@ export function scoreAsr(items: readonly ScoreItem[], options: TaskScoreOptions 
   const unit = opts.unit ?? 'word';
   const normalizerName = opts.normalizer ?? asrDefaultNormalizer(opts);
   const norm = getNormalizer(normalizerName).normalize;
+  if (!opts.keepAlignments) return scoreAsrCounts(items, unit, normalizerName, norm);
   const normalized = items.map((it) => ({ item: it, reference: norm(referenceList(it.reference).join(' ')), prediction: norm(it.prediction ?? '') }));
   const out = processTokens(
     normalized.map((n) => tokenize(n.reference, unit)),
@@ -130,6 +134,97 @@ export function scoreAsr(items: readonly ScoreItem[], options: TaskScoreOptions 
     missing: missingIds(items),
     ...(opts.keepAlignments ? { alignment: out } : {}),
   };
+}
+
+/**
+ * {@link scoreAsr} without alignments, in one pass and without per-sample
+ * garbage: tokens are interned straight from the normalized text into reused
+ * id buffers, counted by the bit-parallel aligner, and each sample's entry is
+ * built once in its final shape. Same numbers and entries as the
+ * processTokens path (tests/scorers/wer-fast-path.test.ts compares them).
+ */
+function scoreAsrCounts(items: readonly ScoreItem[], unit: TokenUnit, normalizerName: NormalizerName, norm: (s: string) => string): AsrScoreResult {
+  const interner = new TokenInterner();
+  const ref = new TokenIds();
+  const hyp = new TokenIds();
+  const edits = { hits: 0, substitutions: 0, deletions: 0, insertions: 0 };
+  let hits = 0;
+  let substitutions = 0;
+  let deletions = 0;
+  let insertions = 0;
+  let numRef = 0;
+  let numHyp = 0;
+  const samples: AsrScoredSample[] = new Array<AsrScoredSample>(items.length);
+  const missing: string[] = [];
+  for (let k = 0; k < items.length; k++) {
+    const it = items[k]!;
+    const raw = it.reference;
+    const reference = norm(typeof raw === 'string' ? raw : referenceList(raw).join(' '));
+    const prediction = norm(it.prediction ?? '');
+    interner.unitIds(reference, unit, ref);
+    interner.unitIds(prediction, unit, hyp);
+    let s: number;
+    let d: number;
+    let i: number;
+    if (unit === 'mixed') {
+      const c = alignTokensWenet(ref.ids.subarray(0, ref.length), hyp.ids.subarray(0, hyp.length)).counts;
+      s = c.substitutions;
+      d = c.deletions;
+      i = c.insertions;
+    } else {
+      edits.substitutions = 0;
+      edits.deletions = 0;
+      edits.insertions = 0;
+      addEditCounts(ref.ids, ref.length, hyp.ids, hyp.length, edits);
+      s = edits.substitutions;
+      d = edits.deletions;
+      i = edits.insertions;
+    }
+    const h = ref.length - s - d;
+    hits += h;
+    substitutions += s;
+    deletions += d;
+    insertions += i;
+    numRef += ref.length;
+    numHyp += hyp.length;
+    // computeMeasures(…).wer for one sentence; the mixed unit rates 0/0 as 0 (see scoreAsr)
+    const rate = ref.length === 0 ? (unit === 'mixed' ? 0 : i) : (s + d + i) / (h + s + d);
+    const isMissing = it.prediction === null;
+    if (isMissing) missing.push(it.id);
+    samples[k] =
+      unit === 'word'
+        ? {
+            id: it.id,
+            missing: isMissing,
+            reference: raw,
+            prediction: it.prediction ?? '',
+            normalized_reference: reference,
+            normalized_prediction: prediction,
+            wer: rate,
+            hits: h,
+            substitutions: s,
+            deletions: d,
+            insertions: i,
+          }
+        : {
+            id: it.id,
+            missing: isMissing,
+            reference: raw,
+            prediction: it.prediction ?? '',
+            normalized_reference: reference,
+            normalized_prediction: prediction,
+            cer: rate,
+            hits: h,
+            substitutions: s,
+            deletions: d,
+            insertions: i,
+          };
+  }
+  const counts = { hits, substitutions, deletions, insertions };
+  const m = computeMeasures(counts, numRef, numHyp);
+  const metrics: AsrMetrics =
+    unit === 'word' ? { wer: m.wer, mer: m.mer, wil: m.wil, wip: m.wip, ...counts } : { cer: unit === 'mixed' && numRef === 0 ? 0 : m.wer, ...counts };
+  return { task: 'asr', normalizer: normalizerName, unit, metrics, samples, missing };
 }
 
 /** Speech recognition: jiwer WER/MER/WIL/WIP pooled over the corpus, or CER for char and mixed units. */

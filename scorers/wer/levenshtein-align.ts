@@ -10,6 +10,12 @@
 //     preference: delete (D[i][j] = D[i-1][j] + 1), else step to j-1 and
 //     insert when D[i][j-1] = D[i-1][j-1] - 1, else take the diagonal.
 // s1 is the reference and s2 the hypothesis, as in jiwer.
+//
+// Step 3 is done as rapidfuzz does it: the matrix is Hyyrö's bit-parallel one
+// (`levenshtein_matrix_hyrroe2003[_block]`), whose VP/VN bits are exactly the
+// ±1 differences D[i][j] − D[i−1][j] that the walk back tests, so a row costs
+// ⌈len1 / 32⌉ word operations instead of len1 cells. `alignTokensReference`
+// keeps the plain DP matrix for the same walk; tests check both agree.
 
 /** One edit operation; positions are token indexes into reference (src) and hypothesis (dest). */
 export interface EditOp {
@@ -130,6 +136,165 @@ function alignDense(s1: Tokens, b1: number, e1: number, s2: Tokens, b2: number, 
   if (out && rev) for (const op of rev.reverse()) out.push(op);
 }
 
+/** A full-matrix aligner for one (sub)problem: {@link alignDense} or {@link alignBits}. */
+type Leaf = (s1: Tokens, b1: number, e1: number, s2: Tokens, b2: number, e2: number, out: EditOp[] | null, counts: AlignmentCounts) => void;
+
+// Token ids the bit-parallel aligner indexes a table with; others go to alignDense.
+const MAX_BIT_ID = 1 << 24;
+// slot[id] = 1 + the pattern row of token `id` while s1 is loaded, else 0.
+let slot: Int32Array = new Int32Array(1024);
+// Pattern-match bits: pm[(slot − 1) · words + w] has bit b set where s1[32w + b] is that token.
+let pm: Int32Array = new Int32Array(64);
+// The matrix: VP/VN bits of every row, `words` Int32s per row.
+let vpRows: Int32Array = new Int32Array(256);
+let vnRows: Int32Array = new Int32Array(256);
+// The running column of the multi-word version.
+let vpCol: Int32Array = new Int32Array(8);
+let vnCol: Int32Array = new Int32Array(8);
+
+function grownInt32(a: Int32Array, n: number): Int32Array {
+  return a.length >= n ? a : new Int32Array(Math.max(n, a.length * 2));
+}
+
+/**
+ * Same alignment as {@link alignDense}, on Hyyrö's bit-parallel matrix
+ * (rapidfuzz `levenshtein_matrix_hyrroe2003`, `_block` beyond 32 tokens): for
+ * each hypothesis token, the VP/VN words say where D[i][j] − D[i−1][j] is +1 or
+ * −1, which is all the walk back (rapidfuzz `recover_alignment`) reads.
+ */
+function alignBits(s1: Tokens, b1: number, e1: number, s2: Tokens, b2: number, e2: number, out: EditOp[] | null, counts: AlignmentCounts): void {
+  const len1 = e1 - b1;
+  const len2 = e2 - b2;
+  if (len1 === 0 || len2 === 0) {
+    alignDense(s1, b1, e1, s2, b2, e2, out, counts);
+    return;
+  }
+  const words = (len1 + 31) >>> 5;
+  for (let i = 0; i < len1; i++) {
+    const id = s1[b1 + i]!;
+    if (!(id >= 0 && id < MAX_BIT_ID && (id | 0) === id)) {
+      alignDense(s1, b1, e1, s2, b2, e2, out, counts);
+      return;
+    }
+    if (id >= slot.length) slot = grownInt32(slot, id + 1);
+  }
+  pm = grownInt32(pm, len1 * words);
+  let patterns = 0;
+  for (let i = 0; i < len1; i++) {
+    const id = s1[b1 + i]!;
+    let p = slot[id]!;
+    if (p === 0) {
+      p = ++patterns;
+      slot[id] = p;
+      pm.fill(0, (p - 1) * words, p * words);
+    }
+    pm[(p - 1) * words + (i >>> 5)]! |= 1 << (i & 31);
+  }
+  const cells = len2 * words;
+  if (vpRows.length < cells) {
+    vpRows = grownInt32(vpRows, cells);
+    vnRows = grownInt32(vnRows, cells);
+  }
+  const slots = slot;
+  const slotLen = slots.length;
+  const pmv = pm;
+  const vpr = vpRows;
+  const vnr = vnRows;
+  if (words === 1) {
+    let vp = -1;
+    let vn = 0;
+    for (let j = 0; j < len2; j++) {
+      const id = s2[b2 + j]!;
+      const p = id >= 0 && id < slotLen ? slots[id]! | 0 : 0;
+      const x = (p === 0 ? 0 : pmv[p - 1]!) | vn;
+      const d0 = (((x & vp) + vp) ^ vp) | x;
+      const hp = ((vn | ~(d0 | vp)) << 1) | 1 | 0;
+      const hn = (d0 & vp) << 1;
+      vp = hn | ~(d0 | hp);
+      vn = hp & d0;
+      vpr[j] = vp;
+      vnr[j] = vn;
+    }
+  } else {
+    if (vpCol.length < words) {
+      vpCol = grownInt32(vpCol, words);
+      vnCol = grownInt32(vnCol, words);
+    }
+    const vpc = vpCol;
+    const vnc = vnCol;
+    vpc.fill(-1, 0, words);
+    vnc.fill(0, 0, words);
+    for (let j = 0; j < len2; j++) {
+      const id = s2[b2 + j]!;
+      const p = id >= 0 && id < slotLen ? slots[id]! | 0 : 0;
+      const base = (p - 1) * words;
+      const row = j * words;
+      let addCarry = 0;
+      let hpCarry = 1;
+      let hnCarry = 0;
+      for (let w = 0; w < words; w++) {
+        const vp = vpc[w]!;
+        const vn = vnc[w]!;
+        const x = (p === 0 ? 0 : pmv[base + w]!) | vn;
+        // (x & vp) + vp + carry over 32 bits, carrying into the next word
+        const sum = ((x & vp) >>> 0) + (vp >>> 0) + addCarry;
+        addCarry = sum > 0xffffffff ? 1 : 0;
+        const d0 = ((sum | 0) ^ vp) | x;
+        const hpw = vn | ~(d0 | vp);
+        const hnw = d0 & vp;
+        const hp = (hpw << 1) | hpCarry;
+        const hn = (hnw << 1) | hnCarry;
+        hpCarry = hpw >>> 31;
+        hnCarry = hnw >>> 31;
+        const nvp = hn | ~(d0 | hp);
+        const nvn = hp & d0;
+        vpc[w] = nvp;
+        vnc[w] = nvn;
+        vpr[row + w] = nvp;
+        vnr[row + w] = nvn;
+      }
+    }
+  }
+  for (let i = 0; i < len1; i++) slots[s1[b1 + i]!] = 0;
+  // Walk back (recover_alignment), as alignDense does on the full matrix.
+  const rev: EditOp[] | null = out ? [] : null;
+  let col = len1;
+  let row = len2;
+  let subs = 0;
+  let dels = 0;
+  let ins = 0;
+  while (row > 0 && col > 0) {
+    const c = col - 1;
+    const bit = 1 << (c & 31);
+    if ((vpr[(row - 1) * words + (c >>> 5)]! & bit) !== 0) {
+      col--;
+      dels++;
+      rev?.push({ type: 'delete', srcPos: b1 + col, destPos: b2 + row });
+    } else {
+      row--;
+      if (row > 0 && (vnr[(row - 1) * words + (c >>> 5)]! & bit) !== 0) {
+        ins++;
+        rev?.push({ type: 'insert', srcPos: b1 + col, destPos: b2 + row });
+      } else {
+        col--;
+        if (s1[b1 + col] !== s2[b2 + row]) {
+          subs++;
+          rev?.push({ type: 'replace', srcPos: b1 + col, destPos: b2 + row });
+        }
+      }
+    }
+  }
+  // what is left of either side is deleted or inserted
+  counts.substitutions += subs;
+  counts.deletions += dels + col;
+  counts.insertions += ins + row;
+  if (out && rev) {
+    while (col > 0) rev.push({ type: 'delete', srcPos: b1 + --col, destPos: b2 + row });
+    while (row > 0) rev.push({ type: 'insert', srcPos: b1 + col, destPos: b2 + --row });
+    for (let k = rev.length - 1; k >= 0; k--) out.push(rev[k]!);
+  }
+}
+
 /** Distances from s1[b1, b1+i) (i = 0..len1) to s2[b2, b2+rows), one DP row. */
 function lastRow(s1: Tokens, b1: number, e1: number, s2: Tokens, b2: number, rows: number, reversed: boolean): Int32Array {
   const len1 = e1 - b1;
@@ -163,6 +328,7 @@ function alignHirschberg(
   maxDist: number,
   out: EditOp[] | null,
   counts: AlignmentCounts,
+  leaf: Leaf,
 ): void {
   // common affix never produces edit operations
   while (b1 < e1 && b2 < e2 && s1[b1] === s2[b2]) {
@@ -179,7 +345,7 @@ function alignHirschberg(
   const fullBand = Math.min(len1, 2 * max + 1);
   const matrixBytes = Math.floor((2 * fullBand * len2) / 8);
   if (matrixBytes < 1024 * 1024 || len1 < 65 || len2 < 10) {
-    alignDense(s1, b1, e1, s2, b2, e2, out, counts);
+    leaf(s1, b1, e1, s2, b2, e2, out, counts);
     return;
   }
   // find_hirschberg_pos: split s2 in half, choose the first s1 split (≥ 1)
@@ -202,8 +368,8 @@ function alignHirschberg(
       s1Mid = i + 1;
     }
   }
-  alignHirschberg(s1, b1, b1 + s1Mid, s2, b2, b2 + leftSize, leftScore, out, counts);
-  alignHirschberg(s1, b1 + s1Mid, e1, s2, b2 + leftSize, e2, rightScore, out, counts);
+  alignHirschberg(s1, b1, b1 + s1Mid, s2, b2, b2 + leftSize, leftScore, out, counts, leaf);
+  alignHirschberg(s1, b1 + s1Mid, e1, s2, b2 + leftSize, e2, rightScore, out, counts, leaf);
 }
 
 /**
@@ -212,12 +378,34 @@ function alignHirschberg(
  * Returns the counts and, when `withOps` is true, the edit operations in order.
  */
 export function alignTokens(reference: Tokens, hypothesis: Tokens, withOps = false): { counts: AlignmentCounts; editops: EditOp[] | null } {
+  return alignWith(alignBits, reference, hypothesis, withOps);
+}
+
+/**
+ * {@link alignTokens} on the plain DP matrix (one cell per token pair) instead
+ * of the bit-parallel one: the reference the fast path is tested against.
+ */
+export function alignTokensReference(reference: Tokens, hypothesis: Tokens, withOps = false): { counts: AlignmentCounts; editops: EditOp[] | null } {
+  return alignWith(alignDense, reference, hypothesis, withOps);
+}
+
+function alignWith(leaf: Leaf, reference: Tokens, hypothesis: Tokens, withOps: boolean): { counts: AlignmentCounts; editops: EditOp[] | null } {
   const counts: AlignmentCounts = { hits: 0, substitutions: 0, deletions: 0, insertions: 0 };
   const out: EditOp[] | null = withOps ? [] : null;
-  alignHirschberg(reference, 0, reference.length, hypothesis, 0, hypothesis.length, Number.MAX_SAFE_INTEGER, out, counts);
+  alignHirschberg(reference, 0, reference.length, hypothesis, 0, hypothesis.length, Number.MAX_SAFE_INTEGER, out, counts, leaf);
   // only edits are counted while aligning; every other reference token is a hit
   counts.hits = reference.length - counts.substitutions - counts.deletions;
   return { counts, editops: out };
+}
+
+/**
+ * Counts-only {@link alignTokens} for hot loops: aligns reference[0, refLen)
+ * with hypothesis[0, hypLen) and ADDS the substitutions, deletions and
+ * insertions to `counts` (hits are left alone: they are refLen − S − D). No
+ * allocation per call once the shared buffers have grown.
+ */
+export function addEditCounts(reference: Tokens, refLen: number, hypothesis: Tokens, hypLen: number, counts: AlignmentCounts): void {
+  alignHirschberg(reference, 0, refLen, hypothesis, 0, hypLen, Number.MAX_SAFE_INTEGER, null, counts, alignBits);
 }
 
 /** rapidfuzz `Opcodes(Editops)`: merges consecutive operations and fills `equal` runs. */
