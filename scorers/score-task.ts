@@ -55,7 +55,7 @@ export interface ScoredSample {
 
 /** Result of {@link scoreTask}; the `evalgate score --json` document. A task's result type adds its settings (asr `unit`, mcq `extractor`). */
 export interface ScoreTaskResult<Metrics extends MetricValues = MetricValues, Sample extends ScoredSample = ScoredSample> {
-  /** Task name (the name of the scorer used: vqa scores as ocr). */
+  /** Task name. */
   readonly task: string;
   /** Normalizer used. */
   readonly normalizer: NormalizerName;

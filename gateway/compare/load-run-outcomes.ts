@@ -70,6 +70,8 @@ export interface SampleOutcome {
   readonly prediction: string | null;
   /** Reference string(s). */
   readonly reference: string | string[] | null;
+  /** Human answers (vqa), scored with VQA accuracy. */
+  readonly humanAnswers: string[] | null;
   /** MCQ answer letter. */
   readonly answer: string | null;
   /** MCQ options. */
@@ -165,6 +167,7 @@ export async function loadRunOutcomes(db: Kysely<Database>, runIds: readonly str
         status: r.status,
         prediction: r.output_text,
         reference: r.reference,
+        humanAnswers: r.human_answers,
         answer: r.answer,
         choices: r.choices,
         lang: r.lang,

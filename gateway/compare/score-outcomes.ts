@@ -67,6 +67,7 @@ export function scoreOutcomesWith(spec: TaskSpec, outcomes: readonly SampleOutco
     outcomes.map((o) => ({
       id: o.sampleKey,
       reference: o.reference ?? undefined,
+      ...(o.humanAnswers ? { humanAnswers: o.humanAnswers } : {}),
       answer: o.answer ?? undefined,
       choices: o.choices ?? undefined,
       prediction: o.prediction ?? '',
@@ -85,7 +86,7 @@ export function scoreOutcomesWith(spec: TaskSpec, outcomes: readonly SampleOutco
     byKey.set(s.id, entry);
     taskSample.set(entry, s);
   }
-  const metric = spec.primaryMetric(options);
+  const metric = spec.primaryMetric(options, result.samples);
   const meta = spec.metrics.find((m) => m.name === metric)!;
   const scoreOf = spec.corpusScore?.bind(spec);
   const corpusStatistic: CorpusStatistic<ScoredSample> | undefined = scoreOf

@@ -36,7 +36,7 @@ export function scorerOptionsOf(stored: Readonly<Record<string, unknown>> | unde
   return stored;
 }
 
-/** The task registry's scorer, loaded on first use; a task scored as another (vqa as ocr) says so in its spec. */
+/** The task registry's scorer, loaded on first use; each task scores with its own spec. */
 export async function loadScoreTask(): Promise<ScoreTaskFn> {
   const { getTask } = await import('../../scorers/tasks/index.js');
   return (task, items, options) => {

@@ -72,6 +72,8 @@ export interface RunOutcomeRow {
   readonly output_text: string | null;
   /** Reference(s). */
   readonly reference: string | string[] | null;
+  /** Human answers (vqa), scored with VQA accuracy. */
+  readonly human_answers: string[] | null;
   /** Correct option letter. */
   readonly answer: string | null;
   /** Options. */
@@ -101,6 +103,7 @@ export async function listRunOutcomeRows(db: Db, runId: string): Promise<RunOutc
       'predictions.status',
       'predictions.output_text',
       'samples.reference',
+      'samples.human_answers',
       'samples.answer',
       'samples.choices',
       'samples.lang',

@@ -78,8 +78,12 @@ export interface TaskSpec<Name extends string = string, Sample extends ScoredSam
   readonly aggregate: (items: readonly ScoreItem[], options?: TaskScoreOptions) => ScoreTaskResult<Metrics, Sample>;
   /** The metrics `aggregate` reports, ranked ones first. */
   readonly metrics: readonly MetricSpec[];
-  /** Name of the primary metric (the one compare and the leaderboard rank by) under these options. */
-  readonly primaryMetric: (options?: TaskScoreOptions) => string;
+  /**
+   * Name of the primary metric (the one compare and the leaderboard rank by) under these options,
+   * and, when given, for these scored samples (vqa's is VQA accuracy when its samples carry human
+   * answers). Method syntax for the same reason as `pairedItem`.
+   */
+  primaryMetric(options?: TaskScoreOptions, samples?: readonly Sample[]): string;
   /**
    * A scored sample's contribution to the primary metric. Method syntax on
    * purpose: it reads the task's own sample type, and the generic view

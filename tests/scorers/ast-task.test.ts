@@ -165,6 +165,7 @@ function outcomes(preds: readonly string[], refs: readonly string[][]): SampleOu
     status: 'ok',
     prediction,
     reference: refs[i]!,
+    humanAnswers: null,
     answer: null,
     choices: null,
     lang: null,

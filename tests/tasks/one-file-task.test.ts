@@ -78,6 +78,7 @@ function outcome(sampleKey: string, reference: string, prediction: string): Samp
     status: 'ok',
     prediction,
     reference,
+    humanAnswers: null,
     answer: null,
     choices: null,
     lang: null,
