@@ -102,8 +102,7 @@ export function vqaPrimaryMetric(options?: TaskScoreOptions, samples?: readonly 
 /**
  * Visual question answering: VQAv2-style VQA accuracy for samples with human
  * answers (`answers` in the manifest), ocr's metrics (ANLS first) for samples
- * with a `reference` list. `evalgate score` takes reference-only predictions
- * as `--task ocr`.
+ * with a `reference` list (`evalgate score --task vqa` takes either).
  */
 export const vqaTask = {
   name: 'vqa',
@@ -128,7 +127,7 @@ export const vqaTask = {
   },
   options: vqaOptions,
   defaultPrompt: '{question}\nAnswer the question using a single word or phrase.',
-  scoreCommand: false,
+  scoreCommand: true,
   scoreSample: (item, options) => scoreOne('vqa', scoreVqa, item, options),
   aggregate: scoreVqa,
   metrics: [

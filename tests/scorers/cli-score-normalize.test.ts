@@ -90,7 +90,7 @@ describe('evalgate score', () => {
     expect(m.code).toBe(1);
     expect(m.stderr).toMatch(/malformed\.jsonl:2: line: malformed JSON/);
     const d = await run([...base, 'dup.jsonl']);
-    expect(d.stderr).toMatch(/dup\.jsonl:2: id: duplicate id "u1" \(first on line 1\)/);
+    expect(d.stderr).toMatch(/dup\.jsonl:2: id: duplicate id "u1" \(first at line 1\)/);
     const u = await run([...base, 'unknown.jsonl', '--json']);
     expect(u.code).toBe(1);
     expect(JSON.parse(u.stderr)).toMatchObject({ error: { code: 'EVALGATE_ERR_MANIFEST_INVALID' } });

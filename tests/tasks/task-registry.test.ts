@@ -55,7 +55,7 @@ describe('the task registry is the one list', () => {
     const score = await spawnCli(['score', '--help']);
     expect(score.code).toBe(0);
     expect(namesIn(taskOptionHelp(score.stdout), candidates)).toEqual([...scoreCommandTaskNames]);
-    expect(scoreCommandTaskNames).toEqual(['asr', 'ocr', 'mcq', 'mmau', 'ast', 'cls']);
+    expect(scoreCommandTaskNames).toEqual(['asr', 'ocr', 'vqa', 'mcq', 'mmau', 'ast', 'cls']);
   });
 
   it('the manifest schema accepts exactly the registry tasks', () => {
@@ -102,13 +102,13 @@ describe('task metrics metadata', () => {
     expect(tasks.ocr.metrics.find((m) => m.name === 'exact_match')!.pairedTest).toBe('mcnemar');
   });
 
-  it('vqa: vqa_accuracy for human answers, then ocr metrics (one definition) for reference lists; its own prompt; no `score --task vqa`', () => {
+  it('vqa: vqa_accuracy for human answers, then ocr metrics (one definition) for reference lists; its own prompt; `score --task vqa`', () => {
     expect(tasks.vqa.metrics.map((m) => m.name)).toEqual(['vqa_accuracy', ...tasks.ocr.metrics.map((m) => m.name)]);
     expect(tasks.vqa.metrics.slice(1)).toEqual(tasks.ocr.metrics);
     expect(tasks.vqa.options).toBe(tasks.ocr.options);
     expect(tasks.vqa.primaryMetric()).toBe('anls');
     expect(tasks.vqa.defaultPrompt).not.toBe(tasks.ocr.defaultPrompt);
-    expect(tasks.vqa.scoreCommand).toBe(false);
+    expect(tasks.vqa.scoreCommand).toBe(true);
   });
 
   it('mcq: accuracy, higher is better, McNemar', () => {

@@ -5,7 +5,7 @@ import type { ScoreItem, ScoreTaskResult } from '../../../scorers/score-task.js'
 import { BLEU_SMOOTH_DEFAULTS } from '../../../scorers/translation/bleu.js';
 import { BLEU_TOKENIZERS, getBleuTokenizer } from '../../../scorers/translation/bleu-tokenizers.js';
 import { orList, scoreCommandTaskNames, taskSpecs, type TaskName } from '../../../scorers/tasks/index.js';
-import type { BadLine } from '../../score-file/jsonl-rows.js';
+import { PREDICTION_FORMATS } from '../../score-input/prediction-rows.js';
 import { runAction } from '../run-action.js';
 
 interface ScoreOptions {
@@ -24,6 +24,9 @@ interface ScoreOptions {
   lowercase?: boolean;
   labels?: string;
   synonyms?: string;
+  format?: string;
+  key?: string;
+  match?: string;
   json?: boolean;
 }
 
@@ -106,7 +109,10 @@ export default function register(program: Command): void {
     )
     .option('--task <task>', `score only the rows of this task (rows without a task take it): ${scoreCommandTaskNames.join(' | ')}`)
     .requiredOption('--references <file>', 'manifest JSONL: id, task, and reference (string or list) or answer + choices')
-    .requiredOption('--predictions <file>', 'JSONL lines {"id": …, "prediction": …}')
+    .requiredOption('--predictions <file>', 'JSONL {"id": …, "prediction": …}, lmms-eval --log_samples JSONL, or a VLMEvalKit xlsx/tsv/csv table')
+    .option('--format <layout>', `predictions layout: ${PREDICTION_FORMATS.join(' | ')} (default: detected from the file)`)
+    .option('--key <field>', 'field or column holding the id (default: id, lmms-eval doc_id, VLMEvalKit index; doc.<field> reaches into lmms-eval docs)')
+    .option('--match <how>', 'join predictions to references by id, or by position (lmms-eval doc_id = the n-th row of the task, from 0)', 'id')
     .option('--normalizer <name>', `${NORMALIZER_NAMES.join(' | ')} (default none; wenet-zh for --unit mixed)`)
     .option('--unit <unit>', 'asr token unit: word | char | mixed', 'word')
     .option('--extractor <name>', `mcq answer extractor: ${EXTRACTOR_NAMES.join(' | ')}`, DEFAULT_EXTRACTOR)
@@ -123,7 +129,7 @@ export default function register(program: Command): void {
     .action(
       runAction(async (opts: ScoreOptions) => {
         const { EvalgateError } = await import('../../errors.js');
-        const bad: BadLine = (file, line, field, detail) => new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file, line, field, detail });
+        const { badAt: bad } = await import('../../score-input/prediction-rows.js');
         const input = (detail: string) => new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
         let onlyTask: TaskName | undefined;
         if (opts.task !== undefined) {
@@ -162,25 +168,31 @@ export default function register(program: Command): void {
           throw input(`--labels takes comma-separated non-empty labels, not "${opts.labels}"`);
         const synonyms = opts.synonyms === undefined ? undefined : await readSynonyms(opts.synonyms, input);
 
-        const { readReferences } = await import('../../score-file/read-references.js');
-        const refs = await readReferences(opts.references, onlyTask, bad);
+        const match = opts.match ?? 'id';
+        if (match !== 'id' && match !== 'position') throw input(`--match must be id or position, not "${match}"`);
+        const { isPredictionFormat, matchByPosition, readPredictions } = await import('../../score-input/read-predictions.js');
+        if (opts.format !== undefined && !isPredictionFormat(opts.format)) {
+          throw input(`--format must be ${orList([...PREDICTION_FORMATS])}, not "${opts.format}"`);
+        }
+        const { readReferences } = await import('../../score-input/read-references.js');
+        const refs = await readReferences(opts.references, onlyTask);
         if (refs.rows.size === 0) {
           throw bad(opts.references, 0, 'file', onlyTask ? `no rows of task ${onlyTask} (${refs.skipped.size} of other tasks)` : 'no rows to score');
         }
-        const { forEachJsonlRow, rowId } = await import('../../score-file/jsonl-rows.js');
-        const preds = new Map<string, { line: number; prediction: string }>();
-        await forEachJsonlRow(opts.predictions, bad, (row) => {
-          const id = rowId(row, opts.predictions, bad);
-          const first = preds.get(id);
-          if (first) throw bad(opts.predictions, row.line, 'id', `duplicate id "${id}" (first on line ${first.line})`);
-          const p = row.value.prediction;
-          if (typeof p !== 'string' && p !== null) throw bad(opts.predictions, row.line, 'prediction', 'must be a string');
-          if (!refs.rows.has(id)) {
-            if (refs.skipped.has(id)) return;
-            throw bad(opts.predictions, row.line, 'id', `unknown id "${id}" (not in ${opts.references})`);
+        let read = await readPredictions(opts.predictions, { ...(opts.format ? { format: opts.format } : {}), ...(opts.key ? { key: opts.key } : {}) });
+        if (match === 'position') {
+          // Positions count the rows of one task (lmms-eval's doc_id is a doc's place in its task's split).
+          if (new Set([...refs.rows.values()].map((r) => r.task)).size > 1) throw input('--match position needs one task: pass --task');
+          read = matchByPosition(read, [...refs.rows.keys()], opts.predictions);
+        }
+        const preds = new Map<string, { where: string; prediction: string }>();
+        for (const row of read.rows) {
+          if (!refs.rows.has(row.id)) {
+            if (refs.skipped.has(row.id)) continue;
+            throw bad(opts.predictions, row.where, read.key, `unknown id "${row.id}" (not in ${opts.references})`);
           }
-          preds.set(id, { line: row.line, prediction: p ?? '' });
-        });
+          preds.set(row.id, { where: row.where, prediction: row.prediction ?? '' });
+        }
 
         // One section per task, in the order the manifest first names them.
         const sections = new Map<TaskName, ScoreItem[]>();

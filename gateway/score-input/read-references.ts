@@ -1,6 +1,7 @@
 import type { ScoreItem } from '../../scorers/score-task.js';
 import { orList, scoreCommandTaskNames, taskSpecs, type TaskName } from '../../scorers/tasks/index.js';
-import { forEachJsonlRow, rowId, type BadLine } from './jsonl-rows.js';
+import { forEachJsonlLine } from './jsonl-lines.js';
+import { badAt, idFromValue } from './prediction-rows.js';
 
 /** A references row ready to score: where it is, its task, and the scorer input without the prediction. */
 export interface ReferenceRow {
@@ -22,12 +23,13 @@ export interface References {
  * a row without one takes `onlyTask`, and with `onlyTask` set the rows of
  * other tasks are skipped, so one mixed manifest serves every task.
  */
-export async function readReferences(file: string, onlyTask: TaskName | undefined, bad: BadLine): Promise<References> {
+export async function readReferences(file: string, onlyTask: TaskName | undefined): Promise<References> {
+  const bad = badAt;
   const rows = new Map<string, ReferenceRow>();
   const skipped = new Set<string>();
-  await forEachJsonlRow(file, bad, (row) => {
-    const { line, value: v } = row;
-    const id = rowId(row, file, bad);
+  await forEachJsonlLine(file, {}, ({ line, value: v }) => {
+    const id = idFromValue(v.id);
+    if (id === undefined) throw bad(file, line, 'id', 'missing, or not a non-empty string or finite number');
     const first = rows.get(id)?.line ?? (skipped.has(id) ? -1 : undefined);
     if (first !== undefined) throw bad(file, line, 'id', `duplicate id "${id}"${first > 0 ? ` (first on line ${first})` : ''}`);
     const named = v.task;
@@ -48,6 +50,16 @@ export async function readReferences(file: string, onlyTask: TaskName | undefine
         throw bad(file, line, 'choices', 'must be a list of strings');
       }
       rows.set(id, { line, task, item: { id, answer: v.answer, ...(choices === undefined ? {} : { choices: choices as string[] }) } });
+      return;
+    }
+    // vqa: the human answers (VQAv2/VizWiz/TextVQA `answers`) are scored with VQA accuracy instead of a reference.
+    const human = v.answers;
+    if (human !== undefined && spec.sample.fields.safeParse({ answers: human }).success !== true) {
+      throw bad(file, line, 'answers', `${task} takes no "answers", or they are not a non-empty list of strings`);
+    }
+    if (human !== undefined) {
+      if (v.reference !== undefined) throw bad(file, line, 'answers', 'give either "reference" or "answers" (human answers), not both');
+      rows.set(id, { line, task, item: { id, humanAnswers: human as string[] } });
       return;
     }
     const r = v.reference;
