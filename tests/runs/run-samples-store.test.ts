@@ -107,6 +107,29 @@ for (const backend of backends) {
       expect(failedKeys.every((k) => Number(k.slice(1)) % 7 === 3)).toBe(true);
     });
 
+    it('pages a run that names no dataset too (keyed on sample key and prediction id)', async () => {
+      const { db } = ts.store;
+      const dataset = await db.selectFrom('runs').select('dataset_id').where('id', '=', bigRun).executeTakeFirstOrThrow();
+      const ids = new Map(
+        (await db.selectFrom('samples').select(['id', 'sample_key']).where('dataset_id', '=', dataset.dataset_id!).execute()).map((r) => [r.sample_key, r.id]),
+      );
+      const picked = [key(40), key(3), key(17), key(2000), key(9), key(41), key(5)];
+      const loose = await seedScoredRun(db, {
+        model: 'm',
+        datasetId: dataset.dataset_id!,
+        ids,
+        predictions: picked.map((k) => ({ key: k, status: 'ok' as const, text: k, scores: { wer: 0.5 } })),
+      });
+      await db.updateTable('runs').set({ dataset_id: null }).where('id', '=', loose).execute();
+      const seen: string[] = [];
+      for await (const r of runSampleRecords(db, loose, { filter: 'all', access: cliSampleAccess(false, false), pageSize: 2 })) {
+        expect(r.prediction).toBe(r.sampleKey);
+        expect(r.scores).toEqual({ wer: 0.5 });
+        seen.push(r.sampleKey);
+      }
+      expect(seen).toEqual([...picked].sort());
+    });
+
     it('does not read references or scores the caller may not see', async () => {
       const { db } = ts.store;
       const rows = await listRunSampleResults(db, bigRun, { filter: 'all', columns: { references: false, scores: false }, limit: 5, offset: 10 });
