@@ -49,7 +49,8 @@ export function formatRunSamplesPage(
   const lines = [head, ...page.samples.map(formatRunSample)];
   if (page.total === 0) lines.push(page.failedOnly ? 'no failed or skipped samples' : 'no predictions yet');
   const next = page.offset + page.samples.length;
-  if (next < page.total) lines.push(`more: --offset ${next} (or \`evalgate runs export ${run.runId} --format jsonl\` for every row)`);
+  if (next < page.total)
+    lines.push(`more: --offset ${next} (or \`evalgate runs export ${run.runId} --format jsonl${page.failedOnly ? ' --failed' : ''}\` for every row)`);
   if (withheld.length) lines.push(`withheld: ${withheld.join('; ')}`);
   return lines.join('\n');
 }
