@@ -139,8 +139,9 @@ function alignDense(s1: Tokens, b1: number, e1: number, s2: Tokens, b2: number, 
 /** A full-matrix aligner for one (sub)problem: {@link alignDense} or {@link alignBits}. */
 type Leaf = (s1: Tokens, b1: number, e1: number, s2: Tokens, b2: number, e2: number, out: EditOp[] | null, counts: AlignmentCounts) => void;
 
-// Token ids the bit-parallel aligner indexes a table with; others go to alignDense.
-const MAX_BIT_ID = 1 << 24;
+// Token ids the bit-parallel aligner indexes a table with (every code point, and
+// 4M interned words; the table grows to the largest id seen); others go to alignDense.
+const MAX_BIT_ID = 1 << 22;
 // slot[id] = 1 + the pattern row of token `id` while s1 is loaded, else 0.
 let slot: Int32Array = new Int32Array(1024);
 // Pattern-match bits: pm[(slot − 1) · words + w] has bit b set where s1[32w + b] is that token.

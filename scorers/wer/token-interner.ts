@@ -41,10 +41,10 @@ function isWs(c: number): boolean {
 export class TokenInterner {
   /** The token of each id. */
   readonly tokens: string[] = [];
-  #hashes: Int32Array = new Int32Array(1024);
+  #hashes: Int32Array = new Int32Array(128);
   // slot → id + 1 (0 = empty); size is a power of two, at most half full
-  #table: Int32Array = new Int32Array(2048);
-  #mask = 2047;
+  #table: Int32Array = new Int32Array(256);
+  #mask = 255;
 
   /** Number of distinct tokens seen. */
   get size(): number {
