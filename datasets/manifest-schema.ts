@@ -25,6 +25,10 @@ export const manifestSampleSchema = z
     reference: z.union([z.string(), z.array(z.string()).min(1)]).optional(),
     /** vqa: the human answers (VQAv2/VizWiz/TextVQA annotations, usually ten), scored with VQA accuracy; instead of `reference`. */
     answers: z.array(z.string()).min(1).optional(),
+    /** cls: the dataset's label set, in report order. A dataset-level field: every line that carries it must agree. */
+    labels: z.array(z.string().min(1)).min(2).optional(),
+    /** cls: other words naming each label, e.g. {"happy": ["joy"]}. Dataset-level, like `labels`. */
+    label_synonyms: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
     /** Question for VQA / multiple choice. */
     question: z.string().optional(),
     /** Options for multiple choice, in letter order (A, B, C, …). */
@@ -60,6 +64,10 @@ export const manifestSampleSchema = z
       if (s.reference !== undefined) ctx.addIssue({ code: 'custom', path: ['answers'], message: 'give either reference or answers, not both' });
     } else if (s.reference === undefined) {
       ctx.addIssue({ code: 'custom', path: ['reference'], message: `required for task ${s.task}` });
+    }
+    for (const field of ['labels', 'label_synonyms'] as const) {
+      // The label set and synonyms are cls's scorer options, set for the whole dataset.
+      if (s[field] !== undefined && s.task !== 'cls') ctx.addIssue({ code: 'custom', path: [field], message: `is for task cls, not ${s.task}` });
     }
     if (s.end_s !== undefined && s.end_s <= (s.start_s ?? 0)) {
       ctx.addIssue({ code: 'custom', path: ['end_s'], message: `must be after start_s (${s.start_s ?? 0})` });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, dirname } from 'node:path';
+import { canonicalJson } from './dataset-digest.js';
 import { firstIssue } from './first-issue.js';
 import { manifestSampleSchema, type ManifestSample } from './manifest-schema.js';
 
@@ -57,6 +58,8 @@ export function resolveMediaPath(root: string, p: string): string | undefined {
 export function parseManifestText(text: string, file: string, root: string): ManifestSample[] {
   const samples: ManifestSample[] = [];
   const seen = new Map<string, number>();
+  // Dataset-level fields (cls's label set and synonyms): the first line that sets one fixes it.
+  const datasetLevel = new Map<'labels' | 'label_synonyms', { line: number; json: string }>();
   const lines = text.split(/\r?\n/);
   lines.forEach((raw, i) => {
     const lineNo = i + 1;
@@ -76,6 +79,13 @@ export function parseManifestText(text: string, file: string, root: string): Man
     const prev = seen.get(s.id);
     if (prev !== undefined) throw new ManifestError(file, lineNo, 'id', `duplicate id "${s.id}" (first on line ${prev})`);
     seen.set(s.id, lineNo);
+    for (const field of ['labels', 'label_synonyms'] as const) {
+      if (s[field] === undefined) continue;
+      const json = canonicalJson(s[field]);
+      const first = datasetLevel.get(field);
+      if (!first) datasetLevel.set(field, { line: lineNo, json });
+      else if (first.json !== json) throw new ManifestError(file, lineNo, field, `differs from line ${first.line}: it is set for the whole dataset`);
+    }
     for (const m of mediaPaths(s)) {
       if (!resolveMediaPath(root, m.path)) {
         throw new ManifestError(file, lineNo, m.kind, `path ${m.path} escapes the dataset root ${root}`);
@@ -100,4 +110,15 @@ export async function parseManifest(path: string): Promise<Manifest> {
     if (s) lineOf.set(s.id, i + 1);
   });
   return { path: abs, root, samples, lineOf };
+}
+
+/**
+ * The scorer options a manifest sets for its whole dataset (cls's `labels` and
+ * `label_synonyms`, which parseManifestText checked agree on every line), as
+ * a run's `scorer` options; empty when it sets none.
+ */
+export function datasetScorerOptions(samples: readonly ManifestSample[]): { labels?: string[]; synonyms?: Record<string, string[]> } {
+  const labels = samples.find((s) => s.labels !== undefined)?.labels;
+  const synonyms = samples.find((s) => s.label_synonyms !== undefined)?.label_synonyms;
+  return { ...(labels ? { labels } : {}), ...(synonyms ? { synonyms } : {}) };
 }

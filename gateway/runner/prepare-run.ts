@@ -225,19 +225,20 @@ export async function prepareRun(
     const ctx = await loadRunContext(db, config, req.resume);
     await takeOver(ctx.run.id);
     const model = await loadModel(ctx.modelConfig);
-    const versions = scorerVersions(ctx.config.task, req.scorer ?? ctx.config.scorer);
+    const dataset = await getDatasetById(db, ctx.config.dataset.id);
+    if (!dataset) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: ctx.config.dataset.id });
+    const scorer = req.scorer ? { ...datasetScorerOptions(dataset.meta, ctx.config.task), ...req.scorer } : ctx.config.scorer;
+    const versions = scorerVersions(ctx.config.task, scorer);
     const cfg: ResolvedRunConfig =
       req.limit !== undefined || req.failedAsWrong || req.scorer || stableJson(versions) !== stableJson(ctx.config.scorerVersions ?? null)
         ? {
             ...ctx.config,
             limit: req.limit ?? ctx.config.limit,
             failedAsWrong: req.failedAsWrong ?? ctx.config.failedAsWrong,
-            scorer: req.scorer ?? ctx.config.scorer,
+            scorer,
             scorerVersions: versions,
           }
         : ctx.config;
-    const dataset = await getDatasetById(db, cfg.dataset.id);
-    if (!dataset) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: cfg.dataset.id });
     await assertRunMediaReadable(db, dataset, await pendingKeys(db, ctx.run.id, cfg));
     if (cfg !== ctx.config) await updateRunConfig(db, ctx.run.id, cfg);
     await markRunRunning(db, ctx.run.id, ctx.run.warnings);
@@ -259,6 +260,8 @@ export async function prepareRun(
   const system = req.system ?? (typeof modelConfig.options.system === 'string' ? modelConfig.options.system : undefined);
   const videoMode = modelConfig.options.videoTransport === 'video_url' ? 'video' : 'frames';
   const decodeRateHz = audioDecodeRateFor(modelConfig, task);
+  // The dataset's own scorer options (cls's label set and synonyms from its manifest), under the run's.
+  const scorer = { ...datasetScorerOptions(dataset.meta, task), ...(req.scorer ?? {}) };
   const cfg: ResolvedRunConfig = {
     modelId: modelConfig.id,
     model: redactModelConfig(modelConfig),
@@ -270,8 +273,8 @@ export async function prepareRun(
     ...(req.maxOutputTokens !== undefined ? { maxOutputTokens: req.maxOutputTokens } : {}),
     video: { ...defaultVideoOptions, ...req.video, mode: videoMode },
     ...(decodeRateHz !== undefined ? { decodeAudioSampleRateHz: decodeRateHz } : {}),
-    scorer: req.scorer ?? {},
-    scorerVersions: scorerVersions(task, req.scorer ?? {}),
+    scorer,
+    scorerVersions: scorerVersions(task, scorer),
     ...(req.limit !== undefined ? { limit: req.limit } : {}),
     failedAsWrong: req.failedAsWrong ?? false,
   };
@@ -322,4 +325,15 @@ export async function loadRunContext(db: Kysely<Database>, config: EvalgateConfi
   const ds = await getDatasetById(db, cfg.dataset.id);
   if (!ds) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: cfg.dataset.id });
   return { run, resumed: true, config: cfg, modelConfig, rootDir: ds.root_dir ?? '.' };
+}
+
+/**
+ * The scorer options a dataset's manifest set for one task (`meta.scorer[task]`, written at import:
+ * cls's `labels` and `synonyms`); empty when it set none.
+ */
+export function datasetScorerOptions(meta: Readonly<Record<string, unknown>> | null | undefined, task: string): Record<string, unknown> {
+  const byTask = meta?.scorer;
+  if (byTask === null || typeof byTask !== 'object' || Array.isArray(byTask)) return {};
+  const own = (byTask as Record<string, unknown>)[task];
+  return own !== null && typeof own === 'object' && !Array.isArray(own) ? { ...(own as Record<string, unknown>) } : {};
 }

@@ -16,7 +16,15 @@ export interface References {
   readonly rows: Map<string, ReferenceRow>;
   /** Ids of rows another task owns, left out by `--task` (their predictions are not "unknown ids"). */
   readonly skipped: Set<string>;
+  /** Scorer options the manifest sets for a whole task (cls's `labels` and `label_synonyms` → `synonyms`). */
+  readonly taskOptions: Partial<Record<TaskName, Record<string, unknown>>>;
 }
+
+/** Dataset-level fields of a references row and the scorer option each sets. */
+const DATASET_LEVEL = [
+  ['labels', 'labels'],
+  ['label_synonyms', 'synonyms'],
+] as const;
 
 /**
  * Reads a references manifest (JSONL). Each row is scored as its own `task`;
@@ -27,6 +35,8 @@ export async function readReferences(file: string, onlyTask: TaskName | undefine
   const bad = badAt;
   const rows = new Map<string, ReferenceRow>();
   const skipped = new Set<string>();
+  const taskOptions: Partial<Record<TaskName, Record<string, unknown>>> = {};
+  const firstLine = new Map<string, { line: number; json: string }>();
   await forEachJsonlLine(file, {}, ({ line, value: v }) => {
     const id = idFromValue(v.id);
     if (id === undefined) throw bad(file, line, 'id', 'missing, or not a non-empty string or finite number');
@@ -43,6 +53,17 @@ export async function readReferences(file: string, onlyTask: TaskName | undefine
     const task = scoreCommandTaskNames.find((t) => t === taskName);
     if (!task) throw bad(file, line, 'task', `"${taskName}" cannot be scored here; use ${orList(scoreCommandTaskNames)}`);
     const spec = taskSpecs[task];
+    for (const [field, option] of DATASET_LEVEL) {
+      if (v[field] === undefined) continue;
+      const value = v[field];
+      const parsed = spec.options.safeParse({ [option]: value });
+      if (!parsed.success || !Object.hasOwn(parsed.data as object, option)) throw bad(file, line, field, `is not a ${task} setting, or is malformed`);
+      const json = JSON.stringify(value);
+      const first = firstLine.get(`${task} ${field}`);
+      if (first && first.json !== json) throw bad(file, line, field, `differs from line ${first.line}: it is set for the whole ${task} dataset`);
+      if (!first) firstLine.set(`${task} ${field}`, { line, json });
+      (taskOptions[task] ??= {})[option] = value;
+    }
     if (spec.sample.target === 'choice') {
       if (typeof v.answer !== 'string' || v.answer.trim() === '') throw bad(file, line, 'answer', `${task} needs the correct answer`);
       const choices = v.choices;
@@ -70,5 +91,5 @@ export async function readReferences(file: string, onlyTask: TaskName | undefine
     const datasetName = typeof v.dataset_name === 'string' ? v.dataset_name : typeof v.dataset === 'string' ? v.dataset : undefined;
     rows.set(id, { line, task, item: { id, reference: r as string | string[], ...(datasetName === undefined ? {} : { datasetName }) } });
   });
-  return { rows, skipped };
+  return { rows, skipped, taskOptions };
 }

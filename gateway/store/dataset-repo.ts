@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { MediaEntry } from '../../datasets/dataset-digest.js';
-import { resolveMediaPath, type Manifest } from '../../datasets/parse-manifest.js';
+import { datasetScorerOptions, resolveMediaPath, type Manifest } from '../../datasets/parse-manifest.js';
 import {
   checkReadable,
   mapPool,
@@ -144,7 +144,7 @@ async function insertPrepared(db: Kysely<Database>, manifest: Manifest, prepared
         merkle_root: prepared.merkleRoot,
         sample_count: prepared.samples.length,
         sealed: opts.sealed ?? false,
-        meta: JSON.stringify(opts.meta ?? {}),
+        meta: JSON.stringify(withScorerOptions(opts.meta ?? {}, manifest)),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -506,4 +506,10 @@ export async function findBindableSample(db: Kysely<Database>, datasetNameOrId: 
     .where('samples.sample_key', '=', sampleKey)
     .orderBy('datasets.created_at', 'desc')
     .executeTakeFirst();
+}
+
+/** The import's meta plus the scorer options the manifest sets for its whole dataset, by task (cls's label set). */
+function withScorerOptions(meta: Record<string, unknown>, manifest: Manifest): Record<string, unknown> {
+  const cls = datasetScorerOptions(manifest.samples);
+  return Object.keys(cls).length > 0 ? { ...meta, scorer: { cls } } : meta;
 }

@@ -217,7 +217,8 @@ export default function register(program: Command): void {
           ...(synonyms ? { synonyms } : {}),
         };
         const scored: { doc: object; text: string }[] = [];
-        for (const [task, items] of sections) scored.push(await scoreSection(task, items, flags, opts));
+        // The manifest's task-wide settings (cls's labels and synonyms) apply unless a flag names its own.
+        for (const [task, items] of sections) scored.push(await scoreSection(task, items, { ...refs.taskOptions[task], ...flags }, opts));
         // A single task prints as it always has; a mixed manifest prints one section per task.
         if (scored.length === 1) return opts.json ? scored[0]!.doc : scored[0]!.text;
         return opts.json ? { sections: scored.map((s) => s.doc) } : scored.map((s) => s.text).join('\n\n');
