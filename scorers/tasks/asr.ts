@@ -161,8 +161,15 @@ function scoreAsrCounts(items: readonly ScoreItem[], unit: TokenUnit, normalizer
     const raw = it.reference;
     const reference = norm(typeof raw === 'string' ? raw : referenceList(raw).join(' '));
     const prediction = norm(it.prediction ?? '');
-    interner.unitIds(reference, unit, ref);
-    interner.unitIds(prediction, unit, hyp);
+    // words of the common head and tail are hits the aligner would only strip: left out, counted
+    let common = 0;
+    if (unit === 'word') common = interner.jiwerPairIds(reference, prediction, ref, hyp);
+    else {
+      interner.unitIds(reference, unit, ref);
+      interner.unitIds(prediction, unit, hyp);
+    }
+    const refLen = ref.length + common;
+    const hypLen = hyp.length + common;
     let s: number;
     let d: number;
     let i: number;
@@ -180,15 +187,15 @@ function scoreAsrCounts(items: readonly ScoreItem[], unit: TokenUnit, normalizer
       d = edits.deletions;
       i = edits.insertions;
     }
-    const h = ref.length - s - d;
+    const h = refLen - s - d;
     hits += h;
     substitutions += s;
     deletions += d;
     insertions += i;
-    numRef += ref.length;
-    numHyp += hyp.length;
+    numRef += refLen;
+    numHyp += hypLen;
     // computeMeasures(…).wer for one sentence; the mixed unit rates 0/0 as 0 (see scoreAsr)
-    const rate = ref.length === 0 ? (unit === 'mixed' ? 0 : i) : (s + d + i) / (h + s + d);
+    const rate = refLen === 0 ? (unit === 'mixed' ? 0 : i) : (s + d + i) / (h + s + d);
     const isMissing = it.prediction === null;
     if (isMissing) missing.push(it.id);
     samples[k] =

@@ -110,8 +110,52 @@ export class TokenInterner {
    */
   jiwerWordIds(text: string, out: TokenIds): void {
     out.length = 0;
-    const n = text.length;
-    let i = 0;
+    this.#appendWordIds(text, 0, text.length, out);
+  }
+
+  /**
+   * The words of a reference/hypothesis pair as ids, into `refOut` and
+   * `hypOut`, leaving out the words of the longest common text before the
+   * first difference and after the last one that can be cut at a space.
+   * Returns how many words were left out (as many on each side, and equal:
+   * they are hits). The counts of aligning what is left equal those of the
+   * whole pair: the aligner strips common leading and trailing tokens before
+   * anything else (rapidfuzz does), and these words are among them.
+   *
+   * Cutting at a space (U+0020) is safe because a space always separates
+   * words, whatever surrounds it, so the words of text[0, n) are those of
+   * text[0, c) followed by those of text[c, n) for any c where text[c] is one.
+   */
+  jiwerPairIds(reference: string, hypothesis: string, refOut: TokenIds, hypOut: TokenIds): number {
+    refOut.length = 0;
+    hypOut.length = 0;
+    const n1 = reference.length;
+    const n2 = hypothesis.length;
+    const lim = n1 < n2 ? n1 : n2;
+    let p = 0;
+    while (p < lim && reference.charCodeAt(p) === hypothesis.charCodeAt(p)) p++;
+    // the cut after the common head: p itself when both sides end or have a space there, else the last space before it
+    let head = p;
+    if (!((p === n1 || reference.charCodeAt(p) === 32) && (p === n2 || hypothesis.charCodeAt(p) === 32))) {
+      head = p - 1;
+      while (head > 0 && reference.charCodeAt(head) !== 32) head--;
+      if (head < 0) head = 0;
+    }
+    // the common tail after the head, cut at its first space
+    const tailMax = (n1 < n2 ? n1 : n2) - head;
+    let t = 0;
+    while (t < tailMax && reference.charCodeAt(n1 - 1 - t) === hypothesis.charCodeAt(n2 - 1 - t)) t++;
+    while (t > 0 && reference.charCodeAt(n1 - t) !== 32) t--;
+    const common = countJiwerWords(reference, 0, head) + (t > 0 ? countJiwerWords(reference, n1 - t, n1) : 0);
+    this.#appendWordIds(reference, head, n1 - t, refOut);
+    this.#appendWordIds(hypothesis, head, n2 - t, hypOut);
+    return common;
+  }
+
+  /** Appends the ids of the words of text[from, to) to `out`; `from` and `to` are ends of the text or at a space. */
+  #appendWordIds(text: string, from: number, to: number, out: TokenIds): void {
+    const n = to;
+    let i = from;
     let start = -1;
     // hash of the word so far, computed while scanning so the lookup does not read it again
     let h = FNV_OFFSET;
@@ -160,4 +204,29 @@ export class TokenInterner {
     }
     for (const t of wenetTokenize(text)) out.push(this.intern(t, 0, t.length));
   }
+}
+
+/** Number of jiwer words in text[from, to) (same boundaries as TokenInterner.jiwerWordIds). */
+export function countJiwerWords(text: string, from: number, to: number): number {
+  let words = 0;
+  let i = from;
+  let inWord = false;
+  while (i < to) {
+    const c = text.charCodeAt(i);
+    if (!isWs(c)) {
+      inWord = true;
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < to && isWs(text.charCodeAt(j))) j++;
+    if (j - i === 1 && c !== 32 && inWord && j < to) {
+      i = j;
+      continue;
+    }
+    if (inWord) words++;
+    inWord = false;
+    i = j;
+  }
+  return inWord ? words + 1 : words;
 }

@@ -22,17 +22,17 @@ export class WerAccumulator {
   addWords(reference: string, hypothesis: string): AlignmentCounts {
     const ref = this.#ref;
     const hyp = this.#hyp;
-    this.#interner.jiwerWordIds(reference, ref);
-    this.#interner.jiwerWordIds(hypothesis, hyp);
+    // words of the common head and tail are hits; only the rest is aligned
+    const common = this.#interner.jiwerPairIds(reference, hypothesis, ref, hyp);
     const counts: AlignmentCounts = { hits: 0, substitutions: 0, deletions: 0, insertions: 0 };
     addEditCounts(ref.ids, ref.length, hyp.ids, hyp.length, counts);
-    counts.hits = ref.length - counts.substitutions - counts.deletions;
+    counts.hits = ref.length + common - counts.substitutions - counts.deletions;
     this.#total.hits += counts.hits;
     this.#total.substitutions += counts.substitutions;
     this.#total.deletions += counts.deletions;
     this.#total.insertions += counts.insertions;
-    this.#numRef += ref.length;
-    this.#numHyp += hyp.length;
+    this.#numRef += ref.length + common;
+    this.#numHyp += hyp.length + common;
     this.#pairs++;
     return counts;
   }

@@ -9,7 +9,7 @@ import { NORMALIZER_NAMES } from '../../scorers/normalizers/normalizer-registry.
 import type { ScoreItem } from '../../scorers/score-task.js';
 import { scoreAsr } from '../../scorers/tasks/asr.js';
 import { addEditCounts, alignTokens, alignTokensReference } from '../../scorers/wer/levenshtein-align.js';
-import { TokenIds, TokenInterner } from '../../scorers/wer/token-interner.js';
+import { countJiwerWords, TokenIds, TokenInterner } from '../../scorers/wer/token-interner.js';
 import { tokenize } from '../../scorers/wer/tokenize.js';
 
 // A small LCG so a failure reproduces from its seed.
@@ -147,6 +147,64 @@ describe('TokenInterner = tokenize.ts', () => {
     const again = words.map((w) => interner.intern(w, 0, w.length));
     expect(again).toEqual(first);
     expect(first.map((id) => interner.tokens[id])).toEqual(words);
+  });
+});
+
+describe('jiwerPairIds: the common head and tail left out', () => {
+  /** hyp = ref with a few random character-level edits (whitespace included), so cuts fall in every kind of place. */
+  function nearCopy(rnd: () => number, ref: string): string {
+    const chars = [...'ab 我\t\u3000'];
+    let out = ref;
+    const edits = Math.floor(rnd() * 4);
+    for (let e = 0; e < edits; e++) {
+      const at = Math.floor(rnd() * (out.length + 1));
+      const r = rnd();
+      const ch = chars[Math.floor(rnd() * chars.length)]!;
+      out = r < 0.4 ? out.slice(0, at) + ch + out.slice(at) : r < 0.8 ? out.slice(0, at) + out.slice(at + 1) : out.slice(0, at) + ch + out.slice(at + 1);
+    }
+    return out;
+  }
+
+  it('leaves out only equal words, and the counts of the rest equal those of the whole pair', () => {
+    const rnd = lcg(8);
+    const interner = new TokenInterner();
+    const ref = new TokenIds();
+    const hyp = new TokenIds();
+    for (let t = 0; t < 4000; t++) {
+      const a = text(rnd, 25);
+      const b = rnd() < 0.1 ? a : nearCopy(rnd, a);
+      const common = interner.jiwerPairIds(a, b, ref, hyp);
+      const ta = tokenize(a, 'word');
+      const tb = tokenize(b, 'word');
+      expect(countJiwerWords(a, 0, a.length)).toBe(ta.length);
+      expect(ref.length + common).toBe(ta.length);
+      expect(hyp.length + common).toBe(tb.length);
+      // what is kept is a run of the whole pair's words
+      const midA = Array.from(ref.ids.subarray(0, ref.length), (id) => interner.tokens[id]!);
+      const midB = Array.from(hyp.ids.subarray(0, hyp.length), (id) => interner.tokens[id]!);
+      // for some split of the left-out words into a head and a tail, both sides read head + kept + tail
+      const eq = (x: readonly string[], y: readonly string[]) => x.length === y.length && x.every((w, k) => w === y[k]);
+      const split = Array.from({ length: common + 1 }, (_, k) => k).some(
+        (k) =>
+          eq(ta.slice(0, k), tb.slice(0, k)) &&
+          eq(ta.slice(k, k + midA.length), midA) &&
+          eq(tb.slice(k, k + midB.length), midB) &&
+          eq(ta.slice(k + midA.length), tb.slice(k + midB.length)),
+      );
+      expect(split).toBe(true);
+      // and aligning it gives the whole pair's counts
+      const ids = new Map<string, number>();
+      const id = (w: string) => ids.get(w) ?? (ids.set(w, ids.size), ids.size - 1);
+      const whole = alignTokensReference(ta.map(id), tb.map(id)).counts;
+      const c = { hits: 0, substitutions: 0, deletions: 0, insertions: 0 };
+      addEditCounts(ref.ids, ref.length, hyp.ids, hyp.length, c);
+      expect({ s: c.substitutions, d: c.deletions, i: c.insertions, h: ta.length - c.substitutions - c.deletions }).toEqual({
+        s: whole.substitutions,
+        d: whole.deletions,
+        i: whole.insertions,
+        h: whole.hits,
+      });
+    }
   });
 });
 
