@@ -3,30 +3,9 @@
 // feature adds one file and nothing else; each command module keeps its
 // top-level imports light and loads heavy modules (ONNX, sharp, pg) lazily in
 // its action, so `evalgate --help` starts fast.
-import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
-import { evalgateVersion } from '../version.js';
+import { buildProgram, commandNameOf } from './build-program.js';
 
-export type RegisterCommand = (program: Command) => void;
+export type { RegisterCommand } from './build-program.js';
 
-export async function buildProgram(): Promise<Command> {
-  const program = new Command('evalgate')
-    .description('Real-time speech and multimodal evaluation gateway')
-    .version(evalgateVersion, '-V, --version')
-    .option('-c, --config <file>', 'configuration file (default: ./evalgate.config.json)')
-    .showHelpAfterError()
-    .enablePositionalOptions();
-  const dir = fileURLToPath(new URL('./commands/', import.meta.url));
-  const files = readdirSync(dir)
-    .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts') && !f.includes('.test.'))
-    .sort();
-  for (const file of files) {
-    const mod = (await import(new URL(`./commands/${file}`, import.meta.url).href)) as { default?: RegisterCommand };
-    if (typeof mod.default === 'function') mod.default(program);
-  }
-  return program;
-}
-
-const program = await buildProgram();
+const program = await buildProgram(commandNameOf(process.argv.slice(2)));
 await program.parseAsync(process.argv);

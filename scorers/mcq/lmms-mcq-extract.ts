@@ -2,35 +2,56 @@
 // scoped containers, last explicit declaration, then conservative implicit
 // labels; ambiguous evidence abstains with "". Ported rule by rule; Python
 // regex classes (\w, \s, \b) keep their Unicode meaning via pyRegex.
-import { PY_WS_CLASS, pyRegex, pyStrip } from '../normalizers/python-text.js';
+import { once, PY_WS_CLASS, pyRegex, pyStrip } from '../normalizers/python-text.js';
 
 const DEFAULT_CHOICES = ['A', 'B', 'C', 'D', 'E', 'F', 'G', 'H'];
 
 const anchored = (re: RegExp): RegExp => new RegExp(`^(?:${re.source})`, re.flags.replace('g', ''));
 
-const CONTAINER_START = pyRegex('<answer\\b[^<>]*>|(?<![\\w</])answer>|\\\\boxed\\s*\\{', 'gi');
-const ANSWER_OPEN = pyRegex('<answer\\b', 'gi');
-const ANSWER_MARKUP = pyRegex('<answer\\b[^<>]*>|(?<![\\w</])answer>|</answer\\s*>', 'gi');
-const ANSWER_CLOSE = pyRegex('</answer\\s*>', 'gi');
-const DECLARATION = pyRegex(
-  '(?<prefix>' +
-    '(?<!\\w)(?:(?:the|my)\\s+)?(?:(?:correct|best|final)\\s+)?(?:answer|option|choice)\\s*(?:is\\b|[:：=])' +
-    '|(?<!\\w)i\\s+(?:choose|select|pick)\\b' +
-    '|答案是|答案为|选|옵션|정답은|답은|답\\s*[:：]|答えは' +
-    ')' +
-    '|(?<postfix>(?<!\\w)option\\s+(?<option>[a-z])(?!\\w)\\s+is\\s+(?:the\\s+)?(?:correct|right|best)\\b)',
-  'gi',
-);
-const OPTION_PREFIX = anchored(pyRegex('(?:option|choice)\\b\\s*[:：]?\\s*', 'i'));
-const LATEX_WRAPPER = anchored(pyRegex('\\\\(?:text|mathrm|mathbf|textbf)\\s*\\{'));
-const PAREN_CHOICE = pyRegex('(?<!\\w)(?:\\(\\s*([A-Za-z])\\s*\\)|（\\s*([A-Za-z])\\s*）)(?!\\w)', 'g');
-const OPTION_LABEL = pyRegex('(?<!\\w)([A-Za-z])[.):](?=\\s|$)', 'g');
-const ASSERTION = anchored(pyRegex('(?:because\\b|(?:is|seems|looks|appears)\\s+(?:(?:the|a)\\s+)?(?:correct|right|best|answer|option|choice)\\b)', 'i'));
-const ALTERNATIVE = anchored(pyRegex('(?:and\\s*/\\s*or\\b|and\\b|or\\b|[/&,+|]|或(?:者)?|和|또는|か|と)\\s*', 'i'));
-const IMPLICIT_ALTERNATIVES = pyRegex('(?<!\\w)[A-Z]\\s*(?:[,/&+|]|and\\b|or\\b)\\s*[A-Z](?!\\w)', 'g');
-const URL = pyRegex('(?<!\\w)(?:[a-z][a-z0-9+.-]*://|www\\.)\\S*', 'gi');
-const TRAILING_SEGMENT = pyRegex('(?:^|[\\n,;，；])\\s*([^\\n,;，；]+)\\s*$', 'd');
-const TAG_LIKE = pyRegex('</?\\w');
+// Compiled on first use (see `once`): importing the extractors costs nothing at CLI startup.
+const rx = once(() => {
+  const CONTAINER_START = pyRegex('<answer\\b[^<>]*>|(?<![\\w</])answer>|\\\\boxed\\s*\\{', 'gi');
+  const ANSWER_OPEN = pyRegex('<answer\\b', 'gi');
+  const ANSWER_MARKUP = pyRegex('<answer\\b[^<>]*>|(?<![\\w</])answer>|</answer\\s*>', 'gi');
+  const ANSWER_CLOSE = pyRegex('</answer\\s*>', 'gi');
+  const DECLARATION = pyRegex(
+    '(?<prefix>' +
+      '(?<!\\w)(?:(?:the|my)\\s+)?(?:(?:correct|best|final)\\s+)?(?:answer|option|choice)\\s*(?:is\\b|[:：=])' +
+      '|(?<!\\w)i\\s+(?:choose|select|pick)\\b' +
+      '|答案是|答案为|选|옵션|정답은|답은|답\\s*[:：]|答えは' +
+      ')' +
+      '|(?<postfix>(?<!\\w)option\\s+(?<option>[a-z])(?!\\w)\\s+is\\s+(?:the\\s+)?(?:correct|right|best)\\b)',
+    'gi',
+  );
+  const OPTION_PREFIX = anchored(pyRegex('(?:option|choice)\\b\\s*[:：]?\\s*', 'i'));
+  const LATEX_WRAPPER = anchored(pyRegex('\\\\(?:text|mathrm|mathbf|textbf)\\s*\\{'));
+  const PAREN_CHOICE = pyRegex('(?<!\\w)(?:\\(\\s*([A-Za-z])\\s*\\)|（\\s*([A-Za-z])\\s*）)(?!\\w)', 'g');
+  const OPTION_LABEL = pyRegex('(?<!\\w)([A-Za-z])[.):](?=\\s|$)', 'g');
+  const ASSERTION = anchored(pyRegex('(?:because\\b|(?:is|seems|looks|appears)\\s+(?:(?:the|a)\\s+)?(?:correct|right|best|answer|option|choice)\\b)', 'i'));
+  const ALTERNATIVE = anchored(pyRegex('(?:and\\s*/\\s*or\\b|and\\b|or\\b|[/&,+|]|或(?:者)?|和|또는|か|と)\\s*', 'i'));
+  const IMPLICIT_ALTERNATIVES = pyRegex('(?<!\\w)[A-Z]\\s*(?:[,/&+|]|and\\b|or\\b)\\s*[A-Z](?!\\w)', 'g');
+  const URL = pyRegex('(?<!\\w)(?:[a-z][a-z0-9+.-]*://|www\\.)\\S*', 'gi');
+  const TRAILING_SEGMENT = pyRegex('(?:^|[\\n,;，；])\\s*([^\\n,;，；]+)\\s*$', 'd');
+  const TAG_LIKE = pyRegex('</?\\w');
+  return {
+    CONTAINER_START,
+    ANSWER_OPEN,
+    ANSWER_MARKUP,
+    ANSWER_CLOSE,
+    DECLARATION,
+    OPTION_PREFIX,
+    LATEX_WRAPPER,
+    PAREN_CHOICE,
+    OPTION_LABEL,
+    ASSERTION,
+    ALTERNATIVE,
+    IMPLICIT_ALTERNATIVES,
+    URL,
+    TRAILING_SEGMENT,
+    TAG_LIKE,
+  };
+});
+
 const WRAPPERS: readonly (readonly [string, string])[] = [
   ['**', '**'],
   ['__', '__'],
@@ -105,13 +126,13 @@ function readChoice(fragment: string, grammaticalSuffix = ''): Choice | null {
   const closers: string[] = [];
   let optionPrefixUsed = false;
   while (text) {
-    const wrapper = LATEX_WRAPPER.exec(text);
+    const wrapper = rx().LATEX_WRAPPER.exec(text);
     if (wrapper) {
       closers.push('}');
       text = lstripWs(text.slice(wrapper[0].length));
       continue;
     }
-    const prefix = optionPrefixUsed ? null : OPTION_PREFIX.exec(text);
+    const prefix = optionPrefixUsed ? null : rx().OPTION_PREFIX.exec(text);
     if (prefix) {
       optionPrefixUsed = true;
       text = lstripWs(text.slice(prefix[0].length));
@@ -154,7 +175,7 @@ function hasAlternative(choice: Choice): boolean {
   let tail = lstripChars(choice.tail, ' \t');
   const labelPunctuation = ['.', ':', ')', '：'].includes(tail.slice(0, 1));
   if (labelPunctuation) tail = lstripChars(tail.slice(1), ' \t');
-  const connector = ALTERNATIVE.exec(tail);
+  const connector = rx().ALTERNATIVE.exec(tail);
   if (connector) return tail.startsWith('/') || readChoice(tail.slice(connector[0].length)) !== null;
   if (labelPunctuation || tail.startsWith('\n') || tail.startsWith('\r')) return false;
   const other = readChoice(tail);
@@ -163,7 +184,7 @@ function hasAlternative(choice: Choice): boolean {
 
 function declaredAnswer(text: string, allowed: ReadonlySet<string>): string | null {
   let answer: string | null = null;
-  for (const d of text.matchAll(DECLARATION)) {
+  for (const d of text.matchAll(rx().DECLARATION)) {
     const end = d.index + d[0].length;
     const g = d.groups ?? {};
     const fragment = g.postfix ? (g.option ?? '') + text.slice(end) : text.slice(end);
@@ -189,7 +210,7 @@ function closingBrace(text: string, start: number): number | null {
 
 function lastContainer(text: string): string | null {
   let tagOpen = false;
-  for (const tag of text.matchAll(ANSWER_MARKUP)) {
+  for (const tag of text.matchAll(rx().ANSWER_MARKUP)) {
     if (tag[0].startsWith('</')) {
       if (!tagOpen) return '';
       tagOpen = false;
@@ -198,8 +219,8 @@ function lastContainer(text: string): string | null {
       tagOpen = true;
     }
   }
-  const starts = [...text.matchAll(CONTAINER_START)];
-  const rawTags = [...text.matchAll(ANSWER_OPEN)];
+  const starts = [...text.matchAll(rx().CONTAINER_START)];
+  const rawTags = [...text.matchAll(rx().ANSWER_OPEN)];
   const tagStarts = new Set(starts.filter((o) => o[0].startsWith('<')).map((o) => o.index));
   if (rawTags.some((t) => !tagStarts.has(t.index))) return '';
   const start = starts.at(-1);
@@ -213,21 +234,21 @@ function lastContainer(text: string): string | null {
   }
   const startEnd = start.index + start[0].length;
   if (!start[0].startsWith('\\')) {
-    ANSWER_CLOSE.lastIndex = startEnd;
-    const closing = ANSWER_CLOSE.exec(text);
-    ANSWER_CLOSE.lastIndex = 0;
+    rx().ANSWER_CLOSE.lastIndex = startEnd;
+    const closing = rx().ANSWER_CLOSE.exec(text);
+    rx().ANSWER_CLOSE.lastIndex = 0;
     return text.slice(startEnd, closing ? closing.index : text.length);
   }
   return boxEnd < text.length ? text.slice(startEnd, boxEnd) : '';
 }
 
 function implicitAnswer(text: string, allowed: ReadonlySet<string>): string {
-  const urls = [...text.matchAll(URL)].map((m) => [m.index, m.index + m[0].length] as const);
+  const urls = [...text.matchAll(rx().URL)].map((m) => [m.index, m.index + m[0].length] as const);
   const inUrl = (pos: number): boolean => urls.some(([s, e]) => s <= pos && pos < e);
   const matches: { m: RegExpMatchArray & { index: number }; paren: boolean }[] = [];
   for (const [pattern, paren] of [
-    [PAREN_CHOICE, true],
-    [OPTION_LABEL, false],
+    [rx().PAREN_CHOICE, true],
+    [rx().OPTION_LABEL, false],
   ] as const) {
     for (const m of text.matchAll(pattern)) {
       const end = m.index + m[0].length;
@@ -253,14 +274,14 @@ function implicitAnswer(text: string, allowed: ReadonlySet<string>): string {
   if (leading && hasAlternative(leading)) return '';
   if (leading) {
     const tail = lstripWs(leading.tail);
-    if (leading.wrapped || !stripChars(tail, PUNCTUATION) || ['.', ':', ')', '：'].some((p) => tail.startsWith(p)) || ASSERTION.test(tail)) {
+    if (leading.wrapped || !stripChars(tail, PUNCTUATION) || ['.', ':', ')', '：'].some((p) => tail.startsWith(p)) || rx().ASSERTION.test(tail)) {
       candidates.add(leading.letter);
     }
   }
-  if (!(leading && candidates.has(leading.letter)) && [...text.matchAll(IMPLICIT_ALTERNATIVES)].some((m) => !inUrl(m.index))) {
+  if (!(leading && candidates.has(leading.letter)) && [...text.matchAll(rx().IMPLICIT_ALTERNATIVES)].some((m) => !inUrl(m.index))) {
     return '';
   }
-  const trailing = TRAILING_SEGMENT.exec(text);
+  const trailing = rx().TRAILING_SEGMENT.exec(text);
   const segment = trailing?.[1];
   const segmentAt = trailing?.indices?.[1]?.[0];
   if (segment !== undefined && segmentAt !== undefined && !inUrl(segmentAt)) {
@@ -284,7 +305,7 @@ export function extractMcqLmms(response: string | null | undefined, choices?: re
   const text = pyStrip(response);
   const scope = lastContainer(text);
   if (scope !== null) {
-    if (TAG_LIKE.test(scope)) return '';
+    if (rx().TAG_LIKE.test(scope)) return '';
     const declared = declaredAnswer(scope, allowed);
     if (declared !== null) return declared;
     const choice = readChoice(scope);

@@ -103,3 +103,12 @@ export function pyLen(s: string): number {
   for (const _ of s) n++;
   return n;
 }
+
+/**
+ * `make()`'s value, computed on the first call and kept. For module-level regex tables: Unicode-aware
+ * patterns are costly to compile, and every CLI command imports the scorers at startup.
+ */
+export function once<T>(make: () => T): () => T {
+  let value: { readonly v: T } | undefined;
+  return () => (value ??= { v: make() }).v;
+}
