@@ -2,7 +2,7 @@ import { extname } from 'node:path';
 import { valueAtKey } from './json-key.js';
 import { forEachJsonlLine, readJsonDocument } from './jsonl-lines.js';
 import { describe } from './plain-jsonl.js';
-import { badAt, DEFAULT_KEYS, idFromValue, nameList, RowCollector, type PredictionRows } from './prediction-rows.js';
+import { badAt, DEFAULT_KEYS, idFromValue, nameList, RowCollector, type PredictionRows, type Where } from './prediction-rows.js';
 
 /**
  * Reads lmms-eval's `--log_samples` file, `<output_path>/<model>/<date>_samples_<task>.jsonl`
@@ -28,7 +28,7 @@ import { badAt, DEFAULT_KEYS, idFromValue, nameList, RowCollector, type Predicti
  */
 export async function readLmmsEvalSamples(file: string, key: string = DEFAULT_KEYS['lmms-eval']): Promise<PredictionRows> {
   const out = new RowCollector(file, key, "; lmms-eval logs a doc once per filter pipeline when a task defines several: keep one pipeline's lines");
-  const add = (value: Record<string, unknown>, where: string): void => {
+  const add = (value: Record<string, unknown>, where: Where): void => {
     const id = idFromValue(valueAtKey(value, key));
     if (id === undefined) {
       const docNote =
@@ -53,11 +53,11 @@ export async function readLmmsEvalSamples(file: string, key: string = DEFAULT_KE
       return { format: 'lmms-eval', key, rows: out.rows };
     }
   }
-  await forEachJsonlLine(file, { pythonFloats: true }, ({ line, value }) => add(value, `line ${line}`));
+  await forEachJsonlLine(file, { pythonFloats: true }, ({ line, value }) => add(value, line));
   return { format: 'lmms-eval', key, rows: out.rows };
 }
 
-function predictionOf(file: string, line: string, value: Record<string, unknown>): string | null {
+function predictionOf(file: string, line: Where, value: Record<string, unknown>): string | null {
   if (Object.hasOwn(value, 'filtered_resps')) return single(file, line, 'filtered_resps', value.filtered_resps);
   if (!Object.hasOwn(value, 'resps')) {
     throw badAt(file, line, 'filtered_resps', `missing, and no resps either (keys on this line: ${nameList(Object.keys(value))})`);
@@ -71,7 +71,7 @@ function predictionOf(file: string, line: string, value: Record<string, unknown>
 }
 
 /** One string out of single-element lists; null stays null; an empty list is no answer. */
-function single(file: string, line: string, field: string, value: unknown): string | null {
+function single(file: string, line: Where, field: string, value: unknown): string | null {
   let at = value;
   while (Array.isArray(at)) {
     if (at.length === 0) return null;

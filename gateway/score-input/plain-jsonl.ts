@@ -10,7 +10,7 @@ import { badAt, DEFAULT_KEYS, idFromValue, nameList, RowCollector, type Predicti
 export async function readPlainJsonl(file: string, key: string = DEFAULT_KEYS.jsonl): Promise<PredictionRows> {
   const out = new RowCollector(file, key);
   await forEachJsonlLine(file, {}, ({ line, value }) => {
-    const where = `line ${line}`;
+    const where = line;
     const id = idFromValue(valueAtKey(value, key));
     if (id === undefined) {
       throw badAt(file, line, key, `missing, or not a non-empty string or finite number (keys on this line: ${nameList(Object.keys(value))})`);

@@ -4,6 +4,18 @@ import { EvalgateError } from '../errors.js';
 export const PREDICTION_FORMATS = ['jsonl', 'lmms-eval', 'vlmevalkit'] as const;
 export type PredictionFormat = (typeof PREDICTION_FORMATS)[number];
 
+/**
+ * Where a row came from, for messages: a line number (JSONL, CSV, TSV: the line a record starts on;
+ * a number so that 100k-line files make no place strings), or "row 5" (xlsx; the header is row 1),
+ * "record 3" (a JSON array), "logs[2]" (lmms-eval 0.1/0.2).
+ */
+export type Where = number | string;
+
+/** A place as words: "line 12", "row 5". */
+export function placeOf(where: Where): string {
+  return typeof where === 'number' ? `line ${where}` : where;
+}
+
 /** One prediction read from a file. */
 export interface PredictionRow {
   /** The join key's value as a string (a number such as lmms-eval's doc_id 3 becomes "3"). */
@@ -11,7 +23,7 @@ export interface PredictionRow {
   /** The model's answer; null when the file holds none (JSON null, an empty cell). */
   readonly prediction: string | null;
   /** Where it came from, for messages: "line 12" (JSONL) or "row 5" (table; the header is row 1). */
-  readonly where: string;
+  readonly where: Where;
 }
 
 /** What a reader returns. */
@@ -31,7 +43,7 @@ export const DEFAULT_KEYS: Readonly<Record<PredictionFormat, string>> = { jsonl:
  * A problem at a place in a file: EVALGATE_ERR_MANIFEST_INVALID, as score.ts reports its own input.
  * Text lines render as `file:12: field: …` (as score.ts writes them today), sheet rows as `file:row 5: …`.
  */
-export function badAt(file: string, where: string | number, field: string, detail: string): EvalgateError {
+export function badAt(file: string, where: Where, field: string, detail: string): EvalgateError {
   const line = typeof where === 'string' && /^line \d+$/.test(where) ? Number(where.slice(5)) : where;
   return new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file, line, field, detail });
 }
@@ -53,7 +65,7 @@ export function idFromValue(value: unknown): string | undefined {
 /** Collects rows, refusing a second row with the same id (the message names both places). */
 export class RowCollector {
   readonly rows: PredictionRow[] = [];
-  readonly #seen = new Map<string, string>();
+  readonly #seen = new Map<string, Where>();
   readonly #file: string;
   readonly #key: string;
   readonly #hint: string;
@@ -67,7 +79,7 @@ export class RowCollector {
   add(row: PredictionRow): void {
     const first = this.#seen.get(row.id);
     if (first !== undefined) {
-      throw badAt(this.#file, row.where, this.#key, `duplicate id "${row.id}" (first at ${first})${this.#hint}`);
+      throw badAt(this.#file, row.where, this.#key, `duplicate id "${row.id}" (first at ${placeOf(first)})${this.#hint}`);
     }
     this.#seen.set(row.id, row.where);
     this.rows.push(row);

@@ -3,11 +3,12 @@ import { orList, scoreCommandTaskNames, taskSpecs, type TaskName } from '../../s
 import { forEachJsonlLine } from './jsonl-lines.js';
 import { badAt, idFromValue } from './prediction-rows.js';
 
-/** A references row ready to score: where it is, its task, and the scorer input without the prediction. */
+/** A references row ready to score: where it is, its task, and its scorer input, whose prediction the caller fills in. */
 export interface ReferenceRow {
   readonly line: number;
   readonly task: TaskName;
-  readonly item: Omit<ScoreItem, 'prediction'>;
+  /** The scorer input, `prediction` null until a prediction is read for it (built once: 100k rows make no copies). */
+  readonly item: { -readonly [K in keyof ScoreItem]: ScoreItem[K] };
 }
 
 /** The references manifest as `score` reads it. */
@@ -70,7 +71,7 @@ export async function readReferences(file: string, onlyTask: TaskName | undefine
       if (choices !== undefined && !(Array.isArray(choices) && choices.every((c) => typeof c === 'string'))) {
         throw bad(file, line, 'choices', 'must be a list of strings');
       }
-      rows.set(id, { line, task, item: { id, answer: v.answer, ...(choices === undefined ? {} : { choices: choices as string[] }) } });
+      rows.set(id, { line, task, item: { id, answer: v.answer, ...(choices === undefined ? {} : { choices: choices as string[] }), prediction: null } });
       return;
     }
     // vqa: the human answers (VQAv2/VizWiz/TextVQA `answers`) are scored with VQA accuracy instead of a reference.
@@ -80,7 +81,7 @@ export async function readReferences(file: string, onlyTask: TaskName | undefine
     }
     if (human !== undefined) {
       if (v.reference !== undefined) throw bad(file, line, 'answers', 'give either "reference" or "answers" (human answers), not both');
-      rows.set(id, { line, task, item: { id, humanAnswers: human as string[] } });
+      rows.set(id, { line, task, item: { id, humanAnswers: human as string[], prediction: null } });
       return;
     }
     const r = v.reference;
@@ -89,7 +90,7 @@ export async function readReferences(file: string, onlyTask: TaskName | undefine
     if (spec.singleReference && Array.isArray(r) && r.length !== 1) throw bad(file, line, 'reference', `${task} takes one reference string`);
     // OCRBench's handwritten-math rule is chosen by the sample's source dataset.
     const datasetName = typeof v.dataset_name === 'string' ? v.dataset_name : typeof v.dataset === 'string' ? v.dataset : undefined;
-    rows.set(id, { line, task, item: { id, reference: r as string | string[], ...(datasetName === undefined ? {} : { datasetName }) } });
+    rows.set(id, { line, task, item: { id, reference: r as string | string[], ...(datasetName === undefined ? {} : { datasetName }), prediction: null } });
   });
   return { rows, skipped, taskOptions };
 }

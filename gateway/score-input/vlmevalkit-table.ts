@@ -2,14 +2,14 @@ import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import type { CellValue } from 'exceljs';
 import { readJsonDocument } from './jsonl-lines.js';
-import { badAt, DEFAULT_KEYS, nameList, RowCollector, type PredictionRows } from './prediction-rows.js';
+import { badAt, DEFAULT_KEYS, nameList, RowCollector, type PredictionRows, type Where } from './prediction-rows.js';
 
 /** The table kinds VLMEvalKit writes its result files in. */
 export type TableKind = 'xlsx' | 'csv' | 'tsv' | 'json';
 
 /** One table row: its raw cells (strings for csv/tsv, exceljs values for xlsx) and where it is. */
 interface TableRow {
-  readonly where: string;
+  readonly where: Where;
   readonly cells: readonly CellValue[];
 }
 
@@ -68,7 +68,7 @@ export function tableKindOf(file: string): TableKind {
   return ext === '.xlsx' ? 'xlsx' : ext === '.tsv' ? 'tsv' : ext === '.json' ? 'json' : 'csv';
 }
 
-function onlyColumn(file: string, where: string, names: readonly string[], name: string): number {
+function onlyColumn(file: string, where: Where, names: readonly string[], name: string): number {
   const at = names.indexOf(name);
   if (at >= 0 && names.indexOf(name, at + 1) >= 0) throw badAt(file, where, 'header', `column "${name}" appears twice`);
   return at;
@@ -88,7 +88,7 @@ async function* delimitedRows(file: string, delimiter: string): AsyncGenerator<T
       const first = lastLine + 1 + (item.info.empty_lines - lastEmpty);
       lastLine = item.info.lines;
       lastEmpty = item.info.empty_lines;
-      yield { where: `line ${first}`, cells: item.record };
+      yield { where: first, cells: item.record };
     }
   } catch (err) {
     const e = err as Error & { code?: string; lines?: number };
@@ -144,14 +144,14 @@ async function* xlsxRows(file: string): AsyncGenerator<TableRow> {
   yield* rows;
 }
 
-function headerName(file: string, where: string, at: number, value: CellValue): string {
+function headerName(file: string, where: Where, at: number, value: CellValue): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'object' && !(value instanceof Date)) return cellText(file, where, `column ${at + 1}`, value) ?? '';
   return String(value);
 }
 
 /** A cell as text; null when empty. */
-function cellText(file: string, where: string, column: string, value: CellValue): string | null {
+function cellText(file: string, where: Where, column: string, value: CellValue): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === 'string') return value === '' ? null : value;
   if (typeof value === 'number') {

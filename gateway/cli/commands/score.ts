@@ -185,23 +185,25 @@ export default function register(program: Command): void {
           if (new Set([...refs.rows.values()].map((r) => r.task)).size > 1) throw input('--match position needs one task: pass --task');
           read = matchByPosition(read, [...refs.rows.keys()], opts.predictions);
         }
-        const preds = new Map<string, { where: string; prediction: string }>();
         for (const row of read.rows) {
-          if (!refs.rows.has(row.id)) {
+          const ref = refs.rows.get(row.id);
+          if (!ref) {
             if (refs.skipped.has(row.id)) continue;
             throw bad(opts.predictions, row.where, read.key, `unknown id "${row.id}" (not in ${opts.references})`);
           }
-          preds.set(row.id, { where: row.where, prediction: row.prediction ?? '' });
+          // Read ids are unique, so each item gets at most one; a null prediction (an empty cell) is an empty answer.
+          ref.item.prediction = row.prediction ?? '';
         }
 
         // One section per task, in the order the manifest first names them.
         const sections = new Map<TaskName, ScoreItem[]>();
         for (const [id, ref] of refs.rows) {
-          const p = preds.get(id);
-          if (!p && opts.strict) throw bad(opts.references, ref.line, 'id', `no prediction for "${id}" in ${opts.predictions} (--strict)`);
+          if (ref.item.prediction === null && opts.strict) {
+            throw bad(opts.references, ref.line, 'id', `no prediction for "${id}" in ${opts.predictions} (--strict)`);
+          }
           let items = sections.get(ref.task);
           if (!items) sections.set(ref.task, (items = []));
-          items.push({ ...ref.item, prediction: p ? p.prediction : null });
+          items.push(ref.item);
         }
 
         const flags: ScoreFlags = {
