@@ -6,6 +6,14 @@ import { taskNames, tasks, type TaskSampleSpec } from '../scorers/tasks/index.js
 
 const relPath = z.string().min(1, 'must be a non-empty path');
 
+/** Dataset-level fields a manifest line may carry (cls's scorer settings), by field: the schema `evalgate score` checks them with too. */
+export const datasetLevelFields = {
+  /** cls: the dataset's label set, in report order. */
+  labels: z.array(z.string().min(1)).min(2),
+  /** cls: other words naming each label, e.g. {"happy": ["joy"]}. */
+  label_synonyms: z.record(z.string().min(1), z.array(z.string().min(1))),
+} as const;
+
 /** A dataset manifest line. */
 export const manifestSampleSchema = z
   .object({
@@ -26,9 +34,9 @@ export const manifestSampleSchema = z
     /** vqa: the human answers (VQAv2/VizWiz/TextVQA annotations, usually ten), scored with VQA accuracy; instead of `reference`. */
     answers: z.array(z.string()).min(1).optional(),
     /** cls: the dataset's label set, in report order. A dataset-level field: every line that carries it must agree. */
-    labels: z.array(z.string().min(1)).min(2).optional(),
+    labels: datasetLevelFields.labels.optional(),
     /** cls: other words naming each label, e.g. {"happy": ["joy"]}. Dataset-level, like `labels`. */
-    label_synonyms: z.record(z.string().min(1), z.array(z.string().min(1))).optional(),
+    label_synonyms: datasetLevelFields.label_synonyms.optional(),
     /** Question for VQA / multiple choice. */
     question: z.string().optional(),
     /** Options for multiple choice, in letter order (A, B, C, …). */

@@ -56,13 +56,13 @@ export function scoreOutcomes(task: string, outcomes: readonly SampleOutcome[], 
 /** {@link scoreOutcomes} with the task's spec in hand (any TaskSpec, registered or not). */
 export function scoreOutcomesWith(spec: TaskSpec, outcomes: readonly SampleOutcome[], run: Pick<RunHeader, 'normalizer' | 'scoring'>): ScoredRun {
   const task = spec.name;
-  // The task's options schema checks these values; compare reads only the normalizer, unit and extractor a run records.
+  // The task's options schema checks these values.
   const normalizer = run.normalizer && isNormalizerName(run.normalizer) ? run.normalizer : undefined;
   const unit = typeof run.scoring.unit === 'string' ? run.scoring.unit : undefined;
   const extractor = typeof run.scoring.extractor === 'string' ? run.scoring.extractor : undefined;
-  // A task with its own corpus score reads every option its run recorded (BLEU tokenizer, smoothing…);
-  // the others keep compare's historic subset.
-  const options = spec.corpusScore ? { ...run.scoring, normalizer, unit, extractor } : { normalizer, unit, extractor };
+  // Every option the run recorded (BLEU tokenizer, cls labels and synonyms, mcq excludeUnanswered…), so
+  // compare scores each sample as the run's own report did; each task's schema keeps the keys it reads.
+  const options = { ...run.scoring, normalizer, unit, extractor };
   const result = spec.aggregate(
     outcomes.map((o) => ({
       id: o.sampleKey,

@@ -7,7 +7,7 @@ import type { TokenUnit } from '../../scorers/wer/tokenize.js';
 import { containMediaPath, isContainmentProblem } from '../../datasets/contain-media-path.js';
 import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
-import { findBindableSample } from '../store/dataset-repo.js';
+import { datasetScorerOptionsOf, findBindableSample } from '../store/dataset-repo.js';
 
 /** A dataset sample a stream or an utterance is scored against. The reference never leaves the server. */
 export interface BoundSample {
@@ -114,6 +114,8 @@ export async function findBoundSample(db: Kysely<Database>, ref: SampleRef): Pro
     humanAnswers: row.humanAnswers,
     sealed: row.sealed === true,
     scoring: {
+      // The dataset's own scorer options (cls's labels and synonyms, from its manifest), under the client's.
+      ...datasetScorerOptionsOf(row.datasetMeta, row.task),
       ...(ref.normalizer ? { normalizer: ref.normalizer } : {}),
       ...(ref.unit ? { unit: ref.unit } : {}),
       ...(ref.extractor ? { extractor: ref.extractor } : {}),

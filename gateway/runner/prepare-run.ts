@@ -16,6 +16,7 @@ import { assertRunMediaReadable } from './check-run-media.js';
 import { newExecutor, takeOverRun, type Executor } from './run-claims.js';
 import { createRun, findRunByConfigHash, getRun, markRunRunning, updateRunConfig } from '../store/run-repo.js';
 import { upsertModel } from '../store/model-repo.js';
+import { datasetScorerOptionsOf } from '../store/dataset-repo.js';
 import { datasetTasks, findDatasetByManifest, getDatasetById, listPendingSamples, scopeSampleKeys } from '../store/run-scope-repo.js';
 import { replaySpill, spillDirOf, type SpillReplay } from './run-spill.js';
 
@@ -227,7 +228,7 @@ export async function prepareRun(
     const model = await loadModel(ctx.modelConfig);
     const dataset = await getDatasetById(db, ctx.config.dataset.id);
     if (!dataset) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: ctx.config.dataset.id });
-    const scorer = req.scorer ? { ...datasetScorerOptions(dataset.meta, ctx.config.task), ...req.scorer } : ctx.config.scorer;
+    const scorer = req.scorer ? { ...datasetScorerOptionsOf(dataset.meta, ctx.config.task), ...req.scorer } : ctx.config.scorer;
     const versions = scorerVersions(ctx.config.task, scorer);
     const cfg: ResolvedRunConfig =
       req.limit !== undefined || req.failedAsWrong || req.scorer || stableJson(versions) !== stableJson(ctx.config.scorerVersions ?? null)
@@ -261,7 +262,7 @@ export async function prepareRun(
   const videoMode = modelConfig.options.videoTransport === 'video_url' ? 'video' : 'frames';
   const decodeRateHz = audioDecodeRateFor(modelConfig, task);
   // The dataset's own scorer options (cls's label set and synonyms from its manifest), under the run's.
-  const scorer = { ...datasetScorerOptions(dataset.meta, task), ...(req.scorer ?? {}) };
+  const scorer = { ...datasetScorerOptionsOf(dataset.meta, task), ...(req.scorer ?? {}) };
   const cfg: ResolvedRunConfig = {
     modelId: modelConfig.id,
     model: redactModelConfig(modelConfig),
@@ -325,15 +326,4 @@ export async function loadRunContext(db: Kysely<Database>, config: EvalgateConfi
   const ds = await getDatasetById(db, cfg.dataset.id);
   if (!ds) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: cfg.dataset.id });
   return { run, resumed: true, config: cfg, modelConfig, rootDir: ds.root_dir ?? '.' };
-}
-
-/**
- * The scorer options a dataset's manifest set for one task (`meta.scorer[task]`, written at import:
- * cls's `labels` and `synonyms`); empty when it set none.
- */
-export function datasetScorerOptions(meta: Readonly<Record<string, unknown>> | null | undefined, task: string): Record<string, unknown> {
-  const byTask = meta?.scorer;
-  if (byTask === null || typeof byTask !== 'object' || Array.isArray(byTask)) return {};
-  const own = (byTask as Record<string, unknown>)[task];
-  return own !== null && typeof own === 'object' && !Array.isArray(own) ? { ...(own as Record<string, unknown>) } : {};
 }

@@ -1,3 +1,5 @@
+import { canonicalJson } from '../../datasets/dataset-digest.js';
+import { datasetLevelFields } from '../../datasets/manifest-schema.js';
 import type { ScoreItem } from '../../scorers/score-task.js';
 import { orList, scoreCommandTaskNames, taskSpecs, type TaskName } from '../../scorers/tasks/index.js';
 import { forEachJsonlLine } from './jsonl-lines.js';
@@ -57,9 +59,13 @@ export async function readReferences(file: string, onlyTask: TaskName | undefine
     for (const [field, option] of DATASET_LEVEL) {
       if (v[field] === undefined) continue;
       const value = v[field];
+      // The manifest's own rules (labels: at least two), then the task's: a field another task does not read is an error.
       const parsed = spec.options.safeParse({ [option]: value });
-      if (!parsed.success || !Object.hasOwn(parsed.data as object, option)) throw bad(file, line, field, `is not a ${task} setting, or is malformed`);
-      const json = JSON.stringify(value);
+      if (!datasetLevelFields[field].safeParse(value).success || !parsed.success || !Object.hasOwn(parsed.data as object, option)) {
+        throw bad(file, line, field, `is not a ${task} setting, or is malformed`);
+      }
+      // Compared as canonical JSON, as an import compares them: key order does not matter.
+      const json = canonicalJson(value);
       const first = firstLine.get(`${task} ${field}`);
       if (first && first.json !== json) throw bad(file, line, field, `differs from line ${first.line}: it is set for the whole ${task} dataset`);
       if (!first) firstLine.set(`${task} ${field}`, { line, json });

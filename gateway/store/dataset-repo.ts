@@ -477,6 +477,8 @@ export interface BindableSample {
   readonly rootDir: string | null;
   /** Whether the dataset is sealed. */
   readonly sealed: boolean;
+  /** The dataset's meta (its manifest's scorer options live in `scorer`). Never leaves the server. */
+  readonly datasetMeta: Record<string, unknown>;
 }
 
 /**
@@ -501,6 +503,7 @@ export async function findBindableSample(db: Kysely<Database>, datasetNameOrId: 
       'samples.media as media',
       'datasets.root_dir as rootDir',
       'datasets.sealed as sealed',
+      'datasets.meta as datasetMeta',
     ])
     .where((eb) => eb.or([eb('datasets.name', '=', datasetNameOrId), eb(eb.cast('datasets.id', 'text'), '=', datasetNameOrId)]))
     .where('samples.sample_key', '=', sampleKey)
@@ -512,4 +515,15 @@ export async function findBindableSample(db: Kysely<Database>, datasetNameOrId: 
 function withScorerOptions(meta: Record<string, unknown>, manifest: Manifest): Record<string, unknown> {
   const cls = datasetScorerOptions(manifest.samples);
   return Object.keys(cls).length > 0 ? { ...meta, scorer: { cls } } : meta;
+}
+
+/**
+ * The scorer options a dataset's manifest set for one task (`meta.scorer[task]`, written at import:
+ * cls's `labels` and `synonyms`); empty when it set none. Runs and live bindings put their own on top.
+ */
+export function datasetScorerOptionsOf(meta: Readonly<Record<string, unknown>> | null | undefined, task: string): Record<string, unknown> {
+  const byTask = meta?.scorer;
+  if (byTask === null || typeof byTask !== 'object' || Array.isArray(byTask)) return {};
+  const own = (byTask as Record<string, unknown>)[task];
+  return own !== null && typeof own === 'object' && !Array.isArray(own) ? { ...(own as Record<string, unknown>) } : {};
 }

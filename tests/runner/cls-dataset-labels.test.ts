@@ -7,6 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetScorerOptions, parseManifestText } from '../../datasets/parse-manifest.js';
+import { compareRuns } from '../../gateway/compare/compare-runs.js';
+import { loadRunOutcomes } from '../../gateway/compare/load-run-outcomes.js';
+import { findBoundSample, scoreBoundSample } from '../../gateway/live/sample-binding.js';
 import { createModel } from '../../gateway/models/create-model.js';
 import { executeLocalRun } from '../../gateway/runner/execute-run.js';
 import { prepareRun } from '../../gateway/runner/prepare-run.js';
@@ -87,6 +90,15 @@ describe('cls: dataset-level labels and synonyms in the manifest', () => {
     await writeFile(join(dir, 'bad.jsonl'), jsonl([manifestRows[0], { ...manifestRows[1], label_synonyms: { happy: ['glad'] } }]));
     const bad = await spawnCli(['score', '--references', 'bad.jsonl', '--predictions', 'preds.jsonl'], { cwd: dir });
     expect(bad.stderr).toContain('bad.jsonl:2: label_synonyms: differs from line 1');
+    // Key order does not matter (as at import); one label is not a label set (as at import).
+    const swapped = { angry: synonyms.angry, happy: synonyms.happy };
+    await writeFile(join(dir, 'swapped.jsonl'), jsonl(manifestRows.map((r, i) => (i === 2 ? { ...r, label_synonyms: swapped } : r))));
+    const ok = await spawnCli(['score', '--references', 'swapped.jsonl', '--predictions', 'preds.jsonl'], { cwd: dir });
+    expect(ok.stderr).toBe('');
+    expect(() => parseManifestText(jsonl([manifestRows[0], { ...manifestRows[1], label_synonyms: swapped }]), 'm.jsonl', '/d')).not.toThrow();
+    await writeFile(join(dir, 'one.jsonl'), jsonl(manifestRows.map((r, i) => (i === 0 ? { ...r, labels: ['happy'] } : r))));
+    const one = await spawnCli(['score', '--references', 'one.jsonl', '--predictions', 'preds.jsonl'], { cwd: dir });
+    expect(one.stderr).toContain('one.jsonl:1: labels: is not a cls setting, or is malformed');
   });
 
   describe('a batch run (PGlite, scripted OpenAI-compatible server)', () => {
@@ -109,6 +121,15 @@ describe('cls: dataset-level labels and synonyms in the manifest', () => {
       const result = await executeLocalRun(ts.store.db, prepared, { concurrency: 2, timeoutMs: 5000 });
       expect(result.report.counts).toMatchObject({ ok: 5 });
       expect(result.report.metrics?.accuracy).toBe(withSettings.metrics.accuracy);
+      // compare scores the run's outcomes with its recorded options: the same accuracy as its report.
+      const [outcomes] = await loadRunOutcomes(ts.store.db, [prepared.run.id]);
+      const compared = compareRuns([outcomes!, outcomes!], { iterations: 20, seed: 1 });
+      expect(compared.metric).toBe('accuracy');
+      expect(compared.overall.runs[0]!.value.estimate).toBe(withSettings.metrics.accuracy);
+      // Live scoring of a bound sample of the dataset uses them too: "joyful" names happy.
+      const bound = await findBoundSample(ts.store.db, { dataset: prepared.config.dataset.name, sample: 'e1' });
+      expect(scoreBoundSample(bound, 'She is joyful.')).toMatchObject({ correct: 1 });
+      expect(scoreBoundSample({ ...bound, scoring: {} }, 'She is joyful.')).toMatchObject({ correct: 0 });
       // A run's own option wins over the dataset's.
       const own = await prepareRun(
         ts.store.db,
