@@ -141,6 +141,8 @@ type Leaf = (s1: Tokens, b1: number, e1: number, s2: Tokens, b2: number, e2: num
 
 // Token ids the bit-parallel aligner indexes a table with (every code point, and
 // 4M interned words; the table grows to the largest id seen); others go to alignDense.
+/** The most 32-bit words the bit-parallel aligner keeps for its pattern and VP/VN rows (4M words, 16 MB) before it takes the plain matrix. */
+const MAX_PATTERN_WORDS = 1 << 22;
 const MAX_BIT_ID = 1 << 22;
 // slot[id] = 1 + the pattern row of token `id` while s1 is loaded, else 0.
 let slot: Int32Array = new Int32Array(1024);
@@ -179,16 +181,23 @@ function alignBits(s1: Tokens, b1: number, e1: number, s2: Tokens, b2: number, e
     }
     if (id >= slot.length) slot = grownInt32(slot, id + 1);
   }
-  pm = grownInt32(pm, len1 * words);
+  // One bit row per distinct reference token, not per position: a long reference of few distinct
+  // tokens (a CER reference against a short answer) would otherwise need len1² / 32 words.
   let patterns = 0;
   for (let i = 0; i < len1; i++) {
     const id = s1[b1 + i]!;
-    let p = slot[id]!;
-    if (p === 0) {
-      p = ++patterns;
-      slot[id] = p;
-      pm.fill(0, (p - 1) * words, p * words);
-    }
+    if (slot[id] === 0) slot[id] = ++patterns;
+  }
+  if (patterns * words > MAX_PATTERN_WORDS || len2 * words > MAX_PATTERN_WORDS) {
+    // Past ~16 MB of bit rows the plain matrix (two rows of len1) is the smaller one.
+    for (let i = 0; i < len1; i++) slot[s1[b1 + i]!] = 0;
+    alignDense(s1, b1, e1, s2, b2, e2, out, counts);
+    return;
+  }
+  pm = grownInt32(pm, patterns * words);
+  pm.fill(0, 0, patterns * words);
+  for (let i = 0; i < len1; i++) {
+    const p = slot[s1[b1 + i]!]!;
     pm[(p - 1) * words + (i >>> 5)]! |= 1 << (i & 31);
   }
   const cells = len2 * words;

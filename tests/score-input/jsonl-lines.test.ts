@@ -46,4 +46,20 @@ describe('forEachJsonlLine', () => {
     ).rejects.toThrow(`${file}:4: line: malformed JSON`);
     expect(seen).toEqual([1, 3]);
   });
+
+  it('reads a line longer than several chunks whole, and numbers the lines after it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'evalgate-jsonl-'));
+    const file = path.join(dir, 'long.jsonl');
+    const long = '语'.repeat(1_200_000); // 3.6 MB in UTF-8: spans four 1 MiB chunks
+    await writeFile(file, `{"id": 1}\n{"id": 2, "t": "${long}"}\n\n{"id": 4}`);
+    const seen: [number, unknown, number][] = [];
+    await forEachJsonlLine(file, {}, ({ line, value }) => {
+      seen.push([line, value.id, typeof value.t === 'string' ? value.t.length : 0]);
+    });
+    expect(seen).toEqual([
+      [1, 1, 0],
+      [2, 2, long.length],
+      [4, 4, 0],
+    ]);
+  });
 });

@@ -98,6 +98,18 @@ describe('bit-parallel alignment = reference DP walk-back', () => {
     checkPair(a, b);
   });
 
+  it('a long reference of many distinct tokens against a short hypothesis (bit rows past 16 MB) takes the DP matrix, same answer', () => {
+    const rnd = lcg(6);
+    // 20k distinct ids × 625 words of bit rows would be 12.5M words; a 5-token answer keeps it a leaf.
+    const a = Array.from({ length: 20_000 }, (_, i) => i * 7 + 3);
+    const b = [a[10]!, 999_999, a[5000]!, a[19_999]!, Math.floor(rnd() * 10)];
+    checkPair(a, b);
+    const counts = { hits: 0, substitutions: 0, deletions: 0, insertions: 0 };
+    addEditCounts(a, a.length, b, b.length, counts);
+    const ref = alignTokensReference(a, b).counts;
+    expect([counts.substitutions, counts.deletions, counts.insertions]).toEqual([ref.substitutions, ref.deletions, ref.insertions]);
+  });
+
   it('falls back to the DP matrix for ids it cannot index (negative, fractional, huge), with the same answer', () => {
     const rnd = lcg(5);
     for (let t = 0; t < 200; t++) {
