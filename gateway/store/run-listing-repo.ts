@@ -105,6 +105,8 @@ export interface RunSampleRow {
   readonly answer: string | null;
   /** Reference(s). */
   readonly reference: string | string[] | null;
+  /** vqa: the human answers (a reference: the route shows them only where it shows `reference`). */
+  readonly human_answers: string[] | null;
   /** Language. */
   readonly lang: string | null;
   /** Capability tags. */
@@ -143,6 +145,7 @@ export async function listRunSamples(
       'samples.choices',
       'samples.answer',
       'samples.reference',
+      'samples.human_answers',
       'samples.lang',
       'samples.tags',
       'samples.media',

@@ -205,6 +205,7 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
   it('never gives a reference, a per-sample score or a small sealed slice to a lower scope', async () => {
     const seen = {
       adminSealedRef: false,
+      adminSealedHuman: false,
       adminSealedRows: false,
       adminSealedTiny: false,
       viewerOpenRows: false,
@@ -238,6 +239,8 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
               if (body.includes(marker) && (scope !== 'admin' || 'ws' in filler)) failures.push(`${where}: reference marker ${marker} leaked`);
             }
             if (scope === 'admin' && d.sealed && body.includes(markers.sealed)) seen.adminSealedRef = true;
+            // Positive control for the human-answer markers: the leak check above can see them where they appear.
+            if (scope === 'admin' && d.sealed && body.includes(humanMarkers.sealed)) seen.adminSealedHuman = true;
             const json = parse(body);
             const open = fixtures.find((f) => !f.sealed)!;
             const violations = sealedViolations(json, d.sealed ? open : { name: '', id: '' });
@@ -259,6 +262,7 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
     // Without these the matrix would pass by seeing nothing.
     expect(seen).toEqual({
       adminSealedRef: true,
+      adminSealedHuman: true,
       adminSealedRows: true,
       adminSealedTiny: true,
       viewerOpenRows: true,

@@ -139,9 +139,9 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
       const rows = await listRunSamples(app.store.db, run.id, { limit, offset, status: status as PredictionStatus | undefined });
       return {
         run: { id: run.id, task: run.task, modelId: run.model_id, dataset: run.dataset },
-        samples: rows.map(({ reference, answer, ...r }) => ({
+        samples: rows.map(({ reference, answer, human_answers: humanAnswers, ...r }) => ({
           ...r,
-          ...(admin ? { reference, answer } : {}),
+          ...(admin ? { reference, answer, ...(humanAnswers ? { humanAnswers } : {}) } : {}),
         })),
       };
     },
