@@ -14,7 +14,7 @@ import { audioDecodeRateFor, defaultVideoOptions, type BuildRequestOptions, type
 import { stableJson } from './response-cache.js';
 import { assertRunMediaReadable } from './check-run-media.js';
 import { newExecutor, takeOverRun, type Executor } from './run-claims.js';
-import { createRun, findRunByConfigHash, getRun, markRunRunning, updateRunConfig } from '../store/run-repo.js';
+import { createRun, findRunByConfigHash, getRun, markRunRunning, resolveRunId, updateRunConfig } from '../store/run-repo.js';
 import { upsertModel } from '../store/model-repo.js';
 import { datasetScorerOptionsOf } from '../store/dataset-repo.js';
 import { datasetTasks, findDatasetByManifest, getDatasetById, listPendingSamples, scopeSampleKeys } from '../store/run-scope-repo.js';
@@ -317,7 +317,8 @@ export async function prepareRun(
  * and the dataset root.
  */
 export async function loadRunContext(db: Kysely<Database>, config: EvalgateConfig, runId: string): Promise<PreparedRun> {
-  const run = await getRun(db, runId);
+  // A prefix resolves as everywhere else: too short or ambiguous is an error that says so.
+  const run = await getRun(db, await resolveRunId(db, runId));
   if (!run) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Run', id: runId });
   const cfg = run.config as unknown as ResolvedRunConfig;
   if (!cfg.model || !cfg.dataset)
