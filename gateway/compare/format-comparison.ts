@@ -67,7 +67,9 @@ export function formatLeaderboards(boards: readonly Leaderboard[]): string {
     .map((b) => {
       const head = `${b.task} on ${b.dataset}: ${b.metric} (${b.lowerIsBetter ? 'lower' : 'higher'} is better)${b.frozenAt ? `, frozen at ${b.frozenAt}` : ''}`;
       const rows = b.entries.map((e) => [String(e.rank), e.modelId, e.modelKind, ci(e.value), String(e.n), e.tiedWith.join(', ')]);
-      const tail = b.excludedAfterFreeze.length ? `\n${b.excludedAfterFreeze.length} run(s) finished after the freeze are not shown (see the audit log)` : '';
+      const frozen = b.excludedAfterFreeze.length ? `\n${b.excludedAfterFreeze.length} run(s) finished after the freeze are not shown (see the audit log)` : '';
+      const unranked = b.unranked.map((u) => `\nnot ranked: ${u.modelId} (run ${u.runId.slice(0, 8)}): ${u.reason}`).join('');
+      const tail = frozen + unranked;
       return `${head}\n${table(['rank', 'model', 'kind', b.metric, 'n', 'tied with'], rows)}${tail}`;
     })
     .join('\n\n');

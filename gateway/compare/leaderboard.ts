@@ -59,6 +59,8 @@ export interface Leaderboard {
   readonly entries: readonly LeaderboardEntry[];
   /** Runs left off because they finished after the freeze (they remain in the audit log). */
   readonly excludedAfterFreeze: readonly { runId: string; modelId: string; finishedAt: string | null }[];
+  /** Runs left off because they scored no sample (n = 0 has no value to rank: it was tied for #1 before). */
+  readonly unranked: readonly { runId: string; modelId: string; reason: string }[];
   /** Whether the dataset is sealed: entries that do not cover the whole set, or cover fewer than `sealed.minSliceSize` samples, are then admin-only. */
   readonly sealed: boolean;
   /** What the sealed policy left off this board for the caller's scope, in words. */
@@ -115,11 +117,16 @@ export function computeLeaderboards(input: LeaderboardInput, opts: Pick<Leaderbo
   return input.datasets.map(({ dataset, runs, excludedAfterFreeze }) => {
     let metric = '';
     let lowerIsBetter = false;
-    const scored = runs.map((o) => {
+    const unranked: { runId: string; modelId: string; reason: string }[] = [];
+    const scored = runs.flatMap((o) => {
       const it = runItems(o);
       metric = it.metric;
       lowerIsBetter = it.lowerIsBetter;
-      return { o, value: runInterval(it, { iterations: opts.iterations, seed: opts.seed }), n: it.items.length };
+      if (it.items.length === 0) {
+        unranked.push({ runId: o.run.id, modelId: o.run.modelId, reason: 'no scored samples' });
+        return [];
+      }
+      return [{ o, value: runInterval(it, { iterations: opts.iterations, seed: opts.seed }), n: it.items.length }];
     });
     const better = (x: Interval, y: Interval): boolean => (lowerIsBetter ? x.high < y.low : x.low > y.high);
     const entries = scored
@@ -149,6 +156,7 @@ export function computeLeaderboards(input: LeaderboardInput, opts: Pick<Leaderbo
       frozenAt: input.frozenAt,
       entries,
       excludedAfterFreeze,
+      unranked,
       sealed: runs.some((r) => r.run.datasetSealed),
     };
   });
