@@ -23,6 +23,26 @@ export const errorRegistry = {
     message: 'Invalid configuration in {source}: {detail}',
   },
   EVALGATE_ERR_CONFIG_NOT_FOUND: { httpStatus: 500, wsCloseCode: 1011, message: 'Configuration file not found: {path}' },
+  EVALGATE_ERR_FILE_NOT_FOUND: {
+    httpStatus: 404,
+    wsCloseCode: 1008,
+    message: 'File not found: {path}. Check the path (a relative path is read from {cwd}).',
+  },
+  EVALGATE_ERR_GATEWAY_UNREACHABLE: {
+    httpStatus: 503,
+    wsCloseCode: 1011,
+    message: 'Cannot reach the gateway at {host}:{port} ({detail}): is `evalgate serve` running? Check --url.',
+  },
+  EVALGATE_ERR_API_KEY_REJECTED: {
+    httpStatus: 401,
+    wsCloseCode: 1008,
+    message: 'The gateway at {url} refused the connection: {detail}. Set EVALGATE_API_KEY or --api-key (create a key with `evalgate keys create`).',
+  },
+  EVALGATE_ERR_PORT_IN_USE: {
+    httpStatus: 500,
+    wsCloseCode: 1011,
+    message: 'Port {port} on {host} is already in use: stop what listens there, or pick another port with --port (0 picks a free one).',
+  },
   EVALGATE_ERR_DB_UNAVAILABLE: { httpStatus: 503, wsCloseCode: 1011, message: 'Database unavailable: {detail}' },
   EVALGATE_ERR_DB_LOCKED: {
     httpStatus: 503,

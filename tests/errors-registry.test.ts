@@ -36,4 +36,15 @@ describe('error registry', () => {
     expect(e.wsCloseCode).toBe(1009);
     expect(e.toJSON()).toEqual({ code: 'EVALGATE_ERR_WS_FRAME_TOO_LARGE', message: e.message });
   });
+
+  it('gives user errors a hint that says what to do (issue 19)', () => {
+    expect(new EvalgateError('EVALGATE_ERR_GATEWAY_UNREACHABLE', { host: 'h', port: 1, detail: 'ECONNREFUSED' }).message).toContain(
+      'is `evalgate serve` running?',
+    );
+    expect(new EvalgateError('EVALGATE_ERR_API_KEY_REJECTED', { url: 'u', detail: 'd' }).message).toContain('Set EVALGATE_API_KEY or --api-key');
+    expect(new EvalgateError('EVALGATE_ERR_PORT_IN_USE', { host: 'h', port: 8080 }).message).toContain('Port 8080 on h is already in use');
+    expect(new EvalgateError('EVALGATE_ERR_FILE_NOT_FOUND', { path: 'x.jsonl', cwd: '/w' }).message).toBe(
+      'File not found: x.jsonl. Check the path (a relative path is read from /w).',
+    );
+  });
 });

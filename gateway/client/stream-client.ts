@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
+import { EvalgateError } from '../errors.js';
 
 // The wire types are the server's own (gateway/live/native-wire.ts), imported
 // as types only: the client pulls no server code at runtime.
@@ -44,6 +45,16 @@ export interface StreamClientOptions {
   readonly signal?: AbortSignal;
 }
 
+const unreachable = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN']);
+
+/** A socket error while connecting; nothing listening at the address becomes EVALGATE_ERR_GATEWAY_UNREACHABLE, naming host and port. */
+function connectError(err: Error, u: URL): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (!code || !unreachable.has(code)) return err;
+  const port = u.port || (u.protocol === 'wss:' ? '443' : '80');
+  return new EvalgateError('EVALGATE_ERR_GATEWAY_UNREACHABLE', { host: u.hostname, port, detail: code }, { cause: err });
+}
+
 /**
  * Typed client of the native protocol. Audio goes as binary PCM16 frames;
  * results arrive as `response.final` messages (see `nextFinal`).
@@ -75,8 +86,15 @@ export class StreamClient extends EventEmitter<{ message: [StreamServerMessage];
     return new Promise<StreamClient>((resolve, reject) => {
       const fail = (err: Error): void => reject(err);
       opts.signal?.addEventListener('abort', () => ws.terminate(), { once: true });
-      ws.once('error', fail);
-      ws.once('unexpected-response', (_req, res) => fail(new Error(`gateway refused the connection: HTTP ${res.statusCode}`)));
+      ws.once('error', (err) => fail(connectError(err, u)));
+      ws.once('unexpected-response', (_req, res) => {
+        if (res.statusCode === 401) {
+          const detail = opts.apiKey ? 'the API key was rejected (HTTP 401)' : 'no API key was sent (HTTP 401)';
+          fail(new EvalgateError('EVALGATE_ERR_API_KEY_REJECTED', { url: opts.url, detail }));
+        } else fail(new Error(`gateway refused the connection: HTTP ${res.statusCode}`));
+        res.resume();
+        ws.terminate();
+      });
       ws.on('message', (data, isBinary) => {
         if (isBinary) return;
         const msg = JSON.parse(data.toString()) as StreamServerMessage;

@@ -25,6 +25,9 @@ export default function register(program: Command): void {
             const { EvalgateError } = await import('../../errors.js');
             throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--tls-cert and --tls-key must be given together' });
           }
+          // A taken port is refused before the database opens, so the refusal leaves nothing open behind it.
+          const port = opts.port ?? config.server.port;
+          if (port !== 0) await assertPortFree(opts.host ?? config.server.host, port);
           const server = await serveGateway({
             config,
             host: opts.host,
@@ -47,4 +50,18 @@ export default function register(program: Command): void {
         },
       ),
     );
+}
+
+/** Throws EVALGATE_ERR_PORT_IN_USE when `host:port` cannot be bound (EADDRINUSE); other bind errors are left to the server. */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  const inUse = await new Promise<boolean>((resolve) => {
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'EADDRINUSE'));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve(false)));
+  });
+  if (inUse) {
+    const { EvalgateError } = await import('../../errors.js');
+    throw new EvalgateError('EVALGATE_ERR_PORT_IN_USE', { host, port });
+  }
 }
