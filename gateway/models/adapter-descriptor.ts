@@ -28,6 +28,11 @@ export interface AdapterDescriptor {
    * rate with ffmpeg.
    */
   readonly pcmRateHz?: number;
+  /**
+   * The tasks whose samples it can answer (a specialist: `ppocr` reads text, the local ASR engines
+   * transcribe); absent for generalists, which take any task. `run` refuses other tasks before the first call.
+   */
+  readonly tasks?: readonly string[];
   /** The local speech-recognition engine behind it, which `evalgate transcribe` runs directly; absent for other adapters. */
   readonly asrEngine?: AsrKind;
   /** Builds the batch model (imported lazily). */

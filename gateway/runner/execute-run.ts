@@ -120,7 +120,17 @@ export async function finalizeRun(
   await setRunWarnings(db, runId, warnings);
   const status = opts.cancelled ? 'cancelled' : 'completed';
   const report = await buildRunReport(db, { ...run, warnings, status }, { scoreTask: opts.scoreTask });
-  const finalStatus = report.counts.pending > 0 && !opts.cancelled ? 'running' : status;
+  const running = report.counts.pending > 0 && !opts.cancelled;
+  // A finished run that answered nothing measured nothing: it ends failed, with the reason, and is never
+  // ranked (leaderboards take completed runs), instead of completing with n = 0.
+  if (!running && !opts.cancelled && report.counts.total > 0 && report.counts.ok === 0) {
+    const reason = `no sample was answered (${report.counts.failed} failed, ${report.counts.skipped} skipped)`;
+    const failed = { ...report, status: 'failed' as const, warnings: [...report.warnings, reason].slice(0, 200) };
+    await setRunWarnings(db, runId, failed.warnings);
+    await finishRun(db, runId, 'failed', failed as unknown as Record<string, unknown>);
+    return failed;
+  }
+  const finalStatus = running ? 'running' : status;
   await finishRun(db, runId, finalStatus, report as unknown as Record<string, unknown>);
   return { ...report, status: finalStatus };
 }

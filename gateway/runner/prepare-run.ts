@@ -16,6 +16,7 @@ import { assertRunMediaReadable } from './check-run-media.js';
 import { newExecutor, takeOverRun, type Executor } from './run-claims.js';
 import { createRun, findRunByConfigHash, getRun, markRunRunning, resolveRunId, updateRunConfig } from '../store/run-repo.js';
 import { upsertModel } from '../store/model-repo.js';
+import { findAdapter } from '../models/adapters.js';
 import { datasetScorerOptionsOf } from '../store/dataset-repo.js';
 import { datasetTasks, findDatasetByManifest, getDatasetById, listPendingSamples, scopeSampleKeys } from '../store/run-scope-repo.js';
 import { replaySpill, spillDirOf, type SpillReplay } from './run-spill.js';
@@ -248,7 +249,6 @@ export async function prepareRun(
   if (!req.modelId) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--model is required (or --resume RUN_ID)' });
   if (!req.dataset) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--dataset is required (or --resume RUN_ID)' });
   const modelConfig = modelConfigFor(config, req.modelId);
-  const model = await loadModel(modelConfig);
   const dataset = await resolveDataset(db, req.dataset);
   const tasks = await datasetTasks(db, dataset.id);
   const task = req.task ?? (tasks.length === 1 ? (tasks[0] as SampleTask) : undefined);
@@ -256,6 +256,14 @@ export async function prepareRun(
     throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `dataset ${dataset.name} has tasks ${tasks.join(', ') || '(none)'}; choose one with --task` });
   }
   if (!tasks.includes(task)) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `dataset ${dataset.name} has no ${task} samples` });
+  // A specialist answers only its own tasks: refused before the model loads or any call is made.
+  const answers = findAdapter(modelConfig.adapter)?.tasks;
+  if (answers && !answers.includes(task)) {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+      detail: `${modelConfig.id} (adapter ${modelConfig.adapter}) cannot answer ${task}: it answers ${answers.join(', ')}`,
+    });
+  }
+  const model = await loadModel(modelConfig);
 
   const prompts = (modelConfig.options.prompts ?? {}) as Partial<Record<SampleTask, string>>;
   const system = req.system ?? (typeof modelConfig.options.system === 'string' ? modelConfig.options.system : undefined);

@@ -169,6 +169,8 @@ export default function register(program: Command): void {
                 onOutcome: (o) => progress?.increment(1, o.status === 'ok' ? 0 : 1),
               });
               progress?.stop();
+              // A run that ended failed (it answered nothing) exits non-zero, its report printed all the same.
+              if (result.report.status === 'failed') process.exitCode = 1;
               return opts.json
                 ? { ...result.report, resumed: result.resumed, thisExecution: result.totals }
                 : formatRunReport(result.report, { totals: result.totals });

@@ -4,6 +4,7 @@ import type { AdapterDescriptor } from '../adapter-descriptor.js';
 export const onnxCtcDescriptor: AdapterDescriptor = {
   name: 'onnx-ctc',
   realtime: false,
+  tasks: ['asr'],
   pcmRateHz: 16_000,
   asrEngine: 'onnx-ctc',
   load: async (c) => (await import('./onnx-ctc-model.js')).createOnnxCtcModel(c),

@@ -4,6 +4,7 @@ import type { AdapterDescriptor } from '../adapter-descriptor.js';
 export const pocketsphinxDescriptor: AdapterDescriptor = {
   name: 'pocketsphinx',
   realtime: false,
+  tasks: ['asr'],
   pcmRateHz: 16_000,
   asrEngine: 'pocketsphinx',
   load: async (c) => (await import('./pocketsphinx-model.js')).createPocketsphinxModel(c),

@@ -4,5 +4,6 @@ import type { AdapterDescriptor } from '../adapter-descriptor.js';
 export const ppocrDescriptor: AdapterDescriptor = {
   name: 'ppocr',
   realtime: false,
+  tasks: ['ocr'],
   load: async (c) => (await import('./ppocr-model.js')).createPpocrModel(c),
 };

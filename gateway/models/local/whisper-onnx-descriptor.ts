@@ -4,6 +4,7 @@ import type { AdapterDescriptor } from '../adapter-descriptor.js';
 export const whisperOnnxDescriptor: AdapterDescriptor = {
   name: 'whisper-onnx',
   realtime: false,
+  tasks: ['asr'],
   pcmRateHz: 16_000,
   asrEngine: 'whisper-onnx',
   load: async (c) => (await import('./whisper-onnx-model.js')).createWhisperOnnxModel(c),
