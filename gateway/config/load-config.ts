@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { z } from 'zod';
 import { EvalgateError } from '../errors.js';
+import { adapterNames, findAdapter } from '../models/adapters.js';
 import { configSchema, type EvalgateConfig } from './config-schema.js';
 
 /** Where the configuration may come from; all fields are optional. */
@@ -58,6 +59,14 @@ export function loadConfig(opts: LoadConfigOptions = {}): EvalgateConfig {
     throw new EvalgateError('EVALGATE_ERR_CONFIG_INVALID', {
       source: existsSync(path) ? `${path} (and environment)` : 'environment',
       detail: describeIssues(parsed.error.issues),
+    });
+  }
+  // An adapter name nothing implements is a configuration error now, not a failure at the model's first use.
+  const unknown = parsed.data.models.flatMap((m, i) => (findAdapter(m.adapter) ? [] : [`models.${i}.adapter: unknown adapter "${m.adapter}" (model ${m.id})`]));
+  if (unknown.length > 0) {
+    throw new EvalgateError('EVALGATE_ERR_CONFIG_INVALID', {
+      source: existsSync(path) ? path : 'environment',
+      detail: `${unknown.join('; ')}; the adapters are ${adapterNames.join(', ')}`,
     });
   }
   return deepFreeze(parsed.data);

@@ -48,6 +48,18 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ cwd: dirWith({}), env: { EVALGATE_PORT: 'eighty' } })).toThrow(/server\.port/);
   });
 
+  it('rejects an unknown adapter name when the configuration loads, naming the model and the adapters there are', () => {
+    const cwd = dirWith({
+      models: [
+        { id: 'ok', adapter: 'openai-chat', kind: 'generalist' },
+        { id: 'typo', adapter: 'openai-chatt', kind: 'generalist' },
+      ],
+    });
+    expect(() => loadConfig({ cwd, env: {} })).toThrow(/models\.1\.adapter: unknown adapter "openai-chatt" \(model typo\); the adapters are openai-chat, /);
+    // A known adapter loads as before.
+    expect(() => loadConfig({ cwd: dirWith({ models: [{ id: 'p', adapter: 'ppocr', kind: 'specialist' }] }), env: {} })).not.toThrow();
+  });
+
   it('reports unparsable JSON and a missing explicit file', () => {
     expect(() => loadConfig({ cwd: dirWith('{ not json'), env: {} })).toThrow(/Invalid configuration in .*evalgate\.config\.json/);
     expect(() => loadConfig({ file: '/nonexistent/evalgate.json', env: {} })).toThrow(/Configuration file not found/);
