@@ -183,3 +183,16 @@ export class EvalgateError extends Error {
 export function isEvalgateError(err: unknown): err is EvalgateError {
   return err instanceof EvalgateError;
 }
+
+/**
+ * An error a peer sent on the wire (`{code, message}`), rebuilt with its own
+ * code when the registry knows it, so a client relays the gateway's code and
+ * message instead of wrapping them in EVALGATE_ERR_INTERNAL.
+ */
+export function errorFromWire(code: string, message: string): Error {
+  if (!Object.hasOwn(errorRegistry, code)) return new Error(`${code}: ${message}`);
+  // The message keeps its `CODE: ` prefix, as before, for callers that match on the text; the CLI prints it without.
+  const err = new EvalgateError(code as ErrorCode);
+  err.message = `${code}: ${message}`;
+  return err;
+}

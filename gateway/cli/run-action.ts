@@ -32,6 +32,8 @@ export function printResult(result: unknown, json: boolean): void {
 
 export function reportError(err: unknown, json: boolean): void {
   const body = isEvalgateError(err) ? err.toJSON() : { code: 'EVALGATE_ERR_INTERNAL', message: err instanceof Error ? err.message : String(err) };
+  // An error relayed from the gateway reads `CODE: message`; the code is printed once, below.
+  if (body.message.startsWith(`${body.code}: `)) body.message = body.message.slice(body.code.length + 2);
   if (json) process.stderr.write(`${JSON.stringify({ error: body })}\n`);
   else process.stderr.write(`evalgate: ${body.message} [${body.code}]\n`);
   if (!isEvalgateError(err) && process.env.EVALGATE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);

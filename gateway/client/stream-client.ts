@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { EvalgateError } from '../errors.js';
+import { EvalgateError, errorFromWire } from '../errors.js';
 
 // The wire types are the server's own (gateway/live/native-wire.ts), imported
 // as types only: the client pulls no server code at runtime.
@@ -104,7 +104,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamServerMessage];
           ws.off('error', fail);
           ws.on('error', () => undefined);
           resolve(client);
-        } else if (msg.type === 'error' && !client.sessionId) fail(new Error(`${msg.code}: ${msg.message}`));
+        } else if (msg.type === 'error' && !client.sessionId) fail(errorFromWire(msg.code, msg.message));
       });
       ws.on('close', (code, reason) => {
         client.#closed = { code, reason: reason.toString() };
@@ -137,7 +137,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamServerMessage];
           resolve();
         } else if (m.type === 'error') {
           this.off('message', on);
-          reject(new Error(`${m.code}: ${m.message}`));
+          reject(errorFromWire(m.code, m.message));
         }
       };
       this.on('message', on);

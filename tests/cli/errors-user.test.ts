@@ -108,10 +108,13 @@ describe('port in use', () => {
   }, 60_000);
 });
 
-describe('missing or rejected API key against a real gateway', () => {
+describe('client commands against a real gateway', () => {
   let serve: ServeProcess;
+  let key: string;
   beforeAll(async () => {
     const project = await pgliteProject(join(dir, 'auth'));
+    const created = await spawnCli(['-c', project.config, 'keys', 'create', '--scope', 'admin', '--json'], { cwd: dir, env });
+    key = (JSON.parse(created.stdout) as { key: string }).key;
     serve = await startServe(project.config);
   }, 60_000);
   afterAll(async () => {
@@ -133,6 +136,14 @@ describe('missing or rejected API key against a real gateway', () => {
     expect(r.stderr).toContain('the API key was rejected');
     expect(r.stderr).toContain('Set EVALGATE_API_KEY or --api-key');
     expect(r.stderr).toContain('[EVALGATE_ERR_API_KEY_REJECTED]');
+  });
+
+  it('a gateway error while connecting keeps its own code and message (an unknown model is MODEL_NOT_CONFIGURED, not INTERNAL)', async () => {
+    const r = await spawnCli(['stream', '--model', 'no-such-model', '--url', serve.url, '--api-key', key, 'a.wav', '--json'], { cwd: dir, env });
+    expect(r.code).toBe(1);
+    const e = jsonError(r.stderr);
+    expect(e.code).toBe('EVALGATE_ERR_MODEL_NOT_CONFIGURED');
+    expect(e.message).toBe('Model no-such-model is not declared in the configuration (see `evalgate models list`).');
   });
 });
 
