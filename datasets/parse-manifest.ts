@@ -54,9 +54,18 @@ export function resolveMediaPath(root: string, p: string): string | undefined {
   return abs;
 }
 
-/** Parses JSONL text; every error names the line and field. */
+/** The most problems one ManifestError lists: enough to fix a batch of lines at once, bounded for huge files. */
+export const MAX_MANIFEST_PROBLEMS = 20;
+
+/**
+ * Parses JSONL text; every error names the line and field. Every line is checked, so a manifest's
+ * problems are reported together (up to {@link MAX_MANIFEST_PROBLEMS}) rather than one per attempt:
+ * the thrown ManifestError points at the first and its detail lists the others.
+ */
 export function parseManifestText(text: string, file: string, root: string): ManifestSample[] {
   const samples: ManifestSample[] = [];
+  const problems: ManifestError[] = [];
+  let more = 0;
   const seen = new Map<string, number>();
   // Dataset-level fields (cls's label set and synonyms): the first line that sets one fixes it.
   const datasetLevel = new Map<'labels' | 'label_synonyms', { line: number; json: string }>();
@@ -64,6 +73,23 @@ export function parseManifestText(text: string, file: string, root: string): Man
   lines.forEach((raw, i) => {
     const lineNo = i + 1;
     if (raw.trim() === '') return;
+    try {
+      samples.push(parseLine(raw, lineNo));
+    } catch (err) {
+      if (!(err instanceof ManifestError)) throw err;
+      if (problems.length < MAX_MANIFEST_PROBLEMS) problems.push(err);
+      else more++;
+    }
+  });
+  const [first, ...rest] = problems;
+  if (first) {
+    const others = rest.map((p) => `line ${p.line}: ${p.field}: ${p.detail}`);
+    if (more > 0) others.push(`${more} more not shown`);
+    throw new ManifestError(file, first.line, first.field, others.length ? `${first.detail}; also ${others.join('; ')}` : first.detail);
+  }
+  return samples;
+
+  function parseLine(raw: string, lineNo: number): ManifestSample {
     let obj: unknown;
     try {
       obj = JSON.parse(raw);
@@ -82,18 +108,17 @@ export function parseManifestText(text: string, file: string, root: string): Man
     for (const field of ['labels', 'label_synonyms'] as const) {
       if (s[field] === undefined) continue;
       const json = canonicalJson(s[field]);
-      const first = datasetLevel.get(field);
-      if (!first) datasetLevel.set(field, { line: lineNo, json });
-      else if (first.json !== json) throw new ManifestError(file, lineNo, field, `differs from line ${first.line}: it is set for the whole dataset`);
+      const firstSet = datasetLevel.get(field);
+      if (!firstSet) datasetLevel.set(field, { line: lineNo, json });
+      else if (firstSet.json !== json) throw new ManifestError(file, lineNo, field, `differs from line ${firstSet.line}: it is set for the whole dataset`);
     }
     for (const m of mediaPaths(s)) {
       if (!resolveMediaPath(root, m.path)) {
         throw new ManifestError(file, lineNo, m.kind, `path ${m.path} escapes the dataset root ${root}`);
       }
     }
-    samples.push(s);
-  });
-  return samples;
+    return s;
+  }
 }
 
 /** Reads and validates a manifest file. */

@@ -26,6 +26,34 @@ describe('manifest parsing', () => {
     expect(err.message).toMatch(/^m\.jsonl:3: \(line\): not valid JSON/);
   });
 
+  it('reports every bad line at once, pointing at the first, up to a limit', () => {
+    const good = (id: string) => JSON.stringify({ id, task: 'asr', audio: 'a.wav', reference: 'x' });
+    const text = [good('a'), '{oops', JSON.stringify({ id: 'b', task: 'asr', audio: 'a.wav' }), good('a'), good('c')].join('\n');
+    let err: unknown;
+    try {
+      parseManifestText(text, 'm.jsonl', '/data');
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ManifestError);
+    const m = err as ManifestError;
+    expect([m.line, m.field]).toEqual([2, '(line)']);
+    expect(m.detail).toContain('also line 3: reference: required for task asr; line 4: id: duplicate id "a" (first on line 1)');
+
+    const many = Array.from({ length: 25 }, (_, i) => `{bad ${i}`).join('\n');
+    const e2 = (() => {
+      try {
+        parseManifestText(many, 'm.jsonl', '/data');
+      } catch (e) {
+        return e as ManifestError;
+      }
+      return undefined;
+    })();
+    expect(e2?.line).toBe(1);
+    expect(e2?.detail.match(/line \d+: \(line\)/g)).toHaveLength(19);
+    expect(e2?.detail).toContain('5 more not shown');
+  });
+
   it('names the line and field of a schema violation', () => {
     const err = errorOf([line(ok), line({ id: 'b', task: 'asr', audio: 'b.wav' })].join('\n'));
     expect([err.line, err.field]).toEqual([2, 'reference']);
