@@ -55,14 +55,7 @@ const unreachable = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETU
  * gateway, a taken port. Anything else passes through unchanged.
  */
 export function toUserError(err: unknown): unknown {
-  if (isEvalgateError(err)) {
-    // Input readers report an unreadable file as a manifest error at line 0 of field `file`; a missing one is a plain not-found.
-    const p = err.params;
-    if (err.code === 'EVALGATE_ERR_MANIFEST_INVALID' && p.field === 'file' && Number(p.line) === 0 && /\bENOENT\b/.test(String(p.detail))) {
-      return new EvalgateError('EVALGATE_ERR_FILE_NOT_FOUND', { path: String(p.file), cwd: process.cwd() }, { cause: err });
-    }
-    return err;
-  }
+  if (isEvalgateError(err)) return err;
   const e = errnoOf(err);
   if (!e) return err;
   if (e.code === 'ENOENT' && typeof e.path === 'string')

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { EvalgateError } from '../errors.js';
 import { firstJsonlLine, readJsonDocument } from './jsonl-lines.js';
-import { badAt, nameList, type PredictionFormat } from './prediction-rows.js';
+import { badAt, nameList, unreadable, type PredictionFormat } from './prediction-rows.js';
 
 /** xlsx is a zip: its first bytes are a local file header. */
 const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
@@ -65,7 +65,7 @@ async function startsWith(file: string, magic: Buffer): Promise<boolean> {
   try {
     handle = await open(file, 'r');
   } catch (err) {
-    throw badAt(file, 0, 'file', `cannot read: ${(err as Error).message}`);
+    throw unreadable(file, err);
   }
   try {
     const buf = Buffer.alloc(magic.length);

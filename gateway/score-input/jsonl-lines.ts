@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { badAt } from './prediction-rows.js';
+import { badAt, unreadable } from './prediction-rows.js';
 
 /** One non-blank line of a JSONL file, parsed. */
 export interface JsonlLine {
@@ -67,7 +67,7 @@ export async function forEachJsonlLine(file: string, options: JsonlReadOptions, 
     if (pending.length > 0 && !stopped) takeLines(Buffer.concat(pending).toString('utf8'));
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    if (typeof e.code === 'string' && e.syscall !== undefined) throw badAt(file, 0, 'file', `cannot read: ${e.message}`);
+    if (typeof e.code === 'string' && e.syscall !== undefined) throw unreadable(file, err);
     throw err;
   } finally {
     stream.destroy();
@@ -93,7 +93,7 @@ export async function readJsonDocument(file: string): Promise<unknown> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw badAt(file, 0, 'file', `cannot read: ${(err as Error).message}`);
+    throw unreadable(file, err);
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   try {

@@ -48,6 +48,15 @@ export function badAt(file: string, where: Where, field: string, detail: string)
   return new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file, line, field, detail });
 }
 
+/**
+ * A file that cannot be read: a missing one stays the system error (ENOENT; the CLI words it as
+ * EVALGATE_ERR_FILE_NOT_FOUND with the path), anything else is a problem with the file.
+ */
+export function unreadable(file: string, err: unknown, what = 'cannot read'): Error {
+  if ((err as NodeJS.ErrnoException | null)?.code === 'ENOENT') return err as Error;
+  return badAt(file, 0, 'file', `${what}: ${(err as Error).message}`);
+}
+
 /** A short, bounded list of names for messages ("a, b, c … (40 in all)"). */
 export function nameList(names: readonly string[], max = 20): string {
   if (names.length === 0) return '(none)';

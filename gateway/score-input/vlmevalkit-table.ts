@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { extname } from 'node:path';
 import type { CellValue } from 'exceljs';
 import { readJsonDocument } from './jsonl-lines.js';
-import { badAt, DEFAULT_KEYS, nameList, RowCollector, type PredictionRows, type Where } from './prediction-rows.js';
+import { badAt, DEFAULT_KEYS, nameList, RowCollector, unreadable, type PredictionRows, type Where } from './prediction-rows.js';
 
 /** The table kinds VLMEvalKit writes its result files in. */
 export type TableKind = 'xlsx' | 'csv' | 'tsv' | 'json';
@@ -92,7 +93,7 @@ async function* delimitedRows(file: string, delimiter: string): AsyncGenerator<T
     }
   } catch (err) {
     const e = err as Error & { code?: string; lines?: number };
-    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') throw badAt(file, 0, 'file', `cannot read: ${e.message}`);
+    if (e.code === 'ENOENT' || e.code === 'EACCES' || e.code === 'EISDIR') throw unreadable(file, err);
     throw badAt(file, e.lines !== undefined ? `line ${e.lines}` : 0, 'table', `malformed ${delimiter === '\t' ? 'TSV' : 'CSV'} (${e.message})`);
   } finally {
     input.destroy();
@@ -125,12 +126,16 @@ async function* jsonRecordRows(file: string): AsyncGenerator<TableRow> {
 }
 
 async function* xlsxRows(file: string): AsyncGenerator<TableRow> {
+  // exceljs words a missing file as a plain Error; stat first so it is the system ENOENT like every other reader's.
+  await stat(file).catch((err: unknown) => {
+    throw unreadable(file, err);
+  });
   const { default: ExcelJS } = await import('exceljs');
   const book = new ExcelJS.Workbook();
   try {
     await book.xlsx.readFile(file);
   } catch (err) {
-    throw badAt(file, 0, 'file', `cannot read as xlsx: ${(err as Error).message}`);
+    throw unreadable(file, err, 'cannot read as xlsx');
   }
   // pandas' to_excel writes one sheet; the first is the table.
   const sheet = book.worksheets[0];

@@ -85,12 +85,20 @@ describe('plain {id, prediction} JSONL', () => {
     });
   });
 
-  it('says a missing file cannot be read', async () => {
-    const f = join(dir, 'absent.jsonl');
-    expect((await failure(readPredictions(f, { format: 'jsonl' }))).message).toContain(`${f}:0: file: cannot read`);
-    expect((await failure(readPredictions(f))).message).toContain(`${f}:0: file: cannot read`);
-    expect((await failure(readPredictions(join(dir, 'absent.tsv')))).message).toContain('cannot read');
-    expect((await failure(readPredictions(join(dir, 'absent.xlsx')))).message).toContain('cannot read');
+  it('a missing file is the system ENOENT error (the CLI words it as EVALGATE_ERR_FILE_NOT_FOUND)', async () => {
+    const rejection = (p: Promise<unknown>) =>
+      p.then(
+        () => undefined,
+        (e: unknown) => e as NodeJS.ErrnoException,
+      );
+    for (const name of ['absent.jsonl', 'absent.tsv', 'absent.xlsx']) {
+      const f = join(dir, name);
+      const err = (await rejection(readPredictions(f)))!;
+      expect(err.code).toBe('ENOENT');
+      expect(err.message).toContain(f);
+    }
+    const forced = await rejection(readPredictions(join(dir, 'absent.jsonl'), { format: 'jsonl' }));
+    expect(forced?.code).toBe('ENOENT');
   });
 });
 
