@@ -159,6 +159,16 @@ describe('a media file that exists but does not decode', () => {
     expect(e.message).toMatch(/Invalid data found when processing input/);
   });
 
+  it('stream says the same of an audio file it cannot decode (before connecting anywhere)', async () => {
+    const bad = join(dir, 'corrupt.wav');
+    await writeFile(bad, Buffer.from('not audio at all\n'.repeat(100)));
+    const r = await spawnCli(['stream', '--model', 'm', '--url', 'http://127.0.0.1:9', bad, '--json'], { cwd: dir, env });
+    expect(r.code).toBe(1);
+    const e = jsonError(r.stderr);
+    expect(e.code).toBe('EVALGATE_ERR_MEDIA_DECODE_FAILED');
+    expect(e.message).toContain(bad);
+  });
+
   it('while a missing one stays EVALGATE_ERR_MEDIA_NOT_FOUND', async () => {
     const r = await spawnCli(['frames', join(dir, 'absent.mp4'), '--count', '2', '--json'], { cwd: dir, env });
     expect(r.code).toBe(1);

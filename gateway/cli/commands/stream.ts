@@ -38,22 +38,11 @@ async function decodeToPcm16(file: string): Promise<Int16Array> {
     const wav = parseWav(bytes);
     return float32ToPcm16(wav.sampleRateHz === RATE_HZ ? wav.samples : resample(wav.samples, wav.sampleRateHz, RATE_HZ));
   } catch {
-    // Not a plain WAV: let ffmpeg decode it to 16 kHz mono PCM16.
-    const { spawn } = await import('node:child_process');
-    const ffmpeg = process.env.FFMPEG_PATH ?? 'ffmpeg';
-    return new Promise((resolve, reject) => {
-      const p = spawn(ffmpeg, ['-v', 'error', '-i', file, '-f', 's16le', '-ac', '1', '-ar', String(RATE_HZ), '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      let err = '';
-      p.stdout.on('data', (c: Buffer) => out.push(c));
-      p.stderr.on('data', (c: Buffer) => (err += c.toString()));
-      p.on('error', reject);
-      p.on('close', (code) => {
-        if (code !== 0) return reject(new Error(`ffmpeg could not decode ${file}: ${err.trim()}`));
-        const b = Buffer.concat(out);
-        resolve(new Int16Array(b.buffer, b.byteOffset, Math.floor(b.byteLength / 2)));
-      });
-    });
+    // Not a plain WAV: the media layer's ffmpeg decode, whose failures name the file and ffmpeg's reason
+    // (EVALGATE_ERR_MEDIA_DECODE_FAILED; a missing file is EVALGATE_ERR_MEDIA_NOT_FOUND).
+    const { decodeAudioFile } = await import('../../media/decode-audio.js');
+    const decoded = await decodeAudioFile(file, { sampleRateHz: RATE_HZ });
+    return float32ToPcm16(decoded.samples);
   }
 }
 
