@@ -53,10 +53,20 @@ export async function serveGateway(opts: ServeOptions): Promise<RunningGateway> 
     );
   }
   const store = await storeFromConfig(config);
-  const https = opts.tlsCertFile && opts.tlsKeyFile ? { cert: await readFile(opts.tlsCertFile), key: await readFile(opts.tlsKeyFile) } : undefined;
-  const app = await createApp({ config, store, https, logger: { level: config.logLevel } });
-  for (const w of warnings) app.log.warn(w);
-  const address = await app.listen({ host, port: opts.port ?? config.server.port });
+  let app: Awaited<ReturnType<typeof createApp>> | undefined;
+  let address: string;
+  try {
+    const https = opts.tlsCertFile && opts.tlsKeyFile ? { cert: await readFile(opts.tlsCertFile), key: await readFile(opts.tlsKeyFile) } : undefined;
+    app = await createApp({ config, store, https, logger: { level: config.logLevel } });
+    for (const w of warnings) app.log.warn(w);
+    address = await app.listen({ host, port: opts.port ?? config.server.port });
+  } catch (err) {
+    // A start that fails (a port taken after the CLI's check, an unreadable certificate) closes what it
+    // opened, so the process exits with the error instead of hanging on an open database.
+    await app?.close().catch(() => undefined);
+    await store.close().catch(() => undefined);
+    throw err;
+  }
   let resolveClosed!: () => void;
   const closed = new Promise<void>((r) => (resolveClosed = r));
   let closing: Promise<void> | undefined;
