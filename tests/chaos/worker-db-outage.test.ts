@@ -65,6 +65,7 @@ describe('distributed workers and a PostgreSQL outage (private PostgreSQL, scrip
       // When each notice came, to tell a recovery seen during the outage from one seen after it.
       const noticeAt: number[] = [];
       let restartedAt = Number.POSITIVE_INFINITY;
+      let stoppedAt = Number.POSITIVE_INFINITY;
       const work = async (): Promise<WorkerTotals> => {
         const boss = await openSampleQueue(pg.url, { onError: (err) => queueErrors.push(err) });
         try {
@@ -105,6 +106,7 @@ describe('distributed workers and a PostgreSQL outage (private PostgreSQL, scrip
       }
       down = true;
       await pg.stop();
+      stoppedAt = Date.now();
       await sleep(1800);
       // The slow answers arrived meanwhile: they are on local disk, not only in memory.
       const spilledDuringOutage = (await readSpill(spillDir, runId)).length;
@@ -133,14 +135,17 @@ describe('distributed workers and a PostgreSQL outage (private PostgreSQL, scrip
       expect((run.summary as { counts: Record<string, number> }).counts).toMatchObject({ ok: n, failed: 0, pending: 0 });
       const finished = await store.db.selectFrom('audit_log').select('id').where('subject', '=', runId).where('action', '=', 'run.finished').execute();
       expect(finished).toHaveLength(1);
-      // Nothing (pg-boss's fetch, which swallows errors) passes for a recovery mid-outage: every
-      // "database back" comes after the restart began. A worker may wait twice when a pooled
-      // connection killed by the shutdown fails right after the restart; each wait ends with "back".
+      // Nothing (pg-boss's fetch, which swallows errors) passes for a recovery while the database is
+      // down: no "database back" between the end of the stop and the restart. (One during the stop
+      // itself is real: a probe can still connect while the postmaster shuts down, seen in CI.) A
+      // worker may wait again when a pooled connection killed by the shutdown fails after the
+      // restart; each wait ends with "back".
       const outages = notices.filter((m) => /database unavailable/.test(m)).length;
       expect(outages).toBeGreaterThanOrEqual(1);
       const backs = notices.flatMap((m, i) => (/database back/.test(m) ? [noticeAt[i] ?? 0] : []));
       expect(backs).toHaveLength(outages);
-      expect(backs.filter((t) => t < restartedAt)).toEqual([]);
+      expect(backs.filter((t) => t > stoppedAt && t < restartedAt)).toEqual([]);
+      expect(backs.filter((t) => t >= restartedAt).length).toBeGreaterThanOrEqual(1);
       // What was spilled during the outage has been written: no spill file is left.
       expect(existsSync(spillPathOf(spillDir, runId))).toBe(false);
       expect(unhandled).toEqual([]);
