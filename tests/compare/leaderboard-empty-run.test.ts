@@ -3,43 +3,10 @@
 import { describe, expect, it } from 'vitest';
 import { formatLeaderboards } from '../../gateway/compare/format-comparison.js';
 import { computeLeaderboards } from '../../gateway/compare/leaderboard.js';
-import type { RunHeader, SampleOutcome } from '../../gateway/compare/load-run-outcomes.js';
+import { runHeader, sampleOutcome } from './outcome-fixtures.js';
 
-function header(id: string): RunHeader {
-  return {
-    id,
-    modelId: `model-${id}`,
-    modelKind: 'generalist',
-    task: 'mcq',
-    datasetId: 'd',
-    datasetSealed: false,
-    datasetDigest: null,
-    promptTemplate: null,
-    normalizer: null,
-    scoring: {},
-    status: 'completed',
-    finishedAt: null,
-  };
-}
-
-function outcome(key: string, prediction: string): SampleOutcome {
-  return {
-    sampleId: key,
-    sampleKey: key,
-    status: 'ok',
-    prediction,
-    reference: null,
-    humanAnswers: null,
-    answer: 'A',
-    choices: ['x', 'y'],
-    lang: null,
-    tags: [],
-    media: [],
-    latencyTotalMs: null,
-    latencyFirstTokenMs: null,
-    audioSeconds: null,
-  };
-}
+const header = (id: string) => runHeader(id, 'mcq', { modelId: `model-${id}` });
+const outcome = (key: string, prediction: string) => sampleOutcome(key, prediction, { answer: 'A', choices: ['x', 'y'] });
 
 describe('leaderboard: a run with no scored sample', () => {
   it('is listed as unranked with its reason, and the scored runs rank among themselves', () => {

@@ -2,8 +2,9 @@
 // computed from the human answers the outcomes carry (not ANLS against no reference).
 import { describe, expect, it } from 'vitest';
 import { compareRuns } from '../../gateway/compare/compare-runs.js';
-import type { RunHeader, RunOutcomes, SampleOutcome } from '../../gateway/compare/load-run-outcomes.js';
+import type { RunOutcomes } from '../../gateway/compare/load-run-outcomes.js';
 import { scoreTask } from '../../scorers/score-task.js';
+import { runHeader, sampleOutcome } from './outcome-fixtures.js';
 
 const humans = [
   ['two', 'two', 'two', '2', 'two', 'two', 'two', 'two', 'three', 'two'],
@@ -14,41 +15,9 @@ const humans = [
 const predsA = ['2', 'Yes', 'maroon', 'puppy'];
 const predsB = ['two', 'no', 'red', 'dog'];
 
-function header(id: string): RunHeader {
-  return {
-    id,
-    modelId: `m-${id}`,
-    modelKind: 'generalist',
-    task: 'vqa',
-    datasetId: 'd',
-    datasetSealed: false,
-    datasetDigest: null,
-    promptTemplate: null,
-    normalizer: null,
-    scoring: {},
-    status: 'completed',
-    finishedAt: null,
-  };
-}
-
-function outcomes(preds: readonly string[]): SampleOutcome[] {
-  return preds.map((prediction, i) => ({
-    sampleId: `s${i}`,
-    sampleKey: `q${i}`,
-    status: 'ok',
-    prediction,
-    reference: null,
-    humanAnswers: humans[i]!,
-    answer: null,
-    choices: null,
-    lang: null,
-    tags: [],
-    media: [],
-    latencyTotalMs: null,
-    latencyFirstTokenMs: null,
-    audioSeconds: null,
-  }));
-}
+const header = (id: string) => runHeader(id, 'vqa');
+const outcomes = (preds: readonly string[]) =>
+  preds.map((prediction, i) => sampleOutcome(`q${i}`, prediction, { sampleId: `s${i}`, humanAnswers: humans[i]! }));
 
 describe('compare on vqa runs with human answers', () => {
   it('ranks by vqa_accuracy equal to the scorer on the same predictions', () => {

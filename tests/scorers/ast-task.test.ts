@@ -9,12 +9,13 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compareRuns } from '../../gateway/compare/compare-runs.js';
 import { computeLeaderboards } from '../../gateway/compare/leaderboard.js';
-import type { RunHeader, RunOutcomes, SampleOutcome } from '../../gateway/compare/load-run-outcomes.js';
+import type { RunOutcomes } from '../../gateway/compare/load-run-outcomes.js';
 import { scoreTask, type ScoreItem } from '../../scorers/score-task.js';
 import type { AstScoreResult, AstScoredSample } from '../../scorers/tasks/ast.js';
 import { tasks } from '../../scorers/tasks/index.js';
 import { differingScorerVersions, scorerVersions } from '../../scorers/tasks/scorer-versions.js';
 import { corpusBleu, sentenceBleu } from '../../scorers/translation/bleu.js';
+import { runHeader, sampleOutcome } from '../compare/outcome-fixtures.js';
 import { cliBin, spawnCli } from '../helpers/run-cli.js';
 
 interface OracleBleu {
@@ -141,41 +142,9 @@ describe('ast: sacrebleu BLEU, chrF and chrF++ through scoreTask', () => {
   });
 });
 
-function header(id: string, scoring: Record<string, unknown> = {}): RunHeader {
-  return {
-    id,
-    modelId: `m-${id}`,
-    modelKind: 'generalist',
-    task: 'ast',
-    datasetId: 'd',
-    datasetSealed: false,
-    datasetDigest: null,
-    promptTemplate: null,
-    normalizer: null,
-    scoring,
-    status: 'completed',
-    finishedAt: null,
-  };
-}
-
-function outcomes(preds: readonly string[], refs: readonly string[][]): SampleOutcome[] {
-  return preds.map((prediction, i) => ({
-    sampleId: `k${i}`,
-    sampleKey: `k${String(i).padStart(2, '0')}`,
-    status: 'ok',
-    prediction,
-    reference: refs[i]!,
-    humanAnswers: null,
-    answer: null,
-    choices: null,
-    lang: null,
-    tags: [],
-    media: [],
-    latencyTotalMs: null,
-    latencyFirstTokenMs: null,
-    audioSeconds: null,
-  }));
-}
+const header = (id: string, scoring: Record<string, unknown> = {}) => runHeader(id, 'ast', { scoring });
+const outcomes = (preds: readonly string[], refs: readonly string[][]) =>
+  preds.map((prediction, i) => sampleOutcome(`k${String(i).padStart(2, '0')}`, prediction, { sampleId: `k${i}`, reference: refs[i]! }));
 
 describe('ast: compare resamples corpus BLEU', () => {
   // Short and long segments, so corpus BLEU (pooled n-gram counts and one brevity penalty) differs from the mean of sentence BLEU.

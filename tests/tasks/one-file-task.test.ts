@@ -4,7 +4,7 @@
 // compare and the runner use.
 import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import type { SampleOutcome } from '../../gateway/compare/load-run-outcomes.js';
+import { sampleOutcome } from '../compare/outcome-fixtures.js';
 import { scoreOutcomesWith } from '../../gateway/compare/score-outcomes.js';
 import { scoreItemOf, scoreRowsOf, scorerOptionsOf } from '../../gateway/runner/score-run.js';
 import { getNormalizer, NORMALIZER_NAMES } from '../../scorers/normalizers/normalizer-registry.js';
@@ -71,24 +71,7 @@ const asGeneric: TaskSpec = emTask;
 // @ts-expect-error a metric record holds numbers only
 const badMetrics: ScoreTaskResult<{ readonly exact: string }> = { task: 'x', normalizer: 'none', metrics: { exact: 'yes' }, samples: [], missing: [] };
 
-function outcome(sampleKey: string, reference: string, prediction: string): SampleOutcome {
-  return {
-    sampleId: sampleKey,
-    sampleKey,
-    status: 'ok',
-    prediction,
-    reference,
-    humanAnswers: null,
-    answer: null,
-    choices: null,
-    lang: null,
-    tags: [],
-    media: [],
-    latencyTotalMs: null,
-    latencyFirstTokenMs: null,
-    audioSeconds: null,
-  };
-}
+const outcome = (sampleKey: string, reference: string, prediction: string) => sampleOutcome(sampleKey, prediction, { reference });
 
 describe('a task declared in one file', () => {
   const items: ScoreItem[] = [
