@@ -104,7 +104,13 @@ export const errorRegistry = {
   EVALGATE_ERR_MODEL_NOT_CONFIGURED: {
     httpStatus: 404,
     wsCloseCode: 1008,
-    message: 'Model {id} is not declared in the configuration (see `evalgate models list`).',
+    message:
+      'Model {id} is neither declared in the configuration nor a bundled preset (see `evalgate models list`; `evalgate doctor` shows which configuration is in use).',
+  },
+  EVALGATE_ERR_MODEL_UNAVAILABLE: {
+    httpStatus: 503,
+    wsCloseCode: 1011,
+    message: 'Model {id} cannot run on this machine: {detail}',
   },
   EVALGATE_ERR_DEVICE_UNAVAILABLE: {
     httpStatus: 500,

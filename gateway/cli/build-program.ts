@@ -26,7 +26,7 @@ export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command('evalgate')
     .description('Real-time speech and multimodal evaluation gateway')
     .version(evalgateVersion, '-V, --version')
-    .option('-c, --config <file>', 'configuration file (default: ./evalgate.config.json)')
+    .option('-c, --config <file>', 'configuration file (default: evalgate.config.json in this folder or the nearest parent that has one or .evalgate/)')
     .showHelpAfterError()
     .enablePositionalOptions();
   const dir = fileURLToPath(new URL('./commands/', import.meta.url));

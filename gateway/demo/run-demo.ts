@@ -5,6 +5,8 @@ import type { Kysely } from 'kysely';
 import type { EvalgateConfig, ModelConfig } from '../config/config-schema.js';
 import type { Database, Dataset, SampleTask } from '../store/database.js';
 import { storeFromConfig } from '../store/store-from-config.js';
+import { bundledPresets } from '../config/bundled-presets.js';
+import { findModelConfig } from '../config/find-model-config.js';
 import { datasetTasks } from '../store/run-scope-repo.js';
 import { silentProgress, type ProgressFactory } from '../progress-sink.js';
 import { isTaskName, taskNames, taskSpecs } from '../../scorers/tasks/index.js';
@@ -43,27 +45,28 @@ export function demoManifestPath(): string {
   throw new Error('the bundled demo set (datasets/demo/manifest.jsonl) is missing from this installation');
 }
 
-function onPath(binary: string): boolean {
-  return (process.env.PATH ?? '').split(':').some((d) => d && existsSync(resolve(d, binary)));
+/** The models the demo runs, and the reasons the others were skipped. */
+interface DemoPlan {
+  readonly planned: { model: ModelConfig; tasks: SampleTask[] }[];
+  readonly skipped: string[];
 }
 
 /**
- * The local specialists the demo runs, plus an OpenAI-compatible generalist
- * when OPENAI_BASE_URL is set. Models the user configured keep their ids.
+ * The bundled `demo/…` presets that can run here (gateway/config/bundled-presets.ts, the same table
+ * `run --model` and `models list` use), plus an OpenAI-compatible generalist when OPENAI_BASE_URL is
+ * set. A model the user configured with a preset's id replaces it, as everywhere else.
  */
-function demoModels(env: NodeJS.ProcessEnv): { model: ModelConfig; tasks: SampleTask[] }[] {
-  const out: { model: ModelConfig; tasks: SampleTask[] }[] = [
-    { model: { id: 'demo/pp-ocrv4', adapter: 'ppocr', kind: 'specialist', model: 'PP-OCRv4', options: {} }, tasks: ['ocr'] },
-    {
-      model: { id: 'demo/pp-ocrv4-no-pad', adapter: 'ppocr', kind: 'specialist', model: 'PP-OCRv4 (no detection margin)', options: { padForDetection: false } },
-      tasks: ['ocr'],
-    },
-  ];
-  if (onPath('pocketsphinx_continuous')) {
-    out.push({ model: { id: 'demo/pocketsphinx', adapter: 'pocketsphinx', kind: 'specialist', model: 'pocketsphinx en-us', options: {} }, tasks: ['asr'] });
+function demoModels(config: EvalgateConfig, env: NodeJS.ProcessEnv): DemoPlan {
+  const planned: { model: ModelConfig; tasks: SampleTask[] }[] = [];
+  const skipped: string[] = [];
+  for (const preset of bundledPresets.filter((p) => p.demo)) {
+    const found = findModelConfig(config, preset.model.id, env);
+    if (!found) continue;
+    if (!found.availability.available) skipped.push(`${preset.model.id} (${preset.tasks.join(', ')}): ${found.availability.reason}`);
+    else planned.push({ model: found.model, tasks: [...preset.tasks] });
   }
   if (env.OPENAI_BASE_URL) {
-    out.push({
+    planned.push({
       model: {
         id: 'demo/openai-compatible',
         adapter: 'openai-chat',
@@ -76,8 +79,10 @@ function demoModels(env: NodeJS.ProcessEnv): { model: ModelConfig; tasks: Sample
       // A generalist answers every task.
       tasks: [...taskNames],
     });
+  } else {
+    skipped.push('generalist: set OPENAI_BASE_URL (and OPENAI_API_KEY, OPENAI_MODEL) to add an OpenAI-compatible model');
   }
-  return out;
+  return { planned, skipped };
 }
 
 async function importDemoSet(db: Kysely<Database>, progress: ProgressFactory): Promise<{ dataset: Dataset; imported: boolean }> {
@@ -119,16 +124,13 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
       `dataset: ${dataset.name} (${dataset.sample_count} samples, ${imported ? 'imported' : 'already imported'}; Merkle root ${dataset.merkle_root.slice(0, 12)}…)`,
     );
 
-    const planned = demoModels(env);
+    const { planned, skipped } = demoModels(opts.config, env);
+    // The generalist comes from the environment, not from the configuration or the presets: it is added here.
     const config: EvalgateConfig = {
       ...opts.config,
-      models: [...opts.config.models.filter((m) => !planned.some((p) => p.model.id === m.id)), ...planned.map((p) => p.model)],
+      models: [...opts.config.models, ...planned.map((p) => p.model).filter((m) => !findModelConfig(opts.config, m.id, env))],
     };
     const tasksPresent = new Set(await datasetTasks(db, dataset.id));
-    const skipped: string[] = [];
-    if (!planned.some((p) => p.model.adapter === 'pocketsphinx'))
-      skipped.push('asr specialist: pocketsphinx_continuous is not installed (apt-get install pocketsphinx pocketsphinx-en-us)');
-    if (!env.OPENAI_BASE_URL) skipped.push('generalist: set OPENAI_BASE_URL (and OPENAI_API_KEY, OPENAI_MODEL) to add an OpenAI-compatible model');
 
     const [{ prepareRun }, { executeLocalRun }, { createModel }] = await Promise.all([
       import('../runner/prepare-run.js'),

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { EvalgateConfig } from '../config/config-schema.js';
 import { EvalgateError } from '../errors.js';
+import { requireModelConfig } from '../config/find-model-config.js';
 import type { Store } from '../store/open-store.js';
 import type { LiveLimits } from './live-limits.js';
 import type { LiveMetrics } from './live-metrics.js';
@@ -150,9 +151,9 @@ export class SessionRegistry {
       e.session.opts.writer.updateSession({ status: 'open' });
       return { session: e.session, resumed: true, dropped: 0 };
     }
-    const modelConfig = this.#config.models.find((m) => m.id === req.modelId);
     if (!req.modelId) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'the `model` query parameter is required' });
-    if (!modelConfig) throw new EvalgateError('EVALGATE_ERR_MODEL_NOT_CONFIGURED', { id: req.modelId });
+    // Configured models, then the bundled presets: the same lookup as `evalgate run`.
+    const modelConfig = requireModelConfig(this.#config, req.modelId);
     // Sessions still opening count too: the checks and the reservation below run in the same
     // synchronous step, before the first await, so a burst of connects cannot all pass the check.
     const perKey = [...this.#entries.values()].filter((e) => e.keyId === req.keyId).length + (this.#openingByKey.get(req.keyId) ?? 0);

@@ -5,6 +5,7 @@ import { basename, extname, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { EvalgateConfig, ModelConfig } from '../config/config-schema.js';
 import { EvalgateError } from '../errors.js';
+import { findModelConfig, requireModelConfig } from '../config/find-model-config.js';
 import type { ModelV1 } from '../models/spec/model-v1.js';
 import type { Database, Dataset, Run, SampleTask } from '../store/database.js';
 import { evalgateVersion } from '../version.js';
@@ -149,11 +150,9 @@ export function buildOptionsOf(cfg: ResolvedRunConfig, rootDir: string, modelCon
   };
 }
 
-/** The configured model with this id, or EVALGATE_ERR_MODEL_NOT_CONFIGURED. */
+/** The configured model with this id, else the bundled preset (gateway/config/find-model-config.ts), or the error that says neither exists. */
 export function modelConfigFor(config: EvalgateConfig, modelId: string): ModelConfig {
-  const m = config.models.find((x) => x.id === modelId);
-  if (!m) throw new EvalgateError('EVALGATE_ERR_MODEL_NOT_CONFIGURED', { id: modelId });
-  return m;
+  return requireModelConfig(config, modelId);
 }
 
 /**
@@ -320,8 +319,8 @@ export async function prepareRun(
 
 /**
  * Everything needed to (re)execute a stored run: its resolved configuration,
- * the model config (the configured one when this machine declares the same
- * id, since it holds the real option values; otherwise the stored snapshot),
+ * the model config (the configured one, or the bundled preset, when this machine
+ * knows the id, since it holds the real option values; otherwise the stored snapshot),
  * and the dataset root.
  */
 export async function loadRunContext(db: Kysely<Database>, config: EvalgateConfig, runId: string): Promise<PreparedRun> {
@@ -331,7 +330,7 @@ export async function loadRunContext(db: Kysely<Database>, config: EvalgateConfi
   const cfg = run.config as unknown as ResolvedRunConfig;
   if (!cfg.model || !cfg.dataset)
     throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `run ${run.id} was not created by evalgate run and cannot be resumed` });
-  const modelConfig = config.models.find((m) => m.id === cfg.modelId) ?? cfg.model;
+  const modelConfig = findModelConfig(config, cfg.modelId)?.model ?? cfg.model;
   const ds = await getDatasetById(db, cfg.dataset.id);
   if (!ds) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: cfg.dataset.id });
   return { run, resumed: true, config: cfg, modelConfig, rootDir: ds.root_dir ?? '.' };

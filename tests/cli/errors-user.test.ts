@@ -143,7 +143,9 @@ describe('client commands against a real gateway', () => {
     expect(r.code).toBe(1);
     const e = jsonError(r.stderr);
     expect(e.code).toBe('EVALGATE_ERR_MODEL_NOT_CONFIGURED');
-    expect(e.message).toBe('Model no-such-model is not declared in the configuration (see `evalgate models list`).');
+    expect(e.message).toBe(
+      'Model no-such-model is neither declared in the configuration nor a bundled preset (see `evalgate models list`; `evalgate doctor` shows which configuration is in use).',
+    );
   });
 });
 

@@ -14,8 +14,11 @@ function dirWith(config: unknown): string {
 
 describe('loadConfig', () => {
   it('fills defaults when there is no file', () => {
-    const cfg = loadConfig({ cwd: mkdtempSync(join(tmpdir(), 'evalgate-empty-')), env: {} });
-    expect(cfg.database).toEqual({ pgliteDir: '.evalgate/db' });
+    const cwd = mkdtempSync(join(tmpdir(), 'evalgate-empty-'));
+    const cfg = loadConfig({ cwd, env: {} });
+    // Relative defaults come back absolute, resolved against the project home (here the folder itself).
+    expect(cfg.database).toEqual({ pgliteDir: join(cwd, '.evalgate/db') });
+    expect(cfg.cacheDir).toBe(join(cwd, '.evalgate/cache'));
     expect(cfg.server).toEqual({ host: '127.0.0.1', port: 8080, auth: true, authFailures: { max: 20, windowMs: 60_000 } });
     expect(cfg.models).toEqual([]);
   });
@@ -76,7 +79,8 @@ describe('the live section', () => {
   it('layers defaults, then the file, then EVALGATE_LIVE_* variables, then explicit overrides', () => {
     const cwd = dirWith({ live: { maxSessionsPerKey: 4, resumeGraceMs: 5000, maxBufferedAudioS: 30 } });
     const cfg = loadConfig({ cwd, env: {} });
-    expect(cfg.live).toEqual({ maxSessionsPerKey: 4, resumeGraceMs: 5000, maxBufferedAudioS: 30 });
+    // The journal folder's default is filled in, in the project home.
+    expect(cfg.live).toEqual({ maxSessionsPerKey: 4, resumeGraceMs: 5000, maxBufferedAudioS: 30, journalDir: join(cwd, '.evalgate/journal') });
     const limits = liveLimitsFromEnv({ EVALGATE_LIVE_RESUME_GRACE_MS: '7000' }, { maxBufferedAudioS: 10 }, cfg.live);
     expect(limits.maxSessionsPerKey).toBe(4); // file
     expect(limits.resumeGraceMs).toBe(7000); // environment over file

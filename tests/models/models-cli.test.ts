@@ -46,13 +46,15 @@ describe('evalgate models', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).not.toContain(secret);
     const out = JSON.parse(r.stdout) as { models: Array<Record<string, unknown>> };
-    expect(out.models.map((m) => [m.id, m.apiKeySet])).toEqual([
+    // The configured models, in file order; the bundled presets follow them (tests/cli/project-home-cli.test.ts).
+    expect(out.models.filter((m) => m.source === 'config').map((m) => [m.id, m.apiKeySet])).toEqual([
       ['oa', true],
       ['nokey', false],
       ['replay', null],
     ]);
+    expect(out.models.slice(3).every((m) => m.source === 'preset')).toBe(true);
     const text = await run(['models', 'list']);
-    expect(text.stdout).toMatch(/^ID\s+ADAPTER/);
+    expect(text.stdout).toMatch(/^ID\s+SOURCE\s+ADAPTER/);
     expect(text.stdout).toContain('EVALGATE_UNSET_KEY (NOT SET)');
   });
 

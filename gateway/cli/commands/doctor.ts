@@ -8,10 +8,31 @@ interface Check {
   readonly detail: string;
 }
 
+/** How `doctor` words the way the project home was found. */
+const homeSourceText = {
+  cwd: 'this folder holds evalgate.config.json or .evalgate/',
+  parent: 'found by searching upward from this folder',
+  config: 'the folder of --config / EVALGATE_CONFIG',
+  default: 'no evalgate.config.json or .evalgate/ here or above: this folder',
+} as const;
+
+/** A connection string with its password hidden, for printing. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres (unparsable URL)';
+  }
+}
+
 export default function register(program: Command): void {
   program
     .command('doctor')
-    .description('check the local toolchain: Node, ffmpeg/ffprobe (which binary, where from, version), ONNX Runtime devices, cache folder, optional tools')
+    .description(
+      'check the local toolchain and project: Node, ffmpeg/ffprobe (which binary, where from, version), the project home, configuration file and database in use, ONNX Runtime devices, cache folder, optional tools',
+    )
     .option('--json', 'print JSON')
     .option('--probe-devices', 'open a small ONNX model on each GPU device (webgpu, cuda) to see whether it really runs here')
     .action(
@@ -31,18 +52,42 @@ export default function register(program: Command): void {
           checks.push({ name: 'ffmpeg', ok: false, detail: (err as Error).message });
         }
 
-        const { loadConfig } = await import('../../config/load-config.js');
+        // Which project this folder belongs to: the home found from here upward, its configuration and database.
+        const { loadProject } = await import('../../config/load-config.js');
         const { mkdir, access, constants } = await import('node:fs/promises');
-        const { resolve } = await import('node:path');
+        const { existsSync } = await import('node:fs');
+        let project;
         try {
           const { config: configFile } = cmd.optsWithGlobals<{ config?: string }>();
-          const cacheDir = resolve(loadConfig({ file: configFile }).cacheDir);
-          await mkdir(cacheDir, { recursive: true });
-          await access(cacheDir, constants.W_OK);
-          report.cacheDir = cacheDir;
-          checks.push({ name: 'cache', ok: true, detail: `${cacheDir} is writable` });
+          project = loadProject({ file: configFile });
+          const { config, home } = project;
+          const database = config.database.url
+            ? { backend: 'postgres', location: redactUrl(config.database.url), exists: null }
+            : { backend: 'pglite', location: config.database.pgliteDir, exists: existsSync(config.database.pgliteDir) };
+          report.project = { home: home.dir, foundBy: home.source, cwd: home.cwd, configFile: home.configFile ?? null, database, cacheDir: config.cacheDir };
+          checks.push({ name: 'home', ok: true, detail: `${home.dir} (${homeSourceText[home.source]})` });
+          checks.push({ name: 'config', ok: true, detail: home.configFile ?? 'none (defaults and environment only)' });
+          checks.push({
+            name: 'database',
+            ok: true,
+            detail:
+              database.backend === 'postgres'
+                ? `PostgreSQL ${database.location}`
+                : `PGlite ${database.location}${database.exists ? '' : ' (not created yet: the first command that needs it creates it; or `evalgate init`)'}`,
+          });
         } catch (err) {
-          checks.push({ name: 'cache', ok: false, detail: (err as Error).message });
+          checks.push({ name: 'config', ok: false, detail: (err as Error).message });
+        }
+        if (project) {
+          const cacheDir = project.config.cacheDir;
+          try {
+            await mkdir(cacheDir, { recursive: true });
+            await access(cacheDir, constants.W_OK);
+            report.cacheDir = cacheDir;
+            checks.push({ name: 'cache', ok: true, detail: `${cacheDir} is writable` });
+          } catch (err) {
+            checks.push({ name: 'cache', ok: false, detail: (err as Error).message });
+          }
         }
 
         // ONNX Runtime: the CPU backend is required; GPU devices are optional. `cuda` counts
@@ -70,7 +115,6 @@ export default function register(program: Command): void {
         }
 
         // Optional Debian tools: only needed for the pocketsphinx fallback and for regenerating synthetic data.
-        const { existsSync } = await import('node:fs');
         const { delimiter, join } = await import('node:path');
         const onPath = (bin: string): string | undefined =>
           (process.env.PATH ?? '')

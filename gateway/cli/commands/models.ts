@@ -13,18 +13,21 @@ interface TestOptions {
 }
 
 export default function register(program: Command): void {
-  const models = program.command('models').description('list configured models, or check one with a tiny request');
+  const models = program.command('models').description('list configured models and bundled presets, or check one with a tiny request');
 
   models
     .command('list')
-    .description('list the models declared in the configuration (never prints key values)')
+    .description('list the configured models and the bundled presets, marked by SOURCE (config or preset); never prints key values')
     .option('--json', 'print JSON')
     .action(
       runAction(async (opts: ListOptions, cmd: Command) => {
         const { configFor } = await import('../cli-context.js');
+        const { bundledPresets } = await import('../../config/bundled-presets.js');
         const config = await configFor(cmd);
-        const rows = config.models.map((m) => ({
+        const declared = new Set(config.models.map((m) => m.id));
+        const configured = config.models.map((m) => ({
           id: m.id,
+          source: 'config' as const,
           adapter: m.adapter,
           kind: m.kind,
           model: m.model ?? null,
@@ -32,30 +35,61 @@ export default function register(program: Command): void {
           apiKeyEnv: m.apiKeyEnv ?? null,
           // Whether the variable is set, never its value.
           apiKeySet: m.apiKeyEnv ? Boolean(process.env[m.apiKeyEnv]) : null,
+          // A configured model with a preset's id replaces the preset.
+          overridesPreset: bundledPresets.some((p) => p.model.id === m.id),
+          available: true,
+          unavailableReason: null as string | null,
         }));
+        const presets = bundledPresets
+          .filter((p) => !declared.has(p.model.id))
+          .map((p) => {
+            const a = p.availability();
+            return {
+              id: p.model.id,
+              source: 'preset' as const,
+              adapter: p.model.adapter,
+              kind: p.model.kind,
+              model: p.model.model ?? null,
+              baseUrl: null,
+              apiKeyEnv: null,
+              apiKeySet: null,
+              overridesPreset: false,
+              available: a.available,
+              unavailableReason: a.available ? null : a.reason,
+            };
+          });
+        const rows = [...configured, ...presets];
         if (opts.json) return { models: rows };
-        if (rows.length === 0) return 'No models configured. Add them under "models" in evalgate.config.json (see docs/models.md).';
-        const table = [['ID', 'ADAPTER', 'KIND', 'MODEL', 'KEY']].concat(
-          rows.map((r) => [r.id, r.adapter, r.kind, r.model ?? '-', r.apiKeyEnv ? `${r.apiKeyEnv} (${r.apiKeySet ? 'set' : 'NOT SET'})` : '-']),
+        const table = [['ID', 'SOURCE', 'ADAPTER', 'KIND', 'MODEL', 'KEY', 'AVAILABLE']].concat(
+          rows.map((r) => [
+            r.id,
+            r.overridesPreset ? 'config (overrides preset)' : r.source,
+            r.adapter,
+            r.kind,
+            r.model ?? '-',
+            r.apiKeyEnv ? `${r.apiKeyEnv} (${r.apiKeySet ? 'set' : 'NOT SET'})` : '-',
+            r.available ? 'yes' : 'no (see below)',
+          ]),
         );
         const widths: number[] = [];
         for (const row of table) for (const [c, cell] of row.entries()) widths[c] = Math.max(widths[c] ?? 0, cell.length);
-        // Every row has the header's five cells, so every column has a width.
-        return table
-          .map((row) =>
-            row
-              .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-              .join('  ')
-              .trimEnd(),
-          )
-          .join('\n');
+        const lines = table.map((row) =>
+          row
+            .map((cell, c) => cell.padEnd(widths[c] ?? 0))
+            .join('  ')
+            .trimEnd(),
+        );
+        for (const r of rows) if (r.unavailableReason) lines.push(`${r.id} is unavailable here: ${r.unavailableReason}`);
+        if (configured.length === 0)
+          lines.push('', 'No models configured: the presets above work by id; add your own under "models" in evalgate.config.json (see docs/models.md).');
+        return lines.join('\n');
       }),
     );
 
   models
     .command('test')
-    .description('send one tiny request to a configured model and report ok, latency and the answer or the error')
-    .argument('<id>', 'configured model id')
+    .description('send one tiny request to a model and report ok, latency and the answer or the error')
+    .argument('<id>', 'configured model id or bundled preset')
     .option('--timeout-ms <ms>', 'give up after this long', '30000')
     .option('--stream', 'use streaming and report time to first token')
     .option('--sample-id <id>', 'for the predictions adapter: which sample to replay (default: the first)')
@@ -65,10 +99,9 @@ export default function register(program: Command): void {
         const timeoutMs = Number(opts.timeoutMs);
         if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new Error(`--timeout-ms must be a positive integer, got "${opts.timeoutMs}"`);
         const { configFor } = await import('../cli-context.js');
-        const { EvalgateError } = await import('../../errors.js');
-        const config = await configFor(cmd);
-        const modelConfig = config.models.find((m) => m.id === id);
-        if (!modelConfig) throw new EvalgateError('EVALGATE_ERR_MODEL_NOT_CONFIGURED', { id });
+        const { requireModelConfig } = await import('../../config/find-model-config.js');
+        // Configured models, then the bundled presets, as for `evalgate run`.
+        const modelConfig = requireModelConfig(await configFor(cmd), id);
         const { createModel } = await import('../../models/create-model.js');
         const { probeModel } = await import('../../models/probe-model.js');
         const model = await createModel(modelConfig);

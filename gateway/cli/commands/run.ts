@@ -55,7 +55,7 @@ export default function register(program: Command): void {
     .command('run')
     .description('run a model over a dataset: resumable, rate-limit aware, failed calls never scored as answers')
     .option('-d, --dataset <name|manifest>', 'dataset name or id, or a manifest JSONL file (imported on first use)')
-    .option('-m, --model <id>', 'configured model id (see `evalgate models list`)')
+    .option('-m, --model <id>', 'configured model id or bundled preset, e.g. pp-ocrv4 (see `evalgate models list`)')
     .option('-t, --task <task>', `${taskNames.join(' | ')} (default: the dataset’s only task)`)
     .option('--concurrency <n>', 'maximum requests in flight (adapts down on HTTP 429)', '8')
     .option('--limit <k>', 'only the first K samples (by sample id)')

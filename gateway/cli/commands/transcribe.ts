@@ -29,7 +29,7 @@ export default function register(program: Command): void {
     .argument('<audio...>', 'audio or video files (anything ffmpeg decodes)')
     .requiredOption(
       '--model <id>',
-      'model id from the configuration (adapter onnx-ctc, whisper-onnx or pocketsphinx); "pocketsphinx" works without configuration',
+      'model id from the configuration (adapter onnx-ctc, whisper-onnx or pocketsphinx), or the bundled preset "pocketsphinx" (see `evalgate models list`)',
     )
     .option('--device <device>', 'cpu, cuda or webgpu for ONNX models (overrides the model options; see docs/experts.md)')
     .option('--language <code>', 'language code, e.g. en or zh (overrides the model options; Whisper only forces it)')
@@ -38,21 +38,19 @@ export default function register(program: Command): void {
       runAction(async (files: string[], opts: TranscribeCommandOptions, cmd: Command) => {
         const { EvalgateError } = await import('../../errors.js');
         const { deviceUnavailable } = await import('../../models/local/local-errors.js');
-        const { loadConfig } = await import('../../config/load-config.js');
-        const { resolve } = await import('node:path');
-        const globals = cmd.optsWithGlobals<{ config?: string }>();
-        const config = loadConfig(globals.config ? { file: globals.config } : {});
-        const declared = config.models.find((m) => m.id === opts.model);
+        const { configFor } = await import('../cli-context.js');
+        const { requireModelConfig } = await import('../../config/find-model-config.js');
+        // Configured models, then the bundled presets (`pocketsphinx`): the lookup every command uses.
+        const declared = requireModelConfig(await configFor(cmd), opts.model);
         const { findAdapter, localAsrAdapterNames } = await import('../../models/adapters.js');
-        if (!declared && opts.model !== 'pocketsphinx') throw new EvalgateError('EVALGATE_ERR_MODEL_NOT_CONFIGURED', { id: opts.model });
-        const adapter = declared?.adapter ?? 'pocketsphinx';
+        const adapter = declared.adapter;
         const kind = findAdapter(adapter)?.asrEngine;
         if (!kind) {
           throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
             detail: `model ${opts.model} uses adapter "${adapter}"; transcribe runs the local experts ${localAsrAdapterNames.join(', ')} only`,
           });
         }
-        const o = (declared?.options ?? {}) as Record<string, unknown>;
+        const o = declared.options as Record<string, unknown>;
         const device = opts.device ?? (typeof o.device === 'string' ? o.device : undefined);
         const { isOnnxDevice, onnxDevices } = await import('../../../experts/onnx/onnx-runtime.js');
         if (device !== undefined && !isOnnxDevice(device)) {
@@ -77,7 +75,8 @@ export default function register(program: Command): void {
         try {
           asr = await createAsr({
             kind,
-            ...(typeof o.modelDir === 'string' ? { modelDir: resolve(o.modelDir) } : {}),
+            // Already absolute: the configuration resolves it against the project home.
+            ...(typeof o.modelDir === 'string' ? { modelDir: o.modelDir } : {}),
             ...(language ? { language } : {}),
             ...(o.task === 'translate' || o.task === 'transcribe' ? { task: o.task } : {}),
             ...(device ? { device } : {}),
