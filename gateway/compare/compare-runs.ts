@@ -4,6 +4,7 @@ import { percentiles } from '../../scorers/stats/percentile.js';
 import { pairedPermutationTest } from '../../scorers/stats/paired-permutation.js';
 import { pooledRatio, type CorpusStatistic, type RatioItem } from '../../scorers/stats/ratio-stat.js';
 import { EvalgateError } from '../errors.js';
+import { rtfx } from '../rtfx.js';
 import { definedSize, type RunHeader, type RunOutcomes, type SampleOutcome } from './load-run-outcomes.js';
 import { scoreOutcomes, type ScoredSample } from './score-outcomes.js';
 import { sliceLabels } from './slice-labels.js';
@@ -72,7 +73,7 @@ export interface RunLatency {
   readonly totalMs: { readonly p50: number | null; readonly p90: number | null; readonly p99: number | null };
   /** Percentiles of time to first token, ms (null when not streamed). */
   readonly firstTokenMs: { readonly p50: number | null; readonly p90: number | null; readonly p99: number | null };
-  /** Total audio seconds ÷ total processing seconds (Open ASR Leaderboard). */
+  /** The run's RTFx (gateway/rtfx.ts: audio s ÷ model-call s over all its `ok` samples, not only the shared ones). */
   readonly rtfx: number | null;
 }
 
@@ -266,9 +267,8 @@ export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions &
     const ok = r.outcomes.filter((o) => o.status === 'ok' && shared.includes(o.sampleKey));
     const total = ok.flatMap((o) => (o.latencyTotalMs == null ? [] : [o.latencyTotalMs]));
     const first = ok.flatMap((o) => (o.latencyFirstTokenMs == null ? [] : [o.latencyFirstTokenMs]));
-    const audio = ok.reduce((s, o) => s + (o.audioSeconds ?? 0), 0);
-    const procS = total.reduce((s, v) => s + v, 0) / 1000;
-    return { runId: r.run.id, totalMs: pct(total), firstTokenMs: pct(first), rtfx: audio > 0 && procS > 0 ? audio / procS : null };
+    // The run's own RTFx, over all its answered samples, as `run` reports it (gateway/rtfx.ts).
+    return { runId: r.run.id, totalMs: pct(total), firstTokenMs: pct(first), rtfx: rtfx(r.outcomes) };
   });
 
   const disagreements: Disagreement[] = [];

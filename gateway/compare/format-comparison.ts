@@ -1,5 +1,6 @@
 import type { Interval } from '../../scorers/stats/paired-bootstrap.js';
 import type { Comparison, SliceComparison } from './compare-runs.js';
+import { formatRtfx } from '../rtfx.js';
 import type { KindGapView } from './kind-gap.js';
 import type { Leaderboard } from './leaderboard.js';
 
@@ -44,7 +45,7 @@ export function formatComparison(c: Comparison): string {
         l.runId.slice(0, 8),
         `${f(l.totalMs.p50, 0)}/${f(l.totalMs.p90, 0)}/${f(l.totalMs.p99, 0)}`,
         f(l.firstTokenMs.p50, 0),
-        f(l.rtfx, 2),
+        formatRtfx(l.rtfx),
       ]),
     ),
   );

@@ -84,6 +84,8 @@ export interface SampleOutcome {
   readonly media: readonly SampleMedia[];
   /** End-to-end latency, ms. */
   readonly latencyTotalMs: number | null;
+  /** The successful model call, ms: RTFx's processing time (gateway/rtfx.ts). */
+  readonly latencyRequestMs: number | null;
   /** Time to first token, ms. */
   readonly latencyFirstTokenMs: number | null;
   /** Audio seconds, for RTFx. */
@@ -174,6 +176,7 @@ export async function loadRunOutcomes(db: Kysely<Database>, runIds: readonly str
         tags: r.tags ?? [],
         media: r.media ?? [],
         latencyTotalMs: r.latency_total_ms,
+        latencyRequestMs: r.latency_request_ms,
         latencyFirstTokenMs: r.latency_first_token_ms,
         audioSeconds: r.audio_seconds,
       })),

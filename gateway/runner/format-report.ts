@@ -1,3 +1,4 @@
+import { formatRtfx } from '../rtfx.js';
 import type { BatchTotals } from './run-batch.js';
 import type { LatencyStats, RunReport } from './score-run.js';
 
@@ -37,7 +38,7 @@ export function formatRunReport(r: RunReport, extra: { totals?: BatchTotals; enq
         : `note: ${c.failed} failed sample(s) are excluded from the metrics (see \`evalgate runs show ${r.runId}\`; resume to retry them)`,
     );
   }
-  if (r.rtfx !== null) lines.push(`RTFx: ${r.rtfx} (${(r.audioSeconds ?? 0).toFixed(1)} s of audio)`);
+  if (r.rtfx !== null) lines.push(`RTFx: ${formatRtfx(r.rtfx)} (${(r.audioSeconds ?? 0).toFixed(1)} s of audio)`);
   const lat = [
     fmtLatency('request', r.latencyMs.request),
     fmtLatency('first token', r.latencyMs.firstToken),

@@ -4,6 +4,7 @@ import type { ScoredSample, ScoreTaskResult, TaskScoreOptions } from '../../scor
 import { percentile, sortedCopy } from '../../scorers/stats/percentile.js';
 import { predictionsForScoring, runCounts, type RunCounts, type ScoreRow, type ScoredPredictionRow } from '../store/prediction-repo.js';
 import { runScopeSize } from '../store/run-scope-repo.js';
+import { rtfx } from '../rtfx.js';
 
 /** One item for the task scorer (the shape of `evalgate score` input). */
 export interface ScoreItem {
@@ -140,7 +141,7 @@ export interface RunReport {
   readonly failedAsWrong: boolean;
   /** Request, first-token and per-sample latency percentiles over `ok` predictions, ms. */
   readonly latencyMs: { readonly request: LatencyStats | null; readonly firstToken: LatencyStats | null; readonly total: LatencyStats | null };
-  /** Audio seconds ÷ request seconds over `ok` predictions (Open ASR Leaderboard RTFx); null without audio. */
+  /** RTFx as gateway/rtfx.ts defines it (audio s ÷ model-call s over `ok` predictions), unrounded; null without audio. */
   readonly rtfx: number | null;
   /** Seconds of audio in `ok` predictions. */
   readonly audioSeconds: number | null;
@@ -189,10 +190,6 @@ export async function buildRunReport(
 
   const audio = numberList(ok, (r) => r.audioSeconds);
   const audioSeconds = audio.length ? audio.reduce((a, b) => a + b, 0) : null;
-  // RTFx pairs audio with the time spent on the same samples only.
-  const timed = ok.filter((r) => r.audioSeconds !== null && r.latencyRequestMs !== null && r.latencyRequestMs > 0);
-  const processingS = timed.reduce((a, r) => a + r.latencyRequestMs! / 1000, 0);
-  const rtfx = processingS > 0 ? Math.round((timed.reduce((a, r) => a + r.audioSeconds!, 0) / processingS) * 100) / 100 : null;
 
   return {
     runId: run.id,
@@ -207,7 +204,8 @@ export async function buildRunReport(
       firstToken: latencyStats(numberList(ok, (r) => r.latencyFirstTokenMs)),
       total: latencyStats(numberList(ok, (r) => r.latencyTotalMs)),
     },
-    rtfx,
+    // The one definition (gateway/rtfx.ts), unrounded: views format it with formatRtfx.
+    rtfx: rtfx(rows),
     audioSeconds,
     warnings,
   };

@@ -86,6 +86,8 @@ export interface RunOutcomeRow {
   readonly media: SampleMedia[];
   /** End-to-end latency, ms. */
   readonly latency_total_ms: number | null;
+  /** The successful model call, ms (RTFx's processing time). */
+  readonly latency_request_ms: number | null;
   /** Time to first token, ms. */
   readonly latency_first_token_ms: number | null;
   /** Audio seconds. */
@@ -110,6 +112,7 @@ export async function listRunOutcomeRows(db: Db, runId: string): Promise<RunOutc
       'samples.tags',
       'samples.media',
       'predictions.latency_total_ms',
+      'predictions.latency_request_ms',
       'predictions.latency_first_token_ms',
       'predictions.audio_seconds',
     ])

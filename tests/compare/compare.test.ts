@@ -42,7 +42,7 @@ describe('compare, leaderboard and the kind view', () => {
       datasetId,
       ids,
       task: 'asr',
-      predictions: Object.keys(refs).map((key, i) => ({ key, text: generalist[key], latencyMs: 100 + i * 10, audioS: 2 })),
+      predictions: Object.keys(refs).map((key, i) => ({ key, text: generalist[key], latencyMs: 100 + i * 10, requestMs: 80 + i * 10, audioS: 2 })),
     });
     sRun = await seedRun(db, {
       model: 'whisper',
@@ -92,7 +92,9 @@ describe('compare, leaderboard and the kind view', () => {
     // a1: generalist 1 deletion vs specialist perfect; a2 likewise; a3 the reverse.
     expect(c.disagreements.map((d) => d.sampleKey).sort()).toEqual(['a1', 'a2', 'a3']);
     expect(c.disagreements.find((d) => d.sampleKey === 'a3')?.runs[1]?.errors).toBe('S=0 D=1 I=0');
-    expect(c.latency[0]?.rtfx).toBeCloseTo(6 / ((100 + 110 + 120) / 1000), 9);
+    // The run's own RTFx (gateway/rtfx.ts): all four answered samples, not only the three shared ones, and the
+    // model-call time (80, 90, 100, 110 ms), not the per-sample total.
+    expect(c.latency[0]?.rtfx).toBeCloseTo(8 / ((80 + 90 + 100 + 110) / 1000), 9);
   });
 
   it('is stable: same inputs and seed give identical JSON', async () => {

@@ -37,6 +37,7 @@ export function sampleOutcome(sampleKey: string, prediction: string, fields: Par
     tags: [],
     media: [],
     latencyTotalMs: null,
+    latencyRequestMs: null,
     latencyFirstTokenMs: null,
     audioSeconds: null,
     ...fields,

@@ -7,6 +7,8 @@ export interface SeedPrediction {
   readonly status?: 'ok' | 'failed';
   readonly text?: string;
   readonly latencyMs?: number;
+  /** The successful model call, ms (`latency_request_ms`, RTFx's processing time); none unless given. */
+  readonly requestMs?: number;
   readonly audioS?: number;
 }
 
@@ -99,6 +101,7 @@ export async function seedRun(
         error: p.status === 'failed' ? JSON.stringify({ message: 'HTTP 500' }) : null,
         attempts: 1,
         latency_total_ms: p.latencyMs ?? null,
+        latency_request_ms: p.requestMs ?? null,
         audio_seconds: p.audioS ?? null,
       })
       .execute();

@@ -241,13 +241,14 @@ describe('formatRunReport', () => {
       metrics: { wer: 0.125, hits: 7 },
       failedAsWrong: false,
       latencyMs: { request: latencyStats([10, 20, 30]), firstToken: null, total: latencyStats([12, 22, 32]) },
-      rtfx: 150.5,
+      rtfx: 150.504,
       audioSeconds: 40,
       warnings: ['x'],
     });
     expect(text).toContain('samples: ok 8  failed 2  skipped 0  (of 10)');
     expect(text).toContain('wer                  0.1250');
-    expect(text).toContain('RTFx: 150.5 (40.0 s of audio)');
+    // Two decimals, as compare and the report print it (formatRtfx).
+    expect(text).toContain('RTFx: 150.50 (40.0 s of audio)');
     expect(text).toContain('request      p50 20');
     expect(text).toContain('2 failed sample(s) are excluded from the metrics');
   });
