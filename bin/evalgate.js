@@ -5,7 +5,7 @@
 // with the project's own tsc. A published package ships dist/ and never builds.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, URL } from 'node:url';
 
 const main = new URL('../dist/gateway/cli/main.js', import.meta.url);
 if (!existsSync(main)) {
