@@ -18,11 +18,13 @@ describe('forEachJsonlLine', () => {
     lines.push('{"id": "last"}');
     const file = path.join(dir, 'big.jsonl');
     await writeFile(file, lines.join('\n'));
+    // The values too: ASCII-only chunks are decoded as latin1, the others as UTF-8, and a line cut by a chunk
+    // boundary is decoded from its joined bytes; each must come out as the whole file's text.
     const seen: [number, unknown][] = [];
     await forEachJsonlLine(file, {}, ({ line, value }) => {
-      seen.push([line, value.id]);
+      seen.push([line, value]);
     });
-    const expected = lines.flatMap((l, i) => (l.trim() === '' ? [] : [[i + 1, (JSON.parse(l) as { id: unknown }).id]]));
+    const expected = lines.flatMap((l, i) => (l.trim() === '' ? [] : [[i + 1, JSON.parse(l) as unknown]]));
     expect(seen).toEqual(expected);
 
     // A malformed last line is named by its number.
