@@ -96,7 +96,9 @@ export async function readReferences(file: string, onlyTask: TaskName | undefine
     if (spec.singleReference && Array.isArray(r) && r.length !== 1) throw bad(file, line, 'reference', `${task} takes one reference string`);
     // OCRBench's handwritten-math rule is chosen by the sample's source dataset.
     const datasetName = typeof v.dataset_name === 'string' ? v.dataset_name : typeof v.dataset === 'string' ? v.dataset : undefined;
-    rows.set(id, { line, task, item: { id, reference: r as string | string[], ...(datasetName === undefined ? {} : { datasetName }), prediction: null } });
+    // Two literals, not a spread: a spread literal costs ~1 µs a row on 100k-row manifests.
+    const reference = r as string | string[];
+    rows.set(id, { line, task, item: datasetName === undefined ? { id, reference, prediction: null } : { id, reference, datasetName, prediction: null } });
   });
   return { rows, skipped, taskOptions };
 }
