@@ -1,8 +1,6 @@
 import type { Interval } from '../../scorers/stats/paired-bootstrap.js';
 import type { Comparison, SliceComparison } from './compare-runs.js';
 import { formatRtfx } from '../rtfx.js';
-import type { KindGapView } from './kind-gap.js';
-import type { Leaderboard } from './leaderboard.js';
 
 const f = (x: number | null | undefined, digits = 4): string => (x == null || Number.isNaN(x) ? '-' : x.toFixed(digits));
 const ci = (i: Interval | null): string => (i ? `${f(i.estimate)} [${f(i.low)}, ${f(i.high)}]` : '-');
@@ -59,33 +57,4 @@ export function formatComparison(c: Comparison): string {
   }
   for (const w of c.warnings) out.push(`warning: ${w}`);
   return out.join('\n');
-}
-
-/** Text rendering of `evalgate leaderboard`. */
-export function formatLeaderboards(boards: readonly Leaderboard[]): string {
-  if (boards.length === 0) return 'no completed runs for this task';
-  return boards
-    .map((b) => {
-      const head = `${b.task} on ${b.dataset}: ${b.metric} (${b.lowerIsBetter ? 'lower' : 'higher'} is better)${b.frozenAt ? `, frozen at ${b.frozenAt}` : ''}`;
-      const rows = b.entries.map((e) => [String(e.rank), e.modelId, e.modelKind, ci(e.value), String(e.n), e.tiedWith.join(', ')]);
-      const frozen = b.excludedAfterFreeze.length ? `\n${b.excludedAfterFreeze.length} run(s) finished after the freeze are not shown (see the audit log)` : '';
-      const unranked = b.unranked.map((u) => `\nnot ranked: ${u.modelId} (run ${u.runId.slice(0, 8)}): ${u.reason}`).join('');
-      const tail = frozen + unranked;
-      return `${head}\n${table(['rank', 'model', 'kind', b.metric, 'n', 'tied with'], rows)}${tail}`;
-    })
-    .join('\n\n');
-}
-
-/** Text rendering of the generalist-vs-specialist view. */
-export function formatKindGap(v: KindGapView): string {
-  const rows = v.rows.map((r) => [
-    r.dataset,
-    r.slice,
-    r.generalist ? `${r.generalist.modelId} ${ci(r.generalist.value)}` : '-',
-    r.specialist ? `${r.specialist.modelId} ${ci(r.specialist.value)}` : '-',
-    ci(r.gap),
-    String(r.n),
-  ]);
-  const kinds = `generalists: ${v.runsByKind.generalist.map((r) => r.modelId).join(', ') || '-'}; specialists: ${v.runsByKind.specialist.map((r) => r.modelId).join(', ') || '-'}`;
-  return `${v.task}: ${v.metric} (${v.lowerIsBetter ? 'lower' : 'higher'} is better)\n${kinds}\n${table(['dataset', 'slice', 'best generalist', 'best specialist', 'gap (generalist − specialist)', 'n'], rows)}`;
 }

@@ -2,7 +2,10 @@ import type { Kysely } from 'kysely';
 import type { Interval } from '../../scorers/stats/paired-bootstrap.js';
 import type { Database } from '../store/database.js';
 import { listCompletedRuns } from '../store/run-outcome-repo.js';
+import { criteriaDifferences, groupComparable, runComparability, type BoardCriteria } from './board-criteria.js';
 import { runDifference, runInterval, runItems } from './compare-runs.js';
+import { latestComparableRuns } from './latest-comparable-runs.js';
+import type { BoardKind } from './leaderboard.js';
 import { definedSize, loadRunOutcomes, type RunOutcomes } from './load-run-outcomes.js';
 
 /** Best generalist vs best specialist on one slice. */
@@ -11,6 +14,12 @@ export interface KindGapRow {
   readonly dataset: string;
   /** `all` or a capability tag. */
   readonly slice: string;
+  /** Which board of the dataset the row belongs to: rows compare only runs comparable with each other (see the leaderboard). */
+  readonly board: BoardKind;
+  /** What the runs of the row's board share (on a mixed board: the main board's criteria). */
+  readonly criteria: BoardCriteria;
+  /** On a separate board: how it differs from the main board; on a mixed board: how its runs differ from `criteria`. */
+  readonly differs: readonly string[];
   /** Best generalist on the slice. */
   readonly generalist: { readonly modelId: string; readonly runId: string; readonly value: Interval } | null;
   /** Best specialist on the slice. */
@@ -55,18 +64,28 @@ export interface KindGapInput {
   readonly runs: readonly RunOutcomes[];
   /** Dataset name of each run, as [runId, dataset] pairs. */
   readonly datasetOf: readonly (readonly [string, string])[];
+  /** Compare every model's latest run per dataset on one board, comparable or not (rows marked mixed). */
+  readonly allowMixed?: boolean;
+  /** Per dataset: samples it defines on the task and its current digest (a board on it is preferred as the main board). */
+  readonly datasets?: readonly { readonly dataset: string; readonly datasetSampleCount: number; readonly currentDigest: string | null }[];
 }
 
-/** Loads every model's latest completed run on a task per dataset (the I/O half of `kindGapView`). */
-export async function loadKindGapInput(db: Kysely<Database>, opts: { task: string; dataset?: string }): Promise<KindGapInput> {
+/** Loads each model's latest completed run per dataset and comparable group (the I/O half of `kindGapView`; see latestComparableRuns). */
+export async function loadKindGapInput(db: Kysely<Database>, opts: { task: string; dataset?: string; allowMixed?: boolean }): Promise<KindGapInput> {
   const rows = await listCompletedRuns(db, { task: opts.task, dataset: opts.dataset ? { name: opts.dataset } : undefined });
-  const latest = new Map<string, (typeof rows)[number]>();
-  for (const r of rows) if (!latest.has(`${r.dataset_name}\u0000${r.model_id}`)) latest.set(`${r.dataset_name}\u0000${r.model_id}`, r);
+  const picked = await latestComparableRuns(db, opts.task, rows, opts.allowMixed === true);
+  const latest = picked.flatMap((d) => d.rows);
   const runs = await loadRunOutcomes(
     db,
-    [...latest.values()].map((r) => r.id),
+    latest.map((r) => r.id),
   );
-  return { task: opts.task, runs, datasetOf: [...latest.values()].map((r) => [r.id, r.dataset_name] as const) };
+  return {
+    task: opts.task,
+    runs,
+    datasetOf: latest.map((r) => [r.id, r.dataset_name] as const),
+    ...(opts.allowMixed ? { allowMixed: true } : {}),
+    datasets: picked.map((d) => ({ dataset: d.dataset, datasetSampleCount: d.datasetSampleCount, currentDigest: d.currentDigest })),
+  };
 }
 
 /**
@@ -89,61 +108,95 @@ export function computeKindGap(input: KindGapInput, opts: { iterations?: number;
   const iterations = opts.iterations;
   const seed = opts.seed;
   for (const dataset of [...new Set(datasetOf.values())].sort()) {
-    const dsRuns = runs.filter((r) => datasetOf.get(r.run.id) === dataset);
-    const tags = new Set<string>(['all']);
-    for (const r of dsRuns) for (const o of r.outcomes) for (const t of o.tags) tags.add(t);
-    for (const slice of [...tags].sort((a, b) => (a === 'all' ? -1 : b === 'all' ? 1 : a.localeCompare(b)))) {
-      const inSlice = (r: RunOutcomes): RunOutcomes => (slice === 'all' ? r : { run: r.run, outcomes: r.outcomes.filter((o) => o.tags.includes(slice)) });
-      const best = (kind: 'generalist' | 'specialist') => {
-        let top: { r: RunOutcomes; value: Interval; n: number } | null = null;
-        for (const r of dsRuns.filter((x) => x.run.modelKind === kind)) {
-          const it = runItems(inSlice(r));
-          if (it.items.length === 0) continue;
-          metric = it.metric;
-          lowerIsBetter = it.lowerIsBetter;
-          const value = runInterval(it, { iterations, seed });
-          if (!top || (lowerIsBetter ? value.estimate < top.value.estimate : value.estimate > top.value.estimate)) top = { r, value, n: it.items.length };
+    const allRuns = runs.filter((r) => datasetOf.get(r.run.id) === dataset);
+    const facts = input.datasets?.find((d) => d.dataset === dataset);
+    const total = facts?.datasetSampleCount ?? Math.max(0, ...allRuns.map((r) => new Set(r.outcomes.map((o) => o.sampleKey)).size));
+    const comparability = new Map(allRuns.map((r) => [r, runComparability(r, total)]));
+    const groups = groupComparable(
+      allRuns,
+      (r) => comparability.get(r)!,
+      (r) => ({ scored: r.outcomes.some((o) => o.status === 'ok'), finishedAt: r.run.finishedAt }),
+      facts?.currentDigest,
+    );
+    const main = groups[0];
+    if (!main) continue;
+    const departures = (r: RunOutcomes): string[] => {
+      const c = comparability.get(r)!;
+      return c.key === main.key
+        ? []
+        : criteriaDifferences(c.criteria, main.criteria, c.sampleSet === main.sampleSet, 'board').map((d) => `${r.run.modelId}: ${d}`);
+    };
+    // Rows compare only runs of one board: the main board and each separate one, or everything under allowMixed.
+    const boards: { board: BoardKind; criteria: BoardCriteria; differs: readonly string[]; runs: readonly RunOutcomes[] }[] = input.allowMixed
+      ? [{ board: groups.length > 1 ? 'mixed' : 'main', criteria: main.criteria, differs: allRuns.flatMap(departures), runs: allRuns }]
+      : groups.map((g, i) => ({
+          board: i === 0 ? 'main' : 'separate',
+          criteria: g.criteria,
+          differs: i === 0 ? [] : criteriaDifferences(g.criteria, main.criteria, g.sampleSet === main.sampleSet),
+          runs: g.members,
+        }));
+    for (const { board, criteria, differs, runs: dsRuns } of boards) {
+      const tags = new Set<string>(['all']);
+      for (const r of dsRuns) for (const o of r.outcomes) for (const t of o.tags) tags.add(t);
+      for (const slice of [...tags].sort((a, b) => (a === 'all' ? -1 : b === 'all' ? 1 : a.localeCompare(b)))) {
+        const inSlice = (r: RunOutcomes): RunOutcomes => (slice === 'all' ? r : { run: r.run, outcomes: r.outcomes.filter((o) => o.tags.includes(slice)) });
+        const best = (kind: 'generalist' | 'specialist') => {
+          let top: { r: RunOutcomes; value: Interval; n: number } | null = null;
+          for (const r of dsRuns.filter((x) => x.run.modelKind === kind)) {
+            const it = runItems(inSlice(r));
+            if (it.items.length === 0) continue;
+            metric = it.metric;
+            lowerIsBetter = it.lowerIsBetter;
+            const value = runInterval(it, { iterations, seed });
+            if (!top || (lowerIsBetter ? value.estimate < top.value.estimate : value.estimate > top.value.estimate)) top = { r, value, n: it.items.length };
+          }
+          return top;
+        };
+        const g = best('generalist');
+        const s = best('specialist');
+        let gap: Interval | null = null;
+        let n = 0;
+        if (g && s) {
+          const ok = (r: RunOutcomes) =>
+            new Set(
+              inSlice(r)
+                .outcomes.filter((o) => o.status === 'ok')
+                .map((o) => o.sampleKey),
+            );
+          const gk = ok(g.r);
+          const both = new Set([...ok(s.r)].filter((k) => gk.has(k)));
+          n = both.size;
+          if (n > 0) {
+            const gi = runItems(restrict(g.r, both));
+            const si = runItems(restrict(s.r, both));
+            gap = runDifference(si, gi, { iterations, seed });
+          }
         }
-        return top;
-      };
-      const g = best('generalist');
-      const s = best('specialist');
-      let gap: Interval | null = null;
-      let n = 0;
-      if (g && s) {
-        const ok = (r: RunOutcomes) =>
-          new Set(
-            inSlice(r)
-              .outcomes.filter((o) => o.status === 'ok')
-              .map((o) => o.sampleKey),
-          );
-        const gk = ok(g.r);
-        const both = new Set([...ok(s.r)].filter((k) => gk.has(k)));
-        n = both.size;
-        if (n > 0) {
-          const gi = runItems(restrict(g.r, both));
-          const si = runItems(restrict(s.r, both));
-          gap = runDifference(si, gi, { iterations, seed });
-        }
+        const sizes = dsRuns.find((r) => r.run.sliceSizes)?.run.sliceSizes;
+        out.push({
+          dataset,
+          slice,
+          board,
+          criteria,
+          differs,
+          ...(sizes ? { datasetN: slice === 'all' ? definedSize(sizes, 'all') : definedSize(sizes, 'tag', slice) } : {}),
+          generalist: g ? { modelId: g.r.run.modelId, runId: g.r.run.id, value: g.value } : null,
+          specialist: s ? { modelId: s.r.run.modelId, runId: s.r.run.id, value: s.value } : null,
+          gap,
+          n,
+          sliceSamples: g && s ? Math.min(g.n, s.n) : ((g ?? s)?.n ?? 0),
+          sealed: dsRuns.some((r) => r.run.datasetSealed),
+        });
       }
-      const sizes = dsRuns.find((r) => r.run.sliceSizes)?.run.sliceSizes;
-      out.push({
-        dataset,
-        slice,
-        ...(sizes ? { datasetN: slice === 'all' ? definedSize(sizes, 'all') : definedSize(sizes, 'tag', slice) } : {}),
-        generalist: g ? { modelId: g.r.run.modelId, runId: g.r.run.id, value: g.value } : null,
-        specialist: s ? { modelId: s.r.run.modelId, runId: s.r.run.id, value: s.value } : null,
-        gap,
-        n,
-        sliceSamples: g && s ? Math.min(g.n, s.n) : ((g ?? s)?.n ?? 0),
-        sealed: dsRuns.some((r) => r.run.datasetSealed),
-      });
     }
   }
   return { task: input.task, metric, lowerIsBetter, runsByKind, rows: out };
 }
 
 /** Loads and computes the view (see `computeKindGap`), in this thread: the CLI's path. */
-export async function kindGapView(db: Kysely<Database>, opts: { task: string; dataset?: string; iterations?: number; seed?: number }): Promise<KindGapView> {
+export async function kindGapView(
+  db: Kysely<Database>,
+  opts: { task: string; dataset?: string; allowMixed?: boolean; iterations?: number; seed?: number },
+): Promise<KindGapView> {
   return computeKindGap(await loadKindGapInput(db, opts), opts);
 }

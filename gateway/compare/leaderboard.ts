@@ -4,7 +4,17 @@ import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { findDataset } from '../store/dataset-repo.js';
 import { listCompletedRuns } from '../store/run-outcome-repo.js';
-import { runInterval, runItems } from './compare-runs.js';
+import {
+  boardScorerOf,
+  criteriaDifferences,
+  criteriaText,
+  groupComparable,
+  runComparability,
+  type BoardCriteria,
+  type RunComparability,
+} from './board-criteria.js';
+import { runInterval, runItems, type RunItems } from './compare-runs.js';
+import { latestComparableRuns } from './latest-comparable-runs.js';
 import { definedSize, loadRunOutcomes, type RunOutcomes } from './load-run-outcomes.js';
 
 /** Leaderboard settings. */
@@ -15,6 +25,8 @@ export interface LeaderboardOptions {
   readonly dataset?: string;
   /** Only runs finished at or before this instant count. */
   readonly freezeAt?: Date;
+  /** Rank each model's latest run on one board per dataset even when the runs are not comparable (the board is marked mixed). */
+  readonly allowMixed?: boolean;
   /** Bootstrap resamples. */
   readonly iterations?: number;
   /** Bootstrap seed. */
@@ -29,26 +41,59 @@ export interface LeaderboardEntry {
   readonly modelId: string;
   /** Model kind. */
   readonly modelKind: string;
-  /** The run ranked (the model's latest completed run). */
+  /** The run ranked (the model's latest completed run among the runs comparable with this board's). */
   readonly runId: string;
   /** Primary metric with its 95 % bootstrap interval. */
   readonly value: Interval;
   /** Samples scored ok. */
   readonly n: number;
+  /** Samples whose model call failed (never scored, never counted in `value`). */
+  readonly failed: number;
+  /** Samples skipped (never scored). */
+  readonly skipped: number;
   /** On a sealed dataset: samples the dataset defines on the task; the entry covers the whole set when `n` equals it. */
   readonly datasetN?: number;
   /** Models whose intervals overlap this one's: the order between them is not established. */
   readonly tiedWith: readonly string[];
   /** When the run finished. */
   readonly finishedAt: string | null;
+  /** On a mixed board: how this run differs from the board's criteria (absent when it meets them). */
+  readonly differs?: readonly string[];
 }
 
-/** A ranked board for one dataset. */
+/** A run listed under a board without a rank. */
+export interface UnrankedRun {
+  /** Run id. */
+  readonly runId: string;
+  /** Model id. */
+  readonly modelId: string;
+  /** Why it is not ranked. */
+  readonly reason: string;
+  /** Samples whose model call failed. */
+  readonly failed: number;
+  /** Samples skipped. */
+  readonly skipped: number;
+}
+
+/**
+ * `main`: the dataset's board of reference; `separate`: runs not comparable
+ * with the main board, ranked only among themselves; `mixed`: runs of every
+ * kind ranked together (`--allow-mixed`).
+ */
+export type BoardKind = 'main' | 'separate' | 'mixed';
+
+/** A ranked board: comparable runs of one dataset. */
 export interface Leaderboard {
   /** Task. */
   readonly task: string;
   /** Dataset name. */
   readonly dataset: string;
+  /** Which board of the dataset this is. */
+  readonly board: BoardKind;
+  /** What every run on the board shares (on a mixed board: the main board's criteria, which `differs` departs from). */
+  readonly criteria: BoardCriteria;
+  /** On a separate board: how it differs from the main board; on a mixed board: how its runs differ from `criteria`; empty on the main board. */
+  readonly differs: readonly string[];
   /** Metric name. */
   readonly metric: string;
   /** Whether lower is better. */
@@ -57,10 +102,10 @@ export interface Leaderboard {
   readonly frozenAt: string | null;
   /** Entries, best first. */
   readonly entries: readonly LeaderboardEntry[];
-  /** Runs left off because they finished after the freeze (they remain in the audit log). */
+  /** Runs left off because they finished after the freeze (they remain in the audit log); listed on the dataset's main board. */
   readonly excludedAfterFreeze: readonly { runId: string; modelId: string; finishedAt: string | null }[];
   /** Runs left off because they scored no sample (n = 0 has no value to rank: it was tied for #1 before). */
-  readonly unranked: readonly { runId: string; modelId: string; reason: string }[];
+  readonly unranked: readonly UnrankedRun[];
   /** Whether the dataset is sealed: entries that do not cover the whole set, or cover fewer than `sealed.minSliceSize` samples, are then admin-only. */
   readonly sealed: boolean;
   /** What the sealed policy left off this board for the caller's scope, in words. */
@@ -73,92 +118,187 @@ export interface LeaderboardInput {
   readonly task: string;
   /** Freeze instant, ISO, if any. */
   readonly frozenAt: string | null;
+  /** Rank incomparable runs together on one mixed board per dataset. */
+  readonly allowMixed?: boolean;
   /** Per dataset: the runs ranked and the runs left off by the freeze. */
   readonly datasets: readonly {
     readonly dataset: string;
     readonly runs: readonly RunOutcomes[];
     readonly excludedAfterFreeze: readonly { runId: string; modelId: string; finishedAt: string | null }[];
+    /** Samples the dataset defines on the task (default: the largest sample set among the runs). */
+    readonly datasetSampleCount?: number;
+    /** The dataset's current manifest digest: a board on it is preferred as the main board. */
+    readonly currentDigest?: string | null;
   }[];
 }
 
-/** Loads each model's latest completed run per dataset (the I/O half of `buildLeaderboards`). */
-export async function loadLeaderboardInput(db: Kysely<Database>, opts: Pick<LeaderboardOptions, 'task' | 'dataset' | 'freezeAt'>): Promise<LeaderboardInput> {
+/** Loads the runs each board ranks (the I/O half of `buildLeaderboards`; see latestComparableRuns). */
+export async function loadLeaderboardInput(
+  db: Kysely<Database>,
+  opts: Pick<LeaderboardOptions, 'task' | 'dataset' | 'freezeAt' | 'allowMixed'>,
+): Promise<LeaderboardInput> {
   const rows = await listCompletedRuns(db, { task: opts.task, dataset: opts.dataset ? { nameOrId: opts.dataset } : undefined });
   if (opts.dataset && rows.length === 0 && !(await findDataset(db, opts.dataset))) {
     throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: opts.dataset });
   }
-  const byDataset = new Map<string, typeof rows>();
-  for (const r of rows) byDataset.set(r.dataset_name, [...(byDataset.get(r.dataset_name) ?? []), r]);
+  const excluded = opts.freezeAt ? rows.filter((r) => r.finished_at && r.finished_at > opts.freezeAt!) : [];
+  const eligible = rows.filter((r) => !excluded.includes(r));
+  const picked = new Map((await latestComparableRuns(db, opts.task, eligible, opts.allowMixed === true)).map((d) => [d.dataset, d]));
   const datasets: LeaderboardInput['datasets'][number][] = [];
-  for (const [dataset, dsRows] of [...byDataset.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-    const excluded = opts.freezeAt ? dsRows.filter((r) => r.finished_at && r.finished_at > opts.freezeAt!) : [];
-    const eligible = dsRows.filter((r) => !excluded.includes(r));
-    const latest = new Map<string, (typeof rows)[number]>();
-    for (const r of eligible) if (!latest.has(r.model_id)) latest.set(r.model_id, r);
+  for (const dataset of [...new Set(rows.map((r) => r.dataset_name))].sort((a, b) => a.localeCompare(b))) {
+    const d = picked.get(dataset);
     datasets.push({
       dataset,
       runs: await loadRunOutcomes(
         db,
-        [...latest.values()].map((r) => r.id),
+        (d?.rows ?? []).map((r) => r.id),
       ),
-      excludedAfterFreeze: excluded.map((r) => ({ runId: r.id, modelId: r.model_id, finishedAt: r.finished_at?.toISOString() ?? null })),
+      excludedAfterFreeze: excluded
+        .filter((r) => r.dataset_name === dataset)
+        .map((r) => ({ runId: r.id, modelId: r.model_id, finishedAt: r.finished_at?.toISOString() ?? null })),
+      ...(d ? { datasetSampleCount: d.datasetSampleCount, currentDigest: d.currentDigest } : {}),
     });
   }
-  return { task: opts.task, frozenAt: opts.freezeAt?.toISOString() ?? null, datasets };
+  return { task: opts.task, frozenAt: opts.freezeAt?.toISOString() ?? null, ...(opts.allowMixed ? { allowMixed: true } : {}), datasets };
+}
+
+/** A run with its scored items and its comparability, computed once. */
+interface Candidate {
+  readonly o: RunOutcomes;
+  readonly it: RunItems;
+  readonly comparability: RunComparability;
+  readonly failed: number;
+  readonly skipped: number;
 }
 
 /**
- * Ranks each model's latest completed run on a task (the CPU half, pure).
- * Models are not forced into an order the data cannot support: a model's
- * rank counts only the models whose whole interval is better, so overlapping
- * intervals share ranks.
+ * Ranks candidates among themselves. Models are not forced into an order the
+ * data cannot support: a model's rank counts only the models whose whole
+ * interval is better, so overlapping intervals share ranks. A run with no
+ * scored sample is listed as unranked, never ranked (it has no value).
  */
-export function computeLeaderboards(input: LeaderboardInput, opts: Pick<LeaderboardOptions, 'iterations' | 'seed'> = {}): Leaderboard[] {
-  return input.datasets.map(({ dataset, runs, excludedAfterFreeze }) => {
-    let metric = '';
-    let lowerIsBetter = false;
-    const unranked: { runId: string; modelId: string; reason: string }[] = [];
-    const scored = runs.flatMap((o) => {
-      const it = runItems(o);
-      metric = it.metric;
-      lowerIsBetter = it.lowerIsBetter;
-      if (it.items.length === 0) {
-        unranked.push({ runId: o.run.id, modelId: o.run.modelId, reason: 'no scored samples' });
-        return [];
-      }
-      return [{ o, value: runInterval(it, { iterations: opts.iterations, seed: opts.seed }), n: it.items.length }];
-    });
-    const better = (x: Interval, y: Interval): boolean => (lowerIsBetter ? x.high < y.low : x.low > y.high);
-    const entries = scored
-      .map((s) => ({
+function rankCandidates(
+  candidates: readonly Candidate[],
+  opts: Pick<LeaderboardOptions, 'iterations' | 'seed'>,
+  differsOf: (c: Candidate) => readonly string[],
+): Pick<Leaderboard, 'metric' | 'lowerIsBetter' | 'entries' | 'unranked'> {
+  let metric = '';
+  let lowerIsBetter = false;
+  const unranked: UnrankedRun[] = [];
+  const scored = candidates.flatMap((c) => {
+    metric = c.it.metric;
+    lowerIsBetter = c.it.lowerIsBetter;
+    if (c.it.items.length === 0) {
+      unranked.push({ runId: c.o.run.id, modelId: c.o.run.modelId, reason: 'no scored samples', failed: c.failed, skipped: c.skipped });
+      return [];
+    }
+    return [{ c, value: runInterval(c.it, { iterations: opts.iterations, seed: opts.seed }), n: c.it.items.length }];
+  });
+  const better = (x: Interval, y: Interval): boolean => (lowerIsBetter ? x.high < y.low : x.low > y.high);
+  const entries = scored
+    .map((s): LeaderboardEntry => {
+      const differs = differsOf(s.c);
+      return {
         rank: 1 + scored.filter((t) => t !== s && better(t.value, s.value)).length,
-        modelId: s.o.run.modelId,
-        modelKind: s.o.run.modelKind,
-        runId: s.o.run.id,
+        modelId: s.c.o.run.modelId,
+        modelKind: s.c.o.run.modelKind,
+        runId: s.c.o.run.id,
         value: s.value,
         n: s.n,
-        ...(s.o.run.sliceSizes ? { datasetN: definedSize(s.o.run.sliceSizes, 'all') } : {}),
+        failed: s.c.failed,
+        skipped: s.c.skipped,
+        ...(s.c.o.run.sliceSizes ? { datasetN: definedSize(s.c.o.run.sliceSizes, 'all') } : {}),
         tiedWith: scored
           .filter((t) => t !== s && !better(t.value, s.value) && !better(s.value, t.value))
-          .map((t) => t.o.run.modelId)
+          .map((t) => t.c.o.run.modelId)
           .sort(),
-        finishedAt: s.o.run.finishedAt?.toISOString() ?? null,
-      }))
-      .sort(
-        (a, b) =>
-          a.rank - b.rank || (lowerIsBetter ? a.value.estimate - b.value.estimate : b.value.estimate - a.value.estimate) || a.modelId.localeCompare(b.modelId),
-      );
-    return {
-      task: input.task,
-      dataset,
-      metric,
-      lowerIsBetter,
-      frozenAt: input.frozenAt,
-      entries,
-      excludedAfterFreeze,
-      unranked,
-      sealed: runs.some((r) => r.run.datasetSealed),
-    };
+        finishedAt: s.c.o.run.finishedAt?.toISOString() ?? null,
+        ...(differs.length ? { differs } : {}),
+      };
+    })
+    .sort(
+      (a, b) =>
+        a.rank - b.rank ||
+        (lowerIsBetter ? a.value.estimate - b.value.estimate : b.value.estimate - a.value.estimate) ||
+        a.modelId.localeCompare(b.modelId) ||
+        a.runId.localeCompare(b.runId),
+    );
+  return { metric, lowerIsBetter, entries, unranked };
+}
+
+/**
+ * Ranks each dataset's runs on boards of comparable runs (the CPU half,
+ * pure). Runs are grouped by their comparability (dataset digest, sample
+ * set, scoring; see board-criteria.ts): the first group is the main board,
+ * every other group a separate board that names what differs from it. With
+ * `allowMixed` every run shares one board, marked `mixed` when they are not
+ * all comparable, and each entry says how it departs from the board's criteria.
+ */
+export function computeLeaderboards(input: LeaderboardInput, opts: Pick<LeaderboardOptions, 'iterations' | 'seed'> = {}): Leaderboard[] {
+  return input.datasets.flatMap(({ dataset, runs, excludedAfterFreeze, datasetSampleCount, currentDigest }) => {
+    const total = datasetSampleCount ?? Math.max(0, ...runs.map((r) => new Set(r.outcomes.map((o) => o.sampleKey)).size));
+    const candidates: Candidate[] = runs.map((o) => ({
+      o,
+      it: runItems(o),
+      comparability: runComparability(o, total),
+      failed: o.outcomes.filter((x) => x.status === 'failed').length,
+      skipped: o.outcomes.filter((x) => x.status === 'skipped').length,
+    }));
+    const groups = groupComparable(
+      candidates,
+      (c) => c.comparability,
+      (c) => ({ scored: c.it.items.length > 0, finishedAt: c.o.run.finishedAt }),
+      currentDigest,
+    );
+    const common = { task: input.task, dataset, frozenAt: input.frozenAt, sealed: runs.some((r) => r.run.datasetSealed) };
+    const [main] = groups;
+    if (!main) {
+      // Nothing left to rank (every run finished after the freeze): the board still says so.
+      const base = {
+        datasetDigest: currentDigest ?? null,
+        sampleCount: 0,
+        datasetSampleCount: total,
+        scorer: boardScorerOf(input.task, { normalizer: null, scoring: {} }),
+      };
+      return [
+        {
+          ...common,
+          board: 'main',
+          criteria: { ...base, text: criteriaText(base) },
+          differs: [],
+          metric: '',
+          lowerIsBetter: false,
+          entries: [],
+          excludedAfterFreeze,
+          unranked: [],
+        },
+      ];
+    }
+    if (input.allowMixed) {
+      const differsOf = (c: Candidate): string[] =>
+        c.comparability.key === main.key
+          ? []
+          : criteriaDifferences(c.comparability.criteria, main.criteria, c.comparability.sampleSet === main.sampleSet, 'board');
+      const ranked = rankCandidates(candidates, opts, differsOf);
+      return [
+        {
+          ...common,
+          board: groups.length > 1 ? 'mixed' : 'main',
+          criteria: main.criteria,
+          differs: candidates.flatMap((c) => differsOf(c).map((d) => `${c.o.run.modelId}: ${d}`)),
+          ...ranked,
+          excludedAfterFreeze,
+        },
+      ];
+    }
+    return groups.map((g, i): Leaderboard => ({
+      ...common,
+      board: i === 0 ? 'main' : 'separate',
+      criteria: g.criteria,
+      differs: i === 0 ? [] : criteriaDifferences(g.criteria, main.criteria, g.sampleSet === main.sampleSet),
+      ...rankCandidates(g.members, opts, () => []),
+      excludedAfterFreeze: i === 0 ? excludedAfterFreeze : [],
+    }));
   });
 }
 

@@ -53,16 +53,25 @@ export function scoreOutcomes(task: string, outcomes: readonly SampleOutcome[], 
   return scoreOutcomesWith(spec, outcomes, run);
 }
 
-/** {@link scoreOutcomes} with the task's spec in hand (any TaskSpec, registered or not). */
-export function scoreOutcomesWith(spec: TaskSpec, outcomes: readonly SampleOutcome[], run: Pick<RunHeader, 'normalizer' | 'scoring'>): ScoredRun {
-  const task = spec.name;
+/**
+ * The scorer options a run is re-scored under: its recorded normalizer and
+ * every option it recorded (BLEU tokenizer, cls labels and synonyms, mcq
+ * excludeUnanswered…), so compare scores each sample as the run's own report
+ * did; each task's schema keeps the keys it reads. The leaderboard groups
+ * runs by the same options (board-criteria.ts).
+ */
+export function scoringOptionsOf(run: Pick<RunHeader, 'normalizer' | 'scoring'>): Record<string, unknown> {
   // The task's options schema checks these values.
   const normalizer = run.normalizer && isNormalizerName(run.normalizer) ? run.normalizer : undefined;
   const unit = typeof run.scoring.unit === 'string' ? run.scoring.unit : undefined;
   const extractor = typeof run.scoring.extractor === 'string' ? run.scoring.extractor : undefined;
-  // Every option the run recorded (BLEU tokenizer, cls labels and synonyms, mcq excludeUnanswered…), so
-  // compare scores each sample as the run's own report did; each task's schema keeps the keys it reads.
-  const options = { ...run.scoring, normalizer, unit, extractor };
+  return { ...run.scoring, normalizer, unit, extractor };
+}
+
+/** {@link scoreOutcomes} with the task's spec in hand (any TaskSpec, registered or not). */
+export function scoreOutcomesWith(spec: TaskSpec, outcomes: readonly SampleOutcome[], run: Pick<RunHeader, 'normalizer' | 'scoring'>): ScoredRun {
+  const task = spec.name;
+  const options = scoringOptionsOf(run);
   const result = spec.aggregate(
     outcomes.map((o) => ({
       id: o.sampleKey,

@@ -160,6 +160,14 @@ export interface CompletedRunRow {
   readonly dataset_name: string;
   /** Dataset id. */
   readonly dataset_id: string;
+  /** The dataset's current manifest digest. */
+  readonly dataset_manifest_digest: string;
+  /** Dataset digest recorded with the run. */
+  readonly dataset_digest: string | null;
+  /** Normalizer recorded with the run. */
+  readonly normalizer: string | null;
+  /** Run config (scorer options under `scorer`). */
+  readonly config: Record<string, unknown>;
 }
 
 /** Which dataset {@link listCompletedRuns} keeps: by name or id, or by name only. */
@@ -173,7 +181,17 @@ export async function listCompletedRuns(db: Db, opts: { readonly task: string; r
   let q = db
     .selectFrom('runs')
     .innerJoin('datasets', 'datasets.id', 'runs.dataset_id')
-    .select(['runs.id', 'runs.model_id', 'runs.finished_at', 'datasets.name as dataset_name', 'datasets.id as dataset_id'])
+    .select([
+      'runs.id',
+      'runs.model_id',
+      'runs.finished_at',
+      'datasets.name as dataset_name',
+      'datasets.id as dataset_id',
+      'datasets.manifest_digest as dataset_manifest_digest',
+      'runs.dataset_digest',
+      'runs.normalizer',
+      'runs.config',
+    ])
     .where('runs.task', '=', opts.task)
     .where('runs.status', '=', 'completed')
     .orderBy('runs.finished_at', 'desc');

@@ -1,7 +1,7 @@
 // A run that scored no sample has no value to rank: the leaderboard lists it as
 // unranked with the reason, instead of ranking it (it was tied for #1 before).
 import { describe, expect, it } from 'vitest';
-import { formatLeaderboards } from '../../gateway/compare/format-comparison.js';
+import { formatLeaderboards } from '../../gateway/compare/format-leaderboards.js';
 import { computeLeaderboards } from '../../gateway/compare/leaderboard.js';
 import { runHeader, sampleOutcome } from './outcome-fixtures.js';
 
@@ -12,6 +12,8 @@ describe('leaderboard: a run with no scored sample', () => {
   it('is listed as unranked with its reason, and the scored runs rank among themselves', () => {
     const good = Array.from({ length: 30 }, (_, i) => outcome(`s${i}`, 'A'));
     const bad = Array.from({ length: 30 }, (_, i) => outcome(`s${i}`, 'B'));
+    // Every call failed (ppocr on an ASR set): the same 30 samples, none scored.
+    const failed = Array.from({ length: 30 }, (_, i) => sampleOutcome(`s${i}`, '', { status: 'failed', prediction: null, answer: 'A', choices: ['x', 'y'] }));
     const [board] = computeLeaderboards(
       {
         task: 'mcq',
@@ -21,7 +23,7 @@ describe('leaderboard: a run with no scored sample', () => {
             dataset: 'd',
             runs: [
               { run: header('aaaaaaaa-1'), outcomes: good },
-              { run: header('bbbbbbbb-2'), outcomes: [] },
+              { run: header('bbbbbbbb-2'), outcomes: failed },
               { run: header('cccccccc-3'), outcomes: bad },
             ],
             excludedAfterFreeze: [],
@@ -34,7 +36,38 @@ describe('leaderboard: a run with no scored sample', () => {
       [1, 'model-aaaaaaaa-1', 30],
       [2, 'model-cccccccc-3', 30],
     ]);
-    expect(board!.unranked).toEqual([{ runId: 'bbbbbbbb-2', modelId: 'model-bbbbbbbb-2', reason: 'no scored samples' }]);
-    expect(formatLeaderboards([board!])).toContain('not ranked: model-bbbbbbbb-2 (run bbbbbbbb): no scored samples');
+    expect(board!.unranked).toEqual([{ runId: 'bbbbbbbb-2', modelId: 'model-bbbbbbbb-2', reason: 'no scored samples', failed: 30, skipped: 0 }]);
+    expect(board!.entries.map((e) => e.failed)).toEqual([0, 0]);
+    const text = formatLeaderboards([board!]);
+    expect(text).toContain('not ranked: model-bbbbbbbb-2 (run bbbbbbbb): no scored samples (30 failed)');
+    expect(text).not.toMatch(/^\d+\s+model-bbbbbbbb-2/m);
+  });
+
+  it('is never ranked, not even alone on its own board, and never tied with a ranked run', () => {
+    const good = Array.from({ length: 12 }, (_, i) => outcome(`s${i}`, 'A'));
+    const boards = computeLeaderboards(
+      {
+        task: 'mcq',
+        frozenAt: null,
+        datasets: [
+          {
+            dataset: 'd',
+            runs: [
+              { run: header('aaaaaaaa-1'), outcomes: good },
+              // A completed run that recorded no prediction at all: no sample set in common with anyone.
+              { run: header('bbbbbbbb-2'), outcomes: [] },
+            ],
+            excludedAfterFreeze: [],
+          },
+        ],
+      },
+      { iterations: 50, seed: 1 },
+    );
+    expect(boards.map((b) => [b.board, b.entries.map((e) => e.modelId), b.unranked.map((u) => u.modelId)])).toEqual([
+      ['main', ['model-aaaaaaaa-1'], []],
+      ['separate', [], ['model-bbbbbbbb-2']],
+    ]);
+    expect(boards[0]!.entries[0]!.tiedWith).toEqual([]);
+    expect(boards[1]!.differs).toEqual(['samples: 0 of 12 (main board: 12 of 12)']);
   });
 });

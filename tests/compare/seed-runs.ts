@@ -65,6 +65,10 @@ export async function seedRun(
     ids: Map<string, string>;
     task: string;
     normalizer?: string;
+    /** Scorer options recorded in the run config (`normalizer` is added from the option above). */
+    scorer?: Record<string, unknown>;
+    /** Dataset digest recorded with the run (default `d`). */
+    datasetDigest?: string;
     finishedAt?: Date;
     predictions: readonly SeedPrediction[];
   },
@@ -81,9 +85,9 @@ export async function seedRun(
       dataset_id: opts.datasetId,
       task: opts.task,
       status: 'completed',
-      config: JSON.stringify({ scorer: opts.normalizer ? { normalizer: opts.normalizer } : {} }),
+      config: JSON.stringify({ scorer: { ...opts.scorer, ...(opts.normalizer ? { normalizer: opts.normalizer } : {}) } }),
       config_hash: `${opts.model}-${opts.task}`,
-      dataset_digest: 'd',
+      dataset_digest: opts.datasetDigest ?? 'd',
       normalizer: opts.normalizer ?? null,
       evalgate_version: '0.1.0',
       finished_at: opts.finishedAt ?? new Date('2026-01-01T00:00:00Z'),

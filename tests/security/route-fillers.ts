@@ -37,8 +37,21 @@ export const routeFillers: Readonly<Record<string, Filler>> = {
       `/v1/compare?runs=${d.runs[0]},${d.runs[1]},${d.runs[0]}&by=task&iterations=50`,
     ],
   },
-  'GET /v1/compare/kinds': { http: (d) => [`/v1/compare/kinds?task=asr&dataset=${d.name}&iterations=50`, '/v1/compare/kinds?task=asr&iterations=50'] },
-  'GET /v1/leaderboard': { http: (d) => [`/v1/leaderboard?task=asr&dataset=${d.name}&iterations=50`, '/v1/leaderboard?task=asr&iterations=50'] },
+  'GET /v1/compare/kinds': {
+    http: (d) => [
+      `/v1/compare/kinds?task=asr&dataset=${d.name}&iterations=50`,
+      '/v1/compare/kinds?task=asr&iterations=50',
+      `/v1/compare/kinds?task=asr&dataset=${d.name}&allowMixed=true&iterations=50`,
+    ],
+  },
+  // The small run is not comparable with the full ones: a separate board, and a mixed one with allowMixed.
+  'GET /v1/leaderboard': {
+    http: (d) => [
+      `/v1/leaderboard?task=asr&dataset=${d.name}&iterations=50`,
+      '/v1/leaderboard?task=asr&iterations=50',
+      `/v1/leaderboard?task=asr&dataset=${d.name}&allowMixed=true&iterations=50`,
+    ],
+  },
   'GET /v1/datasets/:dataset/samples/:sample/media/:index': { http: (d) => [`/v1/datasets/${d.name}/samples/${d.sampleKey}/media/0`] },
   'GET /v1/sessions': { http: () => ['/v1/sessions'] },
   'GET /v1/stream/sessions/:id': { http: (d) => d.sessions.map((s) => `/v1/stream/sessions/${s}`) },

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defined } from '../helpers/defined.js';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import { createApiKey } from '../../gateway/store/api-key-repo.js';
 import { createApp } from '../../gateway/server/create-app.js';
@@ -158,29 +157,55 @@ for (const backend of backends) {
       expect(ad.get(run.c)!.metrics).not.toBeNull();
       expect(ad.get(run.limited)!.metrics).not.toBeNull();
 
-      type Board = { sealed: boolean; entries: { modelId: string; n: number; tiedWith: string[] }[]; withheld?: string[] };
-      const board = async (key: string): Promise<Board> =>
-        defined(((await get(`/v1/leaderboard?task=mcq&dataset=sealed-diff&iterations=20`, key)).boards as Board[])[0], 'a leaderboard');
-      const vb = await board(viewer);
-      expect(vb.entries.map((e) => e.modelId).sort()).toEqual(['gen-a', 'spec-b']);
-      expect(vb.entries.flatMap((e) => e.tiedWith).every((m) => m === 'gen-a' || m === 'spec-b')).toBe(true);
-      expect(vb.withheld!.join('\n')).toContain(`entry of model spec-limited: covers 11 of ${N} samples`);
-      const ab = await board(admin);
-      expect(ab.entries.map((e) => [e.modelId, e.n]).sort()).toEqual([
-        ['gen-a', N],
-        ['gen-c', N - 1],
-        ['spec-b', N],
-        ['spec-limited', 11],
+      type Board = {
+        sealed: boolean;
+        board: string;
+        differs: string[];
+        entries: { modelId: string; n: number; failed: number; tiedWith: string[] }[];
+        withheld?: string[];
+      };
+      const boards = async (key: string, query = ''): Promise<Board[]> =>
+        (await get(`/v1/leaderboard?task=mcq&dataset=sealed-diff&iterations=20${query}`, key)).boards as Board[];
+      // The --limit run is not comparable with the full runs: it has a board of its own, which says so in counts only.
+      const [vb, vLimited] = await boards(viewer);
+      expect(vb!.board).toBe('main');
+      expect(vb!.entries.map((e) => e.modelId).sort()).toEqual(['gen-a', 'spec-b']);
+      expect(vb!.entries.flatMap((e) => e.tiedWith).every((m) => m === 'gen-a' || m === 'spec-b')).toBe(true);
+      expect(vb!.withheld!.join('\n')).toContain(`entry of model gen-c: covers ${N - 1} of ${N} samples`);
+      expect(vLimited!.board).toBe('separate');
+      expect(vLimited!.differs).toEqual([`samples: 11 of ${N} (main board: ${N} of ${N})`]);
+      expect(vLimited!.entries).toEqual([]);
+      expect(vLimited!.withheld!.join('\n')).toContain(`entry of model spec-limited: covers 11 of ${N} samples`);
+      // Ranked together on request, the partial entries stay admin-only all the same.
+      const [vMixed] = await boards(viewer, '&allowMixed=true');
+      expect(vMixed!.board).toBe('mixed');
+      expect(vMixed!.entries.map((e) => e.modelId).sort()).toEqual(['gen-a', 'spec-b']);
+      expect(vMixed!.withheld!.join('\n')).toContain(`entry of model spec-limited: covers 11 of ${N} samples`);
+      const [ab, aLimited] = await boards(admin);
+      expect(ab!.entries.map((e) => [e.modelId, e.n, e.failed]).sort()).toEqual([
+        ['gen-a', N, 0],
+        ['gen-c', N - 1, 1],
+        ['spec-b', N, 0],
       ]);
+      expect(aLimited!.entries.map((e) => [e.modelId, e.n])).toEqual([['spec-limited', 11]]);
     });
 
     it('kind-gap rows reach a viewer only over whole sets', async () => {
-      type Row = { slice: string; sliceSamples: number; n: number; gap: unknown };
-      const rows = (await get(`/v1/compare/kinds?task=mcq&dataset=sealed-diff&iterations=20`, viewer)).rows as Row[];
+      type Row = { slice: string; board: string; sliceSamples: number; n: number; gap: unknown };
+      const kinds = async (query = ''): Promise<Row[]> =>
+        (await get(`/v1/compare/kinds?task=mcq&dataset=sealed-diff&iterations=20${query}`, viewer)).rows as Row[];
       const size = (slice: string): number => (slice === 'all' ? N : 12);
-      // The limited run is the best specialist on "all" and "first" (partial there); on "second" it answered nothing.
-      expect(rows.map((r) => r.slice)).toEqual(['second']);
-      for (const r of rows) {
+      // The limited run is on a board of its own (every row of it partial); the main board's rows cover whole sets.
+      const rows = await kinds();
+      expect(rows.map((r) => [r.board, r.slice])).toEqual([
+        ['main', 'all'],
+        ['main', 'first'],
+        ['main', 'second'],
+      ]);
+      // Mixed, the limited run is the best specialist on "all" and "first" (partial there); on "second" it answered nothing.
+      const mixed = await kinds('&allowMixed=true');
+      expect(mixed.map((r) => [r.board, r.slice])).toEqual([['mixed', 'second']]);
+      for (const r of [...rows, ...mixed]) {
         expect(r.sliceSamples, r.slice).toBe(size(r.slice));
         if (r.gap !== null) expect(r.n, r.slice).toBe(size(r.slice));
       }

@@ -8,6 +8,7 @@ export default function register(program: Command): void {
     .option('--runs <ids>', 'comma-separated run ids or unique 8+ character prefixes (the first is the baseline)')
     .option('--task <task>', 'instead of --runs: the generalist-vs-specialist view of every model on this task')
     .option('--dataset <name>', 'with --task: restrict to one dataset')
+    .option('--allow-mixed', 'with --task: compare runs that are not comparable (digest, samples, scorer) on one board, marked mixed')
     .option('--by <key>', 'breakdown: task, tag or lang', 'tag')
     .option('--samples [n]', 'list the samples where the runs disagree most (default 20)')
     .option('--iterations <n>', 'bootstrap resamples', (v) => Number.parseInt(v, 10), 1000)
@@ -16,7 +17,17 @@ export default function register(program: Command): void {
     .action(
       runAction(
         async (
-          opts: { runs?: string; task?: string; dataset?: string; by: string; samples?: string | boolean; iterations: number; seed: number; json?: boolean },
+          opts: {
+            runs?: string;
+            task?: string;
+            dataset?: string;
+            allowMixed?: boolean;
+            by: string;
+            samples?: string | boolean;
+            iterations: number;
+            seed: number;
+            json?: boolean;
+          },
           cmd: Command,
         ) => {
           const { EvalgateError } = await import('../../errors.js');
@@ -30,10 +41,17 @@ export default function register(program: Command): void {
           const format = await import('../../compare/format-comparison.js');
           if (opts.task) {
             const { kindGapView } = await import('../../compare/kind-gap.js');
+            const { formatKindGap } = await import('../../compare/format-kind-gap.js');
             const view = await withStore(cmd, (store) =>
-              kindGapView(store.db, { task: opts.task!, dataset: opts.dataset, iterations: opts.iterations, seed: opts.seed }),
+              kindGapView(store.db, {
+                task: opts.task!,
+                dataset: opts.dataset,
+                allowMixed: opts.allowMixed === true,
+                iterations: opts.iterations,
+                seed: opts.seed,
+              }),
             );
-            return opts.json ? view : format.formatKindGap(view);
+            return opts.json ? view : formatKindGap(view);
           }
           const samples = opts.samples === undefined || opts.samples === false ? 0 : opts.samples === true ? 20 : Number.parseInt(opts.samples, 10);
           const ids = opts

@@ -15,6 +15,9 @@ const statsQuery = {
   seed: { type: 'integer', default: 1 },
 } as const;
 
+// Incomparable runs share a board only when asked (`--allow-mixed` on the CLI); the board is then marked mixed.
+const mixedQuery = { allowMixed: { type: 'boolean', default: false } } as const;
+
 function checkIterations(iterations: number | undefined): void {
   if (iterations !== undefined && iterations > compareLimits.maxIterations) {
     throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `iterations must be at most ${compareLimits.maxIterations} per request (got ${iterations})` });
@@ -74,14 +77,14 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Querystring: { task: string; dataset?: string; iterations?: number; seed?: number } }>(
+  app.get<{ Querystring: { task: string; dataset?: string; allowMixed?: boolean; iterations?: number; seed?: number } }>(
     '/compare/kinds',
     {
       schema: {
         querystring: {
           type: 'object',
           required: ['task'],
-          properties: { task: { type: 'string' }, dataset: { type: 'string' }, ...statsQuery },
+          properties: { task: { type: 'string' }, dataset: { type: 'string' }, ...mixedQuery, ...statsQuery },
           additionalProperties: false,
         },
       },
@@ -94,14 +97,14 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
     },
   );
 
-  app.get<{ Querystring: { task: string; dataset?: string; freeze?: string; iterations?: number; seed?: number } }>(
+  app.get<{ Querystring: { task: string; dataset?: string; freeze?: string; allowMixed?: boolean; iterations?: number; seed?: number } }>(
     '/leaderboard',
     {
       schema: {
         querystring: {
           type: 'object',
           required: ['task'],
-          properties: { task: { type: 'string' }, dataset: { type: 'string' }, freeze: { type: 'string', format: 'date-time' }, ...statsQuery },
+          properties: { task: { type: 'string' }, dataset: { type: 'string' }, freeze: { type: 'string', format: 'date-time' }, ...mixedQuery, ...statsQuery },
           additionalProperties: false,
         },
       },
