@@ -290,6 +290,27 @@ describe('choosing the main board', () => {
     ).toEqual(['b', 'c']);
   });
 
+  it('tells sample sets of the same size apart by content, without listing their ids', () => {
+    const run = (id: string, from: number) => ({
+      run: runHeader(id, 'mcq', { datasetDigest: 'x' }),
+      outcomes: Array.from({ length: 6 }, (_, i) => sampleOutcome(`s${from + i}`, 'A', { answer: 'A', choices: ['x', 'y'] })),
+    });
+    const boards = computeLeaderboards(
+      {
+        task: 'mcq',
+        frozenAt: null,
+        datasets: [{ dataset: 'd', datasetSampleCount: 20, excludedAfterFreeze: [], runs: [run('first-1', 0), run('first-2', 0), run('later', 10)] }],
+      },
+      { iterations: 20 },
+    );
+    expect(boards.map((b) => [b.board, b.entries.map((e) => e.runId).sort()])).toEqual([
+      ['main', ['first-1', 'first-2']],
+      ['separate', ['later']],
+    ]);
+    expect(boards[1]!.differs).toEqual(['samples: a different set of 6 (main board: another set of 6)']);
+    expect(JSON.stringify(boards.map((b) => [b.criteria, b.differs]))).not.toMatch(/"s\d+"|\bs1\d\b/);
+  });
+
   it('treats a recorded default as the default, and names a different extractor', () => {
     const boards = board(null, [
       { id: 'implicit', digest: 'x', n: 20 },
