@@ -11,6 +11,16 @@ import { readPredictionsInWorker, WORKER_MIN_BYTES } from '../../gateway/score-i
 
 const built = new URL('../../dist/gateway/score-input/prediction-read-worker.js', import.meta.url);
 
+/** The error a read rejects with; a read that succeeds fails the test. */
+async function failure(read: Promise<unknown>): Promise<NodeJS.ErrnoException> {
+  return read.then(
+    () => {
+      throw new Error('expected the read to fail');
+    },
+    (e: unknown) => e as NodeJS.ErrnoException,
+  );
+}
+
 async function bigFile(lines: string[]): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'evalgate-pred-worker-'));
   const file = path.join(dir, 'preds.jsonl');
@@ -51,8 +61,8 @@ describe('readPredictionsInWorker', () => {
     const lines = predictionLines();
     lines[lines.length - 7] = '{"id": "s-bad", "prediction": 42}';
     const file = await bigFile(lines);
-    const direct = await readPredictions(file).catch((e: unknown) => e as Error & { code?: string });
-    const viaWorker = await readPredictionsInWorker(file).result.catch((e: unknown) => e as Error & { code?: string });
+    const direct = await failure(readPredictions(file));
+    const viaWorker = await failure(readPredictionsInWorker(file).result);
     expect(direct).toBeInstanceOf(Error);
     expect(direct.message).toContain(`:${lines.length - 6}: prediction: must be a string or null`);
     expect(viaWorker.constructor).toBe(direct.constructor);
@@ -64,15 +74,15 @@ describe('readPredictionsInWorker', () => {
     const lines = predictionLines();
     lines.push(lines[10]!);
     const file = await bigFile(lines);
-    const direct = await readPredictions(file).catch((e: unknown) => e as Error);
-    const viaWorker = await readPredictionsInWorker(file).result.catch((e: unknown) => e as Error);
+    const direct = await failure(readPredictions(file));
+    const viaWorker = await failure(readPredictionsInWorker(file).result);
     expect(direct.message).toMatch(/duplicate id/);
     expect(viaWorker.message).toBe(direct.message);
   });
 
   it('leaves a missing file to the system error (ENOENT with its path), as readPredictions does', async () => {
     const file = path.join(tmpdir(), `evalgate-no-such-${process.pid}.jsonl`);
-    const err = await readPredictionsInWorker(file).result.catch((e: unknown) => e as NodeJS.ErrnoException);
+    const err = await failure(readPredictionsInWorker(file).result);
     expect(err.code).toBe('ENOENT');
     expect(err.path).toBe(file);
   });
