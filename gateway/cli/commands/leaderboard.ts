@@ -9,7 +9,7 @@ export default function register(program: Command): void {
       'rank models on a task; ties are declared where 95% intervals overlap. Only comparable runs share a board (same dataset digest, same samples, same scorer options and versions); others go on separate boards that say what differs',
     )
     .requiredOption('--task <task>', orList(taskNames))
-    .option('--dataset <name>', 'one dataset (default: a board per dataset)')
+    .option('--dataset <name>', 'one dataset (default: every dataset with runs on the task, each with its own boards)')
     .option('--freeze <time>', 'ISO time: runs finished after it are left off (they remain in the audit log)')
     .option(
       '--allow-mixed',
