@@ -4,6 +4,7 @@ import type { EvalgateConfig } from '../config/config-schema.js';
 import { EvalgateError, isEvalgateError } from '../errors.js';
 import type { Store } from '../store/open-store.js';
 import { authPlugin, requireScope } from './auth/auth-plugin.js';
+import { createMediaUrlSigner, type MediaUrlSigner } from './auth/media-url-signer.js';
 import { redactUrl, redactingLoggerOptions } from './auth/redact-secrets.js';
 import { isDatabaseUnavailable } from '../store/is-database-unavailable.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -23,6 +24,8 @@ declare module 'fastify' {
     readonly metrics: Registry;
     /** Every route registered, as `METHOD /path` (tests keep docs/api.md in step with it). */
     readonly routeList: readonly string[];
+    /** Signs and checks the short-lived media links the web page uses instead of a bearer header. */
+    readonly mediaUrls: MediaUrlSigner;
   }
 }
 
@@ -36,6 +39,8 @@ export interface CreateAppOptions {
   readonly logger?: FastifyServerOptions['logger'];
   /** HTTPS options (cert/key) to serve HTTPS and WSS. */
   readonly https?: { readonly cert: Buffer; readonly key: Buffer };
+  /** Media link signer (default: a random secret made now, 5-minute links). */
+  readonly mediaUrls?: MediaUrlSigner;
 }
 
 /** fastify's logger setting with secrets redacted (docs/security.md: what is never logged). */
@@ -85,6 +90,7 @@ export async function createApp(opts: CreateAppOptions): Promise<FastifyInstance
   app.decorate('evalgateConfig', opts.config);
   app.decorate('store', opts.store);
   app.decorate('metrics', metrics);
+  app.decorate('mediaUrls', opts.mediaUrls ?? createMediaUrlSigner());
   const routeList: string[] = [];
   app.decorate('routeList', routeList);
   app.addHook('onRoute', (route) => {

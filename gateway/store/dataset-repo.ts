@@ -406,14 +406,16 @@ export interface SampleMediaRecord {
   readonly media_files: SampleMediaFile[];
   /** The dataset's root folder. */
   readonly root_dir: string | null;
+  /** Whether the dataset is sealed (its media then goes to admin keys only). */
+  readonly sealed: boolean;
 }
 
-/** A sample's media entries, recorded files and dataset root, by dataset name or id and sample key. */
+/** A sample's media entries, recorded files, dataset root and sealing, by dataset name or id and sample key. */
 export async function findSampleMediaRecord(db: Kysely<Database>, datasetNameOrId: string, sampleKey: string): Promise<SampleMediaRecord | undefined> {
   return db
     .selectFrom('samples')
     .innerJoin('datasets', 'datasets.id', 'samples.dataset_id')
-    .select(['samples.media', 'samples.media_files', 'datasets.root_dir'])
+    .select(['samples.media', 'samples.media_files', 'datasets.root_dir', 'datasets.sealed'])
     .where((eb) => eb.or([eb('datasets.name', '=', datasetNameOrId), eb('datasets.id', '=', datasetNameOrId)]))
     .where('samples.sample_key', '=', sampleKey)
     .executeTakeFirst();

@@ -375,11 +375,47 @@ describe('fuzzing the gateway: both WebSocket protocols over real sockets and ev
       ),
     ];
     expect(routes.length).toBeGreaterThan(8);
-    const params = ['limit', 'offset', 'model', 'task', 'status', 'runs', 'by', 'samples', 'iterations', 'seed', 'dataset', 'freeze', 'session', 'kind', 'x'];
+    // expires, scope and sig: a signed media link's (docs/security.md#signed-media-links).
+    const params = [
+      'limit',
+      'offset',
+      'model',
+      'task',
+      'status',
+      'runs',
+      'by',
+      'samples',
+      'iterations',
+      'seed',
+      'dataset',
+      'freeze',
+      'session',
+      'kind',
+      'expires',
+      'scope',
+      'sig',
+      'x',
+    ];
     const value = fc.oneof(
       fc.string({ maxLength: 20 }).map(encodeURIComponent),
       fc.integer({ min: -5, max: 50 }).map(String),
-      fc.constantFrom('', '-1', '0', '1e309', 'NaN', '9'.repeat(30), 'a,b,a', '%zz', '%00', 'tag', 'lang', 'task', '2026-01-01T00:00:00Z', 'not-a-date'),
+      fc.constantFrom(
+        '',
+        '-1',
+        '0',
+        '1e309',
+        'NaN',
+        '9'.repeat(30),
+        'a,b,a',
+        '%zz',
+        '%00',
+        'tag',
+        'lang',
+        'task',
+        '2026-01-01T00:00:00Z',
+        'not-a-date',
+        'admin',
+      ),
     );
     const query = fc
       .array(fc.tuple(fc.constantFrom(...params), value), { maxLength: 5 })

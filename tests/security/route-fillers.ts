@@ -19,6 +19,12 @@ export interface DatasetFixture {
   readonly sampleKey: string;
   /** Stream sessions bound to samples of this dataset. */
   readonly sessions: readonly string[];
+  /**
+   * Signed links to that media file that a caller might hold: one signed for
+   * a viewer (valid, yet not enough for a sealed set) and one whose scope was
+   * raised to admin after signing (forged).
+   */
+  readonly mediaLinks: readonly string[];
 }
 
 /** An HTTP request list, or a WebSocket protocol to drive. */
@@ -52,7 +58,13 @@ export const routeFillers: Readonly<Record<string, Filler>> = {
       `/v1/leaderboard?task=asr&dataset=${d.name}&allowMixed=true&iterations=50`,
     ],
   },
-  'GET /v1/datasets/:dataset/samples/:sample/media/:index': { http: (d) => [`/v1/datasets/${d.name}/samples/${d.sampleKey}/media/0`] },
+  'GET /v1/report': {
+    http: (d) => [
+      `/v1/report?runs=${d.runs[0]},${d.runs[1]}&by=tag&samples=50&iterations=50`,
+      `/v1/report?runs=${d.runs[0]},${d.runs[1]},${d.runs[2]}&by=lang&samples=5&iterations=50&seed=2`,
+    ],
+  },
+  'GET /v1/datasets/:dataset/samples/:sample/media/:index': { http: (d) => [`/v1/datasets/${d.name}/samples/${d.sampleKey}/media/0`, ...d.mediaLinks] },
   'GET /v1/sessions': { http: () => ['/v1/sessions'] },
   'GET /v1/stream/sessions/:id': { http: (d) => d.sessions.map((s) => `/v1/stream/sessions/${s}`) },
   'GET /v1/realtime': { ws: 'realtime' },

@@ -26,6 +26,8 @@ const refOf = (marker: string, i: number): string => `kumquat ${marker}${String(
 const markers = { sealed: 'ZQXREFSEALED', open: 'ZQXREFOPEN' } as const;
 // vqa human answers are references too: planted in every sample's human_answers, they must never reach a lower scope either.
 const humanMarkers = { sealed: 'ZQXHUMSEALED', open: 'ZQXHUMOPEN' } as const;
+// Planted in each dataset's media file: a sealed set's media goes to admin keys only, by key or by signed link.
+const mediaMarkers = { sealed: 'ZQXMEDIASEALED', open: 'ZQXMEDIAOPEN' } as const;
 
 type Json = unknown;
 
@@ -57,6 +59,13 @@ function sealedViolations(body: Json, open: { name: string; id: string }, path =
     for (const [k, v] of Object.entries(o)) out.push(...sealedViolations(v, open, `${path}.${k}`));
   } else if (typeof body === 'string' && perSampleDetail.test(body)) out.push(`${path} = "${body}" is a per-sample detail`);
   return out;
+}
+
+/** Every `url` a response hands out (signed media links): the matrix follows each without a header, as a browser would. */
+function linksIn(body: Json): string[] {
+  if (Array.isArray(body)) return body.flatMap(linksIn);
+  if (body === null || typeof body !== 'object') return [];
+  return Object.entries(body as Record<string, Json>).flatMap(([k, v]) => (k === 'url' && typeof v === 'string' && v.startsWith('/') ? [v] : linksIn(v)));
 }
 
 function parse(text: string): Json {
@@ -126,7 +135,7 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
     const db = gw.ts.store.db;
     for (const scope of scopes) keys.set(scope, scope === 'none' ? undefined : await gw.key(scope as ApiKeyScope));
     const root = await mkdtemp(join(tmpdir(), 'evalgate-sec-'));
-    await writeFile(join(root, 'a.wav'), 'RIFF');
+    for (const [kind, marker] of Object.entries(mediaMarkers)) await writeFile(join(root, `${kind}.wav`), `RIFF ${marker}`);
     for (const [kind, marker] of Object.entries(markers) as ['sealed' | 'open', string][]) {
       const name = `${kind}-set`;
       // 12 samples: slice "big" has 10 (at the bound), slice "tiny" has 2 (below it).
@@ -135,7 +144,7 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
         db,
         name,
         keysOf.map((key, i) => ({ key, task: 'asr' as const, reference: refOf(marker, i), tags: [i < 10 ? 'big' : 'tiny'], lang: 'en' })),
-        { rootDir: root, media: () => [{ kind: 'audio', path: 'a.wav', sha256: 'x' }] },
+        { rootDir: root, media: () => [{ kind: 'audio', path: `${kind}.wav`, sha256: 'x' }] },
       );
       await db
         .updateTable('datasets')
@@ -177,7 +186,10 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
         .set({ summary: JSON.stringify({ counts: { ok: 4, failed: 0 }, metrics: { wer: 0.3333 } }) })
         .where('id', '=', small)
         .execute();
-      fixtures.push({ name, id: datasetId, sealed: kind === 'sealed', runs: [a, b, small], sampleKey: defined(keysOf[0], 'a sample key'), sessions: [] });
+      const sampleKey = defined(keysOf[0], 'a sample key');
+      const viewerLink = gw.app.mediaUrls.sign({ dataset: name, sample: sampleKey, index: 0 }, 'viewer').url;
+      const mediaLinks = [viewerLink, viewerLink.replace('scope=viewer', 'scope=admin')];
+      fixtures.push({ name, id: datasetId, sealed: kind === 'sealed', runs: [a, b, small], sampleKey, sessions: [], mediaLinks });
     }
     // Live sessions bound to each dataset, made by an admin, so the session pages have scored utterances.
     for (const d of fixtures) {
@@ -211,6 +223,8 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
       viewerOpenRows: false,
       evaluatorOpenScores: false,
       adminSealedScores: false,
+      adminSealedMediaByLink: false,
+      viewerOpenMediaByLink: false,
       wsRuns: 0,
     };
     const failures: string[] = [];
@@ -226,6 +240,13 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
             for (const url of filler.http(d)) {
               const res = await gw.app.inject({ url, headers: key ? { authorization: `Bearer ${key}` } : {} });
               bodies.push(res.body);
+              // Links handed to this caller work without a header: what they open counts as this caller's.
+              for (const link of linksIn(parse(res.body))) {
+                const linked = await gw.app.inject({ url: link });
+                bodies.push(linked.body);
+                if (linked.body.includes(mediaMarkers.sealed) && scope === 'admin') seen.adminSealedMediaByLink = true;
+                if (linked.body.includes(mediaMarkers.open) && scope === 'viewer') seen.viewerOpenMediaByLink = true;
+              }
             }
           } else {
             const { opened, messages } = await wsExchange(filler.ws, scope, d);
@@ -239,6 +260,7 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
               if (body.includes(marker) && (scope !== 'admin' || 'ws' in filler)) failures.push(`${where}: reference marker ${marker} leaked`);
             }
             if (scope === 'admin' && d.sealed && body.includes(markers.sealed)) seen.adminSealedRef = true;
+            if (body.includes(mediaMarkers.sealed) && scope !== 'admin') failures.push(`${where}: sealed media (${mediaMarkers.sealed}) reached ${scope}`);
             // Positive control for the human-answer markers: the leak check above can see them where they appear.
             if (scope === 'admin' && d.sealed && body.includes(humanMarkers.sealed)) seen.adminSealedHuman = true;
             const json = parse(body);
@@ -268,6 +290,8 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
       viewerOpenRows: true,
       evaluatorOpenScores: true,
       adminSealedScores: true,
+      adminSealedMediaByLink: true,
+      viewerOpenMediaByLink: true,
       wsRuns: 2 * 2 * 3,
     });
   });

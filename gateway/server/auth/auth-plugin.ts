@@ -6,6 +6,7 @@ import { isDatabaseUnavailable } from '../../store/is-database-unavailable.js';
 import type { ApiKeyScope } from '../../store/database.js';
 import { verifyApiKey } from '../../store/api-key-repo.js';
 import { apiKeyScopes, scopeAllows } from './scopes.js';
+import { hasMediaSignature, mediaRoutePath, type MediaRef, type MediaUrlQuery } from './media-url-signer.js';
 
 /** Who is calling. */
 export interface RequestAuth {
@@ -81,6 +82,20 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     const isPublic = publicPaths.has(path) || path === '/' || path.startsWith('/ui/');
     const anonymous: RequestAuth = { keyId: null, scopes: [] };
     const key = presentedKey(request);
+    // A signed media link stands in for the key, on the media route only (media-url-signer.ts).
+    if (!key && request.routeOptions.url === `/v1${mediaRoutePath}` && hasMediaSignature(request.query)) {
+      const params = request.params as { dataset: string; sample: string; index: string };
+      const ref: MediaRef = { dataset: params.dataset, sample: params.sample, index: Number(params.index) };
+      const check = app.mediaUrls.verify(ref, request.query as MediaUrlQuery);
+      if (check.ok) {
+        request.auth = { keyId: null, scopes: [check.scope] };
+        return;
+      }
+      // A forged or tampered link is a failed authentication; an expired one is only old.
+      if (check.problem !== 'expired') await failed(request, reply);
+      request.log.debug({ problem: check.problem }, 'signed media link refused');
+      throw new EvalgateError('EVALGATE_ERR_UNAUTHORIZED');
+    }
     if (!key) {
       if (isPublic) {
         request.auth = anonymous;

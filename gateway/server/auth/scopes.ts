@@ -11,3 +11,8 @@ export function scopeAllows(granted: readonly ApiKeyScope[], needed: ApiKeyScope
   const rank = apiKeyScopes.indexOf(needed);
   return granted.some((g) => apiKeyScopes.indexOf(g) >= rank);
 }
+
+/** The strongest scope in `granted` (what a signed link carries for the key); undefined when none. */
+export function strongestScope(granted: readonly ApiKeyScope[]): ApiKeyScope | undefined {
+  return [...apiKeyScopes].reverse().find((s) => granted.includes(s));
+}

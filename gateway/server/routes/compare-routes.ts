@@ -8,6 +8,8 @@ import { EvalgateError } from '../../errors.js';
 import type { PredictionStatus } from '../../store/database.js';
 import { findRunWithDataset, listRunSamples } from '../../store/run-listing-repo.js';
 import { resolveRunId, resolveRunIds } from '../../store/run-repo.js';
+import { reportRoute } from './report-route.js';
+import { runSampleExtras } from './run-sample-extras.js';
 
 // The cap on iterations is checked in the handler, so the 400 names it in words.
 const statsQuery = {
@@ -34,6 +36,8 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
   const pool = new ComparePool();
   app.addHook('onClose', async () => pool.close());
   const accessOf = (request: FastifyRequest): SealedAccess => sealedAccess(request.auth?.scopes ?? [], app.evalgateConfig.sealed?.minSliceSize);
+  // The HTML report (the web page's charts) shares this pool.
+  await app.register(reportRoute, { pool });
 
   app.get<{ Querystring: { runs: string; by?: 'task' | 'tag' | 'lang'; samples?: number; iterations?: number; seed?: number } }>(
     '/compare',
@@ -137,15 +141,26 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
       const run = await findRunWithDataset(app.store.db, await resolveRunId(app.store.db, id));
       if (!run) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Run', id });
       const { limit = 100, offset = 0, status } = request.query;
-      // Only inputs and outputs here, never scores; references go to admin keys on every dataset.
+      // References go to admin keys on every dataset; scores and signed media links as run-sample-extras.ts decides.
       const admin = mayReadReferences(accessOf(request));
       const rows = await listRunSamples(app.store.db, run.id, { limit, offset, status: status as PredictionStatus | undefined });
+      const extras = await runSampleExtras(
+        app,
+        request,
+        run,
+        rows.map((r) => r.sample_key),
+      );
       return {
         run: { id: run.id, task: run.task, modelId: run.model_id, dataset: run.dataset },
-        samples: rows.map(({ reference, answer, human_answers: humanAnswers, ...r }) => ({
-          ...r,
-          ...(admin ? { reference, answer, ...(humanAnswers ? { humanAnswers } : {}) } : {}),
-        })),
+        samples: rows.map(({ reference, answer, human_answers: humanAnswers, ...r }) => {
+          const scores = extras.scores(r.sample_key);
+          return {
+            ...r,
+            media: extras.media(r.sample_key, r.media),
+            ...(scores ? { scores } : {}),
+            ...(admin ? { reference, answer, ...(humanAnswers ? { humanAnswers } : {}) } : {}),
+          };
+        }),
       };
     },
   );

@@ -10,6 +10,7 @@ export function indexPageHtml(authEnabled: boolean): string {
 <meta charset="utf-8">
 <title>evalgate</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <style>
   body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1b1f24; background: #f6f8fa; }
   header { background: #24292f; color: #fff; padding: 10px 20px; display: flex; gap: 16px; align-items: center; }
@@ -25,6 +26,8 @@ export function indexPageHtml(authEnabled: boolean): string {
   .err { color: #cf222e; }
   label { margin-right: 12px; }
   img.preview { max-width: 240px; max-height: 120px; display: block; }
+  iframe.report { width: 100%; height: 1400px; border: 1px solid #d0d7de; background: #fff; }
+  button.link { background: none; border: 0; color: #0969da; cursor: pointer; padding: 0; font: inherit; text-decoration: underline; }
 </style>
 </head>
 <body>
@@ -33,7 +36,7 @@ export function indexPageHtml(authEnabled: boolean): string {
   <nav>
     <button data-tab="leaderboard" class="active">Leaderboard</button>
     <button data-tab="compare">Compare</button>
-    <button data-tab="samples">Run samples</button>
+    <button data-tab="samples">Run view</button>
     <button data-tab="live">Live sessions</button>
   </nav>
   <span style="flex:1"></span>
@@ -51,6 +54,7 @@ export function indexPageHtml(authEnabled: boolean): string {
     <label>Breakdown <select id="cmp-by"><option>tag</option><option>lang</option><option>task</option></select></label>
     <button id="cmp-go">Compare</button>
     <div id="cmp-out"></div>
+    <div id="cmp-charts"></div>
   </section>
   <section id="samples">
     <label>Run <select id="smp-run"></select></label> <button id="smp-go">Show</button>
@@ -59,6 +63,7 @@ export function indexPageHtml(authEnabled: boolean): string {
   <section id="live">
     <button id="live-refresh">Refresh</button>
     <div id="live-out"></div>
+    <div id="live-session"></div>
   </section>
 </main>
 <script>
@@ -83,10 +88,12 @@ function table(head, rows) {
 document.querySelectorAll('nav button').forEach((b) => b.onclick = () => {
   document.querySelectorAll('nav button').forEach((x) => x.classList.toggle('active', x === b));
   document.querySelectorAll('section').forEach((s) => s.classList.toggle('active', s.id === b.dataset.tab));
-  if (b.dataset.tab === 'live') loadLive();
+  if (b.dataset.tab === 'live' && !(keyInput && !keyInput.value)) loadLive();
 });
 let runs = [];
 async function boot() {
+  // With auth on, every API call needs the key: ask for it rather than collect 401s.
+  if (keyInput && !keyInput.value) { $('lb-out').innerHTML = '<p class="muted">Enter an API key (top right) to see results.</p>'; return; }
   try {
     show();
     runs = (await api('/v1/runs?limit=500')).runs;
@@ -126,30 +133,87 @@ $('cmp-go').onclick = async () => {
       table(['run', 'latency p50 / p99 ms', 'first token p50 ms', 'RTFx'], c.latency.map((l) => [esc(l.runId.slice(0, 8)), fx(l.totalMs.p50, 0) + ' / ' + fx(l.totalMs.p99, 0), fx(l.firstTokenMs.p50, 0), fx(l.rtfx, 2)])) +
       (c.disagreements.length ? '<h4>Largest disagreements</h4>' + table(['sample', 'gap', 'predictions'], c.disagreements.map((d) => [esc(d.sampleKey), fx(d.gap),
         d.runs.map((r) => esc(r.runId.slice(0, 8)) + ': ' + fx(r.score) + ' ' + esc(r.errors) + ' “' + esc(r.prediction) + '”').join('<br>')])) : '');
+    await loadCharts(ids);
   } catch (e) { show(e); }
 };
+// The charts are the HTML report's own (gateway/report/render-report.ts), fetched with the key and shown in a
+// sandboxed frame: its scripts run in an opaque origin, so they can never read the key stored by this page.
+async function loadCharts(ids) {
+  const headers = keyInput && keyInput.value ? { authorization: 'Bearer ' + keyInput.value } : {};
+  const res = await fetch('/v1/report?runs=' + ids.join(',') + '&by=' + $('cmp-by').value, { headers });
+  if (!res.ok) { const body = await res.json().catch(() => ({})); throw new Error((body.error && body.error.message) || res.statusText); }
+  const frame = document.createElement('iframe');
+  frame.className = 'report';
+  frame.id = 'cmp-report';
+  frame.title = 'charts';
+  frame.setAttribute('sandbox', 'allow-scripts');
+  frame.srcdoc = await res.text();
+  $('cmp-charts').replaceChildren(frame);
+}
+// Media comes through the signed links the API lists (no header needed; they last minutes): a link that died
+// while the page sat idle is replaced by a fresh one when the element reports the error.
+let shownRun = null, relinkedAt = 0;
+function mediaCell(s) {
+  return (s.media || []).map((m, i) => {
+    const at = ' data-sample="' + esc(s.sample_key) + '" data-index="' + i + '"';
+    if (!m.url) return '<span class="muted">' + esc(m.kind) + ' withheld (sealed set; admin keys only)</span>';
+    if (m.kind === 'audio') return '<audio controls preload="metadata"' + at + ' src="' + esc(m.url) + '"></audio>';
+    if (m.kind === 'image') return '<img class="preview" alt=""' + at + ' src="' + esc(m.url) + '">';
+    return '<a' + at + ' href="' + esc(m.url) + '">' + esc(m.kind) + '</a>';
+  }).join('');
+}
+async function relink() {
+  if (!shownRun || Date.now() - relinkedAt < 10000) return;
+  relinkedAt = Date.now();
+  try {
+    const { samples } = await api('/v1/runs/' + encodeURIComponent(shownRun) + '/samples?limit=200');
+    for (const s of samples) (s.media || []).forEach((m, i) => {
+      if (!m.url) return;
+      document.querySelectorAll('#smp-out [data-index="' + i + '"]').forEach((el) => {
+        if (el.dataset.sample !== s.sample_key) return;
+        if (el.tagName === 'A') el.href = m.url; else el.src = m.url;
+      });
+    });
+  } catch (e) { show(e); }
+}
+$('smp-out').addEventListener('error', (ev) => { if (ev.target.dataset && ev.target.dataset.sample) relink(); }, true);
 $('smp-go').onclick = async () => {
   const id = $('smp-run').value;
   if (!id) return;
   try {
     show();
-    const { run, samples } = await api('/v1/runs/' + id + '/samples?limit=200');
-    const mediaCell = (s) => (s.media || []).map((m, i) => {
-      const url = '/v1/datasets/' + encodeURIComponent(run.dataset) + '/samples/' + encodeURIComponent(s.sample_key) + '/media/' + i;
-      if (m.kind === 'audio') return '<audio controls preload="none" src="' + url + '"></audio>';
-      if (m.kind === 'image') return '<img class="preview" loading="lazy" alt="" src="' + url + '">';
-      return '<a href="' + url + '">' + esc(m.kind) + '</a>';
-    }).join('');
-    $('smp-out').innerHTML = table(['sample', 'status', 'media', 'prediction', 'latency ms', 'tags'].concat('reference' in (samples[0] || {}) ? ['reference'] : []),
-      samples.map((s) => [esc(s.sample_key), esc(s.status) + (s.error ? '<br><span class="err">' + esc(s.error.message) + '</span>' : ''), mediaCell(s), esc(s.output_text),
-        fx(s.latency_total_ms, 0), esc((s.tags || []).join(', '))].concat('reference' in s ? [esc(JSON.stringify(s.reference ?? s.answer))] : [])));
+    const { samples } = await api('/v1/runs/' + encodeURIComponent(id) + '/samples?limit=200');
+    shownRun = id;
+    const metrics = [...new Set(samples.flatMap((s) => Object.keys(s.scores || {})))].sort();
+    const hasRef = 'reference' in (samples[0] || {});
+    $('smp-out').innerHTML = (samples.length && !samples.some((s) => 'scores' in s) ? '<p class="muted">Per-sample scores are shown to evaluator keys (admin keys on sealed sets).</p>' : '') +
+      table(['sample', 'status', 'media', 'prediction'].concat(metrics, ['latency ms', 'tags'], hasRef ? ['reference'] : []),
+      samples.map((s) => [esc(s.sample_key), esc(s.status) + (s.error ? '<br><span class="err">' + esc(s.error.message) + '</span>' : ''), mediaCell(s), esc(s.output_text)]
+        .concat(metrics.map((k) => fx(s.scores && s.scores[k])), [fx(s.latency_total_ms, 0), esc((s.tags || []).join(', '))],
+          hasRef ? [esc(JSON.stringify(s.reference ?? s.answer))] : [])));
   } catch (e) { show(e); }
 };
 async function loadLive() {
   try {
     const { sessions } = await api('/v1/sessions?limit=100');
     $('live-out').innerHTML = table(['session', 'model', 'status', 'audio s', 'utterances', 'first token p50 ms', 'final p50 / p99 ms', 'started'],
-      sessions.map((s) => [esc(s.id.slice(0, 8)), esc(s.model_id), esc(s.status), fx(s.audio_seconds, 1), s.utterances, fx(s.first_token_p50_ms, 0), fx(s.final_p50_ms, 0) + ' / ' + fx(s.final_p99_ms, 0), esc(s.created_at)]));
+      sessions.map((s) => ['<button class="link live-open" data-id="' + esc(s.id) + '">' + esc(s.id.slice(0, 8)) + '</button>', esc(s.model_id), esc(s.status) + (s.stale ? ' <span class="warn">(stale)</span>' : ''),
+        fx(s.audio_seconds, 1), s.utterances, fx(s.first_token_p50_ms, 0), fx(s.final_p50_ms, 0) + ' / ' + fx(s.final_p99_ms, 0), esc(s.created_at)]));
+    document.querySelectorAll('.live-open').forEach((b) => b.onclick = () => loadSession(b.dataset.id));
+  } catch (e) { show(e); }
+}
+// One session's utterances; scores come only where the key may see them (evaluator keys, admin on sealed sets).
+async function loadSession(id) {
+  try {
+    show();
+    const { session, utterances, latency } = await api('/v1/stream/sessions/' + encodeURIComponent(id));
+    const metrics = [...new Set(utterances.flatMap((u) => Object.keys(u.scores || {})))].sort();
+    $('live-session').innerHTML = '<h3 id="live-title">' + esc('Session ' + session.id.slice(0, 8) + ' · ' + session.model_id + ' · ' + session.status) + '</h3>' +
+      '<p class="muted">first token p50 ' + fx(latency.firstTokenMs.p50, 0) + ' ms · final p50 ' + fx(latency.finalMs.p50, 0) + ' ms' +
+      (utterances.length && !utterances.some((u) => u.scores) ? ' · scores are shown to evaluator keys (admin keys on sealed sets)' : '') + '</p>' +
+      table(['#', 'status', 'transcript'].concat(metrics, ['first token ms', 'final ms', 'RTF']),
+        utterances.map((u) => [u.seq, esc(u.status) + (u.error ? '<br><span class="err">' + esc(u.error.message) + '</span>' : ''), esc(u.transcript)]
+          .concat(metrics.map((k) => fx(u.scores && u.scores[k])), [fx(u.latency_first_token_ms, 0), fx(u.latency_final_ms, 0), fx(u.real_time_factor, 2)])));
   } catch (e) { show(e); }
 }
 $('live-refresh').onclick = loadLive;
