@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import { createMediaUrlSigner, defaultMediaUrlTtlMs } from '../../gateway/server/auth/media-url-signer.js';
+import { redactUrl } from '../../gateway/server/auth/redact-secrets.js';
 import { createApp } from '../../gateway/server/create-app.js';
 import { createApiKey } from '../../gateway/store/api-key-repo.js';
 import type { ApiKeyScope } from '../../gateway/store/database.js';
@@ -86,6 +87,10 @@ describe('signed media links', () => {
     expect(res.headers['content-type']).toBe('audio/wav');
     expect(res.body).toBe(bytes.open);
     expect((await get(url.split('?')[0]!)).statusCode).toBe(401);
+    // The signature is a secret query parameter: the logged request line never carries it.
+    const sig = new URL(url, 'http://x').searchParams.get('sig')!;
+    expect(redactUrl(url)).not.toContain(sig);
+    expect(redactUrl(url)).toContain('scope=viewer');
   });
 
   it('expires after its lifetime', async () => {

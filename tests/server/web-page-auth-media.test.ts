@@ -181,7 +181,7 @@ describe.skipIf(!hasChromium)('web page with auth on, in Chromium', () => {
       await page.check(`input.cmp-run[value="${runB}"]`);
       await page.click('#cmp-go');
       const frame = page.frameLocator('#cmp-report');
-      for (const chart of ['#bars-0', '#heat-0', '#latency-0']) await frame.locator(`${chart} canvas`).first().waitFor({ timeout: 10_000 });
+      for (const chart of ['#bars-0', '#heat-0', '#latency-0']) await frame.locator(`${chart} canvas, ${chart} svg`).first().waitFor({ timeout: 10_000 });
       expect(await page.locator('#cmp-report').getAttribute('sandbox')).toBe('allow-scripts');
 
       expect(await page.textContent('#error')).toBe('');
