@@ -61,7 +61,7 @@ export interface ScoreTaskResult<Metrics extends MetricValues = MetricValues, Sa
   readonly normalizer: NormalizerName;
   /** Corpus metrics. */
   readonly metrics: Metrics;
-  /** Per-sample values, in input order. */
+  /** Per-sample values, in input order (empty when asr is asked for `keepSamples: false`). */
   readonly samples: readonly Sample[];
   /** Ids with no prediction (scored as empty output). */
   readonly missing: readonly string[];

@@ -32,6 +32,11 @@ const asrOptions = z.object({
   unit: z.enum(['word', 'char', 'mixed']).optional(),
   /** Keep per-sample alignments so `visualizeAlignment` can render them. */
   keepAlignments: z.boolean().optional(),
+  /**
+   * false: corpus metrics only, `samples` left empty (`evalgate score` without --json prints no per-sample
+   * rows, and 100k sample entries cost ~0.1 s to build and collect). Default true.
+   */
+  keepSamples: z.boolean().optional(),
 });
 
 /** asr scorer options, as its `options` schema reads them. */
@@ -85,7 +90,7 @@ export function scoreAsr(items: readonly ScoreItem[], options: TaskScoreOptions 
   const unit = opts.unit ?? 'word';
   const normalizerName = opts.normalizer ?? asrDefaultNormalizer(opts);
   const norm = getNormalizer(normalizerName).normalize;
-  if (!opts.keepAlignments) return scoreAsrCounts(items, unit, normalizerName, norm);
+  if (!opts.keepAlignments) return scoreAsrCounts(items, unit, normalizerName, norm, opts.keepSamples !== false);
   const normalized = items.map((it) => ({ item: it, reference: norm(referenceList(it.reference).join(' ')), prediction: norm(it.prediction ?? '') }));
   const out = processTokens(
     normalized.map((n) => tokenize(n.reference, unit)),
@@ -143,7 +148,13 @@ export function scoreAsr(items: readonly ScoreItem[], options: TaskScoreOptions 
  * built once in its final shape. Same numbers and entries as the
  * processTokens path (tests/scorers/wer-fast-path.test.ts compares them).
  */
-function scoreAsrCounts(items: readonly ScoreItem[], unit: TokenUnit, normalizerName: NormalizerName, norm: (s: string) => string): AsrScoreResult {
+function scoreAsrCounts(
+  items: readonly ScoreItem[],
+  unit: TokenUnit,
+  normalizerName: NormalizerName,
+  norm: (s: string) => string,
+  keepSamples: boolean,
+): AsrScoreResult {
   const interner = new TokenInterner();
   const ref = new TokenIds();
   const hyp = new TokenIds();
@@ -154,7 +165,7 @@ function scoreAsrCounts(items: readonly ScoreItem[], unit: TokenUnit, normalizer
   let insertions = 0;
   let numRef = 0;
   let numHyp = 0;
-  const samples: AsrScoredSample[] = new Array<AsrScoredSample>(items.length);
+  const samples: AsrScoredSample[] = keepSamples ? new Array<AsrScoredSample>(items.length) : [];
   const missing: string[] = [];
   for (let k = 0; k < items.length; k++) {
     const it = items[k]!;
@@ -198,6 +209,7 @@ function scoreAsrCounts(items: readonly ScoreItem[], unit: TokenUnit, normalizer
     const rate = refLen === 0 ? (unit === 'mixed' ? 0 : i) : (s + d + i) / (h + s + d);
     const isMissing = it.prediction === null;
     if (isMissing) missing.push(it.id);
+    if (!keepSamples) continue;
     samples[k] =
       unit === 'word'
         ? {

@@ -237,6 +237,10 @@ describe('scoreAsr fast path = the processTokens path', () => {
         expect(alignment).toBeDefined();
         expect(JSON.stringify(fast)).toBe(JSON.stringify(slow));
         expect(fast).toEqual(slow);
+        // keepSamples: false (`evalgate score` without --json) changes nothing but the per-sample list.
+        const totals = scoreAsr(items, { unit, normalizer, keepSamples: false });
+        expect(totals.samples).toEqual([]);
+        expect({ ...totals, samples: fast.samples }).toEqual(fast);
       }
     }
   });

@@ -30,12 +30,12 @@ interface ScoreOptions {
   json?: boolean;
 }
 
-function formatTable(result: ScoreTaskResult): string {
+function formatTable(result: ScoreTaskResult, sampleCount: number): string {
   const rows: [string, string][] = [];
   for (const [k, v] of Object.entries(result.metrics)) {
     rows.push([k, typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(4) : String(v)]);
   }
-  rows.push(['samples', String(result.samples.length)], ['missing', String(result.missing.length)]);
+  rows.push(['samples', String(sampleCount)], ['missing', String(result.missing.length)]);
   const w = Math.max(...rows.map(([k]) => k.length));
   // The result's settings (task, normalizer, then a task's own: asr unit, mcq extractor), in the order the task wrote them.
   const head = Object.entries(result)
@@ -77,9 +77,10 @@ async function scoreSection(task: TaskName, items: ScoreItem[], flags: ScoreFlag
   const { EvalgateError } = await import('../../errors.js');
   const spec = taskSpecs[task];
   const wantAlignment = spec.alignment === true && opts.alignment !== undefined && opts.alignment !== false;
-  const result = spec.aggregate(items, { ...flags, keepAlignments: wantAlignment });
+  // The text table shows corpus metrics only, so per-sample entries are built for --json alone.
+  const result = spec.aggregate(items, { ...flags, keepAlignments: wantAlignment, keepSamples: opts.json === true || wantAlignment });
   const { alignment, ...doc } = result;
-  if (!wantAlignment || !alignment) return { doc, text: formatTable(result) };
+  if (!wantAlignment || !alignment) return { doc, text: formatTable(result, items.length) };
   const n = opts.alignment === true ? 10 : Number.parseInt(String(opts.alignment), 10);
   const errors = alignment.sentences.map((c, k) => ({ k, e: c.substitutions + c.deletions + c.insertions }));
   const worst = errors
@@ -97,7 +98,7 @@ async function scoreSection(task: TaskName, items: ScoreItem[], flags: ScoreFlag
       return `=== SENTENCE ${k} (id ${item.id}) ===`;
     },
   );
-  return { doc: { ...doc, alignment: shown }, text: `${formatTable(result)}\n\n${shown}` };
+  return { doc: { ...doc, alignment: shown }, text: `${formatTable(result, items.length)}\n\n${shown}` };
 }
 
 /** `evalgate score`: scores a predictions file against a references manifest. */
