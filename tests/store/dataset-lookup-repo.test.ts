@@ -72,8 +72,10 @@ for (const backend of backends) {
         media: [{ kind: 'audio', path: 'a.wav', sha256: 'x' }],
         media_files: [{ realPath: '/real/a.wav', sizeBytes: 44 }],
         root_dir: '/data/open-2026-01-01T00:00:00Z',
+        sealed: false,
       });
-      expect(await findSampleMediaRecord(db, sealed, 's1')).toMatchObject({ root_dir: '/data/sealed-2026-01-01T00:00:00Z' });
+      // The media route refuses a sealed set's media below admin: the record says whether it is sealed.
+      expect(await findSampleMediaRecord(db, sealed, 's1')).toMatchObject({ root_dir: '/data/sealed-2026-01-01T00:00:00Z', sealed: true });
       expect(await findSampleMediaRecord(db, 'open', 'nope')).toBeUndefined();
     });
 
