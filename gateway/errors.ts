@@ -61,6 +61,12 @@ export const errorRegistry = {
     wsCloseCode: 1008,
     message: 'Missing or invalid API key. Send `Authorization: Bearer <key>` (create one with `evalgate keys create`).',
   },
+  EVALGATE_ERR_MEDIA_LINK_INVALID: {
+    httpStatus: 401,
+    wsCloseCode: 1008,
+    message:
+      'This signed media link is {problem}. Ask for fresh links (GET /v1/runs/:id/samples hands them out, valid for 5 minutes) or send `Authorization: Bearer <key>`.',
+  },
   EVALGATE_ERR_FORBIDDEN: { httpStatus: 403, wsCloseCode: 1008, message: 'This key lacks the {scope} scope.' },
   EVALGATE_ERR_PAYLOAD_TOO_LARGE: {
     httpStatus: 413,

@@ -102,7 +102,9 @@ describe('signed media links', () => {
       nowMs = start + defaultMediaUrlTtlMs + 1000;
       const late = await get(url);
       expect(late.statusCode).toBe(401);
-      expect(late.json().error.code).toBe('EVALGATE_ERR_UNAUTHORIZED');
+      // Its own code and words, so a client knows to ask for fresh links rather than for another key.
+      expect(late.json().error.code).toBe('EVALGATE_ERR_MEDIA_LINK_INVALID');
+      expect(late.json().error.message).toMatch(/link is expired\. Ask for fresh links/);
     } finally {
       nowMs = start;
     }
@@ -132,6 +134,7 @@ describe('signed media links', () => {
       const res = await get(bad);
       expect(res.statusCode, `${what}: ${bad}`).toBe(401);
       expect(res.body).not.toContain('RIFF');
+      expect(res.json().error.message, what).not.toMatch(/expired/);
     }
     // A valid media signature opens nothing but that media file.
     expect((await get(`/v1/runs?${u.searchParams.toString()}`)).statusCode).toBe(401);

@@ -94,7 +94,8 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       // A forged or tampered link is a failed authentication; an expired one is only old.
       if (check.problem !== 'expired') await failed(request, reply);
       request.log.debug({ problem: check.problem }, 'signed media link refused');
-      throw new EvalgateError('EVALGATE_ERR_UNAUTHORIZED');
+      const problem = check.problem === 'bad-signature' ? 'not valid (bad signature)' : check.problem;
+      throw new EvalgateError('EVALGATE_ERR_MEDIA_LINK_INVALID', { problem });
     }
     if (!key) {
       if (isPublic) {
