@@ -164,11 +164,10 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
 
     const vad = [...tasksPresent].some(hearsAudio) ? await measureVad(db, dataset, opts.limit) : undefined;
 
-    const [{ loadRunOutcomes }, { compareRuns }, { renderReport }, { writeFile }] = await Promise.all([
+    const [{ loadRunOutcomes }, { compareRuns }, { writeReportFile }] = await Promise.all([
       import('../compare/load-run-outcomes.js'),
       import('../compare/compare-runs.js'),
-      import('../report/render-report.js'),
-      import('node:fs/promises'),
+      import('../report/write-report-file.js'),
     ]);
     const sections = [];
     const comparisons: Record<string, unknown> = {};
@@ -194,7 +193,8 @@ export async function runDemo(opts: DemoOptions): Promise<unknown> {
         : []),
       ...skipped.map((s) => `Skipped: ${s}.`),
     ];
-    await writeFile(reportPath, await renderReport({ title: 'evalgate demo report', sections, notes }));
+    // Media of the disagreements are copied beside the file, so its links work wherever it is moved with them.
+    await writeReportFile(db, reportPath, { title: 'evalgate demo report', sections, notes });
 
     const summary = {
       database: { backend: store.backend, location: store.location },

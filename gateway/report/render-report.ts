@@ -2,7 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type { Comparison } from '../compare/compare-runs.js';
 import type { RunOutcomes } from '../compare/load-run-outcomes.js';
+import { formatRtfx } from '../rtfx.js';
 import { evalgateVersion } from '../version.js';
+import type { ReportMediaLink } from './copy-report-media.js';
+import { barsChartOption, chartWidthPx, heatmapChartOption, latencyChartOption, reportChartsScript, type ChartSpec } from './report-charts.js';
 
 /** One comparison shown in the report. */
 export interface ReportSection {
@@ -12,6 +15,12 @@ export interface ReportSection {
   readonly runs: readonly RunOutcomes[];
   /** Section heading (default: task and metric). */
   readonly heading?: string;
+  /**
+   * Media of the disagreement samples by sample key, as copied beside the
+   * file (copy-report-media.ts). Without it media paths are shown as text,
+   * unlinked: a path relative to the dataset means nothing where the report is.
+   */
+  readonly media?: ReadonlyMap<string, readonly ReportMediaLink[]>;
 }
 
 /** Everything the report shows. */
@@ -66,7 +75,8 @@ function loadEcharts(): Promise<string> {
 /**
  * Renders a single self-contained HTML file: metric bars with interval
  * whiskers, the capability heat map (models × tags), latency box plots and
- * the disagreement table. No network access is needed to view it.
+ * the disagreement table. No network access is needed to view it; media
+ * links point into the folder beside it when the caller copied them there.
  */
 export async function renderReport(input: ReportInput): Promise<string> {
   const echarts = await loadEcharts();
@@ -77,7 +87,7 @@ export async function renderReport(input: ReportInput): Promise<string> {
 <style>
 body{font:14px/1.4 system-ui,sans-serif;margin:20px;color:#1b1f24}
 table{border-collapse:collapse;margin:8px 0 20px}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#eaeef2}.chart{width:100%;max-width:960px;height:360px}.warn{color:#9a6700}.muted{color:#57606a}
+th{background:#eaeef2}.chart{width:${chartWidthPx}px;height:360px}.warn{color:#9a6700}.muted{color:#57606a}
 section{border-top:2px solid #d0d7de;margin-top:24px}
 </style></head><body>
 <h1>${esc(title)}</h1>
@@ -86,57 +96,60 @@ ${(input.notes ?? []).map((n) => `<p>${esc(n)}</p>`).join('')}
 ${sections.map((s) => s.html).join('\n')}
 <script>${echarts}</script>
 <script>
-const sections = ${scriptJson(sections.map((s) => s.data))};
-function q(values, p) { const s = [...values].sort((a, b) => a - b); if (!s.length) return 0; const i = (s.length - 1) * p, lo = Math.floor(i), hi = Math.ceil(i); return s[lo] + (s[hi] - s[lo]) * (i - lo); }
-sections.forEach((data, i) => {
-  const bars = echarts.init(document.getElementById('bars-' + i));
-  bars.setOption({
-    tooltip: {}, xAxis: { type: 'category', data: data.bars.map((b) => b.name) }, yAxis: { type: 'value', name: data.metric },
-    series: [
-      { type: 'bar', name: data.metric, data: data.bars.map((b) => ({ value: b.value.estimate, itemStyle: { color: b.kind === 'specialist' ? '#8250df' : '#0969da' } })) },
-      { type: 'custom', name: '95% CI', renderItem: (params, api) => {
-          const x = api.value(0), lo = api.coord([x, api.value(1)]), hi = api.coord([x, api.value(2)]), w = api.size([1, 0])[0] * 0.15;
-          const style = { stroke: '#1b1f24', lineWidth: 1.5 };
-          return { type: 'group', children: [
-            { type: 'line', shape: { x1: lo[0], y1: lo[1], x2: hi[0], y2: hi[1] }, style },
-            { type: 'line', shape: { x1: lo[0] - w, y1: lo[1], x2: lo[0] + w, y2: lo[1] }, style },
-            { type: 'line', shape: { x1: hi[0] - w, y1: hi[1], x2: hi[0] + w, y2: hi[1] }, style } ] };
-        }, data: data.bars.map((b, j) => [j, b.value.low, b.value.high]), z: 10 },
-    ],
-  });
-  const heat = echarts.init(document.getElementById('heat-' + i));
-  const hv = data.heat.map((h) => h[2]);
-  heat.setOption({
-    tooltip: {}, xAxis: { type: 'category', data: data.tags }, yAxis: { type: 'category', data: data.models },
-    visualMap: { min: Math.min(0, ...hv), max: Math.max(1, ...hv), calculable: true, orient: 'horizontal', left: 'center', bottom: 0,
-      inRange: { color: data.lowerIsBetter ? ['#2da44e', '#fff8c5', '#cf222e'] : ['#cf222e', '#fff8c5', '#2da44e'] } },
-    series: [{ type: 'heatmap', data: data.heat, label: { show: true, formatter: (p) => p.value[2].toFixed(3) } }],
-    grid: { bottom: 80 },
-  });
-  const lat = echarts.init(document.getElementById('latency-' + i));
-  lat.setOption({
-    tooltip: {}, xAxis: { type: 'category', data: data.latency.map((l) => l.name) }, yAxis: { type: 'value', name: 'ms' },
-    series: [{ type: 'boxplot', data: data.latency.map((l) => [l.values.length ? Math.min(...l.values) : 0, q(l.values, 0.25), q(l.values, 0.5), q(l.values, 0.75), l.values.length ? Math.max(...l.values) : 0]) }],
-  });
-});
+window.reportCharts = ${scriptJson(sections.flatMap((s) => s.charts))};
+${reportChartsScript}
 </script></body></html>
 `;
 }
 
-function renderSection(section: ReportSection, i: number): { html: string; data: unknown } {
+/** The charts of one report section, by element id (exported for the web page). */
+export function sectionCharts(section: ReportSection, i: number): { id: string; spec: ChartSpec }[] {
   const c = section.comparison;
-  const label = (runId: string): string => {
+  const label = runLabeller(c);
+  const latency = section.runs.map((r) => ({
+    name: label(r.run.id),
+    valuesMs: r.outcomes.flatMap((o) => (o.status === 'ok' && o.latencyTotalMs != null ? [o.latencyTotalMs] : [])),
+  }));
+  return [
+    {
+      id: `bars-${i}`,
+      spec: barsChartOption(
+        c.overall.runs.map((r) => ({ name: label(r.runId), kind: r.modelKind, value: r.value })),
+        c.metric,
+      ),
+    },
+    {
+      id: `heat-${i}`,
+      spec: heatmapChartOption({
+        columns: c.breakdown.map((b) => b.slice),
+        rows: c.overall.runs.map((r) => label(r.runId)),
+        cells: c.breakdown.flatMap((b, ti) => b.runs.map((r, ri) => [ti, ri, r.value.estimate] as const)),
+        lowerIsBetter: c.lowerIsBetter,
+      }),
+    },
+    { id: `latency-${i}`, spec: latencyChartOption(latency) },
+  ];
+}
+
+/** `model (run id prefix)`, the name a run has in every chart and table. */
+function runLabeller(c: Comparison): (runId: string) => string {
+  return (runId) => {
     const r = c.overall.runs.find((x) => x.runId === runId);
     return r ? `${r.modelId} (${runId.slice(0, 8)})` : runId.slice(0, 8);
   };
-  const bars = c.overall.runs.map((r) => ({ name: label(r.runId), kind: r.modelKind, value: r.value }));
-  const tags = c.breakdown.map((b) => b.slice);
-  const heat = c.breakdown.flatMap((b, ti) => b.runs.map((r, ri) => [ti, ri, r.value.estimate]));
-  const latency = section.runs.map((r) => ({
-    name: label(r.run.id),
-    values: r.outcomes.flatMap((o) => (o.status === 'ok' && o.latencyTotalMs != null ? [o.latencyTotalMs] : [])),
-  }));
-  const data = { metric: c.metric, lowerIsBetter: c.lowerIsBetter, bars, tags, models: c.overall.runs.map((r) => label(r.runId)), heat, latency };
+}
+
+/** A disagreement's media cell: links to the copies beside the file, else the recorded paths as text. */
+function mediaCell(paths: readonly string[], links: readonly ReportMediaLink[] | undefined): string {
+  if (!links) return paths.map((m) => `<span class="muted">${esc(m)}</span>`).join('<br>');
+  return links
+    .map((l) => (l.href ? `<a href="${safeHref(l.href)}">${esc(l.label)}</a>` : `<span class="muted">${esc(l.label)} (${esc(l.note ?? 'not copied')})</span>`))
+    .join('<br>');
+}
+
+function renderSection(section: ReportSection, i: number): { html: string; charts: { id: string; spec: ChartSpec }[] } {
+  const c = section.comparison;
+  const label = runLabeller(c);
   const values = c.overall.runs
     .map(
       (r) =>
@@ -154,13 +167,13 @@ function renderSection(section: ReportSection, i: number): { html: string; data:
       (d) =>
         `<tr><td>${esc(d.sampleKey)}</td><td>${d.gap.toFixed(4)}</td><td>${d.runs
           .map((r) => `<div><b>${esc(label(r.runId))}</b> ${r.score.toFixed(4)} ${esc(r.errors)}: “${esc(r.prediction)}”</div>`)
-          .join('')}</td><td>${d.media.map((m) => `<a href="${safeHref(m)}">${esc(m)}</a>`).join('<br>')}</td></tr>`,
+          .join('')}</td><td>${mediaCell(d.media, section.media?.get(d.sampleKey))}</td></tr>`,
     )
     .join('');
   const latencyRows = c.latency
     .map(
       (l) =>
-        `<tr><td>${esc(label(l.runId))}</td><td>${fmt(l.totalMs.p50)} / ${fmt(l.totalMs.p90)} / ${fmt(l.totalMs.p99)}</td><td>${fmt(l.firstTokenMs.p50)}</td><td>${l.rtfx == null ? '-' : l.rtfx.toFixed(2)}</td></tr>`,
+        `<tr><td>${esc(label(l.runId))}</td><td>${fmt(l.totalMs.p50)} / ${fmt(l.totalMs.p90)} / ${fmt(l.totalMs.p99)}</td><td>${fmt(l.firstTokenMs.p50)}</td><td class="rtfx">${formatRtfx(l.rtfx)}</td></tr>`,
     )
     .join('');
   const html = `<section>
@@ -171,13 +184,16 @@ ${(c.withheld ?? []).map((w) => `<p class="warn">withheld: ${esc(w)}</p>`).join(
 <h3>${esc(c.metric)} per run</h3><div id="bars-${i}" class="chart"></div>
 <table><tr><th>run</th><th>kind</th><th>${esc(c.metric)} [95% CI]</th></tr>${values}</table>
 <table><tr><th>run</th><th>difference vs baseline [95% CI]</th><th>p</th></tr>${diffRows || '<tr><td colspan="3">single run: nothing to compare against</td></tr>'}</table>
-<h3>Capability heat map (${esc(c.by)})</h3><div id="heat-${i}" class="chart"></div>
+<h3>Capability heat map (${esc(c.by)})</h3>
+<p class="muted">Colours span the values shown, from the smallest to the largest (the legend gives both): ${c.lowerIsBetter ? 'green is lowest, red highest' : 'red is lowest, green highest'}. ${esc(c.metric)} can exceed 1 where insertions count (WER, CER).</p>
+<div id="heat-${i}" class="chart"></div>
 <h3>Latency (ms)</h3><div id="latency-${i}" class="chart"></div>
 <table><tr><th>run</th><th>p50 / p90 / p99 ms</th><th>first token p50 ms</th><th>RTFx</th></tr>${latencyRows}</table>
+<p class="muted">RTFx: total audio seconds ÷ total model-call seconds over each run's answered samples (the figure <code>evalgate run</code> prints).</p>
 <h3>Largest disagreements</h3>
 <table><tr><th>sample</th><th>gap</th><th>predictions</th><th>media</th></tr>${disagreementRows || '<tr><td colspan="4">none</td></tr>'}</table>
 </section>`;
-  return { html, data };
+  return { html, charts: sectionCharts(section, i) };
 }
 
 function fmt(x: number | null): string {

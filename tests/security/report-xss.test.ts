@@ -1,6 +1,6 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defined } from '../helpers/defined.js';
@@ -18,6 +18,9 @@ const hostileMedia = [
   '//evil.example/x.wav',
 ];
 
+/** Relative names stay inside the dataset folder; an absolute one (`//host/…` is `/host/…` on disk) is never a dataset file. */
+const insideRoot = (name: string): boolean => !name.startsWith('/');
+
 describe('report.html with hostile media names (finding 3)', () => {
   let ts: TestStore;
   let out: string;
@@ -26,8 +29,12 @@ describe('report.html with hostile media names (finding 3)', () => {
     ts = await createPgliteTestStore();
     const db = ts.store.db;
     const root = await mkdtemp(join(tmpdir(), 'evalgate-xss-'));
-    // The file really exists under that name: `javascript:alert(1)` is a legal file name.
-    await writeFile(join(root, 'javascript:alert(1)'), 'RIFF');
+    // The files really exist under those names: `javascript:alert(1)` is a legal file name (the report
+    // links only media it copied beside itself, so each must be a real file of the dataset to be linked).
+    for (const name of hostileMedia.filter(insideRoot)) {
+      await mkdir(dirname(join(root, name)), { recursive: true });
+      await writeFile(join(root, name), 'RIFF');
+    }
     const keys = ['s1', 's2', 's3', '<img src=x onerror=alert(5)>'];
     const { datasetId, ids } = await seedDataset(
       db,
@@ -73,7 +80,10 @@ describe('report.html with hostile media names (finding 3)', () => {
       await page.goto(pathToFileURL(out).href);
       const links = page.locator('a[href]');
       const n = await links.count();
-      expect(n).toBe(hostileMedia.length * 4);
+      // Every name that is a file of the dataset, in each of the 4 samples; `//evil.example/x.wav` is an absolute path
+      // outside the dataset and is shown as text only.
+      expect(n).toBe(hostileMedia.filter(insideRoot).length * 4);
+      expect(await page.locator('a', { hasText: 'evil.example' }).count()).toBe(0);
       const protocols = await page.$$eval('a[href]', (as) => as.map((a) => (a as unknown as { protocol: string }).protocol));
       expect(new Set(protocols)).toEqual(new Set(['file:']));
       // Click each link in a fresh page: a javascript: URL would run in the report's origin.
