@@ -135,6 +135,9 @@ describe('comparison over HTTP, the HTML report and the web page', () => {
       const rows = await page.locator('#lb-out tbody tr').allInnerTexts();
       expect(rows[0]).toContain('expert');
       expect(rows.join('\n')).toContain('gpt-4o');
+      // The board states what its runs share, and a failed column sits beside n.
+      expect(await page.locator('#lb-out .board-criteria').first().innerText()).toMatch(/samples/);
+      expect(await page.locator('#lb-out thead').first().innerText()).toMatch(/failed/);
       await page.click('nav button[data-tab="compare"]');
       await page.check(`input.cmp-run[value="${runA}"]`);
       await page.check(`input.cmp-run[value="${runB}"]`);

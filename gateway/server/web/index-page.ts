@@ -110,11 +110,16 @@ async function loadLeaderboard() {
   if (!task) { $('lb-out').innerHTML = '<p class="muted">No runs yet.</p>'; return; }
   try {
     const { boards } = await api('/v1/leaderboard?task=' + encodeURIComponent(task));
-    $('lb-out').innerHTML = boards.map((b) => '<h3 data-dataset="' + esc(b.dataset) + '">' + esc(b.task + ' on ' + b.dataset) + ' — ' + esc(b.metric) +
-      (b.lowerIsBetter ? ' (lower is better)' : ' (higher is better)') + '</h3>' +
-      table(['rank', 'model', 'kind', b.metric + ' (95% CI)', 'n', 'tied with'], b.entries.map((e) => [
-        '<span class="' + (e.tiedWith.length ? 'tie' : '') + '">' + e.rank + '</span>', esc(e.modelId), esc(e.modelKind), ci(e.value), e.n, esc(e.tiedWith.join(', ')),
-      ]))).join('') || '<p class="muted">No completed runs for this task.</p>';
+    // Each board says what its runs share (criteria), and a separate or mixed board what differs (issue 19).
+    $('lb-out').innerHTML = boards.map((b) => '<h3 data-dataset="' + esc(b.dataset) + '" data-board="' + esc(b.board) + '">' + esc(b.task + ' on ' + b.dataset) + ' — ' + esc(b.metric) +
+      (b.lowerIsBetter ? ' (lower is better)' : ' (higher is better)') + (b.board === 'main' ? '' : ' · ' + esc(b.board) + ' board') + '</h3>' +
+      '<p class="muted board-criteria">' + esc(b.criteria.text) + (b.differs.length ? '<br>differs: ' + esc(b.differs.join('; ')) : '') + '</p>' +
+      table(['rank', 'model', 'kind', b.metric + ' (95% CI)', 'n', 'failed', 'tied with'], b.entries.map((e) => [
+        '<span class="' + (e.tiedWith.length ? 'tie' : '') + '">' + e.rank + '</span>', esc(e.modelId) + (e.differs ? '<br><span class="muted">' + esc(e.differs.join('; ')) + '</span>' : ''),
+        esc(e.modelKind), ci(e.value), e.n, e.failed, esc(e.tiedWith.join(', ')),
+      ])) +
+      (b.unranked.length ? '<p class="muted unranked">not ranked: ' + b.unranked.map((u) => esc(u.modelId + ' (' + u.reason + '; ' + u.failed + ' failed)')).join(', ') + '</p>' : '')
+    ).join('') || '<p class="muted">No completed runs for this task.</p>';
   } catch (e) { show(e); }
 }
 $('lb-task').onchange = loadLeaderboard;
