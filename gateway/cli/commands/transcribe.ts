@@ -108,8 +108,9 @@ export default function register(program: Command): void {
         }
         const audioS = results.reduce((a, r) => a + r.durationS, 0);
         const processingS = results.reduce((a, r) => a + r.processingS, 0);
-        // Open ASR Leaderboard: RTFx = total audio seconds / total processing seconds.
-        const rtfx = processingS > 0 ? audioS / processingS : null;
+        // The one RTFx definition (gateway/rtfx.ts): total audio seconds ÷ total processing seconds.
+        const { rtfx: rtfxOf } = await import('../../rtfx.js');
+        const rtfx = rtfxOf(results.map((r) => ({ status: 'ok', audioSeconds: r.durationS, latencyRequestMs: r.processingS * 1000 })));
         if (opts.json) return { model: opts.model, adapter: kind, results, audioS, processingS, rtfx };
         const lines = results.map((r) => `${r.file}\t${r.text}`);
         lines.push(`RTFx ${rtfx === null ? 'n/a' : rtfx.toFixed(2)} (${audioS.toFixed(2)} s of audio in ${processingS.toFixed(2)} s)`);
