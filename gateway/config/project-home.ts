@@ -1,5 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, parse, resolve } from 'node:path';
 
 /** The file name of the configuration. */
 export const defaultConfigFile = 'evalgate.config.json';
@@ -48,7 +49,8 @@ export function isProjectHome(dir: string): boolean {
  * file, that file's folder; otherwise the first folder from `cwd` upward (to
  * the filesystem root) that holds `evalgate.config.json` or `.evalgate/`, so
  * that a command run from a data subfolder opens the project's database
- * rather than a new empty one. With none, `cwd` itself.
+ * rather than a new empty one. With none, `cwd` itself. The system temp folder and the filesystem root
+ * count only as the starting folder, never as a parent found upward.
  */
 export function findProjectHome(cwd: string = process.cwd(), explicitConfig?: string): ProjectHome {
   const start = resolve(cwd);
@@ -56,8 +58,12 @@ export function findProjectHome(cwd: string = process.cwd(), explicitConfig?: st
     const configFile = resolve(start, explicitConfig);
     return { dir: dirname(configFile), source: 'config', configFile, cwd: start };
   }
+  // The temp folder and the filesystem root are never found by searching upward (only when a command runs in
+  // them): one stray `.evalgate/` there, left by a command run in /tmp, would otherwise become the project of
+  // every scratch folder under it.
+  const notAbove = new Set([resolve(tmpdir()), parse(start).root]);
   for (let dir = start; ;) {
-    if (isProjectHome(dir)) {
+    if ((dir === start || !notAbove.has(dir)) && isProjectHome(dir)) {
       const file = join(dir, defaultConfigFile);
       return { dir, source: dir === start ? 'cwd' : 'parent', ...(existsSync(file) ? { configFile: file } : {}), cwd: start };
     }

@@ -22,6 +22,26 @@ describe('findProjectHome', () => {
     expect(findProjectHome(home)).toMatchObject({ dir: home, source: 'cwd' });
   });
 
+  it('never takes the temp folder or the root as a parent home: a stray .evalgate/ there captures no scratch folder', () => {
+    // A fake temp folder holding a .evalgate/ (as a command run in /tmp would leave), with a scratch folder under it.
+    const fakeTmp = freshDir('evalgate-tmp-');
+    mkdirSync(join(fakeTmp, '.evalgate', 'db'), { recursive: true });
+    const scratch = join(fakeTmp, 'scratch');
+    mkdirSync(scratch);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = fakeTmp;
+    try {
+      expect(findProjectHome(scratch)).toEqual({ dir: scratch, source: 'default', cwd: scratch });
+      // Run in the temp folder itself, its own .evalgate/ is the home.
+      expect(findProjectHome(fakeTmp)).toMatchObject({ dir: fakeTmp, source: 'cwd' });
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+    }
+    // With the real temp folder, the same layout is an ordinary parent home.
+    expect(findProjectHome(scratch)).toMatchObject({ dir: fakeTmp, source: 'parent' });
+  });
+
   it('a .evalgate/ folder alone (a database made without a config file) marks the home too', () => {
     const home = freshDir('evalgate-home-');
     mkdirSync(join(home, '.evalgate', 'db'), { recursive: true });
