@@ -177,3 +177,23 @@ describe('a media file that exists but does not decode', () => {
     expect(jsonError(r.stderr).code).toBe('EVALGATE_ERR_MEDIA_NOT_FOUND');
   });
 });
+
+describe('bad option values', () => {
+  // Each is refused before any work, as EVALGATE_ERR_BAD_INPUT naming the option and the value given.
+  const cases: [string, string[], RegExp][] = [
+    ['run --concurrency 0', ['run', '--model', 'pp-ocrv4', '--dataset', 'x', '--concurrency', '0'], /--concurrency must be a positive integer, got "0"/],
+    ['run --task nope', ['run', '--model', 'pp-ocrv4', '--dataset', 'x', '--task', 'nope'], /--task must be .*, got "nope"/],
+    ['run --temperature -1', ['run', '--model', 'pp-ocrv4', '--dataset', 'x', '--temperature', '-1'], /--temperature must be a number ≥ 0, got "-1"/],
+    ['runs list --limit x', ['runs', 'list', '--limit', 'x'], /--limit must be a positive integer, got "x"/],
+    ['score --task nope', ['score', '--task', 'nope', '--references', 'r.jsonl', '--predictions', 'p.jsonl'], /--task must be .*, not "nope"/],
+  ];
+  for (const [what, args, message] of cases) {
+    it(what, async () => {
+      const r = await spawnCli([...args, '--json'], { cwd: dir, env: { ...env, EVALGATE_DB_DIR: join(dir, 'db') } });
+      expect(r.code).toBe(1);
+      const e = jsonError(r.stderr);
+      expect(e.code).toBe('EVALGATE_ERR_BAD_INPUT');
+      expect(e.message).toMatch(message);
+    });
+  }
+});

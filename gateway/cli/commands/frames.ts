@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { positiveInt, positiveNumber } from '../option-values.js';
 import { runAction } from '../run-action.js';
 
 interface FramesCliOptions {
@@ -17,19 +18,11 @@ interface FramesCliOptions {
 }
 
 function int(name: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${v}"`);
-    return n;
-  };
+  return (v) => positiveInt(name, v);
 }
 
 function positive(name: string): (v: string) => number {
-  return (v) => {
-    const n = Number(v);
-    if (!(n > 0)) throw new Error(`${name} must be a positive number, got "${v}"`);
-    return n;
-  };
+  return (v) => positiveNumber(name, v);
 }
 
 export default function register(program: Command): void {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { badOption } from '../option-values.js';
 import { runAction } from '../run-action.js';
 
 interface ListOptions {
@@ -97,7 +98,7 @@ export default function register(program: Command): void {
     .action(
       runAction(async (id: string, opts: TestOptions, cmd: Command) => {
         const timeoutMs = Number(opts.timeoutMs);
-        if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new Error(`--timeout-ms must be a positive integer, got "${opts.timeoutMs}"`);
+        if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw badOption(`--timeout-ms must be a positive integer, got "${opts.timeoutMs}"`);
         const { configFor } = await import('../cli-context.js');
         const { requireModelConfig } = await import('../../config/find-model-config.js');
         // Configured models, then the bundled presets, as for `evalgate run`.

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXTRACTOR_NAMES } from '../../../scorers/mcq/mcq-extractors.js';
 import { NORMALIZER_NAMES } from '../../../scorers/normalizers/normalizer-registry.js';
 import { isTaskName, orList, taskNames } from '../../../scorers/tasks/index.js';
+import { badOption, positiveInt } from '../option-values.js';
 import { runAction } from '../run-action.js';
 
 /** Options of `evalgate run`. */
@@ -34,11 +35,8 @@ interface RunOptions {
   json?: boolean;
 }
 
-function positiveInt(name: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
-  return n;
+function positiveIntOption(name: string, value: string | undefined): number | undefined {
+  return value === undefined ? undefined : positiveInt(name, value);
 }
 
 function scorerOptions(opts: RunOptions): Record<string, unknown> | undefined {
@@ -87,13 +85,13 @@ export default function register(program: Command): void {
         const { prepareRun } = await import('../../runner/prepare-run.js');
         const { formatRunReport } = await import('../../runner/format-report.js');
         const task = opts.task;
-        if (task !== undefined && !isTaskName(task)) throw new Error(`--task must be ${orList(taskNames)}, got "${task}"`);
+        if (task !== undefined && !isTaskName(task)) throw badOption(`--task must be ${orList(taskNames)}, got "${task}"`);
         const temperature = Number(opts.temperature ?? 0);
-        if (!Number.isFinite(temperature) || temperature < 0) throw new Error(`--temperature must be a number ≥ 0`);
-        const concurrency = positiveInt('--concurrency', opts.concurrency)!;
-        const timeoutMs = positiveInt('--timeout-ms', opts.timeoutMs)!;
-        const maxAttempts = positiveInt('--max-attempts', opts.maxAttempts)!;
-        const outageMaxMs = positiveInt('--db-outage-max-ms', opts.dbOutageMaxMs);
+        if (!Number.isFinite(temperature) || temperature < 0) throw badOption(`--temperature must be a number ≥ 0, got "${opts.temperature}"`);
+        const concurrency = positiveIntOption('--concurrency', opts.concurrency)!;
+        const timeoutMs = positiveIntOption('--timeout-ms', opts.timeoutMs)!;
+        const maxAttempts = positiveIntOption('--max-attempts', opts.maxAttempts)!;
+        const outageMaxMs = positiveIntOption('--db-outage-max-ms', opts.dbOutageMaxMs);
 
         return withStore(cmd, async (store, config) => {
           const prepared = await prepareRun(
@@ -103,14 +101,14 @@ export default function register(program: Command): void {
               dataset: opts.dataset,
               modelId: opts.model,
               task,
-              limit: positiveInt('--limit', opts.limit),
+              limit: positiveIntOption('--limit', opts.limit),
               resume: opts.resume,
               forceNew: opts.new,
               promptTemplate: opts.prompt,
               system: opts.system,
               temperature,
-              maxOutputTokens: positiveInt('--max-output-tokens', opts.maxOutputTokens),
-              video: { count: positiveInt('--frames', opts.frames), strategy: opts.frameStrategy },
+              maxOutputTokens: positiveIntOption('--max-output-tokens', opts.maxOutputTokens),
+              video: { count: positiveIntOption('--frames', opts.frames), strategy: opts.frameStrategy },
               scorer: scorerOptions(opts),
               failedAsWrong: opts.failedAsWrong,
               onSpillReplay: (r) => {

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { EvalgateError } from '../../errors.js';
+import { badOption } from '../option-values.js';
 import { runAction } from '../run-action.js';
 
 export default function register(program: Command): void {
@@ -15,7 +16,7 @@ export default function register(program: Command): void {
         const { withStore } = await import('../cli-context.js');
         const { listRuns } = await import('../../store/run-repo.js');
         const limit = Number(opts.limit);
-        if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a positive integer, got "${opts.limit}"`);
+        if (!Number.isInteger(limit) || limit < 1) throw badOption(`--limit must be a positive integer, got "${opts.limit}"`);
         return withStore(cmd, async (store) => {
           const rows = await listRuns(store.db, { limit, modelId: opts.model });
           const list = rows.map((r) => {

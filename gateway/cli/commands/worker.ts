@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { positiveNumber } from '../option-values.js';
 import { runAction } from '../run-action.js';
 
 /** Options of `evalgate worker`. */
@@ -11,12 +12,6 @@ interface WorkerCliOptions {
   exitWhenIdle?: string;
   dbOutageMaxMs?: string;
   json?: boolean;
-}
-
-function positiveNumber(name: string, value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${value}"`);
-  return n;
 }
 
 export default function register(program: Command): void {
