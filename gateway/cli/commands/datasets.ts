@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { isTaskName, orList, taskNames } from '../../../scorers/tasks/index.js';
 import { runAction } from '../run-action.js';
+import { registerStreamImports } from './register-stream-imports.js';
 
 // `evalgate datasets …`: import public layouts, verify content digests, show
 // counts, and generate the synthetic sets. Heavy modules load inside actions.
@@ -59,9 +60,10 @@ function table(counts: Record<string, number>): string {
 export default function register(program: Command): void {
   const ds = program.command('datasets').description('import, verify, show and synthesize evaluation datasets');
 
-  ds.command('import')
+  const importCmd = ds.command('import');
+  importCmd
     .description('import a dataset: write a manifest (for non-manifest formats) and record the dataset, its samples and digests')
-    .argument('<format>', 'manifest | librispeech | kaldi | nemo | common-voice | aishell | ocrbench | video-mme | jsonl')
+    .argument('<format>', 'manifest | librispeech | kaldi | nemo | common-voice | aishell | ocrbench | video-mme | jsonl | hf-parquet | lhotse')
     .argument('<path>', 'manifest.jsonl, source folder, TSV, transcript, NeMo manifest or JSON file')
     .requiredOption('--name <name>', 'dataset name (unique)')
     .option('--limit <k>', 'keep the first K samples')
@@ -188,6 +190,8 @@ export default function register(program: Command): void {
         }
       }),
     );
+
+  registerStreamImports(importCmd);
 
   ds.command('verify')
     .description('re-hash media and compare manifest, media and stored rows with what was imported (exit 1 on any change)')

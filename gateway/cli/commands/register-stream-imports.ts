@@ -1,0 +1,230 @@
+import type { Command } from 'commander';
+import { isTaskName, orList, taskNames } from '../../../scorers/tasks/index.js';
+import { runAction } from '../run-action.js';
+
+// `evalgate datasets import hf-parquet PATH…` and `… import lhotse RECORDINGS
+// SUPERVISIONS`: subcommands of `datasets import`, because their sources are
+// several files where the other formats take one path. They share the parent's
+// options (--name, --out, --limit, --map, --task, --lang, --tag, --media-dir,
+// --sealed, --no-db, --json): commander parses a parent's known options before
+// dispatching, so they are read with optsWithGlobals().
+
+interface SharedImportOpts {
+  name: string;
+  limit?: string;
+  out?: string;
+  /** `--copy-to`, where the parent command has it (media in place): the same as --out here. */
+  copyTo?: string;
+  sealed?: boolean;
+  map: string[];
+  task?: string;
+  lang?: string;
+  tag: string[];
+  mediaDir?: string;
+  db?: boolean;
+  json?: boolean;
+}
+
+async function badInput(detail: string): Promise<Error> {
+  const { EvalgateError } = await import('../../errors.js');
+  return new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
+}
+
+async function asManifestError(err: unknown): Promise<unknown> {
+  const { ManifestError } = await import('../../../datasets/parse-manifest.js');
+  const { EvalgateError } = await import('../../errors.js');
+  if (err instanceof ManifestError) {
+    return new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file: err.file, line: err.line, field: err.field, detail: err.detail }, { cause: err });
+  }
+  return err;
+}
+
+function count(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
+  return n;
+}
+
+/** What the written manifest came from, for the summary and the dataset's meta. */
+interface Written {
+  readonly manifestPath: string;
+  readonly skipped: readonly { readonly id: string; readonly reason: string }[];
+  readonly skippedCount: number;
+  readonly extra: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Records a written manifest in the store, as `datasets import` does for the
+ * other formats: parse it, hash every file with a progress bar, print the
+ * digests (or only the manifest with --no-db).
+ */
+async function record(cmd: Command, format: string, source: string, w: Written, opts: SharedImportOpts, limit: number | undefined): Promise<unknown> {
+  const { parseManifest } = await import('../../../datasets/parse-manifest.js');
+  const manifest = await parseManifest(w.manifestPath);
+  const summary = {
+    format,
+    manifestPath: manifest.path,
+    samples: manifest.samples.length,
+    skipped: w.skippedCount,
+    skippedExamples: w.skipped.slice(0, 5),
+    ...w.extra,
+  };
+  const [firstSkipped] = w.skipped;
+  const skippedText = firstSkipped ? `, ${w.skippedCount} skipped (e.g. ${firstSkipped.id}: ${firstSkipped.reason})` : '';
+  if (opts.db === false) return opts.json ? summary : `wrote ${manifest.path} (${manifest.samples.length} samples${skippedText})`;
+  const { withStore } = await import('../cli-context.js');
+  const { importDataset, datasetStats } = await import('../../store/dataset-repo.js');
+  const { createProgress } = await import('../progress.js');
+  return withStore(cmd, async (store) => {
+    const progress = createProgress('hashing', manifest.samples.length, { json: opts.json });
+    let last = 0;
+    let dataset;
+    try {
+      dataset = await importDataset(store.db, manifest, {
+        name: opts.name,
+        sealed: opts.sealed,
+        meta: { format, source, limit: limit ?? null },
+        onProgress: (done) => {
+          progress.increment(done - last);
+          last = done;
+        },
+      });
+    } finally {
+      progress.stop();
+    }
+    const stats = await datasetStats(store.db, dataset.id);
+    if (opts.json) {
+      return {
+        ...summary,
+        id: dataset.id,
+        name: dataset.name,
+        sealed: dataset.sealed,
+        manifestDigest: dataset.manifest_digest,
+        merkleRoot: dataset.merkle_root,
+        tasks: stats.tasks,
+      };
+    }
+    return [
+      `imported ${dataset.name}: ${stats.sampleCount} samples (${Object.entries(stats.tasks)
+        .map(([t, n]) => `${t} ${n}`)
+        .join(', ')})${skippedText}`,
+      `  manifest: ${manifest.path}`,
+      `  manifest digest: ${dataset.manifest_digest}`,
+      `  merkle root:     ${dataset.merkle_root}`,
+      ...(dataset.sealed ? ['  sealed: references are withheld from non-admin keys'] : []),
+    ].join('\n');
+  });
+}
+
+/** Adds the `hf-parquet` and `lhotse` subcommands to `datasets import`. */
+export function registerStreamImports(importCmd: Command): void {
+  importCmd
+    .command('hf-parquet')
+    .description('import parquet shards written by Hugging Face datasets: embedded images, audio and video go to media/sha256/ in the dataset folder')
+    .argument('<paths...>', 'parquet shards, or folders holding them')
+    .option('--preset <name>', 'a known layout: ocrbench | ocrbench-v2 | mmau | voicebench-sd-qa | audiobench | video-mme')
+    .option('--videos <dir>', 'video-mme: the folder of <videoID>.mp4 files')
+    .addHelpText(
+      'after',
+      '\nAlso takes the options of `datasets import`: --name (required), --out, --limit, --map field=column, --task, --lang, --tag, --media-dir, --sealed, --no-db, --json.',
+    )
+    .action((paths: string[], own: { preset?: string; videos?: string }, cmd: Command) =>
+      // runAction finds --json on the options argument; here it is the parent's option.
+      runAction(async (paths: string[], own: { preset?: string; videos?: string; json?: boolean }, cmd: Command) => {
+        const opts = cmd.optsWithGlobals<SharedImportOpts>();
+        const { importHfParquet, hfMappableFields } = await import('../../../datasets/importers/import-hf-parquet.js');
+        const { hfPresets } = await import('../../../datasets/importers/hf-parquet-presets.js');
+        const { createProgress } = await import('../progress.js');
+        let limit: number | undefined;
+        try {
+          limit = count('--limit', opts.limit);
+        } catch (err) {
+          throw await badInput((err as Error).message);
+        }
+        if (own.preset !== undefined && !hfPresets[own.preset]) throw await badInput(`--preset ${own.preset}: use ${orList(Object.keys(hfPresets))}`);
+        if (opts.task !== undefined && !isTaskName(opts.task)) throw await badInput(`--task ${opts.task}: use ${orList(taskNames)}`);
+        const map: Record<string, string> = {};
+        for (const pair of opts.map ?? []) {
+          const eq = pair.indexOf('=');
+          const field = pair.slice(0, eq).trim();
+          if (eq < 1 || !pair.slice(eq + 1).trim()) throw await badInput(`--map ${pair}: expected field=column, e.g. reference=answer`);
+          if (!(hfMappableFields as readonly string[]).includes(field))
+            throw await badInput(`--map ${pair}: unknown manifest field ${field} (one of ${hfMappableFields.join(', ')})`);
+          map[field] = pair.slice(eq + 1).trim();
+        }
+        let progress: ReturnType<typeof createProgress> | undefined;
+        let shown = 0;
+        try {
+          const r = await importHfParquet(paths, {
+            outDir: opts.out ?? opts.copyTo,
+            preset: own.preset,
+            map,
+            task: opts.task as never,
+            lang: opts.lang,
+            tags: opts.tag,
+            limit,
+            videosDir: own.videos,
+            mediaDir: opts.mediaDir,
+            onProgress: (done, total) => {
+              progress ??= createProgress('reading parquet', total, { json: opts.json });
+              progress.increment(done - shown);
+              shown = done;
+            },
+          });
+          progress?.stop();
+          return await record(
+            cmd,
+            'hf-parquet',
+            paths.join(' '),
+            {
+              manifestPath: r.manifestPath,
+              skipped: r.skipped,
+              skippedCount: r.skippedCount,
+              extra: { preset: own.preset ?? null, shards: r.shards.length, mediaWritten: r.mediaWritten, mediaReused: r.mediaReused },
+            },
+            opts,
+            limit,
+          );
+        } catch (err) {
+          progress?.stop();
+          throw await asManifestError(err);
+        }
+      })(paths, { ...own, json: cmd.optsWithGlobals<SharedImportOpts>().json }, cmd),
+    );
+
+  importCmd
+    .command('lhotse')
+    .description("import lhotse's recordings and supervisions manifests (JSONL, gzip or not) as asr samples")
+    .argument('<recordings>', 'recordings manifest (.jsonl or .jsonl.gz)')
+    .argument('<supervisions>', 'supervisions manifest (.jsonl or .jsonl.gz)')
+    .addHelpText('after', '\nAlso takes the options of `datasets import`: --name (required), --out, --limit, --lang, --tag, --sealed, --no-db, --json.')
+    .action((recordings: string, supervisions: string, own: object, cmd: Command) =>
+      runAction(async (recordings: string, supervisions: string, _own: { json?: boolean }, cmd: Command) => {
+        const opts = cmd.optsWithGlobals<SharedImportOpts>();
+        const { importLhotse } = await import('../../../datasets/importers/import-lhotse.js');
+        const { writeImportedManifest } = await import('../../../datasets/importers/write-manifest.js');
+        let limit: number | undefined;
+        try {
+          limit = count('--limit', opts.limit);
+        } catch (err) {
+          throw await badInput((err as Error).message);
+        }
+        try {
+          const set = await importLhotse(recordings, supervisions, { limit, lang: opts.lang, tags: opts.tag });
+          // As the NeMo importer: with --out (--copy-to) the audio is copied into that folder.
+          const written = await writeImportedManifest(set, { outDir: opts.out ?? opts.copyTo });
+          return await record(
+            cmd,
+            'lhotse',
+            `${recordings} ${supervisions}`,
+            { manifestPath: written.manifestPath, skipped: [], skippedCount: 0, extra: { copiedFiles: written.copiedFiles } },
+            opts,
+            limit,
+          );
+        } catch (err) {
+          throw await asManifestError(err);
+        }
+      })(recordings, supervisions, { ...own, json: cmd.optsWithGlobals<SharedImportOpts>().json }, cmd),
+    );
+}
