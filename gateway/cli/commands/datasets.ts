@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { isTaskName, orList, taskNames } from '../../../scorers/tasks/index.js';
 import { runAction } from '../run-action.js';
-import { registerStreamImports } from './register-stream-imports.js';
+import { registerStreamImports } from '../register-stream-imports.js';
 
 // `evalgate datasets …`: import public layouts, verify content digests, show
 // counts, and generate the synthetic sets. Heavy modules load inside actions.

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
-import { isTaskName, orList, taskNames } from '../../../scorers/tasks/index.js';
-import { runAction } from '../run-action.js';
+import { isTaskName, orList, taskNames } from '../../scorers/tasks/index.js';
+import { runAction } from './run-action.js';
 
 // `evalgate datasets import hf-parquet PATH…` and `… import lhotse RECORDINGS
-// SUPERVISIONS`: subcommands of `datasets import`, because their sources are
+// SUPERVISIONS`: subcommands of `datasets import` (registered by
+// commands/datasets.ts; this file sits outside commands/, whose every file is
+// one top-level command), because their sources are
 // several files where the other formats take one path. They share the parent's
 // options (--name, --out, --limit, --map, --task, --lang, --tag, --media-dir,
 // --sealed, --no-db, --json): commander parses a parent's known options before
@@ -26,13 +28,13 @@ interface SharedImportOpts {
 }
 
 async function badInput(detail: string): Promise<Error> {
-  const { EvalgateError } = await import('../../errors.js');
+  const { EvalgateError } = await import('../errors.js');
   return new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
 }
 
 async function asManifestError(err: unknown): Promise<unknown> {
-  const { ManifestError } = await import('../../../datasets/parse-manifest.js');
-  const { EvalgateError } = await import('../../errors.js');
+  const { ManifestError } = await import('../../datasets/parse-manifest.js');
+  const { EvalgateError } = await import('../errors.js');
   if (err instanceof ManifestError) {
     return new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file: err.file, line: err.line, field: err.field, detail: err.detail }, { cause: err });
   }
@@ -60,7 +62,7 @@ interface Written {
  * digests (or only the manifest with --no-db).
  */
 async function record(cmd: Command, format: string, source: string, w: Written, opts: SharedImportOpts, limit: number | undefined): Promise<unknown> {
-  const { parseManifest } = await import('../../../datasets/parse-manifest.js');
+  const { parseManifest } = await import('../../datasets/parse-manifest.js');
   const manifest = await parseManifest(w.manifestPath);
   const summary = {
     format,
@@ -73,9 +75,9 @@ async function record(cmd: Command, format: string, source: string, w: Written, 
   const [firstSkipped] = w.skipped;
   const skippedText = firstSkipped ? `, ${w.skippedCount} skipped (e.g. ${firstSkipped.id}: ${firstSkipped.reason})` : '';
   if (opts.db === false) return opts.json ? summary : `wrote ${manifest.path} (${manifest.samples.length} samples${skippedText})`;
-  const { withStore } = await import('../cli-context.js');
-  const { importDataset, datasetStats } = await import('../../store/dataset-repo.js');
-  const { createProgress } = await import('../progress.js');
+  const { withStore } = await import('./cli-context.js');
+  const { importDataset, datasetStats } = await import('../store/dataset-repo.js');
+  const { createProgress } = await import('./progress.js');
   return withStore(cmd, async (store) => {
     const progress = createProgress('hashing', manifest.samples.length, { json: opts.json });
     let last = 0;
@@ -133,9 +135,9 @@ export function registerStreamImports(importCmd: Command): void {
       // runAction finds --json on the options argument; here it is the parent's option.
       runAction(async (paths: string[], own: { preset?: string; videos?: string; json?: boolean }, cmd: Command) => {
         const opts = cmd.optsWithGlobals<SharedImportOpts>();
-        const { importHfParquet, hfMappableFields } = await import('../../../datasets/importers/import-hf-parquet.js');
-        const { hfPresets } = await import('../../../datasets/importers/hf-parquet-presets.js');
-        const { createProgress } = await import('../progress.js');
+        const { importHfParquet, hfMappableFields } = await import('../../datasets/importers/import-hf-parquet.js');
+        const { hfPresets } = await import('../../datasets/importers/hf-parquet-presets.js');
+        const { createProgress } = await import('./progress.js');
         let limit: number | undefined;
         try {
           limit = count('--limit', opts.limit);
@@ -202,8 +204,8 @@ export function registerStreamImports(importCmd: Command): void {
     .action((recordings: string, supervisions: string, own: object, cmd: Command) =>
       runAction(async (recordings: string, supervisions: string, _own: { json?: boolean }, cmd: Command) => {
         const opts = cmd.optsWithGlobals<SharedImportOpts>();
-        const { importLhotse } = await import('../../../datasets/importers/import-lhotse.js');
-        const { writeImportedManifest } = await import('../../../datasets/importers/write-manifest.js');
+        const { importLhotse } = await import('../../datasets/importers/import-lhotse.js');
+        const { writeImportedManifest } = await import('../../datasets/importers/write-manifest.js');
         let limit: number | undefined;
         try {
           limit = count('--limit', opts.limit);
