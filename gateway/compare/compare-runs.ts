@@ -9,6 +9,7 @@ import { definedSize, type RunHeader, type RunOutcomes, type SampleOutcome } fro
 import { scoreOutcomes, type ScoredSample } from './score-outcomes.js';
 import { sliceLabels } from './slice-labels.js';
 import { differingScorerVersions } from '../../scorers/tasks/scorer-versions.js';
+import { differingJudgeSettings } from '../judge/judge-setting-differences.js';
 
 /** How a group of samples is split for the breakdown. */
 export type BreakdownKey = 'task' | 'tag' | 'lang';
@@ -137,6 +138,9 @@ function warningsFor(runs: readonly RunOutcomes[]): string[] {
     w.push(
       `runs were scored with different ${d.component} versions (${d.versions.join(' vs ')}): their recorded numbers follow different upstream definitions`,
     );
+  }
+  for (const d of differingJudgeSettings(runs.map((r) => r.run.judge))) {
+    w.push(`runs were judged with different judge ${d.field} (${d.values.join(' vs ')}): their judge scores are not on one footing`);
   }
   const failedBy = runs.map((r) => ({ id: r.run.id, failed: new Set(r.outcomes.filter((o) => o.status === 'failed').map((o) => o.sampleKey)) }));
   failedBy.forEach(({ id, failed }, i) => {

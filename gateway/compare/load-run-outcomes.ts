@@ -52,6 +52,8 @@ export interface RunHeader {
   readonly scoring: Readonly<Record<string, unknown>>;
   /** Scorer versions recorded in the run config (`scorerVersions`); absent for runs recorded before they were stored. */
   readonly scorerVersions?: unknown;
+  /** Judge settings recorded by `evalgate judge` (`config.judge`); absent for runs that are not judged runs. */
+  readonly judge?: unknown;
   /** Run status. */
   readonly status: string;
   /** When the run finished. */
@@ -160,6 +162,7 @@ export async function loadRunOutcomes(db: Kysely<Database>, runIds: readonly str
         normalizer: run.normalizer,
         scoring,
         scorerVersions: config.scorerVersions,
+        judge: config.judge,
         status: run.status,
         finishedAt: run.finished_at,
       },

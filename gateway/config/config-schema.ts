@@ -94,6 +94,18 @@ export const configSchema = z
       })
       .strict()
       .default({ minSliceSize: 10 }),
+    /** LLM judges (docs/judges.md): the default judge model, and rubrics by dataset name or task. */
+    judge: z
+      .object({
+        /** Model id `evalgate judge` uses when `--judge` is not given. */
+        model: z.string().min(1).optional(),
+        /** Rubric used when neither `--rubric` nor `rubrics` names one. */
+        rubric: z.string().min(1).optional(),
+        /** Rubric per dataset name or task (`{ "my-open-qa": "voicebench-open", "vqa": "mm-vet" }`); a dataset name wins over a task. */
+        rubrics: z.record(z.string(), z.string().min(1)).optional(),
+      })
+      .strict()
+      .optional(),
     /** Log level for the server (pino levels). */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     models: z

@@ -4,6 +4,7 @@
 import { asrTask } from './asr.js';
 import { astTask } from './ast.js';
 import { clsTask } from './cls.js';
+import { judgeScoreTask } from './judge-score.js';
 import { mcqTask } from './mcq.js';
 import { mmauTask } from './mmau.js';
 import { ocrTask } from './ocr.js';
@@ -32,9 +33,17 @@ export function isTaskName(name: string): name is TaskName {
   return Object.hasOwn(tasks, name);
 }
 
-/** The spec of a task, or undefined for an unknown name. */
-export function getTask(name: string): TaskSpec<TaskName> | undefined {
-  return isTaskName(name) ? tasks[name] : undefined;
+/**
+ * Tasks whose samples are another run's answers, not a manifest's (`judge-score`,
+ * written by `evalgate judge`): scored, compared and ranked through
+ * {@link getTask} like the others, but never a manifest task or a `run --task`.
+ */
+export const derivedTasks: Readonly<Record<string, TaskSpec>> = Object.freeze({ 'judge-score': judgeScoreTask });
+
+/** The spec of a task (a registry task, else a derived one), or undefined for an unknown name. */
+export function getTask(name: string): TaskSpec | undefined {
+  if (isTaskName(name)) return tasks[name];
+  return Object.hasOwn(derivedTasks, name) ? derivedTasks[name] : undefined;
 }
 
 /** Tasks `evalgate score --task` accepts by name. */
