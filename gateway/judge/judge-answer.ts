@@ -157,9 +157,8 @@ export async function judgeAnswer(o: JudgeCallOptions, rubric: JudgeRubric, inpu
         try {
           const result = await callJudge(o, request, signal, counter);
           reply = result.text;
-          value = parseJudgeReply(rubric, reply);
           // A reply that cannot be read is never cached: a re-run must ask again.
-          if (key && o.cache && value !== undefined) await o.cache.cache.set(key, result);
+          if (key && o.cache && parseJudgeReply(rubric, reply) !== undefined) await o.cache.cache.set(key, result);
         } catch (err) {
           if (!(err instanceof JudgeCallFailed)) throw err;
           const c = err.classified;

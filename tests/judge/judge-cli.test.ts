@@ -68,8 +68,8 @@ describe.skipIf(!hasPostgres)('kill -9 in the middle of evalgate judge, then the
       join(dir, 'preds.jsonl'),
       Array.from({ length: n }, (_, i) => JSON.stringify({ id: key(i), prediction: `${answerMarker(key(i))} r${i}` })).join('\n'),
     );
-    // A slow judge, so the kill lands mid-way.
-    server = await startJudgeServer(() => ({ text: 'CORRECT', delayMs: 60 }));
+    // A slow judge, so the kill lands mid-way; it never gives a readable verdict on c005.
+    server = await startJudgeServer((k) => (k === 'c005' ? { text: 'Hmm, hard to say.', delayMs: 60 } : { text: 'CORRECT', delayMs: 60 }));
     database = await createTestDatabase();
     const raw = {
       database: { url: database.url },
@@ -141,10 +141,17 @@ describe.skipIf(!hasPostgres)('kill -9 in the middle of evalgate judge, then the
       thisExecution: { judged: number };
     };
     expect(report).toMatchObject({ runId: runs[0]!.id, resumed: true, status: 'completed' });
-    expect(report.counts).toMatchObject({ ok: n, failed: 0, pending: 0, total: n });
-    expect(report.metrics).toEqual({ judge_score: 1, n });
-    expect(report.thisExecution.judged).toBe(n - atKill.length);
+    expect(report.counts).toMatchObject({ ok: n - 1, failed: 1, pending: 0, total: n });
+    expect(report.metrics).toEqual({ judge_score: 1, n: n - 1 });
+    expect(report.thisExecution.judged).toBe(n - 1 - atKill.length);
     for (const [k, c] of asked) expect(server.count(k), k).toBe(c);
+    // The unjudged answer is shown with its stage and reason, and has no score.
+    const shown = await runCli(['--config', configPath, 'runs', 'show', report.runId, '--failed', '--json']);
+    expect(shown.code, shown.stderr).toBe(0);
+    const samples = (JSON.parse(shown.stdout) as { samples: { sampleKey: string; status: string; scores: object; error: { code: string; message: string } }[] })
+      .samples;
+    expect(samples.map((x) => [x.sampleKey, x.status, x.error.code, x.scores])).toEqual([['c005', 'failed', 'judge', {}]]);
+    expect(samples[0]!.error.message).toContain('could not be read');
     const perSample = await store.db
       .selectFrom('predictions')
       .select(['sample_id', (eb) => eb.fn.countAll<number>().as('c')])

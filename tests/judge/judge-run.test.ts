@@ -236,6 +236,23 @@ describe.each(backends.filter((b) => b.name === 'pglite' || hasPostgres))('evalg
     }
   });
 
+  it('with the cache, a new judged run replays readable temperature-0 verdicts and asks again about unreadable ones', async () => {
+    const first = await prepareJudging(ts.store.db, config, { run: sourceRunId, forceNew: true }, (m) => createModel(m));
+    await executeJudging(ts.store.db, first, { concurrency: 2, timeoutMs: 5000, retry, cacheDir: config.cacheDir });
+    const before = new Map(kinds.map((_, i) => [keyOf(i), server.count(keyOf(i))]));
+    const second = await prepareJudging(ts.store.db, config, { run: sourceRunId, forceNew: true }, (m) => createModel(m));
+    expect(second.run.id).not.toBe(first.run.id);
+    const report = await executeJudging(ts.store.db, second, { concurrency: 2, timeoutMs: 5000, retry, cacheDir: config.cacheDir });
+    expect(report.metrics).toEqual({ judge_score: 6 / 9, n: 9 });
+    for (const [i, kind] of kinds.entries()) {
+      const k = keyOf(i);
+      const asked = server.count(k) - before.get(k)!;
+      // flaky answers readably by now (only its very first reply was garbage), so its verdict is cached too.
+      if (kind === 'good' || kind === 'bad' || kind === 'flaky') expect(asked, k).toBe(0);
+      else expect(asked, k).toBeGreaterThan(0); // unreadable replies are never cached; 500s never are
+    }
+  });
+
   it('refuses to judge a judged run, and names the presets for an unknown rubric', async () => {
     const a = await prepareJudging(ts.store.db, config, { run: sourceRunId }, (m) => createModel(m));
     await expect(prepareJudging(ts.store.db, config, { run: a.run.id }, (m) => createModel(m))).rejects.toThrow(/holds judge scores/);
