@@ -195,6 +195,16 @@ export function fitBradleyTerry(modelCount: number, pairs: readonly PairWins[], 
       hess[p.b * n + p.a]! -= w;
     }
     const step = solveGauged(hess, n, grad);
+    // Converged: take the (tiny) full step without a line search, which rounding would only make halve in vain.
+    let full = 0;
+    for (let i = 0; i < n; i++) full = Math.max(full, Math.abs(step[i]!));
+    if (full < tolerance) {
+      for (let i = 0; i < n; i++) theta[i]! += step[i]!;
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += theta[i]! / n;
+      for (let i = 0; i < n; i++) theta[i]! -= mean;
+      return { status: 'ok', theta, iterations: it };
+    }
     // Damped Newton: halve until the loss does not rise (needed only far from the optimum).
     let t = 1;
     const next = new Float64Array(n);

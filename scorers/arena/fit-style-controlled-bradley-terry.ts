@@ -155,6 +155,13 @@ export function fitStyleControlledBradleyTerry(modelCount: number, rows: StyleRo
       }
     }
     const step = choleskySolve(hess, p, grad);
+    // Converged: take the (tiny) full step without a line search, which rounding would only make halve in vain.
+    let full = 0;
+    for (let i = 0; i < p; i++) full = Math.max(full, Math.abs(step[i]!));
+    if (full < tolerance) {
+      for (let i = 0; i < p; i++) params[i]! += step[i]!;
+      return { theta: params.slice(0, modelCount), beta: params.slice(modelCount), iterations: it };
+    }
     let t = 1;
     const next = new Float64Array(p);
     let nextLoss = Number.POSITIVE_INFINITY;
