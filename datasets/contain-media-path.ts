@@ -1,15 +1,21 @@
 import { constants as fsConstants } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
-import { isAbsolute, relative, sep } from 'node:path';
-import { resolveMediaPath } from './parse-manifest.js';
+import { dirname, isAbsolute, relative, sep } from 'node:path';
+import { resolveManifestPath } from './parse-manifest.js';
 
-// Where a dataset's media may live. A manifest path is checked lexically
-// (parse-manifest.ts refuses `..` and foreign absolute paths), but a symbolic
-// link inside the folder can still point anywhere (`a.wav -> /etc/passwd`).
-// So the rule is applied to real paths, links resolved: at import, to record
-// which file each media entry is, and again whenever a file is served.
-// This is the one place that decides it (issue #18 will allow media outside
-// the root on purpose by trusting the recorded real path instead).
+// Which file a dataset's media entry is. A manifest may name media anywhere
+// (absolute paths, `../` paths): the identity of a file is its real path
+// (links resolved), size and sha256, recorded at import. Two rules follow:
+// - at import, a symbolic link whose real path leaves the folder it was
+//   found in (the dataset root for paths inside it, else the file's own
+//   folder) is refused unless the importer passes `followSymlinks`: a link
+//   in a corpus (`a.wav -> /etc/passwd`) must not bring in another file
+//   unnoticed;
+// - later (serving, running, binding), a recorded file is used only at its
+//   recorded real path and size; one whose path now resolves elsewhere is
+//   refused. Samples imported before real paths were recorded fall back to
+//   the link rule against the dataset root.
+// This is the one place that decides it.
 
 /** The media file a manifest path names, after links are resolved. */
 export interface RealMediaFile {
@@ -21,18 +27,29 @@ export interface RealMediaFile {
 
 /** Why a manifest path cannot be used. */
 export interface ContainmentProblem {
-  /** `escape`: the real path leaves the root; `missing`/`unreadable`: no usable file. */
-  readonly problem: 'escape' | 'missing' | 'unreadable';
+  /**
+   * `escape`: a link leads out of the folder it was found in; `missing`/`unreadable`:
+   * no usable file; `changed`: not the file (real path or size) recorded at import.
+   */
+  readonly problem: 'escape' | 'missing' | 'unreadable' | 'changed';
   /** Reason, with the manifest path only (no server paths). */
   readonly detail: string;
 }
 
 /** Why a recorded media file is not served now. */
 export interface ServeProblem {
-  /** A containment problem, or `changed`: not the file (or size) recorded at import. */
-  readonly problem: ContainmentProblem['problem'] | 'changed';
+  /** A containment problem (`changed`: not the file, or size, recorded at import). */
+  readonly problem: ContainmentProblem['problem'];
   /** Reason, with the manifest path only. */
   readonly detail: string;
+}
+
+/** Options of {@link containMediaPath}. */
+export interface ContainOptions {
+  /** Accept a link that leads out of the folder it was found in (`--follow-symlinks` at import). */
+  readonly followSymlinks?: boolean;
+  /** The file recorded at import: only a file at this real path and of this size is accepted. */
+  readonly recorded?: RealMediaFile;
 }
 
 /** Whether `realPath` lies inside `realRoot` (both already resolved by realpath). */
@@ -41,32 +58,55 @@ export function isInsideRealRoot(realRoot: string, realPath: string): boolean {
   return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
 }
 
+/** The folder a link found at `abs` must stay in: the dataset root when `abs` lies in it, else the file's own folder. */
+export function linkBoundary(root: string, abs: string): string {
+  const rel = relative(root, abs);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? root : dirname(abs);
+}
+
+function fsProblem(manifestPath: string, err: unknown): ContainmentProblem {
+  const code = (err as NodeJS.ErrnoException).code;
+  // A dangling link is as missing as an absent file.
+  return code === 'ENOENT' || code === 'ENOTDIR'
+    ? { problem: 'missing', detail: `${manifestPath} does not exist` }
+    : { problem: 'unreadable', detail: `${manifestPath}: ${code ?? (err as Error).message}` };
+}
+
 /**
- * Resolves a manifest media path to the real file it names, refusing one
- * whose real path (links resolved) leaves the dataset root's real path.
+ * Resolves a manifest media path (absolute, or relative to the dataset root)
+ * to the real file it names. With `recorded`, only that real path and size
+ * pass. Otherwise, and for a file that no longer is the recorded one, a link
+ * whose real path leaves {@link linkBoundary} is `escape` unless
+ * `followSymlinks`.
  */
-export async function containMediaPath(root: string, manifestPath: string): Promise<RealMediaFile | ContainmentProblem> {
-  const abs = resolveMediaPath(root, manifestPath);
-  if (!abs) return { problem: 'escape', detail: `${manifestPath} escapes the dataset root` };
-  let realRoot: string;
+export async function containMediaPath(root: string, manifestPath: string, opts: ContainOptions = {}): Promise<RealMediaFile | ContainmentProblem> {
+  const abs = resolveManifestPath(root, manifestPath);
   let real: string;
   try {
-    realRoot = await realpath(root);
     real = await realpath(abs);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    // A dangling link is as missing as an absent file.
-    return code === 'ENOENT'
-      ? { problem: 'missing', detail: `${manifestPath} does not exist` }
-      : { problem: 'unreadable', detail: `${manifestPath}: ${code ?? (err as Error).message}` };
+    return fsProblem(manifestPath, err);
   }
-  if (!isInsideRealRoot(realRoot, real)) return { problem: 'escape', detail: `${manifestPath} is a link to a file outside the dataset root` };
+  const isRecorded = opts.recorded !== undefined && real === opts.recorded.realPath;
+  if (!isRecorded && !opts.followSymlinks && real !== abs) {
+    let realBoundary: string;
+    try {
+      realBoundary = await realpath(linkBoundary(root, abs));
+    } catch (err) {
+      return fsProblem(manifestPath, err);
+    }
+    if (!isInsideRealRoot(realBoundary, real)) {
+      return { problem: 'escape', detail: `${manifestPath} is a link to a file outside the folder it is in (pass --follow-symlinks to accept it)` };
+    }
+  }
+  if (opts.recorded && !isRecorded) return { problem: 'changed', detail: `${manifestPath} is not the file recorded at import` };
   try {
     const st = await stat(real);
     if (!st.isFile()) return { problem: 'unreadable', detail: `${manifestPath} is not a regular file` };
+    if (opts.recorded && st.size !== opts.recorded.sizeBytes) return { problem: 'changed', detail: `${manifestPath} changed size since import` };
     return { realPath: real, sizeBytes: st.size };
   } catch (err) {
-    return { problem: 'unreadable', detail: `${manifestPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    return fsProblem(manifestPath, err);
   }
 }
 
@@ -84,18 +124,18 @@ export interface OpenedMedia {
 }
 
 /**
- * Opens the file a sample's media entry names, for serving: only while its
- * real path is inside the dataset root, and, when the import recorded the
- * file, only if it is still that file (same real path) of the same size. A
+ * Opens the file a sample's media entry names, for serving. When the import
+ * recorded the file, only that file: the entry's path must still resolve to
+ * the recorded real path, of the recorded size, wherever it lies (media may
+ * live outside the dataset root). Samples imported before real paths were
+ * recorded are served only while no link leads out of the dataset root. A
  * file swapped for a link after import changes its real path and is refused;
  * the final open refuses a link (O_NOFOLLOW) and the size is checked again on
  * the open handle, so a swap between the checks and the open is refused too.
  */
 export async function openContainedMedia(root: string, manifestPath: string, recorded?: RealMediaFile): Promise<OpenedMedia | ServeProblem> {
-  const now = await containMediaPath(root, manifestPath);
+  const now = await containMediaPath(root, manifestPath, recorded ? { recorded } : {});
   if (isContainmentProblem(now)) return now;
-  if (recorded && now.realPath !== recorded.realPath) return { problem: 'changed', detail: `${manifestPath} is not the file recorded at import` };
-  if (recorded && now.sizeBytes !== recorded.sizeBytes) return { problem: 'changed', detail: `${manifestPath} changed size since import` };
   let handle: FileHandle;
   try {
     handle = await open(now.realPath, fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW);

@@ -4,7 +4,26 @@ import { createReadStream } from 'node:fs';
 // Content digests of a dataset. The definitions here are the contract written
 // down in docs/datasets.md ("Digests"); anyone can recompute them from the
 // manifest and the media with sha256sum and a JSON library, so change them only
-// together with that document (a change invalidates every recorded digest).
+// together with that document. A change is a new version: each dataset records
+// the version its digests were computed with, and every version stays
+// computable so digests recorded under an older one still verify.
+
+/**
+ * Digest definitions. 1: a media entry covers its manifest path (so moving a
+ * corpus changed the digest); 2: a media entry covers its content only (kind,
+ * sha256, segment times), so the same files anywhere give the same digest.
+ */
+export type DigestVersion = 1 | 2;
+
+/** The version new imports record. */
+export const CURRENT_DIGEST_VERSION: DigestVersion = 2;
+
+/** Narrows a stored value to a known digest version (rows from before versioning are 1). */
+export function digestVersionOf(v: unknown): DigestVersion {
+  if (v === undefined || v === null || v === 1) return 1;
+  if (v === 2) return 2;
+  throw new Error(`unknown dataset digest version ${String(v)}`);
+}
 
 /** Kind of a media entry; `images` marks an element of a manifest `images` list. */
 export type MediaKind = 'audio' | 'image' | 'images' | 'video';
@@ -13,7 +32,7 @@ export type MediaKind = 'audio' | 'image' | 'images' | 'video';
 export interface MediaEntry {
   /** Which manifest field the path came from. */
   readonly kind: MediaKind;
-  /** Path as written in the manifest (relative to the dataset root). */
+  /** Path as written in the manifest: relative to the manifest's folder, or absolute. */
   readonly path: string;
   /** sha256 of the file bytes, lower-case hex. */
   readonly sha256: string;
@@ -83,15 +102,17 @@ export function canonicalJson(value: unknown): string {
  * optional fields are omitted, tags are sorted and de-duplicated, and a media
  * entry keeps `start_s`/`end_s` only when set. Derived measurements such as
  * the probed duration are left out: they depend on the ffprobe version, not on
- * the content.
+ * the content. Version 1 (the default, so callers written before versions
+ * keep computing what they recorded) includes each media entry's path;
+ * version 2 leaves it out.
  */
-export function canonicalSample(s: DigestInput): Record<string, unknown> {
+export function canonicalSample(s: DigestInput, version: DigestVersion = 1): Record<string, unknown> {
   const out: Record<string, unknown> = {
     id: s.id,
     task: s.task,
     media: s.media.map((m) => ({
       kind: m.kind,
-      path: m.path,
+      ...(version === 1 ? { path: m.path } : {}),
       sha256: m.sha256,
       ...(m.start_s !== undefined ? { start_s: m.start_s } : {}),
       ...(m.end_s !== undefined ? { end_s: m.end_s } : {}),
@@ -107,9 +128,9 @@ export function canonicalSample(s: DigestInput): Record<string, unknown> {
   return out;
 }
 
-/** sha256 (hex) of the canonical JSON of a sample. */
-export function sampleDigest(s: DigestInput): string {
-  return sha256Hex(canonicalJson(canonicalSample(s)));
+/** sha256 (hex) of the canonical JSON of a sample, by digest version (default 1). */
+export function sampleDigest(s: DigestInput, version: DigestVersion = 1): string {
+  return sha256Hex(canonicalJson(canonicalSample(s, version)));
 }
 
 function compareUtf8(a: string, b: string): number {

@@ -44,11 +44,24 @@ export function mediaPaths(s: ManifestSample): { kind: 'audio' | 'image' | 'vide
 }
 
 /**
- * Resolves a manifest-relative media path, refusing anything that escapes the
- * dataset root (`..` segments or absolute paths elsewhere).
+ * Resolves a manifest media path: an absolute path as it is, a relative one
+ * (`../` included) against the manifest's folder. Media may live anywhere:
+ * which file it is gets pinned at import by its real path, size and sha256
+ * (datasets/contain-media-path.ts), not by where it sits.
+ */
+export function resolveManifestPath(root: string, p: string): string {
+  return isAbsolute(p) ? resolve(p) : resolve(root, p);
+}
+
+/**
+ * Resolves a manifest-relative media path, refusing anything that lies
+ * outside the dataset root lexically (`..` segments or absolute paths
+ * elsewhere). Manifests no longer need this (see {@link resolveManifestPath});
+ * it remains the containment rule for files a dataset writes under its own
+ * folder.
  */
 export function resolveMediaPath(root: string, p: string): string | undefined {
-  const abs = isAbsolute(p) ? resolve(p) : resolve(root, p);
+  const abs = resolveManifestPath(root, p);
   const rel = relative(root, abs);
   if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return undefined;
   return abs;
@@ -60,9 +73,10 @@ export const MAX_MANIFEST_PROBLEMS = 20;
 /**
  * Parses JSONL text; every error names the line and field. Every line is checked, so a manifest's
  * problems are reported together (up to {@link MAX_MANIFEST_PROBLEMS}) rather than one per attempt:
- * the thrown ManifestError points at the first and its detail lists the others.
+ * the thrown ManifestError points at the first and its detail lists the others. `_root` (the
+ * manifest's folder) is no longer needed: media may lie anywhere since issue #18; callers still pass it.
  */
-export function parseManifestText(text: string, file: string, root: string): ManifestSample[] {
+export function parseManifestText(text: string, file: string, _root: string): ManifestSample[] {
   const samples: ManifestSample[] = [];
   const problems: ManifestError[] = [];
   let more = 0;
@@ -112,11 +126,7 @@ export function parseManifestText(text: string, file: string, root: string): Man
       if (!firstSet) datasetLevel.set(field, { line: lineNo, json });
       else if (firstSet.json !== json) throw new ManifestError(file, lineNo, field, `differs from line ${firstSet.line}: it is set for the whole dataset`);
     }
-    for (const m of mediaPaths(s)) {
-      if (!resolveMediaPath(root, m.path)) {
-        throw new ManifestError(file, lineNo, m.kind, `path ${m.path} escapes the dataset root ${root}`);
-      }
-    }
+    // Media paths may point anywhere (absolute, or `../` relative to the manifest): import records each file's real path.
     return s;
   }
 }

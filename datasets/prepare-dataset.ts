@@ -1,5 +1,14 @@
 import { access, constants as fsConstants, readFile, stat } from 'node:fs/promises';
-import { sampleDigest, sha256File, merkleRoot, sha256Hex, type MediaEntry, type MediaKind } from './dataset-digest.js';
+import {
+  CURRENT_DIGEST_VERSION,
+  sampleDigest,
+  sha256File,
+  merkleRoot,
+  sha256Hex,
+  type DigestVersion,
+  type MediaEntry,
+  type MediaKind,
+} from './dataset-digest.js';
 import type { ManifestSample } from './manifest-schema.js';
 import { containMediaPath, isContainmentProblem, type RealMediaFile } from './contain-media-path.js';
 import type { Manifest } from './parse-manifest.js';
@@ -15,7 +24,7 @@ export interface PreparedSample {
   readonly media: readonly MediaEntry[];
   /** The real file behind each media entry (same order), as found at import. */
   readonly files: readonly RealMediaFile[];
-  /** sha256 of the canonical sample. */
+  /** sha256 of the canonical sample, by the dataset's digest version. */
   readonly digest: string;
   /** Declared duration, else the segment length, else the probed media duration. */
   readonly durationS?: number;
@@ -29,8 +38,11 @@ export interface MediaProblem {
   readonly line?: number;
   /** Path as written in the manifest. */
   readonly path: string;
-  /** `missing`, `unreadable` (permissions, not a file), `undecodable` (the probe failed) or `escape` (its real path, links resolved, leaves the dataset root). */
-  readonly problem: 'missing' | 'unreadable' | 'undecodable' | 'escape';
+  /**
+   * `missing`, `unreadable` (permissions, not a file), `undecodable` (the probe failed), `escape` (a link
+   * leads out of the folder it is in, without `followSymlinks`) or `changed` (not the recorded file).
+   */
+  readonly problem: 'missing' | 'unreadable' | 'undecodable' | 'escape' | 'changed';
   /** Human-readable reason. */
   readonly detail: string;
 }
@@ -39,6 +51,8 @@ export interface MediaProblem {
 export interface PreparedDataset {
   /** sha256 of the manifest file's bytes. */
   readonly manifestDigest: string;
+  /** The digest definition the sample digests and the root use. */
+  readonly digestVersion: DigestVersion;
   /** Merkle root over the sample digests (see dataset-digest.ts). */
   readonly merkleRoot: string;
   /** Samples in manifest order. */
@@ -57,6 +71,10 @@ export interface PrepareOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Cancels the work. */
   readonly signal?: AbortSignal;
+  /** Accept media links that lead out of the folder they are in (`--follow-symlinks`). */
+  readonly followSymlinks?: boolean;
+  /** Digest definition (default: the current one; the demo passes a stored dataset's to compare with it). */
+  readonly digestVersion?: DigestVersion;
 }
 
 /** The media of a sample as digest kinds (manifest `images` entries become kind `images`). */
@@ -86,9 +104,9 @@ export function mediaEntries(s: ManifestSample, digestOf: (path: string) => stri
   }));
 }
 
-/** The digest of a manifest sample given its media digests. */
-export function digestManifestSample(s: ManifestSample, media: readonly MediaEntry[]): string {
-  return sampleDigest({ ...s, media });
+/** The digest of a manifest sample given its media digests, by digest version (default 1, as recorded before versions). */
+export function digestManifestSample(s: ManifestSample, media: readonly MediaEntry[], version: DigestVersion = 1): string {
+  return sampleDigest({ ...s, media }, version);
 }
 
 /** Checks that a file exists and is readable; returns the problem, if any. */
@@ -120,12 +138,13 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (ite
 
 /**
  * Hashes every media file (each distinct file once, however many samples
- * share it), probes durations, and computes the sample digests, the manifest
+ * share it) and records its real path and size, probes durations, and computes the sample digests, the manifest
  * digest and the Merkle root. Missing or unreadable media does not throw: it
  * is listed per sample in `problems`, so a caller can report all of it at once
  * before anything runs.
  */
 export async function prepareDataset(manifest: Manifest, opts: PrepareOptions = {}): Promise<PreparedDataset> {
+  const digestVersion = opts.digestVersion ?? CURRENT_DIGEST_VERSION;
   const manifestDigest = sha256Hex(await readFile(manifest.path));
   const paths = [...new Set(manifest.samples.flatMap((s) => mediaRefs(s).map((m) => m.path)))];
   const fileInfo = new Map<string, { sha256?: string; file?: RealMediaFile; durationS?: number; problem?: Omit<MediaProblem, 'id' | 'line' | 'path'> }>();
@@ -135,8 +154,8 @@ export async function prepareDataset(manifest: Manifest, opts: PrepareOptions = 
   const total = manifest.samples.length;
   await mapPool(paths, opts.concurrency ?? 4, async (p) => {
     opts.signal?.throwIfAborted();
-    // Links are resolved and contained first; everything after reads the real file.
-    const file = await containMediaPath(manifest.root, p);
+    // Links are resolved and checked first; everything after reads the real file.
+    const file = await containMediaPath(manifest.root, p, { followSymlinks: opts.followSymlinks });
     if (isContainmentProblem(file)) {
       fileInfo.set(p, { problem: file });
       return;
@@ -174,11 +193,12 @@ export async function prepareDataset(manifest: Manifest, opts: PrepareOptions = 
     const durationS =
       s.duration_s ?? (s.end_s !== undefined ? s.end_s - (s.start_s ?? 0) : probed !== undefined ? Math.max(0, probed - (s.start_s ?? 0)) : undefined);
     const files = media.map((m) => fileInfo.get(m.path)?.file ?? { realPath: '', sizeBytes: -1 });
-    samples.push({ sample: s, media, files, digest: digestManifestSample(s, media), ...(durationS !== undefined ? { durationS } : {}) });
+    samples.push({ sample: s, media, files, digest: digestManifestSample(s, media, digestVersion), ...(durationS !== undefined ? { durationS } : {}) });
     opts.onProgress?.(i + 1, total);
   });
   return {
     manifestDigest,
+    digestVersion,
     merkleRoot: merkleRoot(samples.map((p) => ({ id: p.sample.id, digest: p.digest }))),
     samples,
     problems,

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ManifestError } from '../parse-manifest.js';
 import type { ManifestSample } from '../manifest-schema.js';
@@ -56,13 +56,21 @@ export function splitKey(file: string, line: number, text: string): [string, str
   return [key, (rest ?? '').trim()];
 }
 
-/** All files under `dir` (recursively), as absolute paths, sorted. */
+/**
+ * All files under `dir` (recursively), as absolute paths, sorted. Symbolic
+ * links to files are included under their own path (links are followed at
+ * import, where one leading out of the folder is refused unless
+ * `--follow-symlinks`); links to folders are not descended into.
+ */
 export async function walkFiles(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
-    .sort();
+  const out: string[] = [];
+  for (const e of entries) {
+    const path = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name);
+    if (e.isFile()) out.push(path);
+    else if (e.isSymbolicLink() && (await stat(path).catch(() => undefined))?.isFile()) out.push(path);
+  }
+  return out.sort();
 }
 
 /** Merges importer tags with the user's extra tags, without duplicates. */

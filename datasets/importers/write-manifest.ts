@@ -1,5 +1,5 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { firstIssue } from '../first-issue.js';
 import { manifestSampleSchema, type ManifestSample } from '../manifest-schema.js';
 import { ManifestError } from '../parse-manifest.js';
@@ -8,8 +8,15 @@ import type { ImportedSet } from './imported-set.js';
 
 /** Options of {@link writeImportedManifest}. */
 export interface WriteManifestOptions {
-  /** Folder for the manifest. Media outside it is copied in, under `media/`. Default: the source folder (or the nearest folder holding all media). */
+  /**
+   * Copy instead of using media in place (`--copy-to`): the manifest goes to
+   * this folder and media outside it is copied in, under `media/`.
+   */
+  readonly copyTo?: string;
+  /** The same as `copyTo` (the name before media could stay in place; `--out` on the command line). */
   readonly outDir?: string;
+  /** In place: folder for the manifest (default: the source folder). Ignored with `copyTo`. */
+  readonly manifestDir?: string;
   /** File name of the manifest (default `evalgate-manifest.jsonl`). */
   readonly fileName?: string;
 }
@@ -43,25 +50,19 @@ function commonAncestor(paths: readonly string[]): string {
 }
 
 /**
- * Writes imported samples as a manifest with media paths relative to it. Media
- * must lie inside the manifest's folder (the path-escape rule), so when an
- * explicit `outDir` does not contain a file it is copied to
- * `outDir/media/<path below the media's common folder>`. Without `outDir` the
- * manifest goes to the source folder, or to the nearest folder above it that
- * holds every media file; the file-system root is refused.
+ * Writes imported samples as a manifest. By default media stays where it is:
+ * the manifest goes to the source folder (or `manifestDir`), a file inside
+ * that folder is written relative to it, any other by its absolute path, and
+ * nothing is copied. With `copyTo` (or its old name `outDir`) the manifest
+ * goes there and every file not already inside is copied to
+ * `copyTo/media/<path below the media's common folder>`.
  */
 export async function writeImportedManifest(set: ImportedSet, opts: WriteManifestOptions = {}): Promise<WrittenManifest> {
   const fileName = opts.fileName ?? 'evalgate-manifest.jsonl';
   const media = set.samples.flatMap((s) => mediaRefs(s).map((m) => resolve(m.path)));
-  let outDir: string;
-  if (opts.outDir) outDir = resolve(opts.outDir);
-  else {
-    outDir = commonAncestor([resolve(set.sourceDir), ...media.map((m) => dirname(m))]);
-    if (outDir === parse(outDir).root) {
-      throw new ManifestError(set.sourceDir, 0, '(media)', 'media is spread across the file system; pass --out DIR to copy it into one dataset folder');
-    }
-  }
-  const outside = media.filter((m) => !inside(outDir, m));
+  const copyTo = opts.copyTo ?? opts.outDir;
+  const outDir = resolve(copyTo ?? opts.manifestDir ?? set.sourceDir);
+  const outside = copyTo ? media.filter((m) => !inside(outDir, m)) : [];
   const copyBase = outside.length ? commonAncestor(outside.map((m) => dirname(m))) : '';
   const copies = new Map<string, string>();
   for (const m of outside) copies.set(m, join(outDir, 'media', relative(copyBase, m)));
@@ -70,10 +71,11 @@ export async function writeImportedManifest(set: ImportedSet, opts: WriteManifes
     await mkdir(dirname(to), { recursive: true });
     await copyFile(from, to);
   }
-  const rel = (p: string): string =>
-    relative(outDir, copies.get(resolve(p)) ?? resolve(p))
-      .split(sep)
-      .join('/');
+  // Inside the manifest's folder: relative (the folder can move as a whole); elsewhere: absolute.
+  const rel = (p: string): string => {
+    const abs = copies.get(resolve(p)) ?? resolve(p);
+    return inside(outDir, abs) ? relative(outDir, abs).split(sep).join('/') : abs;
+  };
   const lines = set.samples.map((s, i) => {
     const out: ManifestSample = {
       ...s,

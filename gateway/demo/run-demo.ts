@@ -91,8 +91,9 @@ async function importDemoSet(db: Kysely<Database>, progress: ProgressFactory): P
   const existing = await repo.findDataset(db, 'demo');
   const { prepareDataset } = await import('../../datasets/prepare-dataset.js');
   if (existing) {
-    // Reuse the stored set only when it is byte-for-byte the bundled one.
-    const prepared = await prepareDataset(manifest);
+    // Reuse the stored set only when it is byte-for-byte the bundled one (its root computed by the digest version it recorded).
+    const { digestVersionOf } = await import('../../datasets/dataset-digest.js');
+    const prepared = await prepareDataset(manifest, { digestVersion: digestVersionOf(existing.digest_version) });
     if (prepared.manifestDigest === existing.manifest_digest && existing.merkle_root === prepared.merkleRoot) return { dataset: existing, imported: false };
   }
   const name = existing ? `demo-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}` : 'demo';

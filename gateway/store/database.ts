@@ -30,6 +30,8 @@ export interface DatasetsTable {
   sealed: ColumnType<boolean, boolean | undefined, boolean>;
   meta: JsonDefault<Record<string, unknown>>;
   created_at: Timestamp;
+  /** Digest definition of sample_digest and merkle_root (datasets/dataset-digest.ts): 1 for datasets imported before versions. */
+  digest_version: ColumnType<number, number | undefined, number>;
 }
 
 /** A sample's task: a name in the task registry (scorers/tasks/); the column is text, the application validates it. */

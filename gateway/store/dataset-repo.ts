@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { MediaEntry } from '../../datasets/dataset-digest.js';
-import { datasetScorerOptions, resolveMediaPath, type Manifest } from '../../datasets/parse-manifest.js';
+import { linkBoundary } from '../../datasets/contain-media-path.js';
+import { digestVersionOf } from '../../datasets/dataset-digest.js';
+import { datasetScorerOptions, resolveManifestPath, type Manifest } from '../../datasets/parse-manifest.js';
 import {
   checkReadable,
   mapPool,
@@ -10,6 +12,7 @@ import {
   type PrepareOptions,
   type ProbeDurationS,
 } from '../../datasets/prepare-dataset.js';
+import { datasetRelocations } from '../../datasets/relocations.js';
 import { verifySamples, type VerifyReport } from '../../datasets/verify-dataset.js';
 import { EvalgateError } from '../errors.js';
 import type { Database, Dataset, Sample, SampleMedia, SampleMediaFile, SampleTask } from './database.js';
@@ -37,6 +40,8 @@ export interface ImportDatasetOptions {
   readonly concurrency?: number;
   /** Cancels the import. */
   readonly signal?: AbortSignal;
+  /** Accept media links that lead out of the folder they are in (`--follow-symlinks`). */
+  readonly followSymlinks?: boolean;
 }
 
 /** Counts and durations of a dataset. */
@@ -108,14 +113,15 @@ export async function importDataset(db: Kysely<Database>, manifest: Manifest, op
     onProgress: opts.onProgress,
     concurrency: opts.concurrency,
     signal: opts.signal,
+    followSymlinks: opts.followSymlinks,
   });
-  // A link out of the dataset folder is refused on its own code: it is a
+  // A link out of the folder it is in is refused on its own code: it is a
   // containment failure, not a missing file.
   const escape = prepared.problems.find((p) => p.problem === 'escape');
   if (escape) {
     throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', {
-      path: `${escape.path} (sample ${escape.id}${escape.line ? `, line ${escape.line}` : ''}; links are followed)`,
-      root: manifest.root,
+      path: `${escape.path} (sample ${escape.id}${escape.line ? `, line ${escape.line}` : ''}: a symbolic link to a file outside its folder; pass --follow-symlinks to accept it)`,
+      root: linkBoundary(manifest.root, resolveManifestPath(manifest.root, escape.path)),
     });
   }
   if (prepared.problems.length > 0) {
@@ -142,6 +148,7 @@ async function insertPrepared(db: Kysely<Database>, manifest: Manifest, prepared
         manifest_path: manifest.path,
         manifest_digest: prepared.manifestDigest,
         merkle_root: prepared.merkleRoot,
+        digest_version: prepared.digestVersion,
         sample_count: prepared.samples.length,
         sealed: opts.sealed ?? false,
         meta: JSON.stringify(withScorerOptions(opts.meta ?? {}, manifest)),
@@ -341,8 +348,9 @@ function sortKeys(o: Record<string, number>): Record<string, number> {
 
 /**
  * Re-hashes the dataset's media and compares it, its manifest and its stored
- * rows with what was recorded at import. Never throws for changed content: the
- * report lists each changed sample with the reasons.
+ * rows with what was recorded at import, by the dataset's digest version.
+ * Never throws for changed content: the report lists each changed sample with
+ * the reasons, and moved, missing and changed files apart.
  */
 export async function verifyDataset(
   db: Kysely<Database>,
@@ -355,10 +363,13 @@ export async function verifyDataset(
     manifestPath: ds.manifest_path,
     manifestDigest: ds.manifest_digest,
     merkleRoot: ds.merkle_root,
+    digestVersion: digestVersionOf(ds.digest_version),
+    relocations: datasetRelocations(ds.meta),
     samples: rows.map((r) => ({
       id: r.sample_key,
       task: r.task,
       media: r.media,
+      files: r.media_files,
       reference: r.reference,
       question: r.question,
       choices: r.choices,
@@ -382,20 +393,15 @@ export async function checkDatasetMedia(db: Kysely<Database>, ds: Dataset, keys?
   const root = ds.root_dir ?? '.';
   const checks = rows.flatMap((r) => r.media.map((m) => ({ id: r.sample_key, path: m.path })));
   const results = await mapPool(checks, 16, async (c): Promise<MediaProblem | undefined> => {
-    const abs = resolveMediaPath(root, c.path);
-    if (!abs) return { ...c, problem: 'unreadable', detail: `${c.path} escapes the dataset root` };
-    const bad = await checkReadable(abs);
+    const bad = await checkReadable(resolveManifestPath(root, c.path));
     return bad ? { ...c, ...bad } : undefined;
   });
   return results.filter((r): r is MediaProblem => r !== undefined);
 }
 
-/** Absolute path of a sample's media file (its root checked against escapes). */
+/** Absolute path of a sample's media file: as recorded (absolute), or relative to the dataset root. */
 export function sampleMediaPath(ds: Pick<Dataset, 'root_dir'>, media: Pick<MediaEntry, 'path'>): string {
-  const root = ds.root_dir ?? '.';
-  const abs = resolveMediaPath(root, media.path);
-  if (!abs) throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: media.path, root });
-  return abs;
+  return resolveManifestPath(ds.root_dir ?? '.', media.path);
 }
 
 /** What the media route needs to serve one media file of a sample. */

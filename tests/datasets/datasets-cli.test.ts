@@ -1,4 +1,4 @@
-import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, realpath, rename, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -24,7 +24,7 @@ const realdata = realdataDir;
 describe('evalgate datasets', () => {
   afterEach(() => vi.restoreAllMocks());
 
-  it('imports generic JSONL with --map and --out, shows counts, verifies, and flags a changed byte with exit 1', async () => {
+  it('imports generic JSONL with --map and --out (the deprecated name of --copy-to), shows counts, verifies, and flags a changed byte with exit 1', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eg-cli-'));
     const cfg = await configIn(dir);
     await put(join(dir, 'src', 'wavs', 'u1.wav'), toneWav(0.75, 1));
@@ -56,7 +56,7 @@ describe('evalgate datasets', () => {
       join(dir, 'set'),
       '--json',
     ]);
-    expect(imp.stderr).toBe('');
+    expect(imp.stderr).toBe('evalgate: --out is deprecated; use --copy-to (media is used in place unless you ask for a copy)\n');
     expect(imp.exitCode).toBeUndefined();
     const doc = JSON.parse(imp.stdout) as { name: string; samples: number; copiedFiles: number; manifestPath: string; merkleRoot: string };
     expect(doc).toMatchObject({ name, samples: 2, copiedFiles: 2, manifestPath: join(dir, 'set', 'evalgate-manifest.jsonl') });
@@ -87,14 +87,72 @@ describe('evalgate datasets', () => {
     expect(bad.stdout).not.toContain('u1:');
   }, 300_000);
 
+  it('imports a Kaldi dir in place, refuses a link out of it unless --follow-symlinks, and verify/relocate follow a move', async () => {
+    const dir = await realpath(await mkdtemp(join(tmpdir(), 'eg-cli-')));
+    const cfg = await configIn(dir);
+    await put(join(dir, 'corpus', 'a.wav'), toneWav(0.25, 1));
+    await put(join(dir, 'pool', 'b.wav'), toneWav(0.25, 2));
+    await mkdir(join(dir, 'corpus', 'links'));
+    await symlink(join(dir, 'pool', 'b.wav'), join(dir, 'corpus', 'links', 'b.wav'));
+    const data = join(dir, 'recipe', 'data', 'test');
+    await put(join(data, 'wav.scp'), `a ${join(dir, 'corpus', 'a.wav')}\nb ${join(dir, 'corpus', 'links', 'b.wav')}\n`);
+    await put(join(data, 'text'), 'a one\nb two\n');
+    const name = `kaldi-${unique()}`;
+
+    const refused = await runCli(['-c', cfg, 'datasets', 'import', 'kaldi', data, '--name', name]);
+    expect(refused.exitCode).toBe(1);
+    expect(refused.stderr).toContain('a symbolic link to a file outside its folder; pass --follow-symlinks to accept it');
+    expect(refused.stderr).toContain('EVALGATE_ERR_PATH_ESCAPE');
+
+    const imp = await runCli(['-c', cfg, 'datasets', 'import', 'kaldi', data, '--name', name, '--follow-symlinks', '--json']);
+    expect([imp.exitCode, imp.stderr]).toEqual([undefined, '']);
+    expect(JSON.parse(imp.stdout)).toMatchObject({ samples: 2, copiedFiles: 0, manifestPath: join(data, 'evalgate-manifest.jsonl') });
+
+    await rename(join(dir, 'corpus'), join(dir, 'moved'));
+    const missing = await runCli(['-c', cfg, 'datasets', 'verify', name]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.stdout).toContain('  missing: 2 file(s)');
+    expect(missing.stdout).toContain(`    ${join(dir, 'corpus', 'a.wav')}: missing; used by 1 sample(s), e.g. a`);
+    expect(missing.stdout).toContain(`if the corpus moved: evalgate datasets relocate ${name} --from OLD_FOLDER --to NEW_FOLDER`);
+
+    const rel = await runCli(['-c', cfg, 'datasets', 'relocate', name, '--from', join(dir, 'corpus'), '--to', join(dir, 'moved')]);
+    expect([rel.exitCode, rel.stdout]).toEqual([
+      undefined,
+      `${name}: relocated ${join(dir, 'corpus')} → ${join(dir, 'moved')} (2 files checked, 2 samples updated)\n  manifest: ${join(data, 'evalgate-manifest.jsonl')}\n`,
+    ]);
+    const ok = await runCli(['-c', cfg, 'datasets', 'verify', name]);
+    expect([ok.exitCode, ok.stdout]).toEqual([undefined, `${name}: OK (2 samples checked)\n`]);
+
+    // A changed byte: verify says changed, and relocating to a copy holding it is refused with exit 1.
+    await rename(join(dir, 'moved'), join(dir, 'again'));
+    const bytes = await readFile(join(dir, 'again', 'a.wav'));
+    flipByte(bytes, 100, 0xff);
+    await writeFile(join(dir, 'again', 'a.wav'), bytes);
+    const refusedMove = await runCli(['-c', cfg, 'datasets', 'relocate', name, '--from', join(dir, 'moved'), '--to', join(dir, 'again')]);
+    expect(refusedMove.exitCode).toBe(1);
+    expect(refusedMove.stdout).toContain(`${name}: not relocated, nothing changed: 1 file(s) are not at ${join(dir, 'again')} as imported`);
+    expect(refusedMove.stdout).toContain(`  ${join(dir, 'again', 'a.wav')}: changed (sample a)`);
+    await rename(join(dir, 'again'), join(dir, 'moved'));
+    const changed = await runCli(['-c', cfg, 'datasets', 'verify', name]);
+    expect(changed.exitCode).toBe(1);
+    expect(changed.stdout).toContain('  changed: 1 file(s)');
+    expect(changed.stdout).not.toContain('missing:');
+  }, 300_000);
+
   it('reports manifest errors with file, line and field under the registry code', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'eg-cli-'));
     const cfg = await configIn(dir);
-    await writeFile(join(dir, 'm.jsonl'), `${JSON.stringify({ id: 'a', task: 'asr', audio: '../escape.wav', reference: 'x' })}\n`);
+    await writeFile(join(dir, 'm.jsonl'), `${JSON.stringify({ id: 'a', task: 'asr', audio: 'a.wav', reference: 'x', choices: 'no' })}\n`);
     const r = await runCli(['-c', cfg, 'datasets', 'import', 'manifest', join(dir, 'm.jsonl'), '--name', `bad-${unique()}`]);
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toContain(`${join(dir, 'm.jsonl')}:1: audio: path ../escape.wav escapes the dataset root`);
+    expect(r.stderr).toContain(`${join(dir, 'm.jsonl')}:1: choices: `);
     expect(r.stderr).toContain('EVALGATE_ERR_MANIFEST_INVALID');
+    // A media path outside the manifest's folder is accepted; a file that is not there is named with its sample and line.
+    await writeFile(join(dir, 'm2.jsonl'), `${JSON.stringify({ id: 'a', task: 'asr', audio: '../absent.wav', reference: 'x' })}\n`);
+    const absent = await runCli(['-c', cfg, 'datasets', 'import', 'manifest', join(dir, 'm2.jsonl'), '--name', `bad-${unique()}`]);
+    expect(absent.exitCode).toBe(1);
+    expect(absent.stderr).toContain('sample a (line 1): ../absent.wav missing');
+    expect(absent.stderr).toContain('EVALGATE_ERR_MEDIA_NOT_FOUND');
     const unknown = await runCli(['-c', cfg, 'datasets', 'import', 'nope', dir, '--name', 'x']);
     expect(unknown.stderr).toContain('EVALGATE_ERR_BAD_INPUT');
   });

@@ -1,6 +1,6 @@
 import { mkdtemp, readFile, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseManifest } from '../../datasets/parse-manifest.js';
@@ -102,6 +102,71 @@ describe.skipIf(!available)('media containment by real path', () => {
     const grown = await get('/v1/datasets/swap/samples/c_wav/media/0');
     expect(grown.statusCode).toBe(404);
     expect(grown.headers['content-type']).not.toBe('audio/wav');
+  });
+
+  it('serves media outside the dataset folder from its recorded real path only: not after a size change, not from another path', async () => {
+    const far = await mkdtemp(join(tmpdir(), 'eg-far-'));
+    try {
+      const a = toneWav(0.2, 7);
+      const b = toneWav(0.2, 8);
+      const c = toneWav(0.2, 9);
+      for (const [f, data] of Object.entries({ 'a.wav': a, 'b.wav': b, 'c.wav': c })) await put(join(far, f), data);
+      const root = join(dir, 'outside-media');
+      // Absolute paths and ../ paths to a corpus that is not under the manifest's folder.
+      await put(
+        join(root, 'manifest.jsonl'),
+        [
+          { id: 'a', task: 'asr', audio: join(far, 'a.wav'), reference: 'x' },
+          { id: 'b', task: 'asr', audio: relative(root, join(far, 'b.wav')), reference: 'x' },
+          { id: 'c', task: 'asr', audio: join(far, 'c.wav'), reference: 'x' },
+        ]
+          .map((l) => JSON.stringify(l))
+          .join('\n'),
+      );
+      await importDataset(ts.store.db, await parseManifest(join(root, 'manifest.jsonl')), { name: 'outside-media', probeDurationS: null });
+      const okA = await get('/v1/datasets/outside-media/samples/a/media/0');
+      expect([okA.statusCode, okA.rawPayload]).toEqual([200, a]);
+      const okB = await get('/v1/datasets/outside-media/samples/b/media/0');
+      expect([okB.statusCode, okB.rawPayload]).toEqual([200, b]);
+
+      // a.wav changes size after import: refused.
+      await writeFile(join(far, 'a.wav'), Buffer.concat([a, Buffer.from([1, 2])]));
+      const grown = await get('/v1/datasets/outside-media/samples/a/media/0');
+      expect(grown.statusCode).toBe(404);
+      expect(grown.body).not.toContain(far);
+
+      // b.wav is replaced by a link to a file of the same size: another real path, refused.
+      await unlink(join(far, 'b.wav'));
+      await symlink(join(far, 'c.wav'), join(far, 'b.wav'));
+      const swapped = await get('/v1/datasets/outside-media/samples/b/media/0');
+      expect(swapped.statusCode).toBe(404);
+
+      // The row's path is pointed at another file of the same size (c.wav): not the recorded file, refused.
+      const ds = await findDataset(ts.store.db, 'outside-media');
+      await ts.store.db
+        .updateTable('samples')
+        .set({ media: JSON.stringify([{ kind: 'audio', path: join(far, 'c.wav'), sha256: 'x' }]) })
+        .where('dataset_id', '=', ds!.id)
+        .where('sample_key', '=', 'a')
+        .execute();
+      const other = await get('/v1/datasets/outside-media/samples/a/media/0');
+      expect(other.statusCode).toBe(404);
+      expect(other.rawPayload).not.toEqual(c);
+      // c itself is untouched and still served.
+      expect((await get('/v1/datasets/outside-media/samples/c/media/0')).rawPayload).toEqual(c);
+    } finally {
+      await rm(far, { recursive: true, force: true });
+    }
+  });
+
+  it('serves a link accepted at import with --follow-symlinks from its recorded real path', async () => {
+    const target = join(outside, 'linked.wav');
+    const wav = toneWav(0.2, 10);
+    await writeFile(target, wav);
+    const root = await dataset('followed', { 'a.wav': toneWav(0.1, 11) }, { 'b.wav': target });
+    await importDataset(ts.store.db, await parseManifest(join(root, 'manifest.jsonl')), { name: 'followed', probeDurationS: null, followSymlinks: true });
+    const res = await get('/v1/datasets/followed/samples/b_wav/media/0');
+    expect([res.statusCode, res.rawPayload]).toEqual([200, wav]);
   });
 
   it('binds a live sample only to media inside the root: a file swapped for a link out of it is PATH_ESCAPE, named without server paths', async () => {

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractFrames } from '../../gateway/media/extract-frames.js';
 import { resolveFfmpeg } from '../../gateway/media/ffmpeg-binaries.js';
@@ -117,10 +117,24 @@ describe('buildRequest with media', () => {
     expect((await buildRequest(ocr('page.jpg'), opts())).request.parts[0]).toMatchObject({ type: 'image', mimeType: 'image/jpeg' });
   });
 
-  it('refuses media paths that escape the dataset root', async () => {
-    await expect(buildRequest({ ...base, media: [{ kind: 'image', path: '../etc/passwd', sha256: '' }] }, opts())).rejects.toMatchObject({
-      code: 'EVALGATE_ERR_PATH_ESCAPE',
-    });
+  it('reads media outside the dataset root (issue #18: media stays where it is); an absent one is MEDIA_NOT_FOUND', async () => {
+    const far = `${dir}-far`;
+    await mkdir(far, { recursive: true });
+    try {
+      const { ffmpegPath } = await resolveFfmpeg();
+      execFileSync(ffmpegPath, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=16x12', '-frames:v', '1', join(far, 'p.png')]);
+      const bytes = await readFile(join(far, 'p.png'));
+      const rel = relative(dir, join(far, 'p.png'));
+      for (const path of [rel, join(far, 'p.png')]) {
+        const part = (await buildRequest({ ...base, task: 'ocr', media: [{ kind: 'image', path, sha256: '' }] }, opts())).request.parts[0];
+        expect(Buffer.from(part?.type === 'image' ? part.data : [])).toEqual(bytes);
+      }
+      await expect(buildRequest({ ...base, media: [{ kind: 'image', path: '../absent/passwd', sha256: '' }] }, opts())).rejects.toMatchObject({
+        code: 'EVALGATE_ERR_MEDIA_NOT_FOUND',
+      });
+    } finally {
+      await rm(far, { recursive: true, force: true });
+    }
   });
 
   it('names media without the server path, also when the dataset root is reached through a link', async () => {

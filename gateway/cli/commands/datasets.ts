@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { isTaskName, orList, taskNames } from '../../../scorers/tasks/index.js';
+import type { FileFinding } from '../../../datasets/verify-dataset.js';
 import { runAction } from '../run-action.js';
 import { registerStreamImports } from '../register-stream-imports.js';
 
@@ -9,7 +10,9 @@ import { registerStreamImports } from '../register-stream-imports.js';
 interface ImportOpts {
   name: string;
   limit?: string;
+  copyTo?: string;
   out?: string;
+  followSymlinks?: boolean;
   sealed?: boolean;
   map: string[];
   task?: string;
@@ -67,7 +70,9 @@ export default function register(program: Command): void {
     .argument('<path>', 'manifest.jsonl, source folder, TSV, transcript, NeMo manifest or JSON file')
     .requiredOption('--name <name>', 'dataset name (unique)')
     .option('--limit <k>', 'keep the first K samples')
-    .option('--out <dir>', 'folder for the written manifest; media outside it is copied in')
+    .option('--copy-to <dir>', 'copy the media into DIR (the manifest goes there too) instead of using it where it is')
+    .option('--out <dir>', 'deprecated: the old name of --copy-to')
+    .option('--follow-symlinks', 'accept media links that lead out of the folder they are in')
     .option('--sealed', 'publish sealed: only digests are shown, references never leave to non-admin keys')
     .option('--map <field=path>', 'jsonl: take a manifest field from another source field (repeatable)', collect, [])
     .option('--task <task>', `jsonl: task when the source has none (${taskNames.join(', ')})`)
@@ -83,6 +88,11 @@ export default function register(program: Command): void {
         const { parseManifest } = await import('../../../datasets/parse-manifest.js');
         const { parseFieldMap } = await import('../../../datasets/importers/import-generic-jsonl.js');
         const limit = positiveInt('--limit', opts.limit);
+        if (opts.out !== undefined) {
+          if (opts.copyTo !== undefined) throw await badInput('--out is the old name of --copy-to: pass only --copy-to');
+          process.stderr.write('evalgate: --out is deprecated; use --copy-to (media is used in place unless you ask for a copy)\n');
+        }
+        const copyTo = opts.copyTo ?? opts.out;
         let manifestPath: string;
         let skipped: { id: string; reason: string }[] = [];
         let copiedFiles = 0;
@@ -91,10 +101,10 @@ export default function register(program: Command): void {
             manifestPath = path;
           } else if (format === 'manifest') {
             // A subset gets its own manifest beside the original, so its digests describe exactly what was imported.
-            const { resolveMediaPath } = await import('../../../datasets/parse-manifest.js');
+            const { resolveManifestPath } = await import('../../../datasets/parse-manifest.js');
             const { basename } = await import('node:path');
             const full = await parseManifest(path);
-            const abs = (p: string): string => resolveMediaPath(full.root, p)!;
+            const abs = (p: string): string => resolveManifestPath(full.root, p);
             const samples = full.samples.slice(0, limit).map((s) => ({
               ...s,
               ...(s.audio ? { audio: abs(s.audio) } : {}),
@@ -104,7 +114,7 @@ export default function register(program: Command): void {
             }));
             const written = await writeImportedManifest(
               { samples, sourceDir: full.root, skipped: [] },
-              { outDir: opts.out ?? full.root, fileName: `${basename(full.path, '.jsonl')}.first-${limit}.jsonl` },
+              { ...(copyTo ? { copyTo } : { manifestDir: full.root }), fileName: `${basename(full.path, '.jsonl')}.first-${limit}.jsonl` },
             );
             manifestPath = written.manifestPath;
             copiedFiles = written.copiedFiles;
@@ -129,7 +139,7 @@ export default function register(program: Command): void {
               task,
             });
             skipped = set.skipped;
-            const written = await writeImportedManifest(set, { outDir: opts.out });
+            const written = await writeImportedManifest(set, copyTo ? { copyTo } : {});
             manifestPath = written.manifestPath;
             copiedFiles = written.copiedFiles;
           }
@@ -154,7 +164,14 @@ export default function register(program: Command): void {
               dataset = await importDataset(store.db, manifest, {
                 name: opts.name,
                 sealed: opts.sealed,
-                meta: { format, source: format === 'manifest' ? manifest.path : path, limit: limit ?? null },
+                followSymlinks: opts.followSymlinks,
+                meta: {
+                  format,
+                  source: format === 'manifest' ? manifest.path : path,
+                  limit: limit ?? null,
+                  ...(copyTo ? { copiedTo: copyTo } : {}),
+                  ...(opts.followSymlinks ? { followSymlinks: true } : {}),
+                },
                 onProgress: (done) => {
                   progress.increment(done - last);
                   last = done;
@@ -212,11 +229,54 @@ export default function register(program: Command): void {
         if (report.merkleRoot.current && report.merkleRoot.current !== report.merkleRoot.stored) {
           lines.push(`  merkle root changed: ${report.merkleRoot.stored} → ${report.merkleRoot.current}`);
         }
+        const fileSection = (title: string, list: readonly FileFinding[]): void => {
+          if (list.length === 0) return;
+          lines.push(`  ${title}: ${list.length} file(s)`);
+          for (const f of list.slice(0, 20)) {
+            const where = f.realPath && f.recordedRealPath && f.realPath !== f.recordedRealPath ? ` (recorded ${f.recordedRealPath}, now ${f.realPath})` : '';
+            lines.push(`    ${f.path}${where}: ${f.detail}; used by ${f.sampleCount} sample(s), e.g. ${f.samples[0] ?? ''}`);
+          }
+          if (list.length > 20) lines.push(`    … and ${list.length - 20} more`);
+        };
+        fileSection('moved', report.files.moved);
+        fileSection('missing', report.files.missing);
+        fileSection('changed', report.files.changed);
+        if (report.files.moved.length > 0 || report.files.missing.length > 0) {
+          lines.push(`  if the corpus moved: evalgate datasets relocate ${name} --from OLD_FOLDER --to NEW_FOLDER`);
+        }
         for (const c of report.changed.slice(0, 50)) lines.push(`  ${c.id}: ${c.reasons.join('; ')}`);
         if (report.changed.length > 50) lines.push(`  … and ${report.changed.length - 50} more changed samples`);
         if (report.added.length)
           lines.push(`  added to the manifest since import: ${report.added.slice(0, 10).join(', ')}${report.added.length > 10 ? ' …' : ''}`);
         return lines.join('\n');
+      }),
+    );
+
+  ds.command('relocate')
+    .description('after a corpus moved: point the recorded paths under FROM at TO, once every file there has its imported size and sha256')
+    .argument('<name>', 'dataset name or id')
+    .requiredOption('--from <prefix>', 'old folder the files were under')
+    .requiredOption('--to <prefix>', 'folder they are under now')
+    .option('--json', 'print JSON')
+    .action(
+      runAction(async (name: string, opts: { from: string; to: string; json?: boolean }, cmd: Command) => {
+        const { withStore } = await import('../cli-context.js');
+        const { requireDataset } = await import('../../store/dataset-repo.js');
+        const { relocateDataset } = await import('../../store/relocate-dataset.js');
+        const r = await withStore(cmd, async (store) => relocateDataset(store.db, await requireDataset(store.db, name), { from: opts.from, to: opts.to }));
+        if (!r.relocated) process.exitCode = 1;
+        if (opts.json) return { dataset: name, ...r };
+        if (r.relocated) {
+          return [
+            `${name}: relocated ${r.from} → ${r.to} (${r.filesChecked} files checked, ${r.samplesUpdated} samples updated)`,
+            ...(r.manifestPath ? [`  manifest: ${r.manifestPath}`] : []),
+          ].join('\n');
+        }
+        return [
+          `${name}: not relocated, nothing changed: ${r.problems.length} file(s) are not at ${r.to} as imported`,
+          ...r.problems.slice(0, 20).map((p) => `  ${p.newPath}: ${p.problem} (sample ${p.sample})`),
+          ...(r.problems.length > 20 ? [`  … and ${r.problems.length - 20} more`] : []),
+        ].join('\n');
       }),
     );
 
