@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { getTask } from '../../scorers/tasks/index.js';
+import { comparedJudgeFields } from '../judge/judge-setting-differences.js';
 import { scorerVersions } from '../../scorers/tasks/scorer-versions.js';
 import type { RunHeader, RunOutcomes } from './load-run-outcomes.js';
 import { scoringOptionsOf } from './score-outcomes.js';
@@ -65,7 +66,7 @@ const nameOf = (version: string): string => (version.includes('@') ? version.sli
  * extractor resolved to the task's defaults when the run named none, so a
  * run that recorded `none` and one that recorded nothing are the same.
  */
-export function boardScorerOf(task: string, run: Pick<RunHeader, 'normalizer' | 'scoring'>): BoardScorer {
+export function boardScorerOf(task: string, run: Pick<RunHeader, 'normalizer' | 'scoring'> & { readonly judge?: unknown }): BoardScorer {
   const options = scoringOptionsOf(run);
   const spec = getTask(task);
   const parsed = spec?.options.safeParse(options);
@@ -91,8 +92,25 @@ export function boardScorerOf(task: string, run: Pick<RunHeader, 'normalizer' | 
     ...(versions.extractor ? { extractor: nameOf(versions.extractor) } : {}),
     ...(typeof unit === 'string' ? { unit } : {}),
     versions,
-    options: JSON.parse(canonical(rest)) as Record<string, unknown>,
+    options: JSON.parse(canonical({ ...rest, ...judgeOption(run.judge) })) as Record<string, unknown>,
   };
+}
+
+/**
+ * A judged run's judge, as a scoring option: judge scores from different judges (model, prompt, temperature,
+ * samples, parse rule: the fields compare warns about) are different instruments, so they never share a board.
+ * The prompt is named by its sha256 prefix, not printed.
+ */
+function judgeOption(judge: unknown): { judge?: Record<string, unknown> } {
+  if (judge === null || typeof judge !== 'object') return {};
+  const record = judge as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const field of comparedJudgeFields) {
+    const v = record[field];
+    if (v === undefined) continue;
+    out[field] = field === 'promptTemplate' && typeof v === 'string' ? `sha256:${createHash('sha256').update(v).digest('hex').slice(0, 12)}` : v;
+  }
+  return { judge: out };
 }
 
 /** The criteria in words: "dataset digest 1a2b…; samples: 24 of 24; scorer: normalizer whisper-en, metric jiwer@v4.0.0". */

@@ -44,7 +44,9 @@ export async function latestComparableRuns<R extends CompletedRunRow>(
     .map(([dataset, dsRows]) => {
       const latest = new Map<string, R>();
       for (const r of dsRows) {
-        const scorer = allowMixed ? null : boardScorerOf(task, { normalizer: r.normalizer, scoring: (r.config.scorer ?? {}) as Record<string, unknown> });
+        const scorer = allowMixed
+          ? null
+          : boardScorerOf(task, { normalizer: r.normalizer, scoring: (r.config.scorer ?? {}) as Record<string, unknown>, judge: r.config.judge });
         // The same grouping as runComparability's key, from the run row and the database's digest of its sample set.
         const group = allowMixed
           ? ''

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import registerLeaderboard from '../../gateway/cli/commands/leaderboard.js';
 import registerCompare from '../../gateway/cli/commands/compare.js';
+import { runComparability } from '../../gateway/compare/board-criteria.js';
 import { computeLeaderboards, buildLeaderboards, type Leaderboard } from '../../gateway/compare/leaderboard.js';
 import { kindGapView, type KindGapView } from '../../gateway/compare/kind-gap.js';
 import { configSchema } from '../../gateway/config/config-schema.js';
@@ -319,5 +320,25 @@ describe('choosing the main board', () => {
     ]);
     expect(boards[0]!.entries.map((e) => e.runId).sort()).toEqual(['explicit', 'implicit']);
     expect(boards[1]!.differs.some((d) => d.startsWith('extractor: mvbench'))).toBe(true);
+  });
+
+  it('keeps judge scores from different judges apart (model, prompt, temperature, samples, parse rule), naming the judge', () => {
+    const judge = { modelId: 'judge-a', promptTemplate: 'Rate the answer from 0 to 5.', temperature: 0, samples: 1, parseRule: 'last-integer' };
+    const keyOf = (j: unknown) =>
+      runComparability({ run: runHeader('r', 'judge-score', { datasetDigest: 'x', judge: j }), outcomes: [sampleOutcome('s1', '4', { reference: 'r' })] }, 1);
+    const same = keyOf({ ...judge });
+    expect(keyOf(judge).key).toBe(same.key);
+    for (const change of [
+      { modelId: 'judge-b' },
+      { promptTemplate: 'Another rubric.' },
+      { temperature: 0.5 },
+      { samples: 3 },
+      { parseRule: 'first-integer' },
+    ]) {
+      expect(keyOf({ ...judge, ...change }).key, JSON.stringify(change)).not.toBe(same.key);
+    }
+    expect(same.criteria.text).toContain('judge-a');
+    // The prompt is named by a hash, never printed.
+    expect(same.criteria.text).not.toContain('Rate the answer');
   });
 });
