@@ -91,12 +91,15 @@ export async function findBoundSample(db: Kysely<Database>, ref: SampleRef): Pro
   const row = await findBindableSample(db, ref.dataset, ref.sample);
   if (!row) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Sample', id: `${ref.dataset}/${ref.sample}` });
   const root = row.rootDir ?? '.';
-  // The same real-path containment as the media route and the runner: a link out of the root never reaches a model.
+  // The same rule as the media route and the runner (the recorded file when there is one): a link out of its folder never reaches a model.
   const media = await Promise.all(
-    (row.media ?? []).map(async (m) => {
-      const real = await containMediaPath(root, m.path);
+    (row.media ?? []).map(async (m, i) => {
+      const recorded = row.mediaFiles?.[i];
+      const real = await containMediaPath(root, m.path, recorded ? { recorded } : {});
       if (!isContainmentProblem(real)) return { kind: m.kind, path: real.realPath, manifestPath: m.path };
       if (real.problem === 'escape') throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: m.path, root: `of dataset ${ref.dataset}` });
+      // Another file (or size) than the one recorded at import: never bound in its place.
+      if (real.problem === 'changed') throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: `${m.path} (not the file recorded at import)` });
       // Missing now: binding a sample for live scoring needs no file; a video turn checks it and says so.
       return { kind: m.kind, path: resolve(root, m.path), manifestPath: m.path };
     }),

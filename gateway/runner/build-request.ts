@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
-import { containMediaPath, isContainmentProblem } from '../../datasets/contain-media-path.js';
+import { containMediaPath, isContainmentProblem, type RealMediaFile } from '../../datasets/contain-media-path.js';
 import { EvalgateError } from '../errors.js';
 import { apiImage } from '../media/api-image.js';
 import { adapterPcmRateHz } from '../models/adapters.js';
@@ -118,19 +118,21 @@ export function wavDurationS(bytes: Uint8Array): number | undefined {
 }
 
 /**
- * The real file a media entry names, by the same containment rule the media
- * route applies (links resolved): a link swapped in after import that leads
- * out of the dataset root never reaches a model.
+ * The real file a media entry names, by the same rule as the media route
+ * (links resolved): the file recorded at import (real path and size) when
+ * there is a record, and never a link swapped in after import that leads out
+ * of its folder, so such a file never reaches a model.
  */
-async function containedMediaPath(rootDir: string, relPath: string): Promise<string> {
-  const real = await containMediaPath(rootDir, relPath);
+async function containedMediaPath(rootDir: string, relPath: string, recorded?: RealMediaFile): Promise<string> {
+  const real = await containMediaPath(rootDir, relPath, recorded ? { recorded } : {});
   if (!isContainmentProblem(real)) return real.realPath;
   if (real.problem === 'escape') throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', { path: relPath, root: rootDir });
+  // Missing, unreadable, or not the recorded file: unusable alike (errors name the manifest path only).
   throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: relPath });
 }
 
-async function readMedia(rootDir: string, relPath: string): Promise<{ abs: string; data: Uint8Array }> {
-  const abs = await containedMediaPath(rootDir, relPath);
+async function readMedia(rootDir: string, relPath: string, recorded?: RealMediaFile): Promise<{ abs: string; data: Uint8Array }> {
+  const abs = await containedMediaPath(rootDir, relPath, recorded);
   try {
     return { abs, data: new Uint8Array(await readFile(abs)) };
   } catch (err) {
@@ -249,8 +251,9 @@ async function addMediaParts(
   signal: AbortSignal | undefined,
 ): Promise<number | undefined> {
   let audioSeconds = audioSecondsSoFar;
+  const recorded = sample.mediaFiles?.[sample.media.indexOf(m)];
   if (m.kind === 'audio') {
-    const { abs, data } = await readMedia(opts.rootDir, m.path);
+    const { abs, data } = await readMedia(opts.rootDir, m.path, recorded);
     const durationS = sample.durationS ?? wavDurationS(data);
     const mimeType = mimeOf(abs, 'audio/wav');
     const rateHz = opts.decodeAudioSampleRateHz ?? (passThroughAudioMime.has(mimeType) ? undefined : compressedAudioDecodeRateHz);
@@ -274,13 +277,13 @@ async function addMediaParts(
       ...(decoded ? { samples: decoded.samples, sampleRateHz: decoded.sampleRateHz } : {}),
     });
   } else if (m.kind === 'image' || m.kind === 'images') {
-    const { abs, data } = await readMedia(opts.rootDir, m.path);
+    const { abs, data } = await readMedia(opts.rootDir, m.path, recorded);
     // Typed by content, and converted to PNG unless every API takes it (BMP, GIF, TIFF…).
     const image = await apiImage(data, abs, signal);
     if (!image.convertedFrom) await assertDecodableImage(image.data, abs);
     parts.push({ type: 'image', data: image.data, mimeType: image.mimeType, path: abs });
   } else if (m.kind === 'video') {
-    const abs = await containedMediaPath(opts.rootDir, m.path);
+    const abs = await containedMediaPath(opts.rootDir, m.path, recorded);
     if (opts.video.mode === 'video') {
       const { probeMedia } = await import('../media/probe-media.js');
       const info = await probeMedia(abs, { signal, countFrames: false });

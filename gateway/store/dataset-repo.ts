@@ -479,8 +479,10 @@ export interface BindableSample {
   readonly humanAnswers: string[] | null;
   /** Options, if multiple choice. */
   readonly choices: string[] | null;
-  /** Media entries (paths relative to the root). */
+  /** Media entries (paths relative to the root, or absolute). */
   readonly media: SampleMedia[];
+  /** Real path and size recorded at import per media entry (same order; `[]` for samples imported before they were recorded). */
+  readonly mediaFiles: SampleMediaFile[];
   /** The dataset's root folder. */
   readonly rootDir: string | null;
   /** Whether the dataset is sealed. */
@@ -509,6 +511,7 @@ export async function findBindableSample(db: Kysely<Database>, datasetNameOrId: 
       'samples.human_answers as humanAnswers',
       'samples.choices as choices',
       'samples.media as media',
+      'samples.media_files as mediaFiles',
       'datasets.root_dir as rootDir',
       'datasets.sealed as sealed',
       'datasets.meta as datasetMeta',

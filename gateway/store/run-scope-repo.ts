@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database, Dataset, SampleMedia, SampleTask } from './database.js';
+import type { Database, Dataset, SampleMedia, SampleMediaFile, SampleTask } from './database.js';
 
 // What a run covers, read from the store: its dataset, and the dataset's
 // samples of the run's task (ordered by manifest id, capped by the run's
@@ -27,8 +27,10 @@ export interface RunSample {
   readonly humanAnswers?: string[] | null;
   /** Language code. */
   readonly lang: string | null;
-  /** Media files, paths relative to the dataset root. */
+  /** Media files, paths relative to the dataset root (or absolute). */
   readonly media: readonly SampleMedia[];
+  /** Real path and size recorded at import per media entry (same order); absent for samples imported before they were recorded. */
+  readonly mediaFiles?: readonly SampleMediaFile[];
   /** Media duration from the manifest, in seconds. */
   readonly durationS: number | null;
 }
@@ -54,6 +56,7 @@ type SampleRow = {
   human_answers: string[] | null;
   lang: string | null;
   media: SampleMedia[];
+  media_files: SampleMediaFile[];
   duration_s: number | null;
 };
 
@@ -70,11 +73,26 @@ function toRunSample(r: SampleRow): RunSample {
     ...(r.human_answers !== null ? { humanAnswers: r.human_answers } : {}),
     lang: r.lang,
     media: r.media,
+    // The runner reads only these files (datasets/contain-media-path.ts); rows from before they were recorded keep their shape.
+    ...(r.media_files.length > 0 ? { mediaFiles: r.media_files } : {}),
     durationS: r.duration_s,
   };
 }
 
-const sampleColumns = ['id', 'sample_key', 'task', 'reference', 'question', 'choices', 'answer', 'human_answers', 'lang', 'media', 'duration_s'] as const;
+const sampleColumns = [
+  'id',
+  'sample_key',
+  'task',
+  'reference',
+  'question',
+  'choices',
+  'answer',
+  'human_answers',
+  'lang',
+  'media',
+  'media_files',
+  'duration_s',
+] as const;
 
 /** A dataset by id (ids only: names are gateway/store/dataset-repo.ts's findDataset). */
 export async function getDatasetById(db: Db, datasetId: string): Promise<Dataset | undefined> {

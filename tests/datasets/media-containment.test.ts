@@ -167,6 +167,11 @@ describe.skipIf(!available)('media containment by real path', () => {
     await importDataset(ts.store.db, await parseManifest(join(root, 'manifest.jsonl')), { name: 'followed', probeDurationS: null, followSymlinks: true });
     const res = await get('/v1/datasets/followed/samples/b_wav/media/0');
     expect([res.statusCode, res.rawPayload]).toEqual([200, wav]);
+    // Live binding takes the recorded file too, and refuses it once it is no longer the one recorded.
+    expect((await findBoundSample(ts.store.db, { dataset: 'followed', sample: 'b_wav' })).media[0]).toMatchObject({ path: target, manifestPath: 'b.wav' });
+    await writeFile(target, Buffer.concat([wav, Buffer.from([0])]));
+    await expect(findBoundSample(ts.store.db, { dataset: 'followed', sample: 'b_wav' })).rejects.toMatchObject({ code: 'EVALGATE_ERR_MEDIA_NOT_FOUND' });
+    expect((await get('/v1/datasets/followed/samples/b_wav/media/0')).statusCode).toBe(404);
   });
 
   it('binds a live sample only to media inside the root: a file swapped for a link out of it is PATH_ESCAPE, named without server paths', async () => {

@@ -137,6 +137,36 @@ describe('buildRequest with media', () => {
     }
   });
 
+  it('reads only the file recorded at import when there is one: a link accepted with --follow-symlinks is read, a size change is refused', async () => {
+    const far = `${dir}-recorded`;
+    await mkdir(far, { recursive: true });
+    try {
+      const { ffmpegPath } = await resolveFfmpeg();
+      execFileSync(ffmpegPath, ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=size=16x12', '-frames:v', '1', join(far, 'x.png')]);
+      const bytes = await readFile(join(far, 'x.png'));
+      await symlink(join(far, 'x.png'), join(dir, 'linked.png'));
+      const sample: RunnerSample = {
+        ...base,
+        task: 'ocr',
+        media: [{ kind: 'image', path: 'linked.png', sha256: '' }],
+        mediaFiles: [{ realPath: join(far, 'x.png'), sizeBytes: bytes.length }],
+      };
+      const part = (await buildRequest(sample, opts())).request.parts[0];
+      expect(Buffer.from(part?.type === 'image' ? part.data : [])).toEqual(bytes);
+      // Without the record the same link leads out of the root and is refused.
+      await expect(buildRequest({ ...sample, mediaFiles: undefined }, opts())).rejects.toMatchObject({ code: 'EVALGATE_ERR_PATH_ESCAPE' });
+      // The recorded file grows: not the file recorded at import.
+      await writeFile(join(far, 'x.png'), Buffer.concat([bytes, Buffer.from([0])]));
+      await expect(buildRequest(sample, opts())).rejects.toMatchObject({
+        code: 'EVALGATE_ERR_MEDIA_NOT_FOUND',
+        message: expect.stringContaining('linked.png') as unknown,
+      });
+    } finally {
+      await rm(far, { recursive: true, force: true });
+      await rm(join(dir, 'linked.png'), { force: true });
+    }
+  });
+
   it('names media without the server path, also when the dataset root is reached through a link', async () => {
     const linkedRoot = `${dir}-link`;
     await symlink(dir, linkedRoot);
