@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { afterEach, describe, expect, it } from 'vitest';
 import { resetFfmpegResolution, resolveFfmpeg } from '../../gateway/media/ffmpeg-binaries.js';
@@ -15,10 +17,31 @@ function restore(): void {
   resetFfmpegResolution();
 }
 
+/** Resolves with nothing on PATH and no env: the npm fallback, which sets the binaries' execute bit if missing. */
+async function resolveFromNpm(): Promise<Awaited<ReturnType<typeof resolveFfmpeg>>> {
+  delete process.env.FFMPEG_PATH;
+  delete process.env.FFPROBE_PATH;
+  process.env.PATH = '';
+  resetFfmpegResolution();
+  return resolveFfmpeg();
+}
+
 describe('resolveFfmpeg', () => {
   afterEach(restore);
 
+  it('falls back to the npm static binaries when nothing is on PATH, making them executable', async () => {
+    // A clean `npm ci` runs no install scripts (.npmrc: ignore-scripts), so the installers' `chmod u+x` never
+    // ran and a binary may lack its execute bit: the fallback sets it rather than fail.
+    const found = await resolveFromNpm();
+    expect(found).toMatchObject({ ffmpegPath: npmFfmpeg, ffprobePath: npmFfprobe, source: 'npm' });
+    await access(npmFfprobe, constants.X_OK);
+    await access(npmFfmpeg, constants.X_OK);
+  });
+
   it('prefers FFMPEG_PATH / FFPROBE_PATH and reports their versions', async () => {
+    // The npm binaries stand in for a user's own; the fallback makes them runnable first (see above).
+    await resolveFromNpm();
+    restore();
     process.env.FFMPEG_PATH = npmFfmpeg;
     process.env.FFPROBE_PATH = npmFfprobe;
     resetFfmpegResolution();
@@ -33,14 +56,5 @@ describe('resolveFfmpeg', () => {
     process.env.FFPROBE_PATH = npmFfprobe;
     resetFfmpegResolution();
     await expect(resolveFfmpeg()).rejects.toMatchObject({ code: 'EVALGATE_ERR_FFMPEG_NOT_FOUND' });
-  });
-
-  it('falls back to the npm static binaries when nothing is on PATH', async () => {
-    delete process.env.FFMPEG_PATH;
-    delete process.env.FFPROBE_PATH;
-    process.env.PATH = '';
-    resetFfmpegResolution();
-    const found = await resolveFfmpeg();
-    expect(found).toMatchObject({ ffmpegPath: npmFfmpeg, ffprobePath: npmFfprobe, source: 'npm' });
   });
 });
