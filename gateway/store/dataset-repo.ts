@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { MediaEntry } from '../../datasets/dataset-digest.js';
 import { linkBoundary } from '../../datasets/contain-media-path.js';
-import { digestVersionOf } from '../../datasets/dataset-digest.js';
+import { digestVersionOf, type DigestVersion, type MediaEntry } from '../../datasets/dataset-digest.js';
 import { datasetScorerOptions, resolveManifestPath, type Manifest } from '../../datasets/parse-manifest.js';
 import {
   checkReadable,
@@ -276,6 +275,8 @@ export interface PublicDataset {
   readonly manifestDigest: string;
   /** Merkle root over the sample digests. */
   readonly merkleRoot: string;
+  /** Digest definition of the sample digests and root (docs/datasets.md, "Digests"): needed to recompute them. */
+  readonly digestVersion: DigestVersion;
   /** Samples. */
   readonly sampleCount: number;
   /** Import time. */
@@ -296,6 +297,7 @@ export function publicDatasetView(ds: Dataset, access: { readonly isAdmin: boole
     sealed: ds.sealed,
     manifestDigest: ds.manifest_digest,
     merkleRoot: ds.merkle_root,
+    digestVersion: digestVersionOf(ds.digest_version),
     sampleCount: ds.sample_count,
     createdAt: ds.created_at,
   };

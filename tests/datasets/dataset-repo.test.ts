@@ -151,6 +151,7 @@ for (const backend of backends) {
       expect(publicSampleView(o1!, { sealed: false, isAdmin: false }).reference).toBe('EXIT');
       expect(Object.keys(publicDatasetView(ds, { isAdmin: false })).sort()).toEqual([
         'createdAt',
+        'digestVersion',
         'id',
         'manifestDigest',
         'merkleRoot',
@@ -159,6 +160,8 @@ for (const backend of backends) {
         'sealed',
       ]);
       expect(publicDatasetView(ds, { isAdmin: true }).rootDir).toBe(dir);
+      // The digest version is public with the digests: without it nobody could recompute them.
+      expect(publicDatasetView(ds, { isAdmin: false }).digestVersion).toBe(2);
       await expect(requireDataset(ts.store.db, 'nope')).rejects.toMatchObject({ code: 'EVALGATE_ERR_NOT_FOUND' });
     });
   });
