@@ -18,6 +18,8 @@
  * This fit returns the same, mean(θ) = 0 over the fitted models, exactly.
  */
 
+import { choleskySolve, dampedNewtonStep, sigmoid, softplus } from './damped-newton-step.js';
+
 /** Weighted wins between two models (indices into the fitted models). */
 export interface PairWins {
   /** Index of the first model. */
@@ -58,15 +60,6 @@ export type BradleyTerryFit =
     };
 
 const LN10 = Math.LN10;
-
-/** log(1 + e^x) without overflow. */
-function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-}
-
-function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-}
 
 /** Negative log-likelihood (in nats) of θ. */
 function loss(theta: ArrayLike<number>, pairs: readonly PairWins[]): number {
@@ -133,30 +126,7 @@ function solveGauged(h: Float64Array, n: number, r: Float64Array): Float64Array 
   const c = trace / n / n || 1;
   const m = Float64Array.from(h);
   for (let i = 0; i < n * n; i++) m[i]! += c;
-  for (let j = 0; j < n; j++) {
-    let d = m[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= m[j * n + k]! * m[j * n + k]!;
-    if (!(d > 0)) throw new Error('Bradley-Terry Hessian is not positive definite (disconnected comparison graph)');
-    const l = Math.sqrt(d);
-    m[j * n + j] = l;
-    for (let i = j + 1; i < n; i++) {
-      let s = m[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= m[i * n + k]! * m[j * n + k]!;
-      m[i * n + j] = s / l;
-    }
-  }
-  const x = Float64Array.from(r);
-  for (let i = 0; i < n; i++) {
-    let s = x[i]!;
-    for (let k = 0; k < i; k++) s -= m[i * n + k]! * x[k]!;
-    x[i] = s / m[i * n + i]!;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = x[i]!;
-    for (let k = i + 1; k < n; k++) s -= m[k * n + i]! * x[k]!;
-    x[i] = s / m[i * n + i]!;
-  }
-  return x;
+  return choleskySolve(m, n, r, 'Bradley-Terry Hessian is not positive definite (disconnected comparison graph)');
 }
 
 /** Maximum-likelihood θ for `modelCount` models from weighted pairwise wins. */
@@ -195,31 +165,9 @@ export function fitBradleyTerry(modelCount: number, pairs: readonly PairWins[], 
       hess[p.b * n + p.a]! -= w;
     }
     const step = solveGauged(hess, n, grad);
-    // Converged: take the (tiny) full step without a line search, which rounding would only make halve in vain.
-    let full = 0;
-    for (let i = 0; i < n; i++) full = Math.max(full, Math.abs(step[i]!));
-    if (full < tolerance) {
-      for (let i = 0; i < n; i++) theta[i]! += step[i]!;
-      let mean = 0;
-      for (let i = 0; i < n; i++) mean += theta[i]! / n;
-      for (let i = 0; i < n; i++) theta[i]! -= mean;
-      return { status: 'ok', theta, iterations: it };
-    }
-    // Damped Newton: halve until the loss does not rise (needed only far from the optimum).
-    let t = 1;
-    const next = new Float64Array(n);
-    let nextLoss = Number.POSITIVE_INFINITY;
-    for (let tries = 0; tries < 60; tries++) {
-      for (let i = 0; i < n; i++) next[i] = theta[i]! + t * step[i]!;
-      nextLoss = loss(next, pairs);
-      if (nextLoss <= current + 1e-12 * Math.abs(current)) break;
-      t /= 2;
-    }
-    let largest = 0;
-    for (let i = 0; i < n; i++) largest = Math.max(largest, Math.abs(t * step[i]!));
-    theta.set(next);
-    current = nextLoss;
-    if (largest < tolerance) {
+    const move = dampedNewtonStep(theta, step, current, (x) => loss(x, pairs), tolerance);
+    current = move.loss;
+    if (move.converged) {
       // Re-centre: the steps are mean-zero up to rounding, this makes it exact.
       let mean = 0;
       for (let i = 0; i < n; i++) mean += theta[i]! / n;

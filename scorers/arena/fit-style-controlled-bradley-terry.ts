@@ -16,6 +16,8 @@
  * Fitted by Newton's method to 1e-12 (upstream: L-BFGS-B, 100 iterations).
  */
 
+import { choleskySolve, dampedNewtonStep, sigmoid, softplus } from './damped-newton-step.js';
+
 /** The votes, column-wise: model indices, weighted wins and standardized features. */
 export interface StyleRows {
   /** Side A's model index per vote. */
@@ -55,42 +57,6 @@ export interface StyleFit {
 }
 
 const LN10 = Math.LN10;
-
-function softplus(x: number): number {
-  return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-}
-
-function sigmoid(x: number): number {
-  return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-}
-
-/** In-place Cholesky solve of the SPD system m·x = r (m is overwritten). */
-function choleskySolve(m: Float64Array, n: number, r: Float64Array): Float64Array {
-  for (let j = 0; j < n; j++) {
-    let d = m[j * n + j]!;
-    for (let k = 0; k < j; k++) d -= m[j * n + k]! * m[j * n + k]!;
-    if (!(d > 0)) throw new Error('style-controlled Bradley-Terry Hessian is not positive definite');
-    const l = Math.sqrt(d);
-    m[j * n + j] = l;
-    for (let i = j + 1; i < n; i++) {
-      let s = m[i * n + j]!;
-      for (let k = 0; k < j; k++) s -= m[i * n + k]! * m[j * n + k]!;
-      m[i * n + j] = s / l;
-    }
-  }
-  const x = Float64Array.from(r);
-  for (let i = 0; i < n; i++) {
-    let s = x[i]!;
-    for (let k = 0; k < i; k++) s -= m[i * n + k]! * x[k]!;
-    x[i] = s / m[i * n + i]!;
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = x[i]!;
-    for (let k = i + 1; k < n; k++) s -= m[k * n + i]! * x[k]!;
-    x[i] = s / m[i * n + i]!;
-  }
-  return x;
-}
 
 /**
  * Fits θ (modelCount) and β (rows.featureCount) on the votes at `idx` (a
@@ -154,28 +120,10 @@ export function fitStyleControlledBradleyTerry(modelCount: number, rows: StyleRo
         for (let c = 0; c < 2 + k; c++) hess[cols[r]! * p + cols[c]!]! += w * xs[r]! * xs[c]!;
       }
     }
-    const step = choleskySolve(hess, p, grad);
-    // Converged: take the (tiny) full step without a line search, which rounding would only make halve in vain.
-    let full = 0;
-    for (let i = 0; i < p; i++) full = Math.max(full, Math.abs(step[i]!));
-    if (full < tolerance) {
-      for (let i = 0; i < p; i++) params[i]! += step[i]!;
-      return { theta: params.slice(0, modelCount), beta: params.slice(modelCount), iterations: it };
-    }
-    let t = 1;
-    const next = new Float64Array(p);
-    let nextLoss = Number.POSITIVE_INFINITY;
-    for (let tries = 0; tries < 60; tries++) {
-      for (let i = 0; i < p; i++) next[i] = params[i]! + t * step[i]!;
-      nextLoss = loss(next);
-      if (nextLoss <= current + 1e-12 * Math.abs(current)) break;
-      t /= 2;
-    }
-    let largest = 0;
-    for (let i = 0; i < p; i++) largest = Math.max(largest, Math.abs(t * step[i]!));
-    params.set(next);
-    current = nextLoss;
-    if (largest < tolerance) return { theta: params.slice(0, modelCount), beta: params.slice(modelCount), iterations: it };
+    const step = choleskySolve(hess, p, grad, 'style-controlled Bradley-Terry Hessian is not positive definite');
+    const move = dampedNewtonStep(params, step, current, loss, tolerance);
+    current = move.loss;
+    if (move.converged) return { theta: params.slice(0, modelCount), beta: params.slice(modelCount), iterations: it };
   }
   throw new Error(`style-controlled Bradley-Terry did not converge in ${maxIterations} Newton steps`);
 }
