@@ -151,12 +151,29 @@ export interface BarDatum {
 
 /** Metric bars with interval whiskers (drawn by reportChartsScript's `ci` series). */
 export function barsChartOption(bars: readonly BarDatum[], metric: string): ChartSpec {
+  return categoryChartOption(
+    bars.map((b) => b.name),
+    metric,
+    [
+      {
+        type: 'bar',
+        name: metric,
+        data: bars.map((b) => ({ value: b.value.estimate, itemStyle: { color: b.kind === 'specialist' ? '#8250df' : '#0969da' } })),
+      },
+      // `encode` puts both interval ends on the y axis, so its range covers the whiskers, not only the bars.
+      { type: 'custom', id: 'ci', name: '95% CI', data: bars.map((b, j) => [j, b.value.low, b.value.high]), encode: { x: 0, y: [1, 2] }, z: 10 },
+    ],
+  );
+}
+
+/**
+ * One value per named category (a run), left to right: the layout the bar and
+ * latency charts share, so their x-axis labels wrap and their plots line up alike.
+ */
+function categoryChartOption(names: readonly string[], yName: string, series: readonly unknown[]): ChartSpec {
   const left = 64;
   const right = 24;
-  const x = categoryLabels(
-    bars.map((b) => b.name),
-    chartWidthPx - left - right,
-  );
+  const x = categoryLabels(names, chartWidthPx - left - right);
   const top = 32;
   return {
     heightPx: top + 260 + x.heightPx,
@@ -164,17 +181,9 @@ export function barsChartOption(bars: readonly BarDatum[], metric: string): Char
       animation: false,
       tooltip: {},
       grid: { left, right, top, bottom: x.heightPx },
-      xAxis: { type: 'category', data: bars.map((b) => b.name), axisLabel: x.axisLabel },
-      yAxis: { type: 'value', name: metric },
-      series: [
-        {
-          type: 'bar',
-          name: metric,
-          data: bars.map((b) => ({ value: b.value.estimate, itemStyle: { color: b.kind === 'specialist' ? '#8250df' : '#0969da' } })),
-        },
-        // `encode` puts both interval ends on the y axis, so its range covers the whiskers, not only the bars.
-        { type: 'custom', id: 'ci', name: '95% CI', data: bars.map((b, j) => [j, b.value.low, b.value.high]), encode: { x: 0, y: [1, 2] }, z: 10 },
-      ],
+      xAxis: { type: 'category', data: names, axisLabel: x.axisLabel },
+      yAxis: { type: 'value', name: yName },
+      series,
     },
   };
 }
@@ -189,33 +198,20 @@ export interface LatencyDatum {
 
 /** Latency box plots: min, quartiles (linear interpolation, scorers/stats/percentile.ts) and max per run. */
 export function latencyChartOption(runs: readonly LatencyDatum[]): ChartSpec {
-  const left = 64;
-  const right = 24;
-  const x = categoryLabels(
+  return categoryChartOption(
     runs.map((r) => r.name),
-    chartWidthPx - left - right,
+    'ms',
+    [
+      {
+        type: 'boxplot',
+        data: runs.map((r) => {
+          const s = sortedCopy(r.valuesMs.filter((v) => Number.isFinite(v)));
+          // A run with no timed answer has no box ('-' is ECharts' empty value).
+          return s.length ? [0, 0.25, 0.5, 0.75, 1].map((q) => percentile(s, q)) : ['-', '-', '-', '-', '-'];
+        }),
+      },
+    ],
   );
-  const top = 32;
-  return {
-    heightPx: top + 260 + x.heightPx,
-    option: {
-      animation: false,
-      tooltip: {},
-      grid: { left, right, top, bottom: x.heightPx },
-      xAxis: { type: 'category', data: runs.map((r) => r.name), axisLabel: x.axisLabel },
-      yAxis: { type: 'value', name: 'ms' },
-      series: [
-        {
-          type: 'boxplot',
-          data: runs.map((r) => {
-            const s = sortedCopy(r.valuesMs.filter((v) => Number.isFinite(v)));
-            // A run with no timed answer has no box ('-' is ECharts' empty value).
-            return s.length ? [0, 0.25, 0.5, 0.75, 1].map((q) => percentile(s, q)) : ['-', '-', '-', '-', '-'];
-          }),
-        },
-      ],
-    },
-  };
 }
 
 /**
