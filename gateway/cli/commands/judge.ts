@@ -45,6 +45,7 @@ export default function register(program: Command): void {
         const { prepareJudging, executeJudging } = await import('../../judge/execute-judging.js');
         const { formatJudgeReport } = await import('../../judge/format-judge-report.js');
         const { createProgress } = await import('../progress.js');
+        const { abortOnSignal } = await import('../abort-on-signal.js');
         const { defaultRetryPolicy } = await import('../../runner/retry-policy.js');
         const concurrency = positiveInt('--concurrency', opts.concurrency);
         const timeoutMs = positiveInt('--timeout-ms', opts.timeoutMs);
@@ -58,13 +59,9 @@ export default function register(program: Command): void {
               `${prepared.resumed ? 'continuing' : 'starting'} judged run ${prepared.run.id} (run ${prepared.source.id}, judge ${prepared.settings.modelId}, rubric ${prepared.rubric.name})\n`,
             );
           }
-          const abort = new AbortController();
-          const onSignal = (): void => {
-            if (!opts.json) process.stderr.write('\nstopping: judge calls in flight finish, the rest stay pending (run the same command to continue)\n');
-            abort.abort();
-          };
-          process.once('SIGINT', onSignal);
-          process.once('SIGTERM', onSignal);
+          const stop = abortOnSignal(
+            opts.json ? undefined : '\nstopping: judge calls in flight finish, the rest stay pending (run the same command to continue)\n',
+          );
           let progress: ReturnType<typeof createProgress> | undefined;
           try {
             const report = await executeJudging(store.db, prepared, {
@@ -72,7 +69,7 @@ export default function register(program: Command): void {
               timeoutMs,
               retry: { ...defaultRetryPolicy, maxAttempts },
               ...(opts.cache ? { cacheDir: config.cacheDir } : {}),
-              signal: abort.signal,
+              signal: stop.signal,
               onTotal: (n) => {
                 progress = createProgress(`judge ${prepared.run.id.slice(0, 8)}`, n, { json: opts.json });
               },
@@ -83,8 +80,7 @@ export default function register(program: Command): void {
             return opts.json ? report : formatJudgeReport(report);
           } finally {
             progress?.stop();
-            process.off('SIGINT', onSignal);
-            process.off('SIGTERM', onSignal);
+            stop.detach();
             await prepared.model.close?.();
           }
         });

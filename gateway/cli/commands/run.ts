@@ -141,13 +141,8 @@ export default function register(program: Command): void {
             const { executeLocalRun } = await import('../../runner/execute-run.js');
             const { spillDirOf } = await import('../../runner/run-spill.js');
             const { createProgress } = await import('../progress.js');
-            const abort = new AbortController();
-            const onSignal = (): void => {
-              if (!opts.json) process.stderr.write('\nstopping: samples in flight finish, the rest stay pending (resume with --resume)\n');
-              abort.abort();
-            };
-            process.once('SIGINT', onSignal);
-            process.once('SIGTERM', onSignal);
+            const { abortOnSignal } = await import('../abort-on-signal.js');
+            const stop = abortOnSignal(opts.json ? undefined : '\nstopping: samples in flight finish, the rest stay pending (resume with --resume)\n');
             let progress: ReturnType<typeof createProgress> | undefined;
             try {
               const result = await executeLocalRun(store.db, prepared, {
@@ -156,7 +151,7 @@ export default function register(program: Command): void {
                 retry,
                 stream: opts.stream,
                 cacheDir: opts.cache ? `${config.cacheDir}/responses` : undefined,
-                signal: abort.signal,
+                signal: stop.signal,
                 dbOutageMaxMs: outageMaxMs ?? config.runner.dbOutageMaxMs,
                 spillDir: spillDirOf(config.cacheDir),
                 // Outage notices go to stderr even with --json: stdout stays one JSON document.
@@ -174,8 +169,7 @@ export default function register(program: Command): void {
                 : formatRunReport(result.report, { totals: result.totals });
             } finally {
               progress?.stop();
-              process.off('SIGINT', onSignal);
-              process.off('SIGTERM', onSignal);
+              stop.detach();
             }
           } finally {
             await prepared.model.close?.();

@@ -34,6 +34,7 @@ export default function register(program: Command): void {
         const { runWorker } = await import('../../runner/distributed/run-worker.js');
         const { defaultRetryPolicy } = await import('../../runner/retry-policy.js');
         const { spillDirOf } = await import('../../runner/run-spill.js');
+        const { abortOnSignal } = await import('../abort-on-signal.js');
         const concurrency = Math.floor(positiveNumber('--concurrency', opts.concurrency));
         const timeoutMs = positiveNumber('--timeout-ms', opts.timeoutMs);
         const maxAttempts = Math.floor(positiveNumber('--max-attempts', opts.maxAttempts));
@@ -42,13 +43,7 @@ export default function register(program: Command): void {
         return withStore(cmd, async (store, config) => {
           const url = assertDistributable(store, config.database.url);
           const boss = await openSampleQueue(url);
-          const abort = new AbortController();
-          const stop = (): void => {
-            if (!opts.json) process.stderr.write('\nworker stopping: jobs in progress are handed back to the queue\n');
-            abort.abort();
-          };
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
+          const stop = abortOnSignal(opts.json ? undefined : '\nworker stopping: jobs in progress are handed back to the queue\n');
           if (!opts.json) process.stderr.write(`worker started (concurrency ${concurrency}) on ${store.location}\n`);
           try {
             const totals = await runWorker({
@@ -61,7 +56,7 @@ export default function register(program: Command): void {
               retry: { ...defaultRetryPolicy, maxAttempts },
               stream: opts.stream,
               cacheDir: opts.cache ? `${config.cacheDir}/responses` : undefined,
-              signal: abort.signal,
+              signal: stop.signal,
               exitWhenIdleMs,
               dbOutageMaxMs: dbOutageMaxMs ?? config.runner.dbOutageMaxMs,
               spillDir: spillDirOf(config.cacheDir),
@@ -73,8 +68,7 @@ export default function register(program: Command): void {
               totals.finalizedRuns.length ? `; finished runs ${totals.finalizedRuns.join(', ')}` : ''
             }`;
           } finally {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
+            stop.detach();
             await boss.stop({ graceful: true, wait: true, close: true, timeout: 10_000 });
           }
         });
