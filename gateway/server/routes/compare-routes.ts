@@ -8,23 +8,12 @@ import { EvalgateError } from '../../errors.js';
 import type { PredictionStatus } from '../../store/database.js';
 import { findRunWithDataset, listRunSamples } from '../../store/run-listing-repo.js';
 import { resolveRunId, resolveRunIds } from '../../store/run-repo.js';
+import { checkIterations, compareQuerystring, distinctRunIds, statsQuery } from './compare-query.js';
 import { reportRoute } from './report-route.js';
 import { runSampleExtras } from './run-sample-extras.js';
 
-// The cap on iterations is checked in the handler, so the 400 names it in words.
-const statsQuery = {
-  iterations: { type: 'integer', minimum: 10, default: 1000 },
-  seed: { type: 'integer', default: 1 },
-} as const;
-
 // Incomparable runs share a board only when asked (`--allow-mixed` on the CLI); the board is then marked mixed.
 const mixedQuery = { allowMixed: { type: 'boolean', default: false } } as const;
-
-function checkIterations(iterations: number | undefined): void {
-  if (iterations !== undefined && iterations > compareLimits.maxIterations) {
-    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `iterations must be at most ${compareLimits.maxIterations} per request (got ${iterations})` });
-  }
-}
 
 /**
  * Comparison REST API under /v1 (viewer scope, enforced by the parent).
@@ -43,30 +32,13 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
     '/compare',
     {
       schema: {
-        querystring: {
-          type: 'object',
-          required: ['runs'],
-          properties: {
-            runs: { type: 'string', minLength: 1 },
-            by: { type: 'string', enum: ['task', 'tag', 'lang'], default: 'tag' },
-            samples: { type: 'integer', minimum: 0, maximum: 500, default: 0 },
-            ...statsQuery,
-          },
-          additionalProperties: false,
-        },
+        querystring: compareQuerystring(0),
       },
     },
     async (request) => {
       const q = request.query;
       // Duplicates name the same run: they are compared once.
-      const ids = [
-        ...new Set(
-          q.runs
-            .split(',')
-            .map((s) => s.trim())
-            .filter(Boolean),
-        ),
-      ];
+      const ids = distinctRunIds(q.runs);
       if (ids.length > compareLimits.maxRuns) {
         throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
           detail: `runs: at most ${compareLimits.maxRuns} distinct runs per comparison (got ${ids.length})`,

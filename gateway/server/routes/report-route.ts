@@ -5,6 +5,7 @@ import { comparisonView, sealedAccess } from '../../compare/sealed-view.js';
 import { EvalgateError } from '../../errors.js';
 import { renderReport } from '../../report/render-report.js';
 import { resolveRunIds } from '../../store/run-repo.js';
+import { checkIterations, compareQuerystring, distinctRunIds } from './compare-query.js';
 
 /** What the route shares with the comparison routes. */
 export interface ReportRouteOptions {
@@ -25,31 +26,16 @@ export async function reportRoute(app: FastifyInstance, opts: ReportRouteOptions
     '/report',
     {
       schema: {
-        querystring: {
-          type: 'object',
-          required: ['runs'],
-          properties: {
-            runs: { type: 'string', minLength: 1 },
-            by: { type: 'string', enum: ['task', 'tag', 'lang'], default: 'tag' },
-            samples: { type: 'integer', minimum: 0, maximum: 500, default: 20 },
-            iterations: { type: 'integer', minimum: 10, default: 1000 },
-            seed: { type: 'integer', default: 1 },
-          },
-          additionalProperties: false,
-        },
+        querystring: compareQuerystring(20),
       },
     },
     async (request, reply) => {
       const q = request.query;
-      const ids = [...new Set(q.runs.split(',').flatMap((s) => (s.trim() ? [s.trim()] : [])))];
+      const ids = distinctRunIds(q.runs);
       if (ids.length > compareLimits.maxRuns || ids.length < 2) {
         throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `runs: 2 to ${compareLimits.maxRuns} distinct runs per report (got ${ids.length})` });
       }
-      if (q.iterations !== undefined && q.iterations > compareLimits.maxIterations) {
-        throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
-          detail: `iterations must be at most ${compareLimits.maxIterations} per request (got ${q.iterations})`,
-        });
-      }
+      checkIterations(q.iterations);
       const runs = await loadRunOutcomes(app.store.db, await resolveRunIds(app.store.db, ids));
       const comparison = await opts.pool.run({ kind: 'compare', runs, opts: { by: q.by, samples: q.samples, iterations: q.iterations, seed: q.seed } });
       const view = comparisonView(comparison, sealedAccess(request.auth?.scopes ?? [], app.evalgateConfig.sealed?.minSliceSize));
