@@ -6,6 +6,7 @@ import { EvalgateError } from '../errors.js';
 import type PgModule from 'pg';
 import type { Database } from './database.js';
 import { openSharedPglite } from './pglite-owner.js';
+import { redactDatabaseUrl } from './redact-database-url.js';
 
 /** Which backend a store runs on. */
 export type StoreBackend = 'postgres' | 'pglite';
@@ -55,16 +56,6 @@ function pgTypes(pg: typeof PgModule): PgModule.CustomTypesConfig {
   };
 }
 
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres (unparsable URL)';
-  }
-}
-
 /** Opens PostgreSQL (when `url` is set) or the embedded PGlite, then migrates. */
 export async function openStore(opts: OpenStoreOptions = {}): Promise<Store> {
   const store = opts.url
@@ -98,9 +89,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Store> {
     await sql`select 1`.execute(db);
   } catch (err) {
     await db.destroy();
-    throw new EvalgateError('EVALGATE_ERR_DB_UNAVAILABLE', { detail: `${redact(url)}: ${(err as Error).message}` }, { cause: err });
+    throw new EvalgateError('EVALGATE_ERR_DB_UNAVAILABLE', { detail: `${redactDatabaseUrl(url)}: ${(err as Error).message}` }, { cause: err });
   }
-  return { db, backend: 'postgres', location: redact(url), close: () => db.destroy() };
+  return { db, backend: 'postgres', location: redactDatabaseUrl(url), close: () => db.destroy() };
 }
 
 async function openPglite(dir: string, poolSize: number, ownerWaitMs: number, idleInTransactionTimeoutMs: number | undefined): Promise<Store> {

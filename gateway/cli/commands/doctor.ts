@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { redactDatabaseUrl } from '../../store/redact-database-url.js';
 import { runAction } from '../run-action.js';
 
 /** One line of the doctor's report. */
@@ -15,17 +16,6 @@ const homeSourceText = {
   config: 'the folder of --config / EVALGATE_CONFIG',
   default: 'no evalgate.config.json or .evalgate/ here or above: this folder',
 } as const;
-
-/** A connection string with its password hidden, for printing. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'postgres (unparsable URL)';
-  }
-}
 
 export default function register(program: Command): void {
   program
@@ -62,7 +52,7 @@ export default function register(program: Command): void {
           project = loadProject({ file: configFile });
           const { config, home } = project;
           const database = config.database.url
-            ? { backend: 'postgres', location: redactUrl(config.database.url), exists: null }
+            ? { backend: 'postgres', location: redactDatabaseUrl(config.database.url), exists: null }
             : { backend: 'pglite', location: config.database.pgliteDir, exists: existsSync(config.database.pgliteDir) };
           report.project = { home: home.dir, foundBy: home.source, cwd: home.cwd, configFile: home.configFile ?? null, database, cacheDir: config.cacheDir };
           checks.push({ name: 'home', ok: true, detail: `${home.dir} (${homeSourceText[home.source]})` });
