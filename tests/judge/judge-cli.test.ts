@@ -21,17 +21,7 @@ const repo = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
 const cli = join(repo, 'dist/gateway/cli/main.js');
 const hasPostgres = await postgresAvailable();
 
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: repo, env: { ...process.env, DATABASE_URL: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
+const runCli = (args: string[]): ReturnType<typeof spawnCli> => spawnCli(args, { cwd: repo, env: { ...process.env, DATABASE_URL: '' } });
 
 beforeAll(() => {
   // CI builds first (`npm test`); a checkout running this file alone gets a build here.

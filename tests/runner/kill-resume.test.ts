@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defined } from '../helpers/defined.js';
 import { openStore, type Store } from '../../gateway/store/open-store.js';
 import { createTestDatabase, postgresAvailable } from '../helpers/test-stores.js';
+import { spawnCli } from '../helpers/run-cli.js';
 import { answersFor, writeMcqManifest } from './runner-fixtures.js';
 import { startScriptedServer, type ScriptedServer } from './scripted-openai-server.js';
 
@@ -16,17 +17,7 @@ const cli = join(repo, 'dist/gateway/cli/main.js');
 const hasPostgres = await postgresAvailable();
 
 /** Runs the built CLI to completion; resolves with its exit code and output. */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: repo, env: { ...process.env, DATABASE_URL: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
-  });
-}
+const runCli = (args: string[]): ReturnType<typeof spawnCli> => spawnCli(args, { cwd: repo, env: { ...process.env, DATABASE_URL: '' } });
 
 async function okKeys(store: Store, runId?: string): Promise<Set<string>> {
   let q = store.db.selectFrom('predictions as p').innerJoin('samples as s', 's.id', 'p.sample_id').select('s.sample_key').where('p.status', '=', 'ok');
