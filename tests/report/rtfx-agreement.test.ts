@@ -14,26 +14,8 @@ import { executeLocalRun } from '../../gateway/runner/execute-run.js';
 import { formatRunReport } from '../../gateway/runner/format-report.js';
 import { prepareRun } from '../../gateway/runner/prepare-run.js';
 import { buildRunReport } from '../../gateway/runner/score-run.js';
+import { silentWav } from '../helpers/silent-wav.js';
 import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';
-
-/** A mono 16-bit PCM WAV of `seconds` of silence. */
-function wav(seconds: number, sampleRateHz = 16_000): Buffer {
-  const dataBytes = Math.round(seconds * sampleRateHz) * 2;
-  const buf = Buffer.alloc(44 + dataBytes);
-  buf.write('RIFF', 0);
-  buf.writeUInt32LE(36 + dataBytes, 4);
-  buf.write('WAVEfmt ', 8);
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(sampleRateHz, 24);
-  buf.writeUInt32LE(sampleRateHz * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36);
-  buf.writeUInt32LE(dataBytes, 40);
-  return buf;
-}
 
 const references: Record<string, string> = { a0: 'the cat sat', a1: 'hello world', a2: 'one two three', a3: 'rate limits happen', a4: 'good night' };
 
@@ -74,7 +56,7 @@ describe('one RTFx per run in run, compare and the HTML report', () => {
     dir = await mkdtemp(join(tmpdir(), 'evalgate-rtfx-'));
     // Clips of different lengths, so a mean of per-sample ratios would differ from the ratio of sums.
     const seconds: Record<string, number> = { a0: 1, a1: 2, a2: 0.5, a3: 1.5, a4: 1 };
-    for (const [key, s] of Object.entries(seconds)) await writeFile(join(dir, `${key}.wav`), wav(s));
+    for (const [key, s] of Object.entries(seconds)) await writeFile(join(dir, `${key}.wav`), silentWav(s));
     const manifest = join(dir, 'asr.jsonl');
     await writeFile(
       manifest,

@@ -10,28 +10,10 @@ import { executeLocalRun } from '../../gateway/runner/execute-run.js';
 import { prepareRun } from '../../gateway/runner/prepare-run.js';
 import { savePrediction } from '../../gateway/store/prediction-repo.js';
 import { scoreTask } from '../../scorers/score-task.js';
+import { silentWav } from '../helpers/silent-wav.js';
 import { backends, postgresAvailable, type TestStore } from '../helpers/test-stores.js';
 
 const hasPostgres = await postgresAvailable();
-
-function wav(seconds: number, sampleRateHz = 16_000): Buffer {
-  const dataBytes = Math.round(seconds * sampleRateHz) * 2;
-  const buf = Buffer.alloc(44 + dataBytes);
-  buf.write('RIFF', 0);
-  buf.writeUInt32LE(36 + dataBytes, 4);
-  buf.write('WAVE', 8);
-  buf.write('fmt ', 12);
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(sampleRateHz, 24);
-  buf.writeUInt32LE(sampleRateHz * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36);
-  buf.writeUInt32LE(dataBytes, 40);
-  return buf;
-}
 
 const references: Record<string, string> = {
   a0: 'the cat sat on the mat',
@@ -76,7 +58,7 @@ for (const backend of backends) {
     beforeAll(async () => {
       ts = await backend.create();
       dir = await mkdtemp(join(tmpdir(), 'evalgate-asr-'));
-      for (const key of Object.keys(references)) await writeFile(join(dir, `${key}.wav`), wav(1));
+      for (const key of Object.keys(references)) await writeFile(join(dir, `${key}.wav`), silentWav(1));
       manifestPath = join(dir, 'asr.jsonl');
       await writeFile(
         manifestPath,
