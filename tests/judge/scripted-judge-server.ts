@@ -1,5 +1,4 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { openAiErrorType, readBody, sendOpenAiError, startOpenAiTestServer } from '../helpers/openai-test-server.js';
 
 /** What the judge does with one request: a reply text, or an OpenAI-style HTTP error. */
 export type JudgeStep = { readonly text: string; readonly delayMs?: number } | { readonly status: number };
@@ -51,80 +50,56 @@ function textOf(content: unknown): string {
 export async function startJudgeServer(decide: (key: string | undefined, n: number, req: JudgeRequestSeen) => JudgeStep): Promise<JudgeServer> {
   const seen: JudgeRequestSeen[] = [];
   const counts = new Map<string, number>();
-  const sockets = new Set<Socket>();
   let served = 0;
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      const chunks: Buffer[] = [];
-      for await (const c of req) chunks.push(c as Buffer);
-      if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
-        res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}`, type: 'invalid_request_error', param: null, code: null } }));
-        return;
-      }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
-        model?: string;
-        temperature?: unknown;
-        max_tokens?: unknown;
-        max_completion_tokens?: unknown;
-        messages?: { role?: string; content?: unknown }[];
-      };
-      const prompt = (body.messages ?? [])
-        .filter((m) => m.role === 'user')
-        .map((m) => textOf(m.content))
-        .join('\n');
-      const system = (body.messages ?? []).find((m) => m.role === 'system');
-      const key = /\[answer:([^\]]+)\]/.exec(prompt)?.[1];
-      const r: JudgeRequestSeen = {
-        key,
-        prompt,
-        temperature: body.temperature,
-        maxTokens: body.max_completion_tokens ?? body.max_tokens,
-        system: system ? textOf(system.content) : undefined,
-      };
-      seen.push(r);
-      const n = key === undefined ? 1 : (counts.get(key) ?? 0) + 1;
-      if (key !== undefined) counts.set(key, n);
-      const step = decide(key, n, r);
-      if ('status' in step) {
-        res.writeHead(step.status, { 'content-type': 'application/json' });
-        const type = step.status === 429 ? 'rate_limit_exceeded' : step.status >= 500 ? 'server_error' : 'invalid_request_error';
-        res.end(JSON.stringify({ error: { message: `scripted ${step.status}`, type, param: null, code: null } }));
-        return;
-      }
-      if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
-      if (res.destroyed || req.socket.destroyed) return;
-      served++;
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(
-        JSON.stringify({
-          id: `chatcmpl-judge${served}`,
-          object: 'chat.completion',
-          created: 1_700_000_000,
-          model: body.model ?? 'judge',
-          choices: [{ index: 0, message: { role: 'assistant', content: step.text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 50, completion_tokens: 3, total_tokens: 53 },
-          system_fingerprint: null,
-        }),
-      );
-    })().catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: String(err), type: 'server_error', param: null, code: null } }));
-    });
+  const server = await startOpenAiTestServer(async (req, res) => {
+    const body = JSON.parse(await readBody(req)) as {
+      model?: string;
+      temperature?: unknown;
+      max_tokens?: unknown;
+      max_completion_tokens?: unknown;
+      messages?: { role?: string; content?: unknown }[];
+    };
+    const prompt = (body.messages ?? [])
+      .filter((m) => m.role === 'user')
+      .map((m) => textOf(m.content))
+      .join('\n');
+    const system = (body.messages ?? []).find((m) => m.role === 'system');
+    const key = /\[answer:([^\]]+)\]/.exec(prompt)?.[1];
+    const r: JudgeRequestSeen = {
+      key,
+      prompt,
+      temperature: body.temperature,
+      maxTokens: body.max_completion_tokens ?? body.max_tokens,
+      system: system ? textOf(system.content) : undefined,
+    };
+    seen.push(r);
+    const n = key === undefined ? 1 : (counts.get(key) ?? 0) + 1;
+    if (key !== undefined) counts.set(key, n);
+    const step = decide(key, n, r);
+    if ('status' in step) {
+      sendOpenAiError(res, step.status, { message: `scripted ${step.status}`, type: openAiErrorType(step.status) });
+      return;
+    }
+    if (step.delayMs) await new Promise((r) => setTimeout(r, step.delayMs));
+    if (res.destroyed || req.socket.destroyed) return;
+    served++;
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id: `chatcmpl-judge${served}`,
+        object: 'chat.completion',
+        created: 1_700_000_000,
+        model: body.model ?? 'judge',
+        choices: [{ index: 0, message: { role: 'assistant', content: step.text, refusal: null }, logprobs: null, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 50, completion_tokens: 3, total_tokens: 53 },
+        system_fingerprint: null,
+      }),
+    );
   });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl: server.baseUrl,
     seen,
     count: (key) => counts.get(key) ?? 0,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(),
   };
 }

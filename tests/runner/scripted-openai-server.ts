@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { ServerResponse } from 'node:http';
 import { defined } from '../helpers/defined.js';
+import { openAiErrorType, readBody, sendOpenAiError, startOpenAiTestServer } from '../helpers/openai-test-server.js';
 
 /**
  * What the server does with one request for a sample:
@@ -59,12 +59,6 @@ function keyOf(body: { messages?: { content?: unknown }[] }): string | undefined
   return undefined;
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 function completion(model: string, text: string, n: number): Record<string, unknown> {
   return {
     id: `chatcmpl-scripted${n}`,
@@ -98,7 +92,6 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
   const requests = new Map<string, number>();
   const answered = new Map<string, string>();
   const bodies: unknown[] = [];
-  const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   let served = 0;
   const wait = (ms: number): Promise<void> =>
@@ -110,20 +103,14 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
       timers.add(t);
     });
 
-  const server: Server = createServer((req, res) => {
-    void (async () => {
-      if (req.method !== 'POST' || !req.url?.endsWith('/chat/completions')) {
-        res.writeHead(404, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: `no route ${req.method} ${req.url}`, type: 'invalid_request_error', param: null, code: null } }));
-        return;
-      }
+  const server = await startOpenAiTestServer(
+    async (req, res) => {
       const body = JSON.parse(await readBody(req)) as { model?: string; stream?: boolean; messages?: { content?: unknown }[] };
       bodies.push(body);
       const key = keyOf(body);
       const text = key ? opts.answers[key] : undefined;
       if (!key || text === undefined) {
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { message: 'no [sample:KEY] marker in the prompt', type: 'invalid_request_error', param: 'messages', code: null } }));
+        sendOpenAiError(res, 400, { message: 'no [sample:KEY] marker in the prompt', type: 'invalid_request_error', param: 'messages' });
         return;
       }
       const n = (requests.get(key) ?? 0) + 1;
@@ -136,11 +123,9 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
         return;
       }
       if (typeof step === 'object' && step.kind === 'error') {
-        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        const headers: Record<string, string> = {};
         if (step.retryAfterS !== undefined) headers['retry-after'] = String(step.retryAfterS);
-        res.writeHead(step.status, headers);
-        const type = step.status === 429 ? 'rate_limit_exceeded' : step.status >= 500 ? 'server_error' : 'invalid_request_error';
-        res.end(JSON.stringify({ error: { message: `scripted ${step.status}`, type, param: null, code: null } }));
+        sendOpenAiError(res, step.status, { message: `scripted ${step.status}`, type: openAiErrorType(step.status) }, headers);
         return;
       }
       const delayMs = typeof step === 'object' ? step.delayMs : (opts.latencyMs ?? 0);
@@ -153,27 +138,17 @@ export async function startScriptedServer(opts: ScriptedServerOptions): Promise<
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(completion(body.model ?? 'scripted', text, served)));
       }
-    })().catch((err: unknown) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ error: { message: String(err), type: 'server_error', param: null, code: null } }));
-    });
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+    },
+    { keepAliveTimeoutMs: 60_000 },
+  );
   return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
+    baseUrl: server.baseUrl,
     requests,
     bodies,
     answered,
     close: async () => {
       for (const t of timers) clearTimeout(t);
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 }
