@@ -7,8 +7,8 @@ import { finishedWithError } from '../models/spec/finish-error.js';
 import type { ModelRequest, ModelResult, ModelV1 } from '../models/spec/model-v1.js';
 import type { AdaptiveConcurrency } from '../runner/adaptive-concurrency.js';
 import { requestCacheKey, type CacheModelIdentity, type ResponseCache } from '../runner/response-cache.js';
-import { backoffDelayMs, classifyError, defaultRetryPolicy, sleep, type ClassifiedError, type RetryPolicy } from '../runner/retry-policy.js';
-import { RunCancelledError } from '../runner/run-batch.js';
+import { defaultRetryPolicy, type ClassifiedError, type RetryPolicy } from '../runner/retry-policy.js';
+import { callWithRetries } from '../runner/call-with-retries.js';
 import { parseJudgeReply, renderJudgePrompt, type JudgeInput, type JudgeRubric } from '../../scorers/judge/judge-rubric.js';
 
 /** How judge calls are made. */
@@ -82,44 +82,21 @@ async function callJudge(
   signal: AbortSignal | undefined,
   counter: { attempts: number; requestMs: number },
 ): Promise<ModelResult> {
-  const retry = o.retry ?? defaultRetryPolicy;
-  let last: ClassifiedError | undefined;
-  for (let attempt = 0; attempt < retry.maxAttempts; attempt++) {
-    if (signal?.aborted) throw new RunCancelledError();
-    if (attempt > 0 && last) {
-      try {
-        await sleep(backoffDelayMs(attempt, retry, last.retryAfterMs, o.random), signal);
-      } catch {
-        throw new RunCancelledError();
-      }
-    }
-    try {
-      await o.limiter.acquire(signal);
-    } catch {
-      throw new RunCancelledError();
-    }
-    counter.attempts++;
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new DOMException(`no answer within ${o.timeoutMs} ms`, 'TimeoutError')), o.timeoutMs);
-    const attemptSignal = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
-    const started = performance.now();
-    try {
+  const call = await callWithRetries(
+    { retry: o.retry ?? defaultRetryPolicy, limiter: o.limiter, timeoutMs: o.timeoutMs, random: o.random },
+    signal,
+    async (attemptSignal) => {
       const result = await o.model.doGenerate({ ...request, signal: attemptSignal });
       if (result.finishReason === 'error') throw finishedWithError(result);
-      o.limiter.onSuccess();
-      counter.requestMs += performance.now() - started;
       return result;
-    } catch (err) {
-      last = classifyError(err, { timedOut: timeout.signal.aborted, cancelled: signal?.aborted ?? false, timeoutMs: o.timeoutMs });
-      if (last.code === 'cancelled') throw new RunCancelledError();
-      if (last.rateLimited) o.limiter.onRateLimited();
-      if (!last.retryable) break;
-    } finally {
-      clearTimeout(timer);
-      o.limiter.release();
-    }
+    },
+  );
+  counter.attempts += call.attempts;
+  if (call.ok) {
+    counter.requestMs += call.requestMs;
+    return call.value;
   }
-  throw new JudgeCallFailed(last ?? { code: 'adapter', retryable: false, rateLimited: false, message: 'no attempt made' });
+  throw new JudgeCallFailed(call.last ?? { code: 'adapter', retryable: false, rateLimited: false, message: 'no attempt made' });
 }
 
 const clip = (s: string, n = 200): string => (s.length > n ? `${s.slice(0, n)}…` : s);

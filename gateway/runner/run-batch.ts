@@ -8,8 +8,10 @@ import { buildRequest, scrubPaths, type BuildRequestOptions, type RunnerSample }
 import type { DbOutageGuard } from './db-outage-guard.js';
 import { claimSample, releaseSample } from '../store/run-claim-repo.js';
 import { requestCacheKey, type CacheModelIdentity, type ResponseCache } from './response-cache.js';
-import { backoffDelayMs, classifyError, defaultRetryPolicy, sleep, type ClassifiedError, type RetryPolicy } from './retry-policy.js';
+import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
 import { PredictionWriter } from './prediction-writer.js';
+import { callWithRetries } from './call-with-retries.js';
+import { RunCancelledError } from './run-cancelled-error.js';
 import type { PredictionError, ScoreRow } from '../store/prediction-repo.js';
 
 /** How one sample is processed; shared by the local runner and distributed workers. */
@@ -74,13 +76,8 @@ export class SampleClaimedElsewhereError extends Error {
   }
 }
 
-/** Thrown when the run's own signal aborts: the sample is left pending, not failed. */
-export class RunCancelledError extends Error {
-  constructor() {
-    super('run cancelled');
-    this.name = 'RunCancelledError';
-  }
-}
+// Kept exported from here for the runner's and the judge's callers; it lives on its own so call-with-retries can throw it.
+export { RunCancelledError };
 
 function missingCapability(model: ModelV1, sample: RunnerSample, build: BuildRequestOptions): string | undefined {
   const caps = model.capabilities;
@@ -174,59 +171,30 @@ export class SampleProcessor {
       if (hit) return this.#store(sample, hit, { attempts: 0, cached: true, audioSeconds: built.audioSeconds, startedMs });
     }
 
-    let attempts = 0;
-    let last: ClassifiedError | undefined;
-    while (attempts < this.#retry.maxAttempts) {
-      if (signal?.aborted) throw new RunCancelledError();
-      if (attempts > 0 && last) {
-        try {
-          await sleep(backoffDelayMs(attempts, this.#retry, last.retryAfterMs, o.random), signal);
-        } catch {
-          throw new RunCancelledError();
-        }
-      }
-      try {
-        await o.limiter.acquire(signal);
-      } catch {
-        throw new RunCancelledError();
-      }
-      attempts++;
-      const timeout = new AbortController();
-      const timer = setTimeout(() => timeout.abort(new DOMException(`no answer within ${o.timeoutMs} ms`, 'TimeoutError')), o.timeoutMs);
-      const attemptSignal = signal ? AbortSignal.any([signal, timeout.signal]) : timeout.signal;
-      const requestStartMs = performance.now();
-      let answer: { result: ModelResult; firstTokenMs?: number; requestMs: number } | undefined;
-      try {
-        const { result, firstTokenMs } = await this.#call({ ...built.request, signal: attemptSignal }, requestStartMs);
+    const call = await callWithRetries(
+      { retry: this.#retry, limiter: o.limiter, timeoutMs: o.timeoutMs, random: o.random },
+      signal,
+      async (attemptSignal, startedMs) => {
+        const answer = await this.#call({ ...built.request, signal: attemptSignal }, startedMs);
         // The provider ended the answer for a reason that makes it no answer:
         // a failed call (never scored, never cached), whatever text came with it.
-        if (result.finishReason === 'error') throw finishedWithError(result);
-        answer = { result, firstTokenMs, requestMs: performance.now() - requestStartMs };
-        o.limiter.onSuccess();
-      } catch (err) {
-        last = classifyError(err, { timedOut: timeout.signal.aborted, cancelled: signal?.aborted ?? false, timeoutMs: o.timeoutMs });
-        if (last.code === 'cancelled') throw new RunCancelledError();
-        if (last.rateLimited) o.limiter.onRateLimited();
-      } finally {
-        // The slot bounds model calls only: scoring and the database write
-        // happen outside it, so they never idle the model.
-        clearTimeout(timer);
-        o.limiter.release();
-      }
-      if (answer) {
-        const { result } = answer;
-        if (o.cache && cacheKey) await o.cache.cache.set(cacheKey, { text: result.text, raw: result.raw, warnings: result.warnings, usage: result.usage });
-        return this.#store(sample, result, {
-          attempts,
-          cached: false,
-          audioSeconds: built.audioSeconds,
-          startedMs,
-          requestMs: answer.requestMs,
-          firstTokenMs: answer.firstTokenMs,
-        });
-      }
-      if (!last?.retryable) break;
+        if (answer.result.finishReason === 'error') throw finishedWithError(answer.result);
+        return answer;
+      },
+    );
+    if (call.ok) {
+      const { result, firstTokenMs } = call.value;
+      if (o.cache && cacheKey) await o.cache.cache.set(cacheKey, { text: result.text, raw: result.raw, warnings: result.warnings, usage: result.usage });
+      return this.#store(sample, result, {
+        attempts: call.attempts,
+        cached: false,
+        audioSeconds: built.audioSeconds,
+        startedMs,
+        requestMs: call.requestMs,
+        firstTokenMs,
+      });
     }
+    const { last, attempts } = call;
 
     const error: PredictionError = {
       code: last?.code ?? 'adapter',
