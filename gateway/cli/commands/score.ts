@@ -171,29 +171,16 @@ export default function register(program: Command): void {
 
         const match = opts.match ?? 'id';
         if (match !== 'id' && match !== 'position') throw input(`--match must be id or position, not "${match}"`);
-        const { isPredictionFormat, matchByPosition } = await import('../../score-input/read-predictions.js');
+        const { isPredictionFormat, matchByPosition, readPredictions } = await import('../../score-input/read-predictions.js');
         if (opts.format !== undefined && !isPredictionFormat(opts.format)) {
           throw input(`--format must be ${orList([...PREDICTION_FORMATS])}, not "${opts.format}"`);
         }
-        // The predictions are parsed on a worker thread while this one reads the references (large files
-        // only); a problem in the references is still the one reported first, as when they were read in turn.
-        const { readPredictionsInWorker } = await import('../../score-input/read-predictions-in-worker.js');
-        const predictions = readPredictionsInWorker(opts.predictions, {
-          ...(opts.format ? { format: opts.format } : {}),
-          ...(opts.key ? { key: opts.key } : {}),
-        });
         const { readReferences } = await import('../../score-input/read-references.js');
-        let refs: Awaited<ReturnType<typeof readReferences>>;
-        try {
-          refs = await readReferences(opts.references, onlyTask);
-          if (refs.rows.size === 0) {
-            throw bad(opts.references, 0, 'file', onlyTask ? `no rows of task ${onlyTask} (${refs.skipped.size} of other tasks)` : 'no rows to score');
-          }
-        } catch (err) {
-          predictions.cancel();
-          throw err;
+        const refs = await readReferences(opts.references, onlyTask);
+        if (refs.rows.size === 0) {
+          throw bad(opts.references, 0, 'file', onlyTask ? `no rows of task ${onlyTask} (${refs.skipped.size} of other tasks)` : 'no rows to score');
         }
-        let read = await predictions.result;
+        let read = await readPredictions(opts.predictions, { ...(opts.format ? { format: opts.format } : {}), ...(opts.key ? { key: opts.key } : {}) });
         if (match === 'position') {
           // Positions count the rows of one task (lmms-eval's doc_id is a doc's place in its task's split).
           if (new Set([...refs.rows.values()].map((r) => r.task)).size > 1) throw input('--match position needs one task: pass --task');
