@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { defaultMinSliceSize, mayReadReferences, mayReadSampleScores, operatorAccess, type SealedAccess } from '../compare/sealed-view.js';
+import { predictionIsScore } from '../../scorers/tasks/index.js';
 import { EvalgateError } from '../errors.js';
 import type { Database, PredictionStatus } from '../store/database.js';
 import { findRunWithDataset } from '../store/run-listing-repo.js';
@@ -30,6 +31,8 @@ export interface RunSampleAccess {
   readonly references: boolean;
   /** Per-sample scores and their details (extracted answer…). */
   readonly scores: boolean;
+  /** Prediction text and error details: false only where the prediction is itself a score (a judged run) and scores are withheld. */
+  readonly predictions?: boolean;
   /** What is left out and why; empty when nothing is. */
   readonly withheld: readonly string[];
 }
@@ -42,15 +45,16 @@ export interface RunSampleAccess {
  * per-sample score (each could give a reference away) — unless the user passes
  * `--include-sealed`, which reads them from the local database as the operator.
  */
-export function cliSampleAccess(sealed: boolean, includeSealed: boolean): RunSampleAccess {
+export function cliSampleAccess(sealed: boolean, includeSealed: boolean, task = ''): RunSampleAccess {
   const access: SealedAccess = sealed && !includeSealed ? { isAdmin: false, minSliceSize: defaultMinSliceSize } : operatorAccess;
   const references = mayReadReferences(access);
   const scores = mayReadSampleScores(access, sealed);
   const withheld = [
     ...(references ? [] : ['references and answer letters (sealed dataset; --include-sealed reads them from the local database)']),
     ...(scores ? [] : ['per-sample scores and score details (sealed dataset; --include-sealed reads them from the local database)']),
+    ...(scores || !predictionIsScore(task) ? [] : ['the judge scores and replies of this judged run (per-sample scores of a sealed dataset)']),
   ];
-  return { references, scores, withheld };
+  return { references, scores, predictions: scores || !predictionIsScore(task), withheld };
 }
 
 /** Resolves a run id or 8+ character prefix and returns the run as the per-sample views name it. */
@@ -92,9 +96,10 @@ export function recordOf(row: RunSampleResultRow, access: RunSampleAccess): RunS
   return {
     sampleKey: row.sampleKey,
     status: row.status,
-    prediction: row.outputText,
+    prediction: access.predictions === false ? null : row.outputText,
     ...(access.scores ? { scores: row.scores ?? {}, details: row.details ?? null } : {}),
-    error: row.error,
+    // A judge's failed reply can quote the reference: only the failing stage is left.
+    error: access.predictions === false && row.error ? { code: row.error.code ?? null } : row.error,
     latencyMs: { total: row.latencyTotalMs, request: row.latencyRequestMs, firstToken: row.latencyFirstTokenMs },
     audioSeconds: row.audioSeconds,
     attempts: row.attempts,

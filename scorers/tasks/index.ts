@@ -40,6 +40,14 @@ export function isTaskName(name: string): name is TaskName {
  */
 export const derivedTasks: Readonly<Record<string, TaskSpec>> = Object.freeze({ 'judge-score': judgeScoreTask });
 
+/**
+ * Whether a run of this task stores a score as its "prediction" (a judged run's answer is the judge's
+ * score), so its prediction text and judge replies are per-sample scores to the sealed rules.
+ */
+export function predictionIsScore(task: string): boolean {
+  return Object.hasOwn(derivedTasks, task);
+}
+
 /** The spec of a task (a registry task, else a derived one), or undefined for an unknown name. */
 export function getTask(name: string): TaskSpec | undefined {
   if (isTaskName(name)) return tasks[name];

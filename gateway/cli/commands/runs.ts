@@ -115,7 +115,7 @@ export default function register(program: Command): void {
             const { formatRunSamplesPage } = await import('../../run-samples/format-run-samples.js');
             return withStore(cmd, async (store) => {
               const run = await loadRunSampleHeader(store.db, runId);
-              const access = cliSampleAccess(run.sealed, Boolean(opts.includeSealed));
+              const access = cliSampleAccess(run.sealed, Boolean(opts.includeSealed), run.task);
               const filter = opts.failed ? 'not-ok' : 'all';
               const total = await countRunSampleResults(store.db, run.runId, filter);
               const samples = await runSampleRecordsPage(store.db, run.runId, { filter, access, limit, offset });
@@ -184,7 +184,7 @@ export default function register(program: Command): void {
         const { countRunSampleResults } = await import('../../store/run-samples-repo.js');
         return withStore(cmd, async (store) => {
           const run = await loadRunSampleHeader(store.db, runId);
-          const access = cliSampleAccess(run.sealed, Boolean(opts.includeSealed));
+          const access = cliSampleAccess(run.sealed, Boolean(opts.includeSealed), run.task);
           const filter = opts.failed ? 'not-ok' : 'all';
           const total = await countRunSampleResults(store.db, run.runId, filter);
           const progress = exportProgress(total);

@@ -4,6 +4,7 @@ import { loadKindGapInput } from '../../compare/kind-gap.js';
 import { loadLeaderboardInput } from '../../compare/leaderboard.js';
 import { loadRunOutcomes } from '../../compare/load-run-outcomes.js';
 import { comparisonView, kindGapFor, leaderboardsView, mayReadReferences, sealedAccess, type SealedAccess } from '../../compare/sealed-view.js';
+import { predictionIsScore } from '../../../scorers/tasks/index.js';
 import { EvalgateError } from '../../errors.js';
 import type { PredictionStatus } from '../../store/database.js';
 import { findRunWithDataset, listRunSamples } from '../../store/run-listing-repo.js';
@@ -126,8 +127,12 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
         run: { id: run.id, task: run.task, modelId: run.model_id, dataset: run.dataset },
         samples: rows.map(({ reference, answer, human_answers: humanAnswers, ...r }) => {
           const scores = extras.scores(r.sample_key);
+          // A judged run's prediction is the judge's score, and a failed judge reply can quote the reference:
+          // both follow the per-sample score rule.
+          const hideAnswer = predictionIsScore(run.task) && !scores;
           return {
             ...r,
+            ...(hideAnswer ? { output_text: null, error: r.error ? { code: (r.error as { code?: unknown }).code ?? null } : null } : {}),
             media: extras.media(r.sample_key, r.media),
             ...(scores ? { scores } : {}),
             ...(admin ? { reference, answer, ...(humanAnswers ? { humanAnswers } : {}) } : {}),
