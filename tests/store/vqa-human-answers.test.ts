@@ -69,10 +69,12 @@ for (const backend of backends) {
         ['r1', null],
       ]);
       const h1 = rows[0]!;
-      const input = { id: h1.sample_key, task: h1.task, media: h1.media, question: h1.question, tags: h1.tags };
-      expect(sampleDigest({ ...input, answers: h1.human_answers })).toBe(h1.sample_digest);
-      expect(sampleDigest(input)).not.toBe(h1.sample_digest);
       const ds = await ts.store.db.selectFrom('datasets').selectAll().where('id', '=', datasetId).executeTakeFirstOrThrow();
+      // A new import is digested under the dataset's recorded digest version (2: media content, not paths).
+      expect(ds.digest_version).toBe(2);
+      const input = { id: h1.sample_key, task: h1.task, media: h1.media, question: h1.question, tags: h1.tags };
+      expect(sampleDigest({ ...input, answers: h1.human_answers }, 2)).toBe(h1.sample_digest);
+      expect(sampleDigest(input, 2)).not.toBe(h1.sample_digest);
       const report = await verifyDataset(ts.store.db, ds);
       expect(report.changed).toEqual([]);
       expect(report.ok).toBe(true);
@@ -133,24 +135,39 @@ for (const backend of backends) {
     });
 
     it('migration down drops the column, up adds it back empty', async () => {
-      const { db } = ts.store;
-      const hasColumn = async (): Promise<boolean> => {
-        const r = await sql<{
-          n: number | string;
-        }>`select count(*) as n from information_schema.columns where table_name = 'samples' and column_name = 'human_answers'`.execute(db);
-        return Number(r.rows[0]?.n) === 1;
-      };
-      expect(await hasColumn()).toBe(true);
-      const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...migrations }) } });
-      const down = await migrator.migrateDown();
-      expect(down.error).toBeUndefined();
-      expect(down.results?.map((r) => r.migrationName)).toEqual(['20261204210000_sample_human_answers']);
-      expect(await hasColumn()).toBe(false);
-      const up = await migrator.migrateToLatest();
-      expect(up.error).toBeUndefined();
-      expect(await hasColumn()).toBe(true);
-      const rows = await listSamples(db, datasetId);
-      expect(rows.every((r) => r.human_answers === null)).toBe(true);
+      // This store holds a digest-v2 dataset, which the later digest-version migration refuses to go below
+      // (it would lose the fact): so that refusal is checked here, and the column's down/up on a store whose
+      // only dataset is digest v1, as every dataset was when this column's migration was the latest.
+      const guarded = new Migrator({ db: ts.store.db, provider: { getMigrations: () => Promise.resolve({ ...migrations }) } });
+      const refused = await guarded.migrateTo('20261204170000_task_as_text');
+      expect(String(refused.error)).toMatch(/digest_version/);
+
+      const fresh = await backend.create({ migrate: true });
+      try {
+        const { db } = fresh.store;
+        const v1 = await importDataset(db, await parseManifest(await writeSet()), { name: 'vqa-v1', sealed: true, probeDurationS: null });
+        await db.updateTable('datasets').set({ digest_version: 1 }).where('id', '=', v1.id).execute();
+        const hasColumn = async (): Promise<boolean> => {
+          const r = await sql<{
+            n: number | string;
+          }>`select count(*) as n from information_schema.columns where table_name = 'samples' and column_name = 'human_answers'`.execute(db);
+          return Number(r.rows[0]?.n) === 1;
+        };
+        expect(await hasColumn()).toBe(true);
+        const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...migrations }) } });
+        const down = await migrator.migrateTo('20261204170000_task_as_text');
+        expect(down.error).toBeUndefined();
+        expect(down.results?.map((r) => r.migrationName)).toEqual(['20261205010000_dataset_digest_version', '20261204210000_sample_human_answers']);
+        expect(await hasColumn()).toBe(false);
+        const up = await migrator.migrateToLatest();
+        expect(up.error).toBeUndefined();
+        expect(await hasColumn()).toBe(true);
+        const rows = await listSamples(db, v1.id);
+        expect(rows.length).toBe(4);
+        expect(rows.every((r) => r.human_answers === null)).toBe(true);
+      } finally {
+        await fresh.dispose();
+      }
     });
   });
 }
