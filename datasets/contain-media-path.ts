@@ -1,6 +1,6 @@
 import { constants as fsConstants } from 'node:fs';
 import { open, realpath, stat, type FileHandle } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, sep } from 'node:path';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { resolveManifestPath } from './parse-manifest.js';
 
 // Which file a dataset's media entry is. A manifest may name media anywhere
@@ -50,6 +50,24 @@ export interface ContainOptions {
   readonly followSymlinks?: boolean;
   /** The file recorded at import: only a file at this real path and of this size is accepted. */
   readonly recorded?: RealMediaFile;
+  /**
+   * At import: the folders media may come from besides the dataset root (`--media-root DIR`). A path is
+   * accepted only when the file lies in the root or one of them (a link, under `followSymlinks`, when the
+   * link does), so a manifest cannot name /etc/passwd or ../../.ssh/id_rsa and have the gateway serve it.
+   */
+  readonly mediaRoots?: readonly string[];
+}
+
+/**
+ * Whether the file lies in the dataset root or a media root: its real path, or, for a link followed under
+ * `followSymlinks`, the link itself (the link is what the user vouched for by passing the flag).
+ */
+async function insideAllowedRoots(root: string, mediaRoots: readonly string[], abs: string, real: string, followSymlinks: boolean): Promise<boolean> {
+  const roots = [root, ...mediaRoots].map((r) => resolve(r));
+  const realRoots = await Promise.all(roots.map((r) => realpath(r).catch(() => undefined)));
+  const inside = (p: string, within: readonly (string | undefined)[]): boolean => within.some((r) => r !== undefined && isInsideRealRoot(r, p));
+  if (followSymlinks && real !== abs) return inside(abs, roots) || inside(abs, realRoots);
+  return inside(real, realRoots);
 }
 
 /** Whether `realPath` lies inside `realRoot` (both already resolved by realpath). */
@@ -88,6 +106,12 @@ export async function containMediaPath(root: string, manifestPath: string, opts:
     return fsProblem(manifestPath, err);
   }
   const isRecorded = opts.recorded !== undefined && real === opts.recorded.realPath;
+  if (opts.mediaRoots !== undefined && !(await insideAllowedRoots(root, opts.mediaRoots, abs, real, Boolean(opts.followSymlinks)))) {
+    return {
+      problem: 'escape',
+      detail: `${manifestPath} is outside the dataset folder${opts.mediaRoots.length ? ' and every --media-root' : ''} (pass --media-root DIR to allow media under DIR)`,
+    };
+  }
   if (!isRecorded && !opts.followSymlinks && real !== abs) {
     let realBoundary: string;
     try {

@@ -73,6 +73,8 @@ export interface PrepareOptions {
   readonly signal?: AbortSignal;
   /** Accept media links that lead out of the folder they are in (`--follow-symlinks`). */
   readonly followSymlinks?: boolean;
+  /** Folders media may come from besides the manifest's folder (`--media-root`); anything else is refused. */
+  readonly mediaRoots?: readonly string[];
   /** Digest definition (default: the current one; the demo passes a stored dataset's to compare with it). */
   readonly digestVersion?: DigestVersion;
 }
@@ -155,7 +157,7 @@ export async function prepareDataset(manifest: Manifest, opts: PrepareOptions = 
   await mapPool(paths, opts.concurrency ?? 4, async (p) => {
     opts.signal?.throwIfAborted();
     // Links are resolved and checked first; everything after reads the real file.
-    const file = await containMediaPath(manifest.root, p, { followSymlinks: opts.followSymlinks });
+    const file = await containMediaPath(manifest.root, p, { followSymlinks: opts.followSymlinks, mediaRoots: opts.mediaRoots ?? [] });
     if (isContainmentProblem(file)) {
       fileInfo.set(p, { problem: file });
       return;

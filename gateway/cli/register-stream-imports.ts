@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isTaskName, orList, taskNames } from '../../scorers/tasks/index.js';
 import { runAction } from './run-action.js';
@@ -23,6 +24,8 @@ interface SharedImportOpts {
   lang?: string;
   tag: string[];
   mediaDir?: string;
+  /** `--media-root`: folders media may come from besides the source folder (lhotse recordings in place). */
+  mediaRoot?: string[];
   db?: boolean;
   json?: boolean;
 }
@@ -86,7 +89,8 @@ async function record(cmd: Command, format: string, source: string, w: Written, 
       dataset = await importDataset(store.db, manifest, {
         name: opts.name,
         sealed: opts.sealed,
-        meta: { format, source, limit: limit ?? null },
+        mediaRoots: (opts.mediaRoot ?? []).map((d) => resolve(d)),
+        meta: { format, source, limit: limit ?? null, ...(opts.mediaRoot?.length ? { mediaRoots: opts.mediaRoot.map((d) => resolve(d)) } : {}) },
         onProgress: (done) => {
           progress.increment(done - last);
           last = done;

@@ -41,6 +41,8 @@ export interface ImportDatasetOptions {
   readonly signal?: AbortSignal;
   /** Accept media links that lead out of the folder they are in (`--follow-symlinks`). */
   readonly followSymlinks?: boolean;
+  /** Folders media may come from besides the manifest's folder (`--media-root`, recorded in meta). */
+  readonly mediaRoots?: readonly string[];
 }
 
 /** Counts and durations of a dataset. */
@@ -113,13 +115,14 @@ export async function importDataset(db: Kysely<Database>, manifest: Manifest, op
     concurrency: opts.concurrency,
     signal: opts.signal,
     followSymlinks: opts.followSymlinks,
+    mediaRoots: opts.mediaRoots ?? [],
   });
   // A link out of the folder it is in is refused on its own code: it is a
   // containment failure, not a missing file.
   const escape = prepared.problems.find((p) => p.problem === 'escape');
   if (escape) {
     throw new EvalgateError('EVALGATE_ERR_PATH_ESCAPE', {
-      path: `${escape.path} (sample ${escape.id}${escape.line ? `, line ${escape.line}` : ''}: a symbolic link to a file outside its folder; pass --follow-symlinks to accept it)`,
+      path: `${escape.path} (sample ${escape.id}${escape.line ? `, line ${escape.line}` : ''}: ${escape.detail?.includes('--media-root') ? escape.detail.slice(escape.path.length + 1) : 'a symbolic link to a file outside its folder; pass --follow-symlinks to accept it'})`,
       root: linkBoundary(manifest.root, resolveManifestPath(manifest.root, escape.path)),
     });
   }

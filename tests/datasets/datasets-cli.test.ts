@@ -99,12 +99,16 @@ describe('evalgate datasets', () => {
     await put(join(data, 'text'), 'a one\nb two\n');
     const name = `kaldi-${unique()}`;
 
-    const refused = await runCli(['-c', cfg, 'datasets', 'import', 'kaldi', data, '--name', name]);
+    // Media outside the Kaldi folder needs --media-root; without it the first file is refused as outside.
+    const outside = await runCli(['-c', cfg, 'datasets', 'import', 'kaldi', data, '--name', name]);
+    expect(outside.exitCode).toBe(1);
+    expect(outside.stderr).toContain('is outside the dataset folder (pass --media-root DIR to allow media under DIR)');
+    const refused = await runCli(['-c', cfg, 'datasets', 'import', 'kaldi', data, '--name', name, '--media-root', dir]);
     expect(refused.exitCode).toBe(1);
     expect(refused.stderr).toContain('a symbolic link to a file outside its folder; pass --follow-symlinks to accept it');
     expect(refused.stderr).toContain('EVALGATE_ERR_PATH_ESCAPE');
 
-    const imp = await runCli(['-c', cfg, 'datasets', 'import', 'kaldi', data, '--name', name, '--follow-symlinks', '--json']);
+    const imp = await runCli(['-c', cfg, 'datasets', 'import', 'kaldi', data, '--name', name, '--follow-symlinks', '--media-root', dir, '--json']);
     expect([imp.exitCode, imp.stderr]).toEqual([undefined, '']);
     expect(JSON.parse(imp.stdout)).toMatchObject({ samples: 2, copiedFiles: 0, manifestPath: join(data, 'evalgate-manifest.jsonl') });
 

@@ -44,7 +44,7 @@ describe.skipIf(!available)('importing media in place', () => {
     expect(written.copiedFiles).toBe(0);
     const manifest = await parseManifest(written.manifestPath);
     const name = `inplace-${n++}`;
-    const ds = await importDataset(ts.store.db, manifest, { name, probeDurationS: null, ...opts });
+    const ds = await importDataset(ts.store.db, manifest, { name, probeDurationS: null, mediaRoots: [dir], ...opts });
     const rows = await listSamples(ts.store.db, ds.id);
     for (const r of rows) {
       for (const [i, m] of r.media.entries()) {
@@ -128,7 +128,11 @@ describe.skipIf(!available)('importing media in place', () => {
         .map((l) => JSON.stringify(l))
         .join('\n'),
     );
-    const ds = await importDataset(ts.store.db, await parseManifest(join(dir, 'sets', 'm.jsonl')), { name: `manifest-${n++}`, probeDurationS: null });
+    const ds = await importDataset(ts.store.db, await parseManifest(join(dir, 'sets', 'm.jsonl')), {
+      name: `manifest-${n++}`,
+      probeDurationS: null,
+      mediaRoots: [dir],
+    });
     const rows = await listSamples(ts.store.db, ds.id);
     expect(rows.map((r) => [r.media[0]!.path, r.media_files[0]])).toEqual([
       [join(dir, 'shared', 'a.wav'), { realPath: join(dir, 'shared', 'a.wav'), sizeBytes: a.length }],
@@ -149,7 +153,7 @@ describe.skipIf(!available)('importing media in place', () => {
     const written = await writeImportedManifest(set);
     const manifest = await parseManifest(written.manifestPath);
     const name = `libri-${n++}`;
-    const err = await importDataset(ts.store.db, manifest, { name, probeDurationS: null }).then(
+    const err = await importDataset(ts.store.db, manifest, { name, probeDurationS: null, mediaRoots: [dir] }).then(
       () => undefined,
       (e: unknown) => e as Error & { code?: string },
     );
@@ -201,6 +205,7 @@ describe.skipIf(!available)('importing media in place', () => {
       const ds = await importDataset(ts.store.db, await parseManifest(join(dir, place, 'manifests', 'm.jsonl')), {
         name: `where-${n++}`,
         probeDurationS: null,
+        mediaRoots: [dir],
       });
       roots.push(ds.merkle_root);
     }
@@ -213,8 +218,44 @@ describe.skipIf(!available)('importing media in place', () => {
     const other = await importDataset(ts.store.db, await parseManifest(join(dir, 'one', 'manifests', 'm2.jsonl')), {
       name: `where-${n++}`,
       probeDurationS: null,
+      mediaRoots: [dir],
     });
     expect(other.merkle_root).not.toBe(roots[0]);
     await rm(join(dir, 'one'), { recursive: true, force: true });
+  });
+
+  it('refuses media outside the manifest folder and every --media-root: a manifest cannot name /etc/passwd or a ../ secret', async () => {
+    await put(join(dir, 'secret', 'id_rsa.wav'), toneWav(0.1, 3));
+    const cases: [string, string][] = [
+      ['an absolute system file', '/etc/passwd'],
+      ['an absolute file beside the corpus', join(dir, 'secret', 'id_rsa.wav')],
+      ['a ../ path', '../../secret/id_rsa.wav'],
+    ];
+    for (const [what, audio] of cases) {
+      await put(join(dir, 'hostile', 'set', 'm.jsonl'), JSON.stringify({ id: 'x', task: 'asr', audio, reference: 'r', duration_s: 1 }));
+      const manifest = await parseManifest(join(dir, 'hostile', 'set', 'm.jsonl'));
+      const err = await importDataset(ts.store.db, manifest, { name: `hostile-${n++}`, probeDurationS: null }).then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; message?: string },
+      );
+      expect(err?.code, what).toBe('EVALGATE_ERR_PATH_ESCAPE');
+      expect(err?.message, what).toContain('pass --media-root DIR');
+    }
+    // Naming the folder with --media-root is the explicit opt-in; the system file stays refused under it.
+    await put(join(dir, 'hostile', 'set', 'm.jsonl'), JSON.stringify({ id: 'x', task: 'asr', audio: '../../secret/id_rsa.wav', reference: 'r' }));
+    const ok = await importDataset(ts.store.db, await parseManifest(join(dir, 'hostile', 'set', 'm.jsonl')), {
+      name: `hostile-${n++}`,
+      probeDurationS: null,
+      mediaRoots: [join(dir, 'secret')],
+    });
+    expect((await listSamples(ts.store.db, ok.id))[0]?.media_files[0]?.realPath).toBe(join(dir, 'secret', 'id_rsa.wav'));
+    await put(join(dir, 'hostile', 'set', 'm.jsonl'), JSON.stringify({ id: 'x', task: 'asr', audio: '/etc/passwd', reference: 'r', duration_s: 1 }));
+    await expect(
+      importDataset(ts.store.db, await parseManifest(join(dir, 'hostile', 'set', 'm.jsonl')), {
+        name: `hostile-${n++}`,
+        probeDurationS: null,
+        mediaRoots: [join(dir, 'secret')],
+      }),
+    ).rejects.toMatchObject({ code: 'EVALGATE_ERR_PATH_ESCAPE' });
   });
 });

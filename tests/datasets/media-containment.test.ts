@@ -123,7 +123,7 @@ describe.skipIf(!available)('media containment by real path', () => {
           .map((l) => JSON.stringify(l))
           .join('\n'),
       );
-      await importDataset(ts.store.db, await parseManifest(join(root, 'manifest.jsonl')), { name: 'outside-media', probeDurationS: null });
+      await importDataset(ts.store.db, await parseManifest(join(root, 'manifest.jsonl')), { name: 'outside-media', probeDurationS: null, mediaRoots: [far] });
       const okA = await get('/v1/datasets/outside-media/samples/a/media/0');
       expect([okA.statusCode, okA.rawPayload]).toEqual([200, a]);
       const okB = await get('/v1/datasets/outside-media/samples/b/media/0');

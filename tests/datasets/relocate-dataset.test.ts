@@ -45,7 +45,7 @@ describe.skipIf(!available)('verify and relocate after a corpus moves', () => {
         .join('\n'),
     );
     const name = `reloc-${n++}`;
-    const ds = await importDataset(ts.store.db, await parseManifest(join(dir, 'manifests', 'm.jsonl')), { name, probeDurationS: null });
+    const ds = await importDataset(ts.store.db, await parseManifest(join(dir, 'manifests', 'm.jsonl')), { name, probeDurationS: null, mediaRoots: [dir] });
     return { name, ds, files };
   }
 
@@ -131,7 +131,11 @@ describe.skipIf(!available)('verify and relocate after a corpus moves', () => {
   it('a manifest that moves with its corpus (relative paths) relocates with it', async () => {
     await put(join(dir, 'old', 'set', 'audio', 'a.wav'), toneWav(0.1, 4));
     await put(join(dir, 'old', 'set', 'm.jsonl'), JSON.stringify({ id: 'a', task: 'asr', audio: 'audio/a.wav', reference: 'x' }));
-    const ds = await importDataset(ts.store.db, await parseManifest(join(dir, 'old', 'set', 'm.jsonl')), { name: `reloc-${n++}`, probeDurationS: null });
+    const ds = await importDataset(ts.store.db, await parseManifest(join(dir, 'old', 'set', 'm.jsonl')), {
+      name: `reloc-${n++}`,
+      probeDurationS: null,
+      mediaRoots: [dir],
+    });
     await rename(join(dir, 'old'), join(dir, 'new'));
     const r = await relocateDataset(ts.store.db, ds, { from: join(dir, 'old'), to: join(dir, 'new') });
     expect(r).toMatchObject({ relocated: true, rootDir: join(dir, 'new', 'set'), manifestPath: join(dir, 'new', 'set', 'm.jsonl') });
@@ -184,7 +188,7 @@ describe.skipIf(!available)('migration 20261205010000_dataset_digest_version', (
       const dir = await realpath(await mkdtemp(join(tmpdir(), 'eg-digest-mig-')));
       await put(join(dir, 'a.wav'), toneWav(0.1, 6));
       await put(join(dir, 'm.jsonl'), JSON.stringify({ id: 'a', task: 'asr', audio: 'a.wav', reference: 'x' }));
-      const v2 = await importDataset(db, await parseManifest(join(dir, 'm.jsonl')), { name: 'v2', probeDurationS: null });
+      const v2 = await importDataset(db, await parseManifest(join(dir, 'm.jsonl')), { name: 'v2', probeDurationS: null, mediaRoots: [dir] });
       const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...migrations }) } });
       const refused = await migrator.migrateTo('20261204210000_sample_human_answers');
       expect(String(refused.error)).toContain('1 dataset(s) use digest version 2 (v2)');

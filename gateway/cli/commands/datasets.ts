@@ -1,3 +1,4 @@
+import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { isTaskName, orList, taskNames } from '../../../scorers/tasks/index.js';
 import type { FileFinding } from '../../../datasets/verify-dataset.js';
@@ -13,6 +14,7 @@ interface ImportOpts {
   copyTo?: string;
   out?: string;
   followSymlinks?: boolean;
+  mediaRoot?: string[];
   sealed?: boolean;
   map: string[];
   task?: string;
@@ -60,6 +62,11 @@ function table(counts: Record<string, number>): string {
     .join('\n');
 }
 
+/** `--media-root` folders as absolute paths (typed relative to the current folder, like any path in a shell). */
+function mediaRootsOf(dirs: readonly string[] | undefined): string[] {
+  return (dirs ?? []).map((d) => resolvePath(d));
+}
+
 export default function register(program: Command): void {
   const ds = program.command('datasets').description('import, verify, show and synthesize evaluation datasets');
 
@@ -73,6 +80,7 @@ export default function register(program: Command): void {
     .option('--copy-to <dir>', 'copy the media into DIR (the manifest goes there too) instead of using it where it is')
     .option('--out <dir>', 'deprecated: the old name of --copy-to')
     .option('--follow-symlinks', 'accept media links that lead out of the folder they are in')
+    .option('--media-root <dir>', 'also accept media under DIR (repeatable); media outside the source folder and every --media-root is refused', collect, [])
     .option('--sealed', 'publish sealed: only digests are shown, references never leave to non-admin keys')
     .option('--map <field=path>', 'jsonl: take a manifest field from another source field (repeatable)', collect, [])
     .option('--task <task>', `jsonl: task when the source has none (${taskNames.join(', ')})`)
@@ -165,12 +173,14 @@ export default function register(program: Command): void {
                 name: opts.name,
                 sealed: opts.sealed,
                 followSymlinks: opts.followSymlinks,
+                mediaRoots: mediaRootsOf(opts.mediaRoot),
                 meta: {
                   format,
                   source: format === 'manifest' ? manifest.path : path,
                   limit: limit ?? null,
                   ...(copyTo ? { copiedTo: copyTo } : {}),
                   ...(opts.followSymlinks ? { followSymlinks: true } : {}),
+                  ...(opts.mediaRoot?.length ? { mediaRoots: mediaRootsOf(opts.mediaRoot) } : {}),
                 },
                 onProgress: (done) => {
                   progress.increment(done - last);
