@@ -142,6 +142,13 @@ describe.each(backends.filter((b) => b.name === 'pglite' || hasPostgres))('evalg
       .orderBy('s.sample_key')
       .execute();
     expect(rows).toHaveLength(n);
+    // The judge was asked as often as the stored attempts say, plus, at most, the requests of one call that
+    // was in flight when the first execution was cancelled (it stores nothing; resume asks again). Which
+    // sample that is depends on timing (CI once cancelled mid-way through the failing one).
+    const expectAskedAsRecorded = (key: string, attempts: number, perCall: number): void => {
+      const extra = server.count(key) - attempts;
+      expect(extra >= 0 && extra <= perCall, `${key}: asked ${server.count(key)}, recorded ${attempts}`).toBe(true);
+    };
     for (const r of rows) {
       const kind = kindOf(r.sample_key);
       if (kind === 'garbage' || kind === 'down') {
@@ -153,12 +160,12 @@ describe.each(backends.filter((b) => b.name === 'pglite' || hasPostgres))('evalg
           expect(r.error?.message).toContain('could not be read');
           // Each execution asks once and re-asks twice (a failed answer is tried again on resume); attempts add up.
           expect(r.attempts % (1 + bigBenchAudioRubric.reask.max)).toBe(0);
-          expect(server.count(r.sample_key)).toBe(r.attempts);
+          expectAskedAsRecorded(r.sample_key, r.attempts, 1 + bigBenchAudioRubric.reask.max);
         } else {
           expect(r.error?.message).toContain('judge call failed (http 500)');
           expect(r.error?.statusCode).toBe(500);
           expect(r.attempts % retry.maxAttempts).toBe(0);
-          expect(server.count(r.sample_key)).toBe(r.attempts);
+          expectAskedAsRecorded(r.sample_key, r.attempts, retry.maxAttempts);
         }
       } else {
         const expected = kind === 'bad' ? 0 : 1;
