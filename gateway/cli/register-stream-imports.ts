@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isTaskName, orList, taskNames } from '../../scorers/tasks/index.js';
+import { asManifestError } from './manifest-error.js';
+import { badOption, nonNegativeInt } from './option-values.js';
 import { runAction } from './run-action.js';
 
 // `evalgate datasets import hf-parquet PATH…` and `… import lhotse RECORDINGS
@@ -28,27 +30,6 @@ interface SharedImportOpts {
   mediaRoot?: string[];
   db?: boolean;
   json?: boolean;
-}
-
-async function badInput(detail: string): Promise<Error> {
-  const { EvalgateError } = await import('../errors.js');
-  return new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
-}
-
-async function asManifestError(err: unknown): Promise<unknown> {
-  const { ManifestError } = await import('../../datasets/parse-manifest.js');
-  const { EvalgateError } = await import('../errors.js');
-  if (err instanceof ManifestError) {
-    return new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file: err.file, line: err.line, field: err.field, detail: err.detail }, { cause: err });
-  }
-  return err;
-}
-
-function count(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
-  return n;
 }
 
 /** What the written manifest came from, for the summary and the dataset's meta. */
@@ -142,21 +123,16 @@ export function registerStreamImports(importCmd: Command): void {
         const { importHfParquet, hfMappableFields } = await import('../../datasets/importers/import-hf-parquet.js');
         const { hfPresets } = await import('../../datasets/importers/hf-parquet-presets.js');
         const { createProgress } = await import('./progress.js');
-        let limit: number | undefined;
-        try {
-          limit = count('--limit', opts.limit);
-        } catch (err) {
-          throw await badInput((err as Error).message);
-        }
-        if (own.preset !== undefined && !hfPresets[own.preset]) throw await badInput(`--preset ${own.preset}: use ${orList(Object.keys(hfPresets))}`);
-        if (opts.task !== undefined && !isTaskName(opts.task)) throw await badInput(`--task ${opts.task}: use ${orList(taskNames)}`);
+        const limit = opts.limit === undefined ? undefined : nonNegativeInt('--limit', opts.limit);
+        if (own.preset !== undefined && !hfPresets[own.preset]) throw badOption(`--preset ${own.preset}: use ${orList(Object.keys(hfPresets))}`);
+        if (opts.task !== undefined && !isTaskName(opts.task)) throw badOption(`--task ${opts.task}: use ${orList(taskNames)}`);
         const map: Record<string, string> = {};
         for (const pair of opts.map ?? []) {
           const eq = pair.indexOf('=');
           const field = pair.slice(0, eq).trim();
-          if (eq < 1 || !pair.slice(eq + 1).trim()) throw await badInput(`--map ${pair}: expected field=column, e.g. reference=answer`);
+          if (eq < 1 || !pair.slice(eq + 1).trim()) throw badOption(`--map ${pair}: expected field=column, e.g. reference=answer`);
           if (!(hfMappableFields as readonly string[]).includes(field))
-            throw await badInput(`--map ${pair}: unknown manifest field ${field} (one of ${hfMappableFields.join(', ')})`);
+            throw badOption(`--map ${pair}: unknown manifest field ${field} (one of ${hfMappableFields.join(', ')})`);
           map[field] = pair.slice(eq + 1).trim();
         }
         let progress: ReturnType<typeof createProgress> | undefined;
@@ -210,12 +186,7 @@ export function registerStreamImports(importCmd: Command): void {
         const opts = cmd.optsWithGlobals<SharedImportOpts>();
         const { importLhotse } = await import('../../datasets/importers/import-lhotse.js');
         const { writeImportedManifest } = await import('../../datasets/importers/write-manifest.js');
-        let limit: number | undefined;
-        try {
-          limit = count('--limit', opts.limit);
-        } catch (err) {
-          throw await badInput((err as Error).message);
-        }
+        const limit = opts.limit === undefined ? undefined : nonNegativeInt('--limit', opts.limit);
         try {
           const set = await importLhotse(recordings, supervisions, { limit, lang: opts.lang, tags: opts.tag });
           // As the NeMo importer: with --out (--copy-to) the audio is copied into that folder.

@@ -185,6 +185,11 @@ describe('bad option values', () => {
     ['run --task nope', ['run', '--model', 'pp-ocrv4', '--dataset', 'x', '--task', 'nope'], /--task must be .*, got "nope"/],
     ['run --temperature -1', ['run', '--model', 'pp-ocrv4', '--dataset', 'x', '--temperature', '-1'], /--temperature must be a number ≥ 0, got "-1"/],
     ['runs list --limit x', ['runs', 'list', '--limit', 'x'], /--limit must be a positive integer, got "x"/],
+    [
+      'datasets import --limit -1',
+      ['datasets', 'import', 'manifest', 'r.jsonl', '--name', 'x', '--limit', '-1'],
+      /--limit must be a non-negative integer, got "-1"/,
+    ],
     ['score --task nope', ['score', '--task', 'nope', '--references', 'r.jsonl', '--predictions', 'p.jsonl'], /--task must be .*, not "nope"/],
   ];
   for (const [what, args, message] of cases) {

@@ -2,6 +2,8 @@ import { resolve as resolvePath } from 'node:path';
 import type { Command } from 'commander';
 import { isTaskName, orList, taskNames } from '../../../scorers/tasks/index.js';
 import type { FileFinding } from '../../../datasets/verify-dataset.js';
+import { asManifestError } from '../manifest-error.js';
+import { badOption, nonNegativeInt } from '../option-values.js';
 import { runAction } from '../run-action.js';
 import { registerStreamImports } from '../register-stream-imports.js';
 
@@ -27,28 +29,6 @@ interface ImportOpts {
 
 const collect = (v: string, prev: string[]): string[] => [...prev, v];
 
-function positiveInt(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${v}`);
-  return n;
-}
-
-async function badInput(detail: string): Promise<Error> {
-  const { EvalgateError } = await import('../../errors.js');
-  return new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
-}
-
-/** Turns a ManifestError into the registry error, so the CLI prints file:line: field: detail with a stable code. */
-async function asManifestError(err: unknown): Promise<unknown> {
-  const { ManifestError } = await import('../../../datasets/parse-manifest.js');
-  const { EvalgateError } = await import('../../errors.js');
-  if (err instanceof ManifestError) {
-    return new EvalgateError('EVALGATE_ERR_MANIFEST_INVALID', { file: err.file, line: err.line, field: err.field, detail: err.detail }, { cause: err });
-  }
-  return err;
-}
-
 function fmtDuration(s: number): string {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
@@ -63,6 +43,11 @@ function table(counts: Record<string, number>): string {
 }
 
 /** `--media-root` folders as absolute paths (typed relative to the current folder, like any path in a shell). */
+/** An optional count option (0 allowed), refused as bad input when it is not one. */
+function optionalCount(name: string, v: string | undefined): number | undefined {
+  return v === undefined ? undefined : nonNegativeInt(name, v);
+}
+
 function mediaRootsOf(dirs: readonly string[] | undefined): string[] {
   return (dirs ?? []).map((d) => resolvePath(d));
 }
@@ -95,9 +80,9 @@ export default function register(program: Command): void {
         const { writeImportedManifest } = await import('../../../datasets/importers/write-manifest.js');
         const { parseManifest } = await import('../../../datasets/parse-manifest.js');
         const { parseFieldMap } = await import('../../../datasets/importers/import-generic-jsonl.js');
-        const limit = positiveInt('--limit', opts.limit);
+        const limit = optionalCount('--limit', opts.limit);
         if (opts.out !== undefined) {
-          if (opts.copyTo !== undefined) throw await badInput('--out is the old name of --copy-to: pass only --copy-to');
+          if (opts.copyTo !== undefined) throw badOption('--out is the old name of --copy-to: pass only --copy-to');
           process.stderr.write('evalgate: --out is deprecated; use --copy-to (media is used in place unless you ask for a copy)\n');
         }
         const copyTo = opts.copyTo ?? opts.out;
@@ -128,15 +113,15 @@ export default function register(program: Command): void {
             copiedFiles = written.copiedFiles;
           } else {
             if (!(importFormats as string[]).includes(format)) {
-              throw await badInput(`unknown format ${format}; use manifest or one of ${importFormats.join(', ')}`);
+              throw badOption(`unknown format ${format}; use manifest or one of ${importFormats.join(', ')}`);
             }
             const task = opts.task;
-            if (task !== undefined && !isTaskName(task)) throw await badInput(`--task ${task}: use ${orList(taskNames)}`);
+            if (task !== undefined && !isTaskName(task)) throw badOption(`--task ${task}: use ${orList(taskNames)}`);
             let map: Record<string, string>;
             try {
               map = parseFieldMap(opts.map);
             } catch (err) {
-              throw await badInput((err as Error).message);
+              throw badOption((err as Error).message);
             }
             const set = await importers[format as keyof typeof importers](path, {
               limit,
@@ -368,7 +353,7 @@ export default function register(program: Command): void {
       runAction(async (opts: { out: string; seed: string; json?: boolean }) => {
         const { synthDemoSet } = await import('../../../datasets/synth/demo-set.js');
         const { resolveFfmpeg } = await import('../../media/ffmpeg-binaries.js');
-        const seed = positiveInt('--seed', opts.seed)!;
+        const seed = nonNegativeInt('--seed', opts.seed);
         const r = await synthDemoSet({ outDir: opts.out, seed, ffmpegPath: (await resolveFfmpeg()).ffmpegPath });
         if (opts.json) return r;
         return `wrote ${r.manifestPath}: ${r.sampleCount} samples (${Object.entries(r.tasks)
@@ -407,27 +392,27 @@ export default function register(program: Command): void {
           const { synthNeedleVideo } = await import('../../../datasets/synth/needle-video.js');
           const { resolveFfmpeg } = await import('../../media/ffmpeg-binaries.js');
           const size = /^(\d+)x(\d+)$/.exec(opts.size);
-          if (!size) throw await badInput(`--size ${opts.size}: expected WxH, e.g. 640x360`);
-          if (!['h264', 'hevc', 'vp9', 'mpeg4'].includes(opts.codec)) throw await badInput(`--codec ${opts.codec}: use h264, hevc, vp9 or mpeg4`);
+          if (!size) throw badOption(`--size ${opts.size}: expected WxH, e.g. 640x360`);
+          if (!['h264', 'hevc', 'vp9', 'mpeg4'].includes(opts.codec)) throw badOption(`--codec ${opts.codec}: use h264, hevc, vp9 or mpeg4`);
           const nums = { duration: Number(opts.duration), fps: Number(opts.fps), needleDuration: Number(opts.needleDuration) };
-          for (const [k, v] of Object.entries(nums)) if (!(v > 0)) throw await badInput(`--${k} must be a positive number`);
+          for (const [k, v] of Object.entries(nums)) if (!(v > 0)) throw badOption(`--${k} must be a positive number`);
           let r;
           try {
             r = await synthNeedleVideo({
               outDir: opts.out,
               durationS: nums.duration,
-              needles: positiveInt('--needles', opts.needles),
+              needles: optionalCount('--needles', opts.needles),
               width: Number(size[1]),
               height: Number(size[2]),
               codec: opts.codec as 'h264',
               fps: nums.fps,
-              gop: positiveInt('--gop', opts.gop),
+              gop: optionalCount('--gop', opts.gop),
               needleDurationS: nums.needleDuration,
-              seed: positiveInt('--seed', opts.seed),
+              seed: optionalCount('--seed', opts.seed),
               ffmpegPath: (await resolveFfmpeg()).ffmpegPath,
             });
           } catch (err) {
-            if (err instanceof Error && err.name !== 'ToolError' && err.name !== 'EvalgateError') throw await badInput(err.message);
+            if (err instanceof Error && err.name !== 'ToolError' && err.name !== 'EvalgateError') throw badOption(err.message);
             throw err;
           }
           if (opts.json) return r;
