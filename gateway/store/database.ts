@@ -184,6 +184,89 @@ export interface AuditLogTable {
   details: JsonDefault<Record<string, unknown>>;
 }
 
+/** Arena modalities: what the prompt carries. */
+export type ArenaModality = 'text' | 'audio' | 'image' | 'video';
+
+/** One media file of an arena prompt or answer, kept like dataset media. */
+export interface ArenaMedia {
+  /** `audio`, `image` or `video`. */
+  kind: string;
+  /** Path relative to the arena media folder. */
+  path: string;
+  /** sha256 of the file bytes, hex. */
+  sha256: string;
+  /** MIME type as served. */
+  mime: string;
+}
+
+export interface ArenaBattlesTable {
+  id: Generated<string>;
+  modality: ArenaModality;
+  /** Shown as side A (left); the draw randomises which model that is. */
+  model_a: string;
+  /** Shown as side B (right). */
+  model_b: string;
+  prompt_text: string | null;
+  prompt_media: JsonDefault<ArenaMedia[]>;
+  /** sha256 over the normalised prompt text and media digests: duplicate prompts are downsampled when rating. */
+  prompt_hash: string;
+  /** A preset prompt drawn from a dataset: its dataset and sample key (never shown to voters). */
+  preset_dataset_id: string | null;
+  preset_sample_key: string | null;
+  /** Hidden capability tags of a preset prompt, as FlagEval's. */
+  capability_tags: JsonDefault<string[]>;
+  /** Key id of the submitter, or `public:<address hash>` when the arena is public. */
+  creator_key: string;
+  created_at: Timestamp;
+}
+
+export interface ArenaAnswersTable {
+  battle_id: string;
+  side: 'A' | 'B';
+  status: 'ok' | 'failed';
+  output_text: string | null;
+  output_media: JsonDefault<ArenaMedia[]>;
+  error: Json<{ code?: string; message: string } | null> | null;
+  latency_first_token_ms: number | null;
+  latency_total_ms: number | null;
+  /** Length and markdown counts of the answer (scorers/arena AnswerStyle), for style control. */
+  style: Json<ArenaAnswerStyle | null> | null;
+  created_at: Timestamp;
+}
+
+export interface ArenaVotesTable {
+  id: Generated<string>;
+  source: 'human' | 'judge';
+  /** The battle voted on (human votes). */
+  battle_id: string | null;
+  /** The judge run that cast it (judge votes). */
+  judge_run_id: string | null;
+  /** The dataset sample judged (judge votes). */
+  sample_id: string | null;
+  modality: string;
+  model_a: string;
+  model_b: string;
+  vote: 'A>>B' | 'A>B' | 'A=B' | 'B>A' | 'B>>A';
+  both_bad: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Key id, `public:<address hash>`, or the judge model id. */
+  voter_key: string;
+  /** Set when the vote is stored but left out of every rating, decided at write time (`identity-leak`, `voter-daily-cap`). */
+  excluded_reason: string | null;
+  style: Json<{ a: ArenaAnswerStyle; b: ArenaAnswerStyle } | null> | null;
+  details: JsonDefault<Record<string, unknown>>;
+  /** Makes a retried write idempotent: `battle:<id>` or `judge:<run>:<sample>:<order>`. */
+  dedupe_key: string;
+  created_at: Timestamp;
+}
+
+/** An answer's style as stored (scorers/arena AnswerStyle). */
+export interface ArenaAnswerStyle {
+  length: number;
+  headers: number;
+  lists: number;
+  bold: number;
+}
+
 /** The whole schema, as kysely sees it. */
 export interface Database {
   models: ModelsTable;
@@ -196,6 +279,9 @@ export interface Database {
   stream_sessions: StreamSessionsTable;
   utterances: UtterancesTable;
   audit_log: AuditLogTable;
+  arena_battles: ArenaBattlesTable;
+  arena_answers: ArenaAnswersTable;
+  arena_votes: ArenaVotesTable;
 }
 
 export type Run = Selectable<RunsTable>;
