@@ -32,6 +32,15 @@ const mimeTypes: Readonly<Record<string, string>> = {
  * this handler; the link's scope is then held to the same rules as a key.
  */
 export async function mediaRoutes(app: FastifyInstance): Promise<void> {
+  // A dataset's files are whatever its manifest named: an "image" can be HTML
+  // or SVG with script in it. On every reply of this route (errors too), the
+  // browser may not guess another type than the one sent (`nosniff`), and a
+  // file opened as a page runs in an opaque origin without scripts
+  // (`sandbox`), so it cannot act with the viewer's session on this origin.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    void reply.header('x-content-type-options', 'nosniff').header('content-security-policy', 'sandbox');
+    return payload;
+  });
   app.get<{ Params: { dataset: string; sample: string; index: number } }>(
     mediaRoutePath,
     {
