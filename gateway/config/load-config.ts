@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { EvalgateError } from '../errors.js';
 import { adapterNames, findAdapter } from '../models/adapters.js';
 import { configSchema, type EvalgateConfig, type ModelConfig } from './config-schema.js';
+import { findMovedProjectData, warnMovedProjectDataOnce, type MovedProjectData } from './moved-project-data.js';
 import { defaultConfigFile, findProjectHome, projectDataDir, type ProjectHome } from './project-home.js';
 
 /** Where the configuration may come from; all fields are optional. */
@@ -14,7 +15,17 @@ export interface LoadConfigOptions {
   readonly cwd?: string;
   /** Environment to read overrides from (defaults to process.env). */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Where to say that data sits at the old, working-folder-relative place of a
+   * setting ({@link LoadedProject.moved}): by default each message once per
+   * process on stderr; a function gets every message of this load; false for
+   * callers that show it themselves.
+   */
+  readonly warn?: ((line: string) => void) | false;
 }
+
+/** The live journal's folder when the configuration names none (relative to the project home). */
+const defaultJournalDir = join(projectDataDir, 'journal');
 
 /** The file name looked up in the working directory and its parents. */
 export { defaultConfigFile };
@@ -25,6 +36,12 @@ export interface LoadedProject {
   readonly config: EvalgateConfig;
   /** Where the configuration (or, without one, the `.evalgate/` folder) was found. */
   readonly home: ProjectHome;
+  /**
+   * A database or live journal left where a relative path of the file pointed
+   * before it resolved against the home (the working folder); empty when none.
+   * See gateway/config/moved-project-data.ts.
+   */
+  readonly moved: readonly MovedProjectData[];
 }
 
 function deepFreeze<T>(value: T): T {
@@ -94,7 +111,15 @@ export function loadProject(opts: LoadConfigOptions = {}): LoadedProject {
       detail: `${unknown.join('; ')}; the adapters are ${adapterNames.join(', ')}`,
     });
   }
-  return { config: deepFreeze(resolvePaths(parsed.data, home.dir)), home };
+  const config = deepFreeze(resolvePaths(parsed.data, home.dir));
+  const moved = findMovedProjectData(home, {
+    ...(config.database.url ? {} : { pgliteDir: { written: parsed.data.database.pgliteDir, used: config.database.pgliteDir } }),
+    // EVALGATE_LIVE_JOURNAL_DIR, when set, is the journal the live gateway uses instead of the configured one.
+    ...(env.EVALGATE_LIVE_JOURNAL_DIR ? {} : { journalDir: { written: parsed.data.live.journalDir ?? defaultJournalDir, used: config.live.journalDir! } }),
+  });
+  if (typeof opts.warn === 'function') for (const m of moved) opts.warn(m.message);
+  else if (opts.warn !== false) warnMovedProjectDataOnce(moved);
+  return { config, home, moved: Object.freeze(moved) };
 }
 
 /**
@@ -108,7 +133,7 @@ function resolvePaths(config: EvalgateConfig, homeDir: string): EvalgateConfig {
     ...config,
     database: { ...config.database, pgliteDir: at(config.database.pgliteDir) },
     cacheDir: at(config.cacheDir),
-    live: { ...config.live, journalDir: at(config.live.journalDir ?? join(projectDataDir, 'journal')) },
+    live: { ...config.live, journalDir: at(config.live.journalDir ?? defaultJournalDir) },
     models: config.models.map((m) => resolveModelPaths(m, homeDir)),
   };
 }

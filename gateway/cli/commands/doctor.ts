@@ -6,6 +6,8 @@ import { runAction } from '../run-action.js';
 interface Check {
   readonly name: string;
   readonly ok: boolean;
+  /** Worth acting on, but nothing fails (printed WARN; `ok` stays true). */
+  readonly warning?: true;
   readonly detail: string;
 }
 
@@ -49,12 +51,21 @@ export default function register(program: Command): void {
         let project;
         try {
           const { config: configFile } = cmd.optsWithGlobals<{ config?: string }>();
-          project = loadProject({ file: configFile });
+          // The moved-data warning is shown below as a check line, not also on stderr.
+          project = loadProject({ file: configFile, warn: false });
           const { config, home } = project;
           const database = config.database.url
             ? { backend: 'postgres', location: redactDatabaseUrl(config.database.url), exists: null }
             : { backend: 'pglite', location: config.database.pgliteDir, exists: existsSync(config.database.pgliteDir) };
-          report.project = { home: home.dir, foundBy: home.source, cwd: home.cwd, configFile: home.configFile ?? null, database, cacheDir: config.cacheDir };
+          report.project = {
+            home: home.dir,
+            foundBy: home.source,
+            cwd: home.cwd,
+            configFile: home.configFile ?? null,
+            database,
+            cacheDir: config.cacheDir,
+            moved: project.moved.map(({ kind, used, old, key }) => ({ kind, used, old, key })),
+          };
           checks.push({ name: 'home', ok: true, detail: `${home.dir} (${homeSourceText[home.source]})` });
           checks.push({ name: 'config', ok: true, detail: home.configFile ?? 'none (defaults and environment only)' });
           checks.push({
@@ -65,6 +76,9 @@ export default function register(program: Command): void {
                 ? `PostgreSQL ${database.location}`
                 : `PGlite ${database.location}${database.exists ? '' : ' (not created yet: the first command that needs it creates it; or `evalgate init`)'}`,
           });
+          // Data left at the place a relative path meant before it resolved against the config file's folder.
+          for (const m of project.moved)
+            checks.push({ name: m.kind === 'database' ? 'database' : 'journal', ok: true, warning: true, detail: m.message.replace(/^warning: /, '') });
         } catch (err) {
           checks.push({ name: 'config', ok: false, detail: (err as Error).message });
         }
@@ -119,7 +133,7 @@ export default function register(program: Command): void {
         if (!report.ok) process.exitCode = 1;
         if (opts.json) return report;
         return [
-          ...checks.map((c) => `${c.ok ? 'ok  ' : 'FAIL'} ${c.name.padEnd(8)} ${c.detail}`),
+          ...checks.map((c) => `${!c.ok ? 'FAIL' : c.warning ? 'WARN' : 'ok  '} ${c.name.padEnd(8)} ${c.detail}`),
           ...Object.entries(optional).map(([k, v]) => `${v ? 'ok  ' : '--  '} ${k.padEnd(8)} ${v ?? 'not found (optional)'}`),
         ].join('\n');
       }),
