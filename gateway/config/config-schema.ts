@@ -106,6 +106,40 @@ export const configSchema = z
       })
       .strict()
       .optional(),
+    /** The blind arena's battles (docs/arena.md "Arena battles"); every key has a default. */
+    arena: z
+      .object({
+        /** Opens battle creation and voting to callers without a key, under per-address rate limits. */
+        public: z.boolean().default(false),
+        /** Model ids (from `models`) eligible per modality; two are drawn at random for each battle. */
+        models: z
+          .object({ text: z.array(z.string()), audio: z.array(z.string()), image: z.array(z.string()), video: z.array(z.string()) })
+          .partial()
+          .strict()
+          .default({}),
+        /** Votes a voter may cast per UTC day before further ones are stored as excluded (`voter-daily-cap`). */
+        maxVotesPerDay: positiveInt.default(200),
+        /** Words whose presence (case-insensitive substring) in a battle excludes its vote; default FastChat's list. */
+        identityWords: z.array(z.string().min(1)).optional(),
+        /** Largest uploaded media file, in bytes (decoded; the JSON body carries it as base64). */
+        maxUploadBytes: positiveInt.default(25 * 1024 * 1024),
+        /** Longest spoken prompt, in seconds. */
+        maxAudioSeconds: z.number().positive().default(60),
+        /** Token buckets per key (or per address when keyless): requests per minute, burst of the same size. */
+        rateLimit: z
+          .object({ battlesPerMinute: positiveInt.default(10), votesPerMinute: positiveInt.default(30) })
+          .strict()
+          .default({ battlesPerMinute: 10, votesPerMinute: 30 }),
+      })
+      .strict()
+      .default({
+        public: false,
+        models: {},
+        maxVotesPerDay: 200,
+        maxUploadBytes: 25 * 1024 * 1024,
+        maxAudioSeconds: 60,
+        rateLimit: { battlesPerMinute: 10, votesPerMinute: 30 },
+      }),
     /** Log level for the server (pino levels). */
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     models: z
