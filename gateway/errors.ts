@@ -56,6 +56,7 @@ export const errorRegistry = {
   },
   EVALGATE_ERR_NOT_FOUND: { httpStatus: 404, wsCloseCode: 1008, message: '{what} not found: {id}' },
   EVALGATE_ERR_CONFLICT: { httpStatus: 409, wsCloseCode: 1008, message: 'Conflict: {detail}' },
+  EVALGATE_ERR_ARENA_NOT_VOTABLE: { httpStatus: 409, wsCloseCode: 1008, message: 'Battle {id} cannot be voted on: {detail}' },
   EVALGATE_ERR_UNAUTHORIZED: {
     httpStatus: 401,
     wsCloseCode: 1008,
