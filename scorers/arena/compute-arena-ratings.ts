@@ -31,7 +31,10 @@ export interface ArenaRatingsOptions {
   readonly seed?: number;
   /** 1 − confidence of the interval (default 0.05: percentiles 2.5 and 97.5). */
   readonly alpha?: number;
-  /** Models in fewer votes than this are listed (with their vote count) but left out of the fit with their votes, unrated and unranked (default 1). */
+  /**
+   * Models in fewer votes than this are listed (with their vote count) but left out of the fit with their votes, unrated and
+   * unranked (default 1). Repeated until every model left has this many votes among the models left (see docs/arena.md).
+   */
   readonly minVotes?: number;
   /** Style control: fit answer length and markdown counts as covariates (every vote needs `style`); `reg` is the L2 strength (default 0.5, FastChat's). Default off. */
   readonly styleControl?: boolean | { readonly reg?: number };
@@ -52,7 +55,12 @@ export interface ArenaModelRating {
   readonly low: number | null;
   /** Upper bootstrap percentile (1 − alpha/2); null when the interval is undefined. */
   readonly high: number | null;
-  /** Votes (battles, unweighted) this model took part in, before the min-votes exclusion. */
+  /**
+   * Votes (battles, unweighted) of the rated source this model took part in after the voter-outlier
+   * exclusion and before the min-votes exclusion: it counts votes against models left out for too few
+   * votes, which are not in the fit. So a model left out only because its opponents were (`unrankedReason:
+   * 'min-votes'` from a later round of that exclusion) can show `votes` ≥ minVotes.
+   */
   readonly votes: number;
   /** 1 + the number of ranked models whose `low` is above this model's `high`; null when unranked. */
   readonly rank: number | null;
@@ -85,7 +93,10 @@ export interface ArenaRatings {
     readonly used: number;
     /** Votes of the other source, not rated (0 when combined). */
     readonly otherSource: number;
-    /** Votes left out, by reason ('voter-outlier', then 'min-votes'). */
+    /**
+     * Votes left out, by reason ('voter-outlier', then 'min-votes'), each vote under the first reason that
+     * removed it: used + otherSource + the sum of these = the votes given.
+     */
     readonly excluded: Readonly<Record<string, number>>;
   };
   /** The point fit. */
@@ -155,6 +166,13 @@ function aggregate(a: Int32Array, b: Int32Array, winsA: Float64Array, winsB: Flo
   return { present, pairs };
 }
 
+/** Votes (battles) per model. */
+function countVotes(votes: readonly ArenaVote[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const v of votes) for (const model of [v.modelA, v.modelB]) counts.set(model, (counts.get(model) ?? 0) + 1);
+  return counts;
+}
+
 /**
  * Ratings of `votes` for one source, or for both when `source: 'combined'`.
  * Pure: the same votes and options give the same result, bit for bit.
@@ -183,13 +201,18 @@ export function computeArenaRatings(votes: readonly ArenaVote[], opts: ArenaRati
 
   // Models in fewer than minVotes votes are listed but left out of the fit with their votes: a
   // handful of lopsided votes has no finite MLE in many resamples, which would void every interval.
-  const allVotes = new Map<string, number>();
-  for (const v of rated) for (const model of [v.modelA, v.modelB]) allVotes.set(model, (allVotes.get(model) ?? 0) + 1);
-  const tooFew = new Set([...allVotes].filter(([, count]) => count < minVotes).map(([model]) => model));
-  if (tooFew.size > 0) {
+  // Leaving a model out takes its opponents' votes against it too, which can put one of them below
+  // minVotes in turn: repeat until every model left has minVotes votes among the models left.
+  const allVotes = countVotes(rated);
+  const tooFew = new Set<string>();
+  for (let counts = allVotes; ; counts = countVotes(rated)) {
+    // A model whose every vote went with its opponents counts 0 here (absent from `counts`), and is listed too.
+    const below = [...allVotes.keys()].filter((model) => !tooFew.has(model) && (counts.get(model) ?? 0) < minVotes);
+    if (below.length === 0) break;
+    for (const model of below) tooFew.add(model);
     const before = rated.length;
     rated = rated.filter((v) => !tooFew.has(v.modelA) && !tooFew.has(v.modelB));
-    excluded['min-votes'] = before - rated.length;
+    excluded['min-votes'] = (excluded['min-votes'] ?? 0) + before - rated.length;
   }
 
   const names = [...new Set(rated.flatMap((v) => [v.modelA, v.modelB]))].sort();
