@@ -80,15 +80,11 @@ export function parseManifestText(text: string, file: string, _root: string): Ma
   const samples: ManifestSample[] = [];
   const problems: ManifestError[] = [];
   let more = 0;
-  const seen = new Map<string, number>();
-  // Dataset-level fields (cls's label set and synonyms): the first line that sets one fixes it.
-  const datasetLevel = new Map<'labels' | 'label_synonyms', { line: number; json: string }>();
-  const lines = text.split(/\r?\n/);
-  lines.forEach((raw, i) => {
-    const lineNo = i + 1;
+  const checker = new ManifestLineChecker(file);
+  text.split(/\r?\n/).forEach((raw, i) => {
     if (raw.trim() === '') return;
     try {
-      samples.push(parseLine(raw, lineNo));
+      samples.push(checker.check(raw, i + 1));
     } catch (err) {
       if (!(err instanceof ManifestError)) throw err;
       if (problems.length < MAX_MANIFEST_PROBLEMS) problems.push(err);
@@ -102,8 +98,29 @@ export function parseManifestText(text: string, file: string, _root: string): Ma
     throw new ManifestError(file, first.line, first.field, others.length ? `${first.detail}; also ${others.join('; ')}` : first.detail);
   }
   return samples;
+}
 
-  function parseLine(raw: string, lineNo: number): ManifestSample {
+/**
+ * Validates manifest lines one at a time, remembering what the checks across lines need: the ids
+ * seen (duplicates), unless `trackIds` is false because the caller finds duplicates another way
+ * (the streaming import lets the database's unique key find them, so memory does not grow with the
+ * file), and the dataset-level fields (cls's label set and synonyms: the first line that sets one
+ * fixes it).
+ */
+export class ManifestLineChecker {
+  readonly #seen = new Map<string, number>();
+  readonly #datasetLevel = new Map<'labels' | 'label_synonyms', { line: number; json: string; value: unknown }>();
+
+  constructor(
+    /** Manifest file, named in errors. */
+    readonly file: string,
+    /** Keep every id to report duplicates (default true). */
+    readonly trackIds = true,
+  ) {}
+
+  /** The validated sample of one non-blank line; a ManifestError names the line and field. */
+  check(raw: string, lineNo: number): ManifestSample {
+    const file = this.file;
     let obj: unknown;
     try {
       obj = JSON.parse(raw);
@@ -116,18 +133,27 @@ export function parseManifestText(text: string, file: string, _root: string): Ma
       throw new ManifestError(file, lineNo, issue.field || '(line)', issue.message);
     }
     const s = parsed.data;
-    const prev = seen.get(s.id);
-    if (prev !== undefined) throw new ManifestError(file, lineNo, 'id', `duplicate id "${s.id}" (first on line ${prev})`);
-    seen.set(s.id, lineNo);
+    if (this.trackIds) {
+      const prev = this.#seen.get(s.id);
+      if (prev !== undefined) throw new ManifestError(file, lineNo, 'id', `duplicate id "${s.id}" (first on line ${prev})`);
+      this.#seen.set(s.id, lineNo);
+    }
     for (const field of ['labels', 'label_synonyms'] as const) {
       if (s[field] === undefined) continue;
       const json = canonicalJson(s[field]);
-      const firstSet = datasetLevel.get(field);
-      if (!firstSet) datasetLevel.set(field, { line: lineNo, json });
+      const firstSet = this.#datasetLevel.get(field);
+      if (!firstSet) this.#datasetLevel.set(field, { line: lineNo, json, value: s[field] });
       else if (firstSet.json !== json) throw new ManifestError(file, lineNo, field, `differs from line ${firstSet.line}: it is set for the whole dataset`);
     }
     // Media paths may point anywhere (absolute, or `../` relative to the manifest): import records each file's real path.
     return s;
+  }
+
+  /** The scorer options the lines checked so far set for the whole dataset, as {@link datasetScorerOptions} gives them. */
+  scorerOptions(): { labels?: string[]; synonyms?: Record<string, string[]> } {
+    const labels = this.#datasetLevel.get('labels')?.value as string[] | undefined;
+    const synonyms = this.#datasetLevel.get('label_synonyms')?.value as Record<string, string[]> | undefined;
+    return { ...(labels ? { labels } : {}), ...(synonyms ? { synonyms } : {}) };
   }
 }
 

@@ -138,64 +138,124 @@ export async function mapPool<T, R>(items: readonly T[], limit: number, fn: (ite
   return out;
 }
 
+/** What import learned about one media file (as written in the manifest). */
+export interface MediaFileInfo {
+  /** sha256 of its bytes, when it could be read. */
+  readonly sha256?: string;
+  /** Its real path and size, when it could be read. */
+  readonly file?: RealMediaFile;
+  /** Probed duration, seconds, when asked for and found. */
+  readonly durationS?: number;
+  /** Why it cannot be used, if so. */
+  readonly problem?: Omit<MediaProblem, 'id' | 'line' | 'path'>;
+}
+
+/** Options of {@link inspectMediaFile}. */
+export interface InspectMediaOptions {
+  /** Accept links that lead out of the folder they are in. */
+  readonly followSymlinks?: boolean;
+  /** Folders media may come from besides the manifest's folder. */
+  readonly mediaRoots?: readonly string[];
+  /** Probe the duration too (only files of samples that declare none need it). */
+  readonly probeDurationS?: ProbeDurationS;
+  /** sha256 by real path: two manifest paths naming one file (a link and its target) hash it once. */
+  readonly hashByRealPath?: Map<string, Promise<string>>;
+  /** Cancels the work. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Resolves one manifest media path: containment (links resolved and checked
+ * first; everything after reads the real file), readability, sha256 and, when
+ * asked, the duration. Never throws for an unusable file: the problem is in
+ * the result.
+ */
+export async function inspectMediaFile(root: string, p: string, opts: InspectMediaOptions = {}): Promise<MediaFileInfo> {
+  opts.signal?.throwIfAborted();
+  const file = await containMediaPath(root, p, { followSymlinks: opts.followSymlinks, mediaRoots: opts.mediaRoots ?? [] });
+  if (isContainmentProblem(file)) return { problem: file };
+  const abs = file.realPath;
+  const bad = await checkReadable(abs);
+  if (bad) return { problem: bad };
+  let hashing = opts.hashByRealPath?.get(abs);
+  if (!hashing) {
+    hashing = sha256File(abs, opts.signal);
+    opts.hashByRealPath?.set(abs, hashing);
+  }
+  const sha256 = await hashing;
+  if (!opts.probeDurationS) return { sha256, file };
+  try {
+    return { sha256, file, durationS: await opts.probeDurationS(abs, opts.signal) };
+  } catch (err) {
+    return { sha256, file, problem: { problem: 'undecodable', detail: (err as Error).message } };
+  }
+}
+
+/** Whether a sample's duration comes from probing its audio or video (it declares none). */
+export function needsProbedDuration(s: ManifestSample): boolean {
+  return s.duration_s === undefined && s.end_s === undefined;
+}
+
+/**
+ * One sample ready to store, given what import learned about its media files,
+ * and its unusable media as problems. The one definition both the in-memory
+ * {@link prepareDataset} and the streaming import use, so their digests agree.
+ */
+export function prepareSample(
+  s: ManifestSample,
+  infoOf: (path: string) => MediaFileInfo | undefined,
+  digestVersion: DigestVersion,
+  line?: number,
+): { prepared: PreparedSample; problems: MediaProblem[] } {
+  const problems: MediaProblem[] = [];
+  for (const m of mediaRefs(s)) {
+    const info = infoOf(m.path);
+    if (info?.problem) problems.push({ id: s.id, ...(line !== undefined ? { line } : {}), path: m.path, ...info.problem });
+  }
+  const media = mediaEntries(s, (p) => infoOf(p)?.sha256 ?? '');
+  const timed = s.audio ?? s.video;
+  const probed = timed ? infoOf(timed)?.durationS : undefined;
+  const durationS =
+    s.duration_s ?? (s.end_s !== undefined ? s.end_s - (s.start_s ?? 0) : probed !== undefined ? Math.max(0, probed - (s.start_s ?? 0)) : undefined);
+  const files = media.map((m) => infoOf(m.path)?.file ?? { realPath: '', sizeBytes: -1 });
+  return {
+    prepared: { sample: s, media, files, digest: digestManifestSample(s, media, digestVersion), ...(durationS !== undefined ? { durationS } : {}) },
+    problems,
+  };
+}
+
 /**
  * Hashes every media file (each distinct file once, however many samples
  * share it) and records its real path and size, probes durations, and computes the sample digests, the manifest
  * digest and the Merkle root. Missing or unreadable media does not throw: it
  * is listed per sample in `problems`, so a caller can report all of it at once
- * before anything runs.
+ * before anything runs. It holds the whole set in memory; `datasets import`
+ * streams instead (gateway/store/import-manifest-stream.ts), with the same
+ * per-sample definition ({@link prepareSample}).
  */
 export async function prepareDataset(manifest: Manifest, opts: PrepareOptions = {}): Promise<PreparedDataset> {
   const digestVersion = opts.digestVersion ?? CURRENT_DIGEST_VERSION;
   const manifestDigest = sha256Hex(await readFile(manifest.path));
   const paths = [...new Set(manifest.samples.flatMap((s) => mediaRefs(s).map((m) => m.path)))];
-  const fileInfo = new Map<string, { sha256?: string; file?: RealMediaFile; durationS?: number; problem?: Omit<MediaProblem, 'id' | 'line' | 'path'> }>();
-  const needsDuration = new Set(
-    manifest.samples.filter((s) => s.duration_s === undefined && s.end_s === undefined).flatMap((s) => [s.audio, s.video].filter((p): p is string => !!p)),
-  );
+  const fileInfo = new Map<string, MediaFileInfo>();
+  const needsDuration = new Set(manifest.samples.filter(needsProbedDuration).flatMap((s) => [s.audio, s.video].filter((p): p is string => !!p)));
   const total = manifest.samples.length;
   await mapPool(paths, opts.concurrency ?? 4, async (p) => {
-    opts.signal?.throwIfAborted();
-    // Links are resolved and checked first; everything after reads the real file.
-    const file = await containMediaPath(manifest.root, p, { followSymlinks: opts.followSymlinks, mediaRoots: opts.mediaRoots ?? [] });
-    if (isContainmentProblem(file)) {
-      fileInfo.set(p, { problem: file });
-      return;
-    }
-    const abs = file.realPath;
-    const bad = await checkReadable(abs);
-    if (bad) {
-      fileInfo.set(p, { problem: bad });
-      return;
-    }
-    const sha256 = await sha256File(abs, opts.signal);
-    let durationS: number | undefined;
-    if (opts.probeDurationS && needsDuration.has(p)) {
-      try {
-        durationS = await opts.probeDurationS(abs, opts.signal);
-      } catch (err) {
-        fileInfo.set(p, { sha256, file, problem: { problem: 'undecodable', detail: (err as Error).message } });
-        return;
-      }
-    }
-    fileInfo.set(p, { sha256, file, durationS });
+    const info = await inspectMediaFile(manifest.root, p, {
+      followSymlinks: opts.followSymlinks,
+      mediaRoots: opts.mediaRoots,
+      probeDurationS: needsDuration.has(p) ? opts.probeDurationS : undefined,
+      signal: opts.signal,
+    });
+    fileInfo.set(p, info);
   });
 
   const problems: MediaProblem[] = [];
   const samples: PreparedSample[] = [];
   manifest.samples.forEach((s, i) => {
-    const line = manifest.lineOf.get(s.id);
-    for (const m of mediaRefs(s)) {
-      const info = fileInfo.get(m.path);
-      if (info?.problem) problems.push({ id: s.id, ...(line !== undefined ? { line } : {}), path: m.path, ...info.problem });
-    }
-    const media = mediaEntries(s, (p) => fileInfo.get(p)?.sha256 ?? '');
-    const timed = s.audio ?? s.video;
-    const probed = timed ? fileInfo.get(timed)?.durationS : undefined;
-    const durationS =
-      s.duration_s ?? (s.end_s !== undefined ? s.end_s - (s.start_s ?? 0) : probed !== undefined ? Math.max(0, probed - (s.start_s ?? 0)) : undefined);
-    const files = media.map((m) => fileInfo.get(m.path)?.file ?? { realPath: '', sizeBytes: -1 });
-    samples.push({ sample: s, media, files, digest: digestManifestSample(s, media, digestVersion), ...(durationS !== undefined ? { durationS } : {}) });
+    const one = prepareSample(s, (p) => fileInfo.get(p), digestVersion, manifest.lineOf.get(s.id));
+    problems.push(...one.problems);
+    samples.push(one.prepared);
     opts.onProgress?.(i + 1, total);
   });
   return {

@@ -9,7 +9,10 @@ import { MAX_MANIFEST_PROBLEMS, ManifestError } from '../parse-manifest.js';
  * listed problem names its own file.
  */
 export class RowProblems {
-  readonly #problems: ManifestError[] = [];
+  /** The most problems listed; beyond it they are only counted. */
+  static readonly limit = MAX_MANIFEST_PROBLEMS;
+
+  #problems: ManifestError[] = [];
   #more = 0;
 
   /** `unit` names a position in the listed problems: `row` for parquet, `line` for JSON lines. */
@@ -28,6 +31,11 @@ export class RowProblems {
   /** Number of bad rows seen so far. */
   get count(): number {
     return this.#problems.length + this.#more;
+  }
+
+  /** Rewrites the listed problems (e.g. to add what was learned after they were found). */
+  map(fn: (err: ManifestError) => ManifestError): void {
+    this.#problems = this.#problems.map(fn);
   }
 
   /** Throws the collected problems as one ManifestError; does nothing when there are none. */
