@@ -34,6 +34,7 @@ export const routeFillers: Readonly<Record<string, Filler>> = {
   'GET /healthz': { http: () => ['/healthz'] },
   'GET /metrics': { http: () => ['/metrics'] },
   'GET /': { http: () => ['/'] },
+  'GET /arena': { http: () => ['/arena'] },
   'GET /v1/runs': { http: () => ['/v1/runs'] },
   'GET /v1/runs/:id/samples': { http: (d) => d.runs.map((r) => `/v1/runs/${r}/samples?limit=1000`) },
   'GET /v1/compare': {

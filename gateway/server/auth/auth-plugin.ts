@@ -79,7 +79,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       request.auth = { keyId: null, scopes: apiKeyScopes };
       return;
     }
-    const isPublic = publicPaths.has(path) || path === '/' || path.startsWith('/ui/');
+    const isPublic = publicPaths.has(path) || path === '/' || path === '/arena' || path.startsWith('/ui/');
     const anonymous: RequestAuth = { keyId: null, scopes: [] };
     const key = presentedKey(request);
     // A signed media link stands in for the key, on the media route only (media-url-signer.ts).
