@@ -5,30 +5,22 @@
 // `raw_response`, and the judge's settings in `config.judge`. So resume,
 // `runs show`, export, compare and the leaderboard work on judge scores as on
 // any run, and a judged run never changes the run it judged.
-import { resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { EvalgateConfig, ModelConfig } from '../config/config-schema.js';
 import { requireModelConfig } from '../config/find-model-config.js';
 import { EvalgateError } from '../errors.js';
 import type { ModelV1 } from '../models/spec/model-v1.js';
-import { AdaptiveConcurrency } from '../runner/adaptive-concurrency.js';
 import { redactModelConfig } from '../runner/prepare-run.js';
-import { ResponseCache } from '../runner/response-cache.js';
-import { defaultRetryPolicy, type RetryPolicy } from '../runner/retry-policy.js';
-import { RunCancelledError } from '../runner/run-batch.js';
-import { newExecutor, takeOverRun } from '../runner/run-claims.js';
-import { RunHeartbeat } from '../runner/run-heartbeat.js';
-import { PredictionWriter } from '../runner/prediction-writer.js';
 import { buildRunReport, type RunReport } from '../runner/score-run.js';
 import type { Database, Run } from '../store/database.js';
-import { releaseExecutor } from '../store/run-claim-repo.js';
-import { createRun, findRunByConfigHash, finishRun, getRun, markRunRunning, resolveRunId } from '../store/run-repo.js';
+import { createRun, findRunByConfigHash, finishRun, getRun, resolveRunId } from '../store/run-repo.js';
 import { getDatasetById } from '../store/run-scope-repo.js';
-import { pendingAnswers, sourceCounts } from '../store/judge-answer-repo.js';
+import { pendingAnswers, sourceCounts, unansweredSamples } from '../store/judge-answer-repo.js';
 import { evalgateVersion } from '../version.js';
 import { formatJudgeReference, type JudgeRubric } from '../../scorers/judge/judge-rubric.js';
 import { scorerVersions } from '../../scorers/tasks/scorer-versions.js';
-import { judgeAnswer, type JudgeCallOptions } from './judge-answer.js';
+import { judgeAnswer, type JudgedAnswer } from './judge-answer.js';
+import { endJudgeExecution, judgeEach, startJudgeExecution, type JudgeExecuteOptions, type JudgeExecution } from './judge-execution.js';
 import { chooseJudgeModelId, chooseRubric, judgeConfigHash, judgeSettingsOf, type JudgeSettings } from './judge-settings.js';
 
 type Db = Kysely<Database>;
@@ -136,25 +128,7 @@ export async function prepareJudging(
   return { run, source, resumed, rubric, settings, judgeModel, model };
 }
 
-/** Execution settings. */
-export interface JudgeExecuteOptions {
-  /** Judge calls in flight at most. */
-  readonly concurrency: number;
-  /** Per-attempt timeout, ms. */
-  readonly timeoutMs: number;
-  /** Retry policy of judge calls (default: 5 attempts). */
-  readonly retry?: RetryPolicy;
-  /** Response cache folder (temperature-0 asks), when caching is on. */
-  readonly cacheDir?: string;
-  /** Stops the judging cleanly: calls in flight finish, the rest stays pending, the run ends `cancelled`. */
-  readonly signal?: AbortSignal;
-  /** Told the number of answers to judge, once known. */
-  readonly onTotal?: (n: number) => void;
-  /** Told after each stored answer. */
-  readonly onAnswer?: (status: 'ok' | 'failed') => void;
-  /** Jitter source (tests). */
-  readonly random?: () => number;
-}
+export type { JudgeExecuteOptions } from './judge-execution.js';
 
 /** What `evalgate judge` prints. */
 export interface JudgeReport extends RunReport {
@@ -174,123 +148,98 @@ export interface JudgeReport extends RunReport {
  * Judges the pending answers with bounded concurrency, storing each score (or
  * judge-stage failure) as it comes, then the run's report. Each prediction is
  * an upsert that never replaces an `ok` row, so re-running after a kill judges
- * only what is left.
+ * only what is left. The source run's samples without an answer are stored as
+ * failed at the `source` stage: counted, never judged.
  */
 export async function executeJudging(db: Db, prepared: PreparedJudging, opts: JudgeExecuteOptions): Promise<JudgeReport> {
   const { run, source, rubric } = prepared;
-  const executor = newExecutor();
-  await takeOverRun(db, run.id, executor);
-  await markRunRunning(db, run.id, []);
-  const heartbeat = new RunHeartbeat(db, undefined, executor);
-  heartbeat.hold(run.id);
-  const writer = new PredictionWriter(db);
-  const warnings = new Set<string>();
-  const cache = opts.cacheDir ? new ResponseCache(resolve(opts.cacheDir, 'responses'), { onWarning: (w) => warnings.add(w) }) : undefined;
-  const providerOptions = prepared.judgeModel.options.providerOptions;
-  const call: JudgeCallOptions = {
-    model: prepared.model,
-    ...(providerOptions && typeof providerOptions === 'object' ? { providerOptions: providerOptions as Record<string, unknown> } : {}),
-    limiter: new AdaptiveConcurrency({ max: Math.max(1, opts.concurrency) }),
-    retry: opts.retry ?? defaultRetryPolicy,
-    timeoutMs: opts.timeoutMs,
-    ...(cache
-      ? {
-          cache: {
-            cache,
-            identity: {
-              adapter: prepared.model.adapter,
-              adapterVersion: prepared.model.adapterVersion,
-              modelName: prepared.model.modelName,
-              ...(prepared.judgeModel.baseUrl ? { baseUrl: prepared.judgeModel.baseUrl } : {}),
-            },
-          },
-        }
-      : {}),
-    ...(opts.random ? { random: opts.random } : {}),
-  };
+  const ex = await startJudgeExecution(db, run.id, prepared, opts);
+  const { guard, writer, warnings } = ex;
   const done = { judged: 0, failed: 0 };
   let status: 'completed' | 'failed' | 'cancelled' = 'completed';
   try {
-    const pending = await pendingAnswers(db, source.id, run.id);
+    await writeUnansweredSources(db, ex, source.id, run.id);
+    const pending = await guard.run(() => pendingAnswers(db, source.id, run.id));
     opts.onTotal?.(pending.length);
-    const queue = pending.values();
-    const loop = async (): Promise<void> => {
-      for (const a of queue) {
-        if (opts.signal?.aborted) return;
-        const started = performance.now();
-        const input = { question: a.question ?? '', reference: formatJudgeReference(rubric, a.reference), prediction: a.prediction };
-        let judged;
-        if (rubric.needsReference && a.reference === null) {
-          judged = {
-            status: 'failed' as const,
-            error: { code: 'judge' as const, message: `rubric ${rubric.name} needs a reference and sample ${a.key} has none`, retryable: false },
-            asks: [],
-            attempts: 0,
-            requestMs: 0,
-          };
-        } else {
-          try {
-            judged = await judgeAnswer(call, rubric, input, opts.signal);
-          } catch (err) {
-            if (err instanceof RunCancelledError) return;
-            throw err;
-          }
-        }
-        const raw = { asks: judged.asks, ...(judged.status === 'ok' ? { values: judged.values } : {}) };
-        await writer.write({
-          runId: run.id,
-          sampleId: a.sampleId,
-          status: judged.status,
-          ...(judged.status === 'ok'
-            ? { outputText: String(judged.score), scores: [{ metric: 'judge_score', value: judged.score }] }
-            : { error: judged.error }),
-          rawResponse: raw,
-          attempts: judged.attempts,
-          latencyRequestMs: judged.status === 'ok' ? judged.requestMs : null,
-          latencyTotalMs: performance.now() - started,
-        });
-        if (judged.status === 'ok') done.judged++;
-        else done.failed++;
-        opts.onAnswer?.(judged.status);
-      }
-    };
-    const loops = Math.max(1, Math.min(pending.length, opts.concurrency * 2));
-    const results = await Promise.allSettled(Array.from({ length: loops }, loop));
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) throw failure.reason;
+    await judgeEach(pending, opts, async (a) => {
+      const started = performance.now();
+      const input = { question: a.question ?? '', reference: formatJudgeReference(rubric, a.reference), prediction: a.prediction };
+      const judged: JudgedAnswer =
+        rubric.needsReference && a.reference === null
+          ? {
+              status: 'failed',
+              error: { code: 'judge', message: `rubric ${rubric.name} needs a reference and sample ${a.key} has none`, retryable: false },
+              asks: [],
+              attempts: 0,
+              requestMs: 0,
+            }
+          : await judgeAnswer(ex.call, rubric, input, opts.signal);
+      const raw = { asks: judged.asks, ...(judged.status === 'ok' ? { values: judged.values } : {}) };
+      await writer.write({
+        runId: run.id,
+        sampleId: a.sampleId,
+        status: judged.status,
+        ...(judged.status === 'ok' ? { outputText: String(judged.score), scores: [{ metric: 'judge_score', value: judged.score }] } : { error: judged.error }),
+        rawResponse: raw,
+        attempts: judged.attempts,
+        latencyRequestMs: judged.status === 'ok' ? judged.requestMs : null,
+        latencyTotalMs: performance.now() - started,
+      });
+      if (judged.status === 'ok') done.judged++;
+      else done.failed++;
+      opts.onAnswer?.(judged.status);
+    });
     if (opts.signal?.aborted) status = 'cancelled';
   } catch (err) {
     status = 'failed';
     warnings.add(`judging stopped: ${(err as Error).message}`);
   } finally {
-    await heartbeat.stop();
-    await releaseExecutor(db, executor.id).catch(() => undefined);
+    await endJudgeExecution(db, ex, !guard.gaveUp);
   }
-  const counts = await sourceCounts(db, source.id);
-  const fresh = (await getRun(db, run.id)) ?? run;
-  const report = await buildRunReport(db, { ...fresh, warnings: [...fresh.warnings, ...warnings] });
-  // A judged run's scope is the source run's answers: its own dataset scope (no `judge-score` samples) says nothing.
-  const judgedTotal = report.counts.ok + report.counts.failed;
-  const pendingLeft = Math.max(0, counts.answered - judgedTotal);
-  const reportCounts = { ...report.counts, pending: pendingLeft, total: counts.answered };
-  if (status === 'completed' && report.counts.ok === 0 && counts.answered > 0) status = 'failed';
-  const summary = {
-    status,
-    counts: reportCounts,
-    metrics: report.metrics,
-    source: { runId: source.id, ...counts },
-    warnings: [...warnings],
-  };
-  await finishRun(db, run.id, status, summary);
-  return {
-    ...report,
-    status,
-    counts: reportCounts,
-    warnings: report.warnings,
-    sourceRunId: source.id,
-    resumed: prepared.resumed,
-    judge: prepared.settings,
-    source: counts,
-    thisExecution: { ...done, cancelled: status === 'cancelled' },
-  };
+  return guard.run(async () => {
+    const counts = await sourceCounts(db, source.id);
+    const fresh = (await getRun(db, run.id)) ?? run;
+    const report = await buildRunReport(db, { ...fresh, warnings: [...fresh.warnings, ...warnings] });
+    // A judged run's scope is the source run's samples (its own dataset scope holds no `judge-score` samples).
+    const total = counts.answered + counts.unanswered;
+    const reportCounts = { ...report.counts, pending: Math.max(0, total - report.counts.ok - report.counts.failed), total };
+    if (status === 'completed' && report.counts.ok === 0 && counts.answered > 0) status = 'failed';
+    const summary = { status, counts: reportCounts, metrics: report.metrics, source: { runId: source.id, ...counts }, warnings: [...warnings] };
+    await finishRun(db, run.id, status, summary);
+    return {
+      ...report,
+      status,
+      counts: reportCounts,
+      warnings: report.warnings,
+      sourceRunId: source.id,
+      resumed: prepared.resumed,
+      judge: prepared.settings,
+      source: counts,
+      thisExecution: { ...done, cancelled: status === 'cancelled' },
+    };
+  });
+}
+
+/**
+ * Stores the source run's samples that have no answer (failed or skipped
+ * there) as failed at the `source` stage in the judge run, once: a judged
+ * run's counts then show them instead of dropping them.
+ */
+export async function writeUnansweredSources(db: Db, ex: JudgeExecution, sourceRunIds: string | readonly string[], judgeRunId: string): Promise<number> {
+  const ids = typeof sourceRunIds === 'string' ? [sourceRunIds] : sourceRunIds;
+  const rows = await ex.guard.run(() => unansweredSamples(db, ids, judgeRunId));
+  await Promise.all(
+    rows.map((r) =>
+      ex.writer.write({
+        runId: judgeRunId,
+        sampleId: r.sampleId,
+        status: 'failed',
+        error: { code: 'source', message: `no answer to judge: run ${r.runId} ${r.status === 'skipped' ? 'skipped' : 'failed'} this sample`, retryable: false },
+        attempts: 0,
+        latencyRequestMs: null,
+        latencyTotalMs: null,
+      }),
+    ),
+  );
+  return rows.length;
 }

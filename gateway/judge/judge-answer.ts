@@ -29,8 +29,8 @@ export interface JudgeCallOptions {
   readonly random?: () => number;
 }
 
-/** One ask and its reply. */
-export interface JudgeAsk {
+/** One ask and its reply; `V` is what the parse rule reads (a number for rubrics, a verdict for pairs). */
+export interface JudgeAsk<V = number> {
   /** Which judge sample (0-based). */
   readonly sample: number;
   /** 0 for the first ask, k for the k-th re-ask. */
@@ -40,20 +40,26 @@ export interface JudgeAsk {
   /** The judge's reply. */
   readonly reply: string;
   /** What the rule read from it; null: unreadable. */
-  readonly value: number | null;
+  readonly value: V | null;
   /** Served from the response cache. */
   readonly cached: boolean;
 }
 
-/** A judged answer. */
-export type JudgedAnswer =
+/** A judge-stage failure, stored as the prediction's error: `code` is always `judge` (the stage). */
+export interface JudgeFailure {
+  readonly code: 'judge';
+  readonly message: string;
+  readonly statusCode?: number;
+  readonly retryable: boolean;
+}
+
+/** The outcome of asking a judge: every sample's value, or a judge-stage failure. */
+export type JudgeOutcome<V> =
   | {
       readonly status: 'ok';
-      /** mean(values) × multiplier: the reported score. */
-      readonly score: number;
-      /** The raw value of each judge sample. */
-      readonly values: readonly number[];
-      readonly asks: readonly JudgeAsk[];
+      /** The value read from each judge sample. */
+      readonly values: readonly V[];
+      readonly asks: readonly JudgeAsk<V>[];
       /** Judge calls made (cache hits excluded). */
       readonly attempts: number;
       /** Summed duration of the successful judge calls, ms. */
@@ -61,12 +67,40 @@ export type JudgedAnswer =
     }
   | {
       readonly status: 'failed';
-      /** Stored as the prediction's error: `code` is always `judge` (the stage). */
-      readonly error: { readonly code: 'judge'; readonly message: string; readonly statusCode?: number; readonly retryable: boolean };
-      readonly asks: readonly JudgeAsk[];
+      readonly error: JudgeFailure;
+      readonly asks: readonly JudgeAsk<V>[];
       readonly attempts: number;
       readonly requestMs: number;
     };
+
+/** A judged answer. */
+export type JudgedAnswer =
+  | (Extract<JudgeOutcome<number>, { status: 'ok' }> & {
+      /** mean(values) × multiplier: the reported score. */
+      readonly score: number;
+    })
+  | Extract<JudgeOutcome<number>, { status: 'failed' }>;
+
+/**
+ * What one judgement asks: the prompt, how often, at which temperature, how a
+ * reply is read and what to do when it cannot be. A pointwise rubric and the
+ * pairwise verdict prompt both reduce to this.
+ */
+export interface JudgeAskSpec<V> {
+  readonly system?: string;
+  /** The filled prompt. */
+  readonly prompt: string;
+  /** Temperature of each first ask. */
+  readonly temperature: number;
+  readonly maxOutputTokens: number;
+  /** Independent judge samples. */
+  readonly samples: number;
+  readonly reask: JudgeRubric['reask'];
+  /** Reads one reply; undefined: unreadable. */
+  readonly parse: (reply: string) => V | undefined;
+  /** Names the rule in the unreadable-reply message (`rule correct-incorrect, scale 0-1`). */
+  readonly ruleText: string;
+}
 
 /** A judge call that failed after the retries. */
 class JudgeCallFailed extends Error {
@@ -102,23 +136,23 @@ async function callJudge(
 const clip = (s: string, n = 200): string => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 /**
- * Judges one answer under `rubric`. Resolves with a score or a judge-stage
- * failure; rejects only with RunCancelledError (the answer stays pending).
+ * Asks the judge as `spec` says: each sample asked, and re-asked while its
+ * reply cannot be read. Resolves with every sample's value or a judge-stage
+ * failure; rejects only with RunCancelledError (the work stays pending).
  */
-export async function judgeAnswer(o: JudgeCallOptions, rubric: JudgeRubric, input: JudgeInput, signal?: AbortSignal): Promise<JudgedAnswer> {
+export async function askJudge<V>(o: JudgeCallOptions, spec: JudgeAskSpec<V>, signal?: AbortSignal): Promise<JudgeOutcome<V>> {
   const counter = { attempts: 0, requestMs: 0 };
-  const asks: JudgeAsk[] = [];
-  const values: number[] = [];
-  const prompt = renderJudgePrompt(rubric.template, input);
-  for (let s = 0; s < rubric.samples; s++) {
-    let value: number | undefined;
-    for (let k = 0; k <= rubric.reask.max && value === undefined; k++) {
-      const temperature = rubric.temperature + (k >= 2 ? (k - 1) * (rubric.reask.temperatureStep ?? 0) : 0);
+  const asks: JudgeAsk<V>[] = [];
+  const values: V[] = [];
+  for (let s = 0; s < spec.samples; s++) {
+    let value: V | undefined;
+    for (let k = 0; k <= spec.reask.max && value === undefined; k++) {
+      const temperature = spec.temperature + (k >= 2 ? (k - 1) * (spec.reask.temperatureStep ?? 0) : 0);
       const request: ModelRequest = {
-        ...(rubric.system !== undefined ? { system: rubric.system } : {}),
-        parts: [{ type: 'text', text: k > 0 && rubric.reask.promptSuffix !== undefined ? prompt + rubric.reask.promptSuffix : prompt }],
+        ...(spec.system !== undefined ? { system: spec.system } : {}),
+        parts: [{ type: 'text', text: k > 0 && spec.reask.promptSuffix !== undefined ? spec.prompt + spec.reask.promptSuffix : spec.prompt }],
         temperature,
-        maxOutputTokens: rubric.maxOutputTokens,
+        maxOutputTokens: spec.maxOutputTokens,
         ...(o.providerOptions ? { providerOptions: o.providerOptions } : {}),
       };
       // Only a first ask of the first sample is looked up: later samples and
@@ -135,7 +169,7 @@ export async function judgeAnswer(o: JudgeCallOptions, rubric: JudgeRubric, inpu
           const result = await callJudge(o, request, signal, counter);
           reply = result.text;
           // A reply that cannot be read is never cached: a re-run must ask again.
-          if (key && o.cache && parseJudgeReply(rubric, reply) !== undefined) await o.cache.cache.set(key, result);
+          if (key && o.cache && spec.parse(reply) !== undefined) await o.cache.cache.set(key, result);
         } catch (err) {
           if (!(err instanceof JudgeCallFailed)) throw err;
           const c = err.classified;
@@ -152,7 +186,7 @@ export async function judgeAnswer(o: JudgeCallOptions, rubric: JudgeRubric, inpu
           };
         }
       }
-      value = parseJudgeReply(rubric, reply);
+      value = spec.parse(reply);
       asks.push({ sample: s, reask: k, temperature, reply, value: value ?? null, cached });
     }
     if (value === undefined) {
@@ -161,7 +195,7 @@ export async function judgeAnswer(o: JudgeCallOptions, rubric: JudgeRubric, inpu
         status: 'failed',
         error: {
           code: 'judge',
-          message: `the judge's reply could not be read (rule ${rubric.parse}, scale ${rubric.scale.min}-${rubric.scale.max}) after ${rubric.reask.max + 1} asks; last reply: ${JSON.stringify(clip(last))}`,
+          message: `the judge's reply could not be read (${spec.ruleText}) after ${spec.reask.max + 1} asks; last reply: ${JSON.stringify(clip(last))}`,
           retryable: false,
         },
         asks,
@@ -170,6 +204,29 @@ export async function judgeAnswer(o: JudgeCallOptions, rubric: JudgeRubric, inpu
     }
     values.push(value);
   }
-  const mean = values.reduce((a, b) => a + b, 0) / values.length;
-  return { status: 'ok', score: mean * rubric.multiplier, values, asks, ...counter };
+  return { status: 'ok', values, asks, ...counter };
+}
+
+/**
+ * Judges one answer under `rubric`. Resolves with a score or a judge-stage
+ * failure; rejects only with RunCancelledError (the answer stays pending).
+ */
+export async function judgeAnswer(o: JudgeCallOptions, rubric: JudgeRubric, input: JudgeInput, signal?: AbortSignal): Promise<JudgedAnswer> {
+  const outcome = await askJudge(
+    o,
+    {
+      ...(rubric.system !== undefined ? { system: rubric.system } : {}),
+      prompt: renderJudgePrompt(rubric.template, input),
+      temperature: rubric.temperature,
+      maxOutputTokens: rubric.maxOutputTokens,
+      samples: rubric.samples,
+      reask: rubric.reask,
+      parse: (reply) => parseJudgeReply(rubric, reply),
+      ruleText: `rule ${rubric.parse}, scale ${rubric.scale.min}-${rubric.scale.max}`,
+    },
+    signal,
+  );
+  if (outcome.status === 'failed') return outcome;
+  const mean = outcome.values.reduce((a, b) => a + b, 0) / outcome.values.length;
+  return { ...outcome, score: mean * rubric.multiplier };
 }

@@ -55,3 +55,34 @@ export async function sourceCounts(db: Db, sourceRunId: string): Promise<{ answe
   }
   return { answered, unanswered };
 }
+
+/** A source sample with no answer to judge. */
+export interface UnansweredSample {
+  readonly sampleId: string;
+  /** The source run that has no answer for it. */
+  readonly runId: string;
+  /** Its status there (`failed` or `skipped`). */
+  readonly status: string;
+}
+
+/**
+ * Samples that some source run did not answer (`failed` or `skipped` there)
+ * and that the judge run has not yet recorded: the judge run stores them as
+ * failed at the `source` stage, so they are counted rather than dropped.
+ */
+export async function unansweredSamples(db: Db, sourceRunIds: readonly string[], judgeRunId: string): Promise<UnansweredSample[]> {
+  if (sourceRunIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('predictions as p')
+    .select(['p.sample_id as sampleId', 'p.run_id as runId', 'p.status'])
+    .where('p.run_id', 'in', [...sourceRunIds])
+    .where('p.status', '<>', 'ok')
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('predictions as j').select('j.id').whereRef('j.sample_id', '=', 'p.sample_id').where('j.run_id', '=', judgeRunId))),
+    )
+    .orderBy('p.sample_id')
+    .execute();
+  // One row per sample (the first source run that lacks it).
+  const seen = new Set<string>();
+  return rows.filter((r) => !seen.has(r.sampleId) && seen.add(r.sampleId));
+}
