@@ -3,6 +3,7 @@ import { compareRuns, type Comparison, type CompareOptions } from './compare-run
 import { computeKindGap, type KindGapInput, type KindGapView } from './kind-gap.js';
 import { computeLeaderboards, type Leaderboard, type LeaderboardInput } from './leaderboard.js';
 import type { RunOutcomes } from './load-run-outcomes.js';
+import { runReportJob, type ReportJob } from '../report/report-job.js';
 
 /** Resampling settings every job takes. */
 export interface StatsOptions {
@@ -16,20 +17,23 @@ export interface StatsOptions {
 export type CompareJob =
   | { readonly kind: 'compare'; readonly runs: readonly RunOutcomes[]; readonly opts: CompareOptions }
   | { readonly kind: 'leaderboard'; readonly input: LeaderboardInput; readonly opts: StatsOptions }
-  | { readonly kind: 'kinds'; readonly input: KindGapInput; readonly opts: StatsOptions };
+  | { readonly kind: 'kinds'; readonly input: KindGapInput; readonly opts: StatsOptions }
+  | { readonly kind: 'report'; readonly input: ReportJob };
 
 /** What each job kind returns. */
 export type CompareJobResult<J extends CompareJob> = J extends { kind: 'compare' }
   ? Comparison
   : J extends { kind: 'leaderboard' }
     ? Leaderboard[]
-    : KindGapView;
+    : J extends { kind: 'kinds' }
+      ? KindGapView
+      : string;
 
 /** A job's failure as it crosses the thread boundary. */
 export type SerializedJobError = { readonly code: ErrorCode; readonly params: ErrorParams } | { readonly message: string };
 
 /** Runs a job in this thread (the worker calls this; so may a caller without a pool). */
-export function runCompareJob(job: CompareJob): Comparison | Leaderboard[] | KindGapView {
+export function runCompareJob(job: CompareJob): Comparison | Leaderboard[] | KindGapView | string {
   switch (job.kind) {
     case 'compare':
       return compareRuns(job.runs, job.opts);
@@ -37,6 +41,8 @@ export function runCompareJob(job: CompareJob): Comparison | Leaderboard[] | Kin
       return computeLeaderboards(job.input, job.opts);
     case 'kinds':
       return computeKindGap(job.input, job.opts);
+    case 'report':
+      return runReportJob(job.input);
   }
 }
 

@@ -65,10 +65,15 @@ function scriptJson(value: unknown): string {
     .replace(/\u2029/g, '\\u2029');
 }
 
+/** Where the ECharts bundle the report inlines is. */
+export function echartsBundlePath(): string {
+  return createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js');
+}
+
 let echartsSource: Promise<string> | undefined;
 /** The ECharts bundle, inlined so the report opens offline from a file. */
 function loadEcharts(): Promise<string> {
-  echartsSource ??= readFile(createRequire(import.meta.url).resolve('echarts/dist/echarts.min.js'), 'utf8');
+  echartsSource ??= readFile(echartsBundlePath(), 'utf8');
   return echartsSource;
 }
 
@@ -79,7 +84,15 @@ function loadEcharts(): Promise<string> {
  * links point into the folder beside it when the caller copied them there.
  */
 export async function renderReport(input: ReportInput): Promise<string> {
-  const echarts = await loadEcharts();
+  return renderReportHtml(input, await loadEcharts());
+}
+
+/**
+ * {@link renderReport} with the ECharts bundle's source given: synchronous,
+ * for a worker thread (report-job.ts), since sorting every run's latencies
+ * and writing the tables takes long enough on large runs to stall a server.
+ */
+export function renderReportHtml(input: ReportInput, echarts: string): string {
   const title = input.title ?? 'evalgate report';
   const sections = input.sections.map((section, i) => renderSection(section, i));
   return `<!doctype html>

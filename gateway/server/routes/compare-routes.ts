@@ -6,9 +6,11 @@ import { loadRunOutcomes } from '../../compare/load-run-outcomes.js';
 import { comparisonView, kindGapFor, leaderboardsView, mayReadReferences, sealedAccess, type SealedAccess } from '../../compare/sealed-view.js';
 import { predictionIsScore } from '../../../scorers/tasks/index.js';
 import { EvalgateError } from '../../errors.js';
+import { publicComparisonMedia } from '../auth/public-media-path.js';
 import type { PredictionStatus } from '../../store/database.js';
 import { findRunWithDataset, listRunSamples } from '../../store/run-listing-repo.js';
 import { resolveRunId, resolveRunIds } from '../../store/run-repo.js';
+import { datasetRootDir } from './dataset-root-dir.js';
 import { checkIterations, compareQuerystring, distinctRunIds, statsQuery } from './compare-query.js';
 import { reportRoute } from './report-route.js';
 import { runSampleExtras } from './run-sample-extras.js';
@@ -50,7 +52,11 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
       // Full ids or 8+ character prefixes, as everywhere a run id is taken.
       const runs = await loadRunOutcomes(app.store.db, await resolveRunIds(app.store.db, ids));
       const comparison = await pool.run({ kind: 'compare', runs, opts: { by: q.by, samples: q.samples, iterations: q.iterations, seed: q.seed } });
-      return comparisonView(comparison, accessOf(request));
+      const access = accessOf(request);
+      const view = comparisonView(comparison, access);
+      // Disagreement rows name their samples' media: server paths for admin keys only.
+      if (mayReadReferences(access) || view.disagreements.length === 0) return view;
+      return publicComparisonMedia(view, await datasetRootDir(app, runs[0]?.run.datasetId ?? null));
     },
   );
 

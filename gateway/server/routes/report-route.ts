@@ -1,24 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 import { compareLimits, type ComparePool } from '../../compare/compare-pool.js';
 import { loadRunOutcomes } from '../../compare/load-run-outcomes.js';
-import { comparisonView, sealedAccess } from '../../compare/sealed-view.js';
+import { mayReadReferences, sealedAccess } from '../../compare/sealed-view.js';
 import { EvalgateError } from '../../errors.js';
-import { renderReport } from '../../report/render-report.js';
 import { resolveRunIds } from '../../store/run-repo.js';
 import { checkIterations, compareQuerystring, distinctRunIds } from './compare-query.js';
+import { datasetRootDir } from './dataset-root-dir.js';
 
 /** What the route shares with the comparison routes. */
 export interface ReportRouteOptions {
-  /** The comparison routes' worker pool: the report's statistics run there too, never on the event loop. */
+  /** The comparison routes' worker pool: the report is compared, cut down and rendered there, never on the event loop. */
   readonly pool: ComparePool;
 }
 
 /**
  * `GET /v1/report?runs=A,B&by=&samples=&iterations=&seed=`: the HTML report
  * of `evalgate report` (gateway/report/render-report.ts: interval bars, the
- * capability heat map, latency box plots) for the caller, as
- * `/v1/compare` would show it (gateway/compare/sealed-view.ts). The web page
- * shows it in a sandboxed frame for its charts; the `sandbox` policy on the
+ * capability heat map, latency box plots) for the caller. Aggregates are cut
+ * as `/v1/compare` cuts them; the disagreement rows, being per-sample
+ * scores, follow `/v1/runs/:id/samples` (gateway/report/report-job.ts). The
+ * comparison, the latency sorts and the HTML all run on a comparison worker:
+ * on large runs each would hold the event loop. The web page shows the
+ * report in a sandboxed frame for its charts; the `sandbox` policy on the
  * response keeps it in an opaque origin wherever else it is opened.
  */
 export async function reportRoute(app: FastifyInstance, opts: ReportRouteOptions): Promise<void> {
@@ -37,10 +40,20 @@ export async function reportRoute(app: FastifyInstance, opts: ReportRouteOptions
       }
       checkIterations(q.iterations);
       const runs = await loadRunOutcomes(app.store.db, await resolveRunIds(app.store.db, ids));
-      const comparison = await opts.pool.run({ kind: 'compare', runs, opts: { by: q.by, samples: q.samples, iterations: q.iterations, seed: q.seed } });
-      const view = comparisonView(comparison, sealedAccess(request.auth?.scopes ?? [], app.evalgateConfig.sealed?.minSliceSize));
-      const html = await renderReport({ title: `evalgate report: ${view.task} (${view.metric})`, sections: [{ comparison: view, runs }] });
-      void reply.header('content-security-policy', 'sandbox allow-scripts');
+      const scopes = request.auth?.scopes ?? [];
+      // Every run compared is on one dataset (compareRuns refuses others); its folder makes media paths relative.
+      const mediaRoot = mayReadReferences(sealedAccess(scopes)) ? null : await datasetRootDir(app, runs[0]?.run.datasetId ?? null);
+      const html = await opts.pool.run({
+        kind: 'report',
+        input: {
+          runs,
+          opts: { by: q.by, samples: q.samples, iterations: q.iterations, seed: q.seed },
+          scopes,
+          minSliceSize: app.evalgateConfig.sealed?.minSliceSize,
+          mediaRoot,
+        },
+      });
+      void reply.header('content-security-policy', 'sandbox allow-scripts').header('x-content-type-options', 'nosniff');
       return reply.type('text/html; charset=utf-8').send(html);
     },
   );
