@@ -19,6 +19,7 @@ export interface ArenaPageOptions {
 // attributes on <body>), so their hashes are computed once and the CSP can forbid every other script,
 // inline style attribute and foreign origin: answers are model output and are shown as text only.
 const style = `
+  [hidden] { display: none !important; }
   body { font: 14px/1.4 system-ui, sans-serif; margin: 0; color: #1b1f24; background: #f6f8fa; }
   header { background: #24292f; color: #fff; padding: 10px 20px; display: flex; gap: 16px; align-items: center; }
   header h1 { font-size: 18px; margin: 0 12px 0 0; }
@@ -29,6 +30,7 @@ const style = `
   fieldset { border: 1px solid #d0d7de; background: #fff; margin: 0 0 12px; padding: 8px 12px; }
   legend { font-weight: 600; }
   label { margin-right: 12px; }
+  #rec-preview { display: block; margin-top: 6px; }
   textarea { width: 100%; max-width: 720px; font: inherit; }
   button { font: inherit; padding: 4px 10px; cursor: pointer; }
   button:disabled { cursor: default; }
