@@ -1,19 +1,23 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { Kysely } from 'kysely';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sql, type Kysely } from 'kysely';
 import { digestVersionOf } from '../../datasets/dataset-digest.js';
 import { resolveManifestPath } from '../../datasets/parse-manifest.js';
 import { mapPool } from '../../datasets/prepare-dataset.js';
-import { datasetRelocations, replacePrefix } from '../../datasets/relocations.js';
+import { datasetRelocations, replacePrefix, type Relocation } from '../../datasets/relocations.js';
 import { inspectFile } from '../../datasets/verify-dataset.js';
 import { EvalgateError } from '../errors.js';
 import type { Database, Dataset, SampleMedia, SampleMediaFile } from './database.js';
 import { listSamples } from './dataset-repo.js';
+import { isDatabaseUnavailable } from './is-database-unavailable.js';
 
 // `datasets relocate NAME --from OLD --to NEW`: after a corpus moved, point
 // the dataset's recorded paths at the new place. Every file is checked at its
 // new path (size and sha256 against the import) before anything is written,
 // and all rows change in one transaction, so a partial or wrong move changes
-// nothing.
+// nothing. A database outage is waited out (up to `dbOutageMaxMs`, like a
+// batch run): the reads are asked again, and the write transaction, which the
+// server rolls back when its connection goes, is run again from the start.
 
 /** Options of {@link relocateDataset}. */
 export interface RelocateOptions {
@@ -25,6 +29,36 @@ export interface RelocateOptions {
   readonly concurrency?: number;
   /** Cancels the check (nothing is written then). */
   readonly signal?: AbortSignal;
+  /** How long a database outage is waited out before EVALGATE_ERR_DB_UNAVAILABLE (default 120000, as `runner.dbOutageMaxMs`). */
+  readonly dbOutageMaxMs?: number;
+}
+
+/** Rows per UPDATE statement: one statement per chunk keeps a million-sample move to a few hundred round trips. */
+const UPDATE_CHUNK = 2000;
+
+/**
+ * Runs `fn`, and again while it fails because the database is unreachable,
+ * with growing pauses, until `maxMs` have passed; then the outage is
+ * EVALGATE_ERR_DB_UNAVAILABLE saying `what` and `after` (what state it left).
+ */
+async function untilDatabaseAnswers<T>(what: string, after: string, maxMs: number, signal: AbortSignal | undefined, fn: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  for (let pauseMs = 100; ; pauseMs = Math.min(pauseMs * 2, 2000)) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isDatabaseUnavailable(err)) throw err;
+      const waited = Date.now() - started;
+      if (waited >= maxMs) {
+        throw new EvalgateError(
+          'EVALGATE_ERR_DB_UNAVAILABLE',
+          { detail: `${what}: no answer for ${Math.round(waited / 1000)} s (${(err as Error).message}); ${after}` },
+          { cause: err },
+        );
+      }
+      await sleep(Math.min(pauseMs, Math.max(0, maxMs - waited)), undefined, { signal });
+    }
+  }
 }
 
 /** A file that is not at its new path as it was imported. */
@@ -80,7 +114,10 @@ export async function relocateDataset(db: Kysely<Database>, ds: Dataset, opts: R
   const oldRoot = ds.root_dir ?? '.';
   const newRoot = ds.root_dir === null ? null : move(ds.root_dir);
   const newManifest = ds.manifest_path === null ? null : move(ds.manifest_path);
-  const rows = await listSamples(db, ds.id);
+  const maxMs = opts.dbOutageMaxMs ?? 120_000;
+  const rows = await untilDatabaseAnswers(`reading dataset ${ds.name}`, 'nothing was changed; run the same command again', maxMs, opts.signal, () =>
+    listSamples(db, ds.id),
+  );
 
   let touched = newRoot !== ds.root_dir || newManifest !== ds.manifest_path;
   const planned = rows.map((r) => {
@@ -129,25 +166,48 @@ export async function relocateDataset(db: Kysely<Database>, ds: Dataset, opts: R
     return { ...result, relocated: false, samplesUpdated: 0, problems };
   }
 
-  let samplesUpdated = 0;
-  await db.transaction().execute(async (trx) => {
-    for (const p of planned) {
-      const files = p.targets.map((t) => realNow.get(t.abs)!);
-      const same = JSON.stringify(p.media) === JSON.stringify(p.row.media) && JSON.stringify(files) === JSON.stringify(p.row.media_files);
-      if (same) continue;
-      samplesUpdated++;
-      await trx
-        .updateTable('samples')
-        .set({ media: JSON.stringify(p.media), media_files: JSON.stringify(files) })
-        .where('id', '=', p.row.id)
-        .execute();
-    }
-    const relocations = [...datasetRelocations(ds.meta), { from, to, at: new Date().toISOString() }];
-    await trx
-      .updateTable('datasets')
-      .set({ root_dir: newRoot, manifest_path: newManifest, meta: JSON.stringify({ ...ds.meta, relocations }) })
-      .where('id', '=', ds.id)
-      .execute();
-  });
+  // Only rows that change are written, each chunk as one set-based UPDATE from arrays.
+  const changed: { id: string; media: string; files: string }[] = [];
+  for (const p of planned) {
+    const files = p.targets.map((t) => realNow.get(t.abs)!);
+    const same = JSON.stringify(p.media) === JSON.stringify(p.row.media) && JSON.stringify(files) === JSON.stringify(p.row.media_files);
+    if (!same) changed.push({ id: p.row.id, media: JSON.stringify(p.media), files: JSON.stringify(files) });
+  }
+  // This move's stamp: an attempt whose COMMIT reached the server but whose answer was lost in an outage is
+  // recognised by it on the next attempt, so the move is neither recorded twice nor refused as already done.
+  const mine: Relocation = { from, to, at: new Date().toISOString() };
+  const isMine = (r: Relocation): boolean => r.from === mine.from && r.to === mine.to && r.at === mine.at;
+  await untilDatabaseAnswers(
+    `recording the move of dataset ${ds.name}`,
+    `the move is one transaction, so the recorded paths are either all as before or, if the outage came as it committed, all moved (evalgate datasets show ${ds.name} tells which); run the same command again`,
+    maxMs,
+    opts.signal,
+    () =>
+      db.transaction().execute(async (trx) => {
+        // The dataset row, locked: a concurrent move waits here, and one that got in first is seen.
+        const now = await trx.selectFrom('datasets').select(['root_dir', 'manifest_path', 'meta']).where('id', '=', ds.id).forUpdate().executeTakeFirst();
+        if (!now) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: ds.name });
+        if (datasetRelocations(now.meta).some(isMine)) return; // an earlier attempt committed
+        if (now.root_dir !== ds.root_dir || now.manifest_path !== ds.manifest_path || JSON.stringify(now.meta) !== JSON.stringify(ds.meta)) {
+          throw new EvalgateError('EVALGATE_ERR_CONFLICT', {
+            detail: `dataset ${ds.name} changed while it was being relocated; nothing was changed, run the command again`,
+          });
+        }
+        for (let k = 0; k < changed.length; k += UPDATE_CHUNK) {
+          opts.signal?.throwIfAborted();
+          const chunk = changed.slice(k, k + UPDATE_CHUNK);
+          await sql`update samples as s set media = v.media::jsonb, media_files = v.files::jsonb
+            from unnest(${chunk.map((c) => c.id)}::text[], ${chunk.map((c) => c.media)}::text[], ${chunk.map((c) => c.files)}::text[]) as v(id, media, files)
+            where s.id = v.id and s.dataset_id = ${ds.id}`.execute(trx);
+        }
+        const relocations = [...datasetRelocations(ds.meta), mine];
+        await trx
+          .updateTable('datasets')
+          .set({ root_dir: newRoot, manifest_path: newManifest, meta: JSON.stringify({ ...ds.meta, relocations }) })
+          .where('id', '=', ds.id)
+          .execute();
+      }),
+  );
+  const samplesUpdated = changed.length;
   return { ...result, relocated: true, samplesUpdated, problems: [] };
 }
