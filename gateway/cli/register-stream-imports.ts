@@ -42,61 +42,66 @@ interface Written {
 
 /**
  * Records a written manifest in the store, as `datasets import` does for the
- * other formats: parse it, hash every file with a progress bar, print the
- * digests (or only the manifest with --no-db).
+ * other formats: stream it in, hashing every file, with a progress bar; print
+ * the digests (or only the manifest with --no-db).
  */
 async function record(cmd: Command, format: string, source: string, w: Written, opts: SharedImportOpts, limit: number | undefined): Promise<unknown> {
-  const { parseManifest } = await import('../../datasets/parse-manifest.js');
-  const manifest = await parseManifest(w.manifestPath);
-  const summary = {
-    format,
-    manifestPath: manifest.path,
-    samples: manifest.samples.length,
-    skipped: w.skippedCount,
-    skippedExamples: w.skipped.slice(0, 5),
-    ...w.extra,
-  };
   const [firstSkipped] = w.skipped;
   const skippedText = firstSkipped ? `, ${w.skippedCount} skipped (e.g. ${firstSkipped.id}: ${firstSkipped.reason})` : '';
-  if (opts.db === false) return opts.json ? summary : `wrote ${manifest.path} (${manifest.samples.length} samples${skippedText})`;
+  const base = { format, skipped: w.skippedCount, skippedExamples: w.skipped.slice(0, 5), ...w.extra };
+  if (opts.db === false) {
+    const { parseManifest } = await import('../../datasets/parse-manifest.js');
+    const manifest = await parseManifest(w.manifestPath);
+    const summary = { ...base, manifestPath: manifest.path, samples: manifest.samples.length };
+    return opts.json ? summary : `wrote ${manifest.path} (${manifest.samples.length} samples${skippedText})`;
+  }
   const { withStore } = await import('./cli-context.js');
-  const { importDataset, datasetStats } = await import('../store/dataset-repo.js');
+  const { datasetTaskCounts } = await import('../store/dataset-repo.js');
+  const { importManifestStream } = await import('../store/import-manifest-stream.js');
   const { createProgress } = await import('./progress.js');
+  const { startHeapReport } = await import('./heap-report.js');
   return withStore(cmd, async (store) => {
-    const progress = createProgress('hashing', manifest.samples.length, { json: opts.json });
+    // The written manifest is read back as a stream and stored in batches, as `datasets import manifest` does.
+    const heap = startHeapReport();
+    const progress = createProgress('importing lines', 0, { json: opts.json });
     let last = 0;
     let dataset;
     try {
-      dataset = await importDataset(store.db, manifest, {
+      dataset = await importManifestStream(store.db, w.manifestPath, {
         name: opts.name,
         sealed: opts.sealed,
         mediaRoots: (opts.mediaRoot ?? []).map((d) => resolve(d)),
         meta: { format, source, limit: limit ?? null, ...(opts.mediaRoot?.length ? { mediaRoots: opts.mediaRoot.map((d) => resolve(d)) } : {}) },
-        onProgress: (done) => {
+        onProgress: (done, total) => {
+          if (last === 0) progress.setTotal(total);
           progress.increment(done - last);
           last = done;
+          heap.sample();
         },
       });
     } finally {
       progress.stop();
+      heap.stop();
     }
-    const stats = await datasetStats(store.db, dataset.id);
+    const tasks = await datasetTaskCounts(store.db, dataset.id);
     if (opts.json) {
       return {
-        ...summary,
+        ...base,
+        manifestPath: dataset.manifest_path,
+        samples: dataset.sample_count,
         id: dataset.id,
         name: dataset.name,
         sealed: dataset.sealed,
         manifestDigest: dataset.manifest_digest,
         merkleRoot: dataset.merkle_root,
-        tasks: stats.tasks,
+        tasks,
       };
     }
     return [
-      `imported ${dataset.name}: ${stats.sampleCount} samples (${Object.entries(stats.tasks)
+      `imported ${dataset.name}: ${dataset.sample_count} samples (${Object.entries(tasks)
         .map(([t, n]) => `${t} ${n}`)
         .join(', ')})${skippedText}`,
-      `  manifest: ${manifest.path}`,
+      `  manifest: ${dataset.manifest_path}`,
       `  manifest digest: ${dataset.manifest_digest}`,
       `  merkle root:     ${dataset.merkle_root}`,
       ...(dataset.sealed ? ['  sealed: references are withheld from non-admin keys'] : []),

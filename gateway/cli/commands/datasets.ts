@@ -136,46 +136,63 @@ export default function register(program: Command): void {
             manifestPath = written.manifestPath;
             copiedFiles = written.copiedFiles;
           }
-          const manifest = await parseManifest(manifestPath);
-          const summary = {
-            format,
-            manifestPath: manifest.path,
-            samples: manifest.samples.length,
-            skipped: skipped.length,
-            skippedExamples: skipped.slice(0, 5),
-            copiedFiles,
-          };
-          if (opts.db === false) return opts.json ? summary : `wrote ${manifest.path} (${manifest.samples.length} samples, ${skipped.length} skipped)`;
+          if (opts.db === false) {
+            const manifest = await parseManifest(manifestPath);
+            const summary = {
+              format,
+              manifestPath: manifest.path,
+              samples: manifest.samples.length,
+              skipped: skipped.length,
+              skippedExamples: skipped.slice(0, 5),
+              copiedFiles,
+            };
+            return opts.json ? summary : `wrote ${manifest.path} (${manifest.samples.length} samples, ${skipped.length} skipped)`;
+          }
           const { withStore } = await import('../cli-context.js');
-          const { importDataset, datasetStats } = await import('../../store/dataset-repo.js');
+          const { datasetTaskCounts } = await import('../../store/dataset-repo.js');
+          const { importManifestStream } = await import('../../store/import-manifest-stream.js');
           const { createProgress } = await import('../progress.js');
+          const { startHeapReport } = await import('../heap-report.js');
           return await withStore(cmd, async (store) => {
-            const progress = createProgress('hashing', manifest.samples.length, { json: opts.json });
+            // The manifest is read as a stream and stored in batches: memory stays bounded however many lines it has.
+            const heap = startHeapReport();
+            const progress = createProgress('importing lines', 0, { json: opts.json });
             let last = 0;
             let dataset;
             try {
-              dataset = await importDataset(store.db, manifest, {
+              dataset = await importManifestStream(store.db, manifestPath, {
                 name: opts.name,
                 sealed: opts.sealed,
                 followSymlinks: opts.followSymlinks,
                 mediaRoots: mediaRootsOf(opts.mediaRoot),
                 meta: {
                   format,
-                  source: format === 'manifest' ? manifest.path : path,
+                  source: format === 'manifest' ? resolvePath(manifestPath) : path,
                   limit: limit ?? null,
                   ...(copyTo ? { copiedTo: copyTo } : {}),
                   ...(opts.followSymlinks ? { followSymlinks: true } : {}),
                   ...(opts.mediaRoot?.length ? { mediaRoots: mediaRootsOf(opts.mediaRoot) } : {}),
                 },
-                onProgress: (done) => {
+                onProgress: (done, total) => {
+                  if (last === 0) progress.setTotal(total);
                   progress.increment(done - last);
                   last = done;
+                  heap.sample();
                 },
               });
             } finally {
               progress.stop();
+              heap.stop();
             }
-            const stats = await datasetStats(store.db, dataset.id);
+            const summary = {
+              format,
+              manifestPath: dataset.manifest_path,
+              samples: dataset.sample_count,
+              skipped: skipped.length,
+              skippedExamples: skipped.slice(0, 5),
+              copiedFiles,
+            };
+            const tasks = await datasetTaskCounts(store.db, dataset.id);
             const result = {
               ...summary,
               id: dataset.id,
@@ -183,15 +200,15 @@ export default function register(program: Command): void {
               sealed: dataset.sealed,
               manifestDigest: dataset.manifest_digest,
               merkleRoot: dataset.merkle_root,
-              tasks: stats.tasks,
+              tasks,
             };
             if (opts.json) return result;
             const [firstSkipped] = skipped;
             return [
-              `imported ${dataset.name}: ${stats.sampleCount} samples (${Object.entries(stats.tasks)
+              `imported ${dataset.name}: ${dataset.sample_count} samples (${Object.entries(tasks)
                 .map(([t, n]) => `${t} ${n}`)
                 .join(', ')})` + (firstSkipped ? `, ${skipped.length} skipped (e.g. ${firstSkipped.id}: ${firstSkipped.reason})` : ''),
-              `  manifest: ${manifest.path}`,
+              `  manifest: ${dataset.manifest_path}`,
               `  manifest digest: ${dataset.manifest_digest}`,
               `  merkle root:     ${dataset.merkle_root}`,
               ...(dataset.sealed ? ['  sealed: references are withheld from non-admin keys'] : []),
