@@ -1,0 +1,103 @@
+import { extname } from 'node:path';
+import { sql, type Kysely } from 'kysely';
+import { containMediaPath, isContainmentProblem, type RealMediaFile } from '../../datasets/contain-media-path.js';
+import { EvalgateError } from '../errors.js';
+import { defaultPromptTemplates, renderPrompt } from '../models/prompt-templates.js';
+import { findDataset } from '../store/dataset-repo.js';
+import type { ArenaModality, Database, SampleMedia } from '../store/database.js';
+import type { BattleMedia, BattleMediaStore } from './battle-media-store.js';
+
+// A preset prompt: one sample drawn at random from a dataset of the battle's
+// modality, as FlagEval's arena offers. The sample's question, rendered with
+// its task's default prompt (the words a batch run would send), becomes the
+// prompt; its media file is copied into the arena folder so the battle keeps
+// its prompt whatever happens to the dataset; its tags become the battle's
+// hidden capability tags.
+
+/** A drawn preset. */
+export interface BattlePreset {
+  /** `datasets.id`. */
+  readonly datasetId: string;
+  /** Dataset name (shown with the battle). */
+  readonly datasetName: string;
+  /** Manifest id of the sample. */
+  readonly sampleKey: string;
+  /** The prompt text. */
+  readonly text: string | null;
+  /** The prompt media, stored in the arena folder. */
+  readonly media: readonly BattleMedia[];
+  /** Capability tags (stored, never returned). */
+  readonly tags: readonly string[];
+}
+
+const mimeByExt: Readonly<Record<string, string>> = {
+  '.wav': 'audio/wav',
+  '.flac': 'audio/flac',
+  '.mp3': 'audio/mpeg',
+  '.ogg': 'audio/ogg',
+  '.opus': 'audio/ogg',
+  '.m4a': 'audio/mp4',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.mkv': 'video/x-matroska',
+  '.mov': 'video/quicktime',
+};
+
+interface DrawnRow {
+  sample_key: string;
+  task: keyof typeof defaultPromptTemplates;
+  question: string | null;
+  choices: string[] | null;
+  lang: string | null;
+  tags: string[];
+  media: SampleMedia[];
+  media_files: RealMediaFile[];
+}
+
+/**
+ * Draws a sample of `modality` from a dataset (by name or id). A sealed
+ * dataset's samples go to admin keys only, as everywhere else
+ * (docs/security.md): a submitter could otherwise read a sealed set one
+ * battle at a time.
+ */
+export async function drawBattlePreset(
+  db: Kysely<Database>,
+  datasetNameOrId: string,
+  modality: ArenaModality,
+  store: BattleMediaStore,
+  access: { readonly isAdmin: boolean },
+): Promise<BattlePreset> {
+  const ds = await findDataset(db, datasetNameOrId);
+  if (!ds) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: datasetNameOrId });
+  if (ds.sealed && !access.isAdmin) throw new EvalgateError('EVALGATE_ERR_FORBIDDEN', { scope: 'admin' });
+  const kindFilter =
+    modality === 'text'
+      ? sql<boolean>`jsonb_array_length(media) = 0 and coalesce(question, '') <> ''`
+      : sql<boolean>`jsonb_array_length(media) = 1 and media->0->>'kind' = ${modality}`;
+  const row = (await db
+    .selectFrom('samples')
+    .select(['sample_key', 'task', 'question', 'choices', 'lang', 'tags', 'media', 'media_files'])
+    .where('dataset_id', '=', ds.id)
+    .where(kindFilter)
+    .orderBy(sql`random()`)
+    .limit(1)
+    .executeTakeFirst()) as DrawnRow | undefined;
+  if (!row) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `dataset ${ds.name} has no ${modality} sample to draw a preset prompt from` });
+  const media: BattleMedia[] = [];
+  const entry = row.media[0];
+  if (entry && modality !== 'text') {
+    if (!ds.root_dir) throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: entry.path });
+    // The file recorded at import, by the same rule as the media route and the runner.
+    const recorded = row.media_files[0];
+    const real = await containMediaPath(ds.root_dir, entry.path, recorded ? { recorded } : {});
+    if (isContainmentProblem(real)) throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: entry.path });
+    media.push(await store.placeFile(real.realPath, modality, mimeByExt[extname(real.realPath).toLowerCase()] ?? 'application/octet-stream'));
+  }
+  const template = defaultPromptTemplates[row.task] ?? '{question}';
+  const text = renderPrompt(template, row).trim();
+  return { datasetId: ds.id, datasetName: ds.name, sampleKey: row.sample_key, text: text === '' ? null : text, media, tags: row.tags };
+}
