@@ -155,5 +155,7 @@ export async function createApp(opts: CreateAppOptions): Promise<FastifyInstance
     },
     { prefix: '/v1' },
   );
+  // Outside the viewer-scoped group: with arena.public a keyless caller reaches its own battles (the routes decide who).
+  await app.register((await import('./routes/arena-battle-routes.js')).arenaBattleRoutes, { prefix: '/v1' });
   return app;
 }

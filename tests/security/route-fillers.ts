@@ -68,6 +68,19 @@ export const routeFillers: Readonly<Record<string, Filler>> = {
   'GET /v1/datasets/:dataset/samples/:sample/media/:index': { http: (d) => [`/v1/datasets/${d.name}/samples/${d.sampleKey}/media/0`, ...d.mediaLinks] },
   'GET /v1/sessions': { http: () => ['/v1/sessions'] },
   'GET /v1/stream/sessions/:id': { http: (d) => d.sessions.map((s) => `/v1/stream/sessions/${s}`) },
+  // Arena battles belong to the key that created them (tests/arena/battle-flow.test.ts checks creators, scopes and
+  // keyless access; battle-preset.test.ts the sealed-preset refusal). The matrix drives GETs only: an unknown battle
+  // must be a 404 for every scope, and the POSTs are listed so a new arena route still needs its entry.
+  'POST /v1/arena/battles': { http: () => [] },
+  'GET /v1/arena/battles/:id': { http: () => ['/v1/arena/battles/00000000-0000-4000-8000-000000000000'] },
+  'GET /v1/arena/battles/:id/events': { http: () => ['/v1/arena/battles/00000000-0000-4000-8000-000000000000/events'] },
+  'POST /v1/arena/battles/:id/vote': { http: () => [] },
+  'GET /v1/arena/battles/:id/media/:name': {
+    http: () => [
+      '/v1/arena/battles/00000000-0000-4000-8000-000000000000/media/prompt-0',
+      '/v1/arena/battles/00000000-0000-4000-8000-000000000000/media/prompt-0?expires=9999999999&sig=AAAA',
+    ],
+  },
   'GET /v1/realtime': { ws: 'realtime' },
   'GET /v1/stream': { ws: 'native' },
 };

@@ -7,6 +7,7 @@ import type { ApiKeyScope } from '../../store/database.js';
 import { verifyApiKey } from '../../store/api-key-repo.js';
 import { apiKeyScopes, scopeAllows } from './scopes.js';
 import { hasMediaSignature, mediaRoutePath, type MediaRef, type MediaUrlQuery } from './media-url-signer.js';
+import { arenaAllowsKeyless } from '../../arena/battle-keyless.js';
 
 /** Who is calling. */
 export interface RequestAuth {
@@ -98,7 +99,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       throw new EvalgateError('EVALGATE_ERR_MEDIA_LINK_INVALID', { problem });
     }
     if (!key) {
-      if (isPublic) {
+      if (isPublic || arenaAllowsKeyless(app.evalgateConfig, path, request.query)) {
         request.auth = anonymous;
         return;
       }
