@@ -33,11 +33,14 @@ export async function startArenaGateway(
   store: Store,
   scripts: readonly [Omit<ScriptedServerOptions, 'latencyMs'>, Omit<ScriptedServerOptions, 'latencyMs'>],
   arena: Record<string, unknown> = {},
+  /** Other top-level config keys (e.g. `server`). */
+  extra: Record<string, unknown> = {},
 ): Promise<ArenaGateway> {
   const servers = [await startScriptedServer(scripts[0]), await startScriptedServer(scripts[1])] as const;
   const cacheDir = await mkdtemp(join(tmpdir(), 'evalgate-arena-'));
   const models = MODEL_IDS.map((id, i) => ({ id, adapter: 'openai-chat', kind: 'generalist', baseUrl: servers[i]!.baseUrl, model: PROVIDER_NAMES[i] }));
   const config = configSchema.parse({
+    ...extra,
     cacheDir,
     models,
     arena: { models: { text: [...MODEL_IDS], audio: [...MODEL_IDS], image: [...MODEL_IDS], video: [...MODEL_IDS] }, ...arena },
