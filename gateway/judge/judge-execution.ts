@@ -15,7 +15,7 @@ import { defaultRetryPolicy, type RetryPolicy } from '../runner/retry-policy.js'
 import { RunCancelledError } from '../runner/run-cancelled-error.js';
 import { newExecutor, takeOverRun, type Executor } from '../runner/run-claims.js';
 import { RunHeartbeat } from '../runner/run-heartbeat.js';
-import { RunSpill, spillDirOf } from '../runner/run-spill.js';
+import { replaySpill, RunSpill, spillDirOf } from '../runner/run-spill.js';
 import type { Database } from '../store/database.js';
 import { releaseExecutor } from '../store/run-claim-repo.js';
 import { markRunRunning } from '../store/run-repo.js';
@@ -88,6 +88,11 @@ export async function startJudgeExecution(
   const executor = newExecutor();
   await guard.run(() => takeOverRun(db, runId, executor));
   await guard.run(() => markRunRunning(db, runId, []));
+  // Results kept on disk during an earlier outage (then a kill or a give-up) are written first, so they count as done.
+  if (opts.spillCacheDir) {
+    const replayed = await guard.run(() => replaySpill(db, spillDirOf(opts.spillCacheDir!), runId));
+    if (replayed.written > 0) warnings.add(`${replayed.written} result(s) kept in ${replayed.path} during a database outage were written`);
+  }
   const heartbeat = new RunHeartbeat(db, undefined, executor);
   heartbeat.hold(runId);
   const spill = opts.spillCacheDir ? new RunSpill(spillDirOf(opts.spillCacheDir), runId) : undefined;

@@ -86,3 +86,65 @@ export async function unansweredSamples(db: Db, sourceRunIds: readonly string[],
   const seen = new Set<string>();
   return rows.filter((r) => !seen.has(r.sampleId) && seen.add(r.sampleId));
 }
+
+/** One sample both source runs answered, still without an `ok` pairwise result. */
+export interface PairSourceAnswers {
+  readonly sampleId: string;
+  readonly key: string;
+  readonly question: string | null;
+  /** The sample's media kinds (`audio`, `image`, `images`, `video`), in manifest order. */
+  readonly mediaKinds: readonly string[];
+  /** Run A's and run B's answers. */
+  readonly answerA: string;
+  readonly answerB: string;
+}
+
+/**
+ * The samples both source runs answered (`ok` in each) without an `ok`
+ * prediction in the pairwise judge run: the comparisons left to finish. Which
+ * of their two orders already hold a vote is read from arena_votes.
+ */
+export async function pendingPairs(db: Db, runA: string, runB: string, judgeRunId: string): Promise<PairSourceAnswers[]> {
+  const rows = await db
+    .selectFrom('predictions as pa')
+    .innerJoin('predictions as pb', (j) => j.onRef('pb.sample_id', '=', 'pa.sample_id').on('pb.run_id', '=', runB).on('pb.status', '=', 'ok'))
+    .innerJoin('samples as s', 's.id', 'pa.sample_id')
+    .select(['s.id as sampleId', 's.sample_key as key', 's.question', 's.media', 'pa.output_text as answerA', 'pb.output_text as answerB'])
+    .where('pa.run_id', '=', runA)
+    .where('pa.status', '=', 'ok')
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('predictions as j').select('j.id').whereRef('j.sample_id', '=', 's.id').where('j.run_id', '=', judgeRunId).where('j.status', '=', 'ok'),
+        ),
+      ),
+    )
+    .orderBy('s.sample_key')
+    .execute();
+  return rows.map((r) => ({
+    sampleId: r.sampleId,
+    key: r.key,
+    question: r.question,
+    mediaKinds: (r.media ?? []).map((m) => m.kind),
+    answerA: r.answerA ?? '',
+    answerB: r.answerB ?? '',
+  }));
+}
+
+/** Samples answered by both source runs, and samples some source run failed or skipped, for a pairwise report. */
+export async function pairSourceCounts(db: Db, runA: string, runB: string): Promise<{ shared: number; unanswered: number }> {
+  const shared = await db
+    .selectFrom('predictions as pa')
+    .innerJoin('predictions as pb', (j) => j.onRef('pb.sample_id', '=', 'pa.sample_id').on('pb.run_id', '=', runB).on('pb.status', '=', 'ok'))
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('pa.run_id', '=', runA)
+    .where('pa.status', '=', 'ok')
+    .executeTakeFirstOrThrow();
+  const unanswered = await db
+    .selectFrom('predictions')
+    .select((eb) => eb.fn.count<number | string>('sample_id').distinct().as('n'))
+    .where('run_id', 'in', [runA, runB])
+    .where('status', '<>', 'ok')
+    .executeTakeFirstOrThrow();
+  return { shared: Number(shared.n), unanswered: Number(unanswered.n) };
+}

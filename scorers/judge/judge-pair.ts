@@ -27,6 +27,27 @@ export const arenaHardUserTemplate: string =
 /** Upstream's generation settings for the judge. */
 export const arenaHardJudgeSettings = Object.freeze({ temperature: 0, maxOutputTokens: 4096 });
 
+/**
+ * What happens when no verdict can be read: upstream's
+ * `number_of_judgment_attempts: 2` (config/arena-hard-v0.1.yaml) asks once
+ * more, after appending "continue your judgment and finish by outputting a
+ * final verdict label" as a user turn to the conversation (gen_judgment.py
+ * `judgment`). Requests here are single-turn, so the re-ask sends the prompt
+ * again with that sentence appended; a reply still without a label leaves the
+ * comparison without a verdict (failed, never a tie).
+ */
+export const arenaHardReask = Object.freeze({
+  max: 1,
+  promptSuffix: '\n\ncontinue your judgment and finish by outputting a final verdict label',
+  temperatureStep: 0,
+});
+
+/** The name of the pairwise verdict rule (recorded as a pair judge run's `parseRule`). */
+export const pairVerdictRule = 'arena-hard-verdict';
+
+/** Version of the pairwise judge behaviour (prompt, rule, re-ask): changes whenever one of them does. */
+export const pairJudgeVersion = 'arena-hard-v0.1@1';
+
 /** The user prompt for one presentation order; placeholders filled once each, in one pass. */
 export function renderPairPrompt(question: string, answerA: string, answerB: string): string {
   const values: Record<string, string> = { question, answerA, answerB };

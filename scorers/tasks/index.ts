@@ -4,6 +4,7 @@
 import { asrTask } from './asr.js';
 import { astTask } from './ast.js';
 import { clsTask } from './cls.js';
+import { judgePairTask } from './judge-pair.js';
 import { judgeScoreTask } from './judge-score.js';
 import { mcqTask } from './mcq.js';
 import { mmauTask } from './mmau.js';
@@ -34,11 +35,11 @@ export function isTaskName(name: string): name is TaskName {
 }
 
 /**
- * Tasks whose samples are another run's answers, not a manifest's (`judge-score`,
- * written by `evalgate judge`): scored, compared and ranked through
+ * Tasks whose samples are another run's answers, not a manifest's (`judge-score`
+ * and `judge-pair`, written by `evalgate judge`): scored, compared and ranked through
  * {@link getTask} like the others, but never a manifest task or a `run --task`.
  */
-export const derivedTasks: Readonly<Record<string, TaskSpec>> = Object.freeze({ 'judge-score': judgeScoreTask });
+export const derivedTasks: Readonly<Record<string, TaskSpec>> = Object.freeze({ 'judge-score': judgeScoreTask, 'judge-pair': judgePairTask });
 
 /**
  * Whether a run of this task stores a score as its "prediction" (a judged run's answer is the judge's
