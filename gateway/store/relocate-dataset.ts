@@ -179,7 +179,7 @@ export async function relocateDataset(db: Kysely<Database>, ds: Dataset, opts: R
   const isMine = (r: Relocation): boolean => r.from === mine.from && r.to === mine.to && r.at === mine.at;
   await untilDatabaseAnswers(
     `recording the move of dataset ${ds.name}`,
-    `the move is one transaction, so the recorded paths are either all as before or, if the outage came as it committed, all moved (evalgate datasets show ${ds.name} tells which); run the same command again`,
+    `the move is one transaction, so the recorded paths are either all as before or, if the outage came as it committed, all moved (evalgate datasets verify ${ds.name} tells which); run the same command again`,
     maxMs,
     opts.signal,
     () =>
