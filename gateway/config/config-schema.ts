@@ -130,6 +130,32 @@ export const configSchema = z
           .object({ battlesPerMinute: positiveInt.default(10), votesPerMinute: positiveInt.default(30) })
           .strict()
           .default({ battlesPerMinute: 10, votesPerMinute: 30 }),
+        /** Human votes kept per prompt hash when rating (FastChat's prompt dedup, a fixed cap); default 1 (gateway/arena/arena-ratings.ts). */
+        maxVotesPerPrompt: positiveInt.optional(),
+        /** Ratings options (docs/arena.md "Ratings"); each has a default in gateway/arena/arena-ratings.ts. */
+        ratings: z
+          .object({
+            weights: z
+              .object({ strong: z.number().min(0), preference: z.number().min(0), tie: z.number().min(0) })
+              .strict()
+              .optional(),
+            anchor: z
+              .object({ model: z.string().min(1), rating: z.number() })
+              .strict()
+              .optional(),
+            minVotes: positiveInt.optional(),
+            rounds: z.number().int().min(0).optional(),
+            seed: z.number().int().optional(),
+            styleControl: z.union([z.boolean(), z.object({ reg: z.number().positive().optional() }).strict()]).optional(),
+            outlierTest: z
+              .union([
+                z.boolean(),
+                z.object({ alpha: z.number().positive().lt(1).optional(), minVotes: positiveInt.optional(), maxVotes: positiveInt.optional() }).strict(),
+              ])
+              .optional(),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({
