@@ -15,6 +15,11 @@ export interface DatasetFixture {
   readonly sealed: boolean;
   /** Two full runs (baseline first) and one small run of the same dataset. */
   readonly runs: readonly string[];
+  /**
+   * Two judged runs (task `judge-score`, as `evalgate judge` writes them) of the two full runs: their
+   * predictions are judge scores, and one failed judge reply quotes the sample's reference.
+   */
+  readonly judgedRuns: readonly string[];
   /** A sample key with a media file. */
   readonly sampleKey: string;
   /** Stream sessions bound to samples of this dataset. */
@@ -36,12 +41,13 @@ export const routeFillers: Readonly<Record<string, Filler>> = {
   'GET /': { http: () => ['/'] },
   'GET /arena': { http: () => ['/arena'] },
   'GET /v1/runs': { http: () => ['/v1/runs'] },
-  'GET /v1/runs/:id/samples': { http: (d) => d.runs.map((r) => `/v1/runs/${r}/samples?limit=1000`) },
+  'GET /v1/runs/:id/samples': { http: (d) => [...d.runs, ...d.judgedRuns].map((r) => `/v1/runs/${r}/samples?limit=1000`) },
   'GET /v1/compare': {
     http: (d) => [
       `/v1/compare?runs=${d.runs[0]},${d.runs[1]}&by=tag&samples=50&iterations=50`,
       `/v1/compare?runs=${d.runs[0]},${d.runs[1]}&by=lang&samples=5&iterations=50`,
       `/v1/compare?runs=${d.runs[0]},${d.runs[1]},${d.runs[0]}&by=task&iterations=50`,
+      `/v1/compare?runs=${d.judgedRuns[0]},${d.judgedRuns[1]}&by=tag&samples=50&iterations=50`,
     ],
   },
   'GET /v1/compare/kinds': {
@@ -49,6 +55,7 @@ export const routeFillers: Readonly<Record<string, Filler>> = {
       `/v1/compare/kinds?task=asr&dataset=${d.name}&iterations=50`,
       '/v1/compare/kinds?task=asr&iterations=50',
       `/v1/compare/kinds?task=asr&dataset=${d.name}&allowMixed=true&iterations=50`,
+      `/v1/compare/kinds?task=judge-score&dataset=${d.name}&iterations=50`,
     ],
   },
   // The small run is not comparable with the full ones: a separate board, and a mixed one with allowMixed.
@@ -57,12 +64,14 @@ export const routeFillers: Readonly<Record<string, Filler>> = {
       `/v1/leaderboard?task=asr&dataset=${d.name}&iterations=50`,
       '/v1/leaderboard?task=asr&iterations=50',
       `/v1/leaderboard?task=asr&dataset=${d.name}&allowMixed=true&iterations=50`,
+      `/v1/leaderboard?task=judge-score&dataset=${d.name}&iterations=50`,
     ],
   },
   'GET /v1/report': {
     http: (d) => [
       `/v1/report?runs=${d.runs[0]},${d.runs[1]}&by=tag&samples=50&iterations=50`,
       `/v1/report?runs=${d.runs[0]},${d.runs[1]},${d.runs[2]}&by=lang&samples=5&iterations=50&seed=2`,
+      `/v1/report?runs=${d.judgedRuns[0]},${d.judgedRuns[1]}&by=tag&samples=50&iterations=50`,
     ],
   },
   'GET /v1/datasets/:dataset/samples/:sample/media/:index': { http: (d) => [`/v1/datasets/${d.name}/samples/${d.sampleKey}/media/0`, ...d.mediaLinks] },

@@ -15,6 +15,9 @@ import { routeFillers, type DatasetFixture } from './route-fillers.js';
  * an open dataset. Content-based: references carry planted markers that must
  * never reach a non-admin caller; per-sample scores and aggregates over
  * fewer than `sealed.minSliceSize` samples of the sealed set must not either.
+ * Each dataset also has judged runs (`evalgate judge`'s `judge-score`), whose
+ * predictions are per-sample scores and whose failed replies can quote the
+ * reference: every route is asked about them too.
  */
 
 const MIN_SLICE = 10;
@@ -28,6 +31,17 @@ const markers = { sealed: 'ZQXREFSEALED', open: 'ZQXREFOPEN' } as const;
 const humanMarkers = { sealed: 'ZQXHUMSEALED', open: 'ZQXHUMOPEN' } as const;
 // Planted in each dataset's media file: a sealed set's media goes to admin keys only, by key or by signed link.
 const mediaMarkers = { sealed: 'ZQXMEDIASEALED', open: 'ZQXMEDIAOPEN' } as const;
+// A judged run's predictions are the judge's per-sample scores. Written with a plus sign (the judge-score scorer
+// reads them as numbers all the same), so only the prediction text shows them: an aggregate, even over one
+// sample of an open set, prints the number without it.
+const judgeMarks = ['+6.283185', '+1.414213'] as const;
+/** What `evalgate judge` records as a judged run's `config` (gateway/judge/execute-judging.ts), judge fields that compare reads included. */
+const judgeConfig = (sourceRunId: string) => ({
+  kind: 'judge-score',
+  sourceRunId,
+  sourceTask: 'asr',
+  judge: { rubric: 'matrix', modelId: 'judge-m', promptTemplate: 'Rate {answer}', temperature: 0, samples: 1, parseRule: 'number' },
+});
 
 type Json = unknown;
 
@@ -186,10 +200,45 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
         .set({ summary: JSON.stringify({ counts: { ok: 4, failed: 0 }, metrics: { wer: 0.3333 } }) })
         .where('id', '=', small)
         .execute();
+      // Judged runs of the two full runs, as `evalgate judge` stores them: each answer's judge score as the
+      // prediction (the two runs' scores differ on every sample) with its stored per-sample score, and a last
+      // sample whose judge reply could not be read and quoted the reference.
+      const judgedRuns: string[] = [];
+      for (const [source, model] of [
+        [a, `gen-${kind}`],
+        [b, `spec-${kind}`],
+      ] as const) {
+        const offset = judgedRuns.length;
+        const judged = await seedRun(db, {
+          model,
+          kind: 'generalist',
+          datasetId,
+          ids,
+          task: 'judge-score',
+          predictions: keysOf.map((key, i) => (i === keysOf.length - 1 ? { key, status: 'failed' as const } : { key, text: judgeMarks[(i + offset) % 2] })),
+        });
+        await db
+          .updateTable('runs')
+          .set({ config: JSON.stringify(judgeConfig(source)) })
+          .where('id', '=', judged)
+          .execute();
+        await db
+          .updateTable('predictions')
+          .set({ error: JSON.stringify({ code: 'judge', message: `unreadable judge reply: "the reference is ${refOf(marker, keysOf.length - 1)}"` }) })
+          .where('run_id', '=', judged)
+          .where('status', '=', 'failed')
+          .execute();
+        const ok = await db.selectFrom('predictions').select(['id', 'output_text']).where('run_id', '=', judged).where('status', '=', 'ok').execute();
+        await db
+          .insertInto('scores')
+          .values(ok.map((p) => ({ prediction_id: p.id, metric: 'judge_score', value: Number(p.output_text), details: null })))
+          .execute();
+        judgedRuns.push(judged);
+      }
       const sampleKey = defined(keysOf[0], 'a sample key');
       const viewerLink = gw.app.mediaUrls.sign({ dataset: name, sample: sampleKey, index: 0 }, 'viewer').url;
       const mediaLinks = [viewerLink, viewerLink.replace('scope=viewer', 'scope=admin')];
-      fixtures.push({ name, id: datasetId, sealed: kind === 'sealed', runs: [a, b, small], sampleKey, sessions: [], mediaLinks });
+      fixtures.push({ name, id: datasetId, sealed: kind === 'sealed', runs: [a, b, small], judgedRuns, sampleKey, sessions: [], mediaLinks });
     }
     // Live sessions bound to each dataset, made by an admin, so the session pages have scored utterances.
     for (const d of fixtures) {
@@ -225,6 +274,8 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
       adminSealedScores: false,
       adminSealedMediaByLink: false,
       viewerOpenMediaByLink: false,
+      adminSealedJudge: false,
+      evaluatorOpenJudge: false,
       wsRuns: 0,
     };
     const failures: string[] = [];
@@ -260,6 +311,12 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
               if (body.includes(marker) && (scope !== 'admin' || 'ws' in filler)) failures.push(`${where}: reference marker ${marker} leaked`);
             }
             if (scope === 'admin' && d.sealed && body.includes(markers.sealed)) seen.adminSealedRef = true;
+            // Judge scores are per-sample scores: admin keys on a sealed set; on an open set evaluator keys and up,
+            // as /v1/runs/:id/samples gives scores, and anyone /v1/compare answers (its documents are whole there).
+            const judgeScoresAllowed = scope === 'admin' || (!d.sealed && (scope === 'evaluator' || route === 'GET /v1/compare'));
+            for (const mark of judgeMarks) if (!judgeScoresAllowed && body.includes(mark)) failures.push(`${where}: judge score ${mark} reached ${scope}`);
+            if (scope === 'admin' && d.sealed && body.includes(judgeMarks[0])) seen.adminSealedJudge = true;
+            if (scope === 'evaluator' && !d.sealed && route === 'GET /v1/runs/:id/samples' && body.includes(judgeMarks[0])) seen.evaluatorOpenJudge = true;
             if (body.includes(mediaMarkers.sealed) && scope !== 'admin') failures.push(`${where}: sealed media (${mediaMarkers.sealed}) reached ${scope}`);
             // Positive control for the human-answer markers: the leak check above can see them where they appear.
             if (scope === 'admin' && d.sealed && body.includes(humanMarkers.sealed)) seen.adminSealedHuman = true;
@@ -292,6 +349,8 @@ describe('security matrix: every route × scope × sealed/open dataset', () => {
       adminSealedScores: true,
       adminSealedMediaByLink: true,
       viewerOpenMediaByLink: true,
+      adminSealedJudge: true,
+      evaluatorOpenJudge: true,
       wsRuns: 2 * 2 * 3,
     });
   });

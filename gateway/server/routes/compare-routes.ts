@@ -133,12 +133,15 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
         run: { id: run.id, task: run.task, modelId: run.model_id, dataset: run.dataset },
         samples: rows.map(({ reference, answer, human_answers: humanAnswers, ...r }) => {
           const scores = extras.scores(r.sample_key);
-          // A judged run's prediction is the judge's score, and a failed judge reply can quote the reference:
-          // both follow the per-sample score rule.
-          const hideAnswer = predictionIsScore(run.task) && !scores;
+          // A judged run's prediction is the judge's score: it follows the per-sample score rule. A failed judge
+          // reply can quote the reference: its message follows the reference rule (admin only, on every dataset).
+          const judged = predictionIsScore(run.task);
+          const hideScore = judged && !scores;
+          const hideReply = judged && !admin;
           return {
             ...r,
-            ...(hideAnswer ? { output_text: null, error: r.error ? { code: (r.error as { code?: unknown }).code ?? null } : null } : {}),
+            ...(hideScore ? { output_text: null } : {}),
+            ...(hideReply ? { error: r.error ? { code: (r.error as { code?: unknown }).code ?? null } : null } : {}),
             media: extras.media(r.sample_key, r.media),
             ...(scores ? { scores } : {}),
             ...(admin ? { reference, answer, ...(humanAnswers ? { humanAnswers } : {}) } : {}),
