@@ -37,7 +37,7 @@ const style = `
   .muted { color: #57606a; } .err { color: #cf222e; } .warn { color: #9a6700; } .ok { color: #1a7f37; }
   .sides { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
   .side { background: #fff; border: 1px solid #d0d7de; padding: 8px 12px; min-height: 120px; }
-  .side h2 { font-size: 16px; margin: 0 0 6px; }
+  .side h2, #prompt-shown h2 { font-size: 16px; margin: 0 0 6px; }
   .answer-text { white-space: pre-wrap; }
   .side audio { display: block; margin-top: 8px; width: 100%; }
   .prompt-media img, .prompt-media video { max-width: 320px; max-height: 200px; display: block; }
@@ -188,9 +188,12 @@ $('preset-go').onclick = () => {
 function renderPrompt(prompt) {
   const box = $('prompt-shown');
   box.replaceChildren();
+  const h = document.createElement('h2');
+  h.textContent = 'Your prompt';
   const p = document.createElement('p');
-  p.textContent = prompt && prompt.text ? 'Prompt: ' + prompt.text : '';
-  box.append(p);
+  p.className = 'answer-text';
+  p.textContent = prompt && prompt.text ? prompt.text : '';
+  box.append(h, p);
   for (const m of (prompt && prompt.media) || []) box.append(mediaElement(m, 'prompt'));
 }
 function mediaElement(m, label) {
@@ -391,23 +394,29 @@ function reveal(r) {
 }
 // The ratings appear only where GET /v1/arena/ratings answers (human votes only: judge votes have their own board).
 async function showRatings(m) {
+  // Keyless (arena.public): the ratings route wants a key, and a refused call would count as a failed authentication of this address.
+  if (authEnabled && !(keyInput && keyInput.value)) {
+    const note = document.createElement('p');
+    note.className = 'muted';
+    note.textContent = 'Enter an API key (top right) to see the ratings.';
+    $('result').append(note);
+    return;
+  }
   let body;
   try { body = await api('/v1/arena/ratings?source=human&modality=' + encodeURIComponent(m)); } catch (e) { return; }
-  const rows = body.ratings || body.models || body.entries || [];
+  const rows = body.models || [];
   if (!Array.isArray(rows) || !rows.length) return;
   const t = document.createElement('table');
   t.id = 'ratings';
   const cap = document.createElement('caption');
-  cap.textContent = 'Human ratings, ' + m + (body.combined ? ' (combined sources)' : '');
+  cap.textContent = 'Ratings from human votes, ' + m + (body.combined ? ' (combined sources)' : '') + (body.votes && body.votes.used != null ? ', ' + body.votes.used + ' votes' : '');
   t.append(cap);
-  const head = ['rank', 'model', 'rating', '95% interval', 'votes'];
   const tr = document.createElement('tr');
-  for (const h of head) { const th = document.createElement('th'); th.textContent = h; tr.append(th); }
+  for (const h of ['rank', 'model', 'rating', '95% interval', 'votes']) { const th = document.createElement('th'); th.textContent = h; tr.append(th); }
   t.append(tr);
   for (const r of rows) {
     const row = document.createElement('tr');
-    const ci = r.interval || r.ci || {};
-    const cells = [r.rank == null ? 'not ranked' : r.rank, r.model || r.modelId, fx(r.rating, 1), ci.low != null ? fx(ci.low, 1) + ' – ' + fx(ci.high, 1) : '-', r.votes != null ? r.votes : r.n];
+    const cells = [r.rank == null ? 'not ranked' + (r.unrankedReason ? ' (' + r.unrankedReason + ')' : '') : r.rank, r.model, fx(r.rating, 1), r.low != null && r.high != null ? fx(r.low, 1) + ' – ' + fx(r.high, 1) : '-', r.votes];
     for (const c of cells) { const td = document.createElement('td'); td.textContent = c == null ? '-' : String(c); row.append(td); }
     t.append(row);
   }

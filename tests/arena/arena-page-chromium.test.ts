@@ -1,0 +1,433 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configSchema } from '../../gateway/config/config-schema.js';
+import { createApp } from '../../gateway/server/create-app.js';
+import { createApiKey } from '../../gateway/store/api-key-repo.js';
+import { appendArenaVotes } from '../../gateway/store/arena-vote-repo.js';
+import { toneWav } from '../datasets/fixtures.js';
+import { chromiumPath, hasChromium } from '../helpers/chromium.js';
+import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';
+import { startArenaModelServer, type ArenaModelServer } from './arena-page-model-server.js';
+
+/**
+ * The arena page end to end (issue 16, "Tests"): a real gateway on a real
+ * port with a PGlite store, two scripted chat-completions models (one
+ * answering in audio), and Debian's Chromium with a fake microphone that
+ * speaks a WAV file. The prompt is recorded from that microphone, both
+ * answers stream in, no model name is in the DOM at any moment before the
+ * vote, and the vote reveals the names (checked against the stored battle)
+ * and the human ratings. One model is ready to answer in audio, but the
+ * gateway does not ask models for audio yet (see the todo).
+ */
+
+// Model ids (what the vote reveals) and the upstream model names the adapters send: none may show before the vote.
+const alpha = { id: 'arena-alpha-7b', upstream: 'alpha-upstream-2025', text: 'Paris is the capital of France, on the river Seine.' };
+const bravo = { id: 'arena-bravo-voice', upstream: 'bravo-upstream-audio', text: 'The capital of France is Paris.' };
+const secretNames = [alpha.id, bravo.id, alpha.upstream, bravo.upstream];
+
+/** 16 kHz mono 16-bit speech from espeak-ng (CI installs it), else the tone fixture, which still tests the path. */
+async function speechWav(dir: string, name: string, text: string): Promise<{ path: string; speech: boolean }> {
+  const raw = join(dir, `${name}-raw.wav`);
+  const path = join(dir, `${name}.wav`);
+  const espeak = spawnSync('espeak-ng', ['-w', raw, text]);
+  if (espeak.status === 0) {
+    const ff = spawnSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', raw, '-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', path]);
+    if (ff.status === 0) return { path, speech: true };
+  }
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(path, toneWav(1.8, 7));
+  return { path, speech: false };
+}
+
+/** Sample rate, channels and PCM of a plain 16-bit WAV. */
+function readWav(buf: Buffer): { rateHz: number; channels: number; pcm: Int16Array } {
+  expect(buf.toString('ascii', 0, 4)).toBe('RIFF');
+  expect(buf.toString('ascii', 8, 12)).toBe('WAVE');
+  let at = 12;
+  let rateHz = 0;
+  let channels = 0;
+  while (at + 8 <= buf.length) {
+    const id = buf.toString('ascii', at, at + 4);
+    const size = buf.readUInt32LE(at + 4);
+    if (id === 'fmt ') {
+      channels = buf.readUInt16LE(at + 10);
+      rateHz = buf.readUInt32LE(at + 12);
+    }
+    if (id === 'data') {
+      const bytes = buf.subarray(at + 8, at + 8 + Math.min(size, buf.length - at - 8));
+      return { rateHz, channels, pcm: new Int16Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + (bytes.length & ~1))) };
+    }
+    at += 8 + size + (size & 1);
+  }
+  throw new Error('no data chunk');
+}
+
+/** Loudest 100 ms window's RMS, as a fraction of full scale. */
+function peakRms(pcm: Int16Array, rateHz: number): number {
+  const win = Math.round(rateHz / 10);
+  let best = 0;
+  for (let i = 0; i + win <= pcm.length; i += win) {
+    let sum = 0;
+    for (let j = i; j < i + win; j++) sum += (pcm[j]! / 32768) ** 2;
+    best = Math.max(best, Math.sqrt(sum / win));
+  }
+  return best;
+}
+
+/** Every input_audio part of a chat-completions request body. */
+function inputAudio(body: Record<string, unknown>): { data: string; format: string }[] {
+  const out: { data: string; format: string }[] = [];
+  for (const m of (body.messages as { content?: unknown }[] | undefined) ?? []) {
+    if (!Array.isArray(m.content)) continue;
+    for (const p of m.content as { type?: string; input_audio?: { data: string; format: string } }[])
+      if (p.type === 'input_audio' && p.input_audio) out.push(p.input_audio);
+  }
+  return out;
+}
+
+/**
+ * Polls a page expression until it is truthy. Playwright's waitForFunction
+ * evaluates its predicate with eval inside the page, which the arena page's
+ * CSP forbids (as it should); page.evaluate goes through the debugger
+ * protocol and is not subject to it.
+ */
+async function waitFor(page: Page, expression: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    if (await page.evaluate(expression)) return;
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${expression}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const launchArgs = (micWav: string): string[] => [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  // %noloop: the file is spoken once, then the microphone is silent (a loop would restart the prompt mid-recording).
+  `--use-file-for-fake-audio-capture=${micWav}%noloop`,
+];
+
+// Page expressions (this project's TypeScript has no DOM types): everything a person or script could read.
+const domText = 'document.documentElement.outerHTML + "\\n" + document.body.innerText';
+
+describe.skipIf(!hasChromium)('the arena page in Chromium with a key: a spoken prompt, two anonymous streamed answers, a vote', () => {
+  let ts: TestStore;
+  let app: FastifyInstance;
+  let url: string;
+  let dir: string;
+  let submitterKey: string;
+  let alphaServer: ArenaModelServer;
+  let bravoServer: ArenaModelServer;
+  let mic: { path: string; speech: boolean };
+  const earlierBattles: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'evalgate-arena-page-'));
+    mic = await speechWav(dir, 'mic', 'What is the capital of France?');
+    const answerWav = await speechWav(dir, 'answer', bravo.text);
+    alphaServer = await startArenaModelServer({ text: alpha.text, wordDelayMs: 120 });
+    bravoServer = await startArenaModelServer({ text: bravo.text, wordDelayMs: 90, audioWav: await readFile(answerWav.path) });
+    ts = await createPgliteTestStore();
+    submitterKey = (await createApiKey(ts.store.db, { scopes: ['submitter'] })).key;
+    // Earlier human votes between the two, each side winning at least once, so the ratings exist before this
+    // test's vote (one vote alone has no maximum-likelihood fit) and the vote visibly moves them.
+    const earlier: [string, string, 'A>B' | 'B>A' | 'A=B'][] = [
+      [alpha.id, bravo.id, 'A>B'],
+      [bravo.id, alpha.id, 'A>B'],
+      [alpha.id, bravo.id, 'A=B'],
+      [bravo.id, alpha.id, 'B>A'],
+    ];
+    for (const [i, [a, b, vote]] of earlier.entries()) {
+      const row = await ts.store.db
+        .insertInto('arena_battles')
+        .values({
+          modality: 'audio',
+          model_a: a,
+          model_b: b,
+          prompt_text: `earlier prompt ${i}`,
+          prompt_hash: `earlier-${i}`,
+          creator_key: `earlier-voter-${i}`,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      earlierBattles.push(row.id);
+      await appendArenaVotes(ts.store.db, [
+        { source: 'human', battle_id: row.id, modality: 'audio', model_a: a, model_b: b, vote, voter_key: `earlier-voter-${i}`, dedupe_key: `earlier-${i}` },
+      ]);
+    }
+    const config = configSchema.parse({
+      server: { auth: true },
+      logLevel: 'silent',
+      cacheDir: join(dir, 'cache'),
+      models: [
+        { id: alpha.id, adapter: 'openai-chat', kind: 'generalist', baseUrl: alphaServer.baseUrl, model: alpha.upstream },
+        { id: bravo.id, adapter: 'openai-chat', kind: 'generalist', baseUrl: bravoServer.baseUrl, model: bravo.upstream },
+      ],
+      arena: { models: { audio: [alpha.id, bravo.id] } },
+    });
+    app = await createApp({ config, store: ts.store });
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await ts?.dispose();
+    await alphaServer?.close();
+    await bravoServer?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  /** The human audio ratings by model, from the API (not the page, which must not see names before the vote); undefined while the route is missing. */
+  async function ratings(): Promise<Map<string, number> | undefined> {
+    const res = await app.inject({ url: '/v1/arena/ratings?source=human&modality=audio', headers: { authorization: `Bearer ${submitterKey}` } });
+    if (res.statusCode !== 200) return undefined;
+    const body = res.json<{ models: { model: string; rating: number | null }[] }>();
+    const byModel = new Map(body.models.filter((m) => m.rating !== null).map((m) => [m.model, m.rating!]));
+    return byModel.size === 2 ? byModel : undefined;
+  }
+
+  it('records from the fake microphone, hides the names until the vote, then reveals them and the updated ratings', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs(mic.path) });
+    const consoleErrors: string[] = [];
+    const apiBodiesBeforeVote: string[] = [];
+    let voted = false;
+    try {
+      const page = await browser.newPage();
+      page.on('console', (m) => {
+        if (m.type() === 'error') consoleErrors.push(`${m.text()} at ${m.location().url}`);
+      });
+      page.on('response', (r) => {
+        if (!voted && r.url().includes('/v1/arena/') && !r.url().includes('/media/'))
+          void r
+            .text()
+            .then((t) => apiBodiesBeforeVote.push(t))
+            .catch(() => undefined);
+      });
+      const res = await page.goto(`${url}/arena`);
+      expect(res?.status()).toBe(200);
+      expect(res?.headers()['content-security-policy']).toContain("script-src 'sha256-");
+      // Every DOM change before the vote is checked for the names, so a name shown for a moment is caught too.
+      await page.evaluate(`(() => {
+        const names = ${JSON.stringify(secretNames)};
+        window.__leaks = [];
+        window.__checks = 0;
+        const check = () => { window.__checks++; const t = ${domText}; for (const n of names) if (t.includes(n)) window.__leaks.push(n); };
+        window.__observer = new MutationObserver(check);
+        window.__observer.observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
+        check();
+      })()`);
+
+      // Only the audio modality has two arena models.
+      expect(await page.isDisabled('input[name="modality"][value="text"]')).toBe(true);
+      expect(await page.isChecked('input[name="modality"][value="audio"]')).toBe(true);
+      await page.fill('#apikey', submitterKey);
+      await page.locator('#apikey').press('Tab');
+
+      // Speak the prompt: the fake microphone plays the WAV once; stop after it has been said.
+      await page.getByRole('button', { name: 'Record from the microphone' }).click();
+      await waitFor(page, "document.getElementById('rec-state').textContent.startsWith('Recording… 3')", 10_000);
+      await page.getByRole('button', { name: 'Stop recording' }).click();
+      await waitFor(page, "document.getElementById('rec-state').textContent.startsWith('Recorded')", 5_000);
+      const recordedSeconds = Number(/Recorded ([\d.]+) s/.exec((await page.textContent('#rec-state')) ?? '')?.[1]);
+      expect(recordedSeconds).toBeGreaterThan(2.5);
+
+      await page.getByRole('button', { name: 'Start the battle' }).click();
+      await page.waitForSelector('#battle:not([hidden])');
+      // While the answers are coming the vote stays closed.
+      expect(await page.isDisabled('#vote-buttons button[data-vote="A>B"]')).toBe(true);
+      // Text streams in before it is finished (the models pace their words).
+      await waitFor(
+        page,
+        "['A', 'B'].some((s) => document.getElementById('answer-' + s).textContent.length > 0 && !document.getElementById('state-' + s).textContent.startsWith('finished'))",
+        15_000,
+      );
+      await waitFor(page, "['A', 'B'].every((s) => document.getElementById('state-' + s).textContent.startsWith('finished'))", 20_000);
+      const answers = { A: await page.textContent('#answer-A'), B: await page.textContent('#answer-B') };
+      expect(new Set(Object.values(answers))).toEqual(new Set([alpha.text, bravo.text]));
+
+      // The prompt reached both models as the recorded speech, decoded by the server to 16 kHz mono WAV.
+      for (const server of [alphaServer, bravoServer]) {
+        expect(server.bodies.length).toBeGreaterThan(0);
+        const parts = inputAudio(server.bodies[0]!);
+        expect(parts).toHaveLength(1);
+        expect(parts[0]!.format).toBe('wav');
+        const wav = readWav(Buffer.from(parts[0]!.data, 'base64'));
+        expect(wav.rateHz).toBe(16_000);
+        expect(wav.channels).toBe(1);
+        const seconds = wav.pcm.length / wav.rateHz;
+        expect(seconds).toBeGreaterThan(recordedSeconds - 1);
+        expect(seconds).toBeLessThan(recordedSeconds + 1);
+        // Not silence: the fake microphone's speech is in it.
+        expect(peakRms(wav.pcm, wav.rateHz)).toBeGreaterThan(0.02);
+      }
+
+      // The openai-chat adapter does not ask for audio output yet, so the audio model answers in text. When it
+      // does, this fails on purpose: the audio answer (and the vote waiting for it to be played) is then tested here.
+      expect(bravoServer.bodies.map((b) => b.modalities)).toEqual([undefined]);
+      // Both answers are stored: the vote opens (no audio answer to hear first; see the todo below).
+      await waitFor(page, "document.getElementById('vote').dataset.open === '1'", 10_000);
+      expect(await page.locator('#media-A audio, #media-B audio').count()).toBe(0);
+
+      // Before the vote: no name anywhere in the DOM, at any moment, nor in any arena API body the page received.
+      const beforeVote = (await page.evaluate(`({ leaks: window.__leaks, checks: window.__checks, now: ${domText} })`)) as {
+        leaks: string[];
+        checks: number;
+        now: string;
+      };
+      expect(beforeVote.checks).toBeGreaterThan(20);
+      expect(beforeVote.leaks).toEqual([]);
+      for (const n of secretNames) expect(beforeVote.now).not.toContain(n);
+      expect(apiBodiesBeforeVote.length).toBeGreaterThan(0);
+      for (const body of apiBodiesBeforeVote) for (const n of secretNames) expect(body).not.toContain(n);
+
+      const ratingsBefore = await ratings();
+
+      voted = true;
+      await page.evaluate('window.__observer.disconnect()');
+      await page.getByRole('button', { name: 'A is better (A>B)' }).click();
+      await page.waitForSelector('#revealed-A');
+
+      // The names shown are the stored battle's, and each sits over the answer its model gave.
+      const battle = await ts.store.db.selectFrom('arena_battles').selectAll().where('id', 'not in', earlierBattles).executeTakeFirstOrThrow();
+      expect(await page.textContent('#revealed-A')).toBe(`Model A was ${battle.model_a}`);
+      expect(await page.textContent('#revealed-B')).toBe(`Model B was ${battle.model_b}`);
+      expect(answers.A).toBe(battle.model_a === alpha.id ? alpha.text : bravo.text);
+      expect(await page.textContent('#counted')).toBe('Your vote counts in the ratings.');
+      const vote = await ts.store.db.selectFrom('arena_votes').selectAll().where('battle_id', '=', battle.id).executeTakeFirstOrThrow();
+      expect([vote.vote, vote.both_bad, vote.source, vote.model_a, vote.model_b]).toEqual(['A>B', false, 'human', battle.model_a, battle.model_b]);
+
+      // The human ratings, where GET /v1/arena/ratings answers: the page shows them as they are after the vote,
+      // and the vote moved them: the winner (side A) gained on the loser.
+      const ratingsAfter = await ratings();
+      if (ratingsAfter) {
+        await page.waitForSelector('#ratings');
+        const rows = (await page.evaluate(
+          "[...document.querySelectorAll('#ratings tr')].slice(1).map((tr) => [...tr.children].map((td) => td.textContent))",
+        )) as string[][];
+        const shown = (id: string): number => Number(rows.find((r) => r[1] === id)?.[2]);
+        expect(rows.map((r) => r[1]).sort()).toEqual([alpha.id, bravo.id].sort());
+        for (const id of [alpha.id, bravo.id]) expect(shown(id)).toBeCloseTo(ratingsAfter.get(id)!, 1);
+        const gap = (r: Map<string, number>): number => r.get(battle.model_a)! - r.get(battle.model_b)!;
+        expect(ratingsBefore).toBeDefined();
+        expect(gap(ratingsAfter)).toBeGreaterThan(gap(ratingsBefore!));
+      } else {
+        console.warn('[arena page] GET /v1/arena/ratings does not answer 200 with ratings: the ratings part of the page was not checked');
+        expect(await page.locator('#ratings').count()).toBe(0);
+      }
+
+      await mkdir('test-artifacts', { recursive: true });
+      await page.screenshot({ path: 'test-artifacts/arena-page.png', fullPage: true });
+      expect(existsSync('test-artifacts/arena-page.png')).toBe(true);
+      expect(await page.textContent('#error')).toBe('');
+      // A missing ratings route is logged by the browser as a failed load; nothing else may be.
+      expect(consoleErrors.filter((e) => ratingsAfter || !e.includes('/v1/arena/ratings'))).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
+
+  it.todo(
+    'an audio answer plays in an <audio> element and the vote opens only after its ended event (needs audio answers from the backend: ModelResult carries no audio and the arena stores no answer media yet)',
+  );
+});
+
+describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and no key: a typed prompt, the battle token, a vote', () => {
+  let ts: TestStore;
+  let app: FastifyInstance;
+  let url: string;
+  let alphaServer: ArenaModelServer;
+  let bravoServer: ArenaModelServer;
+
+  beforeAll(async () => {
+    alphaServer = await startArenaModelServer({ text: alpha.text, wordDelayMs: 30 });
+    bravoServer = await startArenaModelServer({ text: bravo.text, wordDelayMs: 30 });
+    ts = await createPgliteTestStore();
+    const config = configSchema.parse({
+      server: { auth: true },
+      logLevel: 'silent',
+      cacheDir: join(await mkdtemp(join(tmpdir(), 'evalgate-arena-public-')), 'cache'),
+      models: [
+        { id: alpha.id, adapter: 'openai-chat', kind: 'generalist', baseUrl: alphaServer.baseUrl, model: alpha.upstream },
+        { id: bravo.id, adapter: 'openai-chat', kind: 'generalist', baseUrl: bravoServer.baseUrl, model: bravo.upstream },
+      ],
+      arena: { public: true, models: { text: [alpha.id, bravo.id] } },
+    });
+    app = await createApp({ config, store: ts.store });
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await ts?.dispose();
+    await alphaServer?.close();
+    await bravoServer?.close();
+  });
+
+  it('battles and votes without a key, through the token the battle was created with', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+    const consoleErrors: string[] = [];
+    const arenaRequests: { url: string; authorization?: string; token?: string }[] = [];
+    let ratingsRequests = 0;
+    try {
+      const page = await browser.newPage();
+      page.on('console', (m) => {
+        if (m.type() === 'error') consoleErrors.push(`${m.text()} at ${m.location().url}`);
+      });
+      page.on('request', (r) => {
+        if (r.url().includes('/v1/arena/ratings')) ratingsRequests++;
+        if (r.url().includes('/v1/arena/battles'))
+          arenaRequests.push({ url: r.url(), authorization: r.headers().authorization, token: r.headers()['x-arena-token'] });
+      });
+      await page.goto(`${url}/arena`);
+      expect(await page.textContent('header')).toContain('API key (optional)');
+      expect(await page.isChecked('input[name="modality"][value="text"]')).toBe(true);
+      expect(await page.isDisabled('input[name="modality"][value="audio"]')).toBe(true);
+      await page.getByLabel('Prompt', { exact: true }).fill('Name the capital of France in one sentence.');
+      await page.getByRole('button', { name: 'Start the battle' }).click();
+      await waitFor(page, "document.getElementById('vote').dataset.open === '1'", 20_000);
+      const before = (await page.evaluate(domText)) as string;
+      for (const n of secretNames) expect(before).not.toContain(n);
+      expect(before).toContain('Name the capital of France in one sentence.');
+
+      await page.getByLabel('Both are bad').check();
+      await page.getByRole('button', { name: 'B is much better (B≫A)' }).click();
+      await page.waitForSelector('#revealed-B');
+      const battle = await ts.store.db.selectFrom('arena_battles').selectAll().executeTakeFirstOrThrow();
+      expect(await page.textContent('#revealed-B')).toBe(`Model B was ${battle.model_b}`);
+      expect(await page.textContent('#name-A')).toBe(`: ${battle.model_a}`);
+      const vote = await ts.store.db.selectFrom('arena_votes').selectAll().executeTakeFirstOrThrow();
+      expect([vote.battle_id, vote.vote, vote.both_bad]).toEqual([battle.id, 'B>>A', true]);
+
+      // No key anywhere; after the POST, every battle request carried the token it returned.
+      expect(arenaRequests.length).toBeGreaterThan(2);
+      expect(arenaRequests.every((r) => r.authorization === undefined)).toBe(true);
+      expect(arenaRequests[0]!.token).toBeUndefined();
+      const token = arenaRequests[1]!.token;
+      expect(token).toBeTruthy();
+      expect(arenaRequests.slice(1).every((r) => r.token === token)).toBe(true);
+      // The ratings want a key: the page says so instead of collecting a 401 (a failed authentication of this address).
+      expect(await page.textContent('#result')).toContain('Enter an API key (top right) to see the ratings.');
+      expect(ratingsRequests).toBe(0);
+      expect(await page.textContent('#error')).toBe('');
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});
