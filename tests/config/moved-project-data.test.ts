@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import registerDoctor from '../../gateway/cli/commands/doctor.js';
+import registerInit from '../../gateway/cli/commands/init.js';
 import { loadProject } from '../../gateway/config/load-config.js';
 import { runCommandInProcess } from '../helpers/run-cli.js';
 
@@ -123,6 +124,23 @@ describe('where the warning is shown', () => {
     expect(ours).toHaveLength(1);
     expect(ours[0]).toMatch(/^warning: the embedded database in use is /);
   });
+
+  it('init --dir elsewhere says nothing about the database of the folder it runs in (a new project is meant)', async () => {
+    const { cwd, root } = layout({ oldDb: true });
+    const saved = process.cwd();
+    process.chdir(cwd);
+    try {
+      const out = await runCommandInProcess(registerInit, ['init', '--dir', join(root, 'fresh'), '--json']);
+      expect(out.exitCode ?? 0).toBe(0);
+      expect(out.stderr).not.toContain('warning');
+      // The same configuration loaded by a later command run from here does report it.
+      const lines: string[] = [];
+      loadProject({ cwd, file: join(root, 'fresh', 'evalgate.config.json'), env, warn: (l) => lines.push(l) });
+      expect(lines).toHaveLength(1);
+    } finally {
+      process.chdir(saved);
+    }
+  }, 60_000);
 
   it('doctor: a WARN line and project.moved in --json; the check stays ok and nothing goes to stderr', async () => {
     const { cwd, file, root } = layout({ oldDb: true });

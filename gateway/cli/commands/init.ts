@@ -60,8 +60,9 @@ export default function register(program: Command): void {
 
         await mkdir(dir, { recursive: true });
         await writeFile(configFile, `${JSON.stringify(initialConfig, null, 2)}\n`);
-        // Loaded back as any command would load it: the file is validated, and environment overrides apply.
-        const { config } = loadProject({ file: configFile });
+        // Loaded back as any command would load it: the file is validated, and environment overrides apply. A new
+        // project elsewhere is meant: a database in this folder is no sign that --config moved one (moved-project-data.ts).
+        const { config } = loadProject({ file: configFile, warn: false });
         await mkdir(config.cacheDir, { recursive: true });
         const store = await storeFromConfig(config, { migrate: true });
         const database = { backend: store.backend, location: store.location };
