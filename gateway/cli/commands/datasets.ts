@@ -275,7 +275,10 @@ export default function register(program: Command): void {
         const { withStore } = await import('../cli-context.js');
         const { requireDataset } = await import('../../store/dataset-repo.js');
         const { relocateDataset } = await import('../../store/relocate-dataset.js');
-        const r = await withStore(cmd, async (store) => relocateDataset(store.db, await requireDataset(store.db, name), { from: opts.from, to: opts.to }));
+        // A database outage is waited out as long as a batch run waits one (runner.dbOutageMaxMs).
+        const r = await withStore(cmd, async (store, config) =>
+          relocateDataset(store.db, await requireDataset(store.db, name), { from: opts.from, to: opts.to, dbOutageMaxMs: config.runner.dbOutageMaxMs }),
+        );
         if (!r.relocated) process.exitCode = 1;
         if (opts.json) return { dataset: name, ...r };
         if (r.relocated) {
