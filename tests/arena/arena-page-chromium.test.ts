@@ -375,7 +375,7 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and 
     await bravoServer?.close();
   });
 
-  it('battles and votes without a key, through the token the battle was created with', async () => {
+  it('battles and votes without a key, through the token the battle was created with; a failed side closes the vote', async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath: chromiumPath,
@@ -424,6 +424,27 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and 
       // The ratings want a key: the page says so instead of collecting a 401 (a failed authentication of this address).
       expect(await page.textContent('#result')).toContain('Enter an API key (top right) to see the ratings.');
       expect(ratingsRequests).toBe(0);
+      expect(await page.textContent('#error')).toBe('');
+      expect(consoleErrors).toEqual([]);
+
+      // A new battle in which one model fails (HTTP 400, not retried): that side shows only the error code, the
+      // other side its answer, the vote never opens, and still no name is shown.
+      alphaServer.failWith = 400;
+      await page.getByRole('button', { name: 'New battle' }).click();
+      expect(await page.isHidden('#battle')).toBe(true);
+      await page.getByRole('button', { name: 'Start the battle' }).click();
+      await waitFor(page, "document.getElementById('vote-hint').textContent.startsWith('A model failed')", 20_000);
+      await waitFor(page, "['A', 'B'].some((s) => document.getElementById('state-' + s).textContent.startsWith('finished'))", 20_000);
+      const second = await ts.store.db.selectFrom('arena_battles').selectAll().where('id', '<>', battle.id).executeTakeFirstOrThrow();
+      const failedSide = second.model_a === alpha.id ? 'A' : 'B';
+      const okSide = failedSide === 'A' ? 'B' : 'A';
+      expect(await page.textContent(`#state-${failedSide}`)).toMatch(/^failed \(EVALGATE_ERR_[A-Z_]+\): this battle cannot be voted on/);
+      expect(await page.textContent(`#answer-${failedSide}`)).toBe('');
+      expect(await page.textContent(`#answer-${okSide}`)).toBe(bravo.text);
+      expect(await page.isDisabled('#vote-buttons button[data-vote="A=B"]')).toBe(true);
+      expect(await page.textContent('#result')).toBe('');
+      const after = (await page.evaluate(domText)) as string;
+      for (const n of secretNames) expect(after).not.toContain(n);
       expect(await page.textContent('#error')).toBe('');
       expect(consoleErrors).toEqual([]);
     } finally {

@@ -1,4 +1,4 @@
-import { readBody, startOpenAiTestServer } from '../helpers/openai-test-server.js';
+import { openAiErrorType, readBody, sendOpenAiError, startOpenAiTestServer } from '../helpers/openai-test-server.js';
 
 /** How one scripted arena model answers every request. */
 export interface ArenaModelScript {
@@ -16,6 +16,8 @@ export interface ArenaModelServer {
   readonly baseUrl: string;
   /** Every request body, in arrival order. */
   readonly bodies: Record<string, unknown>[];
+  /** While set, every request gets this HTTP status with an OpenAI error body instead of an answer. */
+  failWith: number | undefined;
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -32,10 +34,15 @@ export interface ArenaModelServer {
 export async function startArenaModelServer(script: ArenaModelScript): Promise<ArenaModelServer> {
   const bodies: Record<string, unknown>[] = [];
   let n = 0;
+  const control: { failWith: number | undefined } = { failWith: undefined };
   const server = await startOpenAiTestServer(async (req, res) => {
     const body = JSON.parse(await readBody(req)) as Record<string, unknown>;
     bodies.push(body);
     n++;
+    if (control.failWith !== undefined) {
+      sendOpenAiError(res, control.failWith, { message: `scripted ${control.failWith}`, type: openAiErrorType(control.failWith) });
+      return;
+    }
     const model = typeof body.model === 'string' ? body.model : 'scripted';
     const wantsAudio = script.audioWav !== undefined && Array.isArray(body.modalities) && body.modalities.includes('audio');
     const audioId = `audio_scripted${n}`;
@@ -77,5 +84,15 @@ export async function startArenaModelServer(script: ArenaModelScript): Promise<A
     res.write(chunk({}, 'stop'));
     res.end('data: [DONE]\n\n');
   });
-  return { baseUrl: server.baseUrl, bodies, close: () => server.close() };
+  return {
+    baseUrl: server.baseUrl,
+    bodies,
+    get failWith() {
+      return control.failWith;
+    },
+    set failWith(status: number | undefined) {
+      control.failWith = status;
+    },
+    close: () => server.close(),
+  };
 }

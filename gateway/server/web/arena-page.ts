@@ -173,7 +173,15 @@ async function start(body) {
     $('result').replaceChildren();
     $('both-bad').checked = false;
     renderPrompt(created.prompt);
-    for (const side of ['A', 'B']) { $('answer-' + side).textContent = ''; $('media-' + side).replaceChildren(); $('state-' + side).textContent = 'answering…'; }
+    // A new battle starts blank: the last battle's names, answers and errors must not sit over the new sides.
+    for (const side of ['A', 'B']) {
+      $('answer-' + side).textContent = '';
+      $('name-' + side).textContent = '';
+      $('media-' + side).replaceChildren();
+      $('state-' + side).textContent = 'answering…';
+      $('state-' + side).className = 'state muted';
+    }
+    $('again').hidden = true;
     applySides(created.sides || {});
     say('Both models are answering.');
     follow(battle);
@@ -425,6 +433,9 @@ async function showRatings(m) {
 $('again').onclick = () => {
   battle = null;
   $('battle').hidden = true;
+  $('result').replaceChildren();
+  $('result').hidden = true;
+  for (const side of ['A', 'B']) { $('name-' + side).textContent = ''; $('answer-' + side).textContent = ''; $('media-' + side).replaceChildren(); }
   $('again').hidden = true;
   say('');
   show();
