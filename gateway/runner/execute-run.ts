@@ -85,6 +85,12 @@ export function createProcessor(
   scoreTask: ScoreTaskFn | undefined,
   extra: { writer?: PredictionWriter; guard?: DbOutageGuard; executor?: string } = {},
 ): SampleProcessor {
+  // Without its expert a spoken-answer run would score whatever text came with the audio: refused instead.
+  if (prepared.config.speech && !prepared.speech) {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+      detail: `run ${prepared.run.id} scores spoken answers with ${prepared.config.speech.asrModelId}; it runs with \`evalgate run\` in one process (not with --distributed or \`evalgate worker\`)`,
+    });
+  }
   // The cache reports a failed write (full disk…) as one run warning; the run goes on.
   const cache = opts.cacheDir ? new ResponseCache(opts.cacheDir, { onWarning: (m) => processor.addWarning(m) }) : undefined;
   const processor: SampleProcessor = new SampleProcessor({
@@ -103,6 +109,7 @@ export function createProcessor(
         }
       : undefined,
     scoreSample: perSampleScorer(prepared.config.task, scoreTask, prepared.config.scorer),
+    ...(prepared.speech ? { speech: prepared.speech } : {}),
     ...extra,
   });
   return processor;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { basename, extname, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { EvalgateConfig, ModelConfig } from '../config/config-schema.js';
 import { EvalgateError } from '../errors.js';
@@ -21,6 +21,8 @@ import { findAdapter } from '../models/adapters.js';
 import { datasetScorerOptionsOf } from '../store/dataset-repo.js';
 import { datasetTasks, findDatasetByManifest, getDatasetById, listPendingSamples, scopeSampleKeys } from '../store/run-scope-repo.js';
 import { replaySpill, spillDirOf, type SpillReplay } from './run-spill.js';
+import type { SpokenAnswerSettings } from './hear-spoken-answer.js';
+import { answersInSpeech } from '../models/answers-in-speech.js';
 
 /** What the user asked for on `evalgate run`. */
 export interface RunRequest {
@@ -50,6 +52,8 @@ export interface RunRequest {
   readonly scorer?: Readonly<Record<string, unknown>>;
   /** Score failed samples as empty answers (explicit opt-in). */
   readonly failedAsWrong?: boolean;
+  /** Local ASR expert that hears a model answering in speech (required for such models, refused for others). */
+  readonly asrModel?: string;
   /** Folder of run spill files (default `<cacheDir>/spill`); a continued run's spill file is written first. */
   readonly spillDir?: string;
   /** Reports what a spill replay wrote. */
@@ -86,6 +90,11 @@ export interface ResolvedRunConfig {
    * depend on it, and a continued run rescores every prediction with, and records, the current versions.
    */
   readonly scorerVersions?: ScorerVersions;
+  /**
+   * The model answers in speech: this local ASR expert's transcript of each
+   * answer is the answer (part of the hash: another expert hears other words).
+   */
+  readonly speech?: { readonly asrModelId: string; readonly asr: ModelConfig };
   /** Sample cap (not part of the hash: raising it extends the same run). */
   readonly limit?: number;
   /** Reporting choice (not part of the hash). */
@@ -106,6 +115,8 @@ export interface PreparedRun {
   readonly rootDir: string;
   /** Who executes it (set by prepareRun, which took the run over for it). */
   readonly executor?: Executor;
+  /** Where spoken answers are stored and the expert that hears them (runs whose config has `speech`). */
+  readonly speech?: SpokenAnswerSettings;
 }
 
 const SECRET_KEY = /(api[-_]?key|secret|password|authorization|bearer|access[-_]?token|credential)/i;
@@ -243,7 +254,8 @@ export async function prepareRun(
     await assertRunMediaReadable(db, dataset, await pendingKeys(db, ctx.run.id, cfg));
     if (cfg !== ctx.config) await updateRunConfig(db, ctx.run.id, cfg);
     await markRunRunning(db, ctx.run.id, ctx.run.warnings);
-    return { ...ctx, config: cfg, resumed: true, model, executor };
+    const speech = cfg.speech ? await speechSettings(config, findModelConfig(config, cfg.speech.asrModelId)?.model ?? cfg.speech.asr, loadModel) : undefined;
+    return { ...ctx, config: cfg, resumed: true, model, executor, ...(speech ? { speech } : {}) };
   }
   if (!req.modelId) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--model is required (or --resume RUN_ID)' });
   if (!req.dataset) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--dataset is required (or --resume RUN_ID)' });
@@ -262,6 +274,7 @@ export async function prepareRun(
       detail: `${modelConfig.id} (adapter ${modelConfig.adapter}) cannot answer ${task}: it answers ${answers.join(', ')}`,
     });
   }
+  const asrConfig = speechExpertFor(config, modelConfig, req.asrModel);
   const model = await loadModel(modelConfig);
 
   const prompts = (modelConfig.options.prompts ?? {}) as Partial<Record<SampleTask, string>>;
@@ -283,6 +296,7 @@ export async function prepareRun(
     ...(decodeRateHz !== undefined ? { decodeAudioSampleRateHz: decodeRateHz } : {}),
     scorer,
     scorerVersions: scorerVersions(task, scorer),
+    ...(asrConfig ? { speech: { asrModelId: asrConfig.id, asr: redactModelConfig(asrConfig) } } : {}),
     ...(req.limit !== undefined ? { limit: req.limit } : {}),
     failedAsWrong: req.failedAsWrong ?? false,
   };
@@ -314,7 +328,37 @@ export async function prepareRun(
   }
   if (!existing) await takeOverRun(db, run.id, executor);
   await markRunRunning(db, run.id, run.warnings);
-  return { run, resumed: existing !== undefined, config: cfg, modelConfig, rootDir: dataset.root_dir ?? '.', model, executor };
+  const speech = asrConfig ? await speechSettings(config, asrConfig, loadModel) : undefined;
+  return { run, resumed: existing !== undefined, config: cfg, modelConfig, rootDir: dataset.root_dir ?? '.', model, executor, ...(speech ? { speech } : {}) };
+}
+
+/**
+ * The ASR expert for a model that answers in speech, checked before anything
+ * is created or sent: such a model needs one, a model answering in text must
+ * not be given one, and the expert must be a local ASR model.
+ */
+function speechExpertFor(config: EvalgateConfig, model: ModelConfig, asrModel: string | undefined): ModelConfig | undefined {
+  const speaks = answersInSpeech(model);
+  if (!speaks && asrModel === undefined) return undefined;
+  if (!speaks) {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+      detail: `--asr-model is for models that answer in speech; ${model.id} answers in text (set options.outputAudio for openai-chat, options.outputModality "audio" for openai-realtime)`,
+    });
+  }
+  if (asrModel === undefined) {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+      detail: `${model.id} answers in speech: pass --asr-model ID (pocketsphinx, an ONNX CTC or Whisper ONNX model) to transcribe its answers locally; its own transcript is never scored`,
+    });
+  }
+  const asr = requireModelConfig(config, asrModel);
+  if (!findAdapter(asr.adapter)?.tasks?.includes('asr')) {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--asr-model ${asr.id} (adapter ${asr.adapter}) is not a local ASR expert` });
+  }
+  return asr;
+}
+
+async function speechSettings(config: EvalgateConfig, asr: ModelConfig, loadModel: (m: ModelConfig) => Promise<ModelV1>): Promise<SpokenAnswerSettings> {
+  return { asr: await loadModel(asr), mediaDir: join(config.cacheDir, 'spoken-answers') };
 }
 
 /**

@@ -13,6 +13,7 @@ import { PredictionWriter } from './prediction-writer.js';
 import { callWithRetries } from './call-with-retries.js';
 import { RunCancelledError } from './run-cancelled-error.js';
 import type { PredictionError, ScoreRow } from '../store/prediction-repo.js';
+import { hearSpokenAnswer, type HeardAnswer, type SpokenAnswerSettings } from './hear-spoken-answer.js';
 
 /** How one sample is processed; shared by the local runner and distributed workers. */
 export interface SampleProcessorOptions {
@@ -48,6 +49,12 @@ export interface SampleProcessorOptions {
    * executors of one run never call the model for the same sample.
    */
   readonly executor?: string;
+  /**
+   * The model answers in speech: each answer's audio is stored and a local
+   * ASR expert's transcript of it is the answer (issue 17). An answer without
+   * audio, or one the expert cannot hear, is a failed sample.
+   */
+  readonly speech?: SpokenAnswerSettings;
 }
 
 /** What happened to one sample. */
@@ -165,7 +172,8 @@ export class SampleProcessor {
       return { ...base, status: 'failed', attempts: 0, written, cached: false, error };
     }
 
-    const cacheKey = o.cache ? requestCacheKey(o.cache.identity, built.request) : undefined;
+    // Cached replies keep text only, not audio: a spoken answer is always asked for afresh.
+    const cacheKey = o.cache && !o.speech ? requestCacheKey(o.cache.identity, built.request) : undefined;
     if (o.cache && cacheKey) {
       const hit = await o.cache.cache.get(cacheKey);
       if (hit) return this.#store(sample, hit, { attempts: 0, cached: true, audioSeconds: built.audioSeconds, startedMs });
@@ -235,11 +243,48 @@ export class SampleProcessor {
     throw streamCutOff(text.length);
   }
 
+  /** The spoken answer heard, or the failure to record instead of an answer. */
+  async #hear(sample: RunnerSample, result: ModelResult, speech: SpokenAnswerSettings): Promise<HeardAnswer | PredictionError> {
+    if (!result.audio) {
+      return { code: 'no-speech', message: 'asked to answer in speech, the model answered without audio', retryable: false };
+    }
+    try {
+      return await hearSpokenAnswer(result.audio, speech, { runId: this.#o.runId, sampleKey: sample.key });
+    } catch (err) {
+      return {
+        code: 'transcribe',
+        message: scrubPaths(`the spoken answer could not be transcribed: ${(err as Error).message}`, resolve(this.#o.build.rootDir)),
+        retryable: false,
+      };
+    }
+  }
+
   async #store(
     sample: RunnerSample,
-    result: ModelResult,
+    given: ModelResult,
     m: { attempts: number; cached: boolean; audioSeconds?: number; startedMs: number; requestMs?: number; firstTokenMs?: number },
   ): Promise<SampleOutcome> {
+    let result = given;
+    let spoken: HeardAnswer | undefined;
+    if (this.#o.speech) {
+      const heard = await this.#hear(sample, result, this.#o.speech);
+      if (!('transcript' in heard)) {
+        for (const w of result.warnings) this.#warn(w);
+        const written = await this.#writer.write({
+          runId: this.#o.runId,
+          sampleId: sample.id,
+          status: 'failed',
+          error: heard,
+          attempts: m.attempts,
+          latencyTotalMs: performance.now() - m.startedMs,
+          audioSeconds: m.audioSeconds ?? null,
+        });
+        return { sampleId: sample.id, key: sample.key, status: 'failed', attempts: m.attempts, written, cached: false, error: heard };
+      }
+      spoken = heard;
+      // The expert's transcript is the answer; the model's own words are kept beside it, never scored.
+      result = { ...result, text: heard.transcript };
+    }
     for (const w of result.warnings) this.#warn(w);
     // A cut-off or filtered answer is still the model's answer and is scored;
     // the run says it happened (the first wording is the one adapters used to send).
@@ -253,21 +298,53 @@ export class SampleProcessor {
         this.#warn(`per-sample scoring failed: ${(err as Error).message}`);
       }
     }
+    if (spoken) scores = [...scores, ...spokenAnswerScores(spoken)];
+    const raw = m.cached ? { cached: true, raw: result.raw ?? null } : (result.raw ?? null);
     const written = await this.#writer.write({
       runId: this.#o.runId,
       sampleId: sample.id,
       status: 'ok',
       outputText: result.text,
-      rawResponse: m.cached ? { cached: true, raw: result.raw ?? null } : (result.raw ?? null),
+      rawResponse: spoken ? { response: raw, speech: spokenAnswerRecord(spoken) } : raw,
       attempts: m.attempts,
       latencyRequestMs: m.requestMs ?? null,
-      latencyFirstTokenMs: m.firstTokenMs ?? null,
+      // For a spoken answer, the first token the user gets is its first audio.
+      latencyFirstTokenMs: spoken ? spoken.firstAudioMs : (m.firstTokenMs ?? null),
       latencyTotalMs: m.cached ? null : performance.now() - m.startedMs,
       audioSeconds: m.audioSeconds ?? null,
       scores,
     });
     return { sampleId: sample.id, key: sample.key, status: 'ok', attempts: m.attempts, written, cached: m.cached };
   }
+}
+
+/**
+ * Per-sample measures of a spoken answer: time to first audio, its length,
+ * its real-time factor (request to last chunk ÷ audio length; under 1 means
+ * speech arrived faster than it plays), and text–speech WER when the model
+ * sent its own transcript.
+ */
+export function spokenAnswerScores(h: HeardAnswer): ScoreRow[] {
+  const rows: ScoreRow[] = [
+    { metric: 'speech_first_audio_ms', value: h.firstAudioMs },
+    { metric: 'speech_audio_s', value: h.audioSeconds },
+  ];
+  if (h.audioSeconds > 0) rows.push({ metric: 'speech_rtf', value: h.lastAudioMs / 1000 / h.audioSeconds });
+  if (h.textSpeechWer !== null) rows.push({ metric: 'text_speech_wer', value: h.textSpeechWer, details: { selfTranscript: h.selfTranscript } });
+  return rows;
+}
+
+/** What the prediction's raw response keeps of a spoken answer (the media path is the server's; routes decide who sees it). */
+function spokenAnswerRecord(h: HeardAnswer): Record<string, unknown> {
+  return {
+    transcript: h.transcript,
+    selfTranscript: h.selfTranscript,
+    textSpeechWer: h.textSpeechWer,
+    mediaPath: h.mediaPath,
+    audioSeconds: h.audioSeconds,
+    firstAudioMs: h.firstAudioMs,
+    lastAudioMs: h.lastAudioMs,
+  };
 }
 
 /** Totals of one `runBatch` call. */

@@ -18,6 +18,7 @@ interface RunOptions {
   maxAttempts: string;
   cache?: boolean;
   stream?: boolean;
+  asrModel?: string;
   failedAsWrong?: boolean;
   prompt?: string;
   system?: string;
@@ -63,6 +64,10 @@ export default function register(program: Command): void {
     .option('--max-attempts <n>', 'attempts per sample for retryable errors (timeouts, connection errors, 408, 429, 5xx)', '5')
     .option('--cache', 'reuse answers to identical temperature-0 requests from the response cache')
     .option('--stream', 'stream answers (when the model can) to measure time to first token')
+    .option(
+      '--asr-model <id>',
+      "for a model that answers in speech: the local ASR expert whose transcript of each spoken answer is scored (the model's own transcript never is)",
+    )
     .option('--failed-as-wrong', 'score samples whose calls failed as empty answers (off: they are excluded and counted)')
     .option('--prompt <template>', 'prompt template; {question}, {options} and {lang} are filled in')
     .option('--system <text>', 'system prompt')
@@ -111,6 +116,7 @@ export default function register(program: Command): void {
               video: { count: positiveIntOption('--frames', opts.frames), strategy: opts.frameStrategy },
               scorer: scorerOptions(opts),
               failedAsWrong: opts.failedAsWrong,
+              ...(opts.asrModel !== undefined ? { asrModel: opts.asrModel } : {}),
               onSpillReplay: (r) => {
                 if (!opts.json) process.stderr.write(`wrote ${r.written} of ${r.predictions} answer(s) kept in ${r.path} during a database outage\n`);
               },

@@ -5,7 +5,8 @@ import { postForResponse, postJson, type FetchLike } from '../http/post-json.js'
 import { sseEvents } from '../http/sse-events.js';
 import { audioAsWav, dataUrl, frameTimestampsText, readVideo, toBase64, type ImagePart } from '../media/media-encoding.js';
 import { ModelCallError } from '../spec/model-call-error.js';
-import type { FinishReason, ModelCapabilities, ModelRequest, ModelResult, ModelStreamEvent, ModelV1 } from '../spec/model-v1.js';
+import type { FinishReason, ModelCapabilities, ModelRequest, ModelResult, ModelStreamEvent, ModelV1, SpokenAudio } from '../spec/model-v1.js';
+import { SpokenAudioCollector } from '../spoken-audio-collector.js';
 
 /** How audio parts travel. */
 export type OpenAiAudioTransport = 'input_audio' | 'audio_url';
@@ -29,7 +30,12 @@ interface ChatCompletion {
   id?: string;
   model?: string;
   choices?: Array<{
-    message?: { content?: string | null | Array<{ type?: string; text?: string }>; refusal?: string | null };
+    message?: {
+      content?: string | null | Array<{ type?: string; text?: string }>;
+      refusal?: string | null;
+      /** Audio output (`modalities: ["text", "audio"]`): base64 bytes in the requested format, and the model's own transcript. */
+      audio?: { id?: string; data?: string; transcript?: string; expires_at?: number } | null;
+    };
     finish_reason?: string | null;
   }>;
   usage?: { prompt_tokens?: number; completion_tokens?: number };
@@ -38,12 +44,47 @@ interface ChatCompletion {
 interface ChatChunk {
   id?: string;
   model?: string;
-  choices?: Array<{ delta?: { content?: string | null; refusal?: string | null }; finish_reason?: string | null }>;
+  choices?: Array<{
+    delta?: { content?: string | null; refusal?: string | null; audio?: { id?: string; data?: string; transcript?: string } | null };
+    finish_reason?: string | null;
+  }>;
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
   error?: { message?: string; code?: number | string; type?: string };
 }
 
 const adapterName = 'openai-chat';
+
+/** `options.outputAudio`: ask for a spoken answer (chat-completions audio output). */
+interface OutputAudio {
+  /** Voice name, e.g. `alloy`. */
+  readonly voice: string;
+  /** Audio format; streamed audio comes only as `pcm16`. */
+  readonly format: 'wav' | 'mp3' | 'flac' | 'opus' | 'pcm16';
+  /** Sample rate of `pcm16` (OpenAI sends 24 kHz). */
+  readonly sampleRateHz: number;
+}
+
+const audioMime: Readonly<Record<OutputAudio['format'], string>> = {
+  wav: 'audio/wav',
+  mp3: 'audio/mpeg',
+  flac: 'audio/flac',
+  opus: 'audio/ogg',
+  pcm16: 'audio/pcm',
+};
+
+/** Reads and checks `options.outputAudio`. */
+function outputAudioOf(config: ModelConfig, raw: Readonly<Record<string, unknown>> | undefined): OutputAudio | undefined {
+  if (raw === undefined) return undefined;
+  const bad = (detail: string): EvalgateError =>
+    new EvalgateError('EVALGATE_ERR_CONFIG_INVALID', { source: `model ${config.id}`, detail: `options.outputAudio: ${detail}` });
+  const { voice, format = 'wav', sampleRateHz = 24000, ...rest } = raw;
+  if (typeof voice !== 'string' || voice === '') throw bad('"voice" must be a voice name such as "alloy"');
+  if (typeof format !== 'string' || !(format in audioMime)) throw bad(`"format" must be one of ${Object.keys(audioMime).join(', ')}`);
+  if (typeof sampleRateHz !== 'number' || !Number.isInteger(sampleRateHz) || sampleRateHz <= 0) throw bad('"sampleRateHz" must be a positive integer');
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw bad(`unknown key(s) ${unknown.join(', ')}`);
+  return { voice, format: format as OutputAudio['format'], sampleRateHz };
+}
 
 /**
  * OpenAI-compatible `/v1/chat/completions`: GPT-4o, and vLLM or SGLang
@@ -78,6 +119,7 @@ export class OpenAiChatModel implements ModelV1 {
   readonly #extraBody?: Readonly<Record<string, unknown>>;
   readonly #extraHeaders?: Readonly<Record<string, unknown>>;
   readonly #configWarnings: readonly string[];
+  readonly #outputAudio?: OutputAudio;
 
   constructor(config: ModelConfig, deps: AdapterDeps = {}) {
     if (!config.model) {
@@ -98,6 +140,7 @@ export class OpenAiChatModel implements ModelV1 {
     this.#streamUsage = opts.boolean('streamUsage', true);
     this.#extraBody = opts.record('extraBody');
     this.#extraHeaders = opts.record('headers');
+    this.#outputAudio = outputAudioOf(config, opts.record('outputAudio'));
     this.#configWarnings = opts.unknownKeyWarnings(adapterName);
   }
 
@@ -110,6 +153,11 @@ export class OpenAiChatModel implements ModelV1 {
     const body: Record<string, unknown> = { model: this.modelName, messages };
     if (request.temperature !== undefined) body.temperature = request.temperature;
     if (request.maxOutputTokens !== undefined) body[this.#maxTokensField] = request.maxOutputTokens;
+    if (this.#outputAudio) {
+      body.modalities = ['text', 'audio'];
+      // OpenAI streams audio only as pcm16: a streamed request asks for that whatever the configured file format.
+      body.audio = { voice: this.#outputAudio.voice, format: stream ? 'pcm16' : this.#outputAudio.format };
+    }
     if (stream) {
       body.stream = true;
       if (this.#streamUsage) body.stream_options = { include_usage: true };
@@ -119,6 +167,7 @@ export class OpenAiChatModel implements ModelV1 {
 
   async doGenerate(request: ModelRequest): Promise<ModelResult> {
     const { body, warnings } = await this.buildBody(request, false);
+    const sentMs = performance.now();
     const { json } = await postJson<ChatCompletion>({
       url: this.#url,
       headers: this.#headers(),
@@ -140,12 +189,26 @@ export class OpenAiChatModel implements ModelV1 {
       text = choice.message.refusal;
       warnings.push('the model refused; its refusal text is the answer');
     }
-    return { text, finishReason: finishReasonOf(choice.finish_reason, warnings), raw: json, warnings, usage: usageOf(json.usage) };
+    const audio = this.#wholeAudio(choice.message?.audio, performance.now() - sentMs);
+    // The stored response keeps the transcript but not the base64 audio: the audio is stored once, as media.
+    const raw = audio ? withoutAudioData(json) : json;
+    return { text, finishReason: finishReasonOf(choice.finish_reason, warnings), raw, warnings, usage: usageOf(json.usage), ...(audio ? { audio } : {}) };
+  }
+
+  /** The spoken answer of a non-streamed reply, when audio output was asked for and came. */
+  #wholeAudio(audio: { data?: string; transcript?: string } | null | undefined, arrivedMs: number): SpokenAudio | undefined {
+    const out = this.#outputAudio;
+    if (!out || !audio?.data) return undefined;
+    const collector = new SpokenAudioCollector(audioMime[out.format], out.format === 'pcm16' ? out.sampleRateHz : undefined);
+    collector.add(Buffer.from(audio.data, 'base64'), arrivedMs);
+    if (audio.transcript) collector.addTranscript(audio.transcript);
+    return collector.result();
   }
 
   async *doStream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
     const { body, warnings } = await this.buildBody(request, true);
     for (const message of warnings) yield { type: 'warning', message };
+    const sentMs = performance.now();
     const response = await postForResponse({
       url: this.#url,
       headers: this.#headers(),
@@ -154,6 +217,7 @@ export class OpenAiChatModel implements ModelV1 {
       signal: request.signal,
       accept: 'text/event-stream',
     });
+    const spoken = this.#outputAudio ? new SpokenAudioCollector('audio/pcm', this.#outputAudio.sampleRateHz) : undefined;
     let text = '';
     let usage: ModelResult['usage'];
     let finishReason: string | null | undefined;
@@ -163,7 +227,16 @@ export class OpenAiChatModel implements ModelV1 {
     for await (const ev of sseEvents(response.body, request.signal)) {
       if (ev.data === '[DONE]') {
         const reason = finishReasonOf(finishReason, warnings);
-        yield { type: 'finish', result: { text, finishReason: reason, raw: { id, model, finish_reason: finishReason, usage, chunks }, warnings, usage } };
+        const audio = spoken?.result();
+        const raw = {
+          id,
+          model,
+          finish_reason: finishReason,
+          usage,
+          chunks,
+          ...(audio?.selfTranscript !== undefined ? { transcript: audio.selfTranscript } : {}),
+        };
+        yield { type: 'finish', result: { text, finishReason: reason, raw, warnings, usage, ...(audio ? { audio } : {}) } };
         return;
       }
       let chunk: ChatChunk;
@@ -183,6 +256,15 @@ export class OpenAiChatModel implements ModelV1 {
       if (delta) {
         text += delta;
         yield { type: 'text-delta', delta };
+      }
+      const audioDelta = choice?.delta?.audio;
+      if (spoken && audioDelta) {
+        if (audioDelta.transcript) spoken.addTranscript(audioDelta.transcript);
+        if (audioDelta.data) {
+          const data = Buffer.from(audioDelta.data, 'base64');
+          spoken.add(data, performance.now() - sentMs);
+          yield { type: 'audio-delta', data };
+        }
       }
     }
     // The body ended without `data: [DONE]`: the connection dropped mid-answer.
@@ -275,6 +357,19 @@ export function finishReasonOf(reason: string | null | undefined, warnings: stri
       warnings.push(`unrecognised finish_reason "${reason}", treated as a normal stop`);
       return 'stop';
   }
+}
+
+/** The response with `message.audio.data` left out (kept: id, transcript, expiry). */
+function withoutAudioData(json: ChatCompletion): ChatCompletion {
+  return {
+    ...json,
+    choices: json.choices?.map((c) => {
+      const audio = c.message?.audio;
+      if (!audio) return c;
+      const { data: _data, ...kept } = audio;
+      return { ...c, message: { ...c.message, audio: kept } };
+    }),
+  };
 }
 
 function usageOf(u: ChatCompletion['usage'] | null | undefined): ModelResult['usage'] {

@@ -5,6 +5,7 @@ import { audioAsPcm16 } from '../media/media-encoding.js';
 import { ModelCallError } from '../spec/model-call-error.js';
 import type { FinishReason, ModelCapabilities, ModelRequest, ModelResult, ModelV1 } from '../spec/model-v1.js';
 import { isBenignRealtimeCode, type RealtimeModelV1, type RealtimeUpstreamEvent } from '../spec/realtime-model-v1.js';
+import { SpokenAudioCollector } from '../spoken-audio-collector.js';
 import { OpenAiRealtimeConnection, openRealtimeSocket } from './realtime-connection.js';
 import { isRetryableRealtimeCode, sessionUpdateEvent, userTextItemEvent, type RealtimeDialect, type RealtimeSessionSettings } from './realtime-protocol.js';
 
@@ -34,12 +35,16 @@ export class OpenAiRealtimeModel implements RealtimeModelV1 {
   readonly adapter = adapterName;
   readonly adapterVersion = adapterVersion;
   readonly inputSampleRateHz = 24_000;
+  /** Output audio rate: the API sends PCM16 at 24 kHz. */
+  readonly outputSampleRateHz = 24_000;
   /** Provider model name. */
   readonly modelName: string;
   /** Option keys nobody read, as warnings. */
   readonly configWarnings: readonly string[];
   /** `response` (the model's answer) or `input-transcription` (the upstream's transcript of the input). */
   readonly resultSource: RealtimeResultSource;
+  /** Whether the session asks for spoken answers (`options.outputModality: "audio"`). */
+  readonly answersInSpeech: boolean;
 
   readonly #config: ModelConfig;
   readonly #env: NodeJS.ProcessEnv;
@@ -61,6 +66,7 @@ export class OpenAiRealtimeModel implements RealtimeModelV1 {
     this.#url = `${http.replace(/^http/, 'ws')}?model=${encodeURIComponent(config.model)}`;
     this.#instructions = opts.string('instructions');
     const output = opts.enumOf('outputModality', ['text', 'audio'], 'text');
+    this.answersInSpeech = output === 'audio';
     this.resultSource = opts.enumOf('resultSource', ['response', 'input-transcription'], 'response');
     const transcriptionModel = opts.string('transcriptionModel');
     if (this.resultSource === 'input-transcription' && !transcriptionModel) {
@@ -133,11 +139,14 @@ export class OpenAiRealtimeBatchModel implements ModelV1 {
       throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: 'openai-realtime takes audio and text only' });
     }
     const pcm = audio.map((p) => audioAsPcm16(p, this.realtime.inputSampleRateHz));
+    const spoken = this.realtime.answersInSpeech ? new SpokenAudioCollector('audio/pcm', this.realtime.outputSampleRateHz) : undefined;
     const conn = await this.realtime.connect({ signal: request.signal, instructions: request.system, maxOutputTokens: request.maxOutputTokens });
     try {
       for (const p of request.parts) if (p.type === 'text') conn.send(userTextItemEvent(p.text));
       for (const chunk of pcm) conn.appendAudio(chunk);
       conn.commit();
+      // Spoken answers are timed from the commit: the user's turn has ended then.
+      const committedMs = performance.now();
       const wantInput = this.realtime.resultSource === 'input-transcription';
       let inputTranscript: string | undefined;
       let answer: { text: string; raw: unknown; finishReason: FinishReason } | undefined;
@@ -148,6 +157,7 @@ export class OpenAiRealtimeBatchModel implements ModelV1 {
           throw new ModelCallError(`Realtime upstream error: ${ev.message}`, { retryable: isRetryableRealtimeCode(ev.code), responseBody: ev.code });
         }
         if (ev.type === 'input-transcript') inputTranscript = ev.text;
+        if (ev.type === 'audio-delta') spoken?.add(ev.data, performance.now() - committedMs);
         if (ev.type === 'response-done') answer = { text: ev.text, raw: ev.raw, finishReason: realtimeFinishReason(ev) };
         if (answer && (!wantInput || inputTranscript !== undefined)) break;
       }
@@ -156,6 +166,9 @@ export class OpenAiRealtimeBatchModel implements ModelV1 {
         throw new ModelCallError('Realtime upstream closed before the response was done', { retryable: true });
       }
       const usage = (answer.raw as { response?: { usage?: { input_tokens?: number; output_tokens?: number } } }).response?.usage;
+      // In audio mode the response text is the model's own transcript of its speech: kept beside the audio, never the answer.
+      if (spoken && answer.text) spoken.addTranscript(answer.text);
+      const said = spoken?.result();
       return {
         text: wantInput ? inputTranscript! : answer.text,
         // The input transcript is complete whatever stopped the response after it.
@@ -163,6 +176,7 @@ export class OpenAiRealtimeBatchModel implements ModelV1 {
         raw: { response: answer.raw, inputTranscript },
         warnings,
         usage: usage ? { inputTokens: usage.input_tokens, outputTokens: usage.output_tokens } : undefined,
+        ...(said ? { audio: said } : {}),
       };
     } catch (err) {
       if (request.signal?.aborted && !(err instanceof ModelCallError)) {

@@ -110,6 +110,11 @@ export class RealtimeEventTranslator {
         if (!ev.delta) return [];
         this.#of(ev.response_id).transcript += ev.delta;
         return [{ type: 'transcript-delta', delta: ev.delta, ...rid }];
+      // Output audio: beta `response.audio.delta`, GA `response.output_audio.delta`; base64 PCM16.
+      case 'response.audio.delta':
+      case 'response.output_audio.delta':
+        if (!ev.delta) return [];
+        return [{ type: 'audio-delta', data: Buffer.from(ev.delta, 'base64'), ...rid }];
       case 'response.text.delta':
       case 'response.output_text.delta':
         if (!ev.delta) return [];

@@ -70,6 +70,24 @@ export interface ModelRequest {
  */
 export type FinishReason = 'stop' | 'length' | 'filter' | 'error';
 
+/**
+ * What a model said aloud (issue 17): chat-completions audio output,
+ * realtime audio deltas, Gemini audio parts. The answer is what a local ASR
+ * expert hears in it, never `selfTranscript`.
+ */
+export interface SpokenAudio {
+  /** The audio bytes, concatenated in arrival order. */
+  readonly data: Uint8Array;
+  /** `audio/wav`, `audio/mpeg`, `audio/flac`, `audio/ogg`, or `audio/pcm` (16-bit little-endian mono at `sampleRateHz`). */
+  readonly mimeType: string;
+  /** Sample rate of raw PCM (`audio/pcm`); the container says it otherwise. */
+  readonly sampleRateHz?: number;
+  /** Each chunk's byte offset in `data` and its arrival, ms after the request was sent; one entry for a reply that came whole. */
+  readonly chunks: readonly { readonly byteOffset: number; readonly arrivedMs: number }[];
+  /** The model's own transcript of what it said: kept to report text–speech consistency, never scored as the answer. */
+  readonly selfTranscript?: string;
+}
+
 /** What a completed call returns. */
 export interface ModelResult {
   /** The model's answer text (the transcript for ASR models). */
@@ -86,11 +104,14 @@ export interface ModelResult {
   readonly warnings: readonly string[];
   /** Token usage, when the provider reports it. */
   readonly usage?: { readonly inputTokens?: number; readonly outputTokens?: number };
+  /** The spoken answer, when the model was asked to answer in speech and did. */
+  readonly audio?: SpokenAudio;
 }
 
 /** Stream events of `doStream`, tagged by `type`. */
 export type ModelStreamEvent =
   | { readonly type: 'text-delta'; /** Newly generated text. */ readonly delta: string }
+  | { readonly type: 'audio-delta'; /** Newly arrived audio bytes (the finish result carries them all). */ readonly data: Uint8Array }
   | { readonly type: 'finish'; /** The final result. */ readonly result: ModelResult }
   | { readonly type: 'warning'; /** What could not be honoured. */ readonly message: string };
 

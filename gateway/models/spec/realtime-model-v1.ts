@@ -16,6 +16,11 @@ export type RealtimeUpstreamEvent =
     }
   | { readonly type: 'text-delta'; /** New text output. */ readonly delta: string; /** Upstream response id, when sent. */ readonly responseId?: string }
   | {
+      readonly type: 'audio-delta';
+      /** New output audio: PCM16 little-endian mono at the session's output rate (24 kHz for OpenAI). */ readonly data: Uint8Array;
+      /** Upstream response id, when sent. */ readonly responseId?: string;
+    }
+  | {
       readonly type: 'response-done';
       /** Final transcript or text. */
       readonly text: string;

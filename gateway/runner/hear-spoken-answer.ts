@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { encodeWav16 } from '../../experts/audio-features/wav-file.js';
+import { getNormalizer } from '../../scorers/normalizers/normalizer-registry.js';
+import { wer } from '../../scorers/wer/word-error-rate.js';
+import { decodeAudioBuffer } from '../media/decode-audio.js';
+import { resolveFfmpeg } from '../media/ffmpeg-binaries.js';
+import { errorDetail, runMediaTool } from '../media/run-media-tool.js';
+import type { ModelV1, SpokenAudio } from '../models/spec/model-v1.js';
+
+// A spoken answer (issue 17) is scored from its audio: stored as FLAC beside
+// the run, transcribed by a local ASR expert, and that transcript is the
+// answer. The transcript the model sent about its own speech is never the
+// answer; it is compared with what the expert heard (text–speech consistency,
+// as URO-Bench reports it).
+
+/** Where spoken answers go and who listens to them. */
+export interface SpokenAnswerSettings {
+  /** The local ASR expert (pocketsphinx, ONNX CTC, Whisper ONNX). */
+  readonly asr: ModelV1;
+  /** Folder of stored answers; each run gets a subfolder. */
+  readonly mediaDir: string;
+}
+
+/** What was heard in one spoken answer. */
+export interface HeardAnswer {
+  /** The expert's transcript: the answer that is scored. */
+  readonly transcript: string;
+  /** The model's own transcript, when it sent one. */
+  readonly selfTranscript: string | null;
+  /** WER of the expert's transcript against the model's own text (both through Whisper's basic normalizer); null without a self transcript. */
+  readonly textSpeechWer: number | null;
+  /** The stored FLAC. */
+  readonly mediaPath: string;
+  /** Length of the spoken answer, s. */
+  readonly audioSeconds: number;
+  /** First audio chunk, ms after the request was sent (after the commit, for realtime upstreams). */
+  readonly firstAudioMs: number;
+  /** Last audio chunk, ms after the same origin. */
+  readonly lastAudioMs: number;
+}
+
+/** Raw 16-bit little-endian mono PCM as a WAV file, so ffmpeg knows its rate. */
+function pcmAsWav(audio: SpokenAudio): Uint8Array {
+  const rate = audio.sampleRateHz;
+  if (!rate) throw new Error('a raw PCM spoken answer came without its sample rate');
+  const view = new DataView(audio.data.buffer, audio.data.byteOffset, audio.data.byteLength - (audio.data.byteLength % 2));
+  const samples = new Float32Array(view.byteLength / 2);
+  for (let i = 0; i < samples.length; i++) samples[i] = view.getInt16(i * 2, true) / 32768;
+  return encodeWav16(samples, rate);
+}
+
+const basic = getNormalizer('whisper-basic');
+
+/** WER of `heard` against `said`, both normalised; null when the model sent no text of its own. */
+export function textSpeechWer(said: string | null | undefined, heard: string): number | null {
+  if (said === null || said === undefined) return null;
+  const ref = basic.normalize(said);
+  if (ref.trim() === '') return null;
+  return wer(ref, basic.normalize(heard));
+}
+
+/**
+ * Stores the answer's audio as FLAC (16 kHz mono, what the expert hears) in
+ * `<mediaDir>/<runId>/`, then transcribes it. Throws when the audio cannot
+ * be decoded or the expert fails; the caller records the sample as failed.
+ */
+export async function hearSpokenAnswer(
+  audio: SpokenAudio,
+  settings: SpokenAnswerSettings,
+  at: { readonly runId: string; readonly sampleKey: string; readonly signal?: AbortSignal },
+): Promise<HeardAnswer> {
+  const bytes = audio.mimeType === 'audio/pcm' ? pcmAsWav(audio) : audio.data;
+  const decoded = await decodeAudioBuffer(bytes, { sampleRateHz: 16_000, signal: at.signal, label: `spoken answer of ${at.sampleKey}` });
+  const wav = encodeWav16(decoded.samples, decoded.sampleRateHz);
+
+  const dir = join(settings.mediaDir, at.runId);
+  await mkdir(dir, { recursive: true });
+  // Named by a hash of the sample key: keys may hold characters no file name should.
+  const name = createHash('sha256').update(at.sampleKey).digest('hex').slice(0, 32);
+  const mediaPath = join(dir, `${name}.flac`);
+  const tmpWav = join(dir, `${name}.${process.pid}.wav`);
+  const tmpFlac = join(dir, `${name}.${process.pid}.tmp.flac`);
+  try {
+    await writeFile(tmpWav, wav);
+    const { ffmpegPath } = await resolveFfmpeg();
+    const r = await runMediaTool(ffmpegPath, ['-hide_banner', '-nostdin', '-y', '-i', tmpWav, '-c:a', 'flac', tmpFlac], { signal: at.signal });
+    if (r.code !== 0) throw new Error(`storing the spoken answer as FLAC failed: ${errorDetail(r.stderrTail)}`);
+    // Renamed into place only when whole: a kill mid-write never leaves a truncated answer under the final name.
+    await rename(tmpFlac, mediaPath);
+  } finally {
+    await rm(tmpWav, { force: true });
+    await rm(tmpFlac, { force: true });
+  }
+
+  const heard = await settings.asr.doGenerate({
+    parts: [
+      {
+        type: 'audio',
+        data: wav,
+        mimeType: 'audio/wav',
+        samples: decoded.samples,
+        sampleRateHz: decoded.sampleRateHz,
+        durationS: decoded.durationS,
+        path: mediaPath,
+      },
+    ],
+    signal: at.signal,
+  });
+  const selfTranscript = audio.selfTranscript ?? null;
+  const first = audio.chunks[0]?.arrivedMs ?? 0;
+  const last = audio.chunks[audio.chunks.length - 1]?.arrivedMs ?? first;
+  return {
+    transcript: heard.text,
+    selfTranscript,
+    textSpeechWer: textSpeechWer(selfTranscript, heard.text),
+    mediaPath,
+    audioSeconds: decoded.durationS,
+    firstAudioMs: first,
+    lastAudioMs: last,
+  };
+}
