@@ -4,6 +4,8 @@ import { computeKindGap, type KindGapInput, type KindGapView } from './kind-gap.
 import { computeLeaderboards, type Leaderboard, type LeaderboardInput } from './leaderboard.js';
 import type { RunOutcomes } from './load-run-outcomes.js';
 import { runReportJob, type ReportJob } from '../report/report-job.js';
+import { computeArenaRatings, type ArenaRatings, type ArenaRatingsOptions } from '../../scorers/arena/compute-arena-ratings.js';
+import type { ArenaVote } from '../../scorers/arena/arena-vote.js';
 
 /** Resampling settings every job takes. */
 export interface StatsOptions {
@@ -18,7 +20,9 @@ export type CompareJob =
   | { readonly kind: 'compare'; readonly runs: readonly RunOutcomes[]; readonly opts: CompareOptions }
   | { readonly kind: 'leaderboard'; readonly input: LeaderboardInput; readonly opts: StatsOptions }
   | { readonly kind: 'kinds'; readonly input: KindGapInput; readonly opts: StatsOptions }
-  | { readonly kind: 'report'; readonly input: ReportJob };
+  | { readonly kind: 'report'; readonly input: ReportJob }
+  /** The arena's Bradley-Terry fit and its bootstrap (gateway/arena/arena-ratings.ts reads the votes). */
+  | { readonly kind: 'arena-ratings'; readonly votes: readonly ArenaVote[]; readonly opts: ArenaRatingsOptions };
 
 /** What each job kind returns. */
 export type CompareJobResult<J extends CompareJob> = J extends { kind: 'compare' }
@@ -27,13 +31,15 @@ export type CompareJobResult<J extends CompareJob> = J extends { kind: 'compare'
     ? Leaderboard[]
     : J extends { kind: 'kinds' }
       ? KindGapView
-      : string;
+      : J extends { kind: 'arena-ratings' }
+        ? ArenaRatings
+        : string;
 
 /** A job's failure as it crosses the thread boundary. */
 export type SerializedJobError = { readonly code: ErrorCode; readonly params: ErrorParams } | { readonly message: string };
 
 /** Runs a job in this thread (the worker calls this; so may a caller without a pool). */
-export function runCompareJob(job: CompareJob): Comparison | Leaderboard[] | KindGapView | string {
+export function runCompareJob(job: CompareJob): Comparison | Leaderboard[] | KindGapView | ArenaRatings | string {
   switch (job.kind) {
     case 'compare':
       return compareRuns(job.runs, job.opts);
@@ -43,6 +49,8 @@ export function runCompareJob(job: CompareJob): Comparison | Leaderboard[] | Kin
       return computeKindGap(job.input, job.opts);
     case 'report':
       return runReportJob(job.input);
+    case 'arena-ratings':
+      return computeArenaRatings(job.votes, job.opts);
   }
 }
 

@@ -152,6 +152,7 @@ export async function createApp(opts: CreateAppOptions): Promise<FastifyInstance
       await v1.register(compareRoutes);
       await v1.register(mediaRoutes);
       await v1.register(sessionsRoutes);
+      await v1.register((await import('./routes/arena-ratings-route.js')).arenaRatingsRoute);
     },
     { prefix: '/v1' },
   );

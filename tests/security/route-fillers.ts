@@ -81,6 +81,10 @@ export const routeFillers: Readonly<Record<string, Filler>> = {
   // keyless access; battle-preset.test.ts the sealed-preset refusal). The matrix drives GETs only: an unknown battle
   // must be a 404 for every scope, and the POSTs are listed so a new arena route still needs its entry.
   'POST /v1/arena/battles': { http: () => [] },
+  // Ratings are aggregates of anonymous votes (no prompt, answer or sample): every scope from viewer may read them.
+  'GET /v1/arena/ratings': {
+    http: () => ['/v1/arena/ratings', '/v1/arena/ratings?source=judge&modality=text', '/v1/arena/ratings?source=combined&freeze=2026-01-01T00:00:00Z'],
+  },
   'GET /v1/arena/battles/:id': { http: () => ['/v1/arena/battles/00000000-0000-4000-8000-000000000000'] },
   'GET /v1/arena/battles/:id/events': { http: () => ['/v1/arena/battles/00000000-0000-4000-8000-000000000000/events'] },
   'POST /v1/arena/battles/:id/vote': { http: () => [] },
