@@ -1,3 +1,4 @@
+import { conditionModelLabel } from './answer-condition.js';
 import type { Kysely } from 'kysely';
 import { EvalgateError } from '../errors.js';
 import type { Database, PredictionStatus, SampleMedia } from '../store/database.js';
@@ -30,7 +31,7 @@ export function definedSize(sizes: DatasetSliceSizes | null | undefined, by: 'al
 export interface RunHeader {
   /** Run id. */
   readonly id: string;
-  /** Model id. */
+  /** Model id, with " (speech)" when it answered in speech (answer-condition.ts). */
   readonly modelId: string;
   /** `generalist` or `specialist`. */
   readonly modelKind: 'generalist' | 'specialist';
@@ -151,7 +152,7 @@ export async function loadRunOutcomes(db: Kysely<Database>, runIds: readonly str
     out.push({
       run: {
         id: run.id,
-        modelId: run.model_id,
+        modelId: conditionModelLabel(run.model_id, config),
         modelKind: run.kind,
         task: run.task,
         datasetId: run.dataset_id,
