@@ -1,16 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema } from '../../gateway/config/config-schema.js';
 import { createApp } from '../../gateway/server/create-app.js';
 import { createApiKey } from '../../gateway/store/api-key-repo.js';
 import { appendArenaVotes } from '../../gateway/store/arena-vote-repo.js';
 import { toneWav } from '../datasets/fixtures.js';
+import { seedDataset } from '../compare/seed-runs.js';
 import { chromiumPath, hasChromium } from '../helpers/chromium.js';
 import { createPgliteTestStore, type TestStore } from '../helpers/test-stores.js';
 import { startArenaModelServer, type ArenaModelServer } from './arena-page-model-server.js';
@@ -40,7 +42,6 @@ async function speechWav(dir: string, name: string, text: string): Promise<{ pat
     const ff = spawnSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', raw, '-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', path]);
     if (ff.status === 0) return { path, speech: true };
   }
-  const { writeFile } = await import('node:fs/promises');
   await writeFile(path, toneWav(1.8, 7));
   return { path, speech: false };
 }
@@ -193,8 +194,9 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with a key: a spoken p
   async function ratings(): Promise<Map<string, number> | undefined> {
     const res = await app.inject({ url: '/v1/arena/ratings?source=human&modality=audio', headers: { authorization: `Bearer ${submitterKey}` } });
     if (res.statusCode !== 200) return undefined;
-    const body = res.json<{ models: { model: string; rating: number | null }[] }>();
-    const byModel = new Map(body.models.filter((m) => m.rating !== null).map((m) => [m.model, m.rating!]));
+    const body = res.json<{ source: string; ratings: { models: { model: string; rating: number | null }[] } }>();
+    expect(body.source).toBe('human');
+    const byModel = new Map(body.ratings.models.filter((m) => m.rating !== null).map((m) => [m.model, m.rating!]));
     return byModel.size === 2 ? byModel : undefined;
   }
 
@@ -350,6 +352,8 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and 
   let url: string;
   let alphaServer: ArenaModelServer;
   let bravoServer: ArenaModelServer;
+  let uploadPng: string;
+  const hiddenTag = 'capability-tag-handwriting-9f3';
 
   beforeAll(async () => {
     alphaServer = await startArenaModelServer({ text: alpha.text, wordDelayMs: 30 });
@@ -363,7 +367,19 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and 
         { id: alpha.id, adapter: 'openai-chat', kind: 'generalist', baseUrl: alphaServer.baseUrl, model: alpha.upstream },
         { id: bravo.id, adapter: 'openai-chat', kind: 'generalist', baseUrl: bravoServer.baseUrl, model: bravo.upstream },
       ],
-      arena: { public: true, models: { text: [alpha.id, bravo.id] } },
+      arena: { public: true, models: { text: [alpha.id, bravo.id], image: [alpha.id, bravo.id] } },
+    });
+    // A picture to upload, and an open dataset with one image sample (tagged) to draw a preset prompt from.
+    const root = await mkdtemp(join(tmpdir(), 'evalgate-arena-preset-'));
+    const png = await sharp({ create: { width: 96, height: 48, channels: 3, background: '#1a7f37' } })
+      .png()
+      .toBuffer();
+    await writeFile(join(root, 'card.png'), png);
+    uploadPng = join(root, 'upload.png');
+    await writeFile(uploadPng, png);
+    await seedDataset(ts.store.db, 'arena-presets', [{ key: 'p1', task: 'ocr', reference: 'x', tags: [hiddenTag] }], {
+      rootDir: root,
+      media: () => [{ kind: 'image', path: 'card.png', sha256: 'x' }],
     });
     app = await createApp({ config, store: ts.store });
     url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -445,6 +461,58 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and 
       expect(await page.textContent('#result')).toBe('');
       const after = (await page.evaluate(domText)) as string;
       for (const n of secretNames) expect(after).not.toContain(n);
+      expect(await page.textContent('#error')).toBe('');
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+
+  it('sends an uploaded image with its question, and draws a preset prompt whose capability tags stay hidden', async () => {
+    alphaServer.failWith = undefined;
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+    const consoleErrors: string[] = [];
+    try {
+      const page = await browser.newPage();
+      page.on('console', (m) => {
+        if (m.type() === 'error') consoleErrors.push(`${m.text()} at ${m.location().url}`);
+      });
+      await page.goto(`${url}/arena`);
+      await page.getByLabel('Image').check();
+      expect(await page.isHidden('#recorder')).toBe(true);
+      const seen = { alpha: alphaServer.bodies.length, bravo: bravoServer.bodies.length };
+
+      // Upload: the picture goes to both models with the question, and the page shows it back through its signed link.
+      await page.setInputFiles('#prompt-file', uploadPng);
+      await page.getByLabel('Prompt', { exact: true }).fill('What colour is this card?');
+      await page.getByRole('button', { name: 'Start the battle' }).click();
+      await waitFor(page, "document.getElementById('vote').dataset.open === '1'", 20_000);
+      for (const body of [alphaServer.bodies[seen.alpha]!, bravoServer.bodies[seen.bravo]!]) {
+        const text = JSON.stringify(body.messages);
+        expect(text).toContain('What colour is this card?');
+        expect(text).toContain('data:image/png;base64,');
+      }
+      await waitFor(page, "(() => { const i = document.querySelector('#prompt-shown img'); return i && i.complete && i.naturalWidth === 96; })()", 10_000);
+
+      // Preset: the server draws the dataset's image sample; its question and image are shown, its tags never.
+      await page.getByRole('button', { name: 'A=B' }).click();
+      await page.waitForSelector('#revealed-A');
+      await page.getByRole('button', { name: 'New battle' }).click();
+      await page.getByLabel('Or draw a preset prompt from dataset').fill('arena-presets');
+      await page.getByRole('button', { name: 'Draw a preset prompt' }).click();
+      await waitFor(page, "document.getElementById('vote').dataset.open === '1'", 20_000);
+      await waitFor(page, "(() => { const i = document.querySelector('#prompt-shown img'); return i && i.complete && i.naturalWidth === 96; })()", 10_000);
+      const preset = await ts.store.db.selectFrom('arena_battles').selectAll().where('preset_sample_key', '=', 'p1').executeTakeFirstOrThrow();
+      expect(preset.capability_tags).toEqual([hiddenTag]);
+      expect(preset.prompt_text).toBeTruthy();
+      expect(await page.textContent('#prompt-shown')).toContain(preset.prompt_text!);
+      const dom = (await page.evaluate(domText)) as string;
+      expect(dom).not.toContain(hiddenTag);
+      for (const n of secretNames) expect(dom).not.toContain(n);
       expect(await page.textContent('#error')).toBe('');
       expect(consoleErrors).toEqual([]);
     } finally {

@@ -412,12 +412,12 @@ async function showRatings(m) {
   }
   let body;
   try { body = await api('/v1/arena/ratings?source=human&modality=' + encodeURIComponent(m)); } catch (e) { return; }
-  const rows = body.models || [];
+  const rows = (body.ratings && body.ratings.models) || [];
   if (!Array.isArray(rows) || !rows.length) return;
   const t = document.createElement('table');
   t.id = 'ratings';
   const cap = document.createElement('caption');
-  cap.textContent = 'Ratings from human votes, ' + m + (body.combined ? ' (combined sources)' : '') + (body.votes && body.votes.used != null ? ', ' + body.votes.used + ' votes' : '');
+  cap.textContent = 'Ratings from ' + (body.label || 'human') + ' votes, ' + m + (body.votes && body.votes.used != null ? ', ' + body.votes.used + ' votes used' : '');
   t.append(cap);
   const tr = document.createElement('tr');
   for (const h of ['rank', 'model', 'rating', '95% interval', 'votes']) { const th = document.createElement('th'); th.textContent = h; tr.append(th); }
@@ -510,8 +510,8 @@ export function arenaPageHtml(opts: ArenaPageOptions): string {
       <audio id="rec-preview" controls hidden></audio>
     </div>
     <p id="upload"><label>File <input type="file" id="prompt-file"></label></p>
-    <p><label for="prompt-text">Prompt <span id="prompt-text-hint" class="muted"></span></label><br>
-      <textarea id="prompt-text" rows="3" maxlength="8000"></textarea></p>
+    <p><label for="prompt-text">Prompt</label> <span id="prompt-text-hint" class="muted"></span><br>
+      <textarea id="prompt-text" rows="3" maxlength="8000" aria-describedby="prompt-text-hint"></textarea></p>
     <p><button type="button" id="go">Start the battle</button></p>
     <p><label>Or draw a preset prompt from dataset <input id="preset-dataset" size="20"></label>
       <button type="button" id="preset-go">Draw a preset prompt</button></p>
