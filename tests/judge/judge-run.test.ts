@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configSchema, type EvalgateConfig } from '../../gateway/config/config-schema.js';
 import { compareRuns } from '../../gateway/compare/compare-runs.js';
+import { loadLeaderboardInput } from '../../gateway/compare/leaderboard.js';
 import { loadRunOutcomes } from '../../gateway/compare/load-run-outcomes.js';
 import { executeJudging, prepareJudging, type JudgeRunConfig } from '../../gateway/judge/execute-judging.js';
 import { createModel } from '../../gateway/models/create-model.js';
@@ -277,5 +278,16 @@ describe.each(backends.filter((b) => b.name === 'pglite' || hasPostgres))('evalg
     await expect(prepareJudging(ts.store.db, config, { run: sourceRunId, rubric: 'nope' }, (m) => createModel(m))).rejects.toThrow(
       /unknown rubric "nope".*audiobench-open, mm-vet, voicebench-open, big-bench-audio/,
     );
+  });
+
+  it("a judged run's board counts the source dataset's samples, and the source's unanswered sample as failed", async () => {
+    const input = await loadLeaderboardInput(ts.store.db, { task: 'judge-score' });
+    const ds = input.datasets[0]!;
+    // The dataset defines n + 1 vqa samples; no manifest defines judge-score samples (this was "samples N of 0").
+    expect(ds.datasetSampleCount).toBe(n + 1);
+    for (const run of ds.runs) {
+      const unanswered = run.outcomes.find((o) => o.sampleKey === keyOf(n));
+      expect(unanswered?.status, run.run.id).toBe('failed');
+    }
   });
 });
