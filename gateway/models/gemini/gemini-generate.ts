@@ -4,6 +4,7 @@ import { AdapterOptions, baseUrlOf, readApiKey, unknownProviderOptionWarnings, t
 import { postForResponse, postJson, type FetchLike } from '../http/post-json.js';
 import { sseEvents } from '../http/sse-events.js';
 import { audioAsWav, frameTimestampsText, readVideo, toBase64, type ImagePart } from '../media/media-encoding.js';
+import { SpokenAudioCollector } from '../spoken-audio-collector.js';
 import { ModelCallError } from '../spec/model-call-error.js';
 import type { FinishReason, ModelCapabilities, ModelRequest, ModelResult, ModelStreamEvent, ModelV1 } from '../spec/model-v1.js';
 
@@ -16,7 +17,10 @@ const nativeAudio = new Set(['audio/wav', 'audio/mp3', 'audio/mpeg', 'audio/aiff
 type GeminiPart = { text: string } | { inline_data: { mime_type: string; data: string } };
 
 interface GeminiResponse {
-  candidates?: Array<{ content?: { parts?: Array<{ text?: string; thought?: boolean }> }; finishReason?: string }>;
+  candidates?: Array<{
+    content?: { parts?: Array<{ text?: string; thought?: boolean; inlineData?: { mimeType?: string; data?: string } }> };
+    finishReason?: string;
+  }>;
   promptFeedback?: { blockReason?: string };
   usageMetadata?: { promptTokenCount?: number; candidatesTokenCount?: number };
   error?: { code?: number; message?: string; status?: string };
@@ -48,6 +52,8 @@ export class GeminiGenerateModel implements ModelV1 {
   readonly #base: string;
   readonly #videoTransport: 'frames' | 'video_url';
   readonly #configWarnings: readonly string[];
+  /** `options.outputAudio.voice`: ask for a spoken answer (`responseModalities: ["AUDIO"]`). */
+  readonly #outputVoice?: string;
 
   constructor(config: ModelConfig, deps: AdapterDeps = {}) {
     if (!config.model) {
@@ -64,6 +70,17 @@ export class GeminiGenerateModel implements ModelV1 {
     // Same values as openai-chat, because the runner reads this option to decide whether to sample frames:
     // `video_url` means "send the whole file" (for Gemini: as inline_data).
     this.#videoTransport = opts.enumOf('videoTransport', ['frames', 'video_url'], 'frames');
+    const outputAudio = opts.record('outputAudio');
+    if (outputAudio !== undefined) {
+      const { voice, ...rest } = outputAudio;
+      if (typeof voice !== 'string' || voice === '' || Object.keys(rest).length > 0) {
+        throw new EvalgateError('EVALGATE_ERR_CONFIG_INVALID', {
+          source: `model ${config.id}`,
+          detail: 'options.outputAudio takes exactly {"voice": "<prebuilt voice name>"} for gemini',
+        });
+      }
+      this.#outputVoice = voice;
+    }
     this.#configWarnings = opts.unknownKeyWarnings(adapterName);
   }
 
@@ -73,9 +90,13 @@ export class GeminiGenerateModel implements ModelV1 {
     const body: Record<string, unknown> = {};
     if (request.system !== undefined) body.system_instruction = { parts: [{ text: request.system }] };
     body.contents = [{ parts: await this.#parts(request) }];
-    const generationConfig: Record<string, number> = {};
+    const generationConfig: Record<string, unknown> = {};
     if (request.temperature !== undefined) generationConfig.temperature = request.temperature;
     if (request.maxOutputTokens !== undefined) generationConfig.maxOutputTokens = request.maxOutputTokens;
+    if (this.#outputVoice !== undefined) {
+      generationConfig.responseModalities = ['AUDIO'];
+      generationConfig.speechConfig = { voiceConfig: { prebuiltVoiceConfig: { voiceName: this.#outputVoice } } };
+    }
     if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
     const size = JSON.stringify(body).length;
     if (size > geminiInlineLimitBytes) {
@@ -88,6 +109,7 @@ export class GeminiGenerateModel implements ModelV1 {
 
   async doGenerate(request: ModelRequest): Promise<ModelResult> {
     const { body, warnings } = await this.buildBody(request);
+    const sentMs = performance.now();
     const { json } = await postJson<GeminiResponse>({
       url: `${this.#base}:generateContent`,
       headers: this.#headers(),
@@ -96,13 +118,16 @@ export class GeminiGenerateModel implements ModelV1 {
       signal: request.signal,
     });
     const text = answerText(json);
-    const finishReason = checkFinish(json, text, warnings);
-    return { text, finishReason, raw: json, warnings, usage: usageOf(json) };
+    const spoken = this.#outputVoice !== undefined ? collectAudio(json, undefined, performance.now() - sentMs) : undefined;
+    const audio = spoken?.result();
+    const finishReason = checkFinish(json, text || (audio ? ' ' : ''), warnings);
+    return { text, finishReason, raw: audio ? withoutInlineAudio(json) : json, warnings, usage: usageOf(json), ...(audio ? { audio } : {}) };
   }
 
   async *doStream(request: ModelRequest): AsyncIterable<ModelStreamEvent> {
     const { body, warnings } = await this.buildBody(request);
     for (const message of warnings) yield { type: 'warning', message };
+    const sentMs = performance.now();
     const response = await postForResponse({
       url: `${this.#base}:streamGenerateContent?alt=sse`,
       headers: this.#headers(),
@@ -114,6 +139,7 @@ export class GeminiGenerateModel implements ModelV1 {
     let text = '';
     let last: GeminiResponse | undefined;
     let finished = false;
+    let spoken: SpokenAudioCollector | undefined;
     for await (const sse of sseEvents(response.body, request.signal)) {
       let chunk: GeminiResponse;
       try {
@@ -134,12 +160,21 @@ export class GeminiGenerateModel implements ModelV1 {
         text += delta;
         yield { type: 'text-delta', delta };
       }
+      if (this.#outputVoice !== undefined) {
+        const added: Uint8Array[] = [];
+        spoken = collectAudio(chunk, spoken, performance.now() - sentMs, added);
+        for (const data of added) yield { type: 'audio-delta', data };
+      }
       if (chunk.candidates?.[0]?.finishReason) finished = true;
     }
     // Gemini streams have no [DONE]: the last chunk carries finishReason. Without it, the connection dropped.
     if (!finished || !last) throw new ModelCallError('The stream ended without a finishReason (connection dropped mid-answer)', { retryable: true });
-    const finishReason = checkFinish(last, text, warnings);
-    yield { type: 'finish', result: { text, finishReason, raw: last, warnings, usage: usageOf(last) } };
+    const audio = spoken?.result();
+    const finishReason = checkFinish(last, text || (audio ? ' ' : ''), warnings);
+    yield {
+      type: 'finish',
+      result: { text, finishReason, raw: audio ? withoutInlineAudio(last) : last, warnings, usage: usageOf(last), ...(audio ? { audio } : {}) },
+    };
   }
 
   #headers(): Record<string, string> {
@@ -179,6 +214,45 @@ export class GeminiGenerateModel implements ModelV1 {
     }
     return out;
   }
+}
+
+/**
+ * Adds a response's audio parts (`inlineData` with an audio MIME type) to the
+ * collector. Gemini sends raw PCM as `audio/L16;codec=pcm;rate=24000`: that
+ * becomes `audio/pcm` at the rate the MIME type names. The bytes of each
+ * part are also pushed to `added` (the stream's audio deltas).
+ */
+function collectAudio(r: GeminiResponse, into: SpokenAudioCollector | undefined, arrivedMs: number, added?: Uint8Array[]): SpokenAudioCollector | undefined {
+  let collector = into;
+  for (const p of r.candidates?.[0]?.content?.parts ?? []) {
+    const mime = p.inlineData?.mimeType ?? '';
+    if (!p.inlineData?.data || !/^audio\//i.test(mime)) continue;
+    if (!collector) {
+      const pcm = /^audio\/(l16|pcm)/i.test(mime);
+      const rate = Number(/rate=(\d+)/i.exec(mime)?.[1] ?? 24000);
+      collector = new SpokenAudioCollector(pcm ? 'audio/pcm' : mime.split(';')[0]!, pcm ? rate : undefined);
+    }
+    const bytes = Buffer.from(p.inlineData.data, 'base64');
+    collector.add(bytes, arrivedMs);
+    added?.push(bytes);
+  }
+  return collector;
+}
+
+/** The response without the base64 audio (stored once, as media). */
+function withoutInlineAudio(r: GeminiResponse): GeminiResponse {
+  return {
+    ...r,
+    candidates: r.candidates?.map((c) => ({
+      ...c,
+      content: c.content && {
+        ...c.content,
+        parts: c.content.parts?.map((p) =>
+          p.inlineData && /^audio\//i.test(p.inlineData.mimeType ?? '') ? { inlineData: { mimeType: p.inlineData.mimeType } } : p,
+        ),
+      },
+    })),
+  };
 }
 
 function answerText(r: GeminiResponse): string {
