@@ -160,6 +160,16 @@ export function registerStreamImports(importCmd: Command): void {
             },
           });
           progress?.stop();
+          if (r.sampleCount === 0) {
+            // An empty shard (or every row skipped) is a mistake, not a 0-sample dataset.
+            const { ManifestError } = await import('../../datasets/parse-manifest.js');
+            throw new ManifestError(
+              resolve(paths[0] ?? '.'),
+              0,
+              '(file)',
+              `no samples: ${r.skippedCount > 0 ? `all ${r.skippedCount} rows were skipped` : 'the parquet input has no rows'}`,
+            );
+          }
           return await record(
             cmd,
             'hf-parquet',
@@ -194,6 +204,10 @@ export function registerStreamImports(importCmd: Command): void {
         const limit = opts.limit === undefined ? undefined : nonNegativeInt('--limit', opts.limit);
         try {
           const set = await importLhotse(recordings, supervisions, { limit, lang: opts.lang, tags: opts.tag });
+          if (set.samples.length === 0) {
+            const { ManifestError } = await import('../../datasets/parse-manifest.js');
+            throw new ManifestError(resolve(supervisions), 0, '(file)', 'no samples: the supervisions manifest is empty');
+          }
           // As the NeMo importer: with --out (--copy-to) the audio is copied into that folder.
           const written = await writeImportedManifest(set, { outDir: opts.out ?? opts.copyTo });
           return await record(

@@ -132,6 +132,19 @@ export default function register(program: Command): void {
               task,
             });
             skipped = set.skipped;
+            if (set.samples.length === 0) {
+              // An empty source is a mistake (a wrong folder, a truncated download), not a 0-sample dataset.
+              const { ManifestError } = await import('../../../datasets/parse-manifest.js');
+              const [first] = set.skipped;
+              throw new ManifestError(
+                resolvePath(path),
+                0,
+                '(file)',
+                first
+                  ? `no samples: all ${set.skipped.length} entries were skipped (e.g. ${first.id}: ${first.reason})`
+                  : `no samples: the ${format} source is empty`,
+              );
+            }
             const written = await writeImportedManifest(set, copyTo ? { copyTo } : {});
             manifestPath = written.manifestPath;
             copiedFiles = written.copiedFiles;
