@@ -13,7 +13,8 @@
 // The database is PostgreSQL when DATABASE_URL (or --database-url) names a
 // server (a scratch database is created there and dropped), else PGlite in a
 // temporary folder.
-// Usage: node dist/bench/import/manifest-import-bench.js [--rows 1000000] [--baseline-rows 100000] [--database-url URL]
+//   - with --cap-mb M, the N-row import once more under --max-old-space-size=M.
+// Usage: node dist/bench/import/manifest-import-bench.js [--rows 1000000] [--baseline-rows 100000] [--cap-mb 64] [--database-url URL]
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, openSync, closeSync, writeFileSync, writeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,10 +89,10 @@ function heapLine(stderr: string): Omit<Figures, 'rows' | 'seconds'> {
 }
 
 /** The CLI as a user runs it, in its own process. */
-function runCli(manifest: string, name: string, env: NodeJS.ProcessEnv): Figures {
+function runCli(manifest: string, name: string, env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = []): Figures {
   const bin = fileURLToPath(new URL('../../../bin/evalgate.js', import.meta.url));
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [bin, 'datasets', 'import', 'manifest', manifest, '--name', name, '--json'], {
+  const r = spawnSync(process.execPath, [...nodeArgs, bin, 'datasets', 'import', 'manifest', manifest, '--name', name, '--json'], {
     encoding: 'utf8',
     env: { ...env, EVALGATE_REPORT_HEAP: '1' },
     maxBuffer: 64 * 2 ** 20,
@@ -166,6 +167,11 @@ async function main(): Promise<void> {
     show(`baseline: in-memory parseManifest + importDataset, ${baseRows} rows`, inMemory);
     const streamedBig = runCli(big, 'bench-big', env);
     show(`streamed CLI, ${rows} rows`, streamedBig);
+    const capMb = Number(arg('--cap-mb') ?? 0);
+    if (capMb > 0) {
+      // The bound itself: under a small V8 heap limit the same import must still finish (uncapped, V8 lets garbage build up).
+      show(`streamed CLI, ${rows} rows, --max-old-space-size=${capMb}`, runCli(big, 'bench-big-capped', env, [`--max-old-space-size=${capMb}`]));
+    }
     console.log(
       `ratios: heap streamed ${rows} ÷ streamed ${baseRows} = ${(streamedBig.peakHeapUsedMiB / streamedSmall.peakHeapUsedMiB).toFixed(2)} (rows ×${(rows / baseRows).toFixed(0)}); ` +
         `heap streamed ÷ in-memory at ${baseRows} rows = ${(streamedSmall.peakHeapUsedMiB / inMemory.peakHeapUsedMiB).toFixed(2)}`,
