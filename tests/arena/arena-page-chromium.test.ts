@@ -25,7 +25,7 @@ import { startArenaModelServer, type ArenaModelServer } from './arena-page-model
  * answers stream in, no model name is in the DOM at any moment before the
  * vote, and the vote reveals the names (checked against the stored battle)
  * and the human ratings. One model is ready to answer in audio, but the
- * gateway does not ask models for audio yet (see the todo).
+ * arena does not store spoken answers yet (see arenaStoresSpokenAnswers).
  */
 
 // Model ids (what the vote reveals) and the upstream model names the adapters send: none may show before the vote.
@@ -34,12 +34,12 @@ const bravo = { id: 'arena-bravo-voice', upstream: 'bravo-upstream-audio', text:
 const secretNames = [alpha.id, bravo.id, alpha.upstream, bravo.upstream];
 
 /** 16 kHz mono 16-bit speech from espeak-ng (CI installs it), else the tone fixture, which still tests the path. */
-async function speechWav(dir: string, name: string, text: string): Promise<{ path: string; speech: boolean }> {
+async function speechWav(dir: string, name: string, text: string, rateHz = 16_000): Promise<{ path: string; speech: boolean }> {
   const raw = join(dir, `${name}-raw.wav`);
   const path = join(dir, `${name}.wav`);
   const espeak = spawnSync('espeak-ng', ['-w', raw, text]);
   if (espeak.status === 0) {
-    const ff = spawnSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', raw, '-ar', '16000', '-ac', '1', '-c:a', 'pcm_s16le', path]);
+    const ff = spawnSync('ffmpeg', ['-loglevel', 'error', '-y', '-i', raw, '-ar', String(rateHz), '-ac', '1', '-c:a', 'pcm_s16le', path]);
     if (ff.status === 0) return { path, speech: true };
   }
   await writeFile(path, toneWav(1.8, 7));
@@ -276,10 +276,10 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with a key: a spoken p
         expect(peakRms(wav.pcm, wav.rateHz)).toBeGreaterThan(0.02);
       }
 
-      // The openai-chat adapter does not ask for audio output yet, so the audio model answers in text. When it
-      // does, this fails on purpose: the audio answer (and the vote waiting for it to be played) is then tested here.
+      // Here no model is configured to speak (options.outputAudio): the arena drops spoken answers for now, and the
+      // spoken answer has its own test below.
       expect(bravoServer.bodies.map((b) => b.modalities)).toEqual([undefined]);
-      // Both answers are stored: the vote opens (no audio answer to hear first; see the todo below).
+      // Both answers are stored: the vote opens (no audio answer to hear first).
       await waitFor(page, "document.getElementById('vote').dataset.open === '1'", 10_000);
       expect(await page.locator('#media-A audio, #media-B audio').count()).toBe(0);
 
@@ -340,10 +340,6 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with a key: a spoken p
       await browser.close();
     }
   }, 90_000);
-
-  it.todo(
-    'an audio answer plays in an <audio> element and the vote opens only after its ended event (needs audio answers from the backend: ModelResult carries no audio and the arena stores no answer media yet)',
-  );
 });
 
 describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and no key: a typed prompt, the battle token, a vote', () => {
@@ -513,6 +509,123 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and 
       const dom = (await page.evaluate(domText)) as string;
       expect(dom).not.toContain(hiddenTag);
       for (const n of secretNames) expect(dom).not.toContain(n);
+      expect(await page.textContent('#error')).toBe('');
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});
+
+// The arena's battle service stores a model's text only: a spoken answer (ModelResult.audio, which openai-chat returns
+// with options.outputAudio since 9523af4) is dropped, so the page never gets answer media. This test was run against
+// a copy of the service that stores result.audio as the side's media (A-0/B-0, 16-bit WAV) and passed; set this to
+// true when the real service does that.
+const arenaStoresSpokenAnswers = false;
+
+describe.skipIf(!hasChromium || !arenaStoresSpokenAnswers)('the arena page in Chromium: an audio answer must be played through before the vote', () => {
+  let ts: TestStore;
+  let app: FastifyInstance;
+  let url: string;
+  let dir: string;
+  let key: string;
+  let alphaServer: ArenaModelServer;
+  let bravoServer: ArenaModelServer;
+  let answerSeconds: number;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'evalgate-arena-audio-'));
+    // OpenAI speaks at 24 kHz; a streamed answer comes as raw pcm16 at that rate.
+    const answer = await speechWav(dir, 'answer', bravo.text, 24_000);
+    const answerWav = await readFile(answer.path);
+    answerSeconds = readWav(answerWav).pcm.length / 24_000;
+    alphaServer = await startArenaModelServer({ text: alpha.text, wordDelayMs: 30 });
+    bravoServer = await startArenaModelServer({ text: bravo.text, wordDelayMs: 30, audioWav: answerWav });
+    ts = await createPgliteTestStore();
+    key = (await createApiKey(ts.store.db, { scopes: ['submitter'] })).key;
+    const config = configSchema.parse({
+      server: { auth: true },
+      logLevel: 'silent',
+      cacheDir: join(dir, 'cache'),
+      models: [
+        { id: alpha.id, adapter: 'openai-chat', kind: 'generalist', baseUrl: alphaServer.baseUrl, model: alpha.upstream },
+        {
+          id: bravo.id,
+          adapter: 'openai-chat',
+          kind: 'generalist',
+          baseUrl: bravoServer.baseUrl,
+          model: bravo.upstream,
+          options: { outputAudio: { voice: 'alloy', format: 'wav' } },
+        },
+      ],
+      arena: { models: { text: [alpha.id, bravo.id] } },
+    });
+    app = await createApp({ config, store: ts.store });
+    url = await app.listen({ host: '127.0.0.1', port: 0 });
+  }, 60_000);
+  afterAll(async () => {
+    await app?.close();
+    await ts?.dispose();
+    await alphaServer?.close();
+    await bravoServer?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('plays the spoken answer, keeps the vote closed after a skip to the end, opens it once the answer was heard', async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--autoplay-policy=no-user-gesture-required'],
+    });
+    const consoleErrors: string[] = [];
+    const refused: string[] = [];
+    try {
+      const page = await browser.newPage();
+      page.on('console', (m) => {
+        if (m.type() === 'error') consoleErrors.push(`${m.text()} at ${m.location().url}`);
+      });
+      page.on('response', (r) => {
+        if (r.status() >= 400) refused.push(`${r.status()} ${r.url()}`);
+      });
+      await page.goto(`${url}/arena`);
+      await page.fill('#apikey', key);
+      await page.locator('#apikey').press('Tab');
+      await page.getByLabel('Prompt', { exact: true }).fill('Name the capital of France in one sentence.');
+      await page.getByRole('button', { name: 'Start the battle' }).click();
+      await waitFor(page, "['A', 'B'].every((s) => document.getElementById('state-' + s).textContent.startsWith('finished'))", 20_000);
+      // bravo was asked to speak (streamed: pcm16) and the page got its answer as an <audio> on one side only.
+      expect(bravoServer.bodies.map((b) => b.modalities)).toEqual([['text', 'audio']]);
+      expect(await page.locator('#media-A audio, #media-B audio').count()).toBe(1);
+      const audioSide = (await page.locator('#media-A audio').count()) === 1 ? 'A' : 'B';
+      const audio = `document.querySelector('#media-${audioSide} audio')`;
+      await waitFor(page, `${audio}.readyState >= 1 && ${audio}.duration > 0`, 10_000);
+      expect((await page.evaluate(`${audio}.duration`)) as number).toBeCloseTo(answerSeconds, 1);
+      expect(await page.isDisabled('#vote-buttons button[data-vote="A>B"]')).toBe(true);
+      expect(await page.textContent('#vote-hint')).toBe('Play the audio answer to the end to open the vote.');
+
+      // Racing through it at 16× fires ended, but that is not listening: the vote stays closed. (A seek to the end
+      // would be the natural skip, but the media route sends no byte ranges, so Chromium cannot seek these files.)
+      await page.evaluate(`(() => { const a = ${audio}; a.playbackRate = 16; return a.play(); })()`);
+      await waitFor(page, `${audio}.ended`, 10_000);
+      await waitFor(page, "document.getElementById('status').textContent.includes('skipped through')", 5_000);
+      expect(await page.isDisabled('#vote-buttons button[data-vote="A>B"]')).toBe(true);
+
+      // Played from the start to the end: the vote opens.
+      await page.evaluate(`(() => { const a = ${audio}; a.playbackRate = 1; a.currentTime = 0; })()`);
+      await page.getByRole('button', { name: `Play Model ${audioSide}'s answer` }).click();
+      await waitFor(page, "document.getElementById('vote').dataset.open === '1'", 20_000);
+      expect((await page.evaluate(`${audio}.ended`)) as boolean).toBe(true);
+      const before = (await page.evaluate(domText)) as string;
+      for (const n of secretNames) expect(before).not.toContain(n);
+
+      await page.getByRole('button', { name: 'B is much better (B≫A)' }).click();
+      await page.waitForSelector('#revealed-B');
+      const battle = await ts.store.db.selectFrom('arena_battles').selectAll().executeTakeFirstOrThrow();
+      expect(audioSide === 'A' ? battle.model_a : battle.model_b).toBe(bravo.id);
+      expect(await page.textContent('#revealed-B')).toBe(`Model B was ${battle.model_b}`);
+      await mkdir('test-artifacts', { recursive: true });
+      await page.screenshot({ path: 'test-artifacts/arena-page-audio-answer.png', fullPage: true });
+      expect(refused).toEqual([]);
       expect(await page.textContent('#error')).toBe('');
       expect(consoleErrors).toEqual([]);
     } finally {

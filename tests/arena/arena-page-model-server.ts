@@ -6,7 +6,10 @@ export interface ArenaModelScript {
   readonly text: string;
   /** Pause before each streamed word, ms, so the page shows a partial answer. */
   readonly wordDelayMs: number;
-  /** A WAV the model answers with, as OpenAI's audio output (`message.audio` / `delta.audio`). */
+  /**
+   * What the model says, as OpenAI's audio output (`message.audio` / `delta.audio`): a 16-bit mono WAV at
+   * 24 kHz, sent as it is for `audio.format: "wav"` and as its raw samples for `"pcm16"` (OpenAI's streamed format).
+   */
   readonly audioWav?: Buffer;
 }
 
@@ -46,12 +49,14 @@ export async function startArenaModelServer(script: ArenaModelScript): Promise<A
     const model = typeof body.model === 'string' ? body.model : 'scripted';
     const wantsAudio = script.audioWav !== undefined && Array.isArray(body.modalities) && body.modalities.includes('audio');
     const audioId = `audio_scripted${n}`;
+    const format = (body.audio as { format?: string } | undefined)?.format;
+    const audioBytes = script.audioWav && format === 'pcm16' ? pcmOf(script.audioWav) : script.audioWav;
     const words = script.text.match(/\S+\s*/g) ?? [];
     const pause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, script.wordDelayMs));
     if (!body.stream) {
       for (const _ of words) await pause();
       const message: Record<string, unknown> = { role: 'assistant', content: wantsAudio ? null : script.text, refusal: null };
-      if (wantsAudio) message.audio = { id: audioId, expires_at: 1_900_000_000, data: script.audioWav!.toString('base64'), transcript: script.text };
+      if (wantsAudio) message.audio = { id: audioId, expires_at: 1_900_000_000, data: audioBytes!.toString('base64'), transcript: script.text };
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(
         JSON.stringify({
@@ -77,7 +82,7 @@ export async function startArenaModelServer(script: ArenaModelScript): Promise<A
       res.write(chunk(wantsAudio ? { audio: { id: audioId, transcript: w } } : { content: w }, null));
     }
     if (wantsAudio) {
-      const b64 = script.audioWav!.toString('base64');
+      const b64 = audioBytes!.toString('base64');
       for (let i = 0; i < b64.length; i += 16_384) res.write(chunk({ audio: { id: audioId, data: b64.slice(i, i + 16_384) } }, null));
       res.write(chunk({ audio: { id: audioId, expires_at: 1_900_000_000 } }, null));
     }
@@ -95,4 +100,15 @@ export async function startArenaModelServer(script: ArenaModelScript): Promise<A
     },
     close: () => server.close(),
   };
+}
+
+/** The samples of a plain PCM WAV (its `data` chunk). */
+function pcmOf(wav: Buffer): Buffer {
+  let at = 12;
+  while (at + 8 <= wav.length) {
+    const size = wav.readUInt32LE(at + 4);
+    if (wav.toString('ascii', at, at + 4) === 'data') return wav.subarray(at + 8, at + 8 + size);
+    at += 8 + size + (size & 1);
+  }
+  throw new Error('no data chunk in the scripted answer WAV');
 }

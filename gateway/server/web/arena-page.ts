@@ -257,14 +257,21 @@ function finishSide(side, s) {
       $('media-' + side).append(el);
       const a = el.querySelector('audio');
       if (!a) continue;
-      // "Played through": the ended event, with most of the answer actually played (a seek to the end is not listening).
-      const track = { el: a, played: false };
+      // "Played through": the ended event, with most of the answer actually heard. Heard time is summed from
+      // playback progress (timeupdate steps of normal playback), so a seek to the end, which also ends it, is not listening.
+      const track = { el: a, played: false, heard: 0, last: 0 };
       cur.audio.push(track);
+      const mark = () => { track.last = a.currentTime; };
+      a.addEventListener('play', mark);
+      a.addEventListener('seeked', mark);
+      a.addEventListener('timeupdate', () => {
+        const step = a.currentTime - track.last;
+        if (!a.seeking && step > 0 && step < 1.5) track.heard += step;
+        track.last = a.currentTime;
+      });
       a.addEventListener('ended', () => {
-        let heard = 0;
-        for (let i = 0; i < a.played.length; i++) heard += a.played.end(i) - a.played.start(i);
-        track.played = !(a.duration > 0) || heard >= 0.9 * a.duration;
-        if (!track.played) say('Model ' + side + "'s audio answer was skipped through; play it to the end to vote.");
+        track.played = !(a.duration > 0) || track.heard >= 0.9 * a.duration;
+        say(track.played ? '' : 'Model ' + side + "'s audio answer was skipped through; play it to the end to vote.");
         gate();
       });
       const play = document.createElement('button');
