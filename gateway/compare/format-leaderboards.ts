@@ -1,5 +1,6 @@
 import type { Interval } from '../../scorers/stats/paired-bootstrap.js';
 import { table } from './format-comparison.js';
+import { formatArenaCell } from '../arena/leaderboard-arena.js';
 import type { Leaderboard } from './leaderboard.js';
 
 const f = (x: number | null | undefined, digits = 4): string => (x == null || Number.isNaN(x) ? '-' : x.toFixed(digits));
@@ -22,7 +23,19 @@ export function formatLeaderboards(boards: readonly Leaderboard[]): string {
         ...b.differs.map((d) => `differs: ${d}`),
       ];
       const mixed = b.board === 'mixed';
-      const header = ['rank', 'model', 'kind', b.metric, 'n', 'failed', 'tied with', ...(mixed ? ['differs from the criteria'] : [])];
+      // Arena ratings beside the metric when any model has one (each labelled human or judge).
+      const arena = b.entries.some((e) => e.arena);
+      const header = [
+        'rank',
+        'model',
+        'kind',
+        b.metric,
+        'n',
+        'failed',
+        'tied with',
+        ...(arena ? ['arena rating'] : []),
+        ...(mixed ? ['differs from the criteria'] : []),
+      ];
       const rows = b.entries.map((e) => [
         String(e.rank),
         e.modelId,
@@ -31,6 +44,7 @@ export function formatLeaderboards(boards: readonly Leaderboard[]): string {
         String(e.n),
         String(e.failed),
         e.tiedWith.join(', '),
+        ...(arena ? [formatArenaCell(e.arena)] : []),
         ...(mixed ? [(e.differs ?? []).join('; ') || '-'] : []),
       ]);
       lines.push(table(header, rows));

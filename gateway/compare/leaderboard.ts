@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ModelArenaRating } from '../arena/leaderboard-arena.js';
 import type { Interval } from '../../scorers/stats/paired-bootstrap.js';
 import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
@@ -59,6 +60,8 @@ export interface LeaderboardEntry {
   readonly finishedAt: string | null;
   /** On a mixed board: how this run differs from the board's criteria (absent when it meets them). */
   readonly differs?: readonly string[];
+  /** The model's arena rating, labelled with its source (human votes when present, else judge); null: none (gateway/arena/leaderboard-arena.ts). */
+  readonly arena?: ModelArenaRating | null;
 }
 
 /** A run listed under a board without a rank. */

@@ -32,15 +32,20 @@ export default function register(program: Command): void {
           const { withStore } = await import('../cli-context.js');
           const { buildLeaderboards } = await import('../../compare/leaderboard.js');
           const { formatLeaderboards } = await import('../../compare/format-leaderboards.js');
-          const boards = await withStore(cmd, (store) =>
-            buildLeaderboards(store.db, {
-              task: opts.task,
-              dataset: opts.dataset,
-              freezeAt,
-              allowMixed: opts.allowMixed === true,
-              iterations: opts.iterations,
-              seed: opts.seed,
-            }),
+          const { loadLeaderboardArena, withArenaColumns } = await import('../../arena/leaderboard-arena.js');
+          const boards = await withStore(cmd, async (store, config) =>
+            // Arena ratings beside the metrics: human votes when a model has them, judge votes otherwise, labelled.
+            withArenaColumns(
+              await buildLeaderboards(store.db, {
+                task: opts.task,
+                dataset: opts.dataset,
+                freezeAt,
+                allowMixed: opts.allowMixed === true,
+                iterations: opts.iterations,
+                seed: opts.seed,
+              }),
+              await loadLeaderboardArena(store.db, config, freezeAt ? { freezeAt } : {}),
+            ),
           );
           return opts.json ? { boards } : formatLeaderboards(boards);
         },

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { loadLeaderboardArena, withArenaColumns, type ArenaFit } from '../../arena/leaderboard-arena.js';
 import { ComparePool, compareLimits } from '../../compare/compare-pool.js';
 import { loadKindGapInput } from '../../compare/kind-gap.js';
 import { loadLeaderboardInput } from '../../compare/leaderboard.js';
@@ -95,8 +96,12 @@ export async function compareRoutes(app: FastifyInstance): Promise<void> {
     async (request) => {
       const { freeze, iterations, seed, ...rest } = request.query;
       checkIterations(iterations);
-      const input = await loadLeaderboardInput(app.store.db, { ...rest, freezeAt: freeze ? new Date(freeze) : undefined });
-      return { boards: leaderboardsView(await pool.run({ kind: 'leaderboard', input, opts: { iterations, seed } }), accessOf(request)) };
+      const freezeAt = freeze ? new Date(freeze) : undefined;
+      const input = await loadLeaderboardInput(app.store.db, { ...rest, freezeAt });
+      const boards = leaderboardsView(await pool.run({ kind: 'leaderboard', input, opts: { iterations, seed } }), accessOf(request));
+      // Arena ratings beside the metrics (aggregates of votes, the same freeze), fitted on the pool.
+      const fit: ArenaFit = (votes, opts) => pool.run({ kind: 'arena-ratings', votes, opts });
+      return { boards: withArenaColumns(boards, await loadLeaderboardArena(app.store.db, app.evalgateConfig, freezeAt ? { freezeAt } : {}, fit)) };
     },
   );
 
