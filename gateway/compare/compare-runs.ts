@@ -239,11 +239,13 @@ export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions &
   const okKeysOf = (r: RunOutcomes) => new Set(r.outcomes.filter((o) => o.status === 'ok').map((o) => o.sampleKey));
   const okKeys = runs.map(okKeysOf);
   const shared = [...okKeysOf(first)].filter((k) => okKeys.every((s) => s.has(k))).sort();
+  // Membership by Set: `shared.includes` per outcome made large comparisons quadratic (8 runs × 20 000 samples took minutes).
+  const sharedSet = new Set(shared);
   const sampleByKey = new Map<string, SampleOutcome>(first.outcomes.map((o) => [o.sampleKey, o]));
   const scoreShared = (r: RunOutcomes) =>
     scoreOutcomes(
       task,
-      r.outcomes.filter((o) => o.status === 'ok' && shared.includes(o.sampleKey)),
+      r.outcomes.filter((o) => o.status === 'ok' && sharedSet.has(o.sampleKey)),
       r.run,
     );
   // The baseline's metric and test name the comparison; it is scored once.
@@ -259,7 +261,11 @@ export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions &
   const overall = slice('all', shared, scored, { iterations, seed }, accuracyTest, definedSize(sizes, 'all'));
   const groups = new Map<string, string[]>();
   for (const k of shared) {
-    for (const l of sliceLabels(sampleByKey.get(k)!, by, task)) groups.set(l, [...(groups.get(l) ?? []), k]);
+    for (const l of sliceLabels(sampleByKey.get(k)!, by, task)) {
+      const keys = groups.get(l);
+      if (keys) keys.push(k);
+      else groups.set(l, [k]);
+    }
   }
   const breakdown = [...groups.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
@@ -268,7 +274,7 @@ export function compareRuns(runs: readonly RunOutcomes[], opts: CompareOptions &
     );
 
   const latency = runs.map((r) => {
-    const ok = r.outcomes.filter((o) => o.status === 'ok' && shared.includes(o.sampleKey));
+    const ok = r.outcomes.filter((o) => o.status === 'ok' && sharedSet.has(o.sampleKey));
     const total = ok.flatMap((o) => (o.latencyTotalMs == null ? [] : [o.latencyTotalMs]));
     const first = ok.flatMap((o) => (o.latencyFirstTokenMs == null ? [] : [o.latencyFirstTokenMs]));
     // The run's own RTFx, over all its answered samples, as `run` reports it (gateway/rtfx.ts).
