@@ -6,6 +6,7 @@ import { formatRtfx } from '../rtfx.js';
 import { evalgateVersion } from '../version.js';
 import type { ReportMediaLink } from './copy-report-media.js';
 import { barsChartOption, chartWidthPx, heatmapChartOption, latencyChartOption, reportChartsScript, type ChartSpec } from './report-charts.js';
+import { renderArenaTable, type ReportArenaRow } from './render-arena-table.js';
 
 /** One comparison shown in the report. */
 export interface ReportSection {
@@ -33,6 +34,8 @@ export interface ReportInput {
   readonly notes?: readonly string[];
   /** Generation time (injected so tests can pin it). */
   readonly generatedAt?: Date;
+  /** The compared models' arena ratings, shown as a small table (render-arena-table.ts); none: no table. */
+  readonly arena?: readonly ReportArenaRow[];
 }
 
 /** The one escaper: every value that enters the HTML goes through it (text and attribute values alike). */
@@ -106,6 +109,7 @@ section{border-top:2px solid #d0d7de;margin-top:24px}
 <h1>${esc(title)}</h1>
 <p class="muted">evalgate ${esc(evalgateVersion)} · generated ${esc((input.generatedAt ?? new Date()).toISOString())}</p>
 ${(input.notes ?? []).map((n) => `<p>${esc(n)}</p>`).join('')}
+${renderArenaTable(input.arena ?? [])}
 ${sections.map((s) => s.html).join('\n')}
 <script>${echarts}</script>
 <script>

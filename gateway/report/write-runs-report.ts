@@ -6,6 +6,18 @@ import { comparisonView, defaultMinSliceSize, operatorAccess } from '../compare/
 import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
 import { writeReportFile, type WrittenReport } from './write-report-file.js';
+import type { EvalgateConfig } from '../config/config-schema.js';
+import { loadLeaderboardArena } from '../arena/leaderboard-arena.js';
+import type { ReportArenaRow } from './render-arena-table.js';
+
+/** The arena ratings of the compared models that have one. */
+async function reportArenaRows(db: Kysely<Database>, config: EvalgateConfig, models: readonly string[]): Promise<ReportArenaRow[]> {
+  const arena = await loadLeaderboardArena(db, config, {});
+  return [...new Set(models)].flatMap((model) => {
+    const a = arena.byModel.get(model);
+    return a ? [{ model, ...a }] : [];
+  });
+}
 
 /**
  * Where `evalgate report` writes without `--out`: `report.html` in the cache
@@ -30,6 +42,8 @@ export async function writeRunsReport(
     includeSealed?: boolean;
     /** Smallest slice of a sealed dataset the file may show (config `sealed.minSliceSize`). */
     minSliceSize?: number;
+    /** The configuration: with it, the compared models' arena ratings are shown in a small table. */
+    config?: EvalgateConfig;
   },
 ): Promise<WrittenReport & { sharedSamples: number; withheld: readonly string[] }> {
   if (opts.by && !['tag', 'lang', 'task'].includes(opts.by)) {
@@ -39,9 +53,17 @@ export async function writeRunsReport(
   // The file is made to be shared: it shows what a non-admin key would see unless the operator asks otherwise.
   const access = opts.includeSealed ? operatorAccess : { isAdmin: false, minSliceSize: opts.minSliceSize ?? defaultMinSliceSize };
   const comparison = comparisonView(compareRuns(runs, { by: opts.by, samples: opts.samples ?? 20, seed: opts.seed, allowSingle: true }), access);
+  const arena = opts.config
+    ? await reportArenaRows(
+        db,
+        opts.config,
+        runs.map((r) => r.run.modelId),
+      )
+    : [];
   const written = await writeReportFile(db, opts.out, {
     title: `evalgate report: ${comparison.task} (${comparison.metric})`,
     sections: [{ comparison, runs }],
+    ...(arena.length > 0 ? { arena } : {}),
   });
   return { ...written, sharedSamples: comparison.sharedSamples, withheld: comparison.withheld ?? [] };
 }

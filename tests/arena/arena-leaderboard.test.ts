@@ -2,6 +2,9 @@
 // and `evalgate leaderboard`'s table give each model its rating from human
 // votes when people rated it, from judge votes otherwise, labelled, and none
 // for a model without votes.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLeaderboardArena, withArenaColumns } from '../../gateway/arena/leaderboard-arena.js';
@@ -9,6 +12,7 @@ import { loadArenaRatings } from '../../gateway/arena/arena-ratings.js';
 import { formatLeaderboards } from '../../gateway/compare/format-leaderboards.js';
 import { buildLeaderboards } from '../../gateway/compare/leaderboard.js';
 import { configSchema } from '../../gateway/config/config-schema.js';
+import { writeRunsReport } from '../../gateway/report/write-runs-report.js';
 import { createApp } from '../../gateway/server/create-app.js';
 import { createApiKey } from '../../gateway/store/api-key-repo.js';
 import { appendArenaVotes, type NewArenaVote } from '../../gateway/store/arena-vote-repo.js';
@@ -110,4 +114,24 @@ describe('arena ratings beside the leaderboard', () => {
     expect(text).toMatch(/m1 .* human/);
     expect(text).toMatch(/m3 .* judge/);
   });
+
+  it('the HTML report has a small arena table for the compared models, labelled by source', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'evalgate-arena-report-'));
+    try {
+      const runIds = (await ts.store.db.selectFrom('runs').select(['id', 'model_id']).orderBy('model_id').execute())
+        .filter((r) => r.model_id !== 'm2')
+        .map((r) => r.id);
+      await writeRunsReport(ts.store.db, { runIds, out: join(dir, 'with.html'), config });
+      const html = await readFile(join(dir, 'with.html'), 'utf8');
+      expect(html).toContain('<h2>Arena ratings</h2>');
+      expect(html).toMatch(/<tr><td>m1<\/td><td>\d+<\/td>.*?<td>human<\/td><\/tr>/);
+      expect(html).toMatch(/<tr><td>m3<\/td><td>\d+<\/td>.*?<td>judge<\/td><\/tr>/);
+      expect(html).not.toContain('<tr><td>m2</td>'); // not compared
+      expect(html).not.toContain('<tr><td>m4</td>'); // no votes
+      await writeRunsReport(ts.store.db, { runIds, out: join(dir, 'without.html') });
+      expect(await readFile(join(dir, 'without.html'), 'utf8')).not.toContain('Arena ratings');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -36,6 +36,7 @@ export default function register(program: Command): void {
               seed: opts.seed,
               includeSealed: opts.includeSealed,
               minSliceSize: config.sealed?.minSliceSize,
+              config,
             }),
           );
           if (opts.json) return result;
