@@ -349,6 +349,7 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and 
   let alphaServer: ArenaModelServer;
   let bravoServer: ArenaModelServer;
   let uploadPng: string;
+  let uploadMp4: string;
   const hiddenTag = 'capability-tag-handwriting-9f3';
 
   beforeAll(async () => {
@@ -363,7 +364,7 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and 
         { id: alpha.id, adapter: 'openai-chat', kind: 'generalist', baseUrl: alphaServer.baseUrl, model: alpha.upstream },
         { id: bravo.id, adapter: 'openai-chat', kind: 'generalist', baseUrl: bravoServer.baseUrl, model: bravo.upstream },
       ],
-      arena: { public: true, models: { text: [alpha.id, bravo.id], image: [alpha.id, bravo.id] } },
+      arena: { public: true, models: { text: [alpha.id, bravo.id], image: [alpha.id, bravo.id], video: [alpha.id, bravo.id] } },
     });
     // A picture to upload, and an open dataset with one image sample (tagged) to draw a preset prompt from.
     const root = await mkdtemp(join(tmpdir(), 'evalgate-arena-preset-'));
@@ -373,6 +374,20 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and 
     await writeFile(join(root, 'card.png'), png);
     uploadPng = join(root, 'upload.png');
     await writeFile(uploadPng, png);
+    uploadMp4 = join(root, 'clip.mp4');
+    const ff = spawnSync('ffmpeg', [
+      '-loglevel',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc=size=64x48:rate=10:duration=2',
+      '-pix_fmt',
+      'yuv420p',
+      uploadMp4,
+    ]);
+    expect(ff.status, String(ff.stderr)).toBe(0);
     await seedDataset(ts.store.db, 'arena-presets', [{ key: 'p1', task: 'ocr', reference: 'x', tags: [hiddenTag] }], {
       rootDir: root,
       media: () => [{ kind: 'image', path: 'card.png', sha256: 'x' }],
@@ -464,7 +479,7 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and 
     }
   }, 60_000);
 
-  it('sends an uploaded image with its question, and draws a preset prompt whose capability tags stay hidden', async () => {
+  it('sends an uploaded image or video with its question, and draws a preset prompt whose capability tags stay hidden', async () => {
     alphaServer.failWith = undefined;
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
@@ -494,10 +509,28 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and 
       }
       await waitFor(page, "(() => { const i = document.querySelector('#prompt-shown img'); return i && i.complete && i.naturalWidth === 96; })()", 10_000);
 
-      // Preset: the server draws the dataset's image sample; its question and image are shown, its tags never.
       await page.getByRole('button', { name: 'A=B' }).click();
       await page.waitForSelector('#revealed-A');
       await page.getByRole('button', { name: 'New battle' }).click();
+
+      // A video: the models get frames of it (images), and the page shows the clip back.
+      await page.getByLabel('Video').check();
+      expect(await page.getAttribute('#prompt-file', 'accept')).toBe('video/mp4,video/webm');
+      seen.alpha = alphaServer.bodies.length;
+      await page.setInputFiles('#prompt-file', uploadMp4);
+      await page.getByLabel('Prompt', { exact: true }).fill('What is moving in this clip?');
+      await page.getByRole('button', { name: 'Start the battle' }).click();
+      await waitFor(page, "document.getElementById('vote').dataset.open === '1'", 30_000);
+      const videoRequest = JSON.stringify(alphaServer.bodies[seen.alpha]!.messages);
+      expect(videoRequest).toContain('What is moving in this clip?');
+      expect(videoRequest.split('data:image/').length - 1).toBeGreaterThanOrEqual(2);
+      await waitFor(page, "(() => { const v = document.querySelector('#prompt-shown video'); return v && v.readyState >= 1 && v.duration > 1.5; })()", 10_000);
+      await page.getByRole('button', { name: 'A=B' }).click();
+      await page.waitForSelector('#revealed-A');
+      await page.getByRole('button', { name: 'New battle' }).click();
+
+      // Preset: the server draws the dataset's image sample; its question and image are shown, its tags never.
+      await page.getByLabel('Image').check();
       await page.getByLabel('Or draw a preset prompt from dataset').fill('arena-presets');
       await page.getByRole('button', { name: 'Draw a preset prompt' }).click();
       await waitFor(page, "document.getElementById('vote').dataset.open === '1'", 20_000);

@@ -357,15 +357,24 @@ function onEvent(b, block) {
   if (name === 'battle.ready') { b.votable = !!d.votable; gate(); say(b.votable ? 'Both answers are in.' : 'A model failed.'); return true; }
   return false;
 }
+// A refusal (wrong key, gone battle) ends the polling: asking again would only add failed authentications. A
+// rate limit or an outage is waited out, more slowly each time.
 async function poll(b) {
+  let waitMs = 1000;
   while (b === battle) {
     try {
       const body = await api('/v1/arena/battles/' + encodeURIComponent(b.id));
       b.votable = !!body.votable;
       applySides(body.sides || {});
+      if (waitMs > 1000) show();
+      waitMs = 1000;
       if (!Object.values(body.sides || {}).some((s) => s.status === 'pending')) { say('Both answers are in.'); return; }
-    } catch (e) { show(e); }
-    await new Promise((r) => setTimeout(r, 1000));
+    } catch (e) {
+      show(e);
+      if (e.status >= 400 && e.status < 500 && e.status !== 429) return;
+      waitMs = Math.min(waitMs * 2, 15000);
+    }
+    await new Promise((r) => setTimeout(r, waitMs));
   }
 }
 
