@@ -1,4 +1,8 @@
-import { dirname, isAbsolute, resolve } from 'node:path';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { readLineBatches } from '../read-line-batches.js';
+import { RowProblems } from './row-problems.js';
 import { ManifestError } from '../parse-manifest.js';
 import { firstIssue } from '../first-issue.js';
 import { manifestSampleSchema } from '../manifest-schema.js';
@@ -99,31 +103,110 @@ function coerce(field: MappableField, v: unknown): unknown {
 export async function importGenericJsonl(path: string, opts: ImporterOptions): Promise<ImportedSet> {
   const file = resolve(path);
   const base = opts.mediaDir ? resolve(opts.mediaDir) : dirname(file);
-  const map = opts.map ?? {};
   const samples: ImportedSample[] = [];
-  for (const { item, line } of await readJsonItems<unknown>(file)) {
-    const out: Record<string, unknown> = {};
-    for (const f of mappableFields) {
-      let v = coerce(f, getPath(item, map[f] ?? f));
-      if (v === undefined) continue;
-      if (mediaFields.has(f)) {
-        const abs = (p: unknown): unknown => (typeof p === 'string' && !isAbsolute(p) ? resolve(base, p) : p);
-        v = Array.isArray(v) ? v.map(abs) : abs(v);
-      }
-      out[f] = v;
-    }
-    out.id ??= String(line);
-    out.task ??= opts.task;
-    if (opts.lang) out.lang = opts.lang;
-    out.tags = withTags(Array.isArray(out.tags) ? (out.tags as string[]) : [], opts);
-    const parsed = manifestSampleSchema.safeParse(out);
-    if (!parsed.success) {
-      const issue = firstIssue(parsed.error);
-      const field = issue.field;
-      const hint = field && map[field] ? ` (mapped from ${map[field]})` : field === 'task' ? ' (map it or pass --task)' : '';
-      throw new ManifestError(file, line, field || '(line)', `${issue.message}${hint}`);
-    }
-    samples.push(parsed.data);
-  }
+  for (const { item, line } of await readJsonItems<unknown>(file)) samples.push(genericSample(item, line, file, base, opts));
   return { samples: limited(samples, opts), sourceDir: dirname(file), skipped: [] };
+}
+
+/** One source item as a validated manifest sample (media paths absolute); a ManifestError names the source line and field. */
+function genericSample(item: unknown, line: number, file: string, base: string, opts: ImporterOptions): ImportedSample {
+  const map = opts.map ?? {};
+  const out: Record<string, unknown> = {};
+  for (const f of mappableFields) {
+    let v = coerce(f, getPath(item, map[f] ?? f));
+    if (v === undefined) continue;
+    if (mediaFields.has(f)) {
+      const abs = (p: unknown): unknown => (typeof p === 'string' && !isAbsolute(p) ? resolve(base, p) : p);
+      v = Array.isArray(v) ? v.map(abs) : abs(v);
+    }
+    out[f] = v;
+  }
+  out.id ??= String(line);
+  out.task ??= opts.task;
+  if (opts.lang) out.lang = opts.lang;
+  out.tags = withTags(Array.isArray(out.tags) ? (out.tags as string[]) : [], opts);
+  const parsed = manifestSampleSchema.safeParse(out);
+  if (!parsed.success) {
+    const issue = firstIssue(parsed.error);
+    const field = issue.field;
+    const hint = field && map[field] ? ` (mapped from ${map[field]})` : field === 'task' ? ' (map it or pass --task)' : '';
+    throw new ManifestError(file, line, field || '(line)', `${issue.message}${hint}`);
+  }
+  return parsed.data;
+}
+
+/**
+ * {@link importGenericJsonl} and writeImportedManifest (in place) in one
+ * streamed pass, for JSON Lines of any length: the source is read a batch of
+ * lines at a time and each manifest line written as it is made, so memory does
+ * not grow with the file. Every bad line is reported at once (RowProblems).
+ * The manifest is byte for byte what the in-memory pair writes. Returns
+ * undefined for a JSON array (one JSON value is parsed whole; the caller uses
+ * the in-memory importer).
+ */
+export async function writeGenericJsonlManifest(
+  path: string,
+  opts: ImporterOptions,
+  out: { readonly fileName?: string } = {},
+): Promise<{ manifestPath: string; sampleCount: number } | undefined> {
+  const file = resolve(path);
+  if (await startsWithArray(file)) return undefined;
+  const base = opts.mediaDir ? resolve(opts.mediaDir) : dirname(file);
+  const outDir = dirname(file);
+  const manifestPath = join(outDir, out.fileName ?? 'evalgate-manifest.jsonl');
+  // As writeImportedManifest in place: a file inside the manifest's folder is written relative to it, any other absolute.
+  const rel = (p: string): string => {
+    const r = relative(outDir, p);
+    return r !== '' && !r.startsWith('..') && !isAbsolute(r) ? r.split(sep).join('/') : p;
+  };
+  const problems = new RowProblems('line');
+  const sink = createWriteStream(manifestPath);
+  let count = 0;
+  try {
+    for await (const batch of readLineBatches(file)) {
+      const lines: string[] = [];
+      for (const { line, text } of batch) {
+        if (opts.limit !== undefined && count >= opts.limit) break;
+        try {
+          let item: unknown;
+          try {
+            item = JSON.parse(line === 1 ? text.replace(/^\uFEFF/, '') : text);
+          } catch (err) {
+            throw new ManifestError(file, line, '(line)', `not valid JSON (${(err as Error).message})`);
+          }
+          const s = genericSample(item, line, file, base, opts);
+          const written = manifestSampleSchema.parse({
+            ...s,
+            ...(s.audio ? { audio: rel(s.audio) } : {}),
+            ...(s.image ? { image: rel(s.image) } : {}),
+            ...(s.images ? { images: s.images.map(rel) } : {}),
+            ...(s.video ? { video: rel(s.video) } : {}),
+          });
+          lines.push(JSON.stringify(written));
+          count++;
+        } catch (err) {
+          if (!(err instanceof ManifestError)) throw err;
+          problems.add(err);
+        }
+      }
+      if (lines.length > 0 && problems.count === 0 && !sink.write(`${lines.join('\n')}\n`)) await once(sink, 'drain');
+      if (opts.limit !== undefined && count >= opts.limit) break;
+    }
+  } finally {
+    sink.end();
+    await once(sink, 'close');
+  }
+  problems.throwIfAny();
+  return { manifestPath, sampleCount: count };
+}
+
+async function startsWithArray(file: string): Promise<boolean> {
+  for await (const chunk of createReadStream(file, { highWaterMark: 4096 })) {
+    const head = (chunk as Buffer)
+      .toString('utf8')
+      .replace(/^\uFEFF/, '')
+      .trimStart();
+    if (head !== '') return head.startsWith('[');
+  }
+  return false;
 }

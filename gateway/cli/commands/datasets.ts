@@ -79,7 +79,7 @@ export default function register(program: Command): void {
         const { importers, importFormats } = await import('../../../datasets/importers/importers.js');
         const { writeImportedManifest } = await import('../../../datasets/importers/write-manifest.js');
         const { parseManifest } = await import('../../../datasets/parse-manifest.js');
-        const { parseFieldMap } = await import('../../../datasets/importers/import-generic-jsonl.js');
+        const { parseFieldMap, writeGenericJsonlManifest } = await import('../../../datasets/importers/import-generic-jsonl.js');
         const limit = optionalCount('--limit', opts.limit);
         if (opts.out !== undefined) {
           if (opts.copyTo !== undefined) throw badOption('--out is the old name of --copy-to: pass only --copy-to');
@@ -123,16 +123,16 @@ export default function register(program: Command): void {
             } catch (err) {
               throw badOption((err as Error).message);
             }
-            const set = await importers[format as keyof typeof importers](path, {
-              limit,
-              lang: opts.lang,
-              tags: opts.tag,
-              mediaDir: opts.mediaDir,
-              map,
-              task,
-            });
+            const importerOpts = { limit, lang: opts.lang, tags: opts.tag, mediaDir: opts.mediaDir, map, task };
+            // JSON Lines in place stream straight into the manifest (bounded memory); a JSON array or a copy go through memory.
+            const streamed = format === 'jsonl' && !copyTo ? await writeGenericJsonlManifest(path, importerOpts) : undefined;
+            if (streamed?.sampleCount === 0) {
+              const { ManifestError } = await import('../../../datasets/parse-manifest.js');
+              throw new ManifestError(resolvePath(path), 0, '(file)', 'no samples: the jsonl source is empty');
+            }
+            const set = streamed ? { samples: [], sourceDir: '', skipped: [] } : await importers[format as keyof typeof importers](path, importerOpts);
             skipped = set.skipped;
-            if (set.samples.length === 0) {
+            if (!streamed && set.samples.length === 0) {
               // An empty source is a mistake (a wrong folder, a truncated download), not a 0-sample dataset.
               const { ManifestError } = await import('../../../datasets/parse-manifest.js');
               const [first] = set.skipped;
@@ -145,7 +145,7 @@ export default function register(program: Command): void {
                   : `no samples: the ${format} source is empty`,
               );
             }
-            const written = await writeImportedManifest(set, copyTo ? { copyTo } : {});
+            const written = streamed ? { ...streamed, copiedFiles: 0 } : await writeImportedManifest(set, copyTo ? { copyTo } : {});
             manifestPath = written.manifestPath;
             copiedFiles = written.copiedFiles;
           }

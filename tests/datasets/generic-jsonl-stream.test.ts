@@ -1,0 +1,56 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importGenericJsonl, writeGenericJsonlManifest } from '../../datasets/importers/import-generic-jsonl.js';
+import { writeImportedManifest } from '../../datasets/importers/write-manifest.js';
+import { ManifestError } from '../../datasets/parse-manifest.js';
+import { put, toneWav } from './fixtures.js';
+
+const rows = [
+  { uid: 7, wav: 'clips/a.wav', text: 'hello', meta: { spk: 's1' } },
+  { uid: 'b', wav: '../elsewhere/b.wav', text: 'world', tags: 'x,y' },
+  { wav: 'clips/a.wav', text: ['one', 'uno'], lang: 'en' },
+];
+
+describe('writeGenericJsonlManifest (streamed generic JSONL import)', () => {
+  it('writes byte for byte the manifest of importGenericJsonl + writeImportedManifest, media outside the folder absolute', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'eg-gj-'));
+    await put(join(root, 'src', 'clips', 'a.wav'), toneWav(0.2, 1));
+    await put(join(root, 'elsewhere', 'b.wav'), toneWav(0.2, 2));
+    const src = join(root, 'src', 'export.jsonl');
+    await writeFile(src, `\uFEFF${rows.map((r) => JSON.stringify(r)).join('\r\n')}\n\n`);
+    const opts = { task: 'asr' as const, map: { id: 'uid', audio: 'wav', reference: 'text' }, tags: ['extra'] };
+    const old = await writeImportedManifest(await importGenericJsonl(src, opts), { fileName: 'old.jsonl' });
+    const streamed = await writeGenericJsonlManifest(src, opts, { fileName: 'new.jsonl' });
+    expect(streamed?.sampleCount).toBe(3);
+    const text = await readFile(streamed!.manifestPath, 'utf8');
+    expect(text).toBe(await readFile(old.manifestPath, 'utf8'));
+    expect(text).toContain('"audio":"clips/a.wav"');
+    expect(text).toContain(`"audio":"${join(root, 'elsewhere', 'b.wav')}"`);
+    const limited = await writeGenericJsonlManifest(src, { ...opts, limit: 2 }, { fileName: 'two.jsonl' });
+    expect((await readFile(limited!.manifestPath, 'utf8')).trim().split('\n')).toHaveLength(2);
+  });
+
+  it('reports every bad line at once with the source file and line', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'eg-gj-'));
+    const src = join(root, 'bad.jsonl');
+    const lines = Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: `s${i}`, audio: 'a.wav', text: 'x' }));
+    lines[1] = '{oops';
+    await writeFile(src, `${lines.join('\n')}\n`);
+    const err = await writeGenericJsonlManifest(src, { map: { reference: 'text' } }, { fileName: 'm.jsonl' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ManifestError);
+    const m = err as ManifestError;
+    expect([m.file, m.line, m.field]).toEqual([src, 1, 'task']);
+    expect(m.detail).toContain('(map it or pass --task)');
+    expect(m.detail).toContain('line 2: (line): not valid JSON');
+    expect(m.detail).toContain('10 more not shown');
+  });
+
+  it('leaves a JSON array to the in-memory importer', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'eg-gj-'));
+    const src = join(root, 'arr.json');
+    await writeFile(src, `  [${JSON.stringify({ id: 'a', task: 'asr', audio: 'a.wav', reference: 'x' })}]`);
+    expect(await writeGenericJsonlManifest(src, {})).toBeUndefined();
+  });
+});
