@@ -139,7 +139,7 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with a key: a spoken p
     dir = await mkdtemp(join(tmpdir(), 'evalgate-arena-page-'));
     mic = await speechWav(dir, 'mic', 'What is the capital of France?');
     const answerWav = await speechWav(dir, 'answer', bravo.text);
-    alphaServer = await startArenaModelServer({ text: alpha.text, wordDelayMs: 120 });
+    alphaServer = await startArenaModelServer({ text: alpha.text, wordDelayMs: 200 });
     bravoServer = await startArenaModelServer({ text: bravo.text, wordDelayMs: 90, audioWav: await readFile(answerWav.path) });
     ts = await createPgliteTestStore();
     submitterKey = (await createApiKey(ts.store.db, { scopes: ['submitter'] })).key;

@@ -91,7 +91,7 @@ function showInputs() {
   $('recorder').hidden = m !== 'audio';
   $('upload').hidden = m !== 'image' && m !== 'video';
   $('prompt-file').accept = m === 'image' ? 'image/png,image/jpeg,image/webp' : 'video/mp4,video/webm';
-  $('prompt-text-hint').textContent = m === 'audio' ? '(optional with a recording)' : m === 'text' ? '' : '(the question about the file)';
+  $('prompt-text-hint').textContent = m === 'audio' ? '(optional, sent with the recording)' : m === 'text' ? '' : '(the question about the file)';
 }
 showInputs();
 
@@ -122,7 +122,7 @@ $('rec').onclick = async () => {
   $('rec').textContent = 'Stop recording';
   recordTimer = setInterval(() => {
     const s = (performance.now() - startedAt) / 1000;
-    $('rec-state').textContent = 'Recording… ' + s.toFixed(0) + ' s';
+    $('rec-state').textContent = 'Recording… ' + Math.floor(s) + ' s';
     if (s >= maxAudioSeconds && recorder) recorder.stop();
   }, 250);
 };
@@ -143,7 +143,7 @@ async function promptBody() {
   if (m === 'audio') {
     if (recorder) throw new Error('Stop the recording first.');
     media = recorded && recorded.blob;
-    if (!media && !text) throw new Error('Record a spoken prompt (or type one).');
+    if (!media) throw new Error('Record a spoken prompt first.');
   } else if (m === 'image' || m === 'video') {
     media = $('prompt-file').files[0];
     if (!media) throw new Error('Choose a file to upload.');
@@ -158,16 +158,15 @@ async function promptBody() {
 
 // ---- the battle ----
 // Nothing below ever holds a model name until the vote's answer: the API withholds them, and the page shows sides only as A and B.
-let battle = null; // { id, token, eventsUrl, modality, sides: { A, B }, votable, voted, generation }
-let generation = 0;
-function newSide() { return { status: 'pending', text: '', media: [], error: null, audio: [], rendered: false }; }
+let battle = null; // { id, token, eventsUrl, modality, sides: { A, B }, votable, voted }
+function newSide() { return { status: 'pending', text: '', error: null, audio: [] }; }
 async function start(body) {
   show();
   $('go').disabled = $('preset-go').disabled = true;
   try {
     say('Starting the battle…');
     const created = await api('/v1/arena/battles', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    battle = { id: created.id, token: created.token || null, eventsUrl: created.eventsUrl, modality: created.modality, sides: { A: newSide(), B: newSide() }, votable: false, voted: false, generation: ++generation };
+    battle = { id: created.id, token: created.token || null, eventsUrl: created.eventsUrl, modality: created.modality, sides: { A: newSide(), B: newSide() }, votable: false, voted: false };
     $('battle').hidden = false;
     $('result').hidden = true;
     $('result').replaceChildren();
