@@ -8,7 +8,8 @@ import type { Kysely } from 'kysely';
 import type { EvalgateConfig } from '../config/config-schema.js';
 import { EvalgateError } from '../errors.js';
 import type { Database } from '../store/database.js';
-import { toArenaVote, type StoredArenaVote } from '../store/arena-vote-repo.js';
+import { listVotesForRatings } from '../store/arena-ratings-repo.js';
+import { toArenaVote } from '../store/arena-vote-repo.js';
 import type { ArenaVote } from '../../scorers/arena/arena-vote.js';
 import { computeArenaRatings, type ArenaRatings, type ArenaRatingsOptions, type RatingsSource } from '../../scorers/arena/compute-arena-ratings.js';
 
@@ -122,8 +123,6 @@ function configuredOptions(config: EvalgateConfig, source: RatingsSource): Arena
   };
 }
 
-type VoteRow = StoredArenaVote & { prompt_hash: string | null };
-
 /**
  * FastChat's prompt dedup (lm-sys/FastChat
  * `fastchat/serve/monitor/deduplication.py` at
@@ -157,10 +156,10 @@ export function dedupPrompts<T extends { id: string; source: string; prompt_hash
 
 /** Reads the votes to rate and decides the exclusions that need no fit. */
 export async function loadArenaRatingsInput(db: Db, config: EvalgateConfig, request: ArenaRatingsRequest): Promise<ArenaRatingsInput> {
-  let q = db.selectFrom('arena_votes as v').leftJoin('arena_battles as b', 'b.id', 'v.battle_id').selectAll('v').select('b.prompt_hash');
-  if (request.source !== 'combined') q = q.where('v.source', '=', request.source);
-  if (request.modality) q = q.where('v.modality', '=', request.modality);
-  const rows = (await q.orderBy('v.created_at').orderBy('v.id').execute()) as VoteRow[];
+  const rows = await listVotesForRatings(db, {
+    ...(request.source !== 'combined' ? { source: request.source } : {}),
+    ...(request.modality ? { modality: request.modality } : {}),
+  });
   const frozen = request.freezeAt;
   const inTime = frozen ? rows.filter((r) => new Date(r.created_at) <= frozen) : rows;
   const excluded: Record<string, number> = Object.fromEntries(exclusionReasons.map((r) => [r, 0]));

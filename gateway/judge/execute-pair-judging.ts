@@ -17,7 +17,7 @@ import { redactModelConfig } from '../runner/prepare-run.js';
 import { stableJson } from '../runner/response-cache.js';
 import { appendArenaVotes, listArenaVotes, type NewArenaVote } from '../store/arena-vote-repo.js';
 import type { Database, Run } from '../store/database.js';
-import { pairSourceCounts, pendingPairs, type PairSourceAnswers } from '../store/judge-answer-repo.js';
+import { judgeRunResults, pairSourceCounts, pendingPairs, type PairSourceAnswers } from '../store/judge-answer-repo.js';
 import { createRun, findRunByConfigHash, finishRun, getRun, resolveRunId } from '../store/run-repo.js';
 import { evalgateVersion } from '../version.js';
 import { markdownStyleCounts } from '../../scorers/arena/markdown-style-counts.js';
@@ -422,7 +422,7 @@ export async function pairJudgeReport(
 ): Promise<PairJudgeReport> {
   const { run, sourceA, sourceB } = prepared;
   const votes = await listArenaVotes(db, { source: 'judge', judgeRunId: run.id });
-  const preds = await db.selectFrom('predictions').select(['sample_id', 'status', 'error', 'raw_response']).where('run_id', '=', run.id).execute();
+  const preds = await judgeRunResults(db, run.id);
   const counts = await pairSourceCounts(db, sourceA.id, sourceB.id);
   const orders: Record<PairOrder, { verdicts: Record<PairVerdict, number>; failed: number }> = {
     AB: { verdicts: zeroCounts(), failed: 0 },

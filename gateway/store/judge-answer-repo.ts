@@ -148,3 +148,8 @@ export async function pairSourceCounts(db: Db, runA: string, runB: string): Prom
     .executeTakeFirstOrThrow();
   return { shared: Number(shared.n), unanswered: Number(unanswered.n) };
 }
+
+/** A judge run's stored results (status, error and replies per sample), for its report. */
+export async function judgeRunResults(db: Db, judgeRunId: string) {
+  return db.selectFrom('predictions').select(['sample_id', 'status', 'error', 'raw_response']).where('run_id', '=', judgeRunId).execute();
+}
