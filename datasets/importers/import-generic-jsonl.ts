@@ -1,8 +1,6 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { once } from 'node:events';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { readLineBatches } from '../read-line-batches.js';
-import { RowProblems } from './row-problems.js';
+import { createReadStream } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { writeManifestStreamed, type StreamedManifest } from './write-manifest-streamed.js';
 import { ManifestError } from '../parse-manifest.js';
 import { firstIssue } from '../first-issue.js';
 import { manifestSampleSchema } from '../manifest-schema.js';
@@ -148,56 +146,19 @@ export async function writeGenericJsonlManifest(
   path: string,
   opts: ImporterOptions,
   out: { readonly fileName?: string } = {},
-): Promise<{ manifestPath: string; sampleCount: number } | undefined> {
+): Promise<StreamedManifest | undefined> {
   const file = resolve(path);
   if (await startsWithArray(file)) return undefined;
   const base = opts.mediaDir ? resolve(opts.mediaDir) : dirname(file);
-  const outDir = dirname(file);
-  const manifestPath = join(outDir, out.fileName ?? 'evalgate-manifest.jsonl');
-  // As writeImportedManifest in place: a file inside the manifest's folder is written relative to it, any other absolute.
-  const rel = (p: string): string => {
-    const r = relative(outDir, p);
-    return r !== '' && !r.startsWith('..') && !isAbsolute(r) ? r.split(sep).join('/') : p;
-  };
-  const problems = new RowProblems('line');
-  const sink = createWriteStream(manifestPath);
-  let count = 0;
-  try {
-    for await (const batch of readLineBatches(file)) {
-      const lines: string[] = [];
-      for (const { line, text } of batch) {
-        if (opts.limit !== undefined && count >= opts.limit) break;
-        try {
-          let item: unknown;
-          try {
-            item = JSON.parse(line === 1 ? text.replace(/^\uFEFF/, '') : text);
-          } catch (err) {
-            throw new ManifestError(file, line, '(line)', `not valid JSON (${(err as Error).message})`);
-          }
-          const s = genericSample(item, line, file, base, opts);
-          const written = manifestSampleSchema.parse({
-            ...s,
-            ...(s.audio ? { audio: rel(s.audio) } : {}),
-            ...(s.image ? { image: rel(s.image) } : {}),
-            ...(s.images ? { images: s.images.map(rel) } : {}),
-            ...(s.video ? { video: rel(s.video) } : {}),
-          });
-          lines.push(JSON.stringify(written));
-          count++;
-        } catch (err) {
-          if (!(err instanceof ManifestError)) throw err;
-          problems.add(err);
-        }
-      }
-      if (lines.length > 0 && problems.count === 0 && !sink.write(`${lines.join('\n')}\n`)) await once(sink, 'drain');
-      if (opts.limit !== undefined && count >= opts.limit) break;
+  return writeManifestStreamed(file, dirname(file), out.fileName, opts.limit, (line, text) => {
+    let item: unknown;
+    try {
+      item = JSON.parse(line === 1 ? text.replace(/^\uFEFF/, '') : text);
+    } catch (err) {
+      throw new ManifestError(file, line, '(line)', `not valid JSON (${(err as Error).message})`);
     }
-  } finally {
-    sink.end();
-    await once(sink, 'close');
-  }
-  problems.throwIfAny();
-  return { manifestPath, sampleCount: count };
+    return genericSample(item, line, file, base, opts);
+  });
 }
 
 async function startsWithArray(file: string): Promise<boolean> {

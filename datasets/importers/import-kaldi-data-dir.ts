@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { ManifestError } from '../parse-manifest.js';
+import { writeManifestStreamed, type StreamedManifest } from './write-manifest-streamed.js';
 import { limited, readLines, splitKey, withTags, type ImportedSample, type ImportedSet, type ImporterOptions } from './imported-set.js';
 
 /**
@@ -17,6 +18,22 @@ import { limited, readLines, splitKey, withTags, type ImportedSample, type Impor
  * recipes run from there), falling back to the data dir itself.
  */
 export async function importKaldiDataDir(path: string, opts: ImporterOptions): Promise<ImportedSet> {
+  const { dir, textFile, wavs, segments } = await readKaldiTables(path);
+  const samples: ImportedSample[] = [];
+  const tables = { wavs, segments };
+  for (const { line, text } of await readLines(textFile)) samples.push(kaldiSample(textFile, line, text, tables, opts));
+  return { samples: limited(samples, opts), sourceDir: dir, skipped: [] };
+}
+
+interface KaldiTables {
+  /** Recording id → absolute audio path (wav.scp). */
+  readonly wavs: ReadonlyMap<string, string>;
+  /** Utterance id → its segment (segments), empty without that file. */
+  readonly segments: ReadonlyMap<string, { rec: string; startS: number; endS: number | undefined }>;
+}
+
+/** wav.scp and segments as lookups (one entry per recording or segment; the transcripts are read apart, a line at a time). */
+async function readKaldiTables(path: string): Promise<KaldiTables & { dir: string; textFile: string }> {
   const dir = resolve(path);
   const scpFile = join(dir, 'wav.scp');
   const textFile = join(dir, 'text');
@@ -55,28 +72,42 @@ export async function importKaldiDataDir(path: string, opts: ImporterOptions): P
       segments.set(utt, { rec, startS, endS });
     }
   }
-  const samples: ImportedSample[] = [];
-  for (const { line, text } of await readLines(textFile)) {
-    const [utt, transcript] = splitKey(textFile, line, text);
-    const seg = segments.get(utt);
-    const audio = seg ? wavs.get(seg.rec) : wavs.get(utt);
-    if (!audio) {
-      throw new ManifestError(
-        textFile,
-        line,
-        'audio',
-        segments.size > 0 ? `utterance ${utt} has no entry in segments` : `utterance ${utt} has no entry in wav.scp`,
-      );
-    }
-    samples.push({
-      id: utt,
-      task: 'asr',
-      audio,
-      reference: transcript.split(/\s+/).filter(Boolean).join(' '),
-      ...(opts.lang ? { lang: opts.lang } : {}),
-      tags: withTags([], opts),
-      ...(seg ? { start_s: seg.startS, ...(seg.endS !== undefined ? { end_s: seg.endS } : {}) } : {}),
-    });
+  return { dir, textFile, wavs, segments };
+}
+
+/** One `text` line as an asr sample. */
+function kaldiSample(textFile: string, line: number, text: string, { wavs, segments }: KaldiTables, opts: ImporterOptions): ImportedSample {
+  const [utt, transcript] = splitKey(textFile, line, text);
+  const seg = segments.get(utt);
+  const audio = seg ? wavs.get(seg.rec) : wavs.get(utt);
+  if (!audio) {
+    throw new ManifestError(
+      textFile,
+      line,
+      'audio',
+      segments.size > 0 ? `utterance ${utt} has no entry in segments` : `utterance ${utt} has no entry in wav.scp`,
+    );
   }
-  return { samples: limited(samples, opts), sourceDir: dir, skipped: [] };
+  return {
+    id: utt,
+    task: 'asr',
+    audio,
+    reference: transcript.split(/\s+/).filter(Boolean).join(' '),
+    ...(opts.lang ? { lang: opts.lang } : {}),
+    tags: withTags([], opts),
+    ...(seg ? { start_s: seg.startS, ...(seg.endS !== undefined ? { end_s: seg.endS } : {}) } : {}),
+  };
+}
+
+/**
+ * {@link importKaldiDataDir} and writeImportedManifest (in place) in one
+ * streamed pass over `text`: wav.scp and segments are held as lookups (one
+ * entry per recording or segment), the transcripts are read a batch at a time
+ * and each manifest line written as it is made. Every bad line is reported at
+ * once. The manifest is byte for byte what the in-memory pair writes.
+ */
+export async function writeKaldiManifest(path: string, opts: ImporterOptions, out: { readonly fileName?: string } = {}): Promise<StreamedManifest> {
+  const { dir, textFile, wavs, segments } = await readKaldiTables(path);
+  const tables = { wavs, segments };
+  return writeManifestStreamed(textFile, dir, out.fileName, opts.limit, (line, text) => kaldiSample(textFile, line, text.replace(/^\uFEFF/, ''), tables, opts));
 }

@@ -124,11 +124,19 @@ export default function register(program: Command): void {
               throw badOption((err as Error).message);
             }
             const importerOpts = { limit, lang: opts.lang, tags: opts.tag, mediaDir: opts.mediaDir, map, task };
-            // JSON Lines in place stream straight into the manifest (bounded memory); a JSON array or a copy go through memory.
-            const streamed = format === 'jsonl' && !copyTo ? await writeGenericJsonlManifest(path, importerOpts) : undefined;
+            // JSON Lines and Kaldi dirs in place stream straight into the manifest (bounded memory); a JSON array or a copy go through memory.
+            const { writeKaldiManifest } = await import('../../../datasets/importers/import-kaldi-data-dir.js');
+            const streamed =
+              copyTo !== undefined
+                ? undefined
+                : format === 'jsonl'
+                  ? await writeGenericJsonlManifest(path, importerOpts)
+                  : format === 'kaldi'
+                    ? await writeKaldiManifest(path, importerOpts)
+                    : undefined;
             if (streamed?.sampleCount === 0) {
               const { ManifestError } = await import('../../../datasets/parse-manifest.js');
-              throw new ManifestError(resolvePath(path), 0, '(file)', 'no samples: the jsonl source is empty');
+              throw new ManifestError(resolvePath(path), 0, '(file)', `no samples: the ${format} source is empty`);
             }
             const set = streamed ? { samples: [], sourceDir: '', skipped: [] } : await importers[format as keyof typeof importers](path, importerOpts);
             skipped = set.skipped;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importGenericJsonl, writeGenericJsonlManifest } from '../../datasets/importers/import-generic-jsonl.js';
+import { importKaldiDataDir, writeKaldiManifest } from '../../datasets/importers/import-kaldi-data-dir.js';
 import { writeImportedManifest } from '../../datasets/importers/write-manifest.js';
 import { ManifestError } from '../../datasets/parse-manifest.js';
 import { put, toneWav } from './fixtures.js';
@@ -52,5 +53,27 @@ describe('writeGenericJsonlManifest (streamed generic JSONL import)', () => {
     const src = join(root, 'arr.json');
     await writeFile(src, `  [${JSON.stringify({ id: 'a', task: 'asr', audio: 'a.wav', reference: 'x' })}]`);
     expect(await writeGenericJsonlManifest(src, {})).toBeUndefined();
+  });
+});
+
+describe('writeKaldiManifest (streamed Kaldi import)', () => {
+  it('writes byte for byte the manifest of importKaldiDataDir + writeImportedManifest, with segments and audio outside the folder', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'eg-kaldi-'));
+    const data = join(root, 'recipe', 'data', 'test');
+    await put(join(root, 'corpus', 'r1.wav'), toneWav(1, 1));
+    await put(join(data, 'wav.scp'), `r1 ${join(root, 'corpus', 'r1.wav')}\n`);
+    await put(join(data, 'segments'), 'u1 r1 0.0 0.5\nu2 r1 0.5 -1\n');
+    await put(join(data, 'text'), 'u1 HELLO   THERE\nu2 GOOD\tMORNING\n');
+    const old = await writeImportedManifest(await importKaldiDataDir(data, { lang: 'en' }), { fileName: 'old.jsonl' });
+    const streamed = await writeKaldiManifest(data, { lang: 'en' }, { fileName: 'new.jsonl' });
+    expect(streamed.sampleCount).toBe(2);
+    expect(await readFile(streamed.manifestPath, 'utf8')).toBe(await readFile(old.manifestPath, 'utf8'));
+    await put(join(data, 'text'), 'u1 HELLO\nu9 NOPE\nu8 NOPE\n');
+    const err = await writeKaldiManifest(data, {}, { fileName: 'bad.jsonl' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ManifestError);
+    expect([(err as ManifestError).line, (err as ManifestError).detail]).toEqual([
+      2,
+      'utterance u9 has no entry in segments; also line 3: audio: utterance u8 has no entry in segments',
+    ]);
   });
 });
