@@ -2,6 +2,7 @@ import { EvalgateError } from '../errors.js';
 import { resolveFfmpeg } from '../media/ffmpeg-binaries.js';
 import { errorDetail, runMediaTool } from '../media/run-media-tool.js';
 import type { ArenaModality } from '../store/database.js';
+import { base64Problem, decodedUpload } from './battle-body-parser.js';
 import { removeQuietly, type BattleMedia, type BattleMediaStore } from './battle-media-store.js';
 
 // What a person may upload as a battle prompt, checked before anything is
@@ -65,20 +66,11 @@ export const allowedUploadTypes: Readonly<Record<Exclude<ArenaModality, 'text'>,
 
 const bad = (detail: string): EvalgateError => new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
 
-/**
- * Decodes base64 strictly: the standard alphabet with padding, nothing else
- * (no whitespace, no URL-safe characters). Node's decoder skips what it does
- * not know, so a wrong character is caught by the decoded length.
- */
+/** Decodes strict base64 (battle-body-parser.ts `base64Problem`); small bodies are decoded here, large ones in the parse worker. */
 export function decodeBase64Strict(text: string, maxBytes: number): Buffer {
-  if (text.length === 0) throw bad('media.dataBase64 is empty');
-  if (text.length % 4 !== 0) throw bad('media.dataBase64 is not base64 (its length is not a multiple of 4)');
-  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
-  const expected = (text.length / 4) * 3 - padding;
-  if (expected > maxBytes) throw bad(`the upload is ${expected} bytes; at most ${maxBytes} are accepted (arena.maxUploadBytes)`);
-  const bytes = Buffer.from(text, 'base64');
-  if (bytes.length !== expected || bytes.toString('base64') !== text) throw bad('media.dataBase64 is not base64 (standard alphabet with = padding)');
-  return bytes;
+  const problem = base64Problem(text, maxBytes);
+  if (problem !== undefined) throw bad(problem);
+  return Buffer.from(text, 'base64');
 }
 
 /** The mime type without parameters, lower-cased. */
@@ -103,7 +95,9 @@ export async function acceptUpload(
   const allowed = allowedUploadTypes[modality];
   const type = allowed[mime];
   if (!type) throw bad(`media.mime "${upload.mime}" is not accepted for ${modality} battles; accepted: ${Object.keys(allowed).join(', ')}`);
-  const bytes = decodeBase64Strict(upload.dataBase64, limits.maxUploadBytes);
+  // Decoded already when the body was parsed in the worker.
+  const predecoded = (upload as { [decodedUpload]?: Uint8Array })[decodedUpload];
+  const bytes = predecoded ?? decodeBase64Strict(upload.dataBase64, limits.maxUploadBytes);
   if (!type.sniff(bytes)) throw bad(`the upload is not ${mime}: its bytes do not start with the ${type.signature} signature`);
   if (modality === 'audio') {
     const wav = await decodeSpokenPrompt(bytes, limits.maxAudioSeconds, signal);

@@ -76,7 +76,7 @@ for (const backend of backends) {
       webm = await readFile(join(work, 'mic.webm'));
       longWebm = await readFile(join(work, 'long.webm'));
       ts = await backend.create({ migrate: true });
-      const answers = { mic: 'You heard a speech.', img: 'A line of text.' };
+      const answers = { mic: 'You heard a speech.', img: 'A line of text.', vid: 'Someone does yoga.' };
       gw = await startArenaGateway(ts.store, [{ answers }, { answers }], { maxAudioSeconds: 15 });
     }, 90_000);
     afterAll(async () => {
@@ -154,6 +154,45 @@ for (const backend of backends) {
       expect(r.status).toBe(400);
       expect(r.body.error).toMatchObject({ code: 'EVALGATE_ERR_BAD_INPUT' });
       expect(r.body.error.message).toMatch(/longer than 15 s/);
+    });
+
+    it('reads a video upload over 256 KiB in the parse worker, and sends the models 8 sampled frames', async () => {
+      const mp4 = await readFile(join(realdataDir, 'yoga.mp4'));
+      expect(mp4.length).toBeGreaterThan(256 * 1024);
+      const created = await call(gw, 'POST', '/v1/arena/battles', {
+        key: gw.keys.submitter,
+        body: { modality: 'video', prompt: `${sampleMarker('vid')} What happens?`, media: { mime: 'video/mp4', dataBase64: mp4.toString('base64') } },
+      });
+      expect(created.status, created.text).toBe(201);
+      expect(created.body.prompt.media[0]).toMatchObject({ kind: 'video', mime: 'video/mp4' });
+      const { events } = await readEvents(gw, created.body.id as string, { authorization: `Bearer ${gw.keys.submitter}` }, 60_000);
+      expect(events.at(-1)!.data).toEqual({ votable: true });
+      const frames = partsFor(gw, 1, 'vid').filter((p) => p.type === 'image_url');
+      expect(frames).toHaveLength(8);
+      const res = await fetch(gw.baseUrl + (created.body.prompt.media[0].url as string));
+      expect(Buffer.from(await res.arrayBuffer()).equals(mp4)).toBe(true);
+    }, 90_000);
+
+    it('refuses a large body with bad base64, bad JSON or a __proto__ key, read in the worker', async () => {
+      const big = 'A'.repeat(400 * 1024);
+      const post = (raw: string) =>
+        fetch(`${gw.baseUrl}/v1/arena/battles`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${gw.keys.submitter}`, 'content-type': 'application/json' },
+          body: raw,
+        });
+      const cases: [string, RegExp][] = [
+        [JSON.stringify({ modality: 'video', prompt: 'x', media: { mime: 'video/mp4', dataBase64: `${big}-_==` } }), /not base64/],
+        [`{"modality": "video", "prompt": "${big}"`, /not valid JSON/],
+        [`{"modality": "video", "prompt": "x", "media": {"mime": "video/mp4", "dataBase64": "${big}"}, "__proto__": {"x": 1}}`, /__proto__/],
+      ];
+      for (const [raw, pattern] of cases) {
+        const res = await post(raw);
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        expect(res.status).toBe(400);
+        expect(body.error.code).toBe('EVALGATE_ERR_BAD_INPUT');
+        expect(body.error.message).toMatch(pattern);
+      }
     });
 
     it('sends an uploaded image to the models as uploaded and serves it as image/jpeg', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isContainmentProblem, openContainedMedia } from '../../../datasets/contain-media-path.js';
 import { FIVE_LEVEL_VOTES, type FiveLevelVote } from '../../../scorers/arena/arena-vote.js';
+import { parseBattleBodyInWorker, workerParseFromBytes } from '../../arena/battle-body-parser.js';
 import type { BattleEvent, BattleSide } from '../../arena/battle-events.js';
 import { BattleEvents } from '../../arena/battle-events.js';
 import { publicVoterKey } from '../../arena/battle-keyless.js';
@@ -41,6 +42,8 @@ interface ArenaCaller {
 
 const tokenHeader = 'x-arena-token';
 const maxSseBufferBytes = 1024 * 1024;
+/** Battle media up to this size is read whole before it is sent (uploads are at most arena.maxUploadBytes). */
+const maxBufferedMediaBytes = 64 * 1024 * 1024;
 
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 
@@ -93,6 +96,22 @@ export async function arenaBattleRoutes(app: FastifyInstance, opts: ArenaBattleR
   app.addHook('onClose', async () => {
     for (const end of streams) end();
     await service.close();
+  });
+
+  // Large bodies (uploads) are parsed and their base64 decoded in a worker thread (battle-body-parser.ts);
+  // small ones by fastify's own JSON parser. Only these routes: the change stays in this plugin.
+  const defaultJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const buf = body as Buffer;
+    if (buf.length < workerParseFromBytes) {
+      void defaultJson(request, buf.toString('utf8'), done);
+      return;
+    }
+    parseBattleBodyInWorker(buf, config.arena.maxUploadBytes).then(
+      (parsed) => done(null, parsed),
+      (err: unknown) => done(err as Error, undefined),
+    );
   });
 
   const callerOf = (request: FastifyRequest): ArenaCaller => {
@@ -260,7 +279,14 @@ export async function arenaBattleRoutes(app: FastifyInstance, opts: ArenaBattleR
       }
       reply.header('content-length', opened.sizeBytes);
       reply.type(entry.mime);
-      return reply.send(opened.handle.createReadStream());
+      if (opened.sizeBytes > maxBufferedMediaBytes) return reply.send(opened.handle.createReadStream());
+      // Read whole (asynchronously) below that size: a FileHandle read stream sent here was seen, in about one
+      // run in two, to write every byte and never end, so the response stayed open (tests/arena/battle-media.test.ts).
+      try {
+        return await reply.send(await opened.handle.readFile());
+      } finally {
+        await opened.handle.close();
+      }
     },
   );
 
