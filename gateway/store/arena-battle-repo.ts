@@ -43,7 +43,8 @@ export async function appendArenaAnswer(db: Db, answer: NewArenaAnswer): Promise
     .insertInto('arena_answers')
     .values({
       ...answer,
-      output_media: json(answer.output_media ?? []),
+      // Already JSON text, or a value to serialise (as the jsonb column types allow both).
+      output_media: typeof answer.output_media === 'string' ? answer.output_media : json(answer.output_media ?? []),
       error: answer.error === undefined || answer.error === null ? null : json(answer.error),
       style: answer.style === undefined || answer.style === null ? null : json(answer.style),
     })
