@@ -32,7 +32,18 @@ describe('evalgate judge --help', () => {
   it('names its options and every rubric', async () => {
     const r = await spawnCli(['judge', '--help']);
     expect(r.code).toBe(0);
-    for (const s of ['--run <runId>', '--runs <A,B>', '--pairwise', '--judge <id>', '--rubric <name>', '--json', 'audiobench-open', 'mm-vet', 'voicebench-open', 'big-bench-audio']) {
+    for (const s of [
+      '--run <runId>',
+      '--runs <A,B>',
+      '--pairwise',
+      '--judge <id>',
+      '--rubric <name>',
+      '--json',
+      'audiobench-open',
+      'mm-vet',
+      'voicebench-open',
+      'big-bench-audio',
+    ]) {
       expect(r.stdout).toContain(s);
     }
   });
