@@ -5,7 +5,8 @@ import type { EvalgateConfig, ModelConfig } from '../config/config-schema.js';
 import { EvalgateError } from '../errors.js';
 import { createModel as createModelDefault } from '../models/create-model.js';
 import { finishedWithError, streamCutOff } from '../models/spec/finish-error.js';
-import type { ModelResult, ModelV1 } from '../models/spec/model-v1.js';
+import { pcm16AsWav } from '../models/media/pcm16-wav.js';
+import type { ModelResult, ModelV1, SpokenAudio } from '../models/spec/model-v1.js';
 import { AdaptiveConcurrency } from '../runner/adaptive-concurrency.js';
 import { audioDecodeRateFor, buildRequest, defaultVideoOptions, scrubPaths, type RunnerSample } from '../runner/build-request.js';
 import { callWithRetries } from '../runner/call-with-retries.js';
@@ -252,11 +253,15 @@ export class BattleService {
       );
       if (call.ok) {
         const text = call.value.result.text;
+        // A spoken answer is played to the voter: kept as the side's media, like prompt media.
+        const audio = call.value.result.audio;
+        const spoken = audio ? await this.#o.media.putBytes(...spokenAnswerFile(audio)) : undefined;
         row = {
           battle_id: battle.id,
           side,
           status: 'ok',
           output_text: text,
+          ...(spoken ? { output_media: JSON.stringify([spoken]) } : {}),
           latency_first_token_ms: call.value.firstTokenMs ?? null,
           latency_total_ms: performance.now() - startedMs,
           style: { length: text.length, ...markdownStyleCounts(text) },
@@ -327,7 +332,7 @@ export class BattleService {
         await sleep(Math.min(5000, 250 * 2 ** attempt), signal).catch(() => undefined);
       }
     }
-    const media = (row.output_media ?? []) as BattleMedia[];
+    const media = (typeof row.output_media === 'string' ? JSON.parse(row.output_media) : (row.output_media ?? [])) as BattleMedia[];
     if (row.status === 'ok') {
       this.#o.events.emit(row.battle_id, {
         type: 'answer.done',
@@ -348,4 +353,11 @@ export class BattleService {
 
 function failedRow(battleId: string, side: BattleSide, code: string, message: string, startedMs: number): NewArenaAnswer {
   return { battle_id: battleId, side, status: 'failed', output_text: null, error: { code, message }, latency_total_ms: performance.now() - startedMs };
+}
+
+/** File bytes, extension, kind and MIME type of a spoken answer; raw PCM gets a WAV header so browsers play it. */
+function spokenAnswerFile(audio: SpokenAudio): [Uint8Array, string, 'audio', string] {
+  if (audio.mimeType === 'audio/pcm') return [pcm16AsWav(audio.data, audio.sampleRateHz ?? 24_000), 'wav', 'audio', 'audio/wav'];
+  const ext = ({ 'audio/wav': 'wav', 'audio/mpeg': 'mp3', 'audio/flac': 'flac', 'audio/ogg': 'ogg' } as Record<string, string>)[audio.mimeType] ?? 'bin';
+  return [audio.data, ext, 'audio', audio.mimeType];
 }

@@ -7,6 +7,7 @@ import { wer } from '../../scorers/wer/word-error-rate.js';
 import { decodeAudioBuffer } from '../media/decode-audio.js';
 import { resolveFfmpeg } from '../media/ffmpeg-binaries.js';
 import { errorDetail, runMediaTool } from '../media/run-media-tool.js';
+import { pcm16AsWav } from '../models/media/pcm16-wav.js';
 import type { ModelV1, SpokenAudio } from '../models/spec/model-v1.js';
 
 // A spoken answer (issue 17) is scored from its audio: stored as FLAC beside
@@ -41,16 +42,6 @@ export interface HeardAnswer {
   readonly lastAudioMs: number;
 }
 
-/** Raw 16-bit little-endian mono PCM as a WAV file, so ffmpeg knows its rate. */
-function pcmAsWav(audio: SpokenAudio): Uint8Array {
-  const rate = audio.sampleRateHz;
-  if (!rate) throw new Error('a raw PCM spoken answer came without its sample rate');
-  const view = new DataView(audio.data.buffer, audio.data.byteOffset, audio.data.byteLength - (audio.data.byteLength % 2));
-  const samples = new Float32Array(view.byteLength / 2);
-  for (let i = 0; i < samples.length; i++) samples[i] = view.getInt16(i * 2, true) / 32768;
-  return encodeWav16(samples, rate);
-}
-
 const basic = getNormalizer('whisper-basic');
 
 /** WER of `heard` against `said`, both normalised; null when the model sent no text of its own. */
@@ -71,7 +62,8 @@ export async function hearSpokenAnswer(
   settings: SpokenAnswerSettings,
   at: { readonly runId: string; readonly sampleKey: string; readonly signal?: AbortSignal },
 ): Promise<HeardAnswer> {
-  const bytes = audio.mimeType === 'audio/pcm' ? pcmAsWav(audio) : audio.data;
+  if (audio.mimeType === 'audio/pcm' && !audio.sampleRateHz) throw new Error('a raw PCM spoken answer came without its sample rate');
+  const bytes = audio.mimeType === 'audio/pcm' ? pcm16AsWav(audio.data, audio.sampleRateHz!) : audio.data;
   const decoded = await decodeAudioBuffer(bytes, { sampleRateHz: 16_000, signal: at.signal, label: `spoken answer of ${at.sampleKey}` });
   const wav = encodeWav16(decoded.samples, decoded.sampleRateHz);
 

@@ -24,8 +24,8 @@ import { startArenaModelServer, type ArenaModelServer } from './arena-page-model
  * speaks a WAV file. The prompt is recorded from that microphone, both
  * answers stream in, no model name is in the DOM at any moment before the
  * vote, and the vote reveals the names (checked against the stored battle)
- * and the human ratings. One model is ready to answer in audio, but the
- * arena does not store spoken answers yet (see arenaStoresSpokenAnswers).
+ * and the human ratings. In the last test one model answers in audio,
+ * which the page plays through before the vote opens.
  */
 
 // Model ids (what the vote reveals) and the upstream model names the adapters send: none may show before the vote.
@@ -544,13 +544,9 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and 
   }, 60_000);
 });
 
-// The arena's battle service stores a model's text only: a spoken answer (ModelResult.audio, which openai-chat returns
-// with options.outputAudio since 9523af4) is dropped, so the page never gets answer media. This test was run against
-// a copy of the service that stores result.audio as the side's media (A-0/B-0, 16-bit WAV) and passed; set this to
-// true when the real service does that.
-const arenaStoresSpokenAnswers = false;
-
-describe.skipIf(!hasChromium || !arenaStoresSpokenAnswers)('the arena page in Chromium: an audio answer must be played through before the vote', () => {
+// A spoken answer (ModelResult.audio: openai-chat with options.outputAudio) is stored by the battle service as the
+// side's media and played in the page; the vote waits until it has been heard.
+describe.skipIf(!hasChromium)('the arena page in Chromium: an audio answer must be played through before the vote', () => {
   let ts: TestStore;
   let app: FastifyInstance;
   let url: string;
