@@ -42,7 +42,7 @@ export const FASTCHAT_IDENTITY_WORDS: readonly string[] = Object.freeze([
 ]);
 
 /**
- * The first identity word found in a battle's texts, or undefined. As
+ * The first identity word found in a battle's texts (lower-cased), or undefined. As
  * upstream's `clean_battle_data`: every message of the battle from the first
  * user turn on (the prompt and both answers) is lower-cased and joined, and a
  * word matches as a plain substring (`word in messages`), not on word
@@ -54,5 +54,6 @@ export function findIdentityWord(texts: readonly (string | null | undefined)[], 
     .filter((t): t is string => typeof t === 'string' && t !== '')
     .map((t) => t.toLowerCase())
     .join('');
-  return words.find((w) => messages.includes(w.toLowerCase()));
+  // Upstream lower-cases its list once; the word found is reported as compared.
+  return words.map((w) => w.toLowerCase()).find((w) => messages.includes(w));
 }
