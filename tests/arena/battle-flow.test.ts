@@ -136,6 +136,24 @@ for (const backend of backends) {
       expect(late.status).toBe(200);
     });
 
+    it('a stream served by another gateway process (no live state there) follows the stored answers', async () => {
+      // Same database, another app: it did not answer this battle, so its stream polls the rows.
+      const other = await startArenaGateway(ts.store, [{ answers: answers[0] }, { answers: answers[1] }]);
+      try {
+        const created = await create(gw.keys.submitter, `${sampleMarker('slow')} Elsewhere.`);
+        const id = created.body.id as string;
+        const { events, raw } = await readEvents(other, id, { authorization: `Bearer ${gw.keys.submitter}` });
+        expect(namesAModel(raw)).toBe(false);
+        expect(events[0]!.event).toBe('battle.state');
+        expect(events[0]!.data.sides).toEqual({ A: { status: 'pending' }, B: { status: 'pending' } });
+        const done = events.filter((e) => e.event === 'answer.done');
+        expect(done.map((e) => e.data.text as string).sort()).toEqual([answers[0].slow, answers[1].slow].sort());
+        expect(events.at(-1)).toEqual({ event: 'battle.ready', data: { votable: true } });
+      } finally {
+        await other.close();
+      }
+    });
+
     it('shows a failed side as failed (code only before the vote) and never lets such a battle be voted on', async () => {
       const created = await create(gw.keys.submitter, `${sampleMarker('fail')} Anything.`);
       const id = created.body.id as string;
