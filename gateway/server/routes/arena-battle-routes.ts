@@ -393,10 +393,21 @@ export async function arenaBattleRoutes(app: FastifyInstance, opts: ArenaBattleR
         end();
       }
     };
+    // Bounded: a battle whose answering process died stays pending, and its follower stops after 10 minutes.
+    const pollUntilMs = Date.now() + 10 * 60_000;
+    let polling = false;
     timers.push(
       setInterval(() => {
+        if (ended || polling) return;
+        if (Date.now() > pollUntilMs) {
+          end();
+          return;
+        }
+        polling = true;
         // A database outage while polling is only a missed beat.
-        if (!ended) poll().catch((err: unknown) => request.log.debug({ err }, 'arena event poll failed'));
+        poll()
+          .catch((err: unknown) => request.log.debug({ err }, 'arena event poll failed'))
+          .finally(() => (polling = false));
       }, pollMs),
     );
   });
