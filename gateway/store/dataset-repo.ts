@@ -8,13 +8,14 @@ import {
   prepareDataset,
   type MediaProblem,
   type PreparedDataset,
+  type PreparedSample,
   type PrepareOptions,
   type ProbeDurationS,
 } from '../../datasets/prepare-dataset.js';
 import { datasetRelocations } from '../../datasets/relocations.js';
 import { verifySamples, type VerifyReport } from '../../datasets/verify-dataset.js';
 import { EvalgateError } from '../errors.js';
-import type { Database, Dataset, Sample, SampleMedia, SampleMediaFile, SampleTask } from './database.js';
+import type { Database, Dataset, NewSample, Sample, SampleMedia, SampleMediaFile, SampleTask } from './database.js';
 
 // Datasets and their samples in the store. References are stored server-side
 // for every dataset; for sealed ones they leave only through
@@ -157,22 +158,7 @@ async function insertPrepared(db: Kysely<Database>, manifest: Manifest, prepared
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    const rows = prepared.samples.map((p) => ({
-      dataset_id: ds.id,
-      sample_key: p.sample.id,
-      task: p.sample.task,
-      reference: p.sample.reference === undefined ? null : JSON.stringify(p.sample.reference),
-      question: p.sample.question ?? null,
-      choices: p.sample.choices ? JSON.stringify(p.sample.choices) : null,
-      answer: p.sample.answer ?? null,
-      human_answers: p.sample.answers ? JSON.stringify(p.sample.answers) : null,
-      lang: p.sample.lang ?? null,
-      tags: JSON.stringify(p.sample.tags),
-      media: JSON.stringify(p.media),
-      media_files: JSON.stringify(p.files),
-      duration_s: p.durationS ?? null,
-      sample_digest: p.digest,
-    }));
+    const rows = prepared.samples.map((p) => sampleRowOf(ds.id, p));
     // Chunked so one statement stays well under PostgreSQL's 65535-parameter limit.
     for (let i = 0; i < rows.length; i += 1000) {
       await trx
@@ -554,4 +540,24 @@ export function datasetScorerOptionsOf(meta: Readonly<Record<string, unknown>> |
   if (byTask === null || typeof byTask !== 'object' || Array.isArray(byTask)) return {};
   const own = (byTask as Record<string, unknown>)[task];
   return own !== null && typeof own === 'object' && !Array.isArray(own) ? { ...(own as Record<string, unknown>) } : {};
+}
+
+/** A prepared manifest sample as a `samples` row (both import paths write exactly this). */
+export function sampleRowOf(datasetId: string, p: PreparedSample): NewSample {
+  return {
+    dataset_id: datasetId,
+    sample_key: p.sample.id,
+    task: p.sample.task,
+    reference: p.sample.reference === undefined ? null : JSON.stringify(p.sample.reference),
+    question: p.sample.question ?? null,
+    choices: p.sample.choices ? JSON.stringify(p.sample.choices) : null,
+    answer: p.sample.answer ?? null,
+    human_answers: p.sample.answers ? JSON.stringify(p.sample.answers) : null,
+    lang: p.sample.lang ?? null,
+    tags: JSON.stringify(p.sample.tags),
+    media: JSON.stringify(p.media),
+    media_files: JSON.stringify(p.files),
+    duration_s: p.durationS ?? null,
+    sample_digest: p.digest,
+  };
 }

@@ -20,7 +20,7 @@ import {
 import { countLines, readLineBatches } from '../../datasets/read-line-batches.js';
 import { EvalgateError } from '../errors.js';
 import type { Database, Dataset } from './database.js';
-import { ffprobeDurationS, findDataset, type ImportDatasetOptions } from './dataset-repo.js';
+import { ffprobeDurationS, findDataset, sampleRowOf, type ImportDatasetOptions } from './dataset-repo.js';
 
 // `datasets import` of a manifest, in bounded memory: the manifest is read a
 // batch of lines at a time, each line validated, each distinct media file
@@ -200,22 +200,7 @@ async function insertBatch(
       continue;
     }
     seen.add(p.sample.id);
-    rows.push({
-      dataset_id: datasetId,
-      sample_key: p.sample.id,
-      task: p.sample.task,
-      reference: p.sample.reference === undefined ? null : JSON.stringify(p.sample.reference),
-      question: p.sample.question ?? null,
-      choices: p.sample.choices ? JSON.stringify(p.sample.choices) : null,
-      answer: p.sample.answer ?? null,
-      human_answers: p.sample.answers ? JSON.stringify(p.sample.answers) : null,
-      lang: p.sample.lang ?? null,
-      tags: JSON.stringify(p.sample.tags),
-      media: JSON.stringify(p.media),
-      media_files: JSON.stringify(p.files),
-      duration_s: p.durationS ?? null,
-      sample_digest: p.digest,
-    });
+    rows.push(sampleRowOf(datasetId, p));
   }
   const stored = await trx
     .insertInto('samples')
