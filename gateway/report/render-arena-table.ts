@@ -1,4 +1,4 @@
-import type { ModelArenaRating } from '../arena/leaderboard-arena.js';
+import type { LeaderboardArena, ModelArenaRating } from '../arena/leaderboard-arena.js';
 
 /** One row of the report's arena table. */
 export interface ReportArenaRow extends ModelArenaRating {
@@ -23,4 +23,12 @@ export function renderArenaTable(rows: readonly ReportArenaRow[]): string {
     )
     .join('');
   return `<section class="arena"><h2>Arena ratings</h2><p class="muted">Bradley-Terry ratings from arena votes (docs/arena.md); human and judge votes are never mixed: the source column says whose votes each rating comes from.</p><table><thead><tr><th>model</th><th>rating</th><th>interval</th><th>rank</th><th>votes</th><th>source</th></tr></thead><tbody>${body}</tbody></table></section>`;
+}
+
+/** The arena ratings of the compared models that have one (the CLI report and GET /v1/report). */
+export function reportArenaRows(arena: LeaderboardArena, models: readonly string[]): ReportArenaRow[] {
+  return [...new Set(models)].flatMap((model) => {
+    const a = arena.byModel.get(model);
+    return a ? [{ model, ...a }] : [];
+  });
 }

@@ -4,6 +4,7 @@ import type { RunOutcomes } from '../compare/load-run-outcomes.js';
 import { comparisonView, liveScoresVisible, mayReadReferences, sealedAccess } from '../compare/sealed-view.js';
 import { publicComparisonMedia } from '../server/auth/public-media-path.js';
 import type { ApiKeyScope } from '../store/database.js';
+import type { ReportArenaRow } from './render-arena-table.js';
 import { echartsBundlePath, renderReportHtml } from './render-report.js';
 
 /** What `GET /v1/report` hands its worker: the runs, the comparison settings and who asked. */
@@ -18,6 +19,8 @@ export interface ReportJob {
   readonly minSliceSize?: number;
   /** The dataset's root folder, to show media paths relative to it to non-admin callers. */
   readonly mediaRoot: string | null;
+  /** The compared models' arena ratings (aggregates of votes), shown as a small table; none: no table. */
+  readonly arena?: readonly ReportArenaRow[];
 }
 
 /**
@@ -51,5 +54,12 @@ export function runReportJob(job: ReportJob): string {
   const view = reportComparisonView(compareRuns(job.runs, job.opts), job.scopes, job.minSliceSize, job.mediaRoot);
   // Read once per worker thread: the bundle does not change while the process runs.
   echarts ??= readFileSync(echartsBundlePath(), 'utf8');
-  return renderReportHtml({ title: `evalgate report: ${view.task} (${view.metric})`, sections: [{ comparison: view, runs: job.runs }] }, echarts);
+  return renderReportHtml(
+    {
+      title: `evalgate report: ${view.task} (${view.metric})`,
+      sections: [{ comparison: view, runs: job.runs }],
+      ...(job.arena && job.arena.length > 0 ? { arena: job.arena } : {}),
+    },
+    echarts,
+  );
 }

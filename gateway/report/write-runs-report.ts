@@ -8,16 +8,7 @@ import type { Database } from '../store/database.js';
 import { writeReportFile, type WrittenReport } from './write-report-file.js';
 import type { EvalgateConfig } from '../config/config-schema.js';
 import { loadLeaderboardArena } from '../arena/leaderboard-arena.js';
-import type { ReportArenaRow } from './render-arena-table.js';
-
-/** The arena ratings of the compared models that have one. */
-async function reportArenaRows(db: Kysely<Database>, config: EvalgateConfig, models: readonly string[]): Promise<ReportArenaRow[]> {
-  const arena = await loadLeaderboardArena(db, config, {});
-  return [...new Set(models)].flatMap((model) => {
-    const a = arena.byModel.get(model);
-    return a ? [{ model, ...a }] : [];
-  });
-}
+import { reportArenaRows } from './render-arena-table.js';
 
 /**
  * Where `evalgate report` writes without `--out`: `report.html` in the cache
@@ -54,9 +45,8 @@ export async function writeRunsReport(
   const access = opts.includeSealed ? operatorAccess : { isAdmin: false, minSliceSize: opts.minSliceSize ?? defaultMinSliceSize };
   const comparison = comparisonView(compareRuns(runs, { by: opts.by, samples: opts.samples ?? 20, seed: opts.seed, allowSingle: true }), access);
   const arena = opts.config
-    ? await reportArenaRows(
-        db,
-        opts.config,
+    ? reportArenaRows(
+        await loadLeaderboardArena(db, opts.config, {}),
         runs.map((r) => r.run.modelId),
       )
     : [];

@@ -134,4 +134,17 @@ describe('arena ratings beside the leaderboard', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('GET /v1/report shows the same arena table for the compared models', async () => {
+    const runIds = (await ts.store.db.selectFrom('runs').select(['id', 'model_id']).orderBy('model_id').execute())
+      .filter((r) => r.model_id === 'm1' || r.model_id === 'm3')
+      .map((r) => r.id);
+    const res = await app.inject({ method: 'GET', url: `/v1/report?runs=${runIds.join(',')}&iterations=50`, headers: { authorization: `Bearer ${viewer}` } });
+    expect(res.statusCode).toBe(200);
+    const html = res.body;
+    expect(html).toContain('<h2>Arena ratings</h2>');
+    expect(html).toMatch(/<tr><td>m1<\/td><td>\d+<\/td>.*?<td>human<\/td><\/tr>/);
+    expect(html).toMatch(/<tr><td>m3<\/td><td>\d+<\/td>.*?<td>judge<\/td><\/tr>/);
+    expect(html).not.toContain('<tr><td>m2</td>');
+  }, 60_000);
 });

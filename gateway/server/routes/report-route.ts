@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import { loadLeaderboardArena, type ArenaFit } from '../../arena/leaderboard-arena.js';
 import { compareLimits, type ComparePool } from '../../compare/compare-pool.js';
+import { reportArenaRows } from '../../report/render-arena-table.js';
 import { loadRunOutcomes } from '../../compare/load-run-outcomes.js';
 import { mayReadReferences, sealedAccess } from '../../compare/sealed-view.js';
 import { EvalgateError } from '../../errors.js';
@@ -43,10 +45,17 @@ export async function reportRoute(app: FastifyInstance, opts: ReportRouteOptions
       const scopes = request.auth?.scopes ?? [];
       // Every run compared is on one dataset (compareRuns refuses others); its folder makes media paths relative.
       const mediaRoot = mayReadReferences(sealedAccess(scopes)) ? null : await datasetRootDir(app, runs[0]?.run.datasetId ?? null);
+      // Arena ratings beside the metrics, as on the leaderboard: aggregates of votes, fitted on the pool.
+      const fit: ArenaFit = (votes, o) => opts.pool.run({ kind: 'arena-ratings', votes, opts: o });
+      const arena = reportArenaRows(
+        await loadLeaderboardArena(app.store.db, app.evalgateConfig, {}, fit),
+        runs.map((r) => r.run.modelId),
+      );
       const html = await opts.pool.run({
         kind: 'report',
         input: {
           runs,
+          arena,
           opts: { by: q.by, samples: q.samples, iterations: q.iterations, seed: q.seed },
           scopes,
           minSliceSize: app.evalgateConfig.sealed?.minSliceSize,
