@@ -1,10 +1,11 @@
 import { extname } from 'node:path';
-import { sql, type Kysely } from 'kysely';
-import { containMediaPath, isContainmentProblem, type RealMediaFile } from '../../datasets/contain-media-path.js';
+import type { Kysely } from 'kysely';
+import { containMediaPath, isContainmentProblem } from '../../datasets/contain-media-path.js';
 import { EvalgateError } from '../errors.js';
 import { defaultPromptTemplates, renderPrompt } from '../models/prompt-templates.js';
 import { findDataset } from '../store/dataset-repo.js';
-import type { ArenaModality, Database, SampleMedia } from '../store/database.js';
+import { drawPresetSample } from '../store/arena-battle-repo.js';
+import type { ArenaModality, Database } from '../store/database.js';
 import type { BattleMedia, BattleMediaStore } from './battle-media-store.js';
 
 // A preset prompt: one sample drawn at random from a dataset of the battle's
@@ -47,17 +48,6 @@ const mimeByExt: Readonly<Record<string, string>> = {
   '.mov': 'video/quicktime',
 };
 
-interface DrawnRow {
-  sample_key: string;
-  task: keyof typeof defaultPromptTemplates;
-  question: string | null;
-  choices: string[] | null;
-  lang: string | null;
-  tags: string[];
-  media: SampleMedia[];
-  media_files: RealMediaFile[];
-}
-
 /**
  * Draws a sample of `modality` from a dataset (by name or id). A sealed
  * dataset's samples go to admin keys only, as everywhere else
@@ -74,18 +64,7 @@ export async function drawBattlePreset(
   const ds = await findDataset(db, datasetNameOrId);
   if (!ds) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: datasetNameOrId });
   if (ds.sealed && !access.isAdmin) throw new EvalgateError('EVALGATE_ERR_FORBIDDEN', { scope: 'admin' });
-  const kindFilter =
-    modality === 'text'
-      ? sql<boolean>`jsonb_array_length(media) = 0 and coalesce(question, '') <> ''`
-      : sql<boolean>`jsonb_array_length(media) = 1 and media->0->>'kind' = ${modality}`;
-  const row = (await db
-    .selectFrom('samples')
-    .select(['sample_key', 'task', 'question', 'choices', 'lang', 'tags', 'media', 'media_files'])
-    .where('dataset_id', '=', ds.id)
-    .where(kindFilter)
-    .orderBy(sql`random()`)
-    .limit(1)
-    .executeTakeFirst()) as DrawnRow | undefined;
+  const row = await drawPresetSample(db, ds.id, modality);
   if (!row) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `dataset ${ds.name} has no ${modality} sample to draw a preset prompt from` });
   const media: BattleMedia[] = [];
   const entry = row.media[0];

@@ -1,5 +1,5 @@
-import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { ArenaAnswersTable, ArenaBattlesTable, ArenaVotesTable, Database } from './database.js';
+import { sql, type Insertable, type Kysely, type Selectable } from 'kysely';
+import type { ArenaAnswersTable, ArenaBattlesTable, ArenaModality, ArenaVotesTable, Database, SampleMedia, SampleMediaFile, SampleTask } from './database.js';
 
 // Arena battles and their answers (migration 20261206000000_arena). Both
 // tables are append-only: a battle is one insert, each side's answer one more
@@ -67,4 +67,35 @@ export async function findBattleVote(db: Db, battleId: string): Promise<StoredBa
 /** The dedupe key of a battle's one vote. */
 export function battleVoteDedupeKey(battleId: string): string {
   return `battle:${battleId}`;
+}
+
+/** A dataset sample drawn as a preset prompt. */
+export interface PresetSampleRow {
+  sample_key: string;
+  task: SampleTask;
+  question: string | null;
+  choices: string[] | null;
+  lang: string | null;
+  tags: string[];
+  media: SampleMedia[];
+  media_files: SampleMediaFile[];
+}
+
+/**
+ * One sample of a dataset drawn at random among those of a modality: exactly
+ * one media file of that kind, or for `text` no media and a question.
+ */
+export async function drawPresetSample(db: Db, datasetId: string, modality: ArenaModality): Promise<PresetSampleRow | undefined> {
+  const kindFilter =
+    modality === 'text'
+      ? sql<boolean>`jsonb_array_length(media) = 0 and coalesce(question, '') <> ''`
+      : sql<boolean>`jsonb_array_length(media) = 1 and media->0->>'kind' = ${modality}`;
+  return (await db
+    .selectFrom('samples')
+    .select(['sample_key', 'task', 'question', 'choices', 'lang', 'tags', 'media', 'media_files'])
+    .where('dataset_id', '=', datasetId)
+    .where(kindFilter)
+    .orderBy(sql`random()`)
+    .limit(1)
+    .executeTakeFirst()) as PresetSampleRow | undefined;
 }
