@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
+import { realpath, rename, rm } from 'node:fs/promises';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { manifestSampleSchema } from '../manifest-schema.js';
 import { ManifestError } from '../parse-manifest.js';
@@ -23,7 +24,10 @@ export interface StreamedManifest {
  * place (relative inside `outDir`, absolute elsewhere) and each line passes the
  * schema again after that, so the bytes are the same as the in-memory pair's.
  * Bad lines are all reported together (RowProblems); nothing more is written
- * after the first.
+ * after the first. The manifest is written under a temporary name and renamed
+ * into place only when every line passed: a failed import never leaves a
+ * partial manifest, nor destroys one already there, and a source that is
+ * itself the output path is refused rather than truncated before it is read.
  */
 export async function writeManifestStreamed(
   sourceFile: string,
@@ -37,8 +41,21 @@ export async function writeManifestStreamed(
     const r = relative(outDir, p);
     return r !== '' && !r.startsWith('..') && !isAbsolute(r) ? r.split(sep).join('/') : p;
   };
+  const same = await realpath(sourceFile).then(
+    async (src) => src === (await realpath(manifestPath).catch(() => manifestPath)),
+    () => false,
+  );
+  if (same) {
+    throw new ManifestError(
+      sourceFile,
+      0,
+      'file',
+      `the source is the manifest this import would write (${manifestPath}); import it as a manifest, or copy it first`,
+    );
+  }
   const problems = new RowProblems('line');
-  const sink = createWriteStream(manifestPath);
+  const partial = `${manifestPath}.${process.pid}.partial`;
+  const sink = createWriteStream(partial);
   let count = 0;
   const full = (): boolean => limit !== undefined && count >= limit;
   try {
@@ -66,10 +83,16 @@ export async function writeManifestStreamed(
       if (lines.length > 0 && problems.count === 0 && !sink.write(`${lines.join('\n')}\n`)) await once(sink, 'drain');
       if (full()) break;
     }
-  } finally {
     sink.end();
     await once(sink, 'close');
+    problems.throwIfAny();
+    // An empty result is refused by the caller: nothing replaces what is there.
+    if (count > 0) await rename(partial, manifestPath);
+    else await rm(partial, { force: true });
+  } catch (err) {
+    sink.destroy();
+    await rm(partial, { force: true });
+    throw err;
   }
-  problems.throwIfAny();
   return { manifestPath, sampleCount: count };
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,5 +75,27 @@ describe('writeKaldiManifest (streamed Kaldi import)', () => {
       2,
       'utterance u9 has no entry in segments; also line 3: audio: utterance u8 has no entry in segments',
     ]);
+  });
+});
+
+describe('streamed manifest writing never loses what is there', () => {
+  it('refuses a source that is the manifest it would write, and leaves it intact', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eg-stream-same-'));
+    const source = join(dir, 'evalgate-manifest.jsonl');
+    const text = ['a', 'b', 'c'].map((id) => JSON.stringify({ id, task: 'asr', reference: 'x', audio: '/abs/a.wav' })).join('\n') + '\n';
+    await writeFile(source, text);
+    await expect(writeGenericJsonlManifest(source, {})).rejects.toThrow(/the source is the manifest this import would write/);
+    expect(await readFile(source, 'utf8')).toBe(text);
+  });
+
+  it('a bad line leaves no partial manifest and keeps the previous one', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eg-stream-bad-'));
+    const previous = '{"id":"old","task":"asr","reference":"x","audio":"/abs/o.wav"}\n';
+    await writeFile(join(dir, 'evalgate-manifest.jsonl'), previous);
+    const good = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ id: `s${i}`, task: 'asr', reference: 'x', audio: '/abs/a.wav' }));
+    await writeFile(join(dir, 'src.jsonl'), [...good, '{"id": "bad", "task": "asr"'].join('\n') + '\n');
+    await expect(writeGenericJsonlManifest(join(dir, 'src.jsonl'), {})).rejects.toThrow(/src\.jsonl/);
+    expect(await readFile(join(dir, 'evalgate-manifest.jsonl'), 'utf8')).toBe(previous);
+    expect((await readdir(dir)).sort()).toEqual(['evalgate-manifest.jsonl', 'src.jsonl']);
   });
 });
