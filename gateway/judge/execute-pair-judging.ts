@@ -168,8 +168,8 @@ export async function preparePairJudging(
   if (req.runs.length !== 2) throw bad(`--runs takes exactly two runs, A,B (got ${req.runs.length})`);
   const [idA, idB] = [await resolveRunId(db, req.runs[0]!), await resolveRunId(db, req.runs[1]!)];
   if (idA === idB) throw bad(`--runs names run ${idA} twice: pairwise judging compares two different runs`);
-  const sourceA = await getRun(db, idA);
-  const sourceB = await getRun(db, idB);
+  let sourceA = await getRun(db, idA);
+  let sourceB = await getRun(db, idB);
   if (!sourceA) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'run', id: req.runs[0]! });
   if (!sourceB) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'run', id: req.runs[1]! });
   for (const r of [sourceA, sourceB]) {
@@ -186,12 +186,19 @@ export async function preparePairJudging(
   const settings = pairJudgeSettingsOf(judgeModel);
   const srcOf = (r: Run): PairSourceRun => ({ runId: r.id, modelId: r.model_id, task: r.task, configHash: r.config_hash });
   const sourceRuns = { a: srcOf(sourceA), b: srcOf(sourceB) };
+  // A judge grading its own answers favours them: refused.
+  for (const r of [sourceA, sourceB]) {
+    if (r.model_id === judgeModel.id) throw bad(`the judge ${judgeModel.id} is one of the compared models (run ${r.id}); choose another judge`);
+  }
+  // The pair is one comparison whichever way it is named: `--runs B,A` continues the `--runs A,B` run
+  // (in its stored order) instead of casting the same judge's votes on the same samples a second time.
   const configHash = createHash('sha256')
-    .update(stableJson({ kind: judgePairTaskName, sourceRuns: [sourceA.id, sourceB.id], judgeModel: redactModelConfig(judgeModel), judge: settings }))
+    .update(stableJson({ kind: judgePairTaskName, sourceRuns: [sourceA.id, sourceB.id].sort(), judgeModel: redactModelConfig(judgeModel), judge: settings }))
     .digest('hex');
   const model = await createModel(judgeModel);
   let run = req.forceNew ? undefined : await findRunByConfigHash(db, configHash);
   const resumed = run !== undefined;
+  if (run && (run.config as unknown as PairJudgeRunConfig).sourceRuns?.a.runId === sourceB.id) [sourceA, sourceB] = [sourceB, sourceA];
   if (!run) {
     const cfg: PairJudgeRunConfig = {
       kind: 'judge-pair',

@@ -239,6 +239,21 @@ describe.each(backends.filter((b) => b.name === 'pglite' || hasPostgres))('evalg
     expect(await listArenaVotes(ts.store.db, { judgeRunId: prepared.run.id })).toHaveLength(15);
   });
 
+  it('naming the pair the other way round continues the same run in its stored order; a judge may not grade its own answers', async () => {
+    const forward = await preparePairJudging(ts.store.db, config, { runs: [runA, runB] }, (m) => createModel(m));
+    const reversed = await preparePairJudging(ts.store.db, config, { runs: [runB, runA] }, (m) => createModel(m));
+    expect(reversed.resumed).toBe(true);
+    expect(reversed.run.id).toBe(forward.run.id);
+    expect([reversed.sourceA.id, reversed.sourceB.id]).toEqual([runA, runB]);
+    const votes = (await listArenaVotes(ts.store.db, { source: 'judge' })).length;
+    await executePairJudging(ts.store.db, reversed, { concurrency: 2, timeoutMs: 5000, retry });
+    expect((await listArenaVotes(ts.store.db, { source: 'judge' })).length).toBe(votes);
+    const selfJudge = configSchema.parse({ ...config, judge: { model: 'model-b' } });
+    await expect(preparePairJudging(ts.store.db, selfJudge, { runs: [runA, runB] }, (m) => createModel(m))).rejects.toThrow(
+      /the judge model-b is one of the compared models/,
+    );
+  });
+
   it('records the judge settings and the two runs; the run scores as A’s win rate; compare warns on a different judge', async () => {
     const prepared = await preparePairJudging(ts.store.db, config, { runs: [runA, runB] }, (m) => createModel(m));
     const cfg = prepared.run.config as unknown as PairJudgeRunConfig;
