@@ -1,4 +1,4 @@
-import { extname } from 'node:path';
+import { basename, extname } from 'node:path';
 import type { Kysely } from 'kysely';
 import { containMediaPath, isContainmentProblem } from '../../datasets/contain-media-path.js';
 import { EvalgateError } from '../errors.js';
@@ -62,18 +62,20 @@ export async function drawBattlePreset(
   access: { readonly isAdmin: boolean },
 ): Promise<BattlePreset> {
   const ds = await findDataset(db, datasetNameOrId);
-  if (!ds) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: datasetNameOrId });
-  if (ds.sealed && !access.isAdmin) throw new EvalgateError('EVALGATE_ERR_FORBIDDEN', { scope: 'admin' });
+  // A sealed set answers a non-admin as an unknown one does: the error does not tell which names exist.
+  if (!ds || (ds.sealed && !access.isAdmin)) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: datasetNameOrId });
   const row = await drawPresetSample(db, ds.id, modality);
   if (!row) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `dataset ${ds.name} has no ${modality} sample to draw a preset prompt from` });
   const media: BattleMedia[] = [];
   const entry = row.media[0];
   if (entry && modality !== 'text') {
-    if (!ds.root_dir) throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: entry.path });
+    // Recorded paths may be absolute server paths: only an admin is told them.
+    const shown = access.isAdmin ? entry.path : basename(entry.path);
+    if (!ds.root_dir) throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: shown });
     // The file recorded at import, by the same rule as the media route and the runner.
     const recorded = row.media_files[0];
     const real = await containMediaPath(ds.root_dir, entry.path, recorded ? { recorded } : {});
-    if (isContainmentProblem(real)) throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: entry.path });
+    if (isContainmentProblem(real)) throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: shown });
     media.push(await store.placeFile(real.realPath, modality, mimeByExt[extname(real.realPath).toLowerCase()] ?? 'application/octet-stream'));
   }
   const template = defaultPromptTemplates[row.task] ?? '{question}';
