@@ -10,7 +10,9 @@ import { sql, type Kysely } from 'kysely';
 //   drawn from a dataset with its hidden capability tags), the two models in
 //   their shown order (model_a is the left/A side), who created it, when.
 // - arena_answers: one row per side once that model finished (or failed),
-//   with its latencies and answer style (for style control).
+//   with its latencies and answer style (for style control). A spoken answer
+//   is its audio (output_media); the model's own transcript of it is kept in
+//   spoken_transcript for the identity-word check only, never shown.
 // - arena_votes: one row per vote. Human votes point at a battle; judge votes
 //   (`evalgate judge --pairwise`) point at the judge run and sample instead.
 //   `dedupe_key` makes a retried write idempotent (one vote per battle; one
@@ -49,6 +51,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('ok', 'failed')`))
     .addColumn('output_text', 'text')
     .addColumn('output_media', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+    .addColumn('spoken_transcript', 'text')
     .addColumn('error', 'jsonb')
     .addColumn('latency_first_token_ms', 'double precision')
     .addColumn('latency_total_ms', 'double precision')

@@ -5,6 +5,8 @@ import type { EvalgateConfig, ModelConfig } from '../config/config-schema.js';
 import { EvalgateError } from '../errors.js';
 import { createModel as createModelDefault } from '../models/create-model.js';
 import { finishedWithError, streamCutOff } from '../models/spec/finish-error.js';
+import { encodeWav16 } from '../../experts/audio-features/wav-file.js';
+import { decodeAudioBuffer } from '../media/decode-audio.js';
 import { pcm16AsWav } from '../models/media/pcm16-wav.js';
 import type { ModelResult, ModelV1, SpokenAudio } from '../models/spec/model-v1.js';
 import { AdaptiveConcurrency } from '../runner/adaptive-concurrency.js';
@@ -252,16 +254,18 @@ export class BattleService {
         },
       );
       if (call.ok) {
-        const text = call.value.result.text;
-        // A spoken answer is played to the voter: kept as the side's media, like prompt media.
+        // A spoken answer is played to the voter, re-encoded to one WAV format whatever the provider sent (its
+        // container would hint at the provider), and shown without text: some adapters send their own transcript
+        // as text, others none, which would tell the sides apart. That transcript is kept for the identity check.
         const audio = call.value.result.audio;
-        const spoken = audio ? await this.#o.media.putBytes(...spokenAnswerFile(audio)) : undefined;
+        const spoken = audio ? await this.#o.media.putBytes(await canonicalSpokenWav(audio, signal), '.wav', 'audio', 'audio/wav') : undefined;
+        const text = audio ? '' : call.value.result.text;
         row = {
           battle_id: battle.id,
           side,
           status: 'ok',
           output_text: text,
-          ...(spoken ? { output_media: JSON.stringify([spoken]) } : {}),
+          ...(spoken ? { output_media: JSON.stringify([spoken]), spoken_transcript: audio?.selfTranscript ?? call.value.result.text } : {}),
           latency_first_token_ms: call.value.firstTokenMs ?? null,
           latency_total_ms: performance.now() - startedMs,
           style: { length: text.length, ...markdownStyleCounts(text) },
@@ -355,9 +359,9 @@ function failedRow(battleId: string, side: BattleSide, code: string, message: st
   return { battle_id: battleId, side, status: 'failed', output_text: null, error: { code, message }, latency_total_ms: performance.now() - startedMs };
 }
 
-/** File bytes, extension, kind and MIME type of a spoken answer; raw PCM gets a WAV header so browsers play it. */
-function spokenAnswerFile(audio: SpokenAudio): [Uint8Array, string, 'audio', string] {
-  if (audio.mimeType === 'audio/pcm') return [pcm16AsWav(audio.data, audio.sampleRateHz ?? 24_000), 'wav', 'audio', 'audio/wav'];
-  const ext = ({ 'audio/wav': 'wav', 'audio/mpeg': 'mp3', 'audio/flac': 'flac', 'audio/ogg': 'ogg' } as Record<string, string>)[audio.mimeType] ?? 'bin';
-  return [audio.data, ext, 'audio', audio.mimeType];
+/** A spoken answer as 24 kHz mono 16-bit WAV, decoded by ffmpeg from whatever the provider sent (raw PCM gets a header first). */
+async function canonicalSpokenWav(audio: SpokenAudio, signal: AbortSignal): Promise<Uint8Array> {
+  const bytes = audio.mimeType === 'audio/pcm' ? pcm16AsWav(audio.data, audio.sampleRateHz ?? 24_000) : audio.data;
+  const decoded = await decodeAudioBuffer(bytes, { sampleRateHz: 24_000, signal, label: 'spoken answer' });
+  return encodeWav16(decoded.samples, decoded.sampleRateHz);
 }

@@ -92,7 +92,8 @@ export async function castBattleVote(
   if (!a || !b)
     throw new EvalgateError('EVALGATE_ERR_ARENA_NOT_VOTABLE', { id: battle.id, detail: 'an answer is still being generated; vote once both are in' });
 
-  const leak = findIdentityWord([battle.prompt_text, a.output_text, b.output_text], opts.identityWords);
+  // A spoken answer names its model in its audio: its own transcript is checked too.
+  const leak = findIdentityWord([battle.prompt_text, a.output_text, b.output_text, a.spoken_transcript, b.spoken_transcript], opts.identityWords);
   const now = opts.now?.() ?? new Date();
   const cast = leak === undefined ? await countVotesSince(db, voterKey, startOfUtcDay(now)) : 0;
   const excludedReason = leak !== undefined ? 'identity-leak' : cast >= opts.maxVotesPerDay ? 'voter-daily-cap' : null;

@@ -226,6 +226,8 @@ export interface ArenaAnswersTable {
   status: 'ok' | 'failed';
   output_text: string | null;
   output_media: JsonDefault<ArenaMedia[]>;
+  /** A spoken answer's own transcript (the model's words about its audio): read by the identity-word check only, never shown. */
+  spoken_transcript: ColumnType<string | null, string | null | undefined, string | null>;
   error: Json<{ code?: string; message: string } | null> | null;
   latency_first_token_ms: number | null;
   latency_total_ms: number | null;

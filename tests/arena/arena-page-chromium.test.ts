@@ -646,6 +646,13 @@ describe.skipIf(!hasChromium)('the arena page in Chromium: an audio answer must 
       const battle = await ts.store.db.selectFrom('arena_battles').selectAll().executeTakeFirstOrThrow();
       expect(audioSide === 'A' ? battle.model_a : battle.model_b).toBe(bravo.id);
       expect(await page.textContent('#revealed-B')).toBe(`Model B was ${battle.model_b}`);
+      // The spoken side is stored as one canonical WAV with no text shown; the model's own transcript is kept
+      // privately for the identity-word check.
+      const spoken = await ts.store.db.selectFrom('arena_answers').selectAll().where('side', '=', audioSide).executeTakeFirstOrThrow();
+      expect(spoken.output_text).toBe('');
+      expect(spoken.spoken_transcript).toBe(bravo.text);
+      expect(spoken.output_media.map((m) => m.mime)).toEqual(['audio/wav']);
+      expect(before).not.toContain(bravo.text);
       await mkdir('test-artifacts', { recursive: true });
       await page.screenshot({ path: 'test-artifacts/arena-page-audio-answer.png', fullPage: true });
       expect(refused).toEqual([]);
