@@ -235,6 +235,13 @@ export async function prepareRun(
   };
   if (req.resume) {
     const ctx = await loadRunContext(db, config, req.resume);
+    const asrNow = ctx.config.speech ? (findModelConfig(config, ctx.config.speech.asrModelId)?.model ?? ctx.config.speech.asr) : undefined;
+    // One run, one expert: a continued run whose expert's settings changed would mix two experts' transcripts.
+    if (ctx.config.speech && asrNow && stableJson(redactModelConfig(asrNow)) !== stableJson(ctx.config.speech.asr)) {
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+        detail: `run ${ctx.run.id} heard its spoken answers with ${ctx.config.speech.asrModelId} as configured then; its settings have changed since, so continuing would mix two experts' transcripts: start a new run`,
+      });
+    }
     await takeOver(ctx.run.id);
     const model = await loadModel(ctx.modelConfig);
     const dataset = await getDatasetById(db, ctx.config.dataset.id);
@@ -254,7 +261,7 @@ export async function prepareRun(
     await assertRunMediaReadable(db, dataset, await pendingKeys(db, ctx.run.id, cfg));
     if (cfg !== ctx.config) await updateRunConfig(db, ctx.run.id, cfg);
     await markRunRunning(db, ctx.run.id, ctx.run.warnings);
-    const speech = cfg.speech ? await speechSettings(config, findModelConfig(config, cfg.speech.asrModelId)?.model ?? cfg.speech.asr, loadModel) : undefined;
+    const speech = ctx.config.speech && asrNow ? await speechSettings(config, asrNow, loadModel) : undefined;
     return { ...ctx, config: cfg, resumed: true, model, executor, ...(speech ? { speech } : {}) };
   }
   if (!req.modelId) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--model is required (or --resume RUN_ID)' });

@@ -253,7 +253,11 @@ export class SampleProcessor {
     } catch (err) {
       return {
         code: 'transcribe',
-        message: scrubPaths(`the spoken answer could not be transcribed: ${(err as Error).message}`, resolve(this.#o.build.rootDir)),
+        // Stored errors are shown to viewers: neither the dataset's nor the spoken-answers folder's server path.
+        message: scrubPaths(
+          scrubPaths(`the spoken answer could not be transcribed: ${(err as Error).message}`, resolve(speech.mediaDir)),
+          resolve(this.#o.build.rootDir),
+        ),
         retryable: false,
       };
     }
