@@ -138,6 +138,12 @@ export class BattleService {
     let media: BattleMedia[] = [];
     let preset: Awaited<ReturnType<typeof drawBattlePreset>> | undefined;
     if (input.preset?.dataset) {
+      // Presets read datasets, which need a key: a keyless caller of a public arena draws only from the datasets
+      // the operator opened for it, and any other name is answered as an unknown dataset.
+      const keyless = caller.identity.startsWith('public:');
+      if (keyless && !this.#o.config.arena.publicPresetDatasets.includes(input.preset.dataset)) {
+        throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: input.preset.dataset });
+      }
       preset = await drawBattlePreset(this.#o.db, input.preset.dataset, modality, this.#o.media, { isAdmin: caller.isAdmin });
       text = preset.text;
       media = [...preset.media];

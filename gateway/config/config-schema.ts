@@ -111,6 +111,8 @@ export const configSchema = z
       .object({
         /** Opens battle creation and voting to callers without a key, under per-address rate limits. */
         public: z.boolean().default(false),
+        /** Datasets (names or ids) a keyless caller of a public arena may draw preset prompts from; none by default (presets read datasets, which otherwise need a key). */
+        publicPresetDatasets: z.array(z.string().min(1)).default([]),
         /** Model ids (from `models`) eligible per modality; two are drawn at random for each battle. */
         models: z
           .object({ text: z.array(z.string()), audio: z.array(z.string()), image: z.array(z.string()), video: z.array(z.string()) })
@@ -160,6 +162,7 @@ export const configSchema = z
       .strict()
       .default({
         public: false,
+        publicPresetDatasets: [],
         models: {},
         maxVotesPerDay: 200,
         maxUploadBytes: 25 * 1024 * 1024,

@@ -358,7 +358,11 @@ describe.skipIf(!hasChromium)('the arena page in Chromium with arena.public and 
         { id: alpha.id, adapter: 'openai-chat', kind: 'generalist', baseUrl: alphaServer.baseUrl, model: alpha.upstream },
         { id: bravo.id, adapter: 'openai-chat', kind: 'generalist', baseUrl: bravoServer.baseUrl, model: bravo.upstream },
       ],
-      arena: { public: true, models: { text: [alpha.id, bravo.id], image: [alpha.id, bravo.id], video: [alpha.id, bravo.id] } },
+      arena: {
+        public: true,
+        publicPresetDatasets: ['arena-presets'],
+        models: { text: [alpha.id, bravo.id], image: [alpha.id, bravo.id], video: [alpha.id, bravo.id] },
+      },
     });
     // A picture to upload, and an open dataset with one image sample (tagged) to draw a preset prompt from.
     const root = await mkdtemp(join(tmpdir(), 'evalgate-arena-preset-'));
