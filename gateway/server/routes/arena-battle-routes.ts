@@ -44,6 +44,8 @@ const tokenHeader = 'x-arena-token';
 const maxSseBufferBytes = 1024 * 1024;
 /** Battle media up to this size is read whole before it is sent (uploads are at most arena.maxUploadBytes). */
 const maxBufferedMediaBytes = 64 * 1024 * 1024;
+/** All battle media held in memory at once by those reads, per server; more answers 429 with Retry-After. */
+const maxBufferedMediaTotalBytes = 256 * 1024 * 1024;
 
 const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 64 } }, required: ['id'] } as const;
 
@@ -76,6 +78,7 @@ function rejectUnknownFields(body: unknown): void {
  * handler here decides who the caller is and what it may reach.
  */
 export async function arenaBattleRoutes(app: FastifyInstance, opts: ArenaBattleRoutesOptions = {}): Promise<void> {
+  let bufferedMediaBytes = 0;
   const config = app.evalgateConfig;
   const links = opts.links ?? createBattleLinks();
   const events = new BattleEvents();
@@ -282,9 +285,18 @@ export async function arenaBattleRoutes(app: FastifyInstance, opts: ArenaBattleR
       if (opened.sizeBytes > maxBufferedMediaBytes) return reply.send(opened.handle.createReadStream());
       // Read whole (asynchronously) below that size: a FileHandle read stream sent here was seen, in about one
       // run in two, to write every byte and never end, so the response stayed open (tests/arena/battle-media.test.ts).
+      // The bytes held at once by such reads are bounded: signed links need no key, so parallel GETs of a large
+      // file would otherwise hold one copy each.
+      if (bufferedMediaBytes + opened.sizeBytes > maxBufferedMediaTotalBytes) {
+        await opened.handle.close();
+        void reply.header('retry-after', '1');
+        throw new EvalgateError('EVALGATE_ERR_RATE_LIMITED', { detail: 'too many arena media files are being read at once; retry in a moment' });
+      }
+      bufferedMediaBytes += opened.sizeBytes;
       try {
         return await reply.send(await opened.handle.readFile());
       } finally {
+        bufferedMediaBytes -= opened.sizeBytes;
         await opened.handle.close();
       }
     },
