@@ -1,4 +1,6 @@
 import type { ModelConfig } from '../config/config-schema.js';
+import { EvalgateError } from '../errors.js';
+import { answersInSpeech } from '../models/answers-in-speech.js';
 import type { ModelV1 } from '../models/spec/model-v1.js';
 import type { RealtimeModelV1 } from '../models/spec/realtime-model-v1.js';
 
@@ -30,6 +32,13 @@ export function registerLiveModelProvider(adapter: string, provider: LiveModelPr
 
 /** Resolves a configured model to a live model; the built-in adapters are imported lazily. */
 export async function resolveLiveModel(config: ModelConfig): Promise<LiveModel> {
+  // Live sessions score text: a model answering in speech would be scored on its own transcript of it, which is
+  // never the answer (docs/spoken-answers.md). Refused until live sessions hear spoken answers.
+  if (answersInSpeech(config)) {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+      detail: `model ${config.id} answers in speech; live sessions score text answers only (use \`evalgate run --asr-model\` for spoken answers)`,
+    });
+  }
   const provider = providers.get(config.adapter);
   if (provider) return provider(config);
   // Imported lazily: the adapters (and their heavy dependencies) stay out of start-up.
