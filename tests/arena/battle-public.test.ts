@@ -58,5 +58,12 @@ describe('a public arena (PGlite)', () => {
     expect(limited.body.error.code).toBe('EVALGATE_ERR_RATE_LIMITED');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect((await create(gw.keys.submitter2)).status).toBe(201);
+    // The limit is applied before the body is read: a limited caller's upload is not even parsed (429, not 400).
+    const unread = await fetch(`${gw.baseUrl}/v1/arena/battles`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"modality": "audio", "media": ',
+    });
+    expect(unread.status).toBe(429);
   });
 });

@@ -165,6 +165,14 @@ export async function arenaBattleRoutes(app: FastifyInstance, opts: ArenaBattleR
     {
       // The upload travels as base64 inside the JSON body.
       bodyLimit: Math.ceil(config.arena.maxUploadBytes / 3) * 4 + 64 * 1024,
+      // Who may create, and the per-caller rate limit, are decided before the body is read: an upload may be tens
+      // of megabytes, parsed in a worker queue shared by every caller, which a limited caller must not fill.
+      preParsing: async (request, reply, payload) => {
+        const caller = callerOf(request);
+        if (!caller.mayVote) throw new EvalgateError('EVALGATE_ERR_FORBIDDEN', { scope: 'submitter' });
+        limit(battleLimiter, caller, reply, 'battles');
+        return payload;
+      },
       // fastify's validator drops unknown fields silently; a misspelt field must be an error instead.
       preValidation: async (request) => rejectUnknownFields(request.body),
       schema: {
@@ -187,9 +195,8 @@ export async function arenaBattleRoutes(app: FastifyInstance, opts: ArenaBattleR
       },
     },
     async (request, reply) => {
+      // Allowed and counted against the rate limit in preParsing, before the body was read.
       const caller = callerOf(request);
-      if (!caller.mayVote) throw new EvalgateError('EVALGATE_ERR_FORBIDDEN', { scope: 'submitter' });
-      limit(battleLimiter, caller, reply, 'battles');
       const { battle } = await service.create(request.body, { identity: caller.identity, isAdmin: caller.isAdmin });
       const body = {
         id: battle.id,
