@@ -91,6 +91,8 @@ describe('a folder with no configuration', () => {
       configFile: null,
       database: { backend: 'pglite', location: join(home, '.evalgate', 'db'), exists: true },
       cacheDir: join(home, '.evalgate', 'cache'),
+      // No database left behind where --config would have moved it from (gateway/config/moved-project-data.ts).
+      moved: [],
     });
     const text = await cli(['doctor'], sub);
     expect(text.stdout).toMatch(new RegExp(`^ok +home +${home} \\(found by searching upward`, 'm'));

@@ -157,7 +157,11 @@ for (const backend of backends) {
         const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ ...migrations }) } });
         const down = await migrator.migrateTo('20261204170000_task_as_text');
         expect(down.error).toBeUndefined();
-        expect(down.results?.map((r) => r.migrationName)).toEqual(['20261205010000_dataset_digest_version', '20261204210000_sample_human_answers']);
+        expect(down.results?.map((r) => r.migrationName)).toEqual([
+          '20261206000000_arena',
+          '20261205010000_dataset_digest_version',
+          '20261204210000_sample_human_answers',
+        ]);
         expect(await hasColumn()).toBe(false);
         const up = await migrator.migrateToLatest();
         expect(up.error).toBeUndefined();
