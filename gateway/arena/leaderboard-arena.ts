@@ -3,6 +3,7 @@
 // otherwise, always labelled with its source, and never a blend of the two.
 import type { Kysely } from 'kysely';
 import type { EvalgateConfig } from '../config/config-schema.js';
+import { modelIdOfLabel } from '../compare/answer-condition.js';
 import type { Database } from '../store/database.js';
 import type { ArenaRatings, ArenaRatingsOptions } from '../../scorers/arena/compute-arena-ratings.js';
 import { computeArenaRatings } from '../../scorers/arena/compute-arena-ratings.js';
@@ -62,7 +63,8 @@ export async function loadLeaderboardArena(
 
 /** Boards with each entry's `arena` column (null when the model has no arena rating); the board type is kept. */
 export function withArenaColumns<B extends { readonly entries: readonly { readonly modelId: string }[] }>(boards: readonly B[], arena: LeaderboardArena): B[] {
-  return boards.map((b) => ({ ...b, entries: b.entries.map((e) => ({ ...e, arena: arena.byModel.get(e.modelId) ?? null })) }) as B);
+  // A model answering in speech is labelled `MODEL (speech)` on boards; its arena rating is the model's.
+  return boards.map((b) => ({ ...b, entries: b.entries.map((e) => ({ ...e, arena: arena.byModel.get(modelIdOfLabel(e.modelId)) ?? null })) }) as B);
 }
 
 /** `1234 [1200–1260] #1 human` for tables. */

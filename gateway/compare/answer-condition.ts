@@ -15,3 +15,8 @@ export function answerConditionOf(config: Readonly<Record<string, unknown>> | nu
 export function conditionModelLabel(modelId: string, config: Readonly<Record<string, unknown>> | null | undefined): string {
   return answerConditionOf(config) === 'speech' ? `${modelId} (speech)` : modelId;
 }
+
+/** The model id behind a label of {@link conditionModelLabel} (arena ratings are per model, whichever condition). */
+export function modelIdOfLabel(label: string): string {
+  return label.endsWith(' (speech)') ? label.slice(0, -' (speech)'.length) : label;
+}

@@ -1,4 +1,5 @@
 import type { LeaderboardArena, ModelArenaRating } from '../arena/leaderboard-arena.js';
+import { modelIdOfLabel } from '../compare/answer-condition.js';
 
 /** One row of the report's arena table. */
 export interface ReportArenaRow extends ModelArenaRating {
@@ -28,7 +29,7 @@ export function renderArenaTable(rows: readonly ReportArenaRow[]): string {
 /** The arena ratings of the compared models that have one (the CLI report and GET /v1/report). */
 export function reportArenaRows(arena: LeaderboardArena, models: readonly string[]): ReportArenaRow[] {
   return [...new Set(models)].flatMap((model) => {
-    const a = arena.byModel.get(model);
+    const a = arena.byModel.get(modelIdOfLabel(model));
     return a ? [{ model, ...a }] : [];
   });
 }

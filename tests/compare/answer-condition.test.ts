@@ -2,7 +2,7 @@
 // `config.speech` from `run --asr-model`) are two conditions: two leaderboard
 // entries and two labelled runs in a comparison, never one replacing the other.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerConditionOf, conditionModelLabel } from '../../gateway/compare/answer-condition.js';
+import { answerConditionOf, conditionModelLabel, modelIdOfLabel } from '../../gateway/compare/answer-condition.js';
 import { formatLeaderboards } from '../../gateway/compare/format-leaderboards.js';
 import { computeLeaderboards, loadLeaderboardInput } from '../../gateway/compare/leaderboard.js';
 import { loadRunOutcomes } from '../../gateway/compare/load-run-outcomes.js';
@@ -46,6 +46,8 @@ describe('answered in text vs answered in speech', () => {
     expect(answerConditionOf(null)).toBe('text');
     expect(conditionModelLabel('gpt-4o', { speech: {} })).toBe('gpt-4o (speech)');
     expect(conditionModelLabel('gpt-4o', {})).toBe('gpt-4o');
+    expect(modelIdOfLabel('gpt-4o (speech)')).toBe('gpt-4o');
+    expect(modelIdOfLabel('gpt-4o')).toBe('gpt-4o');
   });
 
   it('ranks both conditions of one model as separate entries', async () => {
