@@ -1,4 +1,5 @@
 import { basename, extname } from 'node:path';
+import { MIME } from '../runner/build-request.js';
 import type { Kysely } from 'kysely';
 import { containMediaPath, isContainmentProblem } from '../../datasets/contain-media-path.js';
 import { EvalgateError } from '../errors.js';
@@ -31,23 +32,6 @@ export interface BattlePreset {
   readonly tags: readonly string[];
 }
 
-const mimeByExt: Readonly<Record<string, string>> = {
-  '.wav': 'audio/wav',
-  '.flac': 'audio/flac',
-  '.mp3': 'audio/mpeg',
-  '.ogg': 'audio/ogg',
-  '.opus': 'audio/ogg',
-  '.m4a': 'audio/mp4',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.webp': 'image/webp',
-  '.mp4': 'video/mp4',
-  '.webm': 'video/webm',
-  '.mkv': 'video/x-matroska',
-  '.mov': 'video/quicktime',
-};
-
 /**
  * Draws a sample of `modality` from a dataset (by name or id). A sealed
  * dataset's samples go to admin keys only, as everywhere else
@@ -76,7 +60,7 @@ export async function drawBattlePreset(
     const recorded = row.media_files[0];
     const real = await containMediaPath(ds.root_dir, entry.path, recorded ? { recorded } : {});
     if (isContainmentProblem(real)) throw new EvalgateError('EVALGATE_ERR_MEDIA_NOT_FOUND', { path: shown });
-    media.push(await store.placeFile(real.realPath, modality, mimeByExt[extname(real.realPath).toLowerCase()] ?? 'application/octet-stream'));
+    media.push(await store.placeFile(real.realPath, modality, MIME[extname(real.realPath).toLowerCase()] ?? 'application/octet-stream'));
   }
   const template = defaultPromptTemplates[row.task] ?? '{question}';
   const text = renderPrompt(template, row).trim();

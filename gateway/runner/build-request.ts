@@ -78,7 +78,8 @@ const passThroughAudioMime = new Set(['audio/wav', 'audio/mpeg']);
 /** Default video handling: 8 uniformly sampled frames. */
 export const defaultVideoOptions: VideoInputOptions = Object.freeze({ mode: 'frames', strategy: 'uniform', count: 8 });
 
-const MIME: Record<string, string> = {
+/** MIME type by media file extension (lower case, with the dot): requests, and the arena's preset media. */
+export const MIME: Readonly<Record<string, string>> = {
   '.wav': 'audio/wav',
   '.mp3': 'audio/mpeg',
   '.flac': 'audio/flac',
