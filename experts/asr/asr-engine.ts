@@ -18,12 +18,33 @@ export interface AsrResult {
   readonly language?: string;
 }
 
+/** One recognised word with its time span (Full-Duplex-Bench's `chunks[]` entry). */
+export interface TimedAsrWord {
+  /** The word as recognised, without alternate-pronunciation marks. */
+  readonly text: string;
+  /** Onset, seconds from the start of the audio given. */
+  readonly startS: number;
+  /** Offset, seconds from the start of the audio given. */
+  readonly endS: number;
+}
+
+/** What a word-timed transcription returns. */
+export interface TimedAsrResult extends AsrResult {
+  /** The recognised words in time order; fillers and silences are left out. */
+  readonly words: TimedAsrWord[];
+}
+
 /** A loaded local ASR model. */
 export interface AsrEngine {
   /** Which family this is. */
   readonly kind: AsrKind;
   /** Transcribes mono samples at any sample rate (resampled as the model needs). */
   transcribe(samples: Float32Array, sampleRateHz: number, opts?: TranscribeOptions): Promise<AsrResult>;
+  /**
+   * Transcribes and times each word. Only families whose decoder knows where
+   * words lie implement it (pocketsphinx, CTC); Whisper ONNX does not.
+   */
+  transcribeWords?(samples: Float32Array, sampleRateHz: number, opts?: TranscribeOptions): Promise<TimedAsrResult>;
 }
 
 /** The supported families. */

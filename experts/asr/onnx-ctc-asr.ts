@@ -6,7 +6,7 @@ import type { OnnxDevice } from '../onnx/onnx-runtime.js';
 import { outputAt } from '../onnx/session-io.js';
 import { computeFbank, type FbankOptions } from '../audio-features/log-mel-fbank.js';
 import { resample } from '../audio-features/streaming-resampler.js';
-import { AsrModelError, throwIfAborted, type AsrEngine, type AsrResult, type TranscribeOptions } from './asr-engine.js';
+import { AsrModelError, throwIfAborted, type AsrEngine, type AsrResult, type TimedAsrResult, type TranscribeOptions } from './asr-engine.js';
 import { ctcGreedyDecode, loadCtcVocabulary, type CtcVocabulary } from './ctc-vocabulary.js';
 import { readOnnxMetadata } from './onnx-metadata.js';
 
@@ -88,7 +88,35 @@ export class OnnxCtcAsr implements AsrEngine {
   }
 
   async transcribe(samples: Float32Array, sampleRateHz: number, opts: TranscribeOptions = {}): Promise<AsrResult> {
-    throwIfAborted(opts.signal);
+    const { scores, frames, width, classMajor } = await this.#scores(samples, sampleRateHz, opts.signal);
+    return { text: ctcGreedyDecode(scores, frames, width, this.#vocab, classMajor).text };
+  }
+
+  /**
+   * Greedy CTC with frame positions: a word runs from the first frame of its
+   * first token to the last frame of its last token, and a frame lasts the
+   * audio's duration divided by the output frames (20 ms for wav2vec2, 40 or
+   * 80 ms for subsampled NeMo/sherpa models). CTC peaks are sharp, so a word's
+   * span can be shorter than its sound by a frame or two at each side.
+   */
+  async transcribeWords(samples: Float32Array, sampleRateHz: number, opts: TranscribeOptions = {}): Promise<TimedAsrResult> {
+    const { scores, frames, width, classMajor, durationS } = await this.#scores(samples, sampleRateHz, opts.signal);
+    const text = ctcGreedyDecode(scores, frames, width, this.#vocab, classMajor).text;
+    const strideS = frames > 0 ? durationS / frames : 0;
+    const words = ctcWordFrames(scores, frames, width, this.#vocab, classMajor).map((w) => ({
+      text: w.text,
+      startS: roundMs(w.firstFrame * strideS),
+      endS: roundMs((w.lastFrame + 1) * strideS),
+    }));
+    return { text, words };
+  }
+
+  async #scores(
+    samples: Float32Array,
+    sampleRateHz: number,
+    signal: AbortSignal | undefined,
+  ): Promise<{ scores: Float32Array; frames: number; width: number; classMajor: boolean; durationS: number }> {
+    throwIfAborted(signal);
     const fe = this.frontEnd;
     const audio = resample(samples, sampleRateHz, fe.sampleRateHz);
     const feeds: Record<string, TensorLike> = {};
@@ -110,7 +138,7 @@ export class OnnxCtcAsr implements AsrEngine {
       else throw new AsrModelError(name, `unexpected model input "${name}"; inputs are ${this.#session.inputNames.join(', ')}`);
     }
     const out = await this.#session.run(feeds);
-    throwIfAborted(opts.signal);
+    throwIfAborted(signal);
     const scores = outputAt(this.#session, out, 0);
     if (!scores) throw new AsrModelError('model.onnx', `the run returned no output (outputs are ${this.#session.outputNames.join(', ')})`);
     const dims = scores.dims;
@@ -127,8 +155,69 @@ export class OnnxCtcAsr implements AsrEngine {
     if (scores.data.length < frames * width) {
       throw new AsrModelError('model.onnx', `the output holds ${scores.data.length} scores, fewer than its shape [${dims.join(', ')}] needs`);
     }
-    return { text: ctcGreedyDecode(scores.data as Float32Array, frames, width, this.#vocab, classMajor).text };
+    return { scores: scores.data as Float32Array, frames, width, classMajor, durationS: audio.length / fe.sampleRateHz };
   }
+}
+
+/** A word of a greedy CTC decode, by output frame. */
+export interface CtcWordFrames {
+  /** The word's text (its tokens joined, word markers removed). */
+  readonly text: string;
+  /** First frame of its first token. */
+  readonly firstFrame: number;
+  /** Last frame of its last token (repeats of a token included). */
+  readonly lastFrame: number;
+}
+
+/**
+ * Greedy CTC split into words with frame spans. Tokens follow
+ * {@link ctcGreedyDecode}: "|" (wav2vec2) ends a word, a leading "▁"
+ * (SentencePiece) starts one, `<…>`/`[…]` specials are dropped.
+ */
+export function ctcWordFrames(scores: Float32Array, frames: number, classes: number, vocab: CtcVocabulary, classMajor = false): CtcWordFrames[] {
+  const words: CtcWordFrames[] = [];
+  let current: { text: string; firstFrame: number; lastFrame: number } | undefined;
+  const close = (): void => {
+    if (current && current.text.length > 0) words.push({ ...current });
+    current = undefined;
+  };
+  let prev = -1;
+  for (let t = 0; t < frames; t++) {
+    let best = 0;
+    let bestScore = -Infinity;
+    for (let c = 0; c < classes; c++) {
+      const s = classMajor ? scores[c * frames + t]! : scores[t * classes + c]!;
+      if (s > bestScore) {
+        bestScore = s;
+        best = c;
+      }
+    }
+    const repeat = best === prev;
+    prev = best;
+    if (best === vocab.blankId) continue;
+    const tok = vocab.tokens[best] ?? '';
+    if (/^<.*>$/.test(tok) || /^\[.*\]$/.test(tok)) continue;
+    if (repeat) {
+      // The same token held over several frames: the word lasts until its last one.
+      if (current) current.lastFrame = t;
+      continue;
+    }
+    const pieces = tok.replace(/▁/g, '|').split('|');
+    // A marker before any letters starts a new word; one after them ends this one.
+    pieces.forEach((piece, i) => {
+      if (i > 0) close();
+      if (piece.length === 0) return;
+      current ??= { text: '', firstFrame: t, lastFrame: t };
+      current.text += piece;
+      current.lastFrame = t;
+    });
+  }
+  close();
+  return words;
+}
+
+function roundMs(s: number): number {
+  return Math.round(s * 1000) / 1000;
 }
 
 function normalize(x: Float32Array): Float32Array {

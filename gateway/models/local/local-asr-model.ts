@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { AsrEngine, AsrKind } from '../../../experts/asr/asr-engine.js';
+import type { AsrEngine, AsrKind, TimedAsrResult } from '../../../experts/asr/asr-engine.js';
 import type { AsrSpec } from '../../../experts/asr/create-asr.js';
 import { onnxDevices, type OnnxDevice } from '../../../experts/onnx/onnx-runtime.js';
 import type { ModelConfig } from '../../config/config-schema.js';
@@ -8,6 +8,11 @@ import { AdapterOptions, unknownProviderOptionWarnings } from '../adapter-suppor
 import { audioSamples } from '../media/media-encoding.js';
 import type { ModelCapabilities, ModelRequest, ModelResult, ModelV1 } from '../spec/model-v1.js';
 import { localCallError, localLoadError } from './local-errors.js';
+
+/** Whether a model is a local ASR expert (and so offers `transcribeWords`). */
+export function isLocalAsrModel(model: unknown): model is LocalAsrModel {
+  return model instanceof LocalAsrModel;
+}
 
 /**
  * A local ASR expert (ONNX CTC, Whisper ONNX or pocketsphinx) behind the
@@ -31,6 +36,9 @@ export class LocalAsrModel implements ModelV1 {
   };
   /** What `createAsr` is called with. */
   readonly spec: AsrSpec;
+
+  /** The config entry's id, for error messages. */
+  readonly modelId: string;
 
   readonly #configWarnings: readonly string[];
   #engine: Promise<AsrEngine> | undefined;
@@ -57,6 +65,7 @@ export class LocalAsrModel implements ModelV1 {
       });
     }
     this.spec = spec;
+    this.modelId = config.id;
     this.modelName = config.model ?? spec.modelDir ?? kind;
     this.#configWarnings = o.unknownKeyWarnings(kind);
   }
@@ -87,6 +96,36 @@ export class LocalAsrModel implements ModelV1 {
     const processingMs = performance.now() - started;
     // A local decoder runs to the end of the audio: it always finishes.
     return { text: texts.join(' ').trim(), finishReason: 'stop', raw: { language, audioS, processingMs }, warnings };
+  }
+
+  /**
+   * Transcribes one recording with each word's onset and offset (seconds from
+   * its start), for scorers that time what a model said (Full-Duplex-Bench's
+   * `chunks[]`). pocketsphinx and ONNX CTC give word times; Whisper ONNX
+   * does not, and is refused as a configuration error before its model is loaded.
+   */
+  async transcribeWords(samples: Float32Array, sampleRateHz: number, signal?: AbortSignal): Promise<TimedAsrResult> {
+    signal?.throwIfAborted();
+    if (!this.givesWordTimes) throw this.#noWordTimes();
+    const engine = await this.#open();
+    if (!engine.transcribeWords) throw this.#noWordTimes();
+    try {
+      return await engine.transcribeWords(samples, sampleRateHz, { ...(signal ? { signal } : {}) });
+    } catch (err) {
+      throw localCallError(err, signal);
+    }
+  }
+
+  /** Whether {@link transcribeWords} can work: Whisper ONNX decodes text only. */
+  get givesWordTimes(): boolean {
+    return this.adapter !== 'whisper-onnx';
+  }
+
+  #noWordTimes(): EvalgateError {
+    return new EvalgateError('EVALGATE_ERR_CONFIG_INVALID', {
+      source: `model ${this.modelId}`,
+      detail: `${this.adapter} gives no word timings; use a pocketsphinx model or an ONNX CTC export (adapter onnx-ctc) as the ASR model`,
+    });
   }
 
   #open(): Promise<AsrEngine> {
