@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { canonicalJson } from './dataset-digest.js';
+import { scenarioEventsSchema, scenarioNames, scenarioProblems } from '../scorers/duplex/turn-taking-scenario.js';
 import { taskNames, tasks, type TaskSampleSpec } from '../scorers/tasks/index.js';
 
 // One schema for a manifest line. Field names are snake_case because the
@@ -14,8 +16,8 @@ export const datasetLevelFields = {
   label_synonyms: z.record(z.string().min(1), z.array(z.string().min(1))),
 } as const;
 
-/** A dataset manifest line. */
-export const manifestSampleSchema = z
+/** The fields of a manifest line, before the checks across fields. */
+const lineShape = z
   .object({
     /** Unique within the manifest. */
     id: z.string().min(1, 'must be a non-empty string'),
@@ -56,36 +58,70 @@ export const manifestSampleSchema = z
     start_s: z.number().nonnegative().optional(),
     /** End of that segment, in seconds; must be after `start_s`. */
     end_s: z.number().positive().optional(),
+    /** duplex: which turn-taking test the audio is (pause-handling, smooth-turn-taking, user-interruption, backchannel). */
+    scenario: z.enum(scenarioNames).optional(),
+    /** duplex: the event times of the user's audio, seconds (turn_end_s; pauses, first_turn_end_s, barge_in_s by scenario). */
+    events: scenarioEventsSchema.optional(),
   })
-  .strict()
-  .superRefine((s, ctx) => {
-    const spec: TaskSampleSpec = tasks[s.task].sample;
-    if (spec.target === 'choice') {
-      if (!s.choices) ctx.addIssue({ code: 'custom', path: ['choices'], message: `required for task ${s.task}` });
-      if (!s.answer) ctx.addIssue({ code: 'custom', path: ['answer'], message: `required for task ${s.task}` });
-      if (s.choices && s.answer && s.answer.charCodeAt(0) - 65 >= s.choices.length) {
-        ctx.addIssue({ code: 'custom', path: ['answer'], message: `letter ${s.answer} is beyond the ${s.choices.length} choices` });
-      }
-    } else if (s.answers !== undefined) {
-      // Human answers replace the reference list; only vqa scores them (VQA accuracy).
-      if (s.task !== 'vqa') ctx.addIssue({ code: 'custom', path: ['answers'], message: `human answers are for task vqa, not ${s.task}` });
-      if (s.reference !== undefined) ctx.addIssue({ code: 'custom', path: ['answers'], message: 'give either reference or answers, not both' });
-    } else if (s.reference === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['reference'], message: `required for task ${s.task}` });
+  .strict();
+
+/** A dataset manifest line. */
+export const manifestSampleSchema = lineShape.superRefine((s, ctx) => {
+  const spec: TaskSampleSpec = tasks[s.task].sample;
+  if (spec.target !== 'scenario' && (s.scenario !== undefined || s.events !== undefined)) {
+    ctx.addIssue({ code: 'custom', path: [s.scenario !== undefined ? 'scenario' : 'events'], message: `is for task duplex, not ${s.task}` });
+  }
+  if (spec.target === 'choice') {
+    if (!s.choices) ctx.addIssue({ code: 'custom', path: ['choices'], message: `required for task ${s.task}` });
+    if (!s.answer) ctx.addIssue({ code: 'custom', path: ['answer'], message: `required for task ${s.task}` });
+    if (s.choices && s.answer && s.answer.charCodeAt(0) - 65 >= s.choices.length) {
+      ctx.addIssue({ code: 'custom', path: ['answer'], message: `letter ${s.answer} is beyond the ${s.choices.length} choices` });
     }
-    for (const field of ['labels', 'label_synonyms'] as const) {
-      // The label set and synonyms are cls's scorer options, set for the whole dataset.
-      if (s[field] !== undefined && s.task !== 'cls') ctx.addIssue({ code: 'custom', path: [field], message: `is for task cls, not ${s.task}` });
-    }
-    if (s.end_s !== undefined && s.end_s <= (s.start_s ?? 0)) {
-      ctx.addIssue({ code: 'custom', path: ['end_s'], message: `must be after start_s (${s.start_s ?? 0})` });
-    }
-    if ((s.start_s !== undefined || s.end_s !== undefined) && !s.audio && !s.video) {
-      ctx.addIssue({ code: 'custom', path: ['start_s'], message: 'a segment needs an audio or video file' });
-    }
-    const needs = spec.requiredMedia;
-    const has = needs === 'image' ? Boolean(s.image) || Boolean(s.images) : needs ? Boolean(s[needs]) : true;
-    if (needs && !has) ctx.addIssue({ code: 'custom', path: [needs], message: `required for task ${s.task}` });
-  });
+  } else if (spec.target === 'scenario') {
+    checkScenario(s, ctx);
+  } else if (s.answers !== undefined) {
+    // Human answers replace the reference list; only vqa scores them (VQA accuracy).
+    if (s.task !== 'vqa') ctx.addIssue({ code: 'custom', path: ['answers'], message: `human answers are for task vqa, not ${s.task}` });
+    if (s.reference !== undefined) ctx.addIssue({ code: 'custom', path: ['answers'], message: 'give either reference or answers, not both' });
+  } else if (s.reference === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['reference'], message: `required for task ${s.task}` });
+  }
+  for (const field of ['labels', 'label_synonyms'] as const) {
+    // The label set and synonyms are cls's scorer options, set for the whole dataset.
+    if (s[field] !== undefined && s.task !== 'cls') ctx.addIssue({ code: 'custom', path: [field], message: `is for task cls, not ${s.task}` });
+  }
+  if (s.end_s !== undefined && s.end_s <= (s.start_s ?? 0)) {
+    ctx.addIssue({ code: 'custom', path: ['end_s'], message: `must be after start_s (${s.start_s ?? 0})` });
+  }
+  if ((s.start_s !== undefined || s.end_s !== undefined) && !s.audio && !s.video) {
+    ctx.addIssue({ code: 'custom', path: ['start_s'], message: 'a segment needs an audio or video file' });
+  }
+  const needs = spec.requiredMedia;
+  const has = needs === 'image' ? Boolean(s.image) || Boolean(s.images) : needs ? Boolean(s[needs]) : true;
+  if (needs && !has) ctx.addIssue({ code: 'custom', path: [needs], message: `required for task ${s.task}` });
+});
+
+/** A duplex line: scenario and events (which become its reference on import: toStoredSample), consistent with each other. */
+function checkScenario(s: z.infer<typeof lineShape>, ctx: z.RefinementCtx): void {
+  if (!s.scenario) ctx.addIssue({ code: 'custom', path: ['scenario'], message: `required for task ${s.task}` });
+  if (!s.events) ctx.addIssue({ code: 'custom', path: ['events'], message: `required for task ${s.task}` });
+  if (s.reference !== undefined) ctx.addIssue({ code: 'custom', path: ['reference'], message: `task ${s.task} takes scenario and events, not a reference` });
+  if (!s.scenario || !s.events) return;
+  for (const [path, message] of scenarioProblems(s.scenario, s.events)) ctx.addIssue({ code: 'custom', path: path.split('.'), message });
+  if (s.duration_s !== undefined && s.events.turn_end_s > s.duration_s) {
+    ctx.addIssue({ code: 'custom', path: ['events', 'turn_end_s'], message: `is past the end of the audio (duration_s ${s.duration_s})` });
+  }
+}
 
 export type ManifestSample = z.infer<typeof manifestSampleSchema>;
+
+/**
+ * The sample as it is stored: a duplex line's scenario and events become its
+ * reference (canonical JSON), so the digest, the sealed rules and every reader
+ * of references cover them; other lines are unchanged.
+ */
+export function toStoredSample(s: ManifestSample): ManifestSample {
+  if (s.scenario === undefined || s.events === undefined) return s;
+  const { scenario, events, ...rest } = s;
+  return { ...rest, reference: canonicalJson({ scenario, events }) };
+}

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, dirname } from 'node:path';
 import { canonicalJson } from './dataset-digest.js';
 import { firstIssue } from './first-issue.js';
-import { manifestSampleSchema, type ManifestSample } from './manifest-schema.js';
+import { manifestSampleSchema, toStoredSample, type ManifestSample } from './manifest-schema.js';
 
 /** A manifest problem, pointing at the file, line and field. */
 export class ManifestError extends Error {
@@ -146,7 +146,7 @@ export class ManifestLineChecker {
       else if (firstSet.json !== json) throw new ManifestError(file, lineNo, field, `differs from line ${firstSet.line}: it is set for the whole dataset`);
     }
     // Media paths may point anywhere (absolute, or `../` relative to the manifest): import records each file's real path.
-    return s;
+    return toStoredSample(s);
   }
 
   /** The scorer options the lines checked so far set for the whole dataset, as {@link datasetScorerOptions} gives them. */

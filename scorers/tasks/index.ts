@@ -4,6 +4,7 @@
 import { asrTask } from './asr.js';
 import { astTask } from './ast.js';
 import { clsTask } from './cls.js';
+import { duplexTask } from './duplex.js';
 import { judgePairTask } from './judge-pair.js';
 import { judgeScoreTask } from './judge-score.js';
 import { mcqTask } from './mcq.js';
@@ -15,7 +16,7 @@ import { vqaTask } from './vqa.js';
 export type { MediaKind, MetricSpec, PairedItem, PairedTest, TaskSampleSpec, TaskScoreOptions, TaskSpec } from './task-spec.js';
 
 /** Every task, keyed by its manifest name. */
-export const tasks = Object.freeze({ asr: asrTask, ocr: ocrTask, vqa: vqaTask, mcq: mcqTask, mmau: mmauTask, ast: astTask, cls: clsTask } satisfies Record<
+export const tasks = Object.freeze({ asr: asrTask, ocr: ocrTask, vqa: vqaTask, mcq: mcqTask, mmau: mmauTask, ast: astTask, cls: clsTask, duplex: duplexTask } satisfies Record<
   string,
   TaskSpec
 >);

@@ -40,8 +40,11 @@ export interface PairedItem {
 
 /** What a manifest sample of this task must hold. */
 export interface TaskSampleSpec {
-  /** What the prediction is scored against: `reference` text(s), or `answer` letter plus `choices`. */
-  readonly target: 'reference' | 'choice';
+  /**
+   * What the prediction is scored against: `reference` text(s), `answer` letter plus `choices`, or
+   * (duplex) a turn-taking `scenario` with its `events`, stored as the reference on import.
+   */
+  readonly target: 'reference' | 'choice' | 'scenario';
   /** Media the sample must carry (`image` is met by `image` or `images`); undefined when none is required. */
   readonly requiredMedia?: MediaKind;
   /** Media the task sends to the model when present. */

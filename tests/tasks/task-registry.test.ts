@@ -32,7 +32,7 @@ function namesIn(text: string, candidates: readonly string[]): string[] {
 
 describe('the task registry is the one list', () => {
   it('lists asr, ocr, vqa and mcq, each under its own name', () => {
-    expect(taskNames).toEqual(['asr', 'ocr', 'vqa', 'mcq', 'mmau', 'ast', 'cls']);
+    expect(taskNames).toEqual(['asr', 'ocr', 'vqa', 'mcq', 'mmau', 'ast', 'cls', 'duplex']);
     for (const t of taskNames) {
       expect(tasks[t].name).toBe(t);
       expect(getTask(t)).toBe(tasks[t]);
@@ -40,7 +40,7 @@ describe('the task registry is the one list', () => {
     }
     expect(getTask('bleu')).toBeUndefined();
     expect(isTaskName('toString')).toBe(false);
-    expect(orList(taskNames)).toBe('asr, ocr, vqa, mcq, mmau, ast or cls');
+    expect(orList(taskNames)).toBe('asr, ocr, vqa, mcq, mmau, ast, cls or duplex');
   });
 
   it('CLI --help of run and datasets import lists exactly the registry tasks; score lists its subset', async () => {
@@ -145,6 +145,21 @@ describe('task metrics metadata', () => {
       mmau: [{ id: 'a', answer: 'B', choices: ['x', 'y'], prediction: 'y' }],
       ast: [{ id: 'a', reference: ['the cat sat', 'a cat sat'], prediction: 'the cat sat' }],
       cls: [{ id: 'a', reference: 'happy', choices: ['happy', 'sad'], prediction: 'Happy.' }],
+      duplex: [
+        {
+          id: 'a',
+          reference: '{"events":{"turn_end_s":2},"scenario":"smooth-turn-taking"}',
+          prediction: JSON.stringify({
+            v: 1,
+            recording_s: 5,
+            model_words: [['yes', 2.5, 3.8]],
+            model_spans: [[2.4, 3.9]],
+            user_spans: [[0.5, 2]],
+            first_audio_s: 2.4,
+            transcript: 'yes',
+          }),
+        },
+      ],
     };
     for (const t of taskNames) {
       const spec = tasks[t];
