@@ -404,6 +404,37 @@ export default function register(program: Command): void {
     );
 
   synth
+    .command('turn-taking')
+    .description(
+      'write Full-Duplex-Bench-style user audio (pause-handling, smooth-turn-taking, user-interruption, backchannel) with espeak-ng and sox, ' +
+        'and a duplex manifest whose event times are measured from the written samples',
+    )
+    .requiredOption('--out <dir>', 'output folder (audio/<id>.wav and manifest.jsonl)')
+    .option('--seed <n>', 'seed', '1')
+    .option('--count <k>', 'files per scenario', '2')
+    .option('--json', 'print JSON')
+    .action(
+      runAction(async (opts: { out: string; seed: string; count: string; json?: boolean }) => {
+        const { synthTurnTakingSet, maxTurnTakingCount } = await import('../../../datasets/synth/turn-taking-set.js');
+        const seed = nonNegativeInt('--seed', opts.seed);
+        const count = nonNegativeInt('--count', opts.count);
+        if (count < 1 || count > maxTurnTakingCount) throw badOption(`--count must be from 1 to ${maxTurnTakingCount}, got ${count}`);
+        const r = await synthTurnTakingSet({
+          outDir: opts.out,
+          seed,
+          count,
+          // One line per file as it is written: espeak-ng takes a moment per utterance.
+          ...(opts.json
+            ? {}
+            : { onFile: (s) => process.stderr.write(`  ${s.audio}  ${s.duration_s.toFixed(3)} s  turn end ${s.events.turn_end_s.toFixed(3)} s\n`) }),
+        });
+        if (opts.json) return r;
+        const audioS = r.samples.reduce((n, s) => n + s.duration_s, 0);
+        return `wrote ${r.manifestPath}: ${r.samples.length} duplex scenarios (${count} of each of 4), ${audioS.toFixed(1)} s of audio, ${(r.totalBytes / 1e6).toFixed(2)} MB`;
+      }),
+    );
+
+  synth
     .command('needle')
     .description('write a long video with K needles (codes shown on known frames) and multiple-choice questions about them')
     .requiredOption('--out <dir>', 'output folder')
