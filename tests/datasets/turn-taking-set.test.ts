@@ -6,6 +6,8 @@ import { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseWav } from '../../experts/audio-features/wav-file.js';
 import { createSileroVad } from '../../experts/vad/silero-vad-segmenter.js';
+import { manifestSampleSchema } from '../../datasets/manifest-schema.js';
+import { parseManifest } from '../../datasets/parse-manifest.js';
 import { synthTurnTakingSet, type TurnTakingSample } from '../../datasets/synth/turn-taking-set.js';
 import registerDatasets from '../../gateway/cli/commands/datasets.js';
 import { runCommandInProcess } from '../helpers/run-cli.js';
@@ -133,6 +135,17 @@ describe.skipIf(!speechTools)('evalgate datasets synth turn-taking', () => {
       const trailing = line.scenario === 'backchannel' ? 3 : 6;
       expect(line.duration_s - line.events.turn_end_s).toBeCloseTo(trailing, 2);
     }
+  });
+
+  it('passes the duplex manifest schema (scenario events checked per kind)', async () => {
+    for (const line of first.lines) {
+      const r = manifestSampleSchema.safeParse(line);
+      expect(r.error?.issues ?? [], line.id).toEqual([]);
+    }
+    // The whole file reads as a manifest; each line's scenario and events become its stored reference.
+    const m = await parseManifest(join(first.dir, 'manifest.jsonl'));
+    expect(m.samples.map((s) => s.id)).toEqual(first.lines.map((l) => l.id));
+    expect(m.samples.map((s) => JSON.parse(String(s.reference)) as unknown)).toEqual(first.lines.map((l) => ({ scenario: l.scenario, events: l.events })));
   });
 
   it('follows each scenario’s recipe: pauses of 1.5–2.5 s, a 3-s answer gap before the barge-in, ≥ 15 s of monologue', () => {
