@@ -1,6 +1,7 @@
 import { isAscii } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { parseFlatJsonObject } from './flat-json-object.js';
 import { badAt, unreadable } from './prediction-rows.js';
 
 /** One non-blank line of a JSONL file, parsed. */
@@ -125,6 +126,9 @@ export async function readJsonDocument(file: string): Promise<unknown> {
 }
 
 function parseObject(file: string, line: number, text: string, options: JsonlReadOptions): Record<string, unknown> {
+  // Flat lines (the usual manifest and prediction rows) without JSON.parse; anything else, errors included, with it.
+  const flat = parseFlatJsonObject(text);
+  if (flat !== undefined) return flat;
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -9,8 +9,17 @@ import { badAt, DEFAULT_KEYS, idFromValue, nameList, RowCollector, type Predicti
  */
 export async function readPlainJsonl(file: string, key: string = DEFAULT_KEYS.jsonl): Promise<PredictionRows> {
   const out = new RowCollector(file, key);
+  await forEachPlainPrediction(file, key, (id, prediction, line) => out.add({ id, prediction, where: line }));
+  return { format: 'jsonl', key, rows: out.rows };
+}
+
+/**
+ * The rows of evalgate's own layout, in file order, each checked as {@link readPlainJsonl} checks it, but
+ * handed over one by one and not collected: ids are not checked for repeats here (the caller does that).
+ * `evalgate score` joins them to the references as they are read, with no row list and no second id map.
+ */
+export async function forEachPlainPrediction(file: string, key: string, each: (id: string, prediction: string | null, line: number) => void): Promise<void> {
   await forEachJsonlLine(file, {}, ({ line, value }) => {
-    const where = line;
     const id = idFromValue(valueAtKey(value, key));
     if (id === undefined) {
       throw badAt(file, line, key, `missing, or not a non-empty string or finite number (keys on this line: ${nameList(Object.keys(value))})`);
@@ -20,9 +29,8 @@ export async function readPlainJsonl(file: string, key: string = DEFAULT_KEYS.js
     }
     const p = value.prediction;
     if (typeof p !== 'string' && p !== null) throw badAt(file, line, 'prediction', `must be a string or null, not ${describe(p)}`);
-    out.add({ id, prediction: p, where });
+    each(id, p, line);
   });
-  return { format: 'jsonl', key, rows: out.rows };
 }
 
 /** A JSON value's kind, for messages. */

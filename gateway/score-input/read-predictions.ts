@@ -30,12 +30,22 @@ export function isPredictionFormat(value: string): value is PredictionFormat {
  * or VLMEvalKit (xlsx/tsv/csv result table). Ids are unique; each row says where it came from.
  */
 export async function readPredictions(file: string, opts: ReadPredictionsOptions = {}): Promise<PredictionRows> {
+  const { format, key } = await predictionLayout(file, opts);
+  return readPredictionsAs(file, format, key);
+}
+
+/** The layout and id key a prediction file is read with: the options' (checked), else detected and defaulted. */
+export async function predictionLayout(file: string, opts: ReadPredictionsOptions = {}): Promise<{ format: PredictionFormat; key: string }> {
   if (opts.format !== undefined && !isPredictionFormat(opts.format)) {
     throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `--format must be ${PREDICTION_FORMATS.join(', ')}, not "${String(opts.format)}"` });
   }
   if (opts.key !== undefined && opts.key.trim() === '') throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--key must name a field or column' });
   const format = opts.format ?? (await detectPredictionFormat(file));
-  const key = opts.key ?? DEFAULT_KEYS[format];
+  return { format, key: opts.key ?? DEFAULT_KEYS[format] };
+}
+
+/** Reads a prediction file in a known layout (see {@link predictionLayout}). */
+export async function readPredictionsAs(file: string, format: PredictionFormat, key: string): Promise<PredictionRows> {
   switch (format) {
     case 'jsonl':
       return readPlainJsonl(file, key);

@@ -1,9 +1,10 @@
-import { canonicalJson } from '../../datasets/dataset-digest.js';
-import { datasetLevelFields } from '../../datasets/manifest-schema.js';
+import type { canonicalJson as CanonicalJson } from '../../datasets/dataset-digest.js';
+import type { datasetLevelFields as DatasetLevelFields } from '../../datasets/manifest-schema.js';
 import type { ScoreItem } from '../../scorers/score-task.js';
-import { orList, scoreCommandTaskNames, taskSpecs, type TaskName } from '../../scorers/tasks/index.js';
+import type { TaskName, taskSpecs as TaskSpecs } from '../../scorers/tasks/index.js';
 import { forEachJsonlLine } from './jsonl-lines.js';
 import { badAt, idFromValue } from './prediction-rows.js';
+import { ASR_READ_FACTS, orList, SCORE_TASK_NAMES, scoreTaskName } from './score-task-names.js';
 
 /** A references row ready to score: where it is, its task, and its scorer input, whose prediction the caller fills in. */
 export interface ReferenceRow {
@@ -11,6 +12,8 @@ export interface ReferenceRow {
   readonly task: TaskName;
   /** The scorer input, `prediction` null until a prediction is read for it (built once: 100k rows make no copies). */
   readonly item: { -readonly [K in keyof ScoreItem]: ScoreItem[K] };
+  /** The predictions file's line that gave `item` its prediction; 0 until one did (joinPredictionsById's repeat check). */
+  predictionLine: number;
 }
 
 /** The references manifest as `score` reads it. */
@@ -35,11 +38,34 @@ const DATASET_LEVEL = [
  * other tasks are skipped, so one mixed manifest serves every task.
  */
 export async function readReferences(file: string, onlyTask: TaskName | undefined): Promise<References> {
+  // Plain asr rows are read without the task registry and the manifest schema (they load zod, ~0.1 s); the
+  // first row that needs them stops that read, and the file is read again from the start with them. Both
+  // reads check a row the same way, so the errors, and the order they come in, do not depend on which.
+  const light = await readWith(file, onlyTask, undefined);
+  if (light !== undefined) return light;
+  const [{ taskSpecs }, { datasetLevelFields }, { canonicalJson }] = await Promise.all([
+    import('../../scorers/tasks/index.js'),
+    import('../../datasets/manifest-schema.js'),
+    import('../../datasets/dataset-digest.js'),
+  ]);
+  return (await readWith(file, onlyTask, { taskSpecs, datasetLevelFields, canonicalJson }))!;
+}
+
+/** The modules reading a row of any task takes. */
+interface FullChecks {
+  readonly taskSpecs: typeof TaskSpecs;
+  readonly datasetLevelFields: typeof DatasetLevelFields;
+  readonly canonicalJson: typeof CanonicalJson;
+}
+
+/** {@link readReferences} with `full`; without it, undefined as soon as a row needs it (a task other than asr, a dataset-level field, human answers). */
+async function readWith(file: string, onlyTask: TaskName | undefined, full: FullChecks | undefined): Promise<References | undefined> {
   const bad = badAt;
   const rows = new Map<string, ReferenceRow>();
   const skipped = new Set<string>();
   const taskOptions: Partial<Record<TaskName, Record<string, unknown>>> = {};
   const firstLine = new Map<string, { line: number; json: string }>();
+  let needsFull = false;
   await forEachJsonlLine(file, {}, ({ line, value: v }) => {
     const id = idFromValue(v.id);
     if (id === undefined) throw bad(file, line, 'id', 'missing, or not a non-empty string or finite number');
@@ -53,8 +79,17 @@ export async function readReferences(file: string, onlyTask: TaskName | undefine
     }
     const taskName = named ?? onlyTask;
     if (taskName === undefined) throw bad(file, line, 'task', 'the row names no task; give each row a "task" or pass --task');
-    const task = scoreCommandTaskNames.find((t) => t === taskName);
-    if (!task) throw bad(file, line, 'task', `"${taskName}" cannot be scored here; use ${orList(scoreCommandTaskNames)}`);
+    const task = scoreTaskName(taskName);
+    if (!task) throw bad(file, line, 'task', `"${taskName}" cannot be scored here; use ${orList(SCORE_TASK_NAMES)}`);
+    if (!full) {
+      if (task !== 'asr' || v.labels !== undefined || v.label_synonyms !== undefined || v.answers !== undefined) {
+        needsFull = true;
+        return false;
+      }
+      readReference(file, line, id, task, v, ASR_READ_FACTS.singleReference, rows);
+      return;
+    }
+    const { taskSpecs, datasetLevelFields, canonicalJson } = full;
     const spec = taskSpecs[task];
     for (const [field, option] of DATASET_LEVEL) {
       if (v[field] === undefined) continue;
@@ -77,7 +112,12 @@ export async function readReferences(file: string, onlyTask: TaskName | undefine
       if (choices !== undefined && !(Array.isArray(choices) && choices.every((c) => typeof c === 'string'))) {
         throw bad(file, line, 'choices', 'must be a list of strings');
       }
-      rows.set(id, { line, task, item: { id, answer: v.answer, ...(choices === undefined ? {} : { choices: choices as string[] }), prediction: null } });
+      rows.set(id, {
+        line,
+        task,
+        item: { id, answer: v.answer, ...(choices === undefined ? {} : { choices: choices as string[] }), prediction: null },
+        predictionLine: 0,
+      });
       return;
     }
     // vqa: the human answers (VQAv2/VizWiz/TextVQA `answers`) are scored with VQA accuracy instead of a reference.
@@ -87,18 +127,36 @@ export async function readReferences(file: string, onlyTask: TaskName | undefine
     }
     if (human !== undefined) {
       if (v.reference !== undefined) throw bad(file, line, 'answers', 'give either "reference" or "answers" (human answers), not both');
-      rows.set(id, { line, task, item: { id, humanAnswers: human as string[], prediction: null } });
+      rows.set(id, { line, task, item: { id, humanAnswers: human as string[], prediction: null }, predictionLine: 0 });
       return;
     }
-    const r = v.reference;
-    const ok = typeof r === 'string' || (Array.isArray(r) && r.length > 0 && r.every((x) => typeof x === 'string'));
-    if (!ok) throw bad(file, line, 'reference', 'must be a string or a non-empty list of strings');
-    if (spec.singleReference && Array.isArray(r) && r.length !== 1) throw bad(file, line, 'reference', `${task} takes one reference string`);
-    // OCRBench's handwritten-math rule is chosen by the sample's source dataset.
-    const datasetName = typeof v.dataset_name === 'string' ? v.dataset_name : typeof v.dataset === 'string' ? v.dataset : undefined;
-    // Two literals, not a spread: a spread literal costs ~1 µs a row on 100k-row manifests.
-    const reference = r as string | string[];
-    rows.set(id, { line, task, item: datasetName === undefined ? { id, reference, prediction: null } : { id, reference, datasetName, prediction: null } });
+    readReference(file, line, id, task, v, spec.singleReference === true, rows);
   });
-  return { rows, skipped, taskOptions };
+  return needsFull ? undefined : { rows, skipped, taskOptions };
+}
+
+/** A row scored against its `reference` (one string, or a list unless `single`), into `rows`. */
+function readReference(
+  file: string,
+  line: number,
+  id: string,
+  task: TaskName,
+  v: Record<string, unknown>,
+  single: boolean,
+  rows: Map<string, ReferenceRow>,
+): void {
+  const r = v.reference;
+  const ok = typeof r === 'string' || (Array.isArray(r) && r.length > 0 && r.every((x) => typeof x === 'string'));
+  if (!ok) throw badAt(file, line, 'reference', 'must be a string or a non-empty list of strings');
+  if (single && Array.isArray(r) && r.length !== 1) throw badAt(file, line, 'reference', `${task} takes one reference string`);
+  // OCRBench's handwritten-math rule is chosen by the sample's source dataset.
+  const datasetName = typeof v.dataset_name === 'string' ? v.dataset_name : typeof v.dataset === 'string' ? v.dataset : undefined;
+  // Two literals, not a spread: a spread literal costs ~1 µs a row on 100k-row manifests.
+  const reference = r as string | string[];
+  rows.set(id, {
+    line,
+    task,
+    item: datasetName === undefined ? { id, reference, prediction: null } : { id, reference, datasetName, prediction: null },
+    predictionLine: 0,
+  });
 }

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { NORMALIZER_NAMES } from '../../scorers/normalizers/normalizer-registry.js';
 import type { ScoreItem } from '../../scorers/score-task.js';
 import { scoreAsr } from '../../scorers/tasks/asr.js';
+import { scoreAsrCorpus } from '../../scorers/wer/asr-corpus-counts.js';
 import { addEditCounts, alignTokens, alignTokensReference } from '../../scorers/wer/levenshtein-align.js';
 import { countJiwerWords, TokenIds, TokenInterner } from '../../scorers/wer/token-interner.js';
 import { tokenize } from '../../scorers/wer/tokenize.js';
@@ -241,6 +242,26 @@ describe('scoreAsr fast path = the processTokens path', () => {
         const totals = scoreAsr(items, { unit, normalizer, keepSamples: false });
         expect(totals.samples).toEqual([]);
         expect({ ...totals, samples: fast.samples }).toEqual(fast);
+      }
+    }
+  });
+
+  it('scoreAsrCorpus (what `evalgate score --task asr` calls without the task registry) = the asr task for the same options', () => {
+    const rnd = lcg(11);
+    const items: ScoreItem[] = [];
+    for (let k = 0; k < 80; k++) {
+      const ref = text(rnd, 30);
+      items.push({ id: `i${k}`, reference: k % 9 === 0 ? [ref] : ref, prediction: k % 13 === 0 ? null : ref.replace(/a|我/g, () => (rnd() < 0.5 ? 'b' : '')) });
+    }
+    for (const unit of [undefined, 'word', 'char', 'mixed'] as const) {
+      for (const normalizer of [undefined, ...NORMALIZER_NAMES]) {
+        for (const keepSamples of [true, false]) {
+          const direct = scoreAsrCorpus(items, { unit, normalizer, keepSamples });
+          const viaTask = scoreAsr(items, { ...(unit ? { unit } : {}), ...(normalizer ? { normalizer } : {}), keepSamples });
+          // the unit mixed defaults to the wenet-zh normalizer, the others to none
+          expect(direct.normalizer).toBe(normalizer ?? (unit === 'mixed' ? 'wenet-zh' : 'none'));
+          expect(JSON.stringify(direct)).toBe(JSON.stringify(viaTask));
+        }
       }
     }
   });

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
 import { DEFAULT_EXTRACTOR, EXTRACTOR_NAMES } from '../../../scorers/mcq/mcq-extractors.js';
-import { isNormalizerName, NORMALIZER_NAMES } from '../../../scorers/normalizers/normalizer-registry.js';
+import { isNormalizerName, NORMALIZER_NAMES, type NormalizerName } from '../../../scorers/normalizers/normalizer-registry.js';
 import type { ScoreItem, ScoreTaskResult } from '../../../scorers/score-task.js';
 import { BLEU_SMOOTH_DEFAULTS } from '../../../scorers/translation/bleu.js';
 import { BLEU_TOKENIZERS, getBleuTokenizer } from '../../../scorers/translation/bleu-tokenizers.js';
-import { orList, scoreCommandTaskNames, taskSpecs, type TaskName } from '../../../scorers/tasks/index.js';
+import type { TaskName } from '../../../scorers/tasks/index.js';
+import type { TokenUnit } from '../../../scorers/wer/tokenize.js';
 import { PREDICTION_FORMATS } from '../../score-input/prediction-rows.js';
+import { orList, SCORE_TASK_NAMES } from '../../score-input/score-task-names.js';
 import { runAction } from '../run-action.js';
 
 interface ScoreOptions {
@@ -75,8 +77,20 @@ type ScoreFlags = Readonly<Record<string, unknown>> & { readonly unit: string };
 /** Scores one task's items; prints its table (and asr's aligned worst samples when asked). */
 async function scoreSection(task: TaskName, items: ScoreItem[], flags: ScoreFlags, opts: ScoreOptions): Promise<{ doc: object; text: string }> {
   const { EvalgateError } = await import('../../errors.js');
-  const spec = taskSpecs[task];
-  const wantAlignment = spec.alignment === true && opts.alignment !== undefined && opts.alignment !== false;
+  const alignmentAsked = opts.alignment !== undefined && opts.alignment !== false;
+  if (task === 'asr' && !alignmentAsked) {
+    // asr's own aggregate without alignments, called without loading the task registry (zod: ~0.1 s of start-up);
+    // the flags were checked above. tests/scorers/cli-score-asr-fast.test.ts compares it with the registry's.
+    const { scoreAsrCorpus } = await import('../../../scorers/wer/asr-corpus-counts.js');
+    const result = scoreAsrCorpus(items, {
+      normalizer: flags.normalizer as NormalizerName | undefined,
+      unit: flags.unit as TokenUnit,
+      keepSamples: opts.json === true,
+    });
+    return { doc: result, text: formatTable(result, items.length) };
+  }
+  const spec = (await import('../../../scorers/tasks/index.js')).taskSpecs[task];
+  const wantAlignment = spec.alignment === true && alignmentAsked;
   // The text table shows corpus metrics only, so per-sample entries are built for --json alone.
   const result = spec.aggregate(items, { ...flags, keepAlignments: wantAlignment, keepSamples: opts.json === true || wantAlignment });
   const { alignment, ...doc } = result;
@@ -108,7 +122,7 @@ export default function register(program: Command): void {
     .description(
       'score predictions (JSONL {id, prediction}) against references (dataset manifest JSONL); each row is scored as its own task, a mixed manifest in one section per task',
     )
-    .option('--task <task>', `score only the rows of this task (rows without a task take it): ${scoreCommandTaskNames.join(' | ')}`)
+    .option('--task <task>', `score only the rows of this task (rows without a task take it): ${SCORE_TASK_NAMES.join(' | ')}`)
     .requiredOption('--references <file>', 'manifest JSONL: id, task, and reference (string or list) or answer + choices')
     .requiredOption('--predictions <file>', 'JSONL {"id": …, "prediction": …}, lmms-eval --log_samples JSONL, or a VLMEvalKit xlsx/tsv/csv table')
     .option('--format <layout>', `predictions layout: ${PREDICTION_FORMATS.join(' | ')} (default: detected from the file)`)
@@ -134,8 +148,8 @@ export default function register(program: Command): void {
         const input = (detail: string) => new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail });
         let onlyTask: TaskName | undefined;
         if (opts.task !== undefined) {
-          onlyTask = scoreCommandTaskNames.find((t) => t === opts.task);
-          if (!onlyTask) throw input(`--task must be ${orList(scoreCommandTaskNames)}, not "${opts.task}"`);
+          onlyTask = SCORE_TASK_NAMES.find((t) => t === opts.task);
+          if (!onlyTask) throw input(`--task must be ${orList(SCORE_TASK_NAMES)}, not "${opts.task}"`);
         }
         if (opts.normalizer !== undefined && !isNormalizerName(opts.normalizer)) {
           throw input(`unknown normalizer "${opts.normalizer}"; use one of ${NORMALIZER_NAMES.join(', ')}`);
@@ -171,7 +185,7 @@ export default function register(program: Command): void {
 
         const match = opts.match ?? 'id';
         if (match !== 'id' && match !== 'position') throw input(`--match must be id or position, not "${match}"`);
-        const { isPredictionFormat, matchByPosition, readPredictions } = await import('../../score-input/read-predictions.js');
+        const { isPredictionFormat } = await import('../../score-input/read-predictions.js');
         if (opts.format !== undefined && !isPredictionFormat(opts.format)) {
           throw input(`--format must be ${orList([...PREDICTION_FORMATS])}, not "${opts.format}"`);
         }
@@ -180,20 +194,16 @@ export default function register(program: Command): void {
         if (refs.rows.size === 0) {
           throw bad(opts.references, 0, 'file', onlyTask ? `no rows of task ${onlyTask} (${refs.skipped.size} of other tasks)` : 'no rows to score');
         }
-        let read = await readPredictions(opts.predictions, { ...(opts.format ? { format: opts.format } : {}), ...(opts.key ? { key: opts.key } : {}) });
+        const readOpts = { ...(opts.format ? { format: opts.format } : {}), ...(opts.key ? { key: opts.key } : {}) };
+        const { joinPredictionsById, joinRows } = await import('../../score-input/join-predictions.js');
         if (match === 'position') {
           // Positions count the rows of one task (lmms-eval's doc_id is a doc's place in its task's split).
+          const { matchByPosition, readPredictions } = await import('../../score-input/read-predictions.js');
+          const read = await readPredictions(opts.predictions, readOpts);
           if (new Set([...refs.rows.values()].map((r) => r.task)).size > 1) throw input('--match position needs one task: pass --task');
-          read = matchByPosition(read, [...refs.rows.keys()], opts.predictions);
-        }
-        for (const row of read.rows) {
-          const ref = refs.rows.get(row.id);
-          if (!ref) {
-            if (refs.skipped.has(row.id)) continue;
-            throw bad(opts.predictions, row.where, read.key, `unknown id "${row.id}" (not in ${opts.references})`);
-          }
-          // Read ids are unique, so each item gets at most one; a null prediction (an empty cell) is an empty answer.
-          ref.item.prediction = row.prediction ?? '';
+          joinRows(refs, opts.references, matchByPosition(read, [...refs.rows.keys()], opts.predictions), opts.predictions);
+        } else {
+          await joinPredictionsById(refs, opts.references, opts.predictions, readOpts);
         }
 
         // One section per task, in the order the manifest first names them.
