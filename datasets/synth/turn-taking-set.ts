@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SeededRandom } from './seeded-random.js';
 import { synthSpeech, wavDataRange, type SpeechSpec } from './speech-clips.js';
+import { scenarioNames, type ScenarioName } from '../../scorers/duplex/turn-taking-scenario.js';
 
 /**
  * `evalgate datasets synth turn-taking`: the user side of Full-Duplex-Bench's
@@ -13,11 +14,11 @@ import { synthSpeech, wavDataRange, type SpeechSpec } from './speech-clips.js';
  * digital silences here, so every onset and offset is a known sample index.
  */
 
-/** The scenarios, in the order they are generated. */
-export const turnTakingScenarios = ['pause-handling', 'smooth-turn-taking', 'user-interruption', 'backchannel'] as const;
+/** The scenarios, in the order they are generated (the duplex task's list). */
+export const turnTakingScenarios = scenarioNames;
 
 /** A scenario kind. */
-export type TurnTakingScenarioName = (typeof turnTakingScenarios)[number];
+export type TurnTakingScenarioName = ScenarioName;
 
 /** Event times of one file, seconds from its start (rounded to ms). */
 export interface TurnTakingEvents {

@@ -110,6 +110,7 @@ export function createProcessor(
       : undefined,
     scoreSample: perSampleScorer(prepared.config.task, scoreTask, prepared.config.scorer),
     ...(prepared.speech ? { speech: prepared.speech } : {}),
+    ...(prepared.duplex ? { duplex: prepared.duplex } : {}),
     ...extra,
   });
   return processor;

@@ -1,14 +1,11 @@
-import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeWav16 } from '../../experts/audio-features/wav-file.js';
 import { getNormalizer } from '../../scorers/normalizers/normalizer-registry.js';
 import { wer } from '../../scorers/wer/word-error-rate.js';
 import { decodeAudioBuffer } from '../media/decode-audio.js';
-import { resolveFfmpeg } from '../media/ffmpeg-binaries.js';
-import { errorDetail, runMediaTool } from '../media/run-media-tool.js';
 import { pcm16AsWav } from '../models/media/pcm16-wav.js';
 import type { ModelV1, SpokenAudio } from '../models/spec/model-v1.js';
+import { storeFlac } from './store-flac.js';
 
 // A spoken answer (issue 17) is scored from its audio: stored as FLAC beside
 // the run, transcribed by a local ASR expert, and that transcript is the
@@ -67,24 +64,7 @@ export async function hearSpokenAnswer(
   const decoded = await decodeAudioBuffer(bytes, { sampleRateHz: 16_000, signal: at.signal, label: `spoken answer of ${at.sampleKey}` });
   const wav = encodeWav16(decoded.samples, decoded.sampleRateHz);
 
-  const dir = join(settings.mediaDir, at.runId);
-  await mkdir(dir, { recursive: true });
-  // Named by a hash of the sample key: keys may hold characters no file name should.
-  const name = createHash('sha256').update(at.sampleKey).digest('hex').slice(0, 32);
-  const mediaPath = join(dir, `${name}.flac`);
-  const tmpWav = join(dir, `${name}.${process.pid}.wav`);
-  const tmpFlac = join(dir, `${name}.${process.pid}.tmp.flac`);
-  try {
-    await writeFile(tmpWav, wav);
-    const { ffmpegPath } = await resolveFfmpeg();
-    const r = await runMediaTool(ffmpegPath, ['-hide_banner', '-nostdin', '-y', '-i', tmpWav, '-c:a', 'flac', tmpFlac], { signal: at.signal });
-    if (r.code !== 0) throw new Error(`storing the spoken answer as FLAC failed: ${errorDetail(r.stderrTail)}`);
-    // Renamed into place only when whole: a kill mid-write never leaves a truncated answer under the final name.
-    await rename(tmpFlac, mediaPath);
-  } finally {
-    await rm(tmpWav, { force: true });
-    await rm(tmpFlac, { force: true });
-  }
+  const mediaPath = await storeFlac(wav, join(settings.mediaDir, at.runId), at.sampleKey, at.signal);
 
   const heard = await settings.asr.doGenerate({
     parts: [

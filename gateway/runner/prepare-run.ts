@@ -23,6 +23,7 @@ import { datasetTasks, findDatasetByManifest, getDatasetById, listPendingSamples
 import { replaySpill, spillDirOf, type SpillReplay } from './run-spill.js';
 import type { SpokenAnswerSettings } from './hear-spoken-answer.js';
 import { answersInSpeech } from '../models/answers-in-speech.js';
+import { assertDuplexReady, duplexSettings, type DuplexSettings } from '../duplex/duplex-settings.js';
 
 /** What the user asked for on `evalgate run`. */
 export interface RunRequest {
@@ -117,6 +118,8 @@ export interface PreparedRun {
   readonly executor?: Executor;
   /** Where spoken answers are stored and the expert that hears them (runs whose config has `speech`). */
   readonly speech?: SpokenAnswerSettings;
+  /** The upstream and listeners of a duplex run (task duplex): scenarios are played live, not asked. */
+  readonly duplex?: DuplexSettings;
 }
 
 const SECRET_KEY = /(api[-_]?key|secret|password|authorization|bearer|access[-_]?token|credential)/i;
@@ -261,8 +264,10 @@ export async function prepareRun(
     await assertRunMediaReadable(db, dataset, await pendingKeys(db, ctx.run.id, cfg));
     if (cfg !== ctx.config) await updateRunConfig(db, ctx.run.id, cfg);
     await markRunRunning(db, ctx.run.id, ctx.run.warnings);
+    if (ctx.config.task === 'duplex') assertDuplexReady(ctx.modelConfig, asrNow);
     const speech = ctx.config.speech && asrNow ? await speechSettings(config, asrNow, loadModel) : undefined;
-    return { ...ctx, config: cfg, resumed: true, model, executor, ...(speech ? { speech } : {}) };
+    const duplex = ctx.config.task === 'duplex' && speech ? duplexSettings(model, speech.asr, config.cacheDir) : undefined;
+    return { ...ctx, config: cfg, resumed: true, model, executor, ...(speech ? { speech } : {}), ...(duplex ? { duplex } : {}) };
   }
   if (!req.modelId) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--model is required (or --resume RUN_ID)' });
   if (!req.dataset) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--dataset is required (or --resume RUN_ID)' });
@@ -282,6 +287,7 @@ export async function prepareRun(
     });
   }
   const asrConfig = speechExpertFor(config, modelConfig, req.asrModel);
+  if (task === 'duplex') assertDuplexReady(modelConfig, asrConfig);
   const model = await loadModel(modelConfig);
 
   const prompts = (modelConfig.options.prompts ?? {}) as Partial<Record<SampleTask, string>>;
@@ -336,7 +342,18 @@ export async function prepareRun(
   if (!existing) await takeOverRun(db, run.id, executor);
   await markRunRunning(db, run.id, run.warnings);
   const speech = asrConfig ? await speechSettings(config, asrConfig, loadModel) : undefined;
-  return { run, resumed: existing !== undefined, config: cfg, modelConfig, rootDir: dataset.root_dir ?? '.', model, executor, ...(speech ? { speech } : {}) };
+  const duplex = task === 'duplex' && speech ? duplexSettings(model, speech.asr, config.cacheDir) : undefined;
+  return {
+    run,
+    resumed: existing !== undefined,
+    config: cfg,
+    modelConfig,
+    rootDir: dataset.root_dir ?? '.',
+    model,
+    executor,
+    ...(speech ? { speech } : {}),
+    ...(duplex ? { duplex } : {}),
+  };
 }
 
 /**

@@ -8,12 +8,16 @@ import { buildRequest, scrubPaths, type BuildRequestOptions, type RunnerSample }
 import type { DbOutageGuard } from './db-outage-guard.js';
 import { claimSample, releaseSample } from '../store/run-claim-repo.js';
 import { requestCacheKey, type CacheModelIdentity, type ResponseCache } from './response-cache.js';
-import { defaultRetryPolicy, type RetryPolicy } from './retry-policy.js';
+import { defaultRetryPolicy, type ClassifiedError, type RetryPolicy } from './retry-policy.js';
 import { PredictionWriter } from './prediction-writer.js';
 import { callWithRetries } from './call-with-retries.js';
 import { RunCancelledError } from './run-cancelled-error.js';
 import type { PredictionError, ScoreRow } from '../store/prediction-repo.js';
 import { hearSpokenAnswer, type HeardAnswer, type SpokenAnswerSettings } from './hear-spoken-answer.js';
+import { audioAsPcm16 } from '../models/media/media-encoding.js';
+import { converseScenario, type Conversation } from '../duplex/converse-scenario.js';
+import { hearRecording } from '../duplex/hear-recording.js';
+import type { DuplexSettings } from '../duplex/duplex-settings.js';
 
 /** How one sample is processed; shared by the local runner and distributed workers. */
 export interface SampleProcessorOptions {
@@ -55,6 +59,12 @@ export interface SampleProcessorOptions {
    * audio, or one the expert cannot hear, is a failed sample.
    */
   readonly speech?: SpokenAnswerSettings;
+  /**
+   * The samples are turn-taking scenarios (task duplex): each sample's audio
+   * is played in real time to the realtime upstream and the model's channel
+   * is recorded and heard (gateway/duplex/); the observation is the answer.
+   */
+  readonly duplex?: DuplexSettings;
 }
 
 /** What happened to one sample. */
@@ -172,6 +182,8 @@ export class SampleProcessor {
       return { ...base, status: 'failed', attempts: 0, written, cached: false, error };
     }
 
+    if (o.duplex) return this.#playScenario(sample, built, o.duplex, startedMs, signal);
+
     // Cached replies keep text only, not audio: a spoken answer is always asked for afresh.
     const cacheKey = o.cache && !o.speech ? requestCacheKey(o.cache.identity, built.request) : undefined;
     if (o.cache && cacheKey) {
@@ -202,25 +214,112 @@ export class SampleProcessor {
         firstTokenMs,
       });
     }
-    const { last, attempts } = call;
+    return this.#callFailed(sample, call, startedMs, built.audioSeconds);
+  }
 
+  /** Stores a sample whose calls all failed. */
+  async #callFailed(
+    sample: RunnerSample,
+    call: { readonly last: ClassifiedError | undefined; readonly attempts: number },
+    startedMs: number,
+    audioSeconds: number | undefined,
+  ): Promise<SampleOutcome> {
+    const { last, attempts } = call;
     const error: PredictionError = {
       code: last?.code ?? 'adapter',
       // Stored errors are shown to viewers: no server paths in them.
-      message: scrubPaths(last?.message ?? 'no attempt made', resolve(o.build.rootDir)),
+      message: scrubPaths(last?.message ?? 'no attempt made', resolve(this.#o.build.rootDir)),
       ...(last?.statusCode !== undefined ? { statusCode: last.statusCode } : {}),
       retryable: last?.retryable ?? false,
     };
     const written = await this.#writer.write({
-      runId: o.runId,
+      runId: this.#o.runId,
       sampleId: sample.id,
       status: 'failed',
       error,
       attempts,
       latencyTotalMs: performance.now() - startedMs,
-      audioSeconds: built.audioSeconds ?? null,
+      audioSeconds: audioSeconds ?? null,
     });
-    return { ...base, status: 'failed', attempts, written, cached: false, error };
+    return { sampleId: sample.id, key: sample.key, status: 'failed', attempts, written, cached: false, error };
+  }
+
+  /**
+   * A turn-taking scenario: played live (retried like a call when the
+   * connection fails), then heard; the observation is stored as the answer
+   * and scored. A recording the expert cannot hear is a failed sample.
+   */
+  async #playScenario(
+    sample: RunnerSample,
+    built: Awaited<ReturnType<typeof buildRequest>>,
+    d: DuplexSettings,
+    startedMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<SampleOutcome> {
+    const o = this.#o;
+    const audio = built.request.parts.find((p) => p.type === 'audio');
+    if (!audio || audio.type !== 'audio') {
+      const error: PredictionError = { code: 'input', message: 'a duplex scenario needs its audio', retryable: false };
+      const written = await this.#writer.write({ runId: o.runId, sampleId: sample.id, status: 'failed', error, attempts: 0 });
+      return { sampleId: sample.id, key: sample.key, status: 'failed', attempts: 0, written, cached: false, error };
+    }
+    const userPcm = audioAsPcm16(audio, d.upstream.inputSampleRateHz);
+    const tailS = d.tailS ?? 10;
+    // One attempt lasts as long as the scenario plays, plus the wait for the model to finish.
+    const timeoutMs = Math.max(o.timeoutMs, (userPcm.length / d.upstream.inputSampleRateHz + tailS + 30) * 1000);
+    const call = await callWithRetries({ retry: this.#retry, limiter: o.limiter, timeoutMs, random: o.random }, signal, (attemptSignal) =>
+      converseScenario(d.upstream, userPcm, { signal: attemptSignal, tailS }),
+    );
+    if (!call.ok) return this.#callFailed(sample, call, startedMs, built.audioSeconds);
+    const conv: Conversation = call.value;
+    let heard: Awaited<ReturnType<typeof hearRecording>>;
+    try {
+      heard = await hearRecording(conv, userPcm, d.upstream.inputSampleRateHz, d.hearing, { runId: o.runId, sampleKey: sample.key, signal });
+    } catch (err) {
+      if (signal?.aborted) throw new RunCancelledError();
+      const error: PredictionError = {
+        code: 'transcribe',
+        message: scrubPaths(
+          scrubPaths(`the recorded scenario could not be heard: ${(err as Error).message}`, resolve(d.hearing.mediaDir)),
+          resolve(o.build.rootDir),
+        ),
+        retryable: false,
+      };
+      const written = await this.#writer.write({ runId: o.runId, sampleId: sample.id, status: 'failed', error, attempts: call.attempts });
+      return { sampleId: sample.id, key: sample.key, status: 'failed', attempts: call.attempts, written, cached: false, error };
+    }
+    const text = JSON.stringify(heard.observation);
+    let scores: ScoreRow[] = [];
+    if (o.scoreSample) {
+      try {
+        scores = o.scoreSample(sample, text);
+      } catch (err) {
+        this.#warn(`per-sample scoring failed: ${(err as Error).message}`);
+      }
+    }
+    const written = await this.#writer.write({
+      runId: o.runId,
+      sampleId: sample.id,
+      status: 'ok',
+      outputText: text,
+      rawResponse: {
+        duplex: {
+          responses: conv.responses,
+          speechStartedS: conv.speechStartedS,
+          selfTranscript: conv.selfTranscript,
+          modelAudioS: conv.timeline.audioS,
+          mediaPath: heard.mediaPath,
+        },
+      },
+      attempts: call.attempts,
+      latencyRequestMs: call.requestMs,
+      // The model's first audio on the scenario clock, ms from the start of the user's audio.
+      latencyFirstTokenMs: heard.observation.first_audio_s === null ? null : heard.observation.first_audio_s * 1000,
+      latencyTotalMs: performance.now() - startedMs,
+      audioSeconds: built.audioSeconds ?? null,
+      scores,
+    });
+    return { sampleId: sample.id, key: sample.key, status: 'ok', attempts: call.attempts, written, cached: false };
   }
 
   async #call(request: ModelRequest, requestStartMs: number): Promise<{ result: ModelResult; firstTokenMs?: number }> {

@@ -16,8 +16,11 @@ import type { ScenarioName, TurnTakingScenario } from './turn-taking-scenario.js
 // - user-interruption: words starting at or after the barge-in onset
 //   (upstream's `output after interrupt`), latency from the barge-in's end;
 //   and the stop latency: from the barge-in onset to the end of the model
-//   speech that was sounding then (model gaps under 0.5 s merged, v1.5's
-//   MODEL_MERGE_GAP); a model still speaking when the barge-in ends kept talking;
+//   speech that was under way then, clipped at 0. Model gaps under 0.5 s are
+//   one span (v1.5's MODEL_MERGE_GAP), and by the same rule a model whose
+//   speech ended less than 0.5 s before the onset was still under way (a
+//   pause between its sentences); a model still speaking when the barge-in
+//   ends kept talking;
 // - backchannel: VAD spans starting before the end of the user's turn.
 // `behaviour_ok` is evalgate's one number across tasks (the primary metric's
 // per-sample value): the model did what the scenario asks of it (left the
@@ -39,7 +42,7 @@ export interface ScenarioScore {
   readonly interrupt_tor?: 0 | 1;
   /** user-interruption latency after the barge-in's end, s, when answered. */
   readonly interrupt_latency_s?: number;
-  /** user-interruption: barge-in onset to the end of the model speech sounding then, s (absent when the model was silent then). */
+  /** user-interruption: barge-in onset to the end of the model speech under way then, clipped at 0, s (absent when the model was silent then). */
   readonly stop_latency_s?: number;
   /** user-interruption: the model was still speaking when the barge-in ended. */
   readonly kept_talking?: 0 | 1;
@@ -72,9 +75,9 @@ export function scoreScenario(sc: TurnTakingScenario, o: DuplexObservation): Sce
       const tor = takesTurn(after);
       const latency = turnLatencySeconds(after, e.turn_end_s);
       const merged = mergeSpeechSpans(spansOf(o.model_spans), MODEL_MERGE_GAP_SECONDS);
-      const sounding = merged.find((m) => m.startSecond <= bargeIn && m.endSecond > bargeIn);
+      const sounding = merged.find((m) => m.startSecond <= bargeIn && m.endSecond > bargeIn - MODEL_MERGE_GAP_SECONDS);
       const stop = sounding
-        ? { stop_latency_s: sounding.endSecond - bargeIn, kept_talking: sounding.endSecond >= e.turn_end_s ? (1 as const) : (0 as const) }
+        ? { stop_latency_s: Math.max(0, sounding.endSecond - bargeIn), kept_talking: sounding.endSecond >= e.turn_end_s ? (1 as const) : (0 as const) }
         : {};
       const yielded = !sounding || stop.kept_talking === 0;
       return {

@@ -136,7 +136,24 @@ describe('scoreScenario', () => {
     );
     expect(gappy).toMatchObject({ kept_talking: 1 });
     expect(gappy.stop_latency_s).toBeCloseTo(1.8, 9);
-    // Silent at the barge-in: no stop latency; answering afterwards is the right behaviour.
+    // A pause of 0.3 s between its sentences at the onset is still its turn: stop latency 0, it yielded.
+    const paused = scoreScenario(
+      interrupt,
+      obs(
+        [
+          ['one', 2.6, 3],
+          ['two', 3.2, 4.6],
+          ['yes', 7, 7.5],
+          ['sure', 7.6, 8.2],
+        ],
+        [
+          [2.5, 4.7],
+          [7, 8.3],
+        ],
+      ),
+    );
+    expect(paused).toMatchObject({ stop_latency_s: 0, kept_talking: 0, behaviour_ok: 1 });
+    // Silent at the barge-in (its speech ended 0.5 s or more before): no stop latency; answering afterwards is right.
     const late = scoreScenario(
       interrupt,
       obs(

@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { resolveFfmpeg } from '../media/ffmpeg-binaries.js';
+import { errorDetail, runMediaTool } from '../media/run-media-tool.js';
+
+/**
+ * Stores a WAV as FLAC at `<dir>/<hash of key>.flac` and returns its path.
+ * Named by a hash because sample keys may hold characters no file name
+ * should; written under a temporary name and renamed only when whole, so a
+ * kill mid-write never leaves a truncated file under the final name.
+ */
+export async function storeFlac(wav: Uint8Array, dir: string, key: string, signal?: AbortSignal): Promise<string> {
+  await mkdir(dir, { recursive: true });
+  const name = createHash('sha256').update(key).digest('hex').slice(0, 32);
+  const path = join(dir, `${name}.flac`);
+  const tmpWav = join(dir, `${name}.${process.pid}.wav`);
+  const tmpFlac = join(dir, `${name}.${process.pid}.tmp.flac`);
+  try {
+    await writeFile(tmpWav, wav);
+    const { ffmpegPath } = await resolveFfmpeg();
+    const r = await runMediaTool(ffmpegPath, ['-hide_banner', '-nostdin', '-y', '-i', tmpWav, '-c:a', 'flac', tmpFlac], { signal });
+    if (r.code !== 0) throw new Error(`storing the audio as FLAC failed: ${errorDetail(r.stderrTail)}`);
+    await rename(tmpFlac, path);
+  } finally {
+    await rm(tmpWav, { force: true });
+    await rm(tmpFlac, { force: true });
+  }
+  return path;
+}
