@@ -90,6 +90,12 @@ export function parseSampleRef(value: unknown, param: string): SampleRef | undef
 export async function findBoundSample(db: Kysely<Database>, ref: SampleRef): Promise<BoundSample> {
   const row = await findBindableSample(db, ref.dataset, ref.sample);
   if (!row) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Sample', id: `${ref.dataset}/${ref.sample}` });
+  // A turn-taking scenario is scored from a whole recorded conversation, never from one turn's answer.
+  if (getTask(row.task)?.sample.target === 'scenario') {
+    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+      detail: `${ref.dataset}/${ref.sample} is a ${row.task} scenario: it is played with \`evalgate duplex\`, not bound to a live turn`,
+    });
+  }
   const root = row.rootDir ?? '.';
   // The same rule as the media route and the runner (the recorded file when there is one): a link out of its folder never reaches a model.
   const media = await Promise.all(
