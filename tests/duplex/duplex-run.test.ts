@@ -17,6 +17,9 @@ import { configSchema, type EvalgateConfig } from '../../gateway/config/config-s
 import { decodeAudioFile } from '../../gateway/media/decode-audio.js';
 import { floatToPcm16 } from '../../gateway/models/media/media-encoding.js';
 import { createModel } from '../../gateway/models/create-model.js';
+import { compareRuns } from '../../gateway/compare/compare-runs.js';
+import { formatComparison } from '../../gateway/compare/format-comparison.js';
+import { loadRunOutcomes } from '../../gateway/compare/load-run-outcomes.js';
 import { executeLocalRun } from '../../gateway/runner/execute-run.js';
 import { prepareRun } from '../../gateway/runner/prepare-run.js';
 import { parseDuplexObservation } from '../../scorers/duplex/duplex-observation.js';
@@ -136,6 +139,12 @@ describe('evalgate duplex: scenarios played live to realtime upstreams (PGlite, 
       expect(r.raw.selfTranscript).toContain(LIE);
     }
     expect(liar.get('smooth-turn-taking')!.metrics).toMatchObject({ turn_tor: 0, behaviour_ok: 0 });
+    // Compare reads duplex runs like any task: behaviour accuracy is the primary metric, paired by McNemar.
+    const comparison = compareRuns(await loadRunOutcomes(ts.store.db, [prepared[0]!.run.id, prepared[1]!.run.id]), { iterations: 200, seed: 1 });
+    const text = formatComparison(comparison);
+    expect(text).toContain('behaviour_accuracy');
+    expect(text).toMatch(/mcnemar|McNemar/);
+
     // The recordings are stored as FLAC.
     const flac = eager.get('smooth-turn-taking')!.raw.mediaPath as string;
     expect((await readFile(flac)).toString('ascii', 0, 4)).toBe('fLaC');
