@@ -25,7 +25,7 @@ export const arenaModalities = ['text', 'audio', 'image', 'video'] as const;
 export const defaultMaxVotesPerPrompt = 1;
 
 /** Every exclusion reason a ratings result reports (zero when none applied). */
-export const exclusionReasons = ['identity-leak', 'voter-daily-cap', 'duplicate-prompt', 'voter-outlier', 'min-votes'] as const;
+export const exclusionReasons = ['identity-leak', 'voter-daily-cap', 'duplicate-prompt', 'superseded-judge-run', 'voter-outlier', 'min-votes'] as const;
 
 /** What to rate. */
 export interface ArenaRatingsRequest {
@@ -154,6 +154,27 @@ export function dedupPrompts<T extends { id: string; source: string; prompt_hash
   return { kept: rows.filter((r) => !drop.has(r.id)), dropped: drop.size };
 }
 
+/**
+ * Judge votes of the latest judged run only, per judge and model pair: a
+ * pairwise judging rerun with `--new` judges the same answers again, and
+ * counting both runs would weigh that pair twice. Human votes pass through.
+ */
+export function latestJudgeRuns<
+  T extends { source: string; judge_run_id: string | null; voter_key: string; model_a: string; model_b: string; created_at: Date | string },
+>(rows: readonly T[]): { kept: T[]; dropped: number } {
+  const latest = new Map<string, { run: string; at: number }>();
+  const keyOf = (r: T): string => `${r.voter_key}\u0000${[r.model_a, r.model_b].sort().join('\u0000')}`;
+  for (const r of rows) {
+    if (r.source !== 'judge' || r.judge_run_id === null) continue;
+    const at = new Date(r.created_at).getTime();
+    const k = keyOf(r);
+    const cur = latest.get(k);
+    if (!cur || at > cur.at || (at === cur.at && r.judge_run_id > cur.run)) latest.set(k, { run: r.judge_run_id, at });
+  }
+  const kept = rows.filter((r) => r.source !== 'judge' || r.judge_run_id === null || latest.get(keyOf(r))?.run === r.judge_run_id);
+  return { kept, dropped: rows.length - kept.length };
+}
+
 /** Reads the votes to rate and decides the exclusions that need no fit. */
 export async function loadArenaRatingsInput(db: Db, config: EvalgateConfig, request: ArenaRatingsRequest): Promise<ArenaRatingsInput> {
   const rows = await listVotesForRatings(db, {
@@ -170,7 +191,9 @@ export async function loadArenaRatingsInput(db: Db, config: EvalgateConfig, requ
   });
   const options = configuredOptions(config, request.source);
   const maxVotesPerPrompt = config.arena?.maxVotesPerPrompt ?? defaultMaxVotesPerPrompt;
-  const { kept, dropped } = dedupPrompts(stored, maxVotesPerPrompt, options.seed ?? 1);
+  const judged = latestJudgeRuns(stored);
+  excluded['superseded-judge-run'] = judged.dropped;
+  const { kept, dropped } = dedupPrompts(judged.kept, maxVotesPerPrompt, options.seed ?? 1);
   excluded['duplicate-prompt'] = dropped;
   return {
     request,

@@ -131,7 +131,7 @@ describe('arena ratings from the store', () => {
   it('human votes only, with every exclusion counted by reason', async () => {
     const v = await loadArenaRatings(store.db, config, { source: 'human', freezeAt: new Date(freeze) });
     expect([v.source, v.label, v.combined, v.ratings.sources]).toEqual(['human', 'human', false, ['human']]);
-    expect(v.votes.excluded).toEqual({ 'identity-leak': 2, 'voter-daily-cap': 1, 'duplicate-prompt': 2, 'voter-outlier': 0, 'min-votes': 1 });
+    expect(v.votes.excluded).toEqual({ 'identity-leak': 2, 'voter-daily-cap': 1, 'duplicate-prompt': 2, 'superseded-judge-run': 0, 'voter-outlier': 0, 'min-votes': 1 });
     expect(v.votes.considered).toBe(humanInTime.length);
     expect(v.votes.afterFreeze).toBe(lateCount);
     expect(v.votes.used).toBe(humanInTime.length - 2 - 1 - 2 - 1);
@@ -223,7 +223,7 @@ describe('arena ratings from the store', () => {
       expect(text.stdout).toContain('source: human (the default');
       expect(text.stdout).toMatch(/rank\s+model\s+rating\s+interval\s+votes\s+unranked/);
       expect(text.stdout).toMatch(/m4 .*min-votes/);
-      expect(text.stdout).toContain('identity-leak 2, voter-daily-cap 1, duplicate-prompt 2, voter-outlier 0, min-votes 1');
+      expect(text.stdout).toContain('identity-leak 2, voter-daily-cap 1, duplicate-prompt 2, superseded-judge-run 0, voter-outlier 0, min-votes 1');
       const comb = await runCommandInProcess(registerArena, ['--config', configPath, 'arena', 'ratings', '--source', 'combined']);
       expect(comb.stdout).toContain('source: combined (human + judge)');
       const json = await runCommandInProcess(registerArena, ['--config', configPath, 'arena', 'ratings', '--source', 'judge', '--json']);
