@@ -34,7 +34,7 @@ export function parseFlatJsonObject(text: string): Record<string, unknown> | und
     if (text.charCodeAt(i) !== QUOTE) return undefined;
     const keyEnd = text.indexOf('"', i + 1);
     if (keyEnd < 0) return undefined;
-    const key = text.slice(i + 1, keyEnd);
+    const key = knownKey(text, i + 1, keyEnd);
     // Assigning "__proto__" would set the prototype; JSON.parse makes it an own property.
     if (key === '__proto__') return undefined;
     i = skipSpaces(text, keyEnd + 1);
@@ -73,6 +73,23 @@ export function parseFlatJsonObject(text: string): Record<string, unknown> | und
     if (d === 125) return skipSpaces(text, i + 1) === n ? out : undefined; // }
     return undefined;
   }
+}
+
+// Keys seen before, reused: every line of a file names the same few keys, and a key string used before
+// is already in V8's string table, where a fresh slice would be looked up (and hashed) on every store.
+const KNOWN_KEYS_MAX = 32;
+const knownKeys: string[] = [];
+
+/** text[start, end) as a string, the one seen before when there is one. */
+function knownKey(text: string, start: number, end: number): string {
+  const len = end - start;
+  for (let k = 0; k < knownKeys.length; k++) {
+    const key = knownKeys[k]!;
+    if (key.length === len && text.startsWith(key, start)) return key;
+  }
+  const key = text.slice(start, end);
+  if (knownKeys.length < KNOWN_KEYS_MAX) knownKeys.push(key);
+  return key;
 }
 
 /** The index of the first character at or after `i` that is not a space. */

@@ -1,7 +1,7 @@
 import { forEachPlainPrediction } from './plain-jsonl.js';
 import { badAt, placeOf, type PredictionRows, type Where } from './prediction-rows.js';
 import { predictionLayout, readPredictionsAs, type ReadPredictionsOptions } from './read-predictions.js';
-import type { References } from './read-references.js';
+import type { ReferenceRow, References } from './read-references.js';
 
 /**
  * Gives each reference item its prediction from `file`, joined by id: `item.prediction` is the row's
@@ -11,12 +11,19 @@ import type { References } from './read-references.js';
  * Plain {id, prediction} JSONL is joined as it is read, with no row list and no second id map (on 100k
  * rows those cost ~0.1 s); other layouts are read whole, then joined. Either way the errors are the same
  * and come in the same order: every problem of reading the file (a bad line, a repeated id) before the
- * first unknown id.
+ * first unknown id. `onJoin` is called with each reference as it gets its prediction (before a later
+ * line's error, if any, is found).
  */
-export async function joinPredictionsById(refs: References, referencesFile: string, file: string, opts: ReadPredictionsOptions = {}): Promise<void> {
+export async function joinPredictionsById(
+  refs: References,
+  referencesFile: string,
+  file: string,
+  opts: ReadPredictionsOptions = {},
+  onJoin?: (ref: ReferenceRow) => void,
+): Promise<void> {
   const { format, key } = await predictionLayout(file, opts);
   if (format !== 'jsonl') {
-    joinRows(refs, referencesFile, await readPredictionsAs(file, format, key), file);
+    joinRows(refs, referencesFile, await readPredictionsAs(file, format, key), file, onJoin);
     return;
   }
   // Where each id was first seen, for the repeat message: a reference's own `predictionLine`, else here.
@@ -30,6 +37,7 @@ export async function joinPredictionsById(refs: References, referencesFile: stri
     if (ref) {
       ref.predictionLine = line;
       ref.item.prediction = prediction ?? '';
+      onJoin?.(ref);
       return;
     }
     others.set(id, line);
@@ -39,7 +47,7 @@ export async function joinPredictionsById(refs: References, referencesFile: stri
 }
 
 /** Joins rows already read (ids unique) to the references, as {@link joinPredictionsById} does. */
-export function joinRows(refs: References, referencesFile: string, read: PredictionRows, file: string): void {
+export function joinRows(refs: References, referencesFile: string, read: PredictionRows, file: string, onJoin?: (ref: ReferenceRow) => void): void {
   for (const row of read.rows) {
     const ref = refs.rows.get(row.id);
     if (!ref) {
@@ -47,6 +55,7 @@ export function joinRows(refs: References, referencesFile: string, read: Predict
       throw unknownId(file, row.where, read.key, row.id, referencesFile);
     }
     ref.item.prediction = row.prediction ?? '';
+    onJoin?.(ref);
   }
 }
 

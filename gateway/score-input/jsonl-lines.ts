@@ -1,6 +1,5 @@
 import { isAscii } from 'node:buffer';
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import { parseFlatJsonObject } from './flat-json-object.js';
 import { badAt, unreadable } from './prediction-rows.js';
 
@@ -32,14 +31,14 @@ export async function forEachJsonlLine(file: string, options: JsonlReadOptions, 
   // Byte chunks, cut after their last newline and decoded whole: a newline byte never occurs inside a
   // multi-byte UTF-8 sequence, so no character is split, and one utf8 decode per chunk is about twice
   // as fast here as a StringDecoder stream (100k lines: 140 vs 260 ms).
-  const stream = createReadStream(file, { highWaterMark: 1 << 20 });
   let n = 0;
   let stopped = false;
   const take = (raw: string): void => {
     n += 1;
-    let text = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    let text = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
     if (n === 1 && text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    if (text.trim() === '') return;
+    // a line that starts with "{" is not blank (most lines: no trim)
+    if (text.charCodeAt(0) !== 123 && text.trim() === '') return;
     if (each({ line: n, value: parseObject(file, n, text, options) }) === false) stopped = true;
   };
   // Every line of `text`, the last one included even when empty (it ended at the chunk's cut newline).
@@ -51,14 +50,23 @@ export async function forEachJsonlLine(file: string, options: JsonlReadOptions, 
     }
     if (!stopped) take(text.slice(pos));
   };
+  let handle: FileHandle | undefined;
   try {
-    // The start of a line that runs past its chunk waits here until its newline arrives; only those bytes
-    // are joined, never the whole next chunk (copying each 1 MiB chunk again cost ~50 ms per 100k lines).
+    handle = await open(file, 'r');
+    // One buffer, read into again and again: a fresh 1 MiB buffer per chunk (as a read stream allocates)
+    // is fresh memory each time, and first touches of memory (page faults) cost ~15 µs a page on the
+    // machines measured, ~60 ms per 100k-line file.
+    const buffer = Buffer.allocUnsafeSlow(1 << 20);
+    // The start of a line that runs past its chunk waits here (copied out of the reused buffer) until its
+    // newline arrives; only those bytes are joined, never the whole next chunk.
     const pending: Buffer[] = [];
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      const chunk = buffer.subarray(0, bytesRead);
       const cut = chunk.lastIndexOf(10) + 1;
       if (cut === 0) {
-        pending.push(chunk);
+        pending.push(Buffer.from(chunk));
         continue;
       }
       let from = 0;
@@ -70,7 +78,7 @@ export async function forEachJsonlLine(file: string, options: JsonlReadOptions, 
       }
       if (from < cut) takeLines(decode(chunk, from, cut - 1));
       if (stopped) return;
-      if (cut < chunk.length) pending.push(chunk.subarray(cut));
+      if (cut < chunk.length) pending.push(Buffer.from(chunk.subarray(cut)));
     }
     if (pending.length > 0 && !stopped) takeLines(decode(Buffer.concat(pending)));
   } catch (err) {
@@ -78,7 +86,7 @@ export async function forEachJsonlLine(file: string, options: JsonlReadOptions, 
     if (typeof e.code === 'string' && e.syscall !== undefined) throw unreadable(file, err);
     throw err;
   } finally {
-    stream.destroy();
+    await handle?.close();
   }
 }
 

@@ -44,29 +44,103 @@ export function scoreAsrCounts(
   norm: (s: string) => string,
   keepSamples: boolean,
 ): AsrScoreResult {
-  const interner = new TokenInterner();
-  const ref = new TokenIds();
-  const hyp = new TokenIds();
-  const edits = { hits: 0, substitutions: 0, deletions: 0, insertions: 0 };
-  let hits = 0;
-  let substitutions = 0;
-  let deletions = 0;
-  let insertions = 0;
-  let numRef = 0;
-  let numHyp = 0;
+  const counter = new AsrCorpusCounter(unit, normalizerName, norm);
   const samples: AsrScoredSample[] = keepSamples ? new Array<AsrScoredSample>(items.length) : [];
   const missing: string[] = [];
   for (let k = 0; k < items.length; k++) {
     const it = items[k]!;
-    const raw = it.reference;
+    counter.add(it.reference, it.prediction);
+    const isMissing = it.prediction === null;
+    if (isMissing) missing.push(it.id);
+    if (!keepSamples) continue;
+    const c = counter.last;
+    samples[k] =
+      unit === 'word'
+        ? {
+            id: it.id,
+            missing: isMissing,
+            reference: it.reference,
+            prediction: it.prediction ?? '',
+            normalized_reference: c.reference,
+            normalized_prediction: c.prediction,
+            wer: c.rate,
+            hits: c.hits,
+            substitutions: c.substitutions,
+            deletions: c.deletions,
+            insertions: c.insertions,
+          }
+        : {
+            id: it.id,
+            missing: isMissing,
+            reference: it.reference,
+            prediction: it.prediction ?? '',
+            normalized_reference: c.reference,
+            normalized_prediction: c.prediction,
+            cer: c.rate,
+            hits: c.hits,
+            substitutions: c.substitutions,
+            deletions: c.deletions,
+            insertions: c.insertions,
+          };
+  }
+  return counter.result(samples, missing);
+}
+
+/** One pair's figures, as {@link AsrCorpusCounter.add} left them. */
+interface PairCounts {
+  /** Normalized reference and prediction. */
+  reference: string;
+  prediction: string;
+  hits: number;
+  substitutions: number;
+  deletions: number;
+  insertions: number;
+  /** The pair's own rate (wer or cer). */
+  rate: number;
+}
+
+/**
+ * asr's corpus totals, one pair at a time: the pooled counts are sums over the pairs, so they do not
+ * depend on the order the pairs come in, and `evalgate score` can add each pair as its prediction is
+ * read and keep neither text (on 100k pairs that is ~30 MB less memory to touch).
+ */
+export class AsrCorpusCounter {
+  readonly unit: TokenUnit;
+  readonly normalizer: NormalizerName;
+  /** The last pair added. */
+  readonly last: PairCounts = { reference: '', prediction: '', hits: 0, substitutions: 0, deletions: 0, insertions: 0, rate: 0 };
+  readonly #norm: (s: string) => string;
+  readonly #interner = new TokenInterner();
+  readonly #ref = new TokenIds();
+  readonly #hyp = new TokenIds();
+  readonly #edits = { hits: 0, substitutions: 0, deletions: 0, insertions: 0 };
+  #hits = 0;
+  #substitutions = 0;
+  #deletions = 0;
+  #insertions = 0;
+  #numRef = 0;
+  #numHyp = 0;
+
+  constructor(unit: TokenUnit, normalizer: NormalizerName, norm: (s: string) => string = getNormalizer(normalizer).normalize) {
+    this.unit = unit;
+    this.normalizer = normalizer;
+    this.#norm = norm;
+  }
+
+  /** Adds one pair: a sample's raw reference(s), and its prediction (null: none, scored as empty output). */
+  add(raw: ScoreItem['reference'], predictionRaw: string | null): void {
+    const unit = this.unit;
+    const norm = this.#norm;
+    const ref = this.#ref;
+    const hyp = this.#hyp;
     const reference = norm(typeof raw === 'string' ? raw : referenceList(raw).join(' '));
-    const prediction = norm(it.prediction ?? '');
+    const prediction = norm(predictionRaw ?? '');
     // words of the common head and tail are hits the aligner would only strip: left out, counted
     let common = 0;
-    if (unit === 'word') common = interner.jiwerPairIds(reference, prediction, ref, hyp);
+    if (unit === 'word') common = this.#interner.jiwerPairIds(reference, prediction, ref, hyp);
     else {
-      interner.unitIds(reference, unit, ref);
-      interner.unitIds(prediction, unit, hyp);
+      this.#interner.unitIds(reference, unit, ref);
+      this.#interner.unitIds(prediction, unit, hyp);
     }
     const refLen = ref.length + common;
     const hypLen = hyp.length + common;
@@ -79,6 +153,7 @@ export function scoreAsrCounts(
       d = c.deletions;
       i = c.insertions;
     } else {
+      const edits = this.#edits;
       edits.substitutions = 0;
       edits.deletions = 0;
       edits.insertions = 0;
@@ -88,49 +163,30 @@ export function scoreAsrCounts(
       i = edits.insertions;
     }
     const h = refLen - s - d;
-    hits += h;
-    substitutions += s;
-    deletions += d;
-    insertions += i;
-    numRef += refLen;
-    numHyp += hypLen;
+    this.#hits += h;
+    this.#substitutions += s;
+    this.#deletions += d;
+    this.#insertions += i;
+    this.#numRef += refLen;
+    this.#numHyp += hypLen;
+    const last = this.last;
+    last.reference = reference;
+    last.prediction = prediction;
+    last.hits = h;
+    last.substitutions = s;
+    last.deletions = d;
+    last.insertions = i;
     // computeMeasures(…).wer for one sentence; the mixed unit rates 0/0 as 0 (see scoreAsr)
-    const rate = refLen === 0 ? (unit === 'mixed' ? 0 : i) : (s + d + i) / (h + s + d);
-    const isMissing = it.prediction === null;
-    if (isMissing) missing.push(it.id);
-    if (!keepSamples) continue;
-    samples[k] =
-      unit === 'word'
-        ? {
-            id: it.id,
-            missing: isMissing,
-            reference: raw,
-            prediction: it.prediction ?? '',
-            normalized_reference: reference,
-            normalized_prediction: prediction,
-            wer: rate,
-            hits: h,
-            substitutions: s,
-            deletions: d,
-            insertions: i,
-          }
-        : {
-            id: it.id,
-            missing: isMissing,
-            reference: raw,
-            prediction: it.prediction ?? '',
-            normalized_reference: reference,
-            normalized_prediction: prediction,
-            cer: rate,
-            hits: h,
-            substitutions: s,
-            deletions: d,
-            insertions: i,
-          };
+    last.rate = refLen === 0 ? (unit === 'mixed' ? 0 : i) : (s + d + i) / (h + s + d);
   }
-  const counts = { hits, substitutions, deletions, insertions };
-  const m = computeMeasures(counts, numRef, numHyp);
-  const metrics: AsrMetrics =
-    unit === 'word' ? { wer: m.wer, mer: m.mer, wil: m.wil, wip: m.wip, ...counts } : { cer: unit === 'mixed' && numRef === 0 ? 0 : m.wer, ...counts };
-  return { task: 'asr', normalizer: normalizerName, unit, metrics, samples, missing };
+
+  /** The result for the pairs added, with the given per-sample entries and missing ids. */
+  result(samples: AsrScoredSample[], missing: string[]): AsrScoreResult {
+    const unit = this.unit;
+    const counts = { hits: this.#hits, substitutions: this.#substitutions, deletions: this.#deletions, insertions: this.#insertions };
+    const m = computeMeasures(counts, this.#numRef, this.#numHyp);
+    const metrics: AsrMetrics =
+      unit === 'word' ? { wer: m.wer, mer: m.mer, wil: m.wil, wip: m.wip, ...counts } : { cer: unit === 'mixed' && this.#numRef === 0 ? 0 : m.wer, ...counts };
+    return { task: 'asr', normalizer: this.normalizer, unit, metrics, samples, missing };
+  }
 }
