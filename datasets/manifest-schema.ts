@@ -106,6 +106,9 @@ function checkScenario(s: z.infer<typeof lineShape>, ctx: z.RefinementCtx): void
   if (!s.scenario) ctx.addIssue({ code: 'custom', path: ['scenario'], message: `required for task ${s.task}` });
   if (!s.events) ctx.addIssue({ code: 'custom', path: ['events'], message: `required for task ${s.task}` });
   if (s.reference !== undefined) ctx.addIssue({ code: 'custom', path: ['reference'], message: `task ${s.task} takes scenario and events, not a reference` });
+  // Event times count from the start of the file: a segment would shift them all.
+  if (s.start_s !== undefined || s.end_s !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['start_s'], message: `task ${s.task} plays whole files; cut the audio instead` });
   if (!s.scenario || !s.events) return;
   for (const [path, message] of scenarioProblems(s.scenario, s.events)) ctx.addIssue({ code: 'custom', path: path.split('.'), message });
   if (s.duration_s !== undefined && s.events.turn_end_s > s.duration_s) {

@@ -63,6 +63,8 @@ function toFloat(pcm: Int16Array): Float32Array {
 /** What was heard in one played scenario, and where its recording is stored. */
 export interface HeardScenario {
   readonly observation: DuplexObservation;
+  /** Silero VAD spans of the user's audio, [start, end] s (kept with the raw response, never with the answer). */
+  readonly userSpans: Array<[number, number]>;
   /** The model channel as FLAC (16 kHz mono). */
   readonly mediaPath: string;
 }
@@ -88,12 +90,12 @@ export async function hearRecording(
   const first = conv.timeline.firstAudioS;
   return {
     mediaPath,
+    userSpans,
     observation: {
       v: 1,
       recording_s: ms(model.length / RATE),
       model_words: heard.words.map((w) => [w.text, ms(w.startS), ms(w.endS)]),
       model_spans: modelSpans,
-      user_spans: userSpans,
       first_audio_s: first === null ? null : ms(first),
       transcript: heard.text,
     },

@@ -23,7 +23,7 @@ import { datasetTasks, findDatasetByManifest, getDatasetById, listPendingSamples
 import { replaySpill, spillDirOf, type SpillReplay } from './run-spill.js';
 import type { SpokenAnswerSettings } from './hear-spoken-answer.js';
 import { answersInSpeech } from '../models/answers-in-speech.js';
-import { assertDuplexReady, duplexSettings, type DuplexSettings } from '../duplex/duplex-settings.js';
+import { assertDuplexReady, duplexPlayback, openDuplex, type DuplexSettings } from '../duplex/duplex-settings.js';
 
 /** What the user asked for on `evalgate run`. */
 export interface RunRequest {
@@ -55,6 +55,8 @@ export interface RunRequest {
   readonly failedAsWrong?: boolean;
   /** Local ASR expert that hears a model answering in speech (required for such models, refused for others). */
   readonly asrModel?: string;
+  /** The task the caller runs (`evalgate duplex`): a resumed run of another task is refused before it is touched. */
+  readonly expectTask?: string;
   /** Folder of run spill files (default `<cacheDir>/spill`); a continued run's spill file is written first. */
   readonly spillDir?: string;
   /** Reports what a spill replay wrote. */
@@ -96,6 +98,8 @@ export interface ResolvedRunConfig {
    * answer is the answer (part of the hash: another expert hears other words).
    */
   readonly speech?: { readonly asrModelId: string; readonly asr: ModelConfig };
+  /** Duplex runs: how scenarios are played and heard (duplex-settings.ts duplexPlayback), part of the run's identity. */
+  readonly duplex?: string;
   /** Sample cap (not part of the hash: raising it extends the same run). */
   readonly limit?: number;
   /** Reporting choice (not part of the hash). */
@@ -245,8 +249,17 @@ export async function prepareRun(
         detail: `run ${ctx.run.id} heard its spoken answers with ${ctx.config.speech.asrModelId} as configured then; its settings have changed since, so continuing would mix two experts' transcripts: start a new run`,
       });
     }
-    await takeOver(ctx.run.id);
+    if (req.expectTask !== undefined && ctx.config.task !== req.expectTask) {
+      throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
+        detail: `run ${ctx.run.id} is a ${ctx.config.task} run, not ${req.expectTask}; continue it with evalgate run --resume`,
+      });
+    }
+    // Everything that can refuse the run is decided before the run is taken over and marked running.
+    if (ctx.config.task === 'duplex') assertDuplexReady(ctx.modelConfig, asrNow ?? null);
     const model = await loadModel(ctx.modelConfig);
+    const speech = ctx.config.speech && asrNow ? await speechSettings(config, asrNow, loadModel) : undefined;
+    const duplex = ctx.config.task === 'duplex' && speech ? await openDuplex(model, speech.asr, config.cacheDir, ctx.config.system) : undefined;
+    await takeOver(ctx.run.id);
     const dataset = await getDatasetById(db, ctx.config.dataset.id);
     if (!dataset) throw new EvalgateError('EVALGATE_ERR_NOT_FOUND', { what: 'Dataset', id: ctx.config.dataset.id });
     const scorer = req.scorer ? { ...datasetScorerOptionsOf(dataset.meta, ctx.config.task), ...req.scorer } : ctx.config.scorer;
@@ -264,9 +277,6 @@ export async function prepareRun(
     await assertRunMediaReadable(db, dataset, await pendingKeys(db, ctx.run.id, cfg));
     if (cfg !== ctx.config) await updateRunConfig(db, ctx.run.id, cfg);
     await markRunRunning(db, ctx.run.id, ctx.run.warnings);
-    if (ctx.config.task === 'duplex') assertDuplexReady(ctx.modelConfig, asrNow);
-    const speech = ctx.config.speech && asrNow ? await speechSettings(config, asrNow, loadModel) : undefined;
-    const duplex = ctx.config.task === 'duplex' && speech ? duplexSettings(model, speech.asr, config.cacheDir) : undefined;
     return { ...ctx, config: cfg, resumed: true, model, executor, ...(speech ? { speech } : {}), ...(duplex ? { duplex } : {}) };
   }
   if (!req.modelId) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: '--model is required (or --resume RUN_ID)' });
@@ -286,8 +296,8 @@ export async function prepareRun(
       detail: `${modelConfig.id} (adapter ${modelConfig.adapter}) cannot answer ${task}: it answers ${answers.join(', ')}`,
     });
   }
+  if (task === 'duplex') assertDuplexReady(modelConfig, req.asrModel === undefined ? null : requireModelConfig(config, req.asrModel));
   const asrConfig = speechExpertFor(config, modelConfig, req.asrModel);
-  if (task === 'duplex') assertDuplexReady(modelConfig, asrConfig);
   const model = await loadModel(modelConfig);
 
   const prompts = (modelConfig.options.prompts ?? {}) as Partial<Record<SampleTask, string>>;
@@ -310,9 +320,13 @@ export async function prepareRun(
     scorer,
     scorerVersions: scorerVersions(task, scorer),
     ...(asrConfig ? { speech: { asrModelId: asrConfig.id, asr: redactModelConfig(asrConfig) } } : {}),
+    ...(task === 'duplex' ? { duplex: duplexPlayback } : {}),
     ...(req.limit !== undefined ? { limit: req.limit } : {}),
     failedAsWrong: req.failedAsWrong ?? false,
   };
+  // The expert (and, for duplex, the VAD) open now: a missing binary or model folder refuses the run before it exists.
+  const speech = asrConfig ? await speechSettings(config, asrConfig, loadModel) : undefined;
+  const duplex = task === 'duplex' && speech ? await openDuplex(model, speech.asr, config.cacheDir, system) : undefined;
   const hash = runConfigHash(cfg);
   await upsertModel(db, modelConfig);
   const existing = req.forceNew ? undefined : await findRunByConfigHash(db, hash);
@@ -341,8 +355,6 @@ export async function prepareRun(
   }
   if (!existing) await takeOverRun(db, run.id, executor);
   await markRunRunning(db, run.id, run.warnings);
-  const speech = asrConfig ? await speechSettings(config, asrConfig, loadModel) : undefined;
-  const duplex = task === 'duplex' && speech ? duplexSettings(model, speech.asr, config.cacheDir) : undefined;
   return {
     run,
     resumed: existing !== undefined,

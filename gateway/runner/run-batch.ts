@@ -268,10 +268,13 @@ export class SampleProcessor {
     // One attempt lasts as long as the scenario plays, plus the wait for the model to finish.
     const timeoutMs = Math.max(o.timeoutMs, (userPcm.length / d.upstream.inputSampleRateHz + tailS + 30) * 1000);
     const call = await callWithRetries({ retry: this.#retry, limiter: o.limiter, timeoutMs, random: o.random }, signal, (attemptSignal) =>
-      converseScenario(d.upstream, userPcm, { signal: attemptSignal, tailS }),
+      converseScenario(d.upstream, userPcm, { signal: attemptSignal, tailS, ...(d.instructions !== undefined ? { instructions: d.instructions } : {}) }),
     );
     if (!call.ok) return this.#callFailed(sample, call, startedMs, built.audioSeconds);
     const conv: Conversation = call.value;
+    // A busy event loop slips the scenario clock, and every timing measured on it with it.
+    if (conv.maxSendLagMs > 100)
+      this.#warn(`the scenario clock slipped by up to ${Math.round(conv.maxSendLagMs)} ms (a busy process): timings may be late; use a lower --concurrency`);
     let heard: Awaited<ReturnType<typeof hearRecording>>;
     try {
       heard = await hearRecording(conv, userPcm, d.upstream.inputSampleRateHz, d.hearing, { runId: o.runId, sampleKey: sample.key, signal });
@@ -308,6 +311,8 @@ export class SampleProcessor {
           speechStartedS: conv.speechStartedS,
           selfTranscript: conv.selfTranscript,
           modelAudioS: conv.timeline.audioS,
+          userSpans: heard.userSpans,
+          maxSendLagMs: conv.maxSendLagMs,
           mediaPath: heard.mediaPath,
         },
       },

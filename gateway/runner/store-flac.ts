@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveFfmpeg } from '../media/ffmpeg-binaries.js';
 import { errorDetail, runMediaTool } from '../media/run-media-tool.js';
@@ -12,6 +12,7 @@ import { errorDetail, runMediaTool } from '../media/run-media-tool.js';
  */
 export async function storeFlac(wav: Uint8Array, dir: string, key: string, signal?: AbortSignal): Promise<string> {
   await mkdir(dir, { recursive: true });
+  await sweepOnce(dir);
   const name = createHash('sha256').update(key).digest('hex').slice(0, 32);
   const path = join(dir, `${name}.flac`);
   const tmpWav = join(dir, `${name}.${process.pid}.wav`);
@@ -27,4 +28,27 @@ export async function storeFlac(wav: Uint8Array, dir: string, key: string, signa
     await rm(tmpFlac, { force: true });
   }
   return path;
+}
+
+/** Folders already swept by this process. */
+const swept = new Map<string, Promise<void>>();
+
+/**
+ * Removes the temporary files a killed process left in `dir` (another pid's
+ * `<name>.<pid>.wav` / `.tmp.flac`), once per folder and process: a resumed
+ * run writes those names again under its own pid and would never reach them.
+ */
+function sweepOnce(dir: string): Promise<void> {
+  let done = swept.get(dir);
+  if (!done) {
+    done = (async () => {
+      const mine = `.${process.pid}.`;
+      for (const f of await readdir(dir)) {
+        if (!/\.\d+\.(wav|tmp\.flac)$/.test(f) || f.includes(mine)) continue;
+        await rm(join(dir, f), { force: true });
+      }
+    })();
+    swept.set(dir, done);
+  }
+  return done;
 }

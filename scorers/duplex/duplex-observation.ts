@@ -2,9 +2,11 @@ import { z } from 'zod';
 
 // What the duplex runner recorded of one scenario (gateway/duplex/): the
 // model's channel as the user would have heard it, reduced to Silero VAD
-// spans and the local ASR expert's timed words, plus the user's own VAD
-// spans. It is stored as the sample's prediction text (JSON), so scoring is a
-// pure function of it and a stored run can be rescored.
+// spans and the local ASR expert's timed words. It is stored as the sample's
+// prediction text (JSON), so scoring is a pure function of it and a stored
+// run can be rescored. Nothing of the user's audio is in it: on a sealed set
+// the user's speech spans would give away the scenario's event times (its
+// reference), which viewers must not see.
 
 const s = z.number().finite();
 const span = z.tuple([s, s]);
@@ -18,8 +20,6 @@ export const duplexObservationSchema = z.object({
   model_words: z.array(z.tuple([z.string(), s, s])),
   /** Silero VAD speech spans of the model's channel, [start, end] s. */
   model_spans: z.array(span),
-  /** Silero VAD speech spans of the user's audio. */
-  user_spans: z.array(span),
   /** First model audio on the timeline, s; null when it never spoke. */
   first_audio_s: s.nullable(),
   /** The expert's transcript of the whole model channel. */

@@ -13,15 +13,17 @@ import type { ScenarioName, TurnTakingScenario } from './turn-taking-scenario.js
 // - pause-handling: words starting before the end of the user's turn (a
 //   model that waits and then answers has not taken over a pause);
 // - smooth-turn-taking: every word (upstream), latency from the turn's end;
-// - user-interruption: words starting at or after the barge-in onset
-//   (upstream's `output after interrupt`), latency from the barge-in's end;
+// - user-interruption:
+//   the reply is the words starting at or after the end of the barge-in (upstream
+//   crops the output there, get_transcript/asr.py), latency from that end;
 //   and the stop latency: from the barge-in onset to the end of the model
-//   speech that was under way then, clipped at 0. Model gaps under 0.5 s are
-//   one span (v1.5's MODEL_MERGE_GAP), and by the same rule a model whose
-//   speech ended less than 0.5 s before the onset was still under way (a
-//   pause between its sentences); a model still speaking when the barge-in
-//   ends kept talking;
-// - backchannel: VAD spans starting before the end of the user's turn.
+//   speech under way during it, clipped at 0. Model gaps under 0.5 s are one
+//   span (v1.5's MODEL_MERGE_GAP), so speech that ended less than 0.5 s before
+//   the onset (a pause between sentences) or that began during the barge-in
+//   counts; speech starting after the barge-in ends is the reply and is never
+//   merged onto it. A model still speaking when the barge-in ends kept talking;
+// - backchannel: VAD spans starting before the end of the user's turn, per
+//   minute of that turn.
 // `behaviour_ok` is evalgate's one number across tasks (the primary metric's
 // per-sample value): the model did what the scenario asks of it (left the
 // pause alone, took its turn, yielded to and answered the barge-in, did not
@@ -71,11 +73,14 @@ export function scoreScenario(sc: TurnTakingScenario, o: DuplexObservation): Sce
     }
     case 'user-interruption': {
       const bargeIn = e.barge_in_s!;
-      const after = words.filter((w) => w.startSecond >= bargeIn);
+      // Upstream crops the output at the end of the interruption (get_transcript/asr.py): the reply to it.
+      const after = words.filter((w) => w.startSecond >= e.turn_end_s);
       const tor = takesTurn(after);
       const latency = turnLatencySeconds(after, e.turn_end_s);
-      const merged = mergeSpeechSpans(spansOf(o.model_spans), MODEL_MERGE_GAP_SECONDS);
-      const sounding = merged.find((m) => m.startSecond <= bargeIn && m.endSecond > bargeIn - MODEL_MERGE_GAP_SECONDS);
+      // Speech that starts after the barge-in ends is the reply, never merged onto what was talked over.
+      const before = spansOf(o.model_spans).filter((s) => s.startSecond < e.turn_end_s);
+      const merged = mergeSpeechSpans(before, MODEL_MERGE_GAP_SECONDS);
+      const sounding = merged.find((m) => m.startSecond < e.turn_end_s && m.endSecond > bargeIn - MODEL_MERGE_GAP_SECONDS);
       const stop = sounding
         ? { stop_latency_s: Math.max(0, sounding.endSecond - bargeIn), kept_talking: sounding.endSecond >= e.turn_end_s ? (1 as const) : (0 as const) }
         : {};
@@ -90,7 +95,8 @@ export function scoreScenario(sc: TurnTakingScenario, o: DuplexObservation): Sce
     }
     case 'backchannel': {
       const spans = spansOf(o.model_spans).filter((s) => s.startSecond < e.turn_end_s);
-      const r = backchannelEvents(spans, words, o.recording_s);
+      // Per minute of the monologue (upstream's recordings end with the user's turn).
+      const r = backchannelEvents(spans, words, e.turn_end_s);
       return { scenario: sc.scenario, behaviour_ok: r.tookTurn === 0 ? 1 : 0, backchannel_per_min: r.eventsPerMinute, backchannel_tor: r.tookTurn };
     }
   }

@@ -43,10 +43,13 @@ export interface TurnTakingScenario {
 /** The problems of a scenario's events for its kind, as [field path, message]; empty when consistent. */
 export function scenarioProblems(scenario: ScenarioName, e: ScenarioEvents): Array<[string, string]> {
   const out: Array<[string, string]> = [];
+  if (e.turn_end_s <= 0) out.push(['events.turn_end_s', 'must be after the start of the audio']);
   if (scenario === 'pause-handling' && !e.pauses) out.push(['events.pauses', 'required for scenario pause-handling']);
   for (const [i, [s, t]] of (e.pauses ?? []).entries()) {
     if (t <= s) out.push([`events.pauses.${i}`, 'a pause must end after it starts']);
     if (t > e.turn_end_s) out.push([`events.pauses.${i}`, 'a pause must lie inside the user turn (before turn_end_s)']);
+    const prev = e.pauses?.[i - 1];
+    if (prev && s < prev[1]) out.push([`events.pauses.${i}`, 'pauses must be in order and not overlap']);
   }
   if (scenario === 'user-interruption') {
     if (e.barge_in_s === undefined) out.push(['events.barge_in_s', 'required for scenario user-interruption']);

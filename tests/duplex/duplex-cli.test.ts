@@ -85,7 +85,7 @@ describe.skipIf(!hasPostgres)('evalgate duplex (built CLI, PostgreSQL, a scripte
     [['--model', 'texter', '--asr-model', 'ps'], /played live to a realtime upstream; texter uses adapter openai-chat/],
     [['--model', 'no-vad', '--asr-model', 'ps'], /must decide when to speak .*turnDetection "server_vad" or "semantic_vad"/],
     [['--model', 'eager', '--asr-model', 'whisper'], /whisper-onnx\) gives no word timings/],
-    [['--model', 'eager'], /answers in speech: pass --asr-model/],
+    [['--model', 'eager'], /heard by a local ASR expert giving word timings: pass --asr-model ID \(pocketsphinx or an ONNX CTC export\)/],
   ])('refuses before anything is played: %j', async (args, message) => {
     const before = server.sessions.length;
     const r = await cli(['duplex', '--dataset', manifest, ...args]);

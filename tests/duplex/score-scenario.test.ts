@@ -13,7 +13,7 @@ function obs(words: Array<[string, number, number]>, spans: Array<[number, numbe
     recording_s: recording,
     model_words: words,
     model_spans: spans,
-    user_spans: [],
+
     first_audio_s: spans[0]?.[0] ?? null,
     transcript: words.map((w) => w[0]).join(' '),
   };
@@ -118,7 +118,7 @@ describe('scoreScenario', () => {
         [[2.5, 9]],
       ),
     );
-    expect(stubborn).toMatchObject({ interrupt_tor: 1, interrupt_latency_s: 0, kept_talking: 1, behaviour_ok: 0 });
+    expect(stubborn).toMatchObject({ interrupt_tor: 1, interrupt_latency_s: 0.5, kept_talking: 1, behaviour_ok: 0 });
     expect(stubborn.stop_latency_s).toBeCloseTo(4, 9);
     // Model gaps under 0.5 s are merged (v1.5): 2.5–5.3 and 5.6–6.8 are one span, still sounding at 6.5.
     const gappy = scoreScenario(
@@ -136,6 +136,48 @@ describe('scoreScenario', () => {
     );
     expect(gappy).toMatchObject({ kept_talking: 1 });
     expect(gappy.stop_latency_s).toBeCloseTo(1.8, 9);
+    // Words of the talked-over answer that start during the barge-in are not the reply (upstream crops at its end):
+    // "more" at 5.2 is not an answer, so latency counts from the reply at 7.1.
+    const spill = scoreScenario(
+      interrupt,
+      obs(
+        [
+          ['first', 2.6, 3],
+          ['more', 5.2, 5.5],
+          ['ok', 7.1, 7.4],
+          ['sure', 7.5, 7.9],
+          ['thing', 8, 8.4],
+        ],
+        [
+          [2.5, 5.6],
+          [7, 8.5],
+        ],
+      ),
+    );
+    expect(spill.interrupt_latency_s).toBeCloseTo(0.6, 9);
+    // A model that starts talking just after the onset and talks through the barge-in kept talking.
+    const late = scoreScenario(interrupt, obs([['talk', 5.3, 8.9]], [[5.3, 9]]));
+    expect(late).toMatchObject({ kept_talking: 1, behaviour_ok: 0 });
+    expect(late.stop_latency_s).toBeCloseTo(4, 9);
+    // A fast polite model (barge-in 5–5.6): stops at 5.3, answers at 5.7; the answer is not merged onto what it said.
+    const short: TurnTakingScenario = { scenario: 'user-interruption', events: { first_turn_end_s: 2, barge_in_s: 5, turn_end_s: 5.6 } };
+    const fast = scoreScenario(
+      short,
+      obs(
+        [
+          ['one', 2.6, 5.2],
+          ['yes', 5.8, 6.2],
+          ['of', 6.3, 6.4],
+          ['course', 6.5, 7.4],
+        ],
+        [
+          [2.5, 5.3],
+          [5.7, 7.5],
+        ],
+      ),
+    );
+    expect(fast).toMatchObject({ kept_talking: 0, interrupt_tor: 1, behaviour_ok: 1 });
+    expect(fast.stop_latency_s).toBeCloseTo(0.3, 9);
     // A pause of 0.3 s between its sentences at the onset is still its turn: stop latency 0, it yielded.
     const paused = scoreScenario(
       interrupt,
@@ -154,7 +196,7 @@ describe('scoreScenario', () => {
     );
     expect(paused).toMatchObject({ stop_latency_s: 0, kept_talking: 0, behaviour_ok: 1 });
     // Silent at the barge-in (its speech ended 0.5 s or more before): no stop latency; answering afterwards is right.
-    const late = scoreScenario(
+    const silent = scoreScenario(
       interrupt,
       obs(
         [
@@ -165,7 +207,7 @@ describe('scoreScenario', () => {
         [[6.9, 8.3]],
       ),
     );
-    expect(late).toEqual({ scenario: 'user-interruption', behaviour_ok: 1, interrupt_tor: 1, interrupt_latency_s: 0.5 });
+    expect(silent).toEqual({ scenario: 'user-interruption', behaviour_ok: 1, interrupt_tor: 1, interrupt_latency_s: 0.5 });
   });
 
   it('backchannel: short spans while the user speaks, per minute of recording; a long span is a take-over', () => {
@@ -184,8 +226,8 @@ describe('scoreScenario', () => {
         30,
       ),
     );
-    // Two events in 30 s = 4 per minute; the 5 s span starts after the turn (20 s) and is not read.
-    expect(r).toEqual({ scenario: 'backchannel', behaviour_ok: 1, backchannel_per_min: 4, backchannel_tor: 0 });
+    // Two events in the 20 s monologue = 6 per minute; the 5 s span starts after the turn (20 s) and is not read.
+    expect(r).toEqual({ scenario: 'backchannel', behaviour_ok: 1, backchannel_per_min: 6, backchannel_tor: 0 });
     const over = scoreScenario(backchannel, obs([['let', 5, 5.2]], [[5, 9]], 30));
     expect(over).toMatchObject({ backchannel_tor: 1, behaviour_ok: 0, backchannel_per_min: 0 });
   });
@@ -237,6 +279,22 @@ describe('duplex manifest lines', () => {
     [{ ...line, scenario: 'user-interruption', events: { turn_end_s: 5, first_turn_end_s: 2 } }, 'events.barge_in_s', 'required'],
     [{ ...line, events: { turn_end_s: 12, pauses: [[2, 3]] } }, 'events.turn_end_s', 'past the end of the audio'],
     [{ ...line, reference: 'x' }, 'reference', 'not a reference'],
+    [
+      {
+        ...line,
+        events: {
+          turn_end_s: 8,
+          pauses: [
+            [2, 4],
+            [3.5, 5],
+          ],
+        },
+      },
+      'events.pauses.1',
+      'in order and not overlap',
+    ],
+    [{ ...line, scenario: 'smooth-turn-taking', events: { turn_end_s: 0 } }, 'events.turn_end_s', 'after the start'],
+    [{ ...line, start_s: 1 }, 'start_s', 'plays whole files'],
     [{ ...line, audio: undefined }, 'audio', 'required for task duplex'],
     [{ id: 'a', task: 'asr', audio: 'a.wav', reference: 'x', scenario: 'backchannel' }, 'scenario', 'is for task duplex, not asr'],
   ])('refuse a bad line (%#)', (bad, path, message) => {

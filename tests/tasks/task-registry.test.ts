@@ -154,7 +154,6 @@ describe('task metrics metadata', () => {
             recording_s: 5,
             model_words: [['yes', 2.5, 3.8]],
             model_spans: [[2.4, 3.9]],
-            user_spans: [[0.5, 2]],
             first_audio_s: 2.4,
             transcript: 'yes',
           }),

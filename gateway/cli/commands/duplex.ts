@@ -24,7 +24,11 @@ export default function register(program: Command): void {
     .option('-d, --dataset <name|manifest>', 'a duplex dataset (name, id, or a manifest: `evalgate datasets synth turn-taking` writes one)')
     .option('-m, --model <id>', 'an openai-realtime model with options.outputModality "audio" and options.turnDetection server_vad or semantic_vad')
     .option('--asr-model <id>', "local ASR expert giving the model's timed words: pocketsphinx or an ONNX CTC export")
-    .option('--concurrency <n>', 'scenarios played at once (each plays in real time)', '4')
+    .option(
+      '--concurrency <n>',
+      'scenarios played at once (each in real time); above 1, one scenario is heard while others play, which can slip their clocks (the run warns)',
+      '1',
+    )
     .option('--limit <k>', 'only the first K scenarios (by sample id)')
     .option('--resume <runId>', 'continue this run: only scenarios without a recording are played')
     .option('--new', 'start a new run even if one with the same configuration exists')
@@ -51,6 +55,7 @@ export default function register(program: Command): void {
               dataset: opts.dataset,
               modelId: opts.model,
               task: opts.resume ? undefined : 'duplex',
+              expectTask: 'duplex',
               limit: opts.limit === undefined ? undefined : positiveInt('--limit', opts.limit),
               resume: opts.resume,
               forceNew: opts.new,
@@ -58,19 +63,13 @@ export default function register(program: Command): void {
             },
             (m) => createModel(m),
           );
-          if (prepared.config.task !== 'duplex') {
-            const { EvalgateError } = await import('../../errors.js');
-            throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
-              detail: `run ${prepared.run.id} is a ${prepared.config.task} run; continue it with evalgate run --resume`,
-            });
-          }
           if (!opts.json) process.stderr.write(`${prepared.resumed ? 'resuming' : 'starting'} duplex run ${prepared.run.id}\n`);
           const { defaultRetryPolicy } = await import('../../runner/retry-policy.js');
           const { executeLocalRun } = await import('../../runner/execute-run.js');
           const { spillDirOf } = await import('../../runner/run-spill.js');
           const { createProgress } = await import('../progress.js');
           const { abortOnSignal } = await import('../abort-on-signal.js');
-          const stop = abortOnSignal(opts.json ? undefined : '\nstopping: scenarios in flight finish, the rest stay pending (resume with --resume)\n');
+          const stop = abortOnSignal(opts.json ? undefined : '\nstopping: scenarios in flight are abandoned and played again on --resume\n');
           let progress: ReturnType<typeof createProgress> | undefined;
           try {
             const result = await executeLocalRun(store.db, prepared, {
