@@ -7,6 +7,7 @@ import type PgModule from 'pg';
 import type { Database } from './database.js';
 import { openSharedPglite } from './pglite-owner.js';
 import { redactDatabaseUrl } from './redact-database-url.js';
+import { isDatabaseUnavailable } from './is-database-unavailable.js';
 
 /** Which backend a store runs on. */
 export type StoreBackend = 'postgres' | 'pglite';
@@ -142,6 +143,16 @@ function check(results: MigrationResult[] | undefined, error: unknown): Migratio
   const steps = (results ?? []).map((r) => ({ name: r.migrationName, direction: r.direction, status: r.status }));
   if (error) {
     const failed = steps.find((s) => s.status === 'Error')?.name ?? '(migration lock or provider)';
+    // The database went away: an outage to retry, not a migration to fix (each migration runs in its own transaction).
+    if (isDatabaseUnavailable(error)) {
+      throw new EvalgateError(
+        'EVALGATE_ERR_DB_UNAVAILABLE',
+        {
+          detail: `the database became unreachable while migrating (${failed}): ${error instanceof Error ? error.message : String(error)}; run the command again once it is back`,
+        },
+        { cause: error },
+      );
+    }
     throw new EvalgateError(
       'EVALGATE_ERR_MIGRATION_FAILED',
       { migration: failed, detail: error instanceof Error ? error.message : String(error) },
