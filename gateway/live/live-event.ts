@@ -34,6 +34,23 @@ export interface LiveLatency {
   readonly realTimeFactor: number | null;
 }
 
+/**
+ * What was measured of a spoken reply (sessions whose model answers in
+ * speech), timed from the turn's end of speech like the text latency.
+ */
+export interface SpokenReplyMeasures {
+  /** End of speech → first audio chunk, ms. */
+  readonly firstAudioMs: number;
+  /** Length of the reply's audio, s. */
+  readonly audioSeconds: number;
+  /** (End of speech → last audio chunk) ÷ audio seconds; under 1: the speech arrived faster than it plays. Null for an empty clip. */
+  readonly realTimeFactor: number | null;
+  /** WER of the expert's transcript against the model's own text; null without a self transcript. */
+  readonly textSpeechWer: number | null;
+  /** The model's own transcript of its speech (never the answer). */
+  readonly selfTranscript: string | null;
+}
+
 /** What a session tells its client, before a protocol layer names it. */
 export type LiveEvent =
   | { readonly type: 'speech_started'; /** Item the speech becomes. */ readonly itemId: string; /** Stream offset, ms. */ readonly audioStartMs: number }
@@ -71,6 +88,21 @@ export type LiveEvent =
       readonly delta: string;
     }
   | {
+      readonly type: 'audio_delta';
+      /** Response id. */
+      readonly responseId: string;
+      /** Item answered. */
+      readonly itemId: string;
+      /** The assistant item. */
+      readonly outputItemId: string;
+      /** Utterance number. */
+      readonly seq: number;
+      /** New reply audio: base64 PCM16 little-endian mono. */
+      readonly delta: string;
+      /** Its sample rate. */
+      readonly sampleRateHz: number;
+    }
+  | {
       readonly type: 'response_done';
       /** Response id. */
       readonly responseId: string;
@@ -94,6 +126,8 @@ export type LiveEvent =
       readonly latency: LiveLatency;
       /** Scores against the bound sample, only for keys with the evaluator scope. */
       readonly scores?: Readonly<Record<string, number>>;
+      /** A spoken reply's measures; `text` is then the ASR expert's transcript of it. */
+      readonly speech?: SpokenReplyMeasures;
       /** Why it failed. */
       readonly error?: { readonly code: string; readonly message: string };
     }

@@ -1,8 +1,8 @@
 import type { ModelConfig } from '../config/config-schema.js';
-import { EvalgateError } from '../errors.js';
 import { answersInSpeech } from '../models/answers-in-speech.js';
 import type { ModelV1 } from '../models/spec/model-v1.js';
 import type { RealtimeModelV1 } from '../models/spec/realtime-model-v1.js';
+import { speechNeedsExpert } from './live-hearing.js';
 
 /**
  * What stands behind a live session: a realtime model that takes audio as it
@@ -30,15 +30,14 @@ export function registerLiveModelProvider(adapter: string, provider: LiveModelPr
   };
 }
 
-/** Resolves a configured model to a live model; the built-in adapters are imported lazily. */
-export async function resolveLiveModel(config: ModelConfig): Promise<LiveModel> {
-  // Live sessions score text: a model answering in speech would be scored on its own transcript of it, which is
-  // never the answer (docs/spoken-answers.md). Refused until live sessions hear spoken answers.
-  if (answersInSpeech(config)) {
-    throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', {
-      detail: `model ${config.id} answers in speech; live sessions score text answers only (use \`evalgate run --asr-model\` for spoken answers)`,
-    });
-  }
+/**
+ * Resolves a configured model to a live model; the built-in adapters are imported lazily.
+ * `heard`: a local ASR expert hears this session's replies (see live-hearing.ts).
+ */
+export async function resolveLiveModel(config: ModelConfig, opts: { readonly heard?: boolean } = {}): Promise<LiveModel> {
+  // A model answering in speech would otherwise be scored on its own transcript of it, which is
+  // never the answer (docs/spoken-answers.md): refused unless an expert hears its replies.
+  if (answersInSpeech(config) && !opts.heard) throw speechNeedsExpert(config.id);
   const provider = providers.get(config.adapter);
   if (provider) return provider(config);
   // Imported lazily: the adapters (and their heavy dependencies) stay out of start-up.

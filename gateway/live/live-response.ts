@@ -1,6 +1,6 @@
 import { EvalgateError, isEvalgateError, type ErrorCode } from '../errors.js';
 import type { PendingTurn } from './conversation.js';
-import type { LiveEvent, LiveLatency } from './live-event.js';
+import type { LiveEvent, LiveLatency, SpokenReplyMeasures } from './live-event.js';
 import type { BoundSample } from './sample-binding.js';
 
 /** A response queued or running. */
@@ -32,6 +32,10 @@ export interface ResponseOutcome {
   readonly error?: EvalgateError;
   /** The model cut a completed answer short, for this reason. */
   readonly incomplete?: string;
+  /** A spoken reply heard by the session's ASR expert (`text` is the expert's transcript). */
+  readonly speech?: SpokenReplyMeasures;
+  /** The stored failure code when it is not the error's registry code (`no-speech`, `transcribe`: as spoken answers in batch runs). */
+  readonly failureCode?: string;
 }
 
 /** Latency of an outcome, timed from the turn's end of speech; only completed responses have times. */
@@ -44,6 +48,15 @@ export function latencyOf(o: ResponseOutcome, endOfSpeechMs: number, audioSecond
     audioSeconds: round2(audioSeconds),
     realTimeFactor: finalMs !== null && audioSeconds > 0 ? round4(finalMs / 1000 / audioSeconds) : null,
   };
+}
+
+/** A chunk of a spoken reply's PCM16 audio, for the client to play. */
+export function audioDeltaEvent(
+  ids: { readonly responseId: string; readonly itemId: string; readonly outputItemId: string; readonly seq: number },
+  pcm: Uint8Array,
+  sampleRateHz: number,
+): LiveEvent {
+  return { type: 'audio_delta', ...ids, delta: Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength).toString('base64'), sampleRateHz };
 }
 
 /** The events that end a response: its error, if it failed, then response_done. */
@@ -63,6 +76,7 @@ export function doneEvents(r: LiveResponse, o: ResponseOutcome, latency: LiveLat
     text: o.text,
     latency,
     ...(scores ? { scores } : {}),
+    ...(o.speech ? { speech: o.speech } : {}),
     ...(o.error ? { error: { code: o.error.code, message: o.error.message } } : {}),
   });
   return events;

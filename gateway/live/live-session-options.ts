@@ -3,6 +3,7 @@ import type { SileroVadSegmenter } from '../../experts/vad/silero-vad-segmenter.
 import type { ModelConfig } from '../config/config-schema.js';
 import type { RealtimeConnection } from '../models/spec/realtime-model-v1.js';
 import type { Database } from '../store/database.js';
+import type { LiveHearing } from './live-hearing.js';
 import type { LiveLimits } from './live-limits.js';
 import type { LiveMetrics } from './live-metrics.js';
 import type { LiveModel } from './live-model.js';
@@ -18,6 +19,8 @@ export interface LiveSessionOptions {
   readonly modelConfig: ModelConfig;
   /** The model behind the session. */
   readonly model: LiveModel;
+  /** The ASR expert that hears the replies of a model answering in speech (absent: the model answers in text). */
+  readonly hearing?: LiveHearing;
   /** Open upstream connection when the model is realtime. */
   readonly upstream?: RealtimeConnection;
   /** Who opened it (resume must come from the same key). */

@@ -4,10 +4,11 @@ import type { AudioFormat } from './audio-format.js';
 import { Conversation } from './conversation.js';
 import { createResponder } from './create-responder.js';
 import { EventOutbox } from './event-outbox.js';
+import { hearOutcome } from './hear-live-reply.js';
 import type { LiveEvent, TurnDetection } from './live-event.js';
 import { newLiveId } from './live-ids.js';
 import type { LiveSessionOptions } from './live-session-options.js';
-import { failureOf, type LiveResponse, type ResponseOutcome } from './live-response.js';
+import { audioDeltaEvent, failureOf, type LiveResponse, type ResponseOutcome } from './live-response.js';
 import type { Responder } from './responder.js';
 import { ResponseQueue } from './response-queue.js';
 import { findBoundSample, type BoundSample, type SampleRef } from './sample-binding.js';
@@ -69,6 +70,7 @@ export class LiveSession {
       modelId: opts.modelConfig.id,
       isClosed: () => this.#closed,
       reportError: (err) => this.reportError(err),
+      hearsSpeech: opts.hearing !== undefined,
     });
     this.#responder.setInputFormat(this.#turns.format);
   }
@@ -260,8 +262,11 @@ export class LiveSession {
         parts: r.turn.parts,
         system: this.#conversation.systemPrompt(r.instructions),
       };
-      const answer = await this.#responder.respond(turn, signal, onDelta);
-      this.#finish(r, { status: 'completed', text: answer.text || text, firstMs, ...(answer.incomplete ? { incomplete: answer.incomplete } : {}) });
+      // A spoken reply is scored from its audio, as the session's ASR expert hears it (live-hearing.ts); its chunks are timed from here.
+      const at = { sessionId: this.id, outputItemId: r.outputItemId, modelId: this.opts.modelConfig.id, offsetMs: performance.now() - r.turn.endOfSpeechMs };
+      const answer = await this.#responder.respond(turn, signal, onDelta, (pcm, rate) => this.#outbox.emit(audioDeltaEvent(r, pcm, rate)));
+      const done = { status: 'completed', text: answer.text || text, firstMs, ...(answer.incomplete ? { incomplete: answer.incomplete } : {}) } as const;
+      this.#finish(r, this.opts.hearing ? await hearOutcome(done, answer.audio, this.opts.hearing, { ...at, signal }) : done);
     } catch (err) {
       if (r.abort.signal.aborted) return this.#finish(r, { status: 'cancelled', text, firstMs });
       this.#finish(r, { status: 'failed', text, firstMs, error: failureOf(err, signal.aborted, this.opts.modelConfig.id, modelTimeoutMs) });

@@ -3,6 +3,7 @@ import type { WebSocket, RawData } from 'ws';
 import { EvalgateError, isEvalgateError } from '../errors.js';
 import { liveScoresVisible } from '../compare/sealed-view.js';
 import type { LiveEvent } from './live-event.js';
+import { asrModelParam } from './live-hearing.js';
 import type { LiveSession } from './live-session.js';
 import type { SessionRegistry } from './session-registry.js';
 
@@ -34,6 +35,14 @@ export interface WireProtocol {
 const maxConsecutiveErrors = 20;
 /** Inbound messages queued before the socket stops reading (wait policy). */
 const maxInboundQueue = 64;
+
+/** The session's ASR expert (`?asr_model=<id>`), read here so every live route takes it. */
+function asrModelOf(query: unknown): string | undefined {
+  const v = (query as Record<string, unknown> | undefined)?.[asrModelParam];
+  if (v === undefined || v === '') return undefined;
+  if (typeof v !== 'string') throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${asrModelParam} must be given once`, param: asrModelParam });
+  return v;
+}
 
 function rawToBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -103,7 +112,8 @@ export function runLiveSocket(opts: {
       closeSocket(e.wsCloseCode, e.message);
       return;
     }
-    if (ev.type === 'delta' && buffered > limits.outboundSoftBytes) return opts.onDropped();
+    // Streamed pieces only: the final event carries the whole text, and a spoken reply is heard from the gateway's own copy.
+    if ((ev.type === 'delta' || ev.type === 'audio_delta') && buffered > limits.outboundSoftBytes) return opts.onDropped();
     for (const m of protocol.render(ev)) sendRaw(m);
   };
 
@@ -118,6 +128,7 @@ export function runLiveSocket(opts: {
           keyId: auth?.keyId ?? null,
           canSeeScores: (sealed) => liveScoresVisible(auth?.scopes ?? [], sealed),
           resumeId: opts.resumeId,
+          asrModelId: asrModelOf(opts.request.query),
           config: protocol.sessionConfig,
           onBackpressure: (p) => setPaused('vad', p),
         },

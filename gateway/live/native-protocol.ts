@@ -184,6 +184,8 @@ export class NativeProtocol implements WireProtocol {
         return [{ type: 'response.started', responseId: ev.responseId, seq: ev.seq }];
       case 'delta':
         return [{ type: 'response.delta', responseId: ev.responseId, seq: ev.seq, delta: ev.delta }];
+      case 'audio_delta':
+        return [{ type: 'response.audio', responseId: ev.responseId, seq: ev.seq, audio: ev.delta, sampleRateHz: ev.sampleRateHz }];
       case 'response_done':
         return [
           {
@@ -195,6 +197,7 @@ export class NativeProtocol implements WireProtocol {
             latency: ev.latency,
             ...(ev.incompleteReason ? { incomplete: ev.incompleteReason } : {}),
             ...(ev.scores ? { scores: ev.scores } : {}),
+            ...(ev.speech ? { speech: ev.speech } : {}),
             ...(ev.error ? { error: ev.error } : {}),
           },
         ];

@@ -1,5 +1,5 @@
 import type { AudioFormat } from './audio-format.js';
-import type { LiveLatency, TurnDetection } from './live-event.js';
+import type { LiveLatency, SpokenReplyMeasures, TurnDetection } from './live-event.js';
 import type { LiveSessionSummary } from './session-stats.js';
 
 // The messages of the native protocol (`GET /v1/stream`, docs/protocol.md), as
@@ -75,10 +75,12 @@ export interface NativeFinal {
   readonly seq: number;
   /** Outcome. */
   readonly status: 'completed' | 'cancelled' | 'failed';
-  /** The model's final text. */
+  /** The model's final text (for a model answering in speech: the ASR expert's transcript of its reply). */
   readonly text: string;
   /** Latency figures. */
   readonly latency: NativeLatency;
+  /** A spoken reply's measures (sessions opened with `asr_model`). */
+  readonly speech?: SpokenReplyMeasures;
   /** The upstream's reason when a realtime model cut a completed answer short. */
   readonly incomplete?: string;
   /** Scores against the bound sample (evaluator keys only). */
@@ -117,6 +119,13 @@ export type NativeServerMessage =
       /** Response id. */ readonly responseId: string;
       /** Utterance number. */ readonly seq: number;
       /** New text. */ readonly delta: string;
+    }
+  | {
+      readonly type: 'response.audio';
+      /** Response id. */ readonly responseId: string;
+      /** Utterance number. */ readonly seq: number;
+      /** New reply audio, base64 PCM16 little-endian mono. */ readonly audio: string;
+      /** Its sample rate. */ readonly sampleRateHz: number;
     }
   | NativeFinal
   | {

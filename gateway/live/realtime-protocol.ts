@@ -3,7 +3,7 @@ import { EvalgateError } from '../errors.js';
 import type { ModelInputPart } from '../models/spec/model-v1.js';
 import { checkAudioFormat, concatPcm16, decodeBase64Pcm16 } from './audio-format.js';
 import { decodeImageData } from './decode-image-data.js';
-import type { LiveEvent, TurnDetection } from './live-event.js';
+import type { LiveEvent, SpokenReplyMeasures, TurnDetection } from './live-event.js';
 import type { LiveSession } from './live-session.js';
 import type { WireProtocol } from './live-socket.js';
 import { findBoundSample, parseSampleRef } from './sample-binding.js';
@@ -13,8 +13,20 @@ export type RealtimeFlavor = 'beta' | 'ga';
 
 /** Event names that differ between the beta and GA APIs. */
 const names = {
-  beta: { textDelta: 'response.text.delta', textDone: 'response.text.done', itemAdded: 'conversation.item.created', textPart: 'text' },
-  ga: { textDelta: 'response.output_text.delta', textDone: 'response.output_text.done', itemAdded: 'conversation.item.added', textPart: 'output_text' },
+  beta: {
+    textDelta: 'response.text.delta',
+    textDone: 'response.text.done',
+    audioDelta: 'response.audio.delta',
+    itemAdded: 'conversation.item.created',
+    textPart: 'text',
+  },
+  ga: {
+    textDelta: 'response.output_text.delta',
+    textDone: 'response.output_text.done',
+    audioDelta: 'response.output_audio.delta',
+    itemAdded: 'conversation.item.added',
+    textPart: 'output_text',
+  },
 } as const;
 
 /** Client events of the Realtime API the gateway knows but does not implement. */
@@ -361,6 +373,9 @@ export class RealtimeProtocol implements WireProtocol {
       }
       case 'delta':
         return [{ type: n.textDelta, ...base, response_id: ev.responseId, item_id: ev.outputItemId, output_index: 0, content_index: 0, delta: ev.delta }];
+      case 'audio_delta':
+        // The reply's audio as the Realtime API streams it (PCM16 at the session's output rate, 24 kHz for OpenAI).
+        return [{ type: n.audioDelta, ...base, response_id: ev.responseId, item_id: ev.outputItemId, output_index: 0, content_index: 0, delta: ev.delta }];
       case 'response_done': {
         // A completed answer the model cut short is the Realtime API's `incomplete`.
         const status = ev.status === 'completed' && ev.incompleteReason ? 'incomplete' : ev.status;
@@ -407,6 +422,7 @@ export class RealtimeProtocol implements WireProtocol {
                   real_time_factor: ev.latency.realTimeFactor,
                 },
                 ...(ev.scores ? { scores: ev.scores } : {}),
+                ...(ev.speech ? { speech: speechOf(ev.speech) } : {}),
               },
             },
           },
@@ -426,4 +442,15 @@ export class RealtimeProtocol implements WireProtocol {
       }
     }
   }
+}
+
+/** A spoken reply's measures under `response.evalgate.speech`, in the API's snake case. */
+function speechOf(m: SpokenReplyMeasures): Record<string, unknown> {
+  return {
+    first_audio_ms: m.firstAudioMs,
+    audio_seconds: m.audioSeconds,
+    real_time_factor: m.realTimeFactor,
+    text_speech_wer: m.textSpeechWer,
+    self_transcript: m.selfTranscript,
+  };
 }

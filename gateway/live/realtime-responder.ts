@@ -1,8 +1,9 @@
 import { StreamingResampler } from '../../experts/audio-features/streaming-resampler.js';
 import { EvalgateError } from '../errors.js';
 import { isBenignRealtimeCode, type RealtimeConnection } from '../models/spec/realtime-model-v1.js';
+import { SpokenAudioCollector } from '../models/spoken-audio-collector.js';
 import { defaultAudioFormat, float32ToPcm16, pcm16ToFloat32, type AudioFormat } from './audio-format.js';
-import type { Responder, ResponderAnswer, ResponderTurn } from './responder.js';
+import type { OnReplyAudio, Responder, ResponderAnswer, ResponderTurn } from './responder.js';
 
 /** The utterance waiting for the upstream's answer. */
 interface UpstreamWaiter {
@@ -11,6 +12,8 @@ interface UpstreamWaiter {
   /** Settled (answered, failed or given up on). */
   done?: boolean;
   onDelta(d: string): void;
+  /** The reply's audio so far (spoken sessions), timed from the commit. */
+  readonly audio?: { readonly collector: SpokenAudioCollector; readonly committedMs: number; readonly onAudio?: OnReplyAudio };
   /** Answers, or fails; `abandon` also cancels and drops the upstream response. */
   settle(outcome: ResponderAnswer | Error, abandon?: boolean): void;
 }
@@ -35,6 +38,8 @@ export interface RealtimeResponderOptions {
   readonly isClosed: () => boolean;
   /** An upstream error tied to no utterance. */
   readonly reportError: (err: EvalgateError) => void;
+  /** Rate of the upstream's PCM16 output audio, set when the session hears spoken replies (their audio is then collected). */
+  readonly outputSampleRateHz?: number;
 }
 
 /**
@@ -84,10 +89,15 @@ export class RealtimeResponder implements Responder {
     this.#opts.upstream?.clear();
   }
 
-  respond(_turn: ResponderTurn, signal: AbortSignal, onDelta: (d: string) => void): Promise<ResponderAnswer> {
+  respond(_turn: ResponderTurn, signal: AbortSignal, onDelta: (d: string) => void, onAudio?: OnReplyAudio): Promise<ResponderAnswer> {
     const up = this.#opts.upstream;
     if (!up) return Promise.reject(new Error('no upstream connection'));
-    const waiter: UpstreamWaiter = { onDelta, settle: () => undefined };
+    const rate = this.#opts.outputSampleRateHz;
+    // Spoken replies are timed from the commit: the user's turn has ended there.
+    const audio = rate
+      ? { collector: new SpokenAudioCollector('audio/pcm', rate), committedMs: performance.now(), ...(onAudio ? { onAudio } : {}) }
+      : undefined;
+    const waiter: UpstreamWaiter = { onDelta, ...(audio ? { audio } : {}), settle: () => undefined };
     const commit: UpstreamCommit = { eventId: `evalgate_response_${++this.#commitSeq}`, waiter };
     return new Promise<ResponderAnswer>((resolve, reject) => {
       const onAbort = (): void => {
@@ -154,14 +164,31 @@ export class RealtimeResponder implements Responder {
             target(ev.responseId);
             break;
           case 'transcript-delta':
-          case 'text-delta':
-            target(ev.responseId)?.onDelta(ev.delta);
+          case 'text-delta': {
+            const w = target(ev.responseId);
+            w?.onDelta(ev.delta);
+            w?.audio?.collector.addTranscript(ev.delta);
             break;
+          }
+          case 'audio-delta': {
+            const a = target(ev.responseId)?.audio;
+            if (!a) break;
+            a.collector.add(ev.data, performance.now() - a.committedMs);
+            a.onAudio?.(ev.data, this.#opts.outputSampleRateHz!);
+            break;
+          }
           case 'response-done': {
             const w = target(ev.responseId);
             if (ev.responseId !== undefined) this.#responses.delete(ev.responseId);
             if (ev.status === 'cancelled') w?.settle(failed(`the upstream cancelled the response${ev.statusReason ? ` (${ev.statusReason})` : ''}`));
-            else w?.settle({ text: ev.text, ...(ev.status === 'incomplete' ? { incomplete: ev.statusReason ?? 'unknown' } : {}) });
+            else if (w) {
+              const said = w.audio ? spokenReply(w.audio.collector, ev.text) : undefined;
+              w.settle({
+                text: ev.text,
+                ...(ev.status === 'incomplete' ? { incomplete: ev.statusReason ?? 'unknown' } : {}),
+                ...(said ? { audio: said } : {}),
+              });
+            }
             break;
           }
           case 'error': {
@@ -189,6 +216,13 @@ export class RealtimeResponder implements Responder {
       this.#waiter?.settle(failed((err as Error).message));
     }
   }
+}
+
+/** The collected reply; the model's own transcript is its final text when no transcript deltas came. */
+function spokenReply(collector: SpokenAudioCollector, finalText: string): ResponderAnswer['audio'] {
+  const said = collector.result();
+  if (!said || said.selfTranscript !== undefined || !finalText) return said;
+  return { ...said, selfTranscript: finalText };
 }
 
 /** Asks the upstream to stop its response; a connection already gone has nothing left to cancel. */

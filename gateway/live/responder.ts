@@ -1,4 +1,4 @@
-import type { ModelInputPart } from '../models/spec/model-v1.js';
+import type { ModelInputPart, SpokenAudio } from '../models/spec/model-v1.js';
 import type { AudioFormat } from './audio-format.js';
 
 /** One user turn to answer, as the session assembled it. */
@@ -19,7 +19,16 @@ export interface ResponderTurn {
 export interface ResponderAnswer {
   readonly text: string;
   readonly incomplete?: string;
+  /**
+   * The reply's audio, when the model answers in speech: chunk arrival times
+   * are ms after `respond` was called (the commit, for a realtime upstream);
+   * the model's own transcript rides along as `selfTranscript`.
+   */
+  readonly audio?: SpokenAudio;
 }
+
+/** A chunk of the reply's audio as it arrives: PCM16 mono at `sampleRateHz`, for the client to play. */
+export type OnReplyAudio = (pcm16: Uint8Array, sampleRateHz: number) => void;
 
 /**
  * The half of a live session that talks to the model (livekit agents keep it
@@ -35,8 +44,11 @@ export interface Responder {
   appendAudio(pcm: Int16Array): void;
   /** The uncommitted input audio was dropped. */
   clearAudio(): void;
-  /** Answers one turn, streaming text to `onDelta`; rejects when the model fails or `signal` aborts. */
-  respond(turn: ResponderTurn, signal: AbortSignal, onDelta: (delta: string) => void): Promise<ResponderAnswer>;
+  /**
+   * Answers one turn, streaming text to `onDelta` (and spoken audio, where the
+   * model streams raw PCM, to `onAudio`); rejects when the model fails or `signal` aborts.
+   */
+  respond(turn: ResponderTurn, signal: AbortSignal, onDelta: (delta: string) => void, onAudio?: OnReplyAudio): Promise<ResponderAnswer>;
   /** The session has ended: releases the model connection. Never rejects. */
   close(): Promise<void>;
 }

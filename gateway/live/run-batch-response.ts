@@ -8,7 +8,9 @@ import type { ResponderAnswer } from './responder.js';
  * token is timed; otherwise the whole answer is one delta. As in batch runs,
  * a call that did not finish (finish reason `error`, or a stream without its
  * `finish` event) throws instead of passing its partial text off as the answer;
- * an answer cut at the token limit or by a filter is `incomplete`.
+ * an answer cut at the token limit or by a filter is `incomplete`. A model
+ * answering in speech returns its audio with the answer (`result.audio`); its
+ * audio deltas are not forwarded, since their container is the adapter's.
  */
 export async function runBatchResponse(
   model: ModelV1,
@@ -41,5 +43,6 @@ export async function runBatchResponse(
 function answerOf(result: ModelResult): ResponderAnswer {
   if (result.finishReason === 'error') throw finishedWithError(result);
   const incomplete = incompleteReason(result);
-  return { text: result.text, ...(incomplete ? { incomplete } : {}) };
+  // A spoken answer's chunks are timed by the adapter from the request, sent right after respond() was called.
+  return { text: result.text, ...(incomplete ? { incomplete } : {}), ...(result.audio ? { audio: result.audio } : {}) };
 }

@@ -1,8 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { EvalgateConfig } from '../config/config-schema.js';
+import type { EvalgateConfig, ModelConfig } from '../config/config-schema.js';
 import { EvalgateError } from '../errors.js';
 import { requireModelConfig } from '../config/find-model-config.js';
 import type { Store } from '../store/open-store.js';
+import { asrModelParam, liveSpeechExpertFor, liveSpokenMediaDir, type LiveHearing } from './live-hearing.js';
 import type { LiveLimits } from './live-limits.js';
 import type { LiveMetrics } from './live-metrics.js';
 import { resolveLiveModel } from './live-model.js';
@@ -36,6 +37,8 @@ export interface OpenSessionRequest {
   readonly resumeId?: string;
   /** Session config stored with the row. */
   readonly config: Record<string, unknown>;
+  /** Configured id of the local ASR expert that hears a spoken model's replies (`asr_model`). */
+  readonly asrModelId?: string;
   /** Pauses/resumes reading from the client socket. */
   readonly onBackpressure: (paused: boolean) => void;
 }
@@ -60,6 +63,8 @@ export class SessionRegistry {
   /** Sessions being opened (accepted, not yet in #entries) per key. */
   readonly #openingByKey = new Map<string | null, number>();
   readonly #stopHeartbeat: () => Promise<void>;
+  /** Loaded ASR experts by configured id. */
+  readonly #experts = new Map<string, Promise<LiveHearing>>();
 
   constructor(opts: { store: Store; config: EvalgateConfig; limits: LiveLimits; metrics: LiveMetrics; log: FastifyBaseLogger; journalDir: string }) {
     this.#store = opts.store;
@@ -166,12 +171,15 @@ export class SessionRegistry {
     this.#opening++;
     this.#openingByKey.set(req.keyId, (this.#openingByKey.get(req.keyId) ?? 0) + 1);
     try {
-      const model = await resolveLiveModel(modelConfig);
+      const asrConfig = liveSpeechExpertFor(this.#config, modelConfig, req.asrModelId);
+      const model = await resolveLiveModel(modelConfig, { heard: asrConfig !== undefined });
+      const hearing = asrConfig ? await this.#hearing(asrConfig) : undefined;
       const upstream = model.kind === 'realtime' ? await model.model.connect({}) : undefined;
       const writer = new SessionWriter(this.#store.db, this.#writes);
       let id: string;
       try {
-        id = await writer.open({ model: modelConfig, apiKeyId: req.keyId, protocol: req.protocol, config: req.config });
+        const fixedConfig = hearing ? { [asrModelParam]: hearing.asrModelId } : {};
+        id = await writer.open({ model: modelConfig, apiKeyId: req.keyId, protocol: req.protocol, config: req.config, fixedConfig });
       } catch (err) {
         await upstream?.close().catch(() => undefined);
         throw err;
@@ -181,6 +189,7 @@ export class SessionRegistry {
         protocol: req.protocol,
         modelConfig,
         model,
+        ...(hearing ? { hearing } : {}),
         upstream,
         apiKeyId: req.keyId,
         canSeeScores: req.canSeeScores,
@@ -203,6 +212,21 @@ export class SessionRegistry {
       if (n > 0) this.#openingByKey.set(req.keyId, n);
       else this.#openingByKey.delete(req.keyId);
     }
+  }
+
+  /** The expert for `asr`, loaded once per configured id and shared by the sessions that name it. */
+  #hearing(asr: ModelConfig): Promise<LiveHearing> {
+    let h = this.#experts.get(asr.id);
+    if (!h) {
+      h = (async () => {
+        const { createModel } = await import('../models/create-model.js');
+        return { asrModelId: asr.id, asr: await createModel(asr), mediaDir: liveSpokenMediaDir(this.#config) };
+      })();
+      // A failed load is not kept: the next session tries again.
+      h.catch(() => this.#experts.delete(asr.id));
+      this.#experts.set(asr.id, h);
+    }
+    return h;
   }
 
   /**

@@ -36,15 +36,29 @@ export class SessionWriter {
   readonly #queue: LiveWriteQueue;
   #sessionId: string | undefined;
   readonly #utteranceIds = new Map<number, string>();
+  /** Config keys fixed when the session opened (its ASR expert), kept through every config update. */
+  #fixedConfig: Record<string, unknown> = {};
 
   constructor(db: Kysely<Database>, queue: LiveWriteQueue) {
     this.#db = db;
     this.#queue = queue;
   }
 
-  /** Inserts the session row (upserting the model first) and resolves with its id. */
-  async open(opts: { model: ModelConfig; apiKeyId: string | null; protocol: 'realtime' | 'native'; config: Record<string, unknown> }): Promise<string> {
-    const id = await openStreamSession(this.#db, opts);
+  /** Inserts the session row (upserting the model first) and resolves with its id; `fixedConfig` joins every stored config. */
+  async open(opts: {
+    model: ModelConfig;
+    apiKeyId: string | null;
+    protocol: 'realtime' | 'native';
+    config: Record<string, unknown>;
+    fixedConfig?: Record<string, unknown>;
+  }): Promise<string> {
+    this.#fixedConfig = opts.fixedConfig ?? {};
+    const id = await openStreamSession(this.#db, {
+      model: opts.model,
+      apiKeyId: opts.apiKeyId,
+      protocol: opts.protocol,
+      config: { ...opts.config, ...this.#fixedConfig },
+    });
     this.#sessionId = id;
     return id;
   }
@@ -66,7 +80,7 @@ export class SessionWriter {
     const p: SessionPatch = {};
     if (patch.status) p.status = patch.status;
     if (patch.datasetId !== undefined) p.datasetId = patch.datasetId;
-    if (patch.config) p.config = patch.config;
+    if (patch.config) p.config = { ...patch.config, ...this.#fixedConfig };
     if (patch.audioSeconds !== undefined) p.audioSeconds = patch.audioSeconds;
     if (patch.ended) p.endedAt = new Date();
     else if (patch.status === 'open') p.endedAt = null;

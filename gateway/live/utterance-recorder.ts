@@ -1,4 +1,5 @@
 import type { EventOutbox } from './event-outbox.js';
+import { spokenReplyScores } from './hear-live-reply.js';
 import { doneEvents, latencyOf, type LiveResponse, type ResponseOutcome } from './live-response.js';
 import { scoreBoundSample } from './sample-binding.js';
 import type { SessionStats } from './session-stats.js';
@@ -57,14 +58,16 @@ export class UtteranceRecorder {
     let scores = visible ? this.#score(r, o) : undefined;
     for (const ev of doneEvents(r, o, latency, scores)) outbox.emit(ev);
     if (!visible) scores = this.#score(r, o);
+    // A spoken reply's measures are stored beside its scores, under the names batch runs give their per-sample rows.
+    const stored = o.speech ? { ...scores, ...spokenReplyScores(o.speech) } : scores;
     writer.finishUtterance(r.seq, {
       status: o.status === 'completed' ? 'ok' : o.status,
       transcript: o.status === 'failed' && !o.text ? null : o.text,
-      error: o.error ? { code: o.error.code, message: o.error.message } : null,
+      error: o.error ? { code: o.failureCode ?? o.error.code, message: o.error.message } : null,
       latencyFirstTokenMs: latency.firstTokenMs,
       latencyFinalMs: latency.finalMs,
       realTimeFactor: latency.realTimeFactor,
-      scores: scores ?? null,
+      scores: stored ?? null,
     });
   }
 
