@@ -143,7 +143,7 @@ function check(results: MigrationResult[] | undefined, error: unknown): Migratio
   const steps = (results ?? []).map((r) => ({ name: r.migrationName, direction: r.direction, status: r.status }));
   if (error) {
     const failed = steps.find((s) => s.status === 'Error')?.name ?? '(migration lock or provider)';
-    // The database went away: an outage to retry, not a migration to fix (each migration runs in its own transaction).
+    // The database went away: an outage to retry, not a migration to fix (the migrations run in one transaction, rolled back together).
     if (isDatabaseUnavailable(error)) {
       throw new EvalgateError(
         'EVALGATE_ERR_DB_UNAVAILABLE',

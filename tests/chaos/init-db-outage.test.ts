@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, realpath } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +13,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // `evalgate init` writes to the database: it creates the schema (all migrations). On a PostgreSQL of the
 // test's own (DATABASE_URL; never the shared server), an outage before or during that fails with a
-// registry error, and leaves no half-made schema: the migrations run in one transaction.
+// registry error, and leaves no half-made schema (the migrations run in one transaction) and no
+// configuration file (it is renamed into place only once the database is migrated).
 describe('evalgate init and a PostgreSQL outage (private PostgreSQL)', () => {
   let db: PrivatePostgres;
   let saved: string | undefined;
@@ -60,13 +61,16 @@ describe('evalgate init and a PostgreSQL outage (private PostgreSQL)', () => {
     }
     expect(out.exitCode).toBe(1);
     expect(JSON.parse(out.stderr.trim().split('\n').at(-1)!)).toMatchObject({ error: { code: 'EVALGATE_ERR_DB_UNAVAILABLE' } });
-    // The configuration was written before the database step (a plain `init` now refuses to overwrite it).
-    expect(existsSync(join(dir, 'evalgate.config.json'))).toBe(true);
+    // No project half made: the configuration is renamed into place only once its database is migrated,
+    // and no temporary file is left, so a plain `init` runs again.
+    expect(existsSync(join(dir, 'evalgate.config.json'))).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.includes('config'))).toEqual([]);
     expect(await schema()).toEqual({ tables: [], applied: 0 });
 
-    const again = await runCommandInProcess(registerInit, ['init', '--dir', dir, '--force', '--json']);
+    const again = await runCommandInProcess(registerInit, ['init', '--dir', dir, '--json']);
     expect(again.exitCode ?? 0).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ database: { backend: 'postgres' }, overwritten: true });
+    expect(JSON.parse(again.stdout)).toMatchObject({ database: { backend: 'postgres' }, overwritten: false });
+    expect(existsSync(join(dir, 'evalgate.config.json'))).toBe(true);
     expect((await schema()).applied).toBe(Object.keys(migrations).length);
     // Start from an empty database for the next case.
     await query('drop schema public cascade; create schema public');
@@ -108,7 +112,7 @@ describe('evalgate init and a PostgreSQL outage (private PostgreSQL)', () => {
     expect(error.message).toMatch(/again/);
     expect(await schema()).toEqual({ tables: [], applied: 0 });
 
-    const again = await runCommandInProcess(registerInit, ['init', '--dir', dir, '--force', '--json']);
+    const again = await runCommandInProcess(registerInit, ['init', '--dir', dir, '--json']);
     expect(again.exitCode ?? 0).toBe(0);
     const after = await schema();
     expect(after.applied).toBe(Object.keys(migrations).length);

@@ -41,7 +41,7 @@ export default function register(program: Command): void {
     .action(
       runAction(async (opts: InitOptions) => {
         const { existsSync } = await import('node:fs');
-        const { mkdir, writeFile } = await import('node:fs/promises');
+        const { mkdir, rename, rm, writeFile } = await import('node:fs/promises');
         const { dirname, join, resolve } = await import('node:path');
         const { EvalgateError } = await import('../../errors.js');
         const { defaultConfigFile, findProjectHome } = await import('../../config/project-home.js');
@@ -59,16 +59,27 @@ export default function register(program: Command): void {
         const outer = parent && parent.source !== 'default' ? parent.dir : undefined;
 
         await mkdir(dir, { recursive: true });
-        await writeFile(configFile, `${JSON.stringify(initialConfig, null, 2)}\n`);
-        // Loaded back as any command would load it: the file is validated, and environment overrides apply. A new
-        // project elsewhere is meant: a database in this folder is no sign that --config moved one (moved-project-data.ts).
-        const { config } = loadProject({ file: configFile, warn: false });
-        await mkdir(config.cacheDir, { recursive: true });
-        const store = await storeFromConfig(config, { migrate: true });
-        const database = { backend: store.backend, location: store.location };
-        await store.close();
+        // The configuration is written under a temporary name and renamed into place only once its database exists
+        // and is migrated: a failed init (the database down) leaves no project half made, and a plain init can run again.
+        const pending = join(dir, `.${defaultConfigFile}.${process.pid}.tmp`);
+        await writeFile(pending, `${JSON.stringify(initialConfig, null, 2)}\n`);
+        let database: { backend: string; location: string };
+        let cacheDir: string;
+        try {
+          // Loaded back as any command would load it: the file is validated, and environment overrides apply. A new
+          // project elsewhere is meant: a database in this folder is no sign that --config moved one (moved-project-data.ts).
+          const { config } = loadProject({ file: pending, warn: false });
+          cacheDir = config.cacheDir;
+          await mkdir(config.cacheDir, { recursive: true });
+          const store = await storeFromConfig(config, { migrate: true });
+          database = { backend: store.backend, location: store.location };
+          await store.close();
+          await rename(pending, configFile);
+        } finally {
+          await rm(pending, { force: true });
+        }
 
-        const result = { home: dir, configFile, overwritten: existed, database, cacheDir: config.cacheDir, insideProject: outer ?? null };
+        const result = { home: dir, configFile, overwritten: existed, database, cacheDir, insideProject: outer ?? null };
         if (opts.json) return result;
         return [
           `${existed ? 'overwrote' : 'wrote'} ${configFile}`,
