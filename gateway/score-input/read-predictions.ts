@@ -1,9 +1,7 @@
 import { detectPredictionFormat } from './detect-prediction-format.js';
-import { readLmmsEvalSamples } from './lmms-eval-samples.js';
 import { readPlainJsonl } from './plain-jsonl.js';
 import { DEFAULT_KEYS, PREDICTION_FORMATS, type PredictionFormat, type PredictionRows } from './prediction-rows.js';
 import { EvalgateError } from '../errors.js';
-import { readVlmevalkitTable, tableKindOf } from './vlmevalkit-table.js';
 
 export { detectPredictionFormat } from './detect-prediction-format.js';
 export { matchByPosition } from './match-by-position.js';
@@ -49,9 +47,12 @@ export async function readPredictionsAs(file: string, format: PredictionFormat, 
   switch (format) {
     case 'jsonl':
       return readPlainJsonl(file, key);
+    // The other harnesses' readers are loaded when needed: plain JSONL (evalgate's own) starts faster.
     case 'lmms-eval':
-      return readLmmsEvalSamples(file, key);
-    case 'vlmevalkit':
+      return (await import('./lmms-eval-samples.js')).readLmmsEvalSamples(file, key);
+    case 'vlmevalkit': {
+      const { readVlmevalkitTable, tableKindOf } = await import('./vlmevalkit-table.js');
       return readVlmevalkitTable(file, key, tableKindOf(file));
+    }
   }
 }

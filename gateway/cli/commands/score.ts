@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { DEFAULT_EXTRACTOR, EXTRACTOR_NAMES } from '../../../scorers/mcq/mcq-extractors.js';
 import { isNormalizerName, NORMALIZER_NAMES, type NormalizerName } from '../../../scorers/normalizers/normalizer-registry.js';
 import type { ScoreItem, ScoreTaskResult } from '../../../scorers/score-task.js';
-import { BLEU_SMOOTH_DEFAULTS } from '../../../scorers/translation/bleu.js';
 import { BLEU_TOKENIZERS, getBleuTokenizer } from '../../../scorers/translation/bleu-tokenizers.js';
 import type { TaskName } from '../../../scorers/tasks/index.js';
 import type { AsrCorpusCounter } from '../../../scorers/wer/asr-corpus-counts.js';
@@ -181,7 +180,8 @@ export default function register(program: Command): void {
             throw input(`--tokenize: ${(err as Error).message}`);
           }
         }
-        if (opts.smoothMethod !== undefined && !Object.hasOwn(BLEU_SMOOTH_DEFAULTS, opts.smoothMethod)) {
+        // bleu.js (and the 4 modules it loads) only when the flag is given: the asr path starts faster.
+        if (opts.smoothMethod !== undefined && !Object.hasOwn((await import('../../../scorers/translation/bleu.js')).BLEU_SMOOTH_DEFAULTS, opts.smoothMethod)) {
           throw input(`--smooth-method must be exp, floor, add-k or none, not "${opts.smoothMethod}"`);
         }
         const smoothValue = opts.smoothValue === undefined ? undefined : Number(opts.smoothValue);
