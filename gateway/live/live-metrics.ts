@@ -12,6 +12,10 @@ export interface LiveMetrics {
   readonly firstTokenSeconds: Histogram;
   /** End of speech → final output. */
   readonly finalSeconds: Histogram;
+  /** End of speech → first audio of a spoken reply (sessions with an ASR expert). */
+  readonly firstAudioSeconds: Histogram;
+  /** Real-time factor of spoken replies. */
+  readonly speechRealTimeFactor: Histogram;
   /** Errors sent to clients or that ended sockets, by code. */
   readonly errors: Counter<'code'>;
   /** Server events dropped for slow clients. */
@@ -39,6 +43,18 @@ export function createLiveMetrics(registry: Registry): LiveMetrics {
       name: 'evalgate_live_latency_final_seconds',
       help: 'End of speech to final output',
       buckets: latencyBuckets,
+      registers,
+    }),
+    firstAudioSeconds: new Histogram({
+      name: 'evalgate_live_speech_first_audio_seconds',
+      help: 'End of speech to the first audio of a spoken reply',
+      buckets: latencyBuckets,
+      registers,
+    }),
+    speechRealTimeFactor: new Histogram({
+      name: 'evalgate_live_speech_real_time_factor',
+      help: 'Spoken replies: end of speech to the last audio chunk, divided by the audio length',
+      buckets: [0.1, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10],
       registers,
     }),
     errors: new Counter({ name: 'evalgate_live_errors_total', help: 'Live errors by code', labelNames: ['code'], registers }),

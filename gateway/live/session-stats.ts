@@ -1,5 +1,5 @@
 import { percentiles, type Percentiles } from '../../scorers/stats/percentile.js';
-import type { LiveLatency } from './live-event.js';
+import type { LiveLatency, SpokenReplyMeasures } from './live-event.js';
 import type { LiveMetrics } from './live-metrics.js';
 
 /** Per-session latency summary (the native protocol's `session.summary`). */
@@ -48,6 +48,12 @@ export class SessionStats {
       this.#metrics.firstTokenSeconds.observe(latency.firstTokenMs! / 1000);
       this.#metrics.finalSeconds.observe(latency.finalMs! / 1000);
     } else if (status === 'failed') this.#failed++;
+  }
+
+  /** A spoken reply was heard: its time to first audio and real-time factor, into the instruments. */
+  addSpeech(m: SpokenReplyMeasures): void {
+    this.#metrics.firstAudioSeconds.observe(m.firstAudioMs / 1000);
+    if (m.realTimeFactor !== null) this.#metrics.speechRealTimeFactor.observe(m.realTimeFactor);
   }
 
   /** Latency percentiles and counts so far. */

@@ -52,6 +52,7 @@ export class UtteranceRecorder {
     const { writer, stats, outbox, canSeeScores } = this.#opts;
     const latency = latencyOf(o, r.turn.endOfSpeechMs, r.turn.audioSamples / sampleRateHz, performance.now());
     stats.addUtterance(o.status, latency);
+    if (o.speech) stats.addSpeech(o.speech);
     // Scores the client may see travel in the final event, so they are computed first;
     // otherwise the client gets its answer before the scoring work.
     const visible = canSeeScores(r.sample?.sealed === true);

@@ -210,6 +210,10 @@ describe('live sessions whose model answers in speech', () => {
     expect(speech.audio_seconds).toBeCloseTo(CLIP_S, 2);
     // The last chunk came ≥ 30 ms after the first; the reply arrived faster than it plays.
     expect(speech.real_time_factor).toBeGreaterThan((speech.first_audio_ms + 25) / 1000 / CLIP_S);
+    // Prometheus counts the spoken reply.
+    const metrics = await (await fetch(`${wsUrl.replace(/^ws/, 'http')}/metrics`)).text();
+    expect(metrics).toMatch(/^evalgate_live_speech_first_audio_seconds_count 1$/m);
+    expect(metrics).toMatch(/^evalgate_live_speech_real_time_factor_count 1$/m);
     // Nothing sent to the client names a server path.
     expect(JSON.stringify(c.msgs)).not.toContain(dir);
 
