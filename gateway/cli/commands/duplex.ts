@@ -65,34 +65,21 @@ export default function register(program: Command): void {
           );
           if (!opts.json) process.stderr.write(`${prepared.resumed ? 'resuming' : 'starting'} duplex run ${prepared.run.id}\n`);
           const { defaultRetryPolicy } = await import('../../runner/retry-policy.js');
-          const { executeLocalRun } = await import('../../runner/execute-run.js');
-          const { spillDirOf } = await import('../../runner/run-spill.js');
-          const { createProgress } = await import('../progress.js');
-          const { abortOnSignal } = await import('../abort-on-signal.js');
-          const stop = abortOnSignal(opts.json ? undefined : '\nstopping: scenarios in flight are abandoned and played again on --resume\n');
-          let progress: ReturnType<typeof createProgress> | undefined;
+          const { executeWithProgress } = await import('../execute-with-progress.js');
           try {
-            const result = await executeLocalRun(store.db, prepared, {
+            const result = await executeWithProgress(store, config, prepared, {
               concurrency,
               // The per-attempt bound grows with each scenario's length (run-batch); this is its floor.
               timeoutMs: 60_000,
               retry: { ...defaultRetryPolicy, maxAttempts },
-              signal: stop.signal,
-              dbOutageMaxMs: config.runner.dbOutageMaxMs,
-              spillDir: spillDirOf(config.cacheDir),
-              onNotice: (m) => process.stderr.write(`evalgate: ${m}\n`),
-              onStart: (n) => {
-                progress = createProgress(`duplex ${prepared.run.id.slice(0, 8)}`, n, { json: opts.json });
-              },
-              onOutcome: (o) => progress?.increment(1, o.status === 'ok' ? 0 : 1),
+              label: `duplex ${prepared.run.id.slice(0, 8)}`,
+              stopMessage: '\nstopping: scenarios in flight are abandoned and played again on --resume\n',
+              json: opts.json,
             });
-            progress?.stop();
             if (result.report.status === 'failed') process.exitCode = 1;
             if (opts.json) return { ...result.report, resumed: result.resumed, thisExecution: result.totals };
             return `${formatRunReport(result.report, { totals: result.totals })}\n${formatDuplexSummary(result.report.metrics ?? {})}`;
           } finally {
-            progress?.stop();
-            stop.detach();
             await prepared.model.close?.();
           }
         });

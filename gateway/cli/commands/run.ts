@@ -144,39 +144,23 @@ export default function register(program: Command): void {
                 ? formatRunReport(out.report, { enqueued: out.enqueued })
                 : `run ${out.runId}: enqueued ${out.enqueued} samples; start \`evalgate worker\` on any machine with the same DATABASE_URL, and follow with \`evalgate runs show ${out.runId}\``;
             }
-            const { executeLocalRun } = await import('../../runner/execute-run.js');
-            const { spillDirOf } = await import('../../runner/run-spill.js');
-            const { createProgress } = await import('../progress.js');
-            const { abortOnSignal } = await import('../abort-on-signal.js');
-            const stop = abortOnSignal(opts.json ? undefined : '\nstopping: samples in flight finish, the rest stay pending (resume with --resume)\n');
-            let progress: ReturnType<typeof createProgress> | undefined;
-            try {
-              const result = await executeLocalRun(store.db, prepared, {
-                concurrency,
-                timeoutMs,
-                retry,
-                stream: opts.stream,
-                cacheDir: opts.cache ? `${config.cacheDir}/responses` : undefined,
-                signal: stop.signal,
-                dbOutageMaxMs: outageMaxMs ?? config.runner.dbOutageMaxMs,
-                spillDir: spillDirOf(config.cacheDir),
-                // Outage notices go to stderr even with --json: stdout stays one JSON document.
-                onNotice: (m) => process.stderr.write(`evalgate: ${m}\n`),
-                onStart: (n) => {
-                  progress = createProgress(`run ${prepared.run.id.slice(0, 8)}`, n, { json: opts.json });
-                },
-                onOutcome: (o) => progress?.increment(1, o.status === 'ok' ? 0 : 1),
-              });
-              progress?.stop();
-              // A run that ended failed (it answered nothing) exits non-zero, its report printed all the same.
-              if (result.report.status === 'failed') process.exitCode = 1;
-              return opts.json
-                ? { ...result.report, resumed: result.resumed, thisExecution: result.totals }
-                : formatRunReport(result.report, { totals: result.totals });
-            } finally {
-              progress?.stop();
-              stop.detach();
-            }
+            const { executeWithProgress } = await import('../execute-with-progress.js');
+            const result = await executeWithProgress(store, config, prepared, {
+              concurrency,
+              timeoutMs,
+              retry,
+              stream: opts.stream,
+              cacheDir: opts.cache ? `${config.cacheDir}/responses` : undefined,
+              label: `run ${prepared.run.id.slice(0, 8)}`,
+              stopMessage: '\nstopping: samples in flight finish, the rest stay pending (resume with --resume)\n',
+              ...(outageMaxMs !== undefined ? { dbOutageMaxMs: outageMaxMs } : {}),
+              json: opts.json,
+            });
+            // A run that ended failed (it answered nothing) exits non-zero, its report printed all the same.
+            if (result.report.status === 'failed') process.exitCode = 1;
+            return opts.json
+              ? { ...result.report, resumed: result.resumed, thisExecution: result.totals }
+              : formatRunReport(result.report, { totals: result.totals });
           } finally {
             await prepared.model.close?.();
           }
