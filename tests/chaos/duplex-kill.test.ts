@@ -71,8 +71,10 @@ describe('kill -9 of evalgate duplex mid-scenario, then the same command (built 
       expect(k).toBeLessThan(n);
       expect(atKill).toHaveLength(k);
       const sessionsAtKill = kit.sessionsOf('eager').length;
-      // The scenario being played at the kill was started but never stored.
-      expect(sessionsAtKill).toBe(k + 1);
+      // The scenario being played at the kill was started but never stored; on a loaded machine the one before it may
+      // have finished playing and still be being heard (hearing runs beside the next scenario's playing).
+      expect(sessionsAtKill, `sessions at the kill with ${k} stored`).toBeGreaterThan(k);
+      expect(sessionsAtKill).toBeLessThanOrEqual(Math.min(n, k + 2));
       const mtimes = new Map<string, number>();
       for (const p of storedAtKill) mtimes.set(p.mediaPath!, (await stat(p.mediaPath!)).mtimeMs);
 
@@ -87,10 +89,15 @@ describe('kill -9 of evalgate duplex mid-scenario, then the same command (built 
         metrics: Record<string, number>;
         thisExecution: { ok: number; failed: number };
       };
-      expect(doc).toMatchObject({ runId, status: 'completed', resumed: true, counts: { ok: n, failed: 0 } });
+      expect(doc, `${out.stderr}\n${JSON.stringify({ counts: doc.counts, warnings: (doc as { warnings?: unknown }).warnings })}`).toMatchObject({
+        runId,
+        status: 'completed',
+        resumed: true,
+        counts: { ok: n, failed: 0 },
+      });
       // Only the scenarios without a stored recording were played again: one upstream session each.
       expect(doc.thisExecution).toMatchObject({ ok: n - k, failed: 0 });
-      expect(kit.sessionsOf('eager').length - sessionsAtKill).toBe(n - k);
+      expect(kit.sessionsOf('eager').length - sessionsAtKill, `sessions played by the second command (${k} stored at the kill)`).toBe(n - k);
       const runs = await kit.store.db.selectFrom('runs').select('id').where('model_id', '=', 'eager').execute();
       expect(runs.map((r) => r.id)).toEqual([runId]);
 

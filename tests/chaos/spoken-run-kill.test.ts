@@ -104,7 +104,7 @@ describe('kill -9 of evalgate run --asr-model mid-run, then the same command (bu
     store = await openStore({ url: pg.url });
     dir = await mkdtemp(join(tmpdir(), 'evalgate-spoken-kill-'));
     ctcDir = waveformCtcDir();
-  }, 60_000);
+  }, 120_000);
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await store?.close();
@@ -244,14 +244,12 @@ describe('kill -9 of evalgate run --asr-model mid-run, then the same command (bu
     } finally {
       await t.server.close();
     }
-  }, 60_000);
+  }, 120_000);
 
-  // BUG (reported to the lead, not fixed here): gateway/runner/store-flac.ts writes `<hash>.<pid>.wav` and
-  // `<hash>.<pid>.tmp.flac` next to the recordings and removes them only in its own `finally`; a kill -9 while
-  // ffmpeg runs leaves both behind (ffmpeg, orphaned, even finishes the .tmp.flac), and nothing ever removes
-  // the temporary files of a process that is gone: the continued run completes with them still in
-  // <cacheDir>/spoken-answers/<run>/ (and <cacheDir>/duplex/<run>/ for duplex). Unskip once fixed.
-  it.skip('kill -9 while a FLAC is being written: the continued run leaves no temporary file', async () => {
+  // gateway/runner/store-flac.ts writes `<hash>.<pid>.wav` and `<hash>.<pid>.tmp.flac` next to the recordings and
+  // removes them in its own `finally`; a kill -9 while ffmpeg runs leaves both behind (the orphaned ffmpeg even
+  // finishes the .tmp.flac). The next process sweeps another pid's temporary files before its first store (299480c).
+  it('kill -9 while a FLAC is being written: the continued run leaves no temporary file', async () => {
     const t = await setup('f', 100);
     try {
       const first = t.start();
@@ -267,6 +265,8 @@ describe('kill -9 of evalgate run --asr-model mid-run, then the same command (bu
       first.child.kill('SIGKILL');
       expect((await first.exited).signal).toBe('SIGKILL');
       const runId = id!;
+      // The killed process's temporary files are there (its `finally` never ran).
+      expect((await t.files(runId)).some(temp)).toBe(true);
       const again = await t.start().exited;
       expect(again.code, again.stderr).toBe(0);
       expect(JSON.parse(again.stdout)).toMatchObject({ runId, status: 'completed', counts: { ok: n } });
@@ -276,5 +276,5 @@ describe('kill -9 of evalgate run --asr-model mid-run, then the same command (bu
     } finally {
       await t.server.close();
     }
-  }, 60_000);
+  }, 120_000);
 });
