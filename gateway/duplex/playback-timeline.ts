@@ -58,6 +58,13 @@ export class PlaybackTimeline {
     return this.#segments.reduce((a, s) => a + s.pcm.length, 0) / this.rateHz;
   }
 
+  /** What sounds, as [start s, length s] per stretch in order (stored with each recording). */
+  get segments(): Array<[number, number]> {
+    return this.#segments
+      .filter((s) => s.pcm.length > 0)
+      .map((s) => [Math.round(s.startS * 1000) / 1000, Math.round((s.pcm.length / this.rateHz) * 1000) / 1000]);
+  }
+
   /** The channel as PCM16 from time 0, at least `minSeconds` long (silence where nothing plays). */
   render(minSeconds: number): Int16Array {
     const out = new Int16Array(Math.ceil(Math.max(minSeconds, this.#endS) * this.rateHz));

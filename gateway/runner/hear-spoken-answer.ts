@@ -37,6 +37,8 @@ export interface HeardAnswer {
   readonly firstAudioMs: number;
   /** Last audio chunk, ms after the same origin. */
   readonly lastAudioMs: number;
+  /** Every chunk as it arrived: [byte offset in the reply's audio, ms after the same origin]. */
+  readonly chunks: ReadonlyArray<readonly [number, number]>;
 }
 
 const basic = getNormalizer('whisper-basic');
@@ -91,5 +93,6 @@ export async function hearSpokenAnswer(
     audioSeconds: decoded.durationS,
     firstAudioMs: first,
     lastAudioMs: last,
+    chunks: audio.chunks.map((c) => [c.byteOffset, Math.round(c.arrivedMs * 10) / 10] as const),
   };
 }

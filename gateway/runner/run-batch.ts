@@ -312,6 +312,8 @@ export class SampleProcessor {
           selfTranscript: conv.selfTranscript,
           modelAudioS: conv.timeline.audioS,
           userSpans: heard.userSpans,
+          // When each stretch of the model's audio sounded on the scenario clock: [start s, length s].
+          played: conv.timeline.segments,
           maxSendLagMs: conv.maxSendLagMs,
           mediaPath: heard.mediaPath,
         },
@@ -452,6 +454,7 @@ function spokenAnswerRecord(h: HeardAnswer): Record<string, unknown> {
     audioSeconds: h.audioSeconds,
     firstAudioMs: h.firstAudioMs,
     lastAudioMs: h.lastAudioMs,
+    chunks: h.chunks,
   };
 }
 

@@ -13,6 +13,11 @@ describe('PlaybackTimeline', () => {
     expect(t.endS).toBe(4.5);
     expect(t.firstAudioS).toBe(1);
     expect(t.audioS).toBe(2);
+    expect(t.segments).toEqual([
+      [1, 1],
+      [2, 0.5],
+      [4, 0.5],
+    ]);
     expect(Array.from(t.render(5))).toEqual([
       0,
       0,

@@ -116,6 +116,8 @@ describe('a run whose model answers in speech (openai-chat audio output, PGlite)
     expect(s1!.output_text).toBe('HELLO WORLD');
     const speech = (s1!.raw_response as { speech: Record<string, unknown> }).speech;
     expect(speech).toMatchObject({ transcript: 'HELLO WORLD', selfTranscript: SELF, textSpeechWer: 1 });
+    // The arrival of each chunk is kept: one WAV reply is one chunk at byte 0.
+    expect(speech.chunks).toEqual([[0, expect.any(Number)]]);
     expect(JSON.stringify(s1!.raw_response)).not.toContain(spokenWav.toString('base64').slice(0, 64));
     const flac = speech.mediaPath as string;
     expect(existsSync(flac)).toBe(true);
