@@ -39,6 +39,8 @@ export interface StreamClientOptions {
   readonly apiKey?: string;
   /** Resume this session instead of opening a new one. */
   readonly resumeSessionId?: string;
+  /** A configured local ASR expert that hears a model answering in speech (its transcript is the answer scored). */
+  readonly asrModel?: string;
   /** Extra TLS trust (PEM), e.g. a self-signed gateway certificate. */
   readonly ca?: string | Buffer;
   /** Abort connecting. */
@@ -78,6 +80,7 @@ export class StreamClient extends EventEmitter<{ message: [StreamServerMessage];
     u.pathname = `${u.pathname.replace(/\/+$/, '')}/v1/stream`;
     u.searchParams.set('model', opts.model);
     if (opts.resumeSessionId) u.searchParams.set('session', opts.resumeSessionId);
+    if (opts.asrModel) u.searchParams.set('asr_model', opts.asrModel);
     const ws = new WebSocket(u, {
       headers: opts.apiKey ? { authorization: `Bearer ${opts.apiKey}` } : {},
       ...(opts.ca ? { ca: opts.ca } : {}),

@@ -3,6 +3,7 @@ import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveFfmpeg } from '../media/ffmpeg-binaries.js';
 import { errorDetail, runMediaTool } from '../media/run-media-tool.js';
+import { pidAlive } from '../pid-alive.js';
 
 /**
  * Stores a WAV as FLAC at `<dir>/<hash of key>.flac` and returns its path.
@@ -34,17 +35,19 @@ export async function storeFlac(wav: Uint8Array, dir: string, key: string, signa
 const swept = new Map<string, Promise<void>>();
 
 /**
- * Removes the temporary files a killed process left in `dir` (another pid's
- * `<name>.<pid>.wav` / `.tmp.flac`), once per folder and process: a resumed
- * run writes those names again under its own pid and would never reach them.
+ * Removes the temporary files a killed process left in `dir` (the
+ * `<name>.<pid>.wav` / `.tmp.flac` of a pid that no longer runs), once per
+ * folder and process: a resumed run writes those names again under its own
+ * pid and would never reach them.
  */
 function sweepOnce(dir: string): Promise<void> {
   let done = swept.get(dir);
   if (!done) {
     done = (async () => {
-      const mine = `.${process.pid}.`;
       for (const f of await readdir(dir)) {
-        if (!/\.\d+\.(wav|tmp\.flac)$/.test(f) || f.includes(mine)) continue;
+        const pid = Number(/\.(\d+)\.(wav|tmp\.flac)$/.exec(f)?.[1]);
+        // Only a dead writer's files: a live process (ours, or another one still writing) keeps them.
+        if (!Number.isInteger(pid) || pid === process.pid || pidAlive(pid)) continue;
         await rm(join(dir, f), { force: true });
       }
     })();

@@ -13,6 +13,7 @@ interface StreamOptions {
   normalizer?: string;
   unit?: string;
   extractor?: string;
+  asrModel?: string;
   turnDetection: 'manual' | 'server_vad';
   json?: boolean;
 }
@@ -62,6 +63,10 @@ export default function register(program: Command): void {
     .option('--normalizer <name>', 'scorer normalizer for the bound sample (whisper-en, whisper-basic, open-asr-en, wenet-zh, none; default none)')
     .option('--unit <unit>', 'ASR token unit for the bound sample: word (default), char or mixed')
     .option('--extractor <name>', 'MCQ extractor for the bound sample: videomme (default), lmms or mvbench')
+    .option(
+      '--asr-model <id>',
+      'for a model that answers in speech: the local ASR expert whose transcript of each reply is scored (its own transcript never is)',
+    )
     .option('--turn-detection <mode>', 'manual (one commit at the end) or server_vad', 'manual')
     .option('--json', 'print one JSON document')
     .action(
@@ -102,7 +107,13 @@ export default function register(program: Command): void {
 
         const streamOne = async (file: string): Promise<FileResult> => {
           const pcm = await decodeToPcm16(file);
-          const client = await StreamClient.connect({ url: url!, model: opts.model, apiKey: opts.apiKey ?? process.env.EVALGATE_API_KEY, ca });
+          const client = await StreamClient.connect({
+            url: url!,
+            model: opts.model,
+            apiKey: opts.apiKey ?? process.env.EVALGATE_API_KEY,
+            ca,
+            ...(opts.asrModel ? { asrModel: opts.asrModel } : {}),
+          });
           const finals: FileResult['utterances'] = [];
           client.on('message', (m) => {
             if (m.type === 'response.final')
