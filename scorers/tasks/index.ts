@@ -16,10 +16,16 @@ import { vqaTask } from './vqa.js';
 export type { MediaKind, MetricSpec, PairedItem, PairedTest, TaskSampleSpec, TaskScoreOptions, TaskSpec } from './task-spec.js';
 
 /** Every task, keyed by its manifest name. */
-export const tasks = Object.freeze({ asr: asrTask, ocr: ocrTask, vqa: vqaTask, mcq: mcqTask, mmau: mmauTask, ast: astTask, cls: clsTask, duplex: duplexTask } satisfies Record<
-  string,
-  TaskSpec
->);
+export const tasks = Object.freeze({
+  asr: asrTask,
+  ocr: ocrTask,
+  vqa: vqaTask,
+  mcq: mcqTask,
+  mmau: mmauTask,
+  ast: astTask,
+  cls: clsTask,
+  duplex: duplexTask,
+} satisfies Record<string, TaskSpec>);
 
 /** A task's manifest name. */
 export type TaskName = keyof typeof tasks;

@@ -131,7 +131,14 @@ describe('arena ratings from the store', () => {
   it('human votes only, with every exclusion counted by reason', async () => {
     const v = await loadArenaRatings(store.db, config, { source: 'human', freezeAt: new Date(freeze) });
     expect([v.source, v.label, v.combined, v.ratings.sources]).toEqual(['human', 'human', false, ['human']]);
-    expect(v.votes.excluded).toEqual({ 'identity-leak': 2, 'voter-daily-cap': 1, 'duplicate-prompt': 2, 'superseded-judge-run': 0, 'voter-outlier': 0, 'min-votes': 1 });
+    expect(v.votes.excluded).toEqual({
+      'identity-leak': 2,
+      'voter-daily-cap': 1,
+      'duplicate-prompt': 2,
+      'superseded-judge-run': 0,
+      'voter-outlier': 0,
+      'min-votes': 1,
+    });
     expect(v.votes.considered).toBe(humanInTime.length);
     expect(v.votes.afterFreeze).toBe(lateCount);
     expect(v.votes.used).toBe(humanInTime.length - 2 - 1 - 2 - 1);
