@@ -46,6 +46,20 @@ export async function loadCtcVocabulary(modelDir: string): Promise<CtcVocabulary
   return { tokens, blankId: named >= 0 ? named : 0 };
 }
 
+/** The best class of frame `t` in scores laid out [frames × classes] (or [classes × frames] when `classMajor`). */
+export function frameArgmax(scores: Float32Array, frames: number, classes: number, t: number, classMajor: boolean): number {
+  let best = 0;
+  let bestScore = -Infinity;
+  for (let c = 0; c < classes; c++) {
+    const s = classMajor ? scores[c * frames + t]! : scores[t * classes + c]!;
+    if (s > bestScore) {
+      bestScore = s;
+      best = c;
+    }
+  }
+  return best;
+}
+
 /**
  * Greedy CTC over scores laid out [frames × classes] (or [classes × frames]
  * when `classMajor`). Word pieces: "▁" (SentencePiece) and "|" (wav2vec2)
@@ -61,15 +75,7 @@ export function ctcGreedyDecode(
   const ids: number[] = [];
   let prev = -1;
   for (let t = 0; t < frames; t++) {
-    let best = 0;
-    let bestScore = -Infinity;
-    for (let c = 0; c < classes; c++) {
-      const s = classMajor ? scores[c * frames + t]! : scores[t * classes + c]!;
-      if (s > bestScore) {
-        bestScore = s;
-        best = c;
-      }
-    }
+    const best = frameArgmax(scores, frames, classes, t, classMajor);
     if (best !== prev && best !== vocab.blankId) ids.push(best);
     prev = best;
   }

@@ -7,7 +7,7 @@ import { outputAt } from '../onnx/session-io.js';
 import { computeFbank, type FbankOptions } from '../audio-features/log-mel-fbank.js';
 import { resample } from '../audio-features/streaming-resampler.js';
 import { AsrModelError, throwIfAborted, type AsrEngine, type AsrResult, type TimedAsrResult, type TranscribeOptions } from './asr-engine.js';
-import { ctcGreedyDecode, loadCtcVocabulary, type CtcVocabulary } from './ctc-vocabulary.js';
+import { ctcGreedyDecode, frameArgmax, loadCtcVocabulary, type CtcVocabulary } from './ctc-vocabulary.js';
 import { readOnnxMetadata } from './onnx-metadata.js';
 
 /**
@@ -183,15 +183,7 @@ export function ctcWordFrames(scores: Float32Array, frames: number, classes: num
   };
   let prev = -1;
   for (let t = 0; t < frames; t++) {
-    let best = 0;
-    let bestScore = -Infinity;
-    for (let c = 0; c < classes; c++) {
-      const s = classMajor ? scores[c * frames + t]! : scores[t * classes + c]!;
-      if (s > bestScore) {
-        bestScore = s;
-        best = c;
-      }
-    }
+    const best = frameArgmax(scores, frames, classes, t, classMajor);
     const repeat = best === prev;
     prev = best;
     if (best === vocab.blankId) continue;
