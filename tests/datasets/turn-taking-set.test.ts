@@ -11,6 +11,8 @@ import { parseManifest } from '../../datasets/parse-manifest.js';
 import { synthTurnTakingSet, type TurnTakingSample } from '../../datasets/synth/turn-taking-set.js';
 import registerDatasets from '../../gateway/cli/commands/datasets.js';
 import { runCommandInProcess } from '../helpers/run-cli.js';
+import { speechSpans } from '../../gateway/duplex/hear-recording.js';
+import { mergeSpeechSpans } from '../../scorers/duplex/merge-speech-spans.js';
 
 const has = (tool: string): boolean => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
 const speechTools = has('espeak-ng') && has('sox');
@@ -59,23 +61,13 @@ function expectedSpans(line: TurnTakingSample): Array<[number, number]> {
   return [[0.5, e.turn_end_s]];
 }
 
-/** Speech segments found by Silero VAD (the project's own detector), gaps under `mergeS` merged. */
+/** Speech segments found by Silero VAD (the project's own detector, as the duplex runner reads it), gaps up to `mergeS` merged. */
 async function vadSpans(samples: Float32Array, mergeS: number): Promise<Array<[number, number]>> {
-  const vad = await createSileroVad();
-  const events = [...(await vad.push(samples, RATE)), ...(await vad.flush())];
-  const spans: Array<[number, number]> = [];
-  let start: number | undefined;
-  for (const ev of events) {
-    if (ev.type === 'speech_start') start = ev.timeS;
-    else if (start !== undefined) {
-      const last = spans.at(-1);
-      if (last && start - last[1] < mergeS) last[1] = ev.timeS;
-      else spans.push([start, ev.timeS]);
-      start = undefined;
-    }
-  }
-  if (start !== undefined) spans.push([start, samples.length / RATE]);
-  return spans;
+  const spans = await speechSpans(await createSileroVad(), samples, RATE);
+  return mergeSpeechSpans(
+    spans.map(([startSecond, endSecond]) => ({ startSecond, endSecond })),
+    mergeS,
+  ).map((x) => [x.startSecond, x.endSecond]);
 }
 
 /** Largest |sample| between two times. */
