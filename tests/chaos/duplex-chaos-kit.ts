@@ -193,3 +193,26 @@ export async function startDuplexChaos(opts: {
     },
   };
 }
+
+const pause = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `cond` every 50 ms until it holds; throws naming `what` after `ms`. */
+export async function waitFor(cond: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await pause(50);
+  }
+}
+
+/** Retries a query of the test's own pool, which may hand out a connection a database restart cut: it fails once, the next gets a fresh one. */
+export async function retried<T>(fn: () => Promise<T>): Promise<T> {
+  for (let i = 0; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= 5) throw err;
+      await pause(200);
+    }
+  }
+}

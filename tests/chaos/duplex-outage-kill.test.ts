@@ -8,10 +8,9 @@ import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSpill, spillDirOf, spillPathOf } from '../../gateway/runner/run-spill.js';
-import { startDuplexChaos, type DuplexChaosKit } from './duplex-chaos-kit.js';
+import { retried, startDuplexChaos, waitFor, type DuplexChaosKit } from './duplex-chaos-kit.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('kill -9 of evalgate duplex during a PostgreSQL outage, then the same command (built CLI, private PostgreSQL)', () => {
   let pg: PrivatePostgres;
@@ -27,25 +26,6 @@ describe('kill -9 of evalgate duplex during a PostgreSQL outage, then the same c
     await kit?.dispose();
     await pg?.dispose();
   });
-
-  const waitFor = async (cond: () => Promise<boolean> | boolean, what: string, ms = 60_000): Promise<void> => {
-    const deadline = Date.now() + ms;
-    while (!(await cond())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await sleep(50);
-    }
-  };
-  // The test's own pool may hand out a connection the restart cut: such a query fails once, the next gets a fresh one.
-  const retried = async <T>(fn: () => Promise<T>): Promise<T> => {
-    for (let i = 0; ; i++) {
-      try {
-        return await fn();
-      } catch (err) {
-        if (i >= 5) throw err;
-        await sleep(200);
-      }
-    }
-  };
 
   it('the observations kept in the spill file are stored on the next start; no scenario is played twice', async () => {
     const n = kit.keys.length;
