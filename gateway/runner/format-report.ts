@@ -45,6 +45,15 @@ export function formatRunReport(r: RunReport, extra: { totals?: BatchTotals; enq
     fmtLatency('per sample', r.latencyMs.total),
   ].filter((x): x is string => x !== undefined);
   if (lat.length) lines.push('latency (ms):', ...lat);
+  if (r.speech) {
+    const sp = r.speech;
+    lines.push('spoken answers (heard by the ASR expert):');
+    const first = fmtLatency('first audio', sp.firstAudioMs);
+    if (first) lines.push(`${first}  ms`);
+    if (sp.audioSeconds) lines.push(`  audio length mean ${sp.audioSeconds.mean.toFixed(2)} s  p50 ${sp.audioSeconds.p50.toFixed(2)} s`);
+    if (sp.realTimeFactor) lines.push(`  real-time factor mean ${sp.realTimeFactor.mean.toFixed(2)}  p90 ${sp.realTimeFactor.p90.toFixed(2)}`);
+    lines.push(`  text–speech WER ${sp.textSpeechWer === null ? '- (no self transcript)' : sp.textSpeechWer.toFixed(4)}`);
+  }
   if (r.warnings.length) lines.push('warnings:', ...r.warnings.slice(0, 10).map((w) => `  - ${w}`));
   return lines.join('\n');
 }

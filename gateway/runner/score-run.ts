@@ -5,6 +5,7 @@ import { percentile, sortedCopy } from '../../scorers/stats/percentile.js';
 import { predictionsForScoring, runCounts, type RunCounts, type ScoreRow, type ScoredPredictionRow } from '../store/prediction-repo.js';
 import { runScopeSize } from '../store/run-scope-repo.js';
 import { rtfx } from '../rtfx.js';
+import { runScoreValues } from '../store/run-score-values.js';
 
 /** One item for the task scorer (the shape of `evalgate score` input). */
 export interface ScoreItem {
@@ -147,6 +148,34 @@ export interface RunReport {
   readonly audioSeconds: number | null;
   /** Warnings recorded on the run (adapter warnings, scoring problems). */
   readonly warnings: readonly string[];
+  /** A run that answered in speech (`run --asr-model`): its per-sample speech measures summarised; absent otherwise. */
+  readonly speech?: SpeechSummary;
+}
+
+/** The per-sample measures of spoken answers over a run's `ok` predictions. */
+export interface SpeechSummary {
+  /** Time to first audio after the request (after the commit, for realtime upstreams), ms. */
+  readonly firstAudioMs: LatencyStats | null;
+  /** Length of the spoken answers, s. */
+  readonly audioSeconds: LatencyStats | null;
+  /** Real-time factor of the replies (request to last chunk ÷ audio length). */
+  readonly realTimeFactor: LatencyStats | null;
+  /** Mean WER of the expert's transcript against the model's own (text–speech consistency), over answers that came with one; null when none did. */
+  readonly textSpeechWer: number | null;
+}
+
+/** The score rows a spoken-answer run stores per sample (run-batch.ts spokenAnswerScores). */
+const speechMetrics = ['speech_first_audio_ms', 'speech_audio_s', 'speech_rtf', 'text_speech_wer'] as const;
+
+async function speechSummary(db: Kysely<Database>, runId: string): Promise<SpeechSummary> {
+  const v = await runScoreValues(db, runId, speechMetrics);
+  const wers = v.get('text_speech_wer') ?? [];
+  return {
+    firstAudioMs: latencyStats(v.get('speech_first_audio_ms') ?? []),
+    audioSeconds: latencyStats(v.get('speech_audio_s') ?? []),
+    realTimeFactor: latencyStats(v.get('speech_rtf') ?? []),
+    textSpeechWer: wers.length ? Math.round((wers.reduce((a, b) => a + b, 0) / wers.length) * 10_000) / 10_000 : null,
+  };
 }
 
 function numberList(rows: readonly ScoredPredictionRow[], pick: (r: ScoredPredictionRow) => number | null): number[] {
@@ -163,7 +192,7 @@ export async function buildRunReport(
   run: Run,
   opts: { failedAsWrong?: boolean; scoreTask?: ScoreTaskFn; scorerOptions?: Readonly<Record<string, unknown>> } = {},
 ): Promise<RunReport> {
-  const cfg = run.config as { limit?: number; failedAsWrong?: boolean; scorer?: Record<string, unknown> };
+  const cfg = run.config as { limit?: number; failedAsWrong?: boolean; scorer?: Record<string, unknown>; speech?: unknown };
   const failedAsWrong = opts.failedAsWrong ?? cfg.failedAsWrong ?? false;
   const scope = run.dataset_id ? await runScopeSize(db, { datasetId: run.dataset_id, task: run.task, limit: cfg.limit }) : undefined;
   const counts = await runCounts(db, run.id, scope);
@@ -208,5 +237,7 @@ export async function buildRunReport(
     rtfx: rtfx(rows),
     audioSeconds,
     warnings,
+    // Duplex runs hear speech too, but their measures are the task's metrics.
+    ...(cfg.speech && run.task !== 'duplex' ? { speech: await speechSummary(db, run.id) } : {}),
   };
 }

@@ -14,6 +14,7 @@ import { configSchema, type EvalgateConfig } from '../../gateway/config/config-s
 import { decodeAudioFile } from '../../gateway/media/decode-audio.js';
 import { createModel } from '../../gateway/models/create-model.js';
 import { executeLocalRun } from '../../gateway/runner/execute-run.js';
+import { formatRunReport } from '../../gateway/runner/format-report.js';
 import { textSpeechWer } from '../../gateway/runner/hear-spoken-answer.js';
 import { prepareRun } from '../../gateway/runner/prepare-run.js';
 import { HELLO_WORLD, spell, waveformCtcDir } from '../asr/tiny-ctc-model.js';
@@ -141,6 +142,15 @@ describe('a run whose model answers in speech (openai-chat audio output, PGlite)
     expect((s3!.error as { code: string; message: string }).code).toBe('transcribe');
     // The run's WER is over the one answer heard: 0, not the self transcript's 1.
     expect(result.report.metrics).toMatchObject({ wer: 0 });
+    // The run report summarises the speech measures of the answers heard (the one ok sample).
+    const sp = result.report.speech!;
+    expect(sp.firstAudioMs).toMatchObject({ n: 1 });
+    expect(sp.audioSeconds!.mean).toBeCloseTo(spoken.length / 16_000, 2);
+    expect(sp.realTimeFactor).toMatchObject({ n: 1 });
+    expect(sp.textSpeechWer).toBe(1);
+    const text = formatRunReport(result.report);
+    expect(text).toMatch(/spoken answers \(heard by the ASR expert\):\n\s+first audio\s+p50 \d+/);
+    expect(text).toContain('text–speech WER 1.0000');
   }, 60_000);
 
   it('streams: pcm16 audio deltas are gathered with their arrival times and heard the same way', async () => {
