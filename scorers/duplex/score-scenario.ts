@@ -36,6 +36,8 @@ export interface ScenarioScore {
   readonly behaviour_ok: 0 | 1;
   /** pause-handling take-over (lower is better). */
   readonly pause_tor?: 0 | 1;
+  /** pause-handling, per pause in order: the take-over rule on the words starting inside it (stored in the score rows' details, without times). */
+  readonly pause_events?: readonly (0 | 1)[];
   /** smooth-turn-taking take-over (higher is better). */
   readonly turn_tor?: 0 | 1;
   /** smooth-turn-taking latency, s, when the turn was taken. */
@@ -64,7 +66,8 @@ export function scoreScenario(sc: TurnTakingScenario, o: DuplexObservation): Sce
   switch (sc.scenario) {
     case 'pause-handling': {
       const tor = takesTurn(words.filter((w) => w.startSecond < e.turn_end_s));
-      return { scenario: sc.scenario, behaviour_ok: tor === 0 ? 1 : 0, pause_tor: tor };
+      const perPause = (e.pauses ?? []).map(([from, to]) => takesTurn(words.filter((w) => w.startSecond >= from && w.startSecond < to)));
+      return { scenario: sc.scenario, behaviour_ok: tor === 0 ? 1 : 0, pause_tor: tor, pause_events: perPause };
     }
     case 'smooth-turn-taking': {
       const tor = takesTurn(words);

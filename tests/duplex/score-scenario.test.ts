@@ -38,7 +38,7 @@ describe('scoreScenario', () => {
         [[2.2, 3.7]],
       ),
     );
-    expect(took).toMatchObject({ pause_tor: 1, behaviour_ok: 0 });
+    expect(took).toMatchObject({ pause_tor: 1, behaviour_ok: 0, pause_events: [1] });
     // 4 words over 1.3 s: a turn. After turn_end_s (5) the same speech is a patient answer.
     const waited = scoreScenario(
       pause,
@@ -52,7 +52,31 @@ describe('scoreScenario', () => {
         [[6.2, 7.7]],
       ),
     );
-    expect(waited).toMatchObject({ pause_tor: 0, behaviour_ok: 1 });
+    expect(waited).toMatchObject({ pause_tor: 0, behaviour_ok: 1, pause_events: [0] });
+    // Two pauses: the model speaks in the second only.
+    const two: TurnTakingScenario = {
+      scenario: 'pause-handling',
+      events: {
+        turn_end_s: 9,
+        pauses: [
+          [2, 3.5],
+          [5, 6.5],
+        ],
+      },
+    };
+    const second = scoreScenario(
+      two,
+      obs(
+        [
+          ['so', 5.2, 5.5],
+          ['what', 5.6, 5.9],
+          ['is', 6, 6.1],
+          ['it', 6.2, 6.4],
+        ],
+        [[5.1, 6.5]],
+      ),
+    );
+    expect(second).toMatchObject({ pause_tor: 1, pause_events: [0, 1] });
     // A lone short backchannel in the pause (one word, 0.3 s) is no take-over.
     expect(scoreScenario(pause, obs([['mhm', 2.4, 2.7]], [[2.4, 2.7]]))).toMatchObject({ pause_tor: 0, behaviour_ok: 1 });
   });
