@@ -11,7 +11,6 @@ import { readSpill, spillDirOf, spillPathOf } from '../../gateway/runner/run-spi
 import { retried, startDuplexChaos, waitFor, type DuplexChaosKit } from './duplex-chaos-kit.js';
 import { startPrivatePostgres, type PrivatePostgres } from './private-postgres.js';
 
-
 describe('kill -9 of evalgate duplex during a PostgreSQL outage, then the same command (built CLI, private PostgreSQL)', () => {
   let pg: PrivatePostgres;
   let kit: DuplexChaosKit;
