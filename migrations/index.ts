@@ -8,6 +8,7 @@ import * as taskAsText from './20261204170000_task_as_text.js';
 import * as sampleHumanAnswers from './20261204210000_sample_human_answers.js';
 import * as datasetDigestVersion from './20261205010000_dataset_digest_version.js';
 import * as arena from './20261206000000_arena.js';
+import * as utteranceSpeech from './20261207000000_utterance_speech.js';
 
 /**
  * Every migration, keyed by its file name. Append-only: add a new file
@@ -25,4 +26,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '20261204210000_sample_human_answers': sampleHumanAnswers,
   '20261205010000_dataset_digest_version': datasetDigestVersion,
   '20261206000000_arena': arena,
+  '20261207000000_utterance_speech': utteranceSpeech,
 });

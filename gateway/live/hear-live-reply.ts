@@ -11,6 +11,8 @@ import type { ResponseOutcome } from './live-response.js';
 export interface HeardReply {
   readonly transcript: string;
   readonly measures: SpokenReplyMeasures;
+  /** The stored FLAC (a server path). */
+  readonly mediaPath: string;
 }
 
 /** A spoken reply that cannot be scored, with the code batch runs store for it. */
@@ -56,6 +58,7 @@ export async function hearLiveReply(
   const lastMs = heard.lastAudioMs + at.offsetMs;
   return {
     transcript: heard.transcript,
+    mediaPath: heard.mediaPath,
     measures: {
       firstAudioMs: round2(heard.firstAudioMs + at.offsetMs),
       audioSeconds: round4(heard.audioSeconds),
@@ -79,7 +82,7 @@ export async function hearOutcome(
 ): Promise<ResponseOutcome> {
   try {
     const heard = await hearLiveReply(audio, hearing, at);
-    return { ...done, text: heard.transcript, speech: heard.measures };
+    return { ...done, text: heard.transcript, speech: heard.measures, spokenMediaPath: heard.mediaPath };
   } catch (err) {
     if (!(err instanceof UnheardReply)) throw err;
     // The model's own transcript is never the answer, not even a failed turn's.

@@ -34,6 +34,8 @@ export interface ResponseOutcome {
   readonly incomplete?: string;
   /** A spoken reply heard by the session's ASR expert (`text` is the expert's transcript). */
   readonly speech?: SpokenReplyMeasures;
+  /** Where a spoken reply's audio is stored (a server path: stored with the utterance, never sent to the client). */
+  readonly spokenMediaPath?: string;
   /** The stored failure code when it is not the error's registry code (`no-speech`, `transcribe`: as spoken answers in batch runs). */
   readonly failureCode?: string;
 }

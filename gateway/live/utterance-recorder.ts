@@ -69,6 +69,7 @@ export class UtteranceRecorder {
       latencyFinalMs: latency.finalMs,
       realTimeFactor: latency.realTimeFactor,
       scores: stored ?? null,
+      speech: o.speech && o.spokenMediaPath ? { mediaPath: o.spokenMediaPath, selfTranscript: o.speech.selfTranscript } : null,
     });
   }
 

@@ -171,8 +171,18 @@ export interface UtterancesTable {
   latency_final_ms: number | null;
   real_time_factor: number | null;
   scores: Json<Record<string, number> | null> | null;
+  /** A turn answered in speech: where its audio is stored and the model's own transcript (migration 20261207000000). */
+  speech: Json<UtteranceSpeech | null> | null;
   created_at: Timestamp;
   finished_at: Date | null;
+}
+
+/** What an utterance keeps of a reply answered in speech, beside its measures in `scores`. */
+export interface UtteranceSpeech {
+  /** The reply's audio, FLAC, on the gateway's disk (a server path: never sent to clients). */
+  readonly mediaPath: string;
+  /** The model's own transcript of its speech, when it sent one (never the answer). */
+  readonly selfTranscript: string | null;
 }
 
 export interface AuditLogTable {

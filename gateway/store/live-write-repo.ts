@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Database } from './database.js';
+import type { Database, UtteranceSpeech } from './database.js';
 
 // The batched writes of live sessions (gateway/live/live-write-queue.ts owns
 // the batching, the journal and the retries): one multi-row statement per
@@ -57,6 +57,8 @@ export interface UtteranceFinish {
   readonly realTimeFactor: number | null;
   /** Scores against the bound sample, if any. */
   readonly scores: Record<string, number> | null;
+  /** A reply answered in speech: its stored audio and the model's own transcript (absent in journals written before). */
+  readonly speech?: UtteranceSpeech | null;
   /** When it finished. */
   readonly finishedAt: Date;
 }
@@ -130,10 +132,10 @@ function sessionUpdate(patches: readonly (readonly [string, SessionPatch])[]): R
 function utteranceInsert(items: readonly { readonly row: UtteranceInsert; readonly finish: UtteranceFinish | undefined }[]): RawBuilder<unknown> {
   const rows = items.map(
     ({ row: r, finish: f }) =>
-      sql`(${r.id}, ${r.sessionId}, ${r.seq}::integer, ${r.sampleId}, ${f?.status ?? 'open'}, ${f?.transcript ?? null}, ${json(f?.error)}::jsonb, ${r.audioSeconds}::double precision, ${r.speechStartS}::double precision, ${r.speechEndS}::double precision, ${f?.latencyFirstTokenMs ?? null}::double precision, ${f?.latencyFinalMs ?? null}::double precision, ${f?.realTimeFactor ?? null}::double precision, ${json(f?.scores)}::jsonb, ${r.createdAt}::timestamptz, ${f?.finishedAt ?? null}::timestamptz)`,
+      sql`(${r.id}, ${r.sessionId}, ${r.seq}::integer, ${r.sampleId}, ${f?.status ?? 'open'}, ${f?.transcript ?? null}, ${json(f?.error)}::jsonb, ${r.audioSeconds}::double precision, ${r.speechStartS}::double precision, ${r.speechEndS}::double precision, ${f?.latencyFirstTokenMs ?? null}::double precision, ${f?.latencyFinalMs ?? null}::double precision, ${f?.realTimeFactor ?? null}::double precision, ${json(f?.scores)}::jsonb, ${json(f?.speech)}::jsonb, ${r.createdAt}::timestamptz, ${f?.finishedAt ?? null}::timestamptz)`,
   );
   // At most once per (session, seq): a journaled batch replayed after its commit had landed does nothing.
-  return sql`insert into utterances (id, session_id, seq, sample_id, status, transcript, error, audio_seconds, speech_start_s, speech_end_s, latency_first_token_ms, latency_final_ms, real_time_factor, scores, created_at, finished_at)
+  return sql`insert into utterances (id, session_id, seq, sample_id, status, transcript, error, audio_seconds, speech_start_s, speech_end_s, latency_first_token_ms, latency_final_ms, real_time_factor, scores, speech, created_at, finished_at)
     values ${sql.join(rows)}
     on conflict (session_id, seq) do nothing`;
 }
@@ -141,11 +143,11 @@ function utteranceInsert(items: readonly { readonly row: UtteranceInsert; readon
 function utteranceUpdate(items: readonly { readonly id: string; readonly finish: UtteranceFinish }[]): RawBuilder<unknown> {
   const rows = items.map(
     ({ id, finish: f }) =>
-      sql`(${id}::text, ${f.status}::text, ${f.transcript}::text, ${json(f.error)}::jsonb, ${f.latencyFirstTokenMs}::double precision, ${f.latencyFinalMs}::double precision, ${f.realTimeFactor}::double precision, ${json(f.scores)}::jsonb, ${f.finishedAt}::timestamptz)`,
+      sql`(${id}::text, ${f.status}::text, ${f.transcript}::text, ${json(f.error)}::jsonb, ${f.latencyFirstTokenMs}::double precision, ${f.latencyFinalMs}::double precision, ${f.realTimeFactor}::double precision, ${json(f.scores)}::jsonb, ${json(f.speech)}::jsonb, ${f.finishedAt}::timestamptz)`,
   );
   return sql`update utterances as u set
     status = v.status, transcript = v.transcript, error = v.error, latency_first_token_ms = v.first_ms,
-    latency_final_ms = v.final_ms, real_time_factor = v.rtf, scores = v.scores, finished_at = v.finished_at
-    from (values ${sql.join(rows)}) as v(id, status, transcript, error, first_ms, final_ms, rtf, scores, finished_at)
+    latency_final_ms = v.final_ms, real_time_factor = v.rtf, scores = v.scores, speech = v.speech, finished_at = v.finished_at
+    from (values ${sql.join(rows)}) as v(id, status, transcript, error, first_ms, final_ms, rtf, scores, speech, finished_at)
     where u.id = v.id`;
 }

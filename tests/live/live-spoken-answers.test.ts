@@ -244,6 +244,17 @@ describe('live sessions whose model answers in speech', () => {
     expect(files).toHaveLength(1);
     const flac = await decodeAudioFile(join(folder, files[0]!), { sampleRateHz: 16_000 });
     expect(flac.durationS).toBeCloseTo(CLIP_S, 2);
+    // The utterance names its stored audio and keeps the model's own words beside it (never the answer).
+    expect(row.speech).toEqual({ mediaPath: join(folder, files[0]!), selfTranscript: 'goodbye moon' });
+    // Over REST the stored audio's server path reaches admin keys only.
+    const viewer = (await createApiKey(ts.store.db, { scopes: ['viewer'] })).key;
+    const admin = (await createApiKey(ts.store.db, { scopes: ['admin'] })).key;
+    const asViewer = await app.inject({ url: `/v1/stream/sessions/${sessionId}`, headers: { authorization: `Bearer ${viewer}` } });
+    expect(asViewer.statusCode).toBe(200);
+    expect(asViewer.json().utterances[0].speech).toEqual({ selfTranscript: 'goodbye moon' });
+    expect(asViewer.body).not.toContain(folder);
+    const asAdmin = await app.inject({ url: `/v1/stream/sessions/${sessionId}`, headers: { authorization: `Bearer ${admin}` } });
+    expect(asAdmin.json().utterances[0].speech.mediaPath).toBe(join(folder, files[0]!));
   }, 60_000);
 
   it('fails a reply that comes without audio (no-speech) and never scores its transcript', async () => {

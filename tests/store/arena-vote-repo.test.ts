@@ -105,9 +105,10 @@ for (const backend of backends) {
     it('the migration goes down and up again', async () => {
       const db = ts.store.db;
       const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
-      const down = await migrator.migrateDown();
+      // Down to the migration before the arena: later ones go down first, the arena last.
+      const down = await migrator.migrateTo('20261205010000_dataset_digest_version');
       expect(down.error).toBeUndefined();
-      expect(down.results?.map((r) => r.migrationName)).toEqual(['20261206000000_arena']);
+      expect(down.results?.at(-1)?.migrationName).toBe('20261206000000_arena');
       const tables = await sql<{ n: string | number }>`select count(*) as n from information_schema.tables where table_name like 'arena_%'`.execute(db);
       expect(Number(tables.rows[0]!.n)).toBe(0);
       const up = await migrator.migrateToLatest();

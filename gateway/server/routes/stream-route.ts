@@ -53,6 +53,8 @@ export async function streamRoute(app: FastifyInstance, opts: LiveRouteOptions):
       session,
       utterances: rows.map((r) => ({
         ...r,
+        // A spoken reply's stored audio is a server path: admin keys only (as media paths elsewhere).
+        speech: r.speech && !scopes.includes('admin') ? { selfTranscript: r.speech.selfTranscript } : r.speech,
         scores: liveScoresVisible(scopes, sealedSession || (r.sample_id !== null && sealedSamples.has(r.sample_id))) ? r.scores : undefined,
       })),
       latency: {
