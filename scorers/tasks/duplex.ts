@@ -16,10 +16,12 @@ import type { VersionedScorer } from './upstream-ref.js';
 const FDB: VersionedScorer = {
   version: `full-duplex-bench@${fullDuplexBenchVersion.split('@')[1]!.slice(0, 7)}`,
   upstream: [
-    { repo: 'DanielLin94144/Full-Duplex-Bench', ref: 'd7336bda1385872b83b48a8d45d9c0003836a60d', path: 'evaluation/eval_pause_handling.py' },
-    { repo: 'DanielLin94144/Full-Duplex-Bench', ref: 'd7336bda1385872b83b48a8d45d9c0003836a60d', path: 'evaluation/eval_smooth_turn_taking.py' },
-    { repo: 'DanielLin94144/Full-Duplex-Bench', ref: 'd7336bda1385872b83b48a8d45d9c0003836a60d', path: 'evaluation/eval_user_interruption.py' },
-    { repo: 'DanielLin94144/Full-Duplex-Bench', ref: 'd7336bda1385872b83b48a8d45d9c0003836a60d', path: 'evaluation/eval_backchannel.py' },
+    { repo: 'DanielLin94144/Full-Duplex-Bench', ref: 'd7336bda1385872b83b48a8d45d9c0003836a60d', path: 'v1_v1.5/evaluation/eval_pause_handling.py' },
+    { repo: 'DanielLin94144/Full-Duplex-Bench', ref: 'd7336bda1385872b83b48a8d45d9c0003836a60d', path: 'v1_v1.5/evaluation/eval_smooth_turn_taking.py' },
+    { repo: 'DanielLin94144/Full-Duplex-Bench', ref: 'd7336bda1385872b83b48a8d45d9c0003836a60d', path: 'v1_v1.5/evaluation/eval_user_interruption.py' },
+    { repo: 'DanielLin94144/Full-Duplex-Bench', ref: 'd7336bda1385872b83b48a8d45d9c0003836a60d', path: 'v1_v1.5/evaluation/eval_backchannel.py' },
+    { repo: 'DanielLin94144/Full-Duplex-Bench', ref: 'd7336bda1385872b83b48a8d45d9c0003836a60d', path: 'v1_v1.5/evaluation/get_timing.py' },
+    { repo: 'DanielLin94144/Full-Duplex-Bench', ref: 'd7336bda1385872b83b48a8d45d9c0003836a60d', path: 'v1_v1.5/get_transcript/asr.py' },
   ],
 };
 
