@@ -51,6 +51,7 @@ describe('live journal recovery at start', () => {
             latencyFinalMs: 9,
             realTimeFactor: 0.1,
             scores: null,
+            speech: { mediaPath: '/cache/reply.flac', selfTranscript: 'what it said' },
             finishedAt: at,
           },
         },
@@ -74,6 +75,8 @@ describe('live journal recovery at start', () => {
     const rows = await ts.store.db.selectFrom('utterances').selectAll().where('session_id', '=', sid).execute();
     expect(rows.map((r) => [r.seq, r.status, r.transcript])).toEqual([[1, 'ok', 'from the journal']]);
     expect(rows[0]?.finished_at?.toISOString()).toBe(at);
+    // A spoken reply's record survives the dead process with the rest of its outcome.
+    expect(rows[0]?.speech).toEqual({ mediaPath: '/cache/reply.flac', selfTranscript: 'what it said' });
     const session = await ts.store.db.selectFrom('stream_sessions').select(['status', 'ended_at']).where('id', '=', sid).executeTakeFirstOrThrow();
     expect(session.status).toBe('closed');
     expect(errors).toEqual([]);

@@ -246,15 +246,19 @@ describe('live sessions whose model answers in speech', () => {
     expect(flac.durationS).toBeCloseTo(CLIP_S, 2);
     // The utterance names its stored audio and keeps the model's own words beside it (never the answer).
     expect(row.speech).toEqual({ mediaPath: join(folder, files[0]!), selfTranscript: 'goodbye moon' });
-    // Over REST the stored audio's server path reaches admin keys only.
-    const viewer = (await createApiKey(ts.store.db, { scopes: ['viewer'] })).key;
-    const admin = (await createApiKey(ts.store.db, { scopes: ['admin'] })).key;
-    const asViewer = await app.inject({ url: `/v1/stream/sessions/${sessionId}`, headers: { authorization: `Bearer ${viewer}` } });
-    expect(asViewer.statusCode).toBe(200);
-    expect(asViewer.json().utterances[0].speech).toEqual({ selfTranscript: 'goodbye moon' });
-    expect(asViewer.body).not.toContain(folder);
-    const asAdmin = await app.inject({ url: `/v1/stream/sessions/${sessionId}`, headers: { authorization: `Bearer ${admin}` } });
-    expect(asAdmin.json().utterances[0].speech.mediaPath).toBe(join(folder, files[0]!));
+    // Over REST the stored audio's server path reaches admin keys only, whatever the other scope.
+    for (const scope of ['viewer', 'submitter', 'evaluator', 'admin'] as const) {
+      const k = (await createApiKey(ts.store.db, { scopes: [scope] })).key;
+      const res = await app.inject({ url: `/v1/stream/sessions/${sessionId}`, headers: { authorization: `Bearer ${k}` } });
+      expect(res.statusCode, scope).toBe(200);
+      const speech = (res.json() as { utterances: { speech: unknown }[] }).utterances[0]!.speech;
+      if (scope === 'admin') expect(speech).toEqual({ mediaPath: join(folder, files[0]!), selfTranscript: 'goodbye moon' });
+      else {
+        expect(speech, scope).toEqual({ selfTranscript: 'goodbye moon' });
+        expect(res.body, scope).not.toContain(folder);
+      }
+    }
+    expect((await app.inject({ url: `/v1/stream/sessions/${sessionId}` })).statusCode).toBe(401);
   }, 60_000);
 
   it('fails a reply that comes without audio (no-speech) and never scores its transcript', async () => {

@@ -37,14 +37,21 @@ for (const backend of backends) {
       q.updateSession(sid, { status: 'disconnected', audioSeconds: 3 });
       q.updateSession(sid, { status: 'open', endedAt: null, config: { k: 1 } });
       q.insertUtterance({ id: a, sessionId: sid, seq: 1, sampleId: null, audioSeconds: 2, speechStartS: 0, speechEndS: 2, createdAt: new Date() });
-      q.finishUtterance(a, finish('first'));
+      // A spoken reply's stored audio and self transcript go with its outcome, through the insert and the update paths.
+      q.finishUtterance(a, { ...finish('first'), speech: { mediaPath: '/cache/a.flac', selfTranscript: 'said first' } });
       q.insertUtterance({ id: b, sessionId: sid, seq: 2, sampleId: null, audioSeconds: 1, speechStartS: 2, speechEndS: 3, createdAt: new Date() });
       expect(q.pendingRows).toBe(3);
       await q.flush();
       expect(q.pendingRows).toBe(0);
       const open = await ts.store.db.selectFrom('utterances').select(['status', 'transcript']).where('id', '=', b).executeTakeFirstOrThrow();
       expect(open).toEqual({ status: 'open', transcript: null });
-      q.finishUtterance(b, { ...finish('second'), status: 'failed', error: { code: 'EVALGATE_ERR_MODEL_TIMEOUT', message: 'slow' }, scores: null });
+      q.finishUtterance(b, {
+        ...finish('second'),
+        status: 'failed',
+        error: { code: 'EVALGATE_ERR_MODEL_TIMEOUT', message: 'slow' },
+        scores: null,
+        speech: { mediaPath: '/cache/b.flac', selfTranscript: null },
+      });
       q.updateSession(sid, { status: 'closed', audioSeconds: 4.5, endedAt: new Date() });
       await q.flush();
       const rows = await ts.store.db.selectFrom('utterances').selectAll().where('session_id', '=', sid).orderBy('seq').execute();
@@ -53,6 +60,10 @@ for (const backend of backends) {
         [2, 'failed', 'second'],
       ]);
       expect(rows[0]?.scores).toEqual({ wer: 0.25 });
+      expect(rows.map((r) => r.speech)).toEqual([
+        { mediaPath: '/cache/a.flac', selfTranscript: 'said first' },
+        { mediaPath: '/cache/b.flac', selfTranscript: null },
+      ]);
       expect(rows[0]?.latency_first_token_ms).toBe(12.5);
       expect(rows[0]?.finished_at).not.toBeNull();
       expect(rows[1]?.error).toEqual({ code: 'EVALGATE_ERR_MODEL_TIMEOUT', message: 'slow' });
