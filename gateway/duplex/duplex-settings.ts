@@ -72,7 +72,7 @@ export async function openDuplex(model: ModelV1, asr: ModelV1, cacheDir: string,
 }
 
 /** The settings of a duplex run from its loaded model and expert. */
-export function duplexSettings(model: ModelV1, asr: ModelV1, cacheDir: string, instructions?: string): DuplexSettings {
+function duplexSettings(model: ModelV1, asr: ModelV1, cacheDir: string, instructions?: string): DuplexSettings {
   const upstream = (model as { realtime?: DuplexUpstream }).realtime;
   if (!upstream) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${model.modelName} (${model.adapter}) is not a realtime upstream` });
   if (!hasWordTimer(asr)) throw new EvalgateError('EVALGATE_ERR_BAD_INPUT', { detail: `${asr.adapter} gives no word timings` });

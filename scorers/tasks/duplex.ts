@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseDuplexObservation } from '../duplex/duplex-observation.js';
 import { fullDuplexBenchVersion } from '../duplex/full-duplex-bench-version.js';
 import { scoreScenario, type ScenarioScore } from '../duplex/score-scenario.js';
-import { parseScenarioReference, scenarioNames, type ScenarioName } from '../duplex/turn-taking-scenario.js';
+import { parseScenarioReference, scenarioNames } from '../duplex/turn-taking-scenario.js';
 import type { ScoredSample, ScoreItem, ScoreTaskResult, TaskScoreOptions } from '../score-task.js';
 import { missingIds } from './sample-fields.js';
 import { formatMetric, type MetricSpec, type TaskSpec } from './task-spec.js';
@@ -119,6 +119,3 @@ export const duplexTask = {
   headline: (m) =>
     `behaviour ${formatMetric(m.behaviour_accuracy)}, pause TOR ${formatMetric(m.pause_tor)}, turn TOR ${formatMetric(m.turn_tor)}, stop latency ${formatMetric(m.stop_latency_s)} s`,
 } as const satisfies TaskSpec<'duplex', DuplexScoredSample, DuplexMetrics>;
-
-/** The scenario kinds, for help texts. */
-export const duplexScenarioNames: readonly ScenarioName[] = scenarioNames;
