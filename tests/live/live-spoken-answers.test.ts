@@ -208,8 +208,9 @@ describe('live sessions whose model answers in speech', () => {
     expect(speech.text_speech_wer).toBe(1);
     expect(speech.first_audio_ms).toBeGreaterThanOrEqual(LATENCY_MS - 5);
     expect(speech.audio_seconds).toBeCloseTo(CLIP_S, 2);
-    // The last chunk came ≥ 30 ms after the first; the reply arrived faster than it plays.
-    expect(speech.real_time_factor).toBeGreaterThan((speech.first_audio_ms + 25) / 1000 / CLIP_S);
+    // The factor is the last chunk's arrival over the clip's length. The chunks are sent 10 ms apart, but a busy
+    // event loop may read them together, so only "the last chunk came no earlier than the first" is certain.
+    expect(speech.real_time_factor * CLIP_S * 1000).toBeGreaterThanOrEqual(speech.first_audio_ms - 0.1);
     // Prometheus counts the spoken reply.
     const metrics = await (await fetch(`${wsUrl.replace(/^ws/, 'http')}/metrics`)).text();
     expect(metrics).toMatch(/^evalgate_live_speech_first_audio_seconds_count 1$/m);
