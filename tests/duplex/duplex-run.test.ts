@@ -118,14 +118,19 @@ describe('evalgate duplex: scenarios played live to realtime upstreams (PGlite, 
     expect(eagerTurn).toMatchObject({ turn_tor: 1 });
     expect(patientTurn).toMatchObject({ turn_tor: 1 });
     // Latency is the first heard word after the user's end: ~0.3 s plus detection for eager, ~3 s for patient.
-    expect(eagerTurn.turn_latency_s).toBeLessThan(1.5);
+    // The scenarios are played on the wall clock: a stalled event loop (a loaded CI machine; slips of 1.6 s were
+    // seen beside other test files) delays the upstream's hearing of the user's end and the client's reading of
+    // the reply, each by at most the slip the run recorded (maxSendLagMs), so the upper bounds allow twice that.
+    // The lower bound needs no allowance: a stall can only make an answer later.
+    const slip = (p: Played, scenario: string): number => 2 * ((p.get(scenario)!.raw.maxSendLagMs as number) / 1000);
+    expect(eagerTurn.turn_latency_s).toBeLessThan(1.5 + slip(eager, 'smooth-turn-taking'));
     expect(patientTurn.turn_latency_s).toBeGreaterThan(2.5);
-    expect(patientTurn.turn_latency_s).toBeLessThan(4.5);
+    expect(patientTurn.turn_latency_s).toBeLessThan(4.5 + slip(patient, 'smooth-turn-taking'));
 
     // The eager model was speaking when the user barged in, stopped (the client dropped its queued audio), answered again.
     const polite = eager.get('user-interruption')!.metrics;
     expect(polite).toMatchObject({ interrupt_tor: 1, kept_talking: 0, behaviour_ok: 1 });
-    expect(polite.stop_latency_s).toBeLessThan(0.8);
+    expect(polite.stop_latency_s).toBeLessThan(0.8 + slip(eager, 'user-interruption'));
     const rude = stubborn.get('user-interruption')!.metrics;
     expect(rude).toMatchObject({ kept_talking: 1, behaviour_ok: 0 });
     expect(rude.stop_latency_s).toBeGreaterThan(polite.stop_latency_s!);
