@@ -75,7 +75,9 @@ describe('PgliteSocketServer', () => {
 });
 
 describe('PgliteSocketServer idle-in-transaction timeout', () => {
-  const timeoutMs = 400;
+  // Long enough that a stalled event loop (a loaded CI machine: 100–500 ms) between a busy transaction's
+  // statements cannot pass for idleness.
+  const timeoutMs = 1500;
   let dir: string;
   let db: PGlite;
   let server: PgliteSocketServer;
@@ -104,10 +106,12 @@ describe('PgliteSocketServer idle-in-transaction timeout', () => {
     const errors: unknown[] = [];
     const stalled = await connect(errors);
     await stalled.query('begin');
+    // Timed from before the last statement is sent: the server's idle timer starts after it, so the drop comes at
+    // least timeoutMs later however long this process takes to see the statement's answer.
+    const started = Date.now();
     await stalled.query("insert into t (v) values ('uncommitted')");
     // The client now sends nothing more (stopped, in a debugger, forgot to commit).
     // Another process (even its connection start-up) waits for that transaction…
-    const started = Date.now();
     const other = connect();
     const waited = other.then((c) => c.query<{ n: number }>("select count(*)::int as n from t where v = 'uncommitted'"));
     const verdict = await Promise.race([waited.then((r) => r.rows[0]?.n), new Promise((r) => setTimeout(() => r('still blocked after 10 s'), 10_000).unref())]);
@@ -122,13 +126,14 @@ describe('PgliteSocketServer idle-in-transaction timeout', () => {
   it('keeps a transaction that is busy (statements keep coming) past the timeout', async () => {
     const c = await connect();
     await c.query('begin');
-    for (let i = 0; i < 6; i++) {
+    // 8 pauses of a fifth of the timeout: the transaction lasts 1.6 timeouts, and each pause leaves 1.2 s for a stall.
+    for (let i = 0; i < 8; i++) {
       await c.query('insert into t (v) values ($1)', [`busy-${i}`]);
-      await new Promise((r) => setTimeout(r, timeoutMs / 4));
+      await new Promise((r) => setTimeout(r, timeoutMs / 5));
     }
     await c.query('commit');
     const { rows } = await c.query<{ n: number }>("select count(*)::int as n from t where v like 'busy-%'");
-    expect(rows[0]?.n).toBe(6);
+    expect(rows[0]?.n).toBe(8);
     await c.end();
   });
 });
