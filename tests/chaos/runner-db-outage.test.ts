@@ -235,10 +235,16 @@ describe('batch runner and a PostgreSQL outage (private PostgreSQL, scripted mod
       // Let the calls in flight at the stop come back (no new call starts while the database is away),
       // then give the runner a moment to spill them.
       await waitFor(async () => total(t.server) === t.server.answered.size, 'the calls in flight to be answered');
-      await sleep(500);
+      // Polled, not read after a fixed 500 ms: the child (loaded CI machine) may take longer to see the outage and
+      // spill. The answers in flight come back together and are spilled together; a further second lets stragglers
+      // follow the first one in before the kill.
+      const spillPath = spillPathOf(join(t.cacheDir, 'spill'), runId);
+      const spilledLines = async (): Promise<number> => (await readFile(spillPath, 'utf8').catch(() => '')).trim().split('\n').filter(Boolean).length;
+      await waitFor(async () => (await spilledLines()) > 0, 'the answers in flight in the spill file');
+      await sleep(1000);
       const answeredAtKill = new Map(t.server.answered);
       const requestsAtKill = new Map(t.server.requests);
-      const storedAtStop = (await readFile(spillPathOf(join(t.cacheDir, 'spill'), runId), 'utf8')).trim().split('\n').length;
+      const storedAtStop = await spilledLines();
       // Answers arrived after the database went away: they are only in memory and in the spill file.
       expect(storedAtStop).toBeGreaterThan(0);
       child.kill('SIGKILL');
