@@ -107,10 +107,14 @@ describe('distributed workers and a PostgreSQL outage (private PostgreSQL, scrip
       down = true;
       await pg.stop();
       stoppedAt = Date.now();
-      await sleep(1800);
-      // The slow answers arrived meanwhile: they are on local disk, not only in memory.
-      const spilledDuringOutage = (await readSpill(spillDir, runId)).length;
-      await sleep(1200);
+      // The slow answers arrive meanwhile: they go to local disk, not only to memory. Polled (not read after a fixed
+      // 1.8 s, which a loaded CI machine can overrun), with the outage still lasting at least 3 s in all.
+      let spilledDuringOutage = 0;
+      for (const spillDeadline = Date.now() + 15_000; Date.now() < spillDeadline; await sleep(50)) {
+        spilledDuringOutage = (await readSpill(spillDir, runId)).length;
+        if (spilledDuringOutage > 0) break;
+      }
+      await sleep(Math.max(0, stoppedAt + 3000 - Date.now()));
       restartedAt = Date.now();
       await pg.start();
       down = false;
