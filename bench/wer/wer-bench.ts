@@ -7,7 +7,9 @@
 // worked) on the same pairs as a TSV. Median of several runs of each; the
 // ratio printed is evalgate time / baseline time (≤ 1 means evalgate is at
 // least as fast; 0.5 means it took half the baseline's time). WER must agree
-// exactly (checked on one extra `--json` run, untimed).
+// exactly (checked on one extra `--json` run, untimed). The timed runs print the table, which on these
+// ASCII files in step is counted by score's byte fast path (gateway/score-input/asr-pairs-in-step.ts);
+// --json goes through the general reader, so their counts are compared too.
 // A second line times the scorer alone: wer-node-worker.js (WerAccumulator
 // over the TSV), as a whole process and its scoring loop inside it.
 import { spawnSync } from 'node:child_process';
@@ -135,8 +137,11 @@ function main(): void {
   const loopMs: number[] = [];
   let pyResult: Result | null = null;
   let workerResult: (Result & { scoringMs: number }) | null = null;
+  let table = '';
   for (let k = 0; k < RUNS; k++) {
-    cliMs.push(run(process.execPath, cliArgs).ms);
+    const c = run(process.execPath, cliArgs);
+    cliMs.push(c.ms);
+    table = c.stdout;
     const p = run(PYTHON, [script, files.tsv]);
     pyMs.push(p.ms);
     pyResult = JSON.parse(p.stdout) as Result;
@@ -155,6 +160,9 @@ function main(): void {
     cliResult.substitutions === workerResult!.substitutions &&
     cliResult.deletions === workerResult!.deletions &&
     cliResult.insertions === workerResult!.insertions;
+  // The timed runs print the table (the byte fast path); --json reads through the general path: their counts must agree.
+  const tableCount = (name: string) => Number(new RegExp(`^${name} +(\\d+)$`, 'm').exec(table)?.[1]);
+  const agreeTable = (['hits', 'substitutions', 'deletions', 'insertions'] as const).every((k) => tableCount(k) === cliResult[k]);
   const agreeSplit =
     cliResult.substitutions === pyResult!.substitutions && cliResult.deletions === pyResult!.deletions && cliResult.insertions === pyResult!.insertions;
   const ratio = median(cliMs) / median(pyMs);
@@ -166,11 +174,11 @@ function main(): void {
       `ratio (evalgate time / baseline time): ${ratio.toFixed(2)}x  (≤ 1 means evalgate is at least as fast)`,
       `scorer only (wer-node-worker.js on the TSV): process ${median(workerMs).toFixed(0)} ms, scoring loop ${median(loopMs).toFixed(0)} ms` +
         ` = ${(median(workerMs) / median(pyMs)).toFixed(2)}x / ${(median(loopMs) / median(pyMs)).toFixed(2)}x the baseline process`,
-      `WER agrees exactly with the baseline: ${agreeWer}; CLI and scorer-only counts agree: ${agreeWorker}`,
+      `WER agrees exactly with the baseline: ${agreeWer}; CLI and scorer-only counts agree: ${agreeWorker}; the timed table's counts = --json's: ${agreeTable}`,
       `S/D/I split agrees with the baseline: ${agreeSplit} (tie-breaking: evalgate follows rapidfuzz/jiwer 3+, the baseline is python-Levenshtein 0.12)`,
     ].join('\n') + '\n',
   );
-  if (!agreeWer || !agreeWorker) process.exitCode = 1;
+  if (!agreeWer || !agreeWorker || !agreeTable) process.exitCode = 1;
 }
 
 main();

@@ -142,26 +142,39 @@ export class AsrCorpusCounter {
       this.#interner.unitIds(reference, unit, ref);
       this.#interner.unitIds(prediction, unit, hyp);
     }
-    const refLen = ref.length + common;
-    const hypLen = hyp.length + common;
-    let s: number;
-    let d: number;
-    let i: number;
     if (unit === 'mixed') {
       const c = alignTokensWenet(ref.ids.subarray(0, ref.length), hyp.ids.subarray(0, hyp.length)).counts;
-      s = c.substitutions;
-      d = c.deletions;
-      i = c.insertions;
-    } else {
-      const edits = this.#edits;
-      edits.substitutions = 0;
-      edits.deletions = 0;
-      edits.insertions = 0;
-      addEditCounts(ref.ids, ref.length, hyp.ids, hyp.length, edits);
-      s = edits.substitutions;
-      d = edits.deletions;
-      i = edits.insertions;
-    }
+      this.#tally(ref.length, hyp.length, c.substitutions, c.deletions, c.insertions);
+    } else this.#align(ref, hyp, common);
+    this.last.reference = reference;
+    this.last.prediction = prediction;
+  }
+
+  /**
+   * Adds one word-unit pair its caller tokenized and interned itself (`evalgate score`'s ASCII fast path,
+   * which reads words straight from bytes): `common` words were left out of both sides as hits, as
+   * TokenInterner.jiwerPairIds leaves them out. `last` gets the counts; its texts are left empty.
+   */
+  addWordIds(ref: TokenIds, hyp: TokenIds, common: number): void {
+    if (this.unit !== 'word') throw new Error(`addWordIds counts words; this counter's unit is ${this.unit}`);
+    this.#align(ref, hyp, common);
+    this.last.reference = '';
+    this.last.prediction = '';
+  }
+
+  /** Aligns interned tokens with the bit-parallel aligner and adds the pair. */
+  #align(ref: TokenIds, hyp: TokenIds, common: number): void {
+    const edits = this.#edits;
+    edits.substitutions = 0;
+    edits.deletions = 0;
+    edits.insertions = 0;
+    addEditCounts(ref.ids, ref.length, hyp.ids, hyp.length, edits);
+    this.#tally(ref.length + common, hyp.length + common, edits.substitutions, edits.deletions, edits.insertions);
+  }
+
+  /** Adds one pair's counts to the totals and to `last`. */
+  #tally(refLen: number, hypLen: number, s: number, d: number, i: number): void {
+    const unit = this.unit;
     const h = refLen - s - d;
     this.#hits += h;
     this.#substitutions += s;
@@ -170,8 +183,6 @@ export class AsrCorpusCounter {
     this.#numRef += refLen;
     this.#numHyp += hypLen;
     const last = this.last;
-    last.reference = reference;
-    last.prediction = prediction;
     last.hits = h;
     last.substitutions = s;
     last.deletions = d;

@@ -197,6 +197,15 @@ export default function register(program: Command): void {
         if (opts.format !== undefined && !isPredictionFormat(opts.format)) {
           throw input(`--format must be ${orList([...PREDICTION_FORMATS])}, not "${opts.format}"`);
         }
+        const alignmentAsked = opts.alignment !== undefined && opts.alignment !== false;
+        const plainAsrTable = unit === 'word' && (opts.normalizer ?? 'none') === 'none' && opts.json !== true && !alignmentAsked;
+        if (plainAsrTable && match === 'id' && (opts.format ?? 'jsonl') === 'jsonl' && opts.key === undefined) {
+          // Plain asr rows and their predictions in the same order, ASCII without escapes: counted on bytes, in
+          // step (~1.6× faster on 100k pairs). Anything else answers undefined and is read below as always.
+          const { countAsrPairsInStep } = await import('../../score-input/asr-pairs-in-step.js');
+          const fast = countAsrPairsInStep(opts.references, opts.predictions, onlyTask);
+          if (fast) return formatTable(fast.result, fast.pairs);
+        }
         const { readReferences } = await import('../../score-input/read-references.js');
         const refs = await readReferences(opts.references, onlyTask);
         if (refs.rows.size === 0) {
@@ -211,7 +220,7 @@ export default function register(program: Command): void {
           const read = await readPredictions(opts.predictions, readOpts);
           if (new Set([...refs.rows.values()].map((r) => r.task)).size > 1) throw input('--match position needs one task: pass --task');
           joinRows(refs, opts.references, matchByPosition(read, [...refs.rows.keys()], opts.predictions), opts.predictions);
-        } else if (opts.json === true || (opts.alignment !== undefined && opts.alignment !== false) || !allRowsOf(refs.rows, 'asr')) {
+        } else if (opts.json === true || alignmentAsked || !allRowsOf(refs.rows, 'asr')) {
           await joinPredictionsById(refs, opts.references, opts.predictions, readOpts);
         } else {
           // asr totals alone (the table): each pair is counted as its prediction is read, and neither text
