@@ -10,7 +10,7 @@
 // other, a file it cannot open — and `score` reads both files again with the general reader, which
 // decides everything, errors included. So the results, and every message, are the general reader's;
 // tests/score-input/asr-pairs-in-step.test.ts compares the two on both kinds of file.
-import { AsrCorpusCounter } from '../../scorers/wer/asr-corpus-counts.js';
+import { AsrCorpusCounter } from '../../scorers/wer/asr-corpus-counter.js';
 import { asciiPairWordIds } from '../../scorers/wer/ascii-word-ids.js';
 import { ByteInterner, FNV_OFFSET, fnv1aStep } from '../../scorers/wer/byte-interner.js';
 import { TokenIds } from '../../scorers/wer/token-interner.js';
@@ -62,7 +62,7 @@ export function countAsrPairsInStep(referencesFile: string, predictionsFile: str
 function countInStep(refs: ByteLines, preds: ByteLines, taskGiven: boolean): AsrInStep | undefined {
   const refFields = new FlatFields(['id', 'task', 'reference'], REFERENCE_REFUSED);
   const predFields = new FlatFields(['id', 'prediction'], PREDICTION_REFUSED);
-  const counter = new AsrCorpusCounter('word', 'none');
+  const counter = new AsrCorpusCounter('word', 'none', (s) => s);
   const words = new ByteInterner();
   const ids = new IdPrints();
   const refIds = new TokenIds();

@@ -4,6 +4,11 @@ import { EvalgateError } from '../errors.js';
 export const PREDICTION_FORMATS = ['jsonl', 'lmms-eval', 'vlmevalkit'] as const;
 export type PredictionFormat = (typeof PREDICTION_FORMATS)[number];
 
+/** Whether a string names a prediction layout. */
+export function isPredictionFormat(value: string): value is PredictionFormat {
+  return (PREDICTION_FORMATS as readonly string[]).includes(value);
+}
+
 /**
  * Where a row came from, for messages: a line number (JSONL, CSV, TSV: the line a record starts on;
  * a number so that 100k-line files make no place strings), or "row 5" (xlsx; the header is row 1),

@@ -1,11 +1,11 @@
 import { detectPredictionFormat } from './detect-prediction-format.js';
 import { readPlainJsonl } from './plain-jsonl.js';
-import { DEFAULT_KEYS, PREDICTION_FORMATS, type PredictionFormat, type PredictionRows } from './prediction-rows.js';
+import { DEFAULT_KEYS, isPredictionFormat, PREDICTION_FORMATS, type PredictionFormat, type PredictionRows } from './prediction-rows.js';
 import { EvalgateError } from '../errors.js';
 
 export { detectPredictionFormat } from './detect-prediction-format.js';
 export { matchByPosition } from './match-by-position.js';
-export { DEFAULT_KEYS, PREDICTION_FORMATS, type PredictionFormat, type PredictionRow, type PredictionRows } from './prediction-rows.js';
+export { DEFAULT_KEYS, isPredictionFormat, PREDICTION_FORMATS, type PredictionFormat, type PredictionRow, type PredictionRows } from './prediction-rows.js';
 
 /** How to read a prediction file. */
 export interface ReadPredictionsOptions {
@@ -16,11 +16,6 @@ export interface ReadPredictionsOptions {
    * holding each prediction's id. Defaults: `id` (jsonl), `doc_id` (lmms-eval), `index` (vlmevalkit).
    */
   readonly key?: string;
-}
-
-/** Whether a string names a prediction layout. */
-export function isPredictionFormat(value: string): value is PredictionFormat {
-  return (PREDICTION_FORMATS as readonly string[]).includes(value);
 }
 
 /**

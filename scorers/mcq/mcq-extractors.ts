@@ -6,14 +6,9 @@ import type { VersionedScorer } from '../tasks/upstream-ref.js';
 import { extractMcqLmms202604 } from './lmms-mcq-extract-2026-04.js';
 import { extractMcqLmms } from './lmms-mcq-extract.js';
 
-/** Extractor names accepted by `evalgate score --extractor` (and run's scorer options). */
-export const EXTRACTOR_NAMES = ['videomme', 'lmms', 'lmms-2026-04', 'mvbench'] as const;
+import { DEFAULT_EXTRACTOR, EXTRACTOR_NAMES, type ExtractorName } from './extractor-names.js';
 
-/** One of {@link EXTRACTOR_NAMES}. */
-export type ExtractorName = (typeof EXTRACTOR_NAMES)[number];
-
-/** The extractor mcq scoring applies when the options name none (scoring, `evalgate score` and recorded scorer versions). */
-export const DEFAULT_EXTRACTOR: ExtractorName = 'videomme';
+export { DEFAULT_EXTRACTOR, EXTRACTOR_NAMES, type ExtractorName };
 
 // Video-MME eval_your_results.py, including its missing commas: Python joins
 // "The best option is" "The correct option is" into one prefix (same for "Best answer:").

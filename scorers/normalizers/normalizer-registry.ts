@@ -5,11 +5,9 @@ import { basicTextNormalize } from './basic-text-normalizer.js';
 import { openAsrEnglishNormalize, whisperEnglishNormalize } from './english-text-normalizer.js';
 import { wenetTokenize } from './wenet-tokenize.js';
 
-/** Normalizer names accepted by `evalgate score --normalizer` and `evalgate normalize`. */
-export const NORMALIZER_NAMES = ['whisper-en', 'whisper-basic', 'open-asr-en', 'wenet-zh', 'none'] as const;
+import { isNormalizerName, NORMALIZER_NAMES, type NormalizerName } from './normalizer-names.js';
 
-/** One of {@link NORMALIZER_NAMES}. */
-export type NormalizerName = (typeof NORMALIZER_NAMES)[number];
+export { isNormalizerName, NORMALIZER_NAMES, type NormalizerName };
 
 /** A registered normalizer. */
 export interface NormalizerSpec extends VersionedScorer {
@@ -72,11 +70,6 @@ export const normalizers: Readonly<Record<NormalizerName, NormalizerSpec>> = {
   },
   none: { name: 'none', reference: 'identity', version: 'none@1', upstream: [], normalize: (s) => s },
 };
-
-/** True when `name` is a registered normalizer. */
-export function isNormalizerName(name: string): name is NormalizerName {
-  return (NORMALIZER_NAMES as readonly string[]).includes(name);
-}
 
 /** Looks a normalizer up by name; throws a RangeError naming the valid choices otherwise. */
 export function getNormalizer(name: string): NormalizerSpec {

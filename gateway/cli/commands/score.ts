@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { DEFAULT_EXTRACTOR, EXTRACTOR_NAMES } from '../../../scorers/mcq/mcq-extractors.js';
-import { isNormalizerName, NORMALIZER_NAMES, type NormalizerName } from '../../../scorers/normalizers/normalizer-registry.js';
+import { DEFAULT_EXTRACTOR, EXTRACTOR_NAMES } from '../../../scorers/mcq/extractor-names.js';
+import { isNormalizerName, NORMALIZER_NAMES, type NormalizerName } from '../../../scorers/normalizers/normalizer-names.js';
 import type { ScoreItem, ScoreTaskResult } from '../../../scorers/score-task.js';
 import { BLEU_TOKENIZERS, getBleuTokenizer } from '../../../scorers/translation/bleu-tokenizers.js';
 import type { TaskName } from '../../../scorers/tasks/index.js';
-import type { AsrCorpusCounter } from '../../../scorers/wer/asr-corpus-counts.js';
+import type { AsrCorpusCounter } from '../../../scorers/wer/asr-corpus-counter.js';
 import type { TokenUnit } from '../../../scorers/wer/tokenize.js';
-import { PREDICTION_FORMATS } from '../../score-input/prediction-rows.js';
+import { isPredictionFormat, PREDICTION_FORMATS } from '../../score-input/prediction-rows.js';
 import type { ReferenceRow } from '../../score-input/read-references.js';
 import { orList, SCORE_TASK_NAMES } from '../../score-input/score-task-names.js';
 import { runAction } from '../run-action.js';
@@ -193,7 +193,6 @@ export default function register(program: Command): void {
 
         const match = opts.match ?? 'id';
         if (match !== 'id' && match !== 'position') throw input(`--match must be id or position, not "${match}"`);
-        const { isPredictionFormat } = await import('../../score-input/read-predictions.js');
         if (opts.format !== undefined && !isPredictionFormat(opts.format)) {
           throw input(`--format must be ${orList([...PREDICTION_FORMATS])}, not "${opts.format}"`);
         }
@@ -226,9 +225,13 @@ export default function register(program: Command): void {
           // asr totals alone (the table): each pair is counted as its prediction is read, and neither text
           // is kept after (~30 MB less memory on 100k pairs, and memory first touched is slow). The totals
           // are sums over pairs, the same in any order; the rows left without a prediction are counted last.
-          const { AsrCorpusCounter, asrDefaultNormalizerFor } = await import('../../../scorers/wer/asr-corpus-counts.js');
+          const [{ AsrCorpusCounter }, { asrDefaultNormalizerFor }, { getNormalizer }] = await Promise.all([
+            import('../../../scorers/wer/asr-corpus-counter.js'),
+            import('../../../scorers/wer/asr-corpus-counts.js'),
+            import('../../../scorers/normalizers/normalizer-registry.js'),
+          ]);
           const normalizer = (opts.normalizer as NormalizerName | undefined) ?? asrDefaultNormalizerFor(unit as TokenUnit);
-          const counter = new AsrCorpusCounter(unit as TokenUnit, normalizer);
+          const counter = new AsrCorpusCounter(unit as TokenUnit, normalizer, getNormalizer(normalizer).normalize);
           countedAsr = counter;
           await joinPredictionsById(refs, opts.references, opts.predictions, readOpts, (ref) => {
             counter.add(ref.item.reference, ref.item.prediction);
