@@ -1,21 +1,24 @@
-// `evalgate score --task asr`'s fast path for the common case: an ASCII references manifest of plain asr
-// rows and a predictions JSONL in the same order, with no JSON escapes. The two files are walked line by
+// `evalgate score --task asr`'s fast path for the common case: a references manifest of plain asr rows and
+// a predictions JSONL in the same order, in UTF-8 whose only whitespace in the texts is the space. The two files are walked line by
 // line in step, on bytes, and each pair is counted as it is read: no string, no row object and no id map
 // is made, and words are interned straight from the read buffer. On the 100k-pair benchmark that is
 // about half the time of reading the rows, joining them by id and counting them (bench/wer).
 //
-// It answers undefined, having printed nothing, the moment anything is not that common case — a byte
-// outside ASCII, a backslash, a line it does not read (flat-json-fields.ts), a row of another task or
+// It answers undefined, having printed nothing, the moment anything is not that common case — invalid
+// UTF-8, whitespace other than spaces in a text (tabs, newlines, U+00A0 …: jiwer's rules for them are
+// TokenInterner's), an escaped id or key, a lone surrogate, a line it does not read (flat-json-fields.ts), a row of another task or
 // with dataset-level fields, a list of references, ids out of step or repeated, one file longer than the
 // other, a file it cannot open — and `score` reads both files again with the general reader, which
 // decides everything, errors included. So the results, and every message, are the general reader's;
 // tests/score-input/asr-pairs-in-step.test.ts compares the two on both kinds of file.
+import { isAscii, isUtf8 } from 'node:buffer';
 import { AsrCorpusCounter } from '../../scorers/wer/asr-corpus-counter.js';
-import { asciiPairWordIds } from '../../scorers/wer/ascii-word-ids.js';
+import { hasOtherPyWhitespace, spacePairWordIds } from '../../scorers/wer/space-split-words.js';
 import { ByteInterner, FNV_OFFSET, fnv1aStep } from '../../scorers/wer/byte-interner.js';
 import { TokenIds } from '../../scorers/wer/token-interner.js';
 import type { AsrScoreResult } from '../../scorers/tasks/asr.js';
 import { ByteLines } from './byte-lines.js';
+import { DecodedBytes, decodeJsonString } from './json-string-bytes.js';
 import { FieldKind, FlatFields, sameBytes } from './flat-json-fields.js';
 
 /** What the fast path counted: the asr result (word unit, no normalizer, no per-sample entries, none missing) and the number of pairs. */
@@ -67,14 +70,17 @@ function countInStep(refs: ByteLines, preds: ByteLines, taskGiven: boolean): Asr
   const ids = new IdPrints();
   const refIds = new TokenIds();
   const hypIds = new TokenIds();
+  const refText = new TextSpan();
+  const predText = new TextSpan();
   let pairs = 0;
   for (;;) {
     const moreRefs = nextRow(refs);
     const morePreds = nextRow(preds);
-    if (!refs.plain || !preds.plain || moreRefs !== morePreds) return undefined;
+    if (moreRefs !== morePreds) return undefined;
     if (!moreRefs) break;
     const r = refs.bytes;
     const p = preds.bytes;
+    if (!(refs.ascii || plainUtf8(r, refs.start, refs.end)) || !(preds.ascii || plainUtf8(p, preds.start, preds.end))) return undefined;
     if (!refFields.scan(r, refs.start, refs.end) || !predFields.scan(p, preds.start, preds.end)) return undefined;
     if (!isId(refFields) || !isId(predFields)) return undefined;
     const rk = refFields.kinds;
@@ -93,10 +99,11 @@ function countInStep(refs: ByteLines, preds: ByteLines, taskGiven: boolean): Asr
     ids.add(r, is, ie);
     const pk = predFields.kinds[PREDICTION];
     if (pk !== FieldKind.String && pk !== FieldKind.Null) return undefined;
+    if (!refText.read(refFields, REFERENCE, r)) return undefined;
     // a null prediction is the empty answer
-    const ps = pk === FieldKind.String ? predFields.starts[PREDICTION]! : 0;
-    const pe = pk === FieldKind.String ? predFields.ends[PREDICTION]! : 0;
-    const common = asciiPairWordIds(words, r, refFields.starts[REFERENCE]!, refFields.ends[REFERENCE]!, p, ps, pe, refIds, hypIds);
+    if (pk === FieldKind.Null) predText.empty();
+    else if (!predText.read(predFields, PREDICTION, p)) return undefined;
+    const common = spacePairWordIds(words, refText.bytes, refText.start, refText.end, predText.bytes, predText.start, predText.end, refIds, hypIds);
     counter.addWordIds(refIds, hypIds, common);
     pairs++;
   }
@@ -149,8 +156,50 @@ function nextRow(lines: ByteLines): boolean {
   return false;
 }
 
-/** Whether the id field is an id as idFromValue reads one: a non-empty string, or a number (only plain integers here). */
+/**
+ * Whether the id field is an id as idFromValue reads one, written so that its bytes are its text: a
+ * non-empty string without escapes ("\u0061" and "a" are the same id), or a number (plain integers here).
+ */
 function isId(f: FlatFields): boolean {
   const k = f.kinds[ID];
-  return (k === FieldKind.String && f.ends[ID]! > f.starts[ID]!) || k === FieldKind.Int;
+  return (k === FieldKind.String && f.escaped[ID] === 0 && f.ends[ID]! > f.starts[ID]!) || k === FieldKind.Int;
+}
+
+/**
+ * Whether the line b[s, e) can be read on its bytes: valid UTF-8 (the general reader would decode invalid
+ * bytes to U+FFFD, making different bytes equal) with no whitespace but spaces (see hasOtherPyWhitespace).
+ */
+function plainUtf8(b: Buffer, s: number, e: number): boolean {
+  const line = b.subarray(s, e);
+  return isAscii(line) || (isUtf8(line) && !hasOtherPyWhitespace(b, s, e));
+}
+
+/** A text's bytes: the line's own, or their decoded copy when the JSON string has escapes. */
+class TextSpan {
+  bytes: Uint8Array = new Uint8Array(0);
+  start = 0;
+  end = 0;
+  readonly #decoded = new DecodedBytes();
+
+  /** Points at the empty text. */
+  empty(): void {
+    this.start = 0;
+    this.end = 0;
+  }
+
+  /** Points at field k's text on line bytes `b`, decoding its escapes; false when it cannot be read here. */
+  read(f: FlatFields, k: number, b: Uint8Array): boolean {
+    if (f.escaped[k] === 0) {
+      this.bytes = b;
+      this.start = f.starts[k]!;
+      this.end = f.ends[k]!;
+      return true;
+    }
+    if (!decodeJsonString(b, f.starts[k]!, f.ends[k]!, this.#decoded)) return false;
+    this.bytes = this.#decoded.bytes;
+    this.start = 0;
+    this.end = this.#decoded.length;
+    // escapes can spell what a raw line cannot hold: tabs, newlines, U+00A0 …
+    return !hasOtherPyWhitespace(this.bytes, 0, this.end);
+  }
 }

@@ -8,7 +8,6 @@ import { isAscii } from 'node:buffer';
 import { closeSync, openSync, readSync } from 'node:fs';
 
 const NEWLINE = 10;
-const BACKSLASH = 92;
 
 /** A file's lines, one at a time: after {@link next} answers true, `bytes[start, end)` is the line, without its "\n" or a "\r" before it. */
 export class ByteLines {
@@ -19,10 +18,10 @@ export class ByteLines {
   /** End of the current line in `bytes` (exclusive). */
   end = 0;
   /**
-   * False once a chunk held a byte outside ASCII or a backslash. The fast path reads text whose JSON
-   * strings have no escapes and whose words are ASCII; anything else is left to the general reader.
+   * Whether every byte read into the buffer and not yet passed (the current line included) is ASCII: the
+   * caller then skips its checks of a line's UTF-8 (a SIMD scan per read, where most files are ASCII).
    */
-  plain = true;
+  ascii = true;
   readonly #fd: number;
   #filled = 0;
   #pos = 0;
@@ -33,10 +32,9 @@ export class ByteLines {
     this.#fd = openSync(file, 'r');
   }
 
-  /** Moves to the next line; false at the end of the file (or once a chunk was not plain, see {@link plain}). */
+  /** Moves to the next line; false at the end of the file. */
   next(): boolean {
     for (;;) {
-      if (!this.plain) return false;
       const nl = this.#pos < this.#filled ? this.bytes.indexOf(NEWLINE, this.#pos) : -1;
       if (nl >= 0 && nl < this.#filled) {
         this.#take(nl);
@@ -80,8 +78,7 @@ export class ByteLines {
       this.#eof = true;
       return;
     }
-    const chunk = this.bytes.subarray(rest, rest + n);
-    if (!isAscii(chunk) || chunk.indexOf(BACKSLASH) >= 0) this.plain = false;
     this.#filled = rest + n;
+    this.ascii = isAscii(this.bytes.subarray(0, this.#filled));
   }
 }

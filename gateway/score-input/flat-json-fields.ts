@@ -4,7 +4,10 @@
 // object of strings, numbers, true, false and null, with spaces or tabs between tokens, and answers false
 // for anything else (a nested value, a repeated wanted key, a refused key, malformed text) — the caller
 // then leaves the file to the general reader, whose JSON.parse decides what the line is and which error
-// it gets. The caller has checked the bytes have no backslash (so a string ends at its next quote).
+// it gets. Escapes are checked (JSON's grammar) but not decoded: `escaped[k]` says a value has some
+// (json-string-bytes.ts decodes it), and a key with one is left to JSON.parse.
+
+import { hex4 } from './json-string-bytes.js';
 
 /** The kind of a wanted field's value after {@link FlatFields.scan}. */
 export const FieldKind = {
@@ -20,6 +23,7 @@ export const FieldKind = {
 export type FieldKind = (typeof FieldKind)[keyof typeof FieldKind];
 
 const QUOTE = 34;
+const BACKSLASH = 92;
 const MINUS = 45;
 const ZERO = 48;
 const NINE = 57;
@@ -29,6 +33,8 @@ export class FlatFields {
   readonly kinds: Uint8Array;
   readonly starts: Int32Array;
   readonly ends: Int32Array;
+  /** 1 where the string value of field k has an escape (its bytes are not its text). */
+  readonly escaped: Uint8Array;
   readonly #keys: readonly Buffer[];
   readonly #refused: readonly Buffer[];
 
@@ -39,6 +45,7 @@ export class FlatFields {
     this.kinds = new Uint8Array(keys.length);
     this.starts = new Int32Array(keys.length);
     this.ends = new Int32Array(keys.length);
+    this.escaped = new Uint8Array(keys.length);
   }
 
   /** Reads `b[s, e)` as one flat JSON object; false when it is not one this reads (see above). */
@@ -51,7 +58,8 @@ export class FlatFields {
     for (;;) {
       if (i >= e || b[i] !== QUOTE) return false;
       const keyEnd = stringEnd(b, i + 1, e);
-      if (keyEnd < 0) return false;
+      // a key with an escape may spell a wanted one ("\u0069d" is "id"): JSON.parse's to read
+      if (keyEnd < 0 || escapeSeen) return false;
       const field = this.#keyIndex(b, i + 1, keyEnd);
       if (field === -2) return false;
       i = skipBlanks(b, keyEnd + 1, e);
@@ -60,11 +68,13 @@ export class FlatFields {
       const start = b[i] === QUOTE ? i + 1 : i;
       let end: number;
       let kind: FieldKind;
+      let escape = false;
       const c = b[i];
       if (c === QUOTE) {
         end = stringEnd(b, i + 1, e);
         if (end < 0) return false;
         kind = FieldKind.String;
+        escape = escapeSeen;
         i = end + 1;
       } else if (c === 110 && literalAt(b, i, e, 'null')) {
         end = i + 4;
@@ -85,6 +95,7 @@ export class FlatFields {
         this.kinds[field] = kind;
         this.starts[field] = start;
         this.ends[field] = end;
+        this.escaped[field] = escape ? 1 : 0;
       }
       i = skipBlanks(b, i, e);
       if (b[i] === 44) {
@@ -117,12 +128,37 @@ function skipBlanks(b: Uint8Array, i: number, e: number): number {
   return i;
 }
 
-/** The closing quote of a string whose text starts at i, or -1 (none on the line, or a raw control character: invalid JSON). */
+/** Whether the last {@link stringEnd} passed an escape. */
+let escapeSeen = false;
+
+/**
+ * The closing quote of a string whose text starts at i, or -1: none on the line, a raw control character
+ * or a malformed escape (invalid JSON). Sets {@link escapeSeen}.
+ */
 function stringEnd(b: Uint8Array, i: number, e: number): number {
+  escapeSeen = false;
   for (; i < e; i++) {
     const c = b[i]!;
     if (c === QUOTE) return i;
     if (c < 32) return -1;
+    if (c !== BACKSLASH) continue;
+    escapeSeen = true;
+    const letter = b[i + 1];
+    if (letter === 117) {
+      if (hex4(b, i + 2, e) < 0) return -1;
+      i += 5;
+    } else if (
+      letter === QUOTE ||
+      letter === BACKSLASH ||
+      letter === 47 ||
+      letter === 98 ||
+      letter === 102 ||
+      letter === 110 ||
+      letter === 114 ||
+      letter === 116
+    ) {
+      i += 1;
+    } else return -1;
   }
   return -1;
 }

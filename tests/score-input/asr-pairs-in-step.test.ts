@@ -19,15 +19,15 @@ afterAll(async () => {
 });
 
 let n = 0;
-/** Writes the two files (text as given, byte for byte) and returns their paths. */
-async function files(refs: string, preds: string, predsName = 'preds.jsonl'): Promise<[string, string]> {
+/** Writes the two files (strings as UTF-8, buffers byte for byte) and returns their paths. */
+async function files(refs: string | Buffer, preds: string | Buffer, predsName = 'preds.jsonl'): Promise<[string, string]> {
   const d = path.join(dir, String(n++));
   const { mkdir } = await import('node:fs/promises');
   await mkdir(d);
   const r = path.join(d, 'refs.jsonl');
   const p = path.join(d, predsName);
-  await writeFile(r, refs, 'latin1');
-  await writeFile(p, preds, 'latin1');
+  await writeFile(r, refs);
+  await writeFile(p, preds);
   return [r, p];
 }
 
@@ -49,16 +49,43 @@ function lcg(seed: number): () => number {
   return () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296;
 }
 
-const VOCAB = ['the', 'cat', 'sat', 'on', 'a', 'mat', 'HELLO', 'world.', "it's", '42', 'x-ray', '(ok)', '{b}', ':', ',', '"'];
+const VOCAB = [
+  'the',
+  'cat',
+  'sat',
+  'on',
+  'a',
+  'mat',
+  'HELLO',
+  'world.',
+  "it's",
+  '42',
+  'x-ray',
+  '(ok)',
+  '{b}',
+  ':',
+  ',',
+  '"',
+  'say"hi"',
+  'a\\b',
+  'café',
+  'naïve',
+  '语音',
+  '识别',
+  '🎉',
+  'x/y',
+];
+
+/** Python's json.dumps(s) (ensure_ascii): every non-ASCII character as \uXXXX, astral ones as a surrogate pair. */
+const pyDumps = (s: string): string => JSON.stringify(s).replace(/[^\x20-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
 describe('countAsrPairsInStep', () => {
-  it('gives exactly the general path’s metrics on ASCII files written in many JSON spellings', async () => {
+  it('gives exactly the general path’s metrics on files written in many JSON spellings (escapes, UTF-8, \\u escapes)', async () => {
     const rnd = lcg(11);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
-    const say = (k: number) => {
-      const w = Array.from({ length: k }, () => pick(VOCAB.filter((v) => v !== '"')));
-      return w.join(rnd() < 0.9 ? ' ' : '  ');
-    };
+    const say = (k: number) => Array.from({ length: k }, () => pick(VOCAB)).join(rnd() < 0.9 ? ' ' : '  ');
+    // JSON.stringify (raw UTF-8, \" and \\), or Python's ensure_ascii escapes, line by line
+    const str = (k: number, t: string) => (k % 3 === 1 ? pyDumps(t) : JSON.stringify(t));
     const refLines: string[] = [];
     const predLines: string[] = [];
     for (let k = 0; k < 600; k++) {
@@ -72,10 +99,10 @@ describe('countAsrPairsInStep', () => {
       const extra = k % 7 === 0 ? `${sep}"audio"${col}"clips/${k}.wav"${sep}"duration"${col}${(k / 10).toFixed(1)}${sep}"ok"${col}true` : '';
       refLines.push(
         k % 2 === 0
-          ? `{"id"${col}${idJson}${sep}"task"${col}"asr"${sep}"reference"${col}${JSON.stringify(ref)}${extra}}`
-          : `{ "reference"${col}${JSON.stringify(ref)}${sep}"id"${col}${idJson}${extra} }${k % 11 === 0 ? '\r' : ''}`,
+          ? `{"id"${col}${idJson}${sep}"task"${col}"asr"${sep}"reference"${col}${str(k, ref)}${extra}}`
+          : `{ "reference"${col}${str(k, ref)}${sep}"id"${col}${idJson}${extra} }${k % 11 === 0 ? '\r' : ''}`,
       );
-      const prediction = k % 13 === 0 ? 'null' : JSON.stringify(hyp);
+      const prediction = k % 13 === 0 ? 'null' : str(k + 1, hyp);
       predLines.push(k % 6 === 0 ? `{"prediction":${prediction},\t"id":${JSON.stringify(id)},"model":"m"}` : `{"id":${idJson},"prediction":${prediction}}`);
       if (k % 50 === 0) {
         refLines.push('');
@@ -126,10 +153,16 @@ describe('countAsrPairsInStep', () => {
   });
 
   // Each case changes the plain files one way; the fast path must leave every one to the general reader.
-  const refused: [string, string, string, string?][] = [
-    ['a non-ASCII word', ok.refs.replace('x y', 'x café'), ok.preds],
-    ['a JSON escape', ok.refs, ok.preds.replace('"x"', '"x\\ty"')],
-    ['an escaped non-ASCII word (Python ensure_ascii)', ok.refs.replace('z"', 'caf\\u00e9"'), ok.preds],
+  const refused: [string, string | Buffer, string | Buffer, string?][] = [
+    ['a raw no-break space (U+00A0) in a text', ok.refs.replace('x y', 'x\u00a0y'), ok.preds],
+    ['a raw ideographic space (U+3000) between keys', ok.refs.replace(',"reference"', ',\u3000"reference"'), ok.preds],
+    ['an escaped tab in a text', ok.refs, ok.preds.replace('"x"', '"x\\ty"')],
+    ['an escaped newline in a text', ok.refs.replace('x y', 'x\\ny'), ok.preds],
+    ['an escaped no-break space in a text', ok.refs.replace('x y', 'x\\u00a0y'), ok.preds],
+    ['a lone surrogate', ok.refs.replace('x y', 'x \\ud800'), ok.preds],
+    ['a malformed escape', ok.refs.replace('x y', 'x \\q'), ok.preds],
+    ['an escaped id', ok.refs.replace('"b"', '"\\u0062"'), ok.preds.replace('"b"', '"\\u0062"')],
+    ['an escaped key', ok.refs.replace('"reference":"z"', '"\\u0072eference":"z"'), ok.preds],
     ['predictions in another order', ok.refs, ok.preds.split('\n').reverse().join('\n')],
     ['a repeated id', ok.refs.replace('"b"', '"a"'), ok.preds.replace('"b"', '"a"')],
     ['a reference without a prediction', ok.refs, ok.preds.split('\n')[0]!],
@@ -153,6 +186,8 @@ describe('countAsrPairsInStep', () => {
     ['a predictions file named .tsv', ok.refs, ok.preds, 'preds.tsv'],
     ['an empty manifest', '', ''],
     ['a byte-order mark', `\ufeff${ok.refs}`, ok.preds],
+    // invalid UTF-8: the general reader decodes both bytes to U+FFFD, making "x\xff" and "x\xfe" equal words
+    ['invalid UTF-8', Buffer.from(ok.refs.replace('x y', 'x y\xff'), 'latin1'), Buffer.from(ok.preds.replace('"x"', '"x y\xfe"'), 'latin1')],
   ];
   it.each(refused)('leaves %s to the general reader', async (_what, refs, preds, name) => {
     const [r, p] = await files(refs, preds, name);

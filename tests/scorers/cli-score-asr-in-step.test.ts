@@ -1,5 +1,5 @@
-// `evalgate score --task asr` on the files its byte fast path takes (an ASCII manifest and predictions in
-// the same order, no escapes): the table printed must be the one --json's document gives (--json always
+// `evalgate score --task asr` on the files its byte fast path takes (a UTF-8 manifest and predictions in
+// the same order, with escapes): the table printed must be the one --json's document gives (--json always
 // reads through the general path), and a file the fast path leaves alone must get the general reader's
 // own errors. Black-box, on dist/.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -16,7 +16,7 @@ beforeAll(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'evalgate-score-in-step-'));
   let seed = 5;
   const rnd = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296;
-  const words = ['the', 'cat', 'sat', 'on', 'mat', 'HELLO', 'world.', "it's", '42'];
+  const words = ['the', 'cat', 'sat', 'on', 'mat', 'HELLO', 'world.', "it's", '42', 'café', '语音', 'say"hi"'];
   const say = (k: number) => Array.from({ length: k }, () => words[Math.floor(rnd() * words.length)]).join(' ');
   const refs: string[] = [];
   const preds: string[] = [];

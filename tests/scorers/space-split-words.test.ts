@@ -3,8 +3,9 @@
 // out the same common words and give the same ids to what is left — ids are dense by first appearance,
 // so equal id runs mean equal words, cut and interned the same way.
 import { describe, expect, it } from 'vitest';
-import { asciiPairWordIds } from '../../scorers/wer/ascii-word-ids.js';
+import { hasOtherPyWhitespace, spacePairWordIds } from '../../scorers/wer/space-split-words.js';
 import { ByteInterner } from '../../scorers/wer/byte-interner.js';
+import { isPyWsCode } from '../../scorers/normalizers/python-text.js';
 import { TokenIds, TokenInterner } from '../../scorers/wer/token-interner.js';
 
 // A small LCG so a failure reproduces from its seed.
@@ -41,7 +42,7 @@ function hypothesisOf(rnd: () => number, ref: string[]): string[] {
 
 const ids = (t: TokenIds): number[] => Array.from(t.ids.subarray(0, t.length));
 
-describe('asciiPairWordIds', () => {
+describe('spacePairWordIds', () => {
   it('cuts and interns exactly as TokenInterner.jiwerPairIds on random ASCII pairs', () => {
     const rnd = lcg(7);
     const strings = new TokenInterner();
@@ -56,7 +57,7 @@ describe('asciiPairWordIds', () => {
       const rb = Buffer.from(`{"r":"${ref}"}`, 'latin1');
       const hb = Buffer.from(`xx${hyp}yyy`, 'latin1');
       const expected = strings.jiwerPairIds(ref, hyp, sr, sh);
-      const got = asciiPairWordIds(bytes, rb, 6, 6 + ref.length, hb, 2, 2 + hyp.length, br, bh);
+      const got = spacePairWordIds(bytes, rb, 6, 6 + ref.length, hb, 2, 2 + hyp.length, br, bh);
       expect({ k, common: got, ref: ids(br), hyp: ids(bh) }).toEqual({ k, common: expected, ref: ids(sr), hyp: ids(sh) });
       commonSeen += got;
     }
@@ -69,7 +70,7 @@ describe('asciiPairWordIds', () => {
     const bytes = new ByteInterner();
     const [r, h] = [new TokenIds(), new TokenIds()];
     const run = (a: string, b: string) => {
-      const common = asciiPairWordIds(bytes, Buffer.from(a), 0, a.length, Buffer.from(b), 0, b.length, r, h);
+      const common = spacePairWordIds(bytes, Buffer.from(a), 0, a.length, Buffer.from(b), 0, b.length, r, h);
       return { common, ref: r.length, hyp: h.length };
     };
     expect(run('', '')).toEqual({ common: 0, ref: 0, hyp: 0 });
@@ -98,5 +99,39 @@ describe('ByteInterner', () => {
     const again = place.map(([s, e]) => interner.intern(buf, s, e, 42));
     expect(again).toEqual(first);
     expect(interner.size).toBe(5000);
+  });
+});
+
+describe('hasOtherPyWhitespace', () => {
+  it('finds exactly the Python whitespace characters other than the space, in every code point', () => {
+    const found: number[] = [];
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const bytes = Buffer.from(`a${String.fromCodePoint(cp)}b`, 'utf8');
+      if (hasOtherPyWhitespace(bytes, 0, bytes.length)) found.push(cp);
+    }
+    // Python 3: [c for c in range(0x110000) if chr(c).isspace() and c != 0x20]
+    const python = [
+      0x9,
+      0xa,
+      0xb,
+      0xc,
+      0xd,
+      0x1c,
+      0x1d,
+      0x1e,
+      0x1f,
+      0x85,
+      0xa0,
+      0x1680,
+      ...Array.from({ length: 11 }, (_, k) => 0x2000 + k),
+      0x2028,
+      0x2029,
+      0x202f,
+      0x205f,
+      0x3000,
+    ];
+    expect(found).toEqual(python);
+    expect(found.every((c) => isPyWsCode(c))).toBe(true);
   });
 });
