@@ -130,12 +130,15 @@ export async function startGateway(opts: {
   auth?: boolean;
   tls?: boolean;
   live?: EvalgateConfig['live'];
+  /** The gateway's cache folder (spoken replies are stored under it); the config default otherwise. */
+  cacheDir?: string;
 }): Promise<TestGateway> {
   const ts = await createPgliteTestStore();
   const config = configSchema.parse({
     server: { host: '127.0.0.1', port: 0, auth: opts.auth ?? true },
     logLevel: 'silent',
     models: opts.models,
+    ...(opts.cacheDir !== undefined ? { cacheDir: opts.cacheDir } : {}),
     // Each test gateway journals into its own folder: never into the working tree, never another run's orphans.
     live: { journalDir: await mkdtemp(join(tmpdir(), 'evalgate-journal-')), ...opts.live },
   });

@@ -22,7 +22,9 @@ export interface DatasetFixture {
   readonly judgedRuns: readonly string[];
   /** A sample key with a media file. */
   readonly sampleKey: string;
-  /** Stream sessions bound to samples of this dataset. */
+  /** The sample spoken-answer turns are bound to: its reference holds words the ASR expert hears. */
+  readonly spokenSampleKey: string;
+  /** Stream sessions bound to samples of this dataset, text and spoken answers both. */
   readonly sessions: readonly string[];
   /**
    * Signed links to that media file that a caller might hold: one signed for
@@ -32,7 +34,11 @@ export interface DatasetFixture {
   readonly mediaLinks: readonly string[];
 }
 
-/** An HTTP request list, or a WebSocket protocol to drive. */
+/**
+ * An HTTP request list, or a WebSocket protocol to drive. The matrix drives
+ * each WebSocket endpoint once per way a model answers (its `voices`): in
+ * text, and in speech that a local ASR expert hears (`?asr_model=`).
+ */
 export type Filler = { readonly http: (d: DatasetFixture) => readonly string[] } | { readonly ws: 'native' | 'realtime' };
 
 export const routeFillers: Readonly<Record<string, Filler>> = {
