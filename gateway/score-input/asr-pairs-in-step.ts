@@ -8,10 +8,11 @@
 // UTF-8, whitespace other than spaces in a text (tabs, newlines, U+00A0 …: jiwer's rules for them are
 // TokenInterner's), an escaped id or key, a lone surrogate, a line it does not read (flat-json-fields.ts), a row of another task or
 // with dataset-level fields, a list of references, ids out of step or repeated, one file longer than the
-// other, a file it cannot open — and `score` reads both files again with the general reader, which
+// other, a file it cannot open or that is not a regular file — and `score` reads both files again with the general reader, which
 // decides everything, errors included. So the results, and every message, are the general reader's;
 // tests/score-input/asr-pairs-in-step.test.ts compares the two on both kinds of file.
 import { isAscii, isUtf8 } from 'node:buffer';
+import { statSync } from 'node:fs';
 import { AsrCorpusCounter } from '../../scorers/wer/asr-corpus-counter.js';
 import { hasOtherPyWhitespace, spacePairWordIds } from '../../scorers/wer/space-split-words.js';
 import { ByteInterner, FNV_OFFSET, fnv1aStep } from '../../scorers/wer/byte-interner.js';
@@ -49,8 +50,12 @@ export function countAsrPairsInStep(referencesFile: string, predictionsFile: str
   let refs: ByteLines | undefined;
   let preds: ByteLines | undefined;
   try {
+    // Regular files only: a pipe (`<(zcat …)`, /dev/stdin) read here could not be read again by the general
+    // reader after a refusal. stat, not open: opening a FIFO with no writer would block.
+    if (!statSync(referencesFile).isFile() || !statSync(predictionsFile).isFile()) return undefined;
     refs = new ByteLines(referencesFile);
     preds = new ByteLines(predictionsFile);
+    if (!refs.isFile() || !preds.isFile()) return undefined;
     return countInStep(refs, preds, onlyTask === 'asr');
   } catch (err) {
     // unreadable files (and any read error) are the general reader's to report

@@ -5,7 +5,7 @@
 // measured, ~90 ms for two 100k-line files read whole). Synchronous reads: the CLI path that uses it
 // has nothing else to do meanwhile, and no server code calls it.
 import { isAscii } from 'node:buffer';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 const NEWLINE = 10;
 
@@ -50,6 +50,11 @@ export class ByteLines {
       }
       this.#refill();
     }
+  }
+
+  /** Whether what was opened is a regular file (so that it can be read again from its start), by its descriptor. */
+  isFile(): boolean {
+    return fstatSync(this.#fd).isFile();
   }
 
   /** Closes the file. */

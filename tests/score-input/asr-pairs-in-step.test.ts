@@ -2,6 +2,7 @@
 // takes, its result must be exactly the general path's (the rows parsed with JSON.parse, joined by id,
 // scored by scoreAsrCorpus); on every file it does not take it must answer undefined, so that the general
 // reader decides, errors included. Real files in a temporary folder.
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -192,6 +193,14 @@ describe('countAsrPairsInStep', () => {
   it.each(refused)('leaves %s to the general reader', async (_what, refs, preds, name) => {
     const [r, p] = await files(refs, preds, name);
     expect(countAsrPairsInStep(r, p, undefined)).toBeUndefined();
+  });
+
+  it('leaves a named pipe to the general reader without opening it (no writer: opening would block)', async () => {
+    const [r] = await files(ok.refs, ok.preds);
+    const fifo = path.join(dir, 'preds.fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(countAsrPairsInStep(r, fifo, undefined)).toBeUndefined();
+    expect(countAsrPairsInStep(fifo, r, undefined)).toBeUndefined();
   });
 
   it('leaves --task other than asr, and unreadable files, to the general reader', async () => {

@@ -2,11 +2,13 @@
 // the same order, with escapes): the table printed must be the one --json's document gives (--json always
 // reads through the general path), and a file the fast path leaves alone must get the general reader's
 // own errors. Black-box, on dist/.
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnCli } from '../helpers/run-cli.js';
+import { cliBin, spawnCli } from '../helpers/run-cli.js';
 
 let dir = '';
 const run = (args: string[]) => spawnCli(args, { cwd: dir });
@@ -58,6 +60,23 @@ describe('score --task asr on ASCII files in step', () => {
     }
     // rows naming their task are scored the same without --task
     expect((await run(base.filter((a, i) => a !== '--task' && base[i - 1] !== '--task'))).stdout).toBe(expected);
+  });
+
+  it('reads piped predictions (/dev/stdin) with the general reader: a refusal after reading a pipe would lose it', async () => {
+    // U+00A0 inside a text makes the fast path refuse; the general reader accepts the file.
+    const refs = '{"id":"a","task":"asr","reference":"x y"}\n{"id":"b","task":"asr","reference":"p\u00a0q r"}\n';
+    const preds = '{"id":"a","prediction":"x z"}\n{"id":"b","prediction":"p\u00a0q r"}\n';
+    await writeFile(path.join(dir, 'nbsp-refs.jsonl'), refs);
+    await writeFile(path.join(dir, 'nbsp-preds.jsonl'), preds);
+    const args = ['score', '--task', 'asr', '--references', 'nbsp-refs.jsonl', '--format', 'jsonl'];
+    const fromFile = await run([...args, '--predictions', 'nbsp-preds.jsonl']);
+    expect(fromFile.stdout).toMatch(/^wer +0\.2500$/m);
+    expect(fromFile.stdout).toMatch(/^missing +0$/m);
+    // a real pipe, as a shell makes one (a spawned child's stdin is a socket, which /dev/stdin cannot open)
+    const quoted = [process.execPath, cliBin, ...args, '--predictions', '/dev/stdin'].map((a) => `'${a}'`).join(' ');
+    const piped = await promisify(execFile)('sh', ['-c', `cat nbsp-preds.jsonl | ${quoted}`], { cwd: dir });
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toBe(fromFile.stdout);
   });
 
   it('a repeated id still gets the general reader’s error', async () => {
