@@ -51,10 +51,11 @@ export class FlatFields {
   /** Reads `b[s, e)` as one flat JSON object; false when it is not one this reads (see above). */
   scan(b: Uint8Array, s: number, e: number): boolean {
     this.kinds.fill(FieldKind.Absent);
+    // every read below is guarded by `< e`: past the line's end the buffer holds earlier lines' bytes
     let i = skipBlanks(b, s, e);
-    if (b[i] !== 123) return false; // {
+    if (i >= e || b[i] !== 123) return false; // {
     i = skipBlanks(b, i + 1, e);
-    if (b[i] === 125) return skipBlanks(b, i + 1, e) === e; // {}
+    if (i < e && b[i] === 125) return skipBlanks(b, i + 1, e) === e; // {}
     for (;;) {
       if (i >= e || b[i] !== QUOTE) return false;
       const keyEnd = stringEnd(b, i + 1, e);
@@ -63,8 +64,9 @@ export class FlatFields {
       const field = this.#keyIndex(b, i + 1, keyEnd);
       if (field === -2) return false;
       i = skipBlanks(b, keyEnd + 1, e);
-      if (b[i] !== 58) return false; // :
+      if (i >= e || b[i] !== 58) return false; // :
       i = skipBlanks(b, i + 1, e);
+      if (i >= e) return false;
       const start = b[i] === QUOTE ? i + 1 : i;
       let end: number;
       let kind: FieldKind;
@@ -98,7 +100,7 @@ export class FlatFields {
         this.escaped[field] = escape ? 1 : 0;
       }
       i = skipBlanks(b, i, e);
-      if (b[i] === 44) {
+      if (i < e && b[i] === 44) {
         i = skipBlanks(b, i + 1, e);
         continue;
       }
