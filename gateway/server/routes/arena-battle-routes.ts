@@ -15,7 +15,6 @@ import { EvalgateError } from '../../errors.js';
 import { findArenaBattle, findBattleVote, listArenaAnswers, type StoredArenaAnswer, type StoredArenaBattle } from '../../store/arena-battle-repo.js';
 import { findDataset } from '../../store/dataset-repo.js';
 import { scopeAllows } from '../auth/scopes.js';
-import { emptyBody, mediaReplySpan, readSpan, streamSpan } from '../byte-range.js';
 
 /** Options of the arena routes (tests inject model factories, clocks and secrets). */
 export interface ArenaBattleRoutesOptions {
@@ -288,29 +287,23 @@ export async function arenaBattleRoutes(app: FastifyInstance, opts: ArenaBattleR
         request.log.warn({ battleId: id, name, problem: isContainmentProblem(opened) ? opened.problem : 'size' }, 'arena media refused');
         throw notFound();
       }
+      reply.header('content-length', opened.sizeBytes);
       reply.type(entry.mime);
-      // A single byte range (for seeking in players), only now that the caller may read the file.
-      const span = mediaReplySpan(request, reply, opened.sizeBytes);
-      if (!span) {
-        await opened.handle.close();
-        return reply.send(emptyBody());
-      }
-      const length = span.end - span.start + 1;
-      if (length > maxBufferedMediaBytes) return reply.send(streamSpan(opened.handle, span));
-      // Read (asynchronously) into memory up to that size: a FileHandle read stream sent here was seen, in about one
+      if (opened.sizeBytes > maxBufferedMediaBytes) return reply.send(opened.handle.createReadStream());
+      // Read whole (asynchronously) below that size: a FileHandle read stream sent here was seen, in about one
       // run in two, to write every byte and never end, so the response stayed open (tests/arena/battle-media.test.ts).
       // The bytes held at once by such reads are bounded: signed links need no key, so parallel GETs of a large
       // file would otherwise hold one copy each.
-      if (bufferedMediaBytes + length > maxBufferedMediaTotalBytes) {
+      if (bufferedMediaBytes + opened.sizeBytes > maxBufferedMediaTotalBytes) {
         await opened.handle.close();
-        void reply.removeHeader('content-range').header('retry-after', '1');
+        void reply.header('retry-after', '1');
         throw new EvalgateError('EVALGATE_ERR_RATE_LIMITED', { detail: 'too many arena media files are being read at once; retry in a moment' });
       }
-      bufferedMediaBytes += length;
+      bufferedMediaBytes += opened.sizeBytes;
       try {
-        return await reply.send(await readSpan(opened.handle, span));
+        return await reply.send(await opened.handle.readFile());
       } finally {
-        bufferedMediaBytes -= length;
+        bufferedMediaBytes -= opened.sizeBytes;
         await opened.handle.close();
       }
     },

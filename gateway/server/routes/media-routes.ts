@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { isContainmentProblem, openContainedMedia } from '../../../datasets/contain-media-path.js';
 import { EvalgateError } from '../../errors.js';
 import { findSampleMediaRecord } from '../../store/dataset-repo.js';
-import { emptyBody, mediaReplySpan, streamSpan } from '../byte-range.js';
 import { mayReadMedia } from '../auth/may-read-media.js';
 import { mediaRoutePath } from '../auth/media-url-signer.js';
 import { apiKeyScopes } from '../auth/scopes.js';
@@ -31,8 +30,6 @@ const mimeTypes: Readonly<Record<string, string>> = {
  * admin keys only (may-read-media.ts). `expires`, `scope` and `sig` are a
  * signed link's (media-url-signer.ts), checked by the auth plugin before
  * this handler; the link's scope is then held to the same rules as a key.
- * A single `Range: bytes=…` is honoured after those checks (206 or 416,
- * byte-range.ts); HEAD answers the headers without reading the file.
  */
 export async function mediaRoutes(app: FastifyInstance): Promise<void> {
   // A dataset's files are whatever its manifest named: an "image" can be HTML
@@ -70,14 +67,9 @@ export async function mediaRoutes(app: FastifyInstance): Promise<void> {
         request.log.warn({ dataset, sample, index, problem: opened.problem, detail: opened.detail }, 'media refused');
         throw notFound();
       }
+      reply.header('content-length', opened.sizeBytes);
       reply.type(mimeTypes[extname(media.path).toLowerCase()] ?? 'application/octet-stream');
-      // A single byte range (for seeking in players), only now that the caller may read the file.
-      const span = mediaReplySpan(request, reply, opened.sizeBytes);
-      if (!span) {
-        await opened.handle.close();
-        return reply.send(emptyBody());
-      }
-      return reply.send(streamSpan(opened.handle, span));
+      return reply.send(opened.handle.createReadStream());
     },
   );
 }
